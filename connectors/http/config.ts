@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Headers the connector sets itself; configured headers with these names are refused. */
+export const PROTOCOL_HEADERS = [
+  'content-type',
+  'content-length',
+  'x-gateway-id',
+  'x-message-uuid',
+  'x-message-type',
+  'x-vorgang-id',
+  'x-author',
+  'x-reader',
+  'x-ags',
+  'x-leika',
+  'x-attempt',
+  'x-test',
+  'repr-digest',
+  'idempotency-key',
+] as const;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const tlsSchema = z
+  .object({
+    caFile: z.string().min(1).optional().describe('PEM file with the CA certificates that sign the server\'s certificate (default: the system CAs).'),
+    certFile: z.string().min(1).optional().describe('PEM client certificate for mutual TLS.'),
+    keyFile: z.string().min(1).optional().describe('PEM private key of the client certificate.'),
+  })
+  .strict()
+  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together' });
+
+export const httpConfigSchema = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .describe('Where each message is sent, e.g. `https://fv.example.de/inbox/hund`. Redirects are not followed.'),
+    method: z.enum(['POST', 'PUT']).default('POST').describe('HTTP method.'),
+    headers: z
+      .record(z.string().regex(HEADER_NAME, 'not a valid header name'), z.string())
+      .default({})
+      .refine((h) => Object.keys(h).every((name) => !(PROTOCOL_HEADERS as readonly string[]).includes(name.toLowerCase())), {
+        message: `these headers are set by the connector: ${PROTOCOL_HEADERS.join(', ')}`,
+      })
+      .describe('Extra request headers, e.g. `Authorization`. The connector\'s own headers cannot be overridden.'),
+    timeoutMs: z
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('Whole request, connect to last byte of the answer; when it passes the delivery fails as retryable.'),
+    connectTimeoutMs: z.int().min(100).default(10_000).describe('TCP and TLS connect timeout.'),
+    successStatuses: z
+      .array(z.int().min(200).max(599))
+      .min(1)
+      .optional()
+      .describe('Statuses that mean "accepted" (default: every 2xx).'),
+    tls: tlsSchema.optional().describe('Files for `https://` (optional): own CA, client certificate for mTLS.'),
+  })
+  .strict();
+
+export type HttpConfig = z.output<typeof httpConfigSchema>;

@@ -1,0 +1,38 @@
+import express, { type Express } from 'express';
+import { GatewayError } from '../errors.js';
+import { adminApi } from './admin.js';
+import { mailboxApi } from './mailboxes.js';
+import { messagesApi } from './messages.js';
+import { notFound, problemHandler } from './problem.js';
+import type { GatewayServices } from './services.js';
+
+/** The HTTP face of the gateway: /health, /ready and /api/v1 (docs/api.md). */
+export function createApp(s: GatewayServices): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: s.lifecycle.shuttingDown ? 'stopping' : 'ok' });
+  });
+
+  app.get('/ready', async (_req, res) => {
+    if (!s.lifecycle.ready || s.lifecycle.shuttingDown) throw new GatewayError('GW_NOT_READY', s.lifecycle.shuttingDown ? 'shutting down' : 'starting');
+    try {
+      await s.store.ping();
+    } catch (cause) {
+      throw new GatewayError('GW_NOT_READY', 'store is not reachable', { cause });
+    }
+    res.json({
+      status: 'ready',
+      store: s.store.kind,
+      messageTypes: s.validator.messageTypes().length,
+      endpoints: [...s.endpoints.values()].map((e) => ({ id: e.id, status: e.status().health.status, breaker: e.breaker.state })),
+    });
+  });
+
+  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s));
+  app.use((req) => notFound(req));
+  app.use(problemHandler(s.log));
+  return app;
+}

@@ -1,0 +1,60 @@
+import { Router as ExpressRouter, json } from 'express';
+import { GatewayError } from '../errors.js';
+import { actor } from './messages.js';
+import type { GatewayServices } from './services.js';
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Pull mailboxes (XTA-like): list what waits, fetch one message with a lease, acknowledge
+ * it with the lease token. Only the acknowledgement makes the message `delivered`; a fetched
+ * message that is not acknowledged before the lease ends can be fetched again.
+ */
+export function mailboxApi(s: GatewayServices): ExpressRouter {
+  const r = ExpressRouter();
+  const mailboxName = (v: unknown): string => {
+    if (typeof v !== 'string' || !NAME.test(v)) throw new GatewayError('GW_BAD_REQUEST', 'invalid mailbox name', { issues: [{ message: 'invalid mailbox name', path: 'mailbox' }] });
+    return v;
+  };
+
+  r.get('/mailboxes/:mailbox/messages', async (req, res) => {
+    const limit = Math.min(500, Number(req.query['limit'] ?? 100) || 100);
+    res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), limit) });
+  });
+
+  /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML and lease headers, 204 when empty. */
+  r.post('/mailboxes/:mailbox/fetch', async (req, res) => {
+    const itemParam = req.query['item'];
+    const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
+    if (itemId !== undefined && !Number.isInteger(itemId)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
+    const lease = await s.store.mailboxFetch(mailboxName(req.params['mailbox']), s.cfg.mailbox.leaseMs, itemId);
+    if (!lease) {
+      res.status(204).end();
+      return;
+    }
+    res
+      .status(200)
+      .set({
+        'X-Mailbox-Item': String(lease.item.id),
+        'X-Lease-Token': lease.leaseToken,
+        'X-Lease-Until': lease.leaseUntil,
+        'X-Gateway-Id': lease.item.messageId,
+        'X-Message-UUID': lease.item.messageUuid,
+        'X-Message-Type': lease.item.messageType,
+        'X-Vorgang-Id': lease.item.vorgangId,
+      })
+      .type('application/xml')
+      .send(lease.payload);
+  });
+
+  r.post('/mailboxes/:mailbox/messages/:item/ack', json({ limit: '16kb' }), async (req, res) => {
+    const body = (req.body ?? {}) as { leaseToken?: unknown };
+    const token = typeof body.leaseToken === 'string' ? body.leaseToken : req.headers['x-lease-token'];
+    if (typeof token !== 'string' || token.length === 0) throw new GatewayError('GW_BAD_REQUEST', 'leaseToken is required', { issues: [{ message: 'missing', path: '/leaseToken' }] });
+    const item = Number(req.params['item']);
+    if (!Number.isInteger(item)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
+    await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
+    res.json({ acknowledged: item });
+  });
+  return r;
+}

@@ -1,0 +1,125 @@
+import { Router as ExpressRouter, type Request } from 'express';
+import { GatewayError } from '../errors.js';
+import { isMessageState, type MessageState } from '../store/states.js';
+import type { MessageFilter } from '../store/types.js';
+import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
+import type { GatewayServices } from './services.js';
+
+function param(req: Request, name: string): string {
+  const v = req.params[name];
+  if (typeof v !== 'string' || v.length === 0) throw new GatewayError('GW_BAD_REQUEST', `missing path parameter ${name}`);
+  return v;
+}
+
+function query(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+export function parseFilter(req: Request): MessageFilter {
+  const f: MessageFilter = {};
+  const state = query(req, 'state');
+  if (state !== undefined) {
+    if (!isMessageState(state)) throw new GatewayError('GW_BAD_REQUEST', `unknown state "${state}"`, { issues: [{ message: 'unknown state', path: 'query.state' }] });
+    f.state = state as MessageState;
+  }
+  const map: Array<[keyof MessageFilter, string]> = [['endpointId', 'endpoint'], ['vorgangId', 'vorgang'], ['author', 'author'], ['ags', 'ags'], ['messageType', 'type']];
+  for (const [key, q] of map) {
+    const v = query(req, q);
+    if (v !== undefined) (f as Record<string, unknown>)[key] = v;
+  }
+  const limit = Number(query(req, 'limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_BAD_REQUEST', 'limit must be 1..1000', { issues: [{ message: 'bad limit', path: 'query.limit' }] });
+  f.limit = limit;
+  const before = query(req, 'before');
+  if (before !== undefined) f.beforeSeq = Number(before);
+  return f;
+}
+
+/** Message ingress, status, history, payload, replay, Vorgang timeline, attachments. */
+export function messagesApi(s: GatewayServices): ExpressRouter {
+  const r = ExpressRouter();
+  const limits = s.cfg.server;
+
+  r.post('/messages', messageIngressHandler(s.pipeline, s.attachments, limits));
+
+  r.get('/messages', async (req, res) => {
+    res.json({ items: await s.store.listMessages(parseFilter(req)) });
+  });
+
+  r.get('/messages/:id', async (req, res) => {
+    const id = param(req, 'id');
+    const m = await s.store.getMessage(id);
+    if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+    res.json({ ...m, history: await s.store.history(id), links: { payload: `/api/v1/messages/${id}/payload`, vorgang: `/api/v1/vorgaenge/${m.vorgangId}` } });
+  });
+
+  r.get('/messages/:id/payload', async (req, res) => {
+    const id = param(req, 'id');
+    const p = await s.store.getPayload(id);
+    if (!p) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+    res.type('application/xml').send(p);
+  });
+
+  r.post('/messages/:id/replay', async (req, res) => {
+    const id = param(req, 'id');
+    const m = await s.store.getMessage(id);
+    if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+    if (!(await s.store.replay(id, actor(req)))) throw new GatewayError('GW_STATE_CONFLICT', `message ${id} is ${m.state}; only dead messages can be replayed`);
+    s.worker.wake();
+    res.json({ replayed: [id] });
+  });
+
+  r.post('/replay', async (req, res) => {
+    const endpoint = query(req, 'endpoint');
+    const ids = await s.store.replayAllDead(actor(req), endpoint);
+    s.worker.wake();
+    res.json({ replayed: ids });
+  });
+
+  r.get('/vorgaenge/:id', async (req, res) => {
+    const id = param(req, 'id');
+    const messages = await s.store.vorgang(id);
+    if (messages.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
+    const timeline = [];
+    for (const m of messages) {
+      for (const t of await s.store.history(m.id)) timeline.push({ ...t, messageType: m.messageType, author: m.author, endpointId: m.endpointId });
+    }
+    timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
+    res.json({ vorgangId: id, messages, timeline });
+  });
+
+  r.post('/attachments', attachmentUploadHandler(s.attachments, limits));
+  r.get('/attachments/:sha512', async (req, res) => {
+    const sha = param(req, 'sha512').toLowerCase();
+    if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
+    res.type('application/octet-stream');
+    s.attachments.open(sha).pipe(res);
+  });
+
+  r.get('/rejections', async (req, res) => {
+    res.json({ items: await s.store.listRejections(Math.min(1000, Number(query(req, 'limit') ?? 100) || 100)) });
+  });
+
+  r.post('/routes/explain', async (req, res) => {
+    const xml = await readBody(req, limits.maxMessageBytes);
+    const { header, warnings } = s.validator.check(xml);
+    try {
+      const d = await s.router.decide(header);
+      res.json({ routed: true, header, warnings, decision: d });
+    } catch (err) {
+      if (err instanceof GatewayError && (err.code === 'GW_ROUTE_NO_MATCH' || err.code === 'GW_VORGANG_UNKNOWN')) {
+        res.json({ routed: false, header, warnings, code: err.code, detail: err.message, steps: err.extra['explanation'] ?? [] });
+        return;
+      }
+      throw err;
+    }
+  });
+  return r;
+}
+
+/** Who did an administrative action. Until participant authentication lands, the caller names itself. */
+export function actor(req: Request): string {
+  const h = req.headers['x-actor'];
+  return typeof h === 'string' && h.length > 0 ? h.slice(0, 200) : `anonymous@${req.ip ?? 'unknown'}`;
+}

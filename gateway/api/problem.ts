@@ -1,0 +1,35 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { GatewayError, toProblem } from '../errors.js';
+
+/** Maps errors thrown before our handlers ran (body parsers) to catalog codes. */
+function normalise(err: unknown): unknown {
+  if (err instanceof GatewayError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new GatewayError('GW_PAYLOAD_TOO_LARGE', 'request body is larger than the limit', { cause: err });
+  if (e?.type === 'entity.parse.failed') return new GatewayError('GW_BAD_REQUEST', `request body is not valid JSON: ${e.message ?? ''}`, { cause: err });
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new GatewayError('GW_BAD_REQUEST', e.message ?? 'bad request', { cause: err });
+  return err;
+}
+
+/** The last middleware: every error becomes RFC 7807 problem+json; unexpected ones are logged, never leaked. */
+export function problemHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const e = normalise(err);
+    if (!(e instanceof GatewayError) || e.code === 'GW_INTERNAL') {
+      log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), path: req.path }, 'unexpected error');
+    }
+    const problem = toProblem(e, req.originalUrl);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // Drain an unread request body so the connection stays usable for the next message.
+    if (!req.complete) req.resume();
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  };
+}
+
+export function notFound(req: Request): never {
+  throw new GatewayError('GW_NOT_FOUND', `no such resource: ${req.method} ${req.path}`);
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.js';
+import type { IngressPipeline } from '../ingress/pipeline.js';
+import type { EndpointRuntime } from '../outbox/endpoint.js';
+import type { DeliveryWorker } from '../outbox/worker.js';
+import type { Router } from '../routing/router.js';
+import type { AttachmentStore } from '../store/attachments.js';
+import type { MessageStore } from '../store/types.js';
+import type { MessageValidator } from '../validation/types.js';
+
+/** Everything the HTTP API needs, built once by gateway/server.ts. */
+export interface GatewayServices {
+  cfg: GatewayConfig;
+  store: MessageStore;
+  attachments: AttachmentStore;
+  validator: MessageValidator;
+  router: Router;
+  pipeline: IngressPipeline;
+  worker: DeliveryWorker;
+  endpoints: ReadonlyMap<string, EndpointRuntime>;
+  log: Logger;
+  lifecycle: { ready: boolean; shuttingDown: boolean };
+}

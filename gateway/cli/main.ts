@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { CONNECTORS } from '../../connectors/index.js';
+import { DEMO_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { GatewayError, toProblem } from '../errors.js';
+import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
+import { printMessage, printMessages, printDelegations, printExplain } from './print.js';
+
+const program = new Command();
+program.name('zsa-gateway').description('XÖV interoperability gateway: EfA services ↔ ZSA ↔ municipal Fachverfahren').showHelpAfterError();
+const urlOption = () => new Option('--url <url>', 'gateway base URL (default $ZSA_GATEWAY_URL or http://127.0.0.1:$PORT|8080)');
+const jsonOption = () => new Option('--json', 'print JSON instead of text');
+
+function configPath(explicit?: string): string {
+  return explicit ?? process.env['ZSA_CONFIG'] ?? DEMO_CONFIG_PATH;
+}
+
+program
+  .command('serve')
+  .description('start the gateway (embedded defaults and demo participants unless --config/ZSA_CONFIG)')
+  .option('-c, --config <file>', 'YAML configuration file')
+  .option('-p, --port <port>', 'listen port (default $PORT or server.port)')
+  .action(async (o: { config?: string; port?: string }) => {
+    const { startGateway } = await import('../server.js');
+    const cfg = loadConfigFile(configPath(o.config), CONNECTORS);
+    const port = o.port ?? process.env['PORT'];
+    const gw = await startGateway(cfg, port === undefined ? {} : { port: Number(port) });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      gw.services.log.info({ signal }, 'stopping');
+      gw.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          gw.services.log.error({ err: String(err) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('config-check')
+  .description('validate a configuration file and list every problem')
+  .option('-c, --config <file>', 'YAML configuration file')
+  .action((o: { config?: string }) => {
+    const cfg = loadConfigFile(configPath(o.config), CONNECTORS);
+    console.log(`ok: ${cfg.participants.length} participants, ${cfg.endpoints.length} endpoints, ${cfg.municipalities.length} municipalities, ${cfg.routes.length} routes`);
+  });
+
+program
+  .command('validate <files...>')
+  .description('check XÖV messages offline through every validation layer (exit 1 if any is invalid)')
+  .option('--schemas <dir>', 'schema root (default: the bundled schemas-xoev)')
+  .addOption(jsonOption())
+  .action(async (files: string[], o: { schemas?: string; json?: boolean }) => {
+    const { loadValidator } = await import('../validation/index.js');
+    const { PACKAGE_ROOT } = await import('../paths.js');
+    const validator = await loadValidator(o.schemas ?? `${PACKAGE_ROOT}/schemas-xoev`);
+    let bad = 0;
+    for (const f of files) {
+      try {
+        const { header, warnings } = validator.check(await readFile(f));
+        if (o.json) console.log(JSON.stringify({ file: f, valid: true, header, warnings }));
+        else console.log(`${f}: valid ${header.messageType} ${header.messageUuid} (${header.author} → ${header.reader}, AGS ${header.ags})${warnings.length ? `, warnings: ${warnings.join('; ')}` : ''}`);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
+        bad += 1;
+        const p = toProblem(err);
+        if (o.json) console.log(JSON.stringify({ file: f, valid: false, problem: p }));
+        else {
+          console.log(`${f}: INVALID ${p.code}: ${p.detail}`);
+          for (const i of p.errors ?? []) console.log(`  ${i.line !== undefined ? `line ${i.line}:${i.column ?? 0} ` : ''}${i.path ?? ''} ${i.message}`);
+        }
+      }
+    }
+    validator.close();
+    process.exitCode = bad > 0 ? 1 : 0;
+  });
+
+program
+  .command('send <file>')
+  .description('submit an XÖV message (with attachments) to the running gateway')
+  .option('-a, --attachment <files...>', 'attachments (evidence PDFs, scans)')
+  .addOption(urlOption())
+  .action(async (file: string, o: { attachment?: string[]; url?: string }) => {
+    const base = gatewayUrl(o.url);
+    const res = o.attachment?.length
+      ? await api<Record<string, unknown>>(base, 'POST', '/api/v1/messages', { type: 'multipart/form-data', data: await multipartBody(file, o.attachment) }, {})
+      : await api<Record<string, unknown>>(base, 'POST', '/api/v1/messages', { type: 'application/xml', data: await readFile(file) });
+    console.log(JSON.stringify(res.body, null, 2));
+  });
+
+const routes = program.command('routes').description('routing');
+routes
+  .command('explain <file>')
+  .description('print where the running gateway would send a message, and why')
+  .addOption(urlOption())
+  .addOption(jsonOption())
+  .action(async (file: string, o: { url?: string; json?: boolean }) => {
+    const res = await api<Parameters<typeof printExplain>[0]>(gatewayUrl(o.url), 'POST', '/api/v1/routes/explain', { type: 'application/xml', data: await readFile(file) });
+    if (o.json) console.log(JSON.stringify(res.body, null, 2));
+    else printExplain(res.body);
+  });
+
+const messages = program.command('messages').description('stored messages');
+messages
+  .command('list')
+  .option('--state <state>')
+  .option('--endpoint <id>')
+  .option('--vorgang <id>')
+  .option('--limit <n>', 'at most n (default 50)', '50')
+  .addOption(urlOption())
+  .addOption(jsonOption())
+  .action(async (o: { state?: string; endpoint?: string; vorgang?: string; limit: string; url?: string; json?: boolean }) => {
+    const q = new URLSearchParams({ limit: o.limit });
+    if (o.state) q.set('state', o.state);
+    if (o.endpoint) q.set('endpoint', o.endpoint);
+    if (o.vorgang) q.set('vorgang', o.vorgang);
+    const res = await api<{ items: Parameters<typeof printMessages>[0] }>(gatewayUrl(o.url), 'GET', `/api/v1/messages?${q}`);
+    if (o.json) console.log(JSON.stringify(res.body.items, null, 2));
+    else printMessages(res.body.items);
+  });
+messages
+  .command('show <id>')
+  .addOption(urlOption())
+  .addOption(jsonOption())
+  .action(async (id: string, o: { url?: string; json?: boolean }) => {
+    const res = await api<Parameters<typeof printMessage>[0]>(gatewayUrl(o.url), 'GET', `/api/v1/messages/${encodeURIComponent(id)}`);
+    if (o.json) console.log(JSON.stringify(res.body, null, 2));
+    else printMessage(res.body);
+  });
+
+program
+  .command('replay [id]')
+  .description('send a dead message again (or every dead message with --all)')
+  .option('--all', 'replay every dead message')
+  .option('--endpoint <id>', 'with --all: only this endpoint')
+  .addOption(urlOption())
+  .action(async (id: string | undefined, o: { all?: boolean; endpoint?: string; url?: string }) => {
+    if (!id && !o.all) throw new GatewayError('GW_BAD_REQUEST', 'name a message id or use --all');
+    const path = id ? `/api/v1/messages/${encodeURIComponent(id)}/replay` : `/api/v1/replay${o.endpoint ? `?endpoint=${encodeURIComponent(o.endpoint)}` : ''}`;
+    const res = await api<{ replayed: string[] }>(gatewayUrl(o.url), 'POST', path);
+    console.log(`replayed ${res.body.replayed.length}: ${res.body.replayed.join(' ')}`);
+  });
+
+const delegation = program.command('delegation').description('which municipality delegated which service to the ZSA');
+delegation
+  .command('list')
+  .addOption(urlOption())
+  .addOption(jsonOption())
+  .action(async (o: { url?: string; json?: boolean }) => {
+    const res = await api<{ items: Parameters<typeof printDelegations>[0] }>(gatewayUrl(o.url), 'GET', '/api/v1/admin/municipalities');
+    if (o.json) console.log(JSON.stringify(res.body.items, null, 2));
+    else printDelegations(res.body.items);
+  });
+delegation
+  .command('set <ags> <service> <mode>')
+  .description('switch a delegation at runtime: mode none | e2e | backoffice | prozessschritt:<step>')
+  .requiredOption('--reason <text>', 'why (recorded)')
+  .addOption(urlOption())
+  .action(async (ags: string, service: string, mode: string, o: { reason: string; url?: string }) => {
+    const res = await api<{ previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${ags}/delegations/${service}`, {
+      type: 'application/json',
+      data: JSON.stringify({ mode, reason: o.reason }),
+    });
+    console.log(`${ags}/${service}: ${res.body.previous ?? '?'} → ${res.body.mode} (recorded ${res.body.at})`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ApiError && err.problem) {
+    console.error(`error: ${err.message}`);
+    for (const i of err.problem.errors ?? []) console.error(`  ${i.line !== undefined ? `line ${i.line}:${i.column ?? 0} ` : ''}${i.path ?? ''} ${i.message}`);
+  } else if (err instanceof GatewayError) {
+    console.error(`error: ${err.code}: ${err.message}`);
+    for (const i of err.issues) console.error(`  ${i.path ?? ''}${i.line !== undefined ? ` (line ${i.line})` : ''}: ${i.message}`);
+  } else {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  process.exitCode = 2;
+});

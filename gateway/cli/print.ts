@@ -1,0 +1,34 @@
+import type { StoredMessage, Transition } from '../store/types.js';
+
+/** Plain-text renderings for the CLI (German labels are for screens; the CLI is for operators and stays English). */
+
+export function printMessages(items: StoredMessage[]): void {
+  if (items.length === 0) return console.log('(no messages)');
+  for (const m of items) {
+    console.log([m.id, m.state.padEnd(12), m.messageType.padEnd(28), m.ags, m.endpointId.padEnd(22), m.receivedAt, m.attempts ? `attempts=${m.attempts}` : ''].join('  ').trimEnd());
+  }
+}
+
+export function printMessage(m: StoredMessage & { history: Transition[] }): void {
+  console.log(`${m.messageType}  ${m.id}`);
+  console.log(`  state      ${m.state}${m.lastError ? ` (last error: ${m.lastError})` : ''}`);
+  console.log(`  UUID       ${m.messageUuid}   Vorgang ${m.vorgangId}`);
+  console.log(`  from → to  ${m.author} → ${m.reader}   AGS ${m.ags}   LeiKa ${m.leika}`);
+  console.log(`  route      ${m.routeName} → endpoint ${m.endpointId}`);
+  console.log(`  size       ${m.size} bytes, sha512 ${m.sha512.slice(0, 16)}…, ${m.attachments.length} attachment(s)`);
+  console.log('  history');
+  for (const t of m.history) console.log(`    ${t.at}  ${(t.from ?? '-').padEnd(12)} → ${t.to.padEnd(12)} #${t.attempt}  ${t.reason}`);
+}
+
+export function printDelegations(items: Array<{ ags: string; name: string; delegations: Array<{ service: string; mode: string; source: string }> }>): void {
+  for (const m of items) {
+    console.log(`${m.ags}  ${m.name}`);
+    for (const d of m.delegations) console.log(`    ${d.service.padEnd(12)} ${d.mode.padEnd(40)} (${d.source})`);
+  }
+}
+
+export function printExplain(r: { routed: boolean; header: { messageType: string; ags: string; leika: string }; decision?: { endpointId: string; steps: string[] }; steps?: string[]; detail?: string }): void {
+  console.log(`${r.header.messageType} for AGS ${r.header.ags}, LeiKa ${r.header.leika}`);
+  for (const s of r.decision?.steps ?? r.steps ?? []) console.log(`  - ${s}`);
+  console.log(r.routed && r.decision ? `→ endpoint ${r.decision.endpointId}` : `→ not routable: ${r.detail ?? ''}`);
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema: the single source of validation, defaults and the reference
+ * documentation (docs/config.md is generated from these descriptions by
+ * `npm run docs:config`, and a test keeps the two in sync).
+ */
+
+export const AGS = z.string().regex(/^\d{8}$/, 'AGS must be 8 digits');
+export const LEIKA = z.string().regex(/^\d{14}$/, 'LeiKa key must be 14 digits');
+export const KENNUNG = z.string().regex(/^[a-z][a-z0-9]*:[A-Za-z0-9._-]+$/, 'kennung must look like praefix:kennung');
+export const ID = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"');
+
+/** `none`, `e2e`, `backoffice` or `prozessschritt:<step>`. */
+export const DELEGATION_MODE = z
+  .string()
+  .regex(/^(none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/, 'delegation is none, e2e, backoffice or prozessschritt:<step>');
+
+const PARTICIPANT_KINDS = ['efa-service', 'municipality', 'zsa', 'fachverfahren', 'operator'] as const;
+
+export const participantSchema = z
+  .object({
+    id: ID.describe('Stable participant id used in logs, routes and (later) credentials.'),
+    kind: z.enum(PARTICIPANT_KINDS).describe('Role of the participant.'),
+    kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, e.g. `efa:hund-lsa`.'),
+    name: z.string().min(1).describe('Display name.'),
+    endpoint: ID.optional().describe('Endpoint where messages addressed to this participant go (replies to the citizen side use the EfA service\'s endpoint).'),
+  })
+  .strict();
+
+export const endpointSchema = z
+  .object({
+    id: ID.describe('Endpoint id referenced by services, municipalities and participants.'),
+    connector: z.string().min(1).describe('Connector name: `mailbox`, `amqp091` or `http` (see connectors/).'),
+    config: z.record(z.string(), z.unknown()).default({}).describe('Connector configuration, validated by the connector\'s own schema.'),
+    maxInFlight: z.number().int().min(1).max(1024).optional().describe('Concurrent deliveries to this endpoint (default: the connector\'s).'),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    id: ID.describe('Service id, e.g. `hund`, `wohngeld`; delegations are set per service.'),
+    name: z.string().min(1).describe('Display name, e.g. "Hundehaltung".'),
+    leika: z.array(LEIKA).min(1).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key).'),
+    zsaEndpoint: ID.describe('Endpoint of the ZSA work queue for this service (route target `zsa`).'),
+  })
+  .strict();
+
+export const municipalitySchema = z
+  .object({
+    ags: AGS.describe('Official municipality key (8 digits).'),
+    name: z.string().min(1).describe('Name of the municipality.'),
+    participant: ID.optional().describe('The municipality\'s own participant id.'),
+    delegations: z.record(ID, DELEGATION_MODE).default({}).describe('Per service: `none`, `e2e`, `backoffice` or `prozessschritt:<step>`. Services not listed count as `none`. Can be switched at runtime (admin API / CLI).'),
+    fachverfahren: z.record(ID, ID).default({}).describe('Per service: endpoint of the municipality\'s Fachverfahren (route target `fachverfahren`).'),
+  })
+  .strict();
+
+export const TARGET = z
+  .string()
+  .regex(/^(zsa|fachverfahren|origin|reader|endpoint:[a-z0-9][a-z0-9._-]*)$/, 'target is zsa, fachverfahren, origin, reader or endpoint:<id>');
+
+export const routeTargetSchema = z
+  .object({
+    when: z
+      .object({
+        delegation: z.array(z.string().regex(/^(any|none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/)).min(1).optional()
+          .describe('The rule applies when the municipality\'s current delegation of the service is one of these (`any` = any mode but `none`).'),
+        test: z.boolean().optional().describe('The rule applies only to test (`true`) or only to production (`false`) traffic.'),
+      })
+      .strict()
+      .optional()
+      .describe('Condition; a rule without `when` always applies.'),
+    to: TARGET.describe('`zsa` (the service\'s ZSA queue), `fachverfahren` (the municipality\'s Fachverfahren), `origin` (the participant that opened the Vorgang: the citizen\'s side), `reader` (the participant named as reader), or `endpoint:<id>`.'),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({
+    name: ID.describe('Route name, shown in the message history.'),
+    match: z
+      .object({
+        messageType: z.union([z.string(), z.array(z.string()).min(1)]).describe('Message type(s) (root element names) this route handles.'),
+        ags: z.array(AGS).optional().describe('Restrict to these municipalities.'),
+      })
+      .strict(),
+    startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
+    targets: z.array(routeTargetSchema).min(1).describe('Rules in order; the first whose `when` holds decides the target.'),
+  })
+  .strict();
+
+const backoffSchema = z
+  .object({
+    initialMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt.'),
+    multiplier: z.number().min(1).default(2).describe('Factor per further attempt.'),
+    maxMs: z.number().int().min(1).default(300_000).describe('Upper bound of one delay.'),
+    jitter: z.number().min(0).max(1).default(0.2).describe('Random spread (±fraction) against thundering herds.'),
+  })
+  .strict();
+
+export const deliverySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).default(10).describe('Attempts before a message goes `dead`.'),
+    backoff: backoffSchema.default(backoffSchema.parse({})),
+    leaseMs: z.number().int().min(1000).default(120_000).describe('How long a claimed outbox item stays reserved for one gateway process.'),
+    timeoutMs: z.number().int().min(100).default(30_000).describe('Upper bound of one delivery attempt.'),
+    pollMs: z.number().int().min(10).default(500).describe('How often the worker looks for due items when nothing wakes it.'),
+    batchSize: z.number().int().min(1).default(200).describe('Outbox items claimed per round.'),
+    circuitBreaker: z
+      .object({
+        failureThreshold: z.number().int().min(1).default(5).describe('Consecutive failures that open the circuit of an endpoint.'),
+        cooldownMs: z.number().int().min(10).default(30_000).describe('How long an open circuit waits before one trial delivery.'),
+      })
+      .strict()
+      .default({ failureThreshold: 5, cooldownMs: 30_000 }),
+    shutdownGraceMs: z.number().int().min(0).default(10_000).describe('On shutdown, how long in-flight deliveries may finish before they are released.'),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    host: z.string().default('0.0.0.0').describe('Listen address.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('Listen port (env `PORT` overrides).'),
+    maxMessageBytes: z.number().int().min(1024).default(20 * 1024 * 1024).describe('Largest XML message accepted.'),
+    maxAttachmentBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Largest single attachment accepted.'),
+    maxAttachments: z.number().int().min(0).default(50).describe('Most attachments per message.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    store: z
+      .object({
+        kind: z.literal('sqlite').default('sqlite').describe('Store backend (embedded default: `sqlite`).'),
+        dataDir: z.string().default('./data').describe('Folder for the database file and attachments.'),
+      })
+      .strict()
+      .default({ kind: 'sqlite', dataDir: './data' }),
+    schemas: z.object({ root: z.string().default('./schemas-xoev').describe('Folder of XÖV schema sets.') }).strict().default({ root: './schemas-xoev' }),
+    mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
+    delivery: deliverySchema.default(deliverySchema.parse({})),
+    participants: z.array(participantSchema).default([]),
+    endpoints: z.array(endpointSchema).min(1),
+    services: z.array(serviceSchema).min(1),
+    municipalities: z.array(municipalitySchema).default([]),
+    routes: z.array(routeSchema).min(1),
+  })
+  .strict();
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type ParticipantConfig = z.output<typeof participantSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type MunicipalityConfig = z.output<typeof municipalitySchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type DeliveryConfig = z.output<typeof deliverySchema>;

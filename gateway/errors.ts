@@ -1,0 +1,95 @@
+/**
+ * The one error catalog of the gateway. Every error a client or operator can see has a
+ * stable code here; `docs/errors.md` documents each code and a test keeps the two equal.
+ * Problem type URIs are stable identifiers (RFC 7807 §3.1), not fetched addresses.
+ */
+export const PROBLEM_BASE = 'urn:zsa-gateway:problem:';
+
+export interface ErrorSpec {
+  readonly title: string;
+  readonly status: number;
+  /** true when the same request may succeed later without change (e.g. after a restart). */
+  readonly retryable: boolean;
+}
+
+export const ERROR_CATALOG = {
+  GW_BAD_REQUEST: { title: 'The request is not valid', status: 400, retryable: false },
+  GW_UNSUPPORTED_MEDIA_TYPE: { title: 'Unsupported content type', status: 415, retryable: false },
+  GW_PAYLOAD_TOO_LARGE: { title: 'Message or attachment exceeds the size limit', status: 413, retryable: false },
+  GW_XML_MALFORMED: { title: 'The XML is not well-formed', status: 400, retryable: false },
+  GW_XML_DOCTYPE_FORBIDDEN: { title: 'DOCTYPE declarations are not allowed', status: 400, retryable: false },
+  GW_XML_EXTERNAL_ENTITY: { title: 'External entities are not allowed (XXE)', status: 400, retryable: false },
+  GW_XML_ENTITY_EXPANSION: { title: 'Entity declarations are not allowed (entity expansion)', status: 400, retryable: false },
+  GW_XML_LIMIT_EXCEEDED: { title: 'The XML exceeds a structural limit (depth, attribute or text size)', status: 400, retryable: false },
+  GW_UNKNOWN_MESSAGE_TYPE: { title: 'Unknown message type or namespace', status: 422, retryable: false },
+  GW_ROUTING_KEY_MISSING: { title: 'A routing key is missing from the message header', status: 422, retryable: false },
+  GW_XSD_INVALID: { title: 'The message does not conform to its XML schema', status: 422, retryable: false },
+  GW_MESSAGE_TYPE_MISMATCH: { title: 'Root element and nachrichtentyp code disagree', status: 422, retryable: false },
+  GW_ATTACHMENT_INVALID: { title: 'An attachment is invalid', status: 400, retryable: false },
+  GW_ROUTE_NO_MATCH: { title: 'No route matches the message', status: 422, retryable: false },
+  GW_VORGANG_UNKNOWN: { title: 'The follow-up message belongs to no known Vorgang', status: 422, retryable: false },
+  GW_DUPLICATE_CONFLICT: { title: 'Message UUID already used for a different payload', status: 409, retryable: false },
+  GW_STATE_CONFLICT: { title: 'The message is not in a state that allows this action', status: 409, retryable: false },
+  GW_LEASE_INVALID: { title: 'The mailbox lease is unknown or has expired', status: 409, retryable: false },
+  GW_NOT_FOUND: { title: 'Not found', status: 404, retryable: false },
+  GW_CONFIG_INVALID: { title: 'The configuration is invalid', status: 500, retryable: false },
+  GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
+  GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** One precise finding: what was wrong and where (XSD line/column/element path, JSON pointer, config path). */
+export interface Issue {
+  message: string;
+  line?: number;
+  column?: number;
+  /** Element path such as `/hund.anmeldung.0101/hund/rasse`, or a JSON pointer / config path. */
+  path?: string;
+  /** Validation layer or rule that produced the finding, e.g. `xsd`, `header`. */
+  layer?: string;
+}
+
+export function problemType(code: ErrorCode): string {
+  return PROBLEM_BASE + code.toLowerCase().replace(/^gw_/, '').replace(/_/g, '-');
+}
+
+/** Every error the gateway raises on purpose. Anything else is reported as GW_INTERNAL. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: Issue[];
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail: string, opts: { issues?: Issue[]; cause?: unknown; extra?: Record<string, unknown> } = {}) {
+    super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.issues = opts.issues ?? [];
+    this.extra = opts.extra ?? {};
+  }
+
+  get status(): number {
+    return ERROR_CATALOG[this.code].status;
+  }
+}
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: Issue[];
+  [key: string]: unknown;
+}
+
+/** Renders any thrown value as RFC 7807 problem details; unknown errors never leak internals. */
+export function toProblem(err: unknown, instance?: string): ProblemDetails {
+  const e = err instanceof GatewayError ? err : new GatewayError('GW_INTERNAL', 'An unexpected error occurred; it has been logged.');
+  const spec = ERROR_CATALOG[e.code];
+  const p: ProblemDetails = { ...e.extra, type: problemType(e.code), title: spec.title, status: spec.status, detail: e.message, code: e.code };
+  if (instance) p.instance = instance;
+  if (e.issues.length > 0) p.errors = e.issues;
+  return p;
+}

@@ -1,0 +1,185 @@
+import type { Request, Response } from 'express';
+import busboy from 'busboy';
+import { basename } from 'node:path';
+import { GatewayError } from '../errors.js';
+import type { AttachmentStore } from '../store/attachments.js';
+import type { AttachmentRef, Receipt } from '../store/types.js';
+import type { IngressPipeline } from './pipeline.js';
+
+export interface IngressLimits {
+  maxMessageBytes: number;
+  maxAttachmentBytes: number;
+  maxAttachments: number;
+}
+
+const XML_TYPES = new Set(['application/xml', 'text/xml']);
+
+export function isXmlType(contentType: string | undefined): boolean {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return XML_TYPES.has(t) || /^application\/[a-z0-9.+-]+\+xml$/.test(t);
+}
+
+/** Reads a request body up to `max` bytes; over it → GW_PAYLOAD_TOO_LARGE without reading the rest into memory. */
+export async function readBody(req: Request, max: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) throw tooLarge('message', max);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw tooLarge('message', max);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooLarge(what: string, max: number): GatewayError {
+  return new GatewayError('GW_PAYLOAD_TOO_LARGE', `${what} is larger than the limit of ${max} bytes`, { extra: { limit: max } });
+}
+
+/** A safe attachment file name: no path parts, no control characters, bounded length. */
+export function safeFileName(raw: string | undefined): string {
+  const name = raw ?? '';
+  if (!name || name !== basename(name) || /[\\/\x00-\x1f\x7f]/.test(name) || name === '.' || name === '..' || name.length > 255) {
+    throw new GatewayError('GW_ATTACHMENT_INVALID', `attachment file name ${JSON.stringify(name.slice(0, 80))} is not a plain file name`, {
+      issues: [{ message: 'file names must not contain path separators or control characters', path: 'attachment.filename', layer: 'attachment' }],
+    });
+  }
+  return name;
+}
+
+const SHA512 = /^[0-9a-f]{128}$/;
+
+/**
+ * Reads a multipart/form-data submission: one part `message` (the XML), any number of
+ * `attachment` file parts (streamed into the attachment store, never held in memory) and
+ * `attachmentRef` fields (`{"name","mediaType","sha512"}`) naming attachments uploaded
+ * before via POST /api/v1/attachments.
+ */
+async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
+  } catch (cause) {
+    throw new GatewayError('GW_BAD_REQUEST', 'multipart body cannot be read (missing boundary?)', { cause });
+  }
+  const pending: Array<Promise<void>> = [];
+  const refs: AttachmentRef[] = [];
+  let xml: Buffer | null = null;
+  let failure: unknown = null;
+  const fail = (e: unknown): void => {
+    failure ??= e;
+  };
+
+  bb.on('file', (field, stream, info) => {
+    if (field === 'message') {
+      pending.push(
+        (async () => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const c of stream as AsyncIterable<Buffer>) {
+            size += c.length;
+            if (size > limits.maxMessageBytes) {
+              stream.resume();
+              throw tooLarge('message', limits.maxMessageBytes);
+            }
+            chunks.push(c);
+          }
+          xml = Buffer.concat(chunks, size);
+        })().catch(fail),
+      );
+      return;
+    }
+    if (field !== 'attachment') {
+      stream.resume();
+      fail(new GatewayError('GW_BAD_REQUEST', `unexpected multipart file part "${field}"`, { issues: [{ message: 'expected "message" or "attachment"', path: field }] }));
+      return;
+    }
+    pending.push(
+      (async () => {
+        const name = safeFileName(info.filename);
+        const stored = await attachments.putStream(stream, { maxBytes: limits.maxAttachmentBytes });
+        refs.push({ name, mediaType: info.mimeType || 'application/octet-stream', sha512: stored.sha512, size: stored.size });
+      })().catch((e: unknown) => {
+        stream.resume();
+        fail(e);
+      }),
+    );
+  });
+  bb.on('field', (field, value) => {
+    if (field === 'message') {
+      xml = Buffer.from(value, 'utf8');
+    } else if (field === 'attachmentRef') {
+      pending.push(
+        (async () => {
+          let ref: { name?: unknown; mediaType?: unknown; sha512?: unknown };
+          try {
+            ref = JSON.parse(value) as typeof ref;
+          } catch (cause) {
+            throw new GatewayError('GW_ATTACHMENT_INVALID', 'attachmentRef is not JSON', { cause });
+          }
+          const sha = typeof ref.sha512 === 'string' ? ref.sha512.toLowerCase() : '';
+          if (!SHA512.test(sha) || !(await attachments.has(sha))) {
+            throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
+          }
+          const size = await attachments.size(sha);
+          refs.push({ name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size });
+        })().catch(fail),
+      );
+    }
+  });
+  bb.on('filesLimit', () => fail(new GatewayError('GW_PAYLOAD_TOO_LARGE', `more than ${limits.maxAttachments} attachments`)));
+  bb.on('partsLimit', () => fail(new GatewayError('GW_PAYLOAD_TOO_LARGE', 'too many multipart parts')));
+
+  await new Promise<void>((resolve) => {
+    bb.on('close', resolve);
+    bb.on('error', (e: unknown) => {
+      fail(new GatewayError('GW_BAD_REQUEST', `multipart body is malformed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      resolve();
+    });
+    req.pipe(bb);
+  });
+  await Promise.all(pending);
+  if (failure) throw failure;
+  if (!xml) throw new GatewayError('GW_BAD_REQUEST', 'multipart submission has no "message" part', { issues: [{ message: 'missing part', path: 'message' }] });
+  return { xml, refs };
+}
+
+export function receiptBody(r: Receipt, duplicate: boolean) {
+  return {
+    ...r,
+    duplicate,
+    links: { self: `/api/v1/messages/${r.gatewayId}` },
+  };
+}
+
+/** POST /api/v1/messages: XML body or multipart with attachments; 202 + receipt once durably stored. */
+export function messageIngressHandler(pipeline: IngressPipeline, attachments: AttachmentStore, limits: IngressLimits) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = req.headers['content-type'];
+    let xml: Buffer;
+    let refs: AttachmentRef[] = [];
+    if (isXmlType(type)) {
+      xml = await readBody(req, limits.maxMessageBytes);
+    } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
+      ({ xml, refs } = await readMultipart(req, limits, attachments));
+    } else {
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml or multipart/form-data`);
+    }
+    const result = await pipeline.submit(xml, refs, { remote: req.ip ?? null });
+    res
+      .status(result.outcome === 'created' ? 202 : 200)
+      .location(`/api/v1/messages/${result.receipt.gatewayId}`)
+      .json(receiptBody(result.receipt, result.outcome === 'duplicate'));
+  };
+}
+
+/** POST /api/v1/attachments: streams one attachment into the store; answers its sha512 for an attachmentRef. */
+export function attachmentUploadHandler(attachments: AttachmentStore, limits: IngressLimits) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limits.maxAttachmentBytes) throw tooLarge('attachment', limits.maxAttachmentBytes);
+    const stored = await attachments.putStream(req, { maxBytes: limits.maxAttachmentBytes });
+    res.status(201).json({ ...stored, links: { self: `/api/v1/attachments/${stored.sha512}` } });
+  };
+}

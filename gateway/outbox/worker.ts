@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import type { OutboundMessage } from '../../connectors/types.js';
+import { NotConnectedError, PermanentError, RetryableError } from '../../connectors/errors.js';
+import type { DeliveryConfig } from '../config/schema.js';
+import type { MessageStore, OutboxItem } from '../store/types.js';
+import { backoffDelay } from './backoff.js';
+import type { EndpointRuntime } from './endpoint.js';
+
+export interface WorkerOptions {
+  store: MessageStore;
+  endpoints: ReadonlyMap<string, EndpointRuntime>;
+  delivery: DeliveryConfig;
+  log: Logger;
+  /** Lease owner id of this process (see ADR 0005). */
+  owner: string;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function toOutbound(item: OutboxItem, attempt: number): OutboundMessage {
+  const m = item.message;
+  return {
+    gatewayId: m.id,
+    messageUuid: m.messageUuid,
+    messageType: m.messageType,
+    vorgangId: m.vorgangId,
+    author: m.author,
+    reader: m.reader,
+    leika: m.leika,
+    ags: m.ags,
+    attempt,
+    contentType: 'application/xml',
+    payload: item.payload,
+    sha512: m.sha512,
+    attachments: m.attachments,
+    test: m.test,
+  };
+}
+
+/**
+ * The delivery side of the transactional outbox. It claims due outbox items with a lease,
+ * hands each to its endpoint's connector within the endpoint's concurrency and circuit
+ * breaker, and turns the outcome into exactly one state transition:
+ * delivered / in_mailbox, retrying (backoff with jitter), dead (permanent error or last
+ * attempt), or released (not connected, shutdown: no attempt counted).
+ * At-least-once: a crash between the peer's acknowledgement and `markDelivered` makes the
+ * lease expire and the message go again.
+ */
+export class DeliveryWorker {
+  private stopping = false;
+  private readonly abort = new AbortController();
+  private wakeUp: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  start(): void {
+    for (const ep of this.o.endpoints.values()) ep.ensureConnected();
+    this.loopDone ??= this.loop();
+  }
+
+  /** Called after ingress committed new messages, and whenever a slot frees up. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        const capacity: Record<string, number> = {};
+        for (const ep of this.o.endpoints.values()) {
+          const free = Math.min(ep.capacity(), this.o.delivery.batchSize);
+          if (free > 0) capacity[ep.id] = free;
+        }
+        if (Object.keys(capacity).length > 0) {
+          const items = await this.o.store.claimDue({ owner: this.o.owner, leaseMs: this.o.delivery.leaseMs, capacity });
+          claimed = items.length;
+          for (const item of items) this.track(this.deliverOne(item));
+        }
+      } catch (err) {
+        this.o.log.error({ err: errorText(err) }, 'outbox claim failed; retrying after the poll interval');
+      }
+      if (claimed === 0 && !this.stopping) await this.sleep(this.o.delivery.pollMs);
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private async deliverOne(item: OutboxItem): Promise<void> {
+    const ep = this.o.endpoints.get(item.endpointId);
+    if (!ep) return; // claimDue only returns endpoints we asked for
+    const attempt = item.attempts + 1;
+    ep.inFlight += 1;
+    ep.breaker.started();
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.delivery.timeoutMs)]);
+    try {
+      const receipt = await raceAbort(ep.egress.deliver(toOutbound(item, attempt), signal), signal);
+      ep.breaker.success();
+      if (receipt.outcome === 'in_mailbox') await this.o.store.markInMailbox(item, receipt.mailbox ?? ep.id);
+      else await this.o.store.markDelivered(item, receipt.detail);
+    } catch (err) {
+      await this.onFailure(ep, item, attempt, err).catch((markErr: unknown) =>
+        this.o.log.error({ gatewayId: item.messageId, err: errorText(markErr) }, 'could not record delivery outcome; the lease will expire and the message go again'),
+      );
+    } finally {
+      ep.inFlight -= 1;
+      this.wake();
+    }
+  }
+
+  private async onFailure(ep: EndpointRuntime, item: OutboxItem, attempt: number, err: unknown): Promise<void> {
+    const log = this.o.log.child({ gatewayId: item.messageId, endpoint: ep.id, attempt });
+    if (this.abort.signal.aborted) {
+      ep.breaker.neutral();
+      await this.o.store.release(item, 'gateway shutting down: delivery interrupted, not counted');
+      return;
+    }
+    if (err instanceof NotConnectedError) {
+      ep.breaker.neutral();
+      ep.markDisconnected(err.message);
+      await this.o.store.release(item, `not connected: ${err.message}`);
+      return;
+    }
+    if (err instanceof PermanentError) {
+      ep.breaker.success(); // the peer answered; it refused this message only
+      log.warn({ reason: err.message }, 'delivery refused permanently; message is dead');
+      await this.o.store.markDead(item, `refused by ${ep.id}: ${err.message}`, true);
+      return;
+    }
+    ep.breaker.failure();
+    const reason = err instanceof RetryableError ? err.message : `unexpected error: ${errorText(err)}`;
+    if (attempt >= this.o.delivery.maxAttempts) {
+      log.warn({ reason }, 'last attempt failed; message is dead');
+      await this.o.store.markDead(item, `gave up after ${attempt} attempts: ${reason}`, true);
+      return;
+    }
+    const retryAfter = err instanceof RetryableError ? err.retryAfterMs : undefined;
+    const delay = backoffDelay(this.o.delivery.backoff, attempt, retryAfter);
+    log.info({ reason, retryInMs: delay }, 'delivery failed; will retry');
+    await this.o.store.markRetrying(item, reason, new Date(Date.now() + delay));
+  }
+
+  /**
+   * Stops claiming, lets in-flight deliveries finish for up to `shutdownGraceMs`, then
+   * aborts the rest (they are released, not counted) and gives back every lease.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loopDone ?? undefined;
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    const drained = Promise.allSettled([...this.running]);
+    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.delivery.shutdownGraceMs).unref());
+    if ((await Promise.race([drained, grace])) === 'timeout') {
+      this.o.log.warn({ inFlight: this.running.size }, 'shutdown grace over: releasing in-flight deliveries');
+      this.abort.abort(new Error('shutdown'));
+      await drained;
+    }
+    await this.o.store.releaseOwner(this.o.owner);
+  }
+}
+
+/** Rejects when the signal aborts even if the connector ignores it, so a hung peer never blocks a slot forever. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new RetryableError('delivery aborted before start'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RetryableError(`delivery timed out or aborted: ${errorText(signal.reason)}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}

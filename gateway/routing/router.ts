@@ -1,0 +1,162 @@
+import { GatewayError } from '../errors.js';
+import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
+import type { MessageHeader, MessageStore } from '../store/types.js';
+
+export interface RouteDecision {
+  routeName: string;
+  endpointId: string;
+  /** The rule's symbolic target (`zsa`, `fachverfahren`, `origin`, `reader`, `endpoint:<id>`). */
+  target: string;
+  service: string;
+  /** The municipality's delegation of the service at decision time. */
+  delegation: string;
+  delegationSource: 'config' | 'runtime';
+  /** One line, kept in the message history. */
+  reason: string;
+  /** Step-by-step explanation (`zsa-gateway routes explain`). */
+  steps: string[];
+}
+
+export interface EffectiveDelegation {
+  ags: string;
+  service: string;
+  mode: string;
+  source: 'config' | 'runtime';
+}
+
+/** How long runtime delegation switches made by another gateway instance may take to be seen. */
+const OVERRIDE_TTL_MS = 1000;
+
+/**
+ * Decides where a valid message goes. Pure configuration plus two facts from the store:
+ * runtime delegation switches and, for `origin` targets, who opened the Vorgang.
+ * Called once per inbound message, before it is stored; the decision is stored with it.
+ */
+export class Router {
+  private readonly services: ReadonlyMap<string, ServiceConfig>;
+  private readonly serviceByLeika: ReadonlyMap<string, ServiceConfig>;
+  private readonly municipalities: ReadonlyMap<string, MunicipalityConfig>;
+  private overrides: { at: number; values: Record<string, string> } | null = null;
+
+  constructor(
+    private readonly cfg: GatewayConfig,
+    private readonly store: MessageStore,
+  ) {
+    this.services = new Map(cfg.services.map((s) => [s.id, s]));
+    this.serviceByLeika = new Map(cfg.services.flatMap((s) => s.leika.map((k) => [k, s] as const)));
+    this.municipalities = new Map(cfg.municipalities.map((m) => [m.ags, m]));
+  }
+
+  private async overrideValues(): Promise<Record<string, string>> {
+    if (!this.overrides || Date.now() - this.overrides.at > OVERRIDE_TTL_MS) {
+      this.overrides = { at: Date.now(), values: await this.store.delegationOverrides() };
+    }
+    return this.overrides.values;
+  }
+
+  async delegation(ags: string, service: string): Promise<EffectiveDelegation> {
+    const runtime = (await this.overrideValues())[`${ags}/${service}`];
+    if (runtime !== undefined) return { ags, service, mode: runtime, source: 'runtime' };
+    return { ags, service, mode: this.municipalities.get(ags)?.delegations[service] ?? 'none', source: 'config' };
+  }
+
+  /** All municipalities with their effective delegation per configured service. */
+  async listDelegations(): Promise<Array<{ ags: string; name: string; delegations: EffectiveDelegation[] }>> {
+    const out = [];
+    for (const m of this.cfg.municipalities) {
+      const delegations = [];
+      for (const s of this.cfg.services) delegations.push(await this.delegation(m.ags, s.id));
+      out.push({ ags: m.ags, name: m.name, delegations });
+    }
+    return out;
+  }
+
+  /** Switches a delegation at runtime; recorded with actor and reason; effective for the next message. */
+  async setDelegation(ags: string, service: string, mode: string, actor: string, reason: string) {
+    const m = this.municipalities.get(ags);
+    if (!m) throw new GatewayError('GW_NOT_FOUND', `no municipality with AGS ${ags} is configured`);
+    if (!this.services.has(service)) throw new GatewayError('GW_NOT_FOUND', `no service "${service}" is configured`);
+    if (!/^(none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/.test(mode)) {
+      throw new GatewayError('GW_BAD_REQUEST', `delegation "${mode}" is not none, e2e, backoffice or prozessschritt:<step>`, { issues: [{ message: 'invalid delegation mode', path: 'mode' }] });
+    }
+    const change = await this.store.setDelegation({ ags, service, mode, actor, reason }, m.delegations[service] ?? 'none');
+    this.overrides = null;
+    return change;
+  }
+
+  private matches(route: RouteConfig, h: MessageHeader): boolean {
+    const types = Array.isArray(route.match.messageType) ? route.match.messageType : [route.match.messageType];
+    return types.includes(h.messageType) && (!route.match.ags || route.match.ags.includes(h.ags));
+  }
+
+  /** Throws GW_ROUTE_NO_MATCH (with the explanation) or GW_VORGANG_UNKNOWN. */
+  async decide(h: MessageHeader): Promise<RouteDecision> {
+    const steps: string[] = [];
+    const fail = (detail: string): never => {
+      throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
+    };
+    const route = this.cfg.routes.find((r) => this.matches(r, h));
+    if (!route) return fail(`no route handles message type ${h.messageType} for AGS ${h.ags}`);
+    steps.push(`route "${route.name}" handles ${h.messageType}`);
+    const service = this.serviceByLeika.get(h.leika);
+    if (!service) return fail(`LeiKa key ${h.leika} belongs to no configured service`);
+    steps.push(`LeiKa ${h.leika} belongs to service "${service.id}"`);
+    const municipality = this.municipalities.get(h.ags);
+    if (!municipality) return fail(`AGS ${h.ags} is not a configured municipality`);
+    const d = await this.delegation(h.ags, service.id);
+    steps.push(`${municipality.name} (${h.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
+
+    let vorgangOrigin: string | null = null;
+    if (!route.startsVorgang) {
+      const first = (await this.store.vorgang(h.vorgangId))[0];
+      if (!first) {
+        throw new GatewayError('GW_VORGANG_UNKNOWN', `Vorgang ${h.vorgangId} is unknown: ${h.messageType} must follow a message that opened it`, {
+          issues: [{ message: 'unknown vorgangsID', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'routing' }],
+        });
+      }
+      vorgangOrigin = first.author;
+      steps.push(`belongs to Vorgang ${h.vorgangId}, opened by ${first.author}`);
+    }
+
+    const rule = route.targets.find((t) => {
+      if (t.when?.test !== undefined && t.when.test !== h.test) return false;
+      const modes = t.when?.delegation;
+      return !modes || modes.includes(d.mode) || (modes.includes('any') && d.mode !== 'none');
+    });
+    if (!rule) return fail(`no rule of route "${route.name}" applies to delegation ${d.mode}`);
+    steps.push(rule.when ? `rule "${JSON.stringify(rule.when)} → ${rule.to}" applies` : `default rule → ${rule.to}`);
+
+    const endpointId = this.resolveTarget(rule.to, { service, municipality, reader: h.reader, origin: vorgangOrigin }, fail);
+    steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
+    return {
+      routeName: route.name,
+      endpointId,
+      target: rule.to,
+      service: service.id,
+      delegation: d.mode,
+      delegationSource: d.source,
+      reason: `route ${route.name}: delegation ${service.id}=${d.mode} → ${rule.to} → ${endpointId}`,
+      steps,
+    };
+  }
+
+  private resolveTarget(
+    to: string,
+    c: { service: ServiceConfig; municipality: MunicipalityConfig; reader: string; origin: string | null },
+    fail: (d: string) => never,
+  ): string {
+    const endpointOf = (kennung: string, role: string) => {
+      const p = this.cfg.participants.find((x) => x.kennung === kennung);
+      if (!p) return fail(`${role} ${kennung} is no configured participant`);
+      if (!p.endpoint) return fail(`${role} ${kennung} (${p.id}) has no endpoint`);
+      return p.endpoint;
+    };
+    if (to === 'zsa') return c.service.zsaEndpoint;
+    if (to === 'fachverfahren') {
+      return c.municipality.fachverfahren[c.service.id] ?? fail(`${c.municipality.name} has no Fachverfahren endpoint for "${c.service.id}"`);
+    }
+    if (to === 'reader') return endpointOf(c.reader, 'reader');
+    if (to === 'origin') return c.origin ? endpointOf(c.origin, 'Vorgang origin') : fail('target origin needs a Vorgang opened by an earlier message');
+    return to.slice('endpoint:'.length);
+  }
+}

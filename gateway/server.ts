@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { CONNECTORS } from '../connectors/index.js';
+import { createApp } from './api/app.js';
+import type { GatewayServices } from './api/services.js';
+import type { GatewayConfig } from './config/schema.js';
+import { IngressPipeline } from './ingress/pipeline.js';
+import { CircuitBreaker } from './outbox/breaker.js';
+import { EndpointRuntime } from './outbox/endpoint.js';
+import { DeliveryWorker } from './outbox/worker.js';
+import { PACKAGE_ROOT } from './paths.js';
+import { Router } from './routing/router.js';
+import { createFsAttachmentStore } from './store/attachments.js';
+import { createStore } from './store/index.js';
+import { loadValidator } from './validation/index.js';
+
+export interface StartOptions {
+  log?: Logger;
+  /** Overrides `server.port` (0 = any free port). */
+  port?: number;
+  host?: string;
+}
+
+export interface GatewayHandle {
+  url: string;
+  port: number;
+  services: GatewayServices;
+  /** Graceful stop: no new requests, in-flight deliveries finish or are released, store closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** `./x` paths in the config are relative to the working directory; the schema root falls back to the package. */
+function schemaRoot(root: string): string {
+  return isAbsolute(root) ? root : root === './schemas-xoev' ? join(PACKAGE_ROOT, 'schemas-xoev') : resolve(root);
+}
+
+/**
+ * Builds and starts one gateway process from a validated configuration: store (migrated),
+ * validator (schemas compiled), router, connectors, delivery worker and HTTP API.
+ */
+export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
+  const log = opts.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const dataDir = resolve(cfg.store.dataDir);
+  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db') });
+  await store.migrate();
+  const attachments = createFsAttachmentStore(dataDir);
+  const validator = await loadValidator(schemaRoot(cfg.schemas.root));
+  const router = new Router(cfg, store);
+
+  // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
+  // released at once; with a shared database each process has its own owner id (ADR 0005).
+  const owner = store.kind === 'sqlite' ? 'embedded' : `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const released = await store.releaseOwner(owner);
+  if (released > 0) log.warn({ released }, 'released outbox leases left by an earlier run');
+
+  let worker: DeliveryWorker | null = null;
+  const endpoints = new Map<string, EndpointRuntime>();
+  for (const e of cfg.endpoints) {
+    const spec = CONNECTORS[e.connector];
+    if (!spec) throw new Error(`connector ${e.connector} vanished after config validation`);
+    const elog = log.child({ endpoint: e.id, connector: spec.name });
+    const egress = spec.create(spec.configSchema.parse(e.config), { endpointId: e.id, log: elog, store });
+    const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
+    endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
+  }
+  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner });
+  const w = worker;
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake());
+  const lifecycle = { ready: false, shuttingDown: false };
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle };
+
+  const app = createApp(services);
+  const server: Server = await new Promise((ok, fail) => {
+    const s = app.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, () => ok(s));
+    s.once('error', fail);
+  });
+  server.keepAliveTimeout = 65_000;
+  worker.start();
+  lifecycle.ready = true;
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.server.port;
+  log.info({ port, store: store.kind, dataDir, messageTypes: validator.messageTypes().length, endpoints: endpoints.size }, 'zsa-gateway ready');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      lifecycle.shuttingDown = true;
+      const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      await w.stop();
+      await Promise.all([...endpoints.values()].map((e) => e.close().catch((err: unknown) => log.warn({ endpoint: e.id, err: String(err) }, 'connector close failed'))));
+      server.closeAllConnections();
+      await httpClosed;
+      validator.close();
+      await store.close();
+      log.info('zsa-gateway stopped');
+    })());
+  return { url: `http://127.0.0.1:${port}`, port, services, close };
+}

@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { GatewayError } from '../errors.js';
+
+/**
+ * Content-addressed storage of attachment bytes, outside the database: each content is
+ * stored once under its sha512, whoever sends it how often. Messages refer to it by
+ * `AttachmentRef.sha512`.
+ */
+export interface AttachmentStore {
+  /**
+   * Streams `source` to storage (never holding it in memory) and returns its hex sha512
+   * and size. Resolves only when the bytes are fsync'd under their content address.
+   * Throws GW_PAYLOAD_TOO_LARGE as soon as more than `maxBytes` arrive: nothing is kept,
+   * and the source is left as it is (not destroyed, not drained) so an HTTP handler can
+   * still answer 413 and decide to drain or close. Errors of the source are passed on
+   * (nothing is kept either).
+   */
+  putStream(source: NodeJS.ReadableStream | Readable, opts: { maxBytes: number }): Promise<{ sha512: string; size: number }>;
+  /** The stored bytes. A well-formed but unknown hash gives a stream that errors with ENOENT; a malformed one throws GW_NOT_FOUND. */
+  open(sha512: string): Readable;
+  has(sha512: string): Promise<boolean>;
+  /** Size in bytes of stored content (to build an AttachmentRef for an earlier upload). Throws GW_NOT_FOUND when unknown. */
+  size(sha512: string): Promise<number>;
+}
+
+const SHA512_HEX = /^[0-9a-f]{128}$/;
+
+/**
+ * Files under `<root>/<first two hex digits>/<sha512>`, where the gateway passes
+ * `<dataDir>/attachments` as root. A put writes `<root>/.<random>.part` (same file system,
+ * so the final rename is atomic), hashing while writing, fsyncs it, renames it to its
+ * content address and fsyncs that folder: a reader never sees a partial file under a
+ * final name. `.part` files left by a crash are garbage, never referenced.
+ */
+export class FsAttachmentStore implements AttachmentStore {
+  constructor(readonly root: string) {}
+
+  async putStream(source: NodeJS.ReadableStream | Readable, { maxBytes }: { maxBytes: number }): Promise<{ sha512: string; size: number }> {
+    // Listen before the first await: a source failing meanwhile (client gone) must reject
+    // this call, not become an uncaught 'error' event.
+    let sourceError: unknown;
+    const onError = (err: unknown) => (sourceError ??= err);
+    source.on('error', onError);
+    try {
+      await mkdir(this.root, { recursive: true });
+      const tmp = join(this.root, `.${randomBytes(12).toString('hex')}.part`);
+      const file = await open(tmp, 'wx');
+      let kept = false;
+      try {
+        const hash = createHash('sha512');
+        let size = 0;
+        try {
+          for await (const chunk of chunksOf(source)) {
+            const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            size += bytes.length;
+            if (size > maxBytes) {
+              throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `The attachment exceeds the limit of ${maxBytes} bytes.`, {
+                extra: { maxBytes },
+              });
+            }
+            hash.update(bytes);
+            await file.write(bytes);
+          }
+          if (sourceError !== undefined) throw sourceError;
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        const sha512 = hash.digest('hex');
+        const target = this.pathOf(sha512);
+        if (await exists(target)) return { sha512, size };
+        const dir = dirname(target);
+        await mkdir(dir, { recursive: true });
+        await rename(tmp, target);
+        kept = true;
+        await fsyncDirectory(dir);
+        return { sha512, size };
+      } finally {
+        if (!kept) await unlink(tmp).catch(ignoreMissing);
+      }
+    } finally {
+      source.removeListener('error', onError);
+    }
+  }
+
+  open(sha512: string): Readable {
+    if (!SHA512_HEX.test(sha512)) throw new GatewayError('GW_NOT_FOUND', 'No attachment has this hash.');
+    return createReadStream(this.pathOf(sha512));
+  }
+
+  async has(sha512: string): Promise<boolean> {
+    return SHA512_HEX.test(sha512) && (await exists(this.pathOf(sha512)));
+  }
+
+  async size(sha512: string): Promise<number> {
+    const notFound = () => new GatewayError('GW_NOT_FOUND', 'No attachment has this hash.');
+    if (!SHA512_HEX.test(sha512)) throw notFound();
+    try {
+      return (await stat(this.pathOf(sha512))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
+      throw err;
+    }
+  }
+
+  /** `<root>/ab/<sha512>`: two hex digits spread files over 256 folders. */
+  private pathOf(sha512: string): string {
+    return join(this.root, sha512.slice(0, 2), sha512);
+  }
+}
+
+/** The attachment store of a gateway data folder: `<dataDir>/attachments/ab/<sha512>`. */
+export function createFsAttachmentStore(dataDir: string): AttachmentStore {
+  return new FsAttachmentStore(join(dataDir, 'attachments'));
+}
+
+/**
+ * Iterates a stream without destroying it when we stop early (over the limit): for an
+ * HTTP request that would close the socket before the 413 answer could be sent.
+ */
+function chunksOf(source: NodeJS.ReadableStream | Readable): AsyncIterable<Buffer | string> {
+  if ('iterator' in source && typeof source.iterator === 'function') return source.iterator({ destroyOnReturn: false });
+  return source as AsyncIterable<Buffer | string>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function ignoreMissing(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { GatewayError } from '../../errors.js';
+import { canTransition } from '../states.js';
+import type { MailboxItem, MailboxLease } from '../types.js';
+import type { MailboxTable } from '../tables.js';
+import type { SqliteContext } from './connection.js';
+import { boundLimit, iso, toState } from './rows.js';
+import { changeState } from './transitions.js';
+
+type ItemRow = Selectable<MailboxTable> & {
+  message_uuid: string;
+  message_type: string;
+  vorgang_id: string;
+  author: string;
+  size: number;
+};
+
+/** Open (not acknowledged) items of `mailbox` whose lease is free or expired at `now`, oldest first. */
+function availableItems(ctx: SqliteContext, mailbox: string, now: number, limit: number, itemId?: number): ItemRow[] {
+  let q = ctx.qb
+    .selectFrom('mailbox')
+    .innerJoin('messages', 'messages.id', 'mailbox.message_id')
+    .selectAll('mailbox')
+    .select(['messages.message_uuid', 'messages.message_type', 'messages.vorgang_id', 'messages.author', 'messages.size'])
+    .where('mailbox.mailbox', '=', mailbox)
+    .where('mailbox.acked_at', 'is', null)
+    .where((eb) => eb.or([eb('mailbox.lease_until', 'is', null), eb('mailbox.lease_until', '<=', now)]));
+  if (itemId !== undefined) q = q.where('mailbox.id', '=', itemId);
+  return ctx.sql.all(q.orderBy('mailbox.id').limit(limit));
+}
+
+function toItem(r: ItemRow, now: number): MailboxItem {
+  return {
+    id: r.id,
+    mailbox: r.mailbox,
+    messageId: r.message_id,
+    messageUuid: r.message_uuid,
+    messageType: r.message_type,
+    vorgangId: r.vorgang_id,
+    author: r.author,
+    size: r.size,
+    enqueuedAt: iso(r.enqueued_at),
+    leaseUntil: r.lease_until !== null && r.lease_until > now ? iso(r.lease_until) : null,
+    deliveries: r.deliveries,
+  };
+}
+
+/** Puts a stored message into a mailbox; idempotent on (mailbox, messageId). GW_NOT_FOUND for an unknown message. */
+export function mailboxPut(ctx: SqliteContext, mailbox: string, messageId: string): void {
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select('id').where('id', '=', messageId));
+  if (m === undefined) throw new GatewayError('GW_NOT_FOUND', `Message ${messageId} does not exist.`);
+  ctx.sql.run(
+    ctx.qb
+      .insertInto('mailbox')
+      .values({ mailbox, message_id: messageId, enqueued_at: ctx.now(), deliveries: 0 })
+      .onConflict((oc) => oc.columns(['mailbox', 'message_id']).doNothing()),
+  );
+}
+
+export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number): MailboxItem[] {
+  const now = ctx.now();
+  return availableItems(ctx, mailbox, now, boundLimit(limit, 100)).map((r) => toItem(r, now));
+}
+
+/** Leases the given item, or the oldest available one, for `leaseMs`: new token, deliveries+1. Null when none is available. */
+export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number): MailboxLease | null {
+  const now = ctx.now();
+  const row = availableItems(ctx, mailbox, now, 1, itemId)[0];
+  if (row === undefined) return null;
+  const leaseToken = randomUUID();
+  const leaseUntil = now + leaseMs;
+  ctx.sql.run(
+    ctx.qb
+      .updateTable('mailbox')
+      .set((eb) => ({ lease_token: leaseToken, lease_until: leaseUntil, deliveries: eb('deliveries', '+', 1) }))
+      .where('id', '=', row.id),
+  );
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select('payload').where('id', '=', row.message_id));
+  if (m === undefined) throw new Error(`Mailbox item ${row.id} refers to a missing message ${row.message_id}`);
+  const leased = { ...row, lease_token: leaseToken, lease_until: leaseUntil, deliveries: row.deliveries + 1 };
+  return { item: toItem(leased, now), leaseToken, leaseUntil: iso(leaseUntil), payload: m.payload };
+}
+
+/**
+ * Closes the item with the token of a running lease, and moves its message to delivered
+ * (from in_mailbox; from queued/retrying too, then its outbox row goes, so it is not
+ * pushed as well). Repeating the ack with the same token is a no-op, so a client whose
+ * answer got lost can retry. Throws GW_LEASE_INVALID for an unknown item, a wrong token
+ * or an expired lease, GW_STATE_CONFLICT when the message can no longer become delivered.
+ */
+export function mailboxAck(ctx: SqliteContext, mailbox: string, itemId: number, leaseToken: string, actor: string): void {
+  const now = ctx.now();
+  const row = ctx.sql.first(
+    ctx.qb.selectFrom('mailbox').selectAll().where('id', '=', itemId).where('mailbox', '=', mailbox),
+  );
+  const invalid = (why: string) =>
+    new GatewayError('GW_LEASE_INVALID', `Mailbox ${mailbox}, item ${itemId}: ${why}.`, { extra: { mailbox, itemId } });
+  if (row === undefined) throw invalid('no such item');
+  if (row.lease_token !== leaseToken) throw invalid('the lease token does not match');
+  if (row.acked_at !== null) return;
+  if (row.lease_until === null || row.lease_until <= now) throw invalid('the lease has expired');
+
+  ctx.sql.run(ctx.qb.updateTable('mailbox').set({ acked_at: now, acked_by: actor }).where('id', '=', itemId));
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select('state').where('id', '=', row.message_id));
+  const state = m === undefined ? undefined : toState(m.state);
+  if (state === 'delivered' || state === 'acknowledged') return;
+  if (state !== undefined && canTransition(state, 'delivered')) {
+    ctx.sql.run(ctx.qb.deleteFrom('outbox').where('message_id', '=', row.message_id));
+  }
+  changeState(ctx, row.message_id, 'delivered', `acknowledged by ${actor} (mailbox ${mailbox})`, row.deliveries);
+}

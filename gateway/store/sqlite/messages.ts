@@ -1,0 +1,107 @@
+import type { AcceptResult, NewMessage, Rejection, StoredRejection } from '../types.js';
+import type { MessageState } from '../states.js';
+import type { SqliteContext } from './connection.js';
+import { boundLimit, toReceipt, toStoredRejection } from './rows.js';
+import { recordCreation } from './transitions.js';
+
+/** The states a message passes through in `accept`, with the reason kept in its history. */
+function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: string }> {
+  const warnings = msg.warnings.length === 0 ? '' : ` (${msg.warnings.length} warning${msg.warnings.length === 1 ? '' : 's'})`;
+  return [
+    { state: 'received', reason: 'accepted' },
+    { state: 'validated', reason: `schema valid${warnings}` },
+    { state: 'routed', reason: msg.routeReason },
+    { state: 'queued', reason: `outbox: endpoint ${msg.endpointId}` },
+  ];
+}
+
+/**
+ * Stores a valid, routed message with its transitions and outbox row (see
+ * MessageStore.accept). Runs inside the group-commit transaction; the duplicate check and
+ * the insert cannot interleave with another writer because SQLite holds the write lock
+ * (BEGIN IMMEDIATE) for the whole batch.
+ */
+export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
+  const h = msg.header;
+  const existing = ctx.sql.first(
+    ctx.qb
+      .selectFrom('messages')
+      .select(['id', 'message_uuid', 'author', 'state', 'received_at', 'sha512'])
+      .where('author', '=', h.author)
+      .where('message_uuid', '=', h.messageUuid),
+  );
+  if (existing !== undefined) {
+    return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
+  }
+
+  const now = ctx.now();
+  const path = acceptPath(msg);
+  const state = path[path.length - 1]!.state;
+  ctx.sql.run(
+    ctx.qb.insertInto('messages').values({
+      id: msg.id,
+      message_uuid: h.messageUuid,
+      author: h.author,
+      reader: h.reader,
+      message_type: h.messageType,
+      namespace: h.namespace,
+      standard: h.standard,
+      version: h.version,
+      vorgang_id: h.vorgangId,
+      leika: h.leika,
+      ags: h.ags,
+      test: h.test ? 1 : 0,
+      header_created_at: h.createdAt,
+      state,
+      attempts: 0,
+      route_name: msg.routeName,
+      endpoint_id: msg.endpointId,
+      size: msg.payload.length,
+      sha512: msg.payloadSha512,
+      payload: msg.payload,
+      warnings: JSON.stringify(msg.warnings),
+      attachments: JSON.stringify(msg.attachments),
+      last_error: null,
+      received_at: now,
+      updated_at: now,
+    }),
+  );
+  recordCreation(ctx, msg.id, path, now);
+  ctx.sql.run(
+    ctx.qb.insertInto('outbox').values({
+      message_id: msg.id,
+      endpoint_id: msg.endpointId,
+      due_at: now,
+      attempts: 0,
+      dead: 0,
+      created_at: now,
+    }),
+  );
+  return {
+    kind: 'created',
+    receipt: toReceipt({ id: msg.id, message_uuid: h.messageUuid, author: h.author, state, received_at: now, sha512: msg.payloadSha512 }),
+  };
+}
+
+export function recordRejection(ctx: SqliteContext, r: Rejection): void {
+  ctx.sql.run(
+    ctx.qb.insertInto('rejections').values({
+      at: ctx.now(),
+      code: r.code,
+      detail: r.detail,
+      author: r.author,
+      message_uuid: r.messageUuid,
+      message_type: r.messageType,
+      size: r.size,
+      sha512: r.sha512,
+      remote: r.remote,
+    }),
+  );
+}
+
+/** Newest first. */
+export function listRejections(ctx: SqliteContext, limit: number): StoredRejection[] {
+  return ctx.sql
+    .all(ctx.qb.selectFrom('rejections').selectAll().orderBy('seq', 'desc').limit(boundLimit(limit, 100)))
+    .map(toStoredRejection);
+}

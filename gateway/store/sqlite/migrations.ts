@@ -1,0 +1,153 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema, as ordered migrations. A migration is never edited once released:
+ * a change is a new entry at the end. Tables follow gateway/store/tables.ts; times are
+ * epoch milliseconds, flags 0/1, lists JSON text.
+ *
+ * `messages.seq` is the INTEGER PRIMARY KEY because only that column can AUTOINCREMENT in
+ * SQLite (AUTOINCREMENT: a seq is never reused, even after deletes, so paging stays
+ * stable); the gateway id is the key the other tables refer to (UNIQUE NOT NULL).
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE messages (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                TEXT    NOT NULL UNIQUE,
+  message_uuid      TEXT    NOT NULL,
+  author            TEXT    NOT NULL,
+  reader            TEXT    NOT NULL,
+  message_type      TEXT    NOT NULL,
+  namespace         TEXT    NOT NULL,
+  standard          TEXT    NOT NULL,
+  version           TEXT    NOT NULL,
+  vorgang_id        TEXT    NOT NULL,
+  leika             TEXT    NOT NULL,
+  ags               TEXT    NOT NULL,
+  test              INTEGER NOT NULL CHECK (test IN (0, 1)),
+  header_created_at TEXT    NOT NULL,
+  state             TEXT    NOT NULL,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  route_name        TEXT    NOT NULL,
+  endpoint_id       TEXT    NOT NULL,
+  size              INTEGER NOT NULL,
+  sha512            TEXT    NOT NULL,
+  payload           BLOB    NOT NULL,
+  warnings          TEXT    NOT NULL DEFAULT '[]',
+  attachments       TEXT    NOT NULL DEFAULT '[]',
+  last_error        TEXT,
+  received_at       INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  UNIQUE (author, message_uuid)
+);
+CREATE INDEX messages_vorgang_id ON messages (vorgang_id, seq);
+CREATE INDEX messages_state ON messages (state, seq);
+CREATE INDEX messages_endpoint_id ON messages (endpoint_id, seq);
+
+CREATE TABLE transitions (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT    NOT NULL REFERENCES messages (id),
+  from_state TEXT,
+  to_state   TEXT    NOT NULL,
+  at         INTEGER NOT NULL,
+  reason     TEXT    NOT NULL,
+  attempt    INTEGER NOT NULL
+);
+CREATE INDEX transitions_message_id ON transitions (message_id, seq);
+
+CREATE TABLE outbox (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id  TEXT    NOT NULL UNIQUE REFERENCES messages (id),
+  endpoint_id TEXT    NOT NULL,
+  due_at      INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_token TEXT,
+  lease_until INTEGER,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  dead        INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1)),
+  dead_at     INTEGER,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (endpoint_id, dead, due_at, id);
+CREATE INDEX outbox_lease_owner ON outbox (lease_owner) WHERE lease_owner IS NOT NULL;
+
+CREATE TABLE mailbox (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  mailbox     TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL REFERENCES messages (id),
+  enqueued_at INTEGER NOT NULL,
+  lease_token TEXT,
+  lease_until INTEGER,
+  deliveries  INTEGER NOT NULL DEFAULT 0,
+  acked_at    INTEGER,
+  acked_by    TEXT,
+  UNIQUE (mailbox, message_id)
+);
+CREATE INDEX mailbox_open ON mailbox (mailbox, id) WHERE acked_at IS NULL;
+
+CREATE TABLE delegation_changes (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  ags      TEXT    NOT NULL,
+  service  TEXT    NOT NULL,
+  mode     TEXT    NOT NULL,
+  previous TEXT,
+  actor    TEXT    NOT NULL,
+  reason   TEXT    NOT NULL,
+  at       INTEGER NOT NULL
+);
+CREATE INDEX delegation_changes_key ON delegation_changes (ags, service, seq);
+
+CREATE TABLE rejections (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at           INTEGER NOT NULL,
+  code         TEXT    NOT NULL,
+  detail       TEXT    NOT NULL,
+  author       TEXT,
+  message_uuid TEXT,
+  message_type TEXT,
+  size         INTEGER NOT NULL,
+  sha512       TEXT    NOT NULL,
+  remote       TEXT
+);
+`,
+  },
+];
+
+/**
+ * Brings the schema to the latest version. Each migration runs in its own transaction
+ * together with its `schema_version` row, so a crash leaves a consistent version; calling
+ * again applies nothing. Fails when the database is newer than this code.
+ * Returns the versions applied now.
+ */
+export function migrate(db: Database.Database, now: () => number = Date.now): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL,
+  applied_at INTEGER NOT NULL
+)`);
+  const versions = db.prepare('SELECT version FROM schema_version');
+  const newest = Math.max(0, ...(versions.all() as Array<{ version: number }>).map((r) => r.version));
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (newest > latest) {
+    throw new Error(`Database schema version ${newest} is newer than this gateway supports (${latest}).`);
+  }
+  const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?');
+  const insert = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const done: number[] = [];
+  for (const m of MIGRATIONS) {
+    // Checked again inside the write lock: another process may have migrated meanwhile.
+    const appliedNow = db
+      .transaction(() => {
+        if (isApplied.get(m.version) !== undefined) return false;
+        db.exec(m.sql);
+        insert.run(m.version, m.name, now());
+        return true;
+      })
+      .immediate();
+    if (appliedNow) done.push(m.version);
+  }
+  return done;
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { ClaimOptions, OutboxItem } from '../types.js';
+import type { SqliteContext } from './connection.js';
+import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
+
+/** Message states in which an outbox row may be delivered. */
+const DELIVERABLE_STATES = ['queued', 'retrying'];
+
+/**
+ * Leases due outbox items (see MessageStore.claimDue): per endpoint listed in
+ * `capacity`, at most that many items that are not dead, due at `now`, whose lease is free
+ * or expired, and whose message is queued or retrying; oldest (due time, then insertion)
+ * first. Each gets a fresh lease token; an earlier holder's token stops working.
+ */
+export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
+  const now = opts.now?.getTime() ?? ctx.now();
+  const leaseUntil = now + opts.leaseMs;
+  const claimed: Array<OutboxItem & { dueAt: number }> = [];
+  for (const [endpointId, capacity] of Object.entries(opts.capacity)) {
+    const take = Math.floor(capacity);
+    if (!(take > 0)) continue;
+    const rows = ctx.sql.all(
+      ctx.qb
+        .selectFrom('outbox')
+        .innerJoin('messages', 'messages.id', 'outbox.message_id')
+        .select(['outbox.id', 'outbox.message_id', 'outbox.endpoint_id', 'outbox.attempts', 'outbox.due_at'])
+        .where('outbox.endpoint_id', '=', endpointId)
+        .where('outbox.dead', '=', 0)
+        .where('outbox.due_at', '<=', now)
+        .where((eb) => eb.or([eb('outbox.lease_until', 'is', null), eb('outbox.lease_until', '<=', now)]))
+        .where('messages.state', 'in', DELIVERABLE_STATES)
+        .orderBy('outbox.due_at')
+        .orderBy('outbox.id')
+        .limit(take),
+    );
+    for (const row of rows) {
+      const lease = randomUUID();
+      ctx.sql.run(
+        ctx.qb
+          .updateTable('outbox')
+          .set({ lease_owner: opts.owner, lease_token: lease, lease_until: leaseUntil })
+          .where('id', '=', row.id),
+      );
+      const m = ctx.sql.first(
+        ctx.qb.selectFrom('messages').select([...MESSAGE_COLUMNS, 'payload']).where('id', '=', row.message_id),
+      );
+      if (m === undefined) throw new Error(`Outbox row ${row.id} refers to a missing message ${row.message_id}`);
+      claimed.push({
+        id: row.id,
+        messageId: row.message_id,
+        endpointId: row.endpoint_id,
+        attempts: row.attempts,
+        lease,
+        message: toStoredMessage(m),
+        payload: m.payload,
+        dueAt: row.due_at,
+      });
+    }
+  }
+  claimed.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+  return claimed.map(({ dueAt: _dueAt, ...item }) => item);
+}
+
+/** Releases every outbox lease held by `owner`; returns how many. */
+export function releaseOwner(ctx: SqliteContext, owner: string): number {
+  return ctx.sql.run(
+    ctx.qb
+      .updateTable('outbox')
+      .set({ lease_owner: null, lease_token: null, lease_until: null })
+      .where('lease_owner', '=', owner),
+  ).changes;
+}
+
+/**
+ * When the next pending item becomes claimable: its due time, or the end of its lease
+ * when it is leased beyond that (so a worker does not wake up for items in flight).
+ */
+export function nextDueAt(ctx: SqliteContext): Date | null {
+  const row = ctx.sql.first(
+    ctx.qb
+      .selectFrom('outbox')
+      .select((eb) =>
+        eb.fn
+          .min<number | null>(
+            eb
+              .case()
+              .when(eb.and([eb('lease_until', 'is not', null), eb('lease_until', '>', eb.ref('due_at'))]))
+              .then(eb.ref('lease_until'))
+              .else(eb.ref('due_at'))
+              .end(),
+          )
+          .as('next'),
+      )
+      .where('dead', '=', 0),
+  );
+  return row?.next == null ? null : new Date(row.next);
+}
+
+/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. */
+export function outboxDepth(ctx: SqliteContext): Record<string, number> {
+  const rows = ctx.sql.all(
+    ctx.qb
+      .selectFrom('outbox')
+      .select((eb) => ['endpoint_id', eb.fn.countAll<number>().as('n')])
+      .where('dead', '=', 0)
+      .groupBy('endpoint_id'),
+  );
+  return Object.fromEntries(rows.map((r) => [r.endpoint_id, Number(r.n)]));
+}

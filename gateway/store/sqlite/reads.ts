@@ -1,0 +1,62 @@
+import { MESSAGE_STATES } from '../states.js';
+import type { MessageFilter, StoredMessage, Transition } from '../types.js';
+import type { SqliteContext } from './connection.js';
+import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
+
+/** Default and maximum page size of listMessages. */
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 1000;
+
+export function getMessage(ctx: SqliteContext, id: string): StoredMessage | null {
+  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id));
+  return row === undefined ? null : toStoredMessage(row);
+}
+
+export function getMessageByUuid(ctx: SqliteContext, author: string, messageUuid: string): StoredMessage | null {
+  const row = ctx.sql.first(
+    ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('author', '=', author).where('message_uuid', '=', messageUuid),
+  );
+  return row === undefined ? null : toStoredMessage(row);
+}
+
+export function getPayload(ctx: SqliteContext, id: string): Buffer | null {
+  return ctx.sql.first(ctx.qb.selectFrom('messages').select('payload').where('id', '=', id))?.payload ?? null;
+}
+
+/** Newest first; every filter field given must match. Limit defaults to 100, at most 1000. */
+export function listMessages(ctx: SqliteContext, f: MessageFilter): StoredMessage[] {
+  let q = ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS);
+  if (f.state !== undefined) q = q.where('state', '=', f.state);
+  if (f.endpointId !== undefined) q = q.where('endpoint_id', '=', f.endpointId);
+  if (f.vorgangId !== undefined) q = q.where('vorgang_id', '=', f.vorgangId);
+  if (f.author !== undefined) q = q.where('author', '=', f.author);
+  if (f.ags !== undefined) q = q.where('ags', '=', f.ags);
+  if (f.messageType !== undefined) q = q.where('message_type', '=', f.messageType);
+  if (f.beforeSeq !== undefined) q = q.where('seq', '<', f.beforeSeq);
+  const limit = boundLimit(f.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+  return ctx.sql.all(q.orderBy('seq', 'desc').limit(limit)).map(toStoredMessage);
+}
+
+/** Oldest first. */
+export function history(ctx: SqliteContext, messageId: string): Transition[] {
+  return ctx.sql
+    .all(ctx.qb.selectFrom('transitions').selectAll().where('message_id', '=', messageId).orderBy('seq'))
+    .map(toTransition);
+}
+
+/** Oldest first. */
+export function vorgang(ctx: SqliteContext, vorgangId: string): StoredMessage[] {
+  return ctx.sql
+    .all(ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('vorgang_id', '=', vorgangId).orderBy('seq'))
+    .map(toStoredMessage);
+}
+
+/** Every state of the state machine, 0 when no message is in it (a gauge must drop to 0, not vanish). */
+export function countByState(ctx: SqliteContext): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0]));
+  const rows = ctx.sql.all(
+    ctx.qb.selectFrom('messages').select((eb) => ['state', eb.fn.countAll<number>().as('n')]).groupBy('state'),
+  );
+  for (const r of rows) counts[r.state] = Number(r.n);
+  return counts;
+}

@@ -1,0 +1,226 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { GatewayError } from '../../errors.js';
+import type {
+  AcceptResult,
+  ClaimOptions,
+  DelegationChange,
+  DelegationMode,
+  MailboxItem,
+  MailboxLease,
+  MessageFilter,
+  MessageStore,
+  NewMessage,
+  OutboxItem,
+  Rejection,
+  StoredMessage,
+  StoredRejection,
+  Transition,
+} from '../types.js';
+import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
+import * as delegations from './delegations.js';
+import { GroupCommit } from './group-commit.js';
+import * as mailbox from './mailbox.js';
+import * as messages from './messages.js';
+import { migrate } from './migrations.js';
+import * as claim from './outbox-claim.js';
+import * as marks from './outbox-marks.js';
+import * as reads from './reads.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its folder is created. */
+  path: string;
+  /** Clock in epoch ms (tests); defaults to Date.now. */
+  now?: () => number;
+}
+
+/** Connection settings as SQLite reports them (for health pages and tests). */
+export interface SqliteDiagnostics {
+  journalMode: string;
+  /** 2 = FULL. */
+  synchronous: number;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+  schemaVersion: number;
+}
+
+/**
+ * MessageStore on one embedded SQLite file (the embedded default mode). One connection
+ * per process; every write goes through the group commit (group-commit.ts), reads run
+ * directly on the same connection. Semantics: gateway/store/types.ts.
+ */
+export class SqliteMessageStore implements MessageStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly ctx: SqliteContext;
+  private readonly commits: GroupCommit;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: SqliteStoreOptions) {
+    this.db = openDatabase(opts.path);
+    this.ctx = { sql: new SqlRunner(this.db), qb: createQueryBuilder(), now: opts.now ?? Date.now };
+    this.commits = new GroupCommit(this.db);
+  }
+
+  async migrate(): Promise<void> {
+    this.assertOpen();
+    this.commits.flush();
+    const applied = migrate(this.db, this.ctx.now);
+    // A new database file (and its WAL) must survive a power cut as a directory entry too.
+    if (applied.length > 0 && this.opts.path !== ':memory:') fsyncDirectory(dirname(this.opts.path));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.resolve().then(() => {
+      this.commits.close();
+      this.db.close();
+    });
+    return this.closing;
+  }
+
+  diagnostics(): SqliteDiagnostics {
+    this.assertOpen();
+    const p = (name: string) => this.db.pragma(name, { simple: true });
+    return {
+      journalMode: String(p('journal_mode')),
+      synchronous: Number(p('synchronous')),
+      foreignKeys: Number(p('foreign_keys')) === 1,
+      busyTimeoutMs: Number(p('busy_timeout')),
+      schemaVersion: Number(this.db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck().get()),
+    };
+  }
+
+  // --- ingress ---------------------------------------------------------------------------
+  accept(msg: NewMessage): Promise<AcceptResult> {
+    return this.write(() => messages.accept(this.ctx, msg));
+  }
+  recordRejection(r: Rejection): Promise<void> {
+    return this.write(() => messages.recordRejection(this.ctx, r));
+  }
+  listRejections(limit: number): Promise<StoredRejection[]> {
+    return this.read(() => messages.listRejections(this.ctx, limit));
+  }
+
+  // --- outbox ----------------------------------------------------------------------------
+  claimDue(opts: ClaimOptions): Promise<OutboxItem[]> {
+    return this.write(() => claim.claimDue(this.ctx, opts));
+  }
+  markDelivered(item: OutboxItem, detail: string): Promise<void> {
+    return this.write(() => marks.markDelivered(this.ctx, item, detail));
+  }
+  markInMailbox(item: OutboxItem, mailboxName: string): Promise<void> {
+    return this.write(() => marks.markInMailbox(this.ctx, item, mailboxName));
+  }
+  markRetrying(item: OutboxItem, reason: string, dueAt: Date): Promise<void> {
+    return this.write(() => marks.markRetrying(this.ctx, item, reason, dueAt));
+  }
+  markDead(item: OutboxItem, reason: string, countAttempt: boolean): Promise<void> {
+    return this.write(() => marks.markDead(this.ctx, item, reason, countAttempt));
+  }
+  release(item: OutboxItem, reason: string, dueAt?: Date): Promise<void> {
+    return this.write(() => marks.release(this.ctx, item, reason, dueAt));
+  }
+  releaseOwner(owner: string): Promise<number> {
+    return this.write(() => claim.releaseOwner(this.ctx, owner));
+  }
+  replay(messageId: string, actor: string): Promise<boolean> {
+    return this.write(() => marks.replay(this.ctx, messageId, actor));
+  }
+  replayAllDead(actor: string, endpointId?: string): Promise<string[]> {
+    return this.write(() => marks.replayAllDead(this.ctx, actor, endpointId));
+  }
+  nextDueAt(): Promise<Date | null> {
+    return this.read(() => claim.nextDueAt(this.ctx));
+  }
+  outboxDepth(): Promise<Record<string, number>> {
+    return this.read(() => claim.outboxDepth(this.ctx));
+  }
+
+  // --- reads -----------------------------------------------------------------------------
+  getMessage(id: string): Promise<StoredMessage | null> {
+    return this.read(() => reads.getMessage(this.ctx, id));
+  }
+  getMessageByUuid(author: string, messageUuid: string): Promise<StoredMessage | null> {
+    return this.read(() => reads.getMessageByUuid(this.ctx, author, messageUuid));
+  }
+  getPayload(id: string): Promise<Buffer | null> {
+    return this.read(() => reads.getPayload(this.ctx, id));
+  }
+  listMessages(filter: MessageFilter): Promise<StoredMessage[]> {
+    return this.read(() => reads.listMessages(this.ctx, filter));
+  }
+  history(messageId: string): Promise<Transition[]> {
+    return this.read(() => reads.history(this.ctx, messageId));
+  }
+  vorgang(vorgangId: string): Promise<StoredMessage[]> {
+    return this.read(() => reads.vorgang(this.ctx, vorgangId));
+  }
+  countByState(): Promise<Record<string, number>> {
+    return this.read(() => reads.countByState(this.ctx));
+  }
+
+  // --- pull mailboxes --------------------------------------------------------------------
+  mailboxPut(mailboxName: string, messageId: string): Promise<void> {
+    return this.write(() => mailbox.mailboxPut(this.ctx, mailboxName, messageId));
+  }
+  mailboxList(mailboxName: string, limit: number): Promise<MailboxItem[]> {
+    return this.read(() => mailbox.mailboxList(this.ctx, mailboxName, limit));
+  }
+  mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null> {
+    return this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId));
+  }
+  mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<void> {
+    return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
+  }
+
+  // --- delegations -----------------------------------------------------------------------
+  setDelegation(change: Omit<DelegationChange, 'seq' | 'at' | 'previous'>, configured: DelegationMode | null): Promise<DelegationChange> {
+    return this.write(() => delegations.setDelegation(this.ctx, change, configured));
+  }
+  delegationOverrides(): Promise<Record<string, DelegationMode>> {
+    return this.read(() => delegations.delegationOverrides(this.ctx));
+  }
+  delegationHistory(ags?: string): Promise<DelegationChange[]> {
+    return this.read(() => delegations.delegationHistory(this.ctx, ags));
+  }
+
+  ping(): Promise<void> {
+    return this.read(() => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
+  /** Queues a write for the next group commit; resolves after COMMIT (fsync'd). */
+  private write<T>(op: () => T): Promise<T> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    return this.commits.write(op);
+  }
+
+  /** Runs a read now, on committed data. */
+  private read<T>(op: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(op());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw closedError();
+  }
+}
+
+function closedError(): GatewayError {
+  return new GatewayError('GW_NOT_READY', 'The message store is closed.');
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

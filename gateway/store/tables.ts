@@ -1,0 +1,124 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables of the SQL store backends, typed once for Kysely. SQLite uses them now,
+ * PostgreSQL will use the same types, so queries written against `DB` compile for both.
+ *
+ * Conventions that keep the types portable (see docs/adr/0001-store-sqlite-kysely.md):
+ * - every time is epoch milliseconds (`INTEGER` in SQLite, `bigint` in PostgreSQL);
+ *   the store API turns them into ISO strings;
+ * - booleans are 0/1 integers (SQLite has no boolean and better-sqlite3 cannot bind one);
+ * - lists (`warnings`, `attachments`) are JSON text.
+ */
+export interface DB {
+  schema_version: SchemaVersionTable;
+  messages: MessagesTable;
+  transitions: TransitionsTable;
+  outbox: OutboxTable;
+  mailbox: MailboxTable;
+  delegation_changes: DelegationChangesTable;
+  rejections: RejectionsTable;
+}
+
+export type EpochMs = number;
+/** 0 or 1. */
+export type Flag = number;
+
+export interface SchemaVersionTable {
+  version: number;
+  name: string;
+  applied_at: EpochMs;
+}
+
+export interface MessagesTable {
+  /** Gateway id: the key every other table refers to. */
+  id: string;
+  /** Insertion order, never reused; used for ordering and paging. */
+  seq: Generated<number>;
+  message_uuid: string;
+  author: string;
+  reader: string;
+  message_type: string;
+  namespace: string;
+  standard: string;
+  version: string;
+  vorgang_id: string;
+  leika: string;
+  ags: string;
+  test: Flag;
+  header_created_at: string;
+  state: string;
+  attempts: number;
+  route_name: string;
+  endpoint_id: string;
+  size: number;
+  sha512: string;
+  payload: Buffer;
+  /** JSON array of strings. */
+  warnings: string;
+  /** JSON array of AttachmentRef. */
+  attachments: string;
+  last_error: string | null;
+  received_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface TransitionsTable {
+  seq: Generated<number>;
+  message_id: string;
+  from_state: string | null;
+  to_state: string;
+  at: EpochMs;
+  reason: string;
+  attempt: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  message_id: string;
+  endpoint_id: string;
+  due_at: EpochMs;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_until: EpochMs | null;
+  attempts: number;
+  dead: Flag;
+  dead_at: EpochMs | null;
+  created_at: EpochMs;
+}
+
+export interface MailboxTable {
+  id: Generated<number>;
+  mailbox: string;
+  message_id: string;
+  enqueued_at: EpochMs;
+  lease_token: string | null;
+  lease_until: EpochMs | null;
+  deliveries: number;
+  acked_at: EpochMs | null;
+  acked_by: string | null;
+}
+
+export interface DelegationChangesTable {
+  seq: Generated<number>;
+  ags: string;
+  service: string;
+  mode: string;
+  previous: string | null;
+  actor: string;
+  reason: string;
+  at: EpochMs;
+}
+
+export interface RejectionsTable {
+  seq: Generated<number>;
+  at: EpochMs;
+  code: string;
+  detail: string;
+  author: string | null;
+  message_uuid: string | null;
+  message_type: string | null;
+  size: number;
+  sha512: string;
+  remote: string | null;
+}

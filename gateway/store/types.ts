@@ -1,0 +1,271 @@
+import type { MessageState } from './states.js';
+
+/** Routing-relevant facts read from an XÖV message header (see gateway/validation). */
+export interface MessageHeader {
+  /** XÖV nachrichtenUUID, unique per author. */
+  messageUuid: string;
+  /** Root element name, e.g. `hund.anmeldung.0101`. */
+  messageType: string;
+  /** Namespace URI of the root element (carries the standard's version). */
+  namespace: string;
+  /** Root attribute `standard`, e.g. `XZSA`. */
+  standard: string;
+  /** Root attribute `version`. */
+  version: string;
+  /** Header erstellungszeitpunkt as written in the message. */
+  createdAt: string;
+  /** Author kennung `<praefix>:<kennung>`, e.g. `efa:hund-portal`. */
+  author: string;
+  /** Reader kennung `<praefix>:<kennung>`. */
+  reader: string;
+  vorgangId: string;
+  /** 14-digit LeiKa key. */
+  leika: string;
+  /** 8-digit AGS of the responsible municipality. */
+  ags: string;
+  /** Root attribute `test="true"`: test traffic. */
+  test: boolean;
+}
+
+export interface AttachmentRef {
+  /** File name as given by the sender (sanitised: no path parts). */
+  name: string;
+  mediaType: string;
+  sha512: string;
+  size: number;
+}
+
+/** What ingress hands to the store once a message is valid and routed. */
+export interface NewMessage {
+  id: string;
+  header: MessageHeader;
+  payload: Buffer;
+  /** hex sha512 of the payload bytes. */
+  payloadSha512: string;
+  attachments: AttachmentRef[];
+  routeName: string;
+  endpointId: string;
+  /** Human-readable routing explanation, kept in the history. */
+  routeReason: string;
+  /** Validation warnings kept with the message (empty when none). */
+  warnings: string[];
+}
+
+export interface Receipt {
+  gatewayId: string;
+  messageUuid: string;
+  author: string;
+  state: MessageState;
+  receivedAt: string;
+  sha512: string;
+}
+
+export type AcceptResult =
+  | { kind: 'created'; receipt: Receipt }
+  /** same (author, messageUuid) and same payload hash: nothing stored, original receipt returned */
+  | { kind: 'duplicate'; receipt: Receipt }
+  /** same (author, messageUuid) with a different payload hash */
+  | { kind: 'conflict'; receipt: Receipt };
+
+export interface StoredMessage {
+  id: string;
+  seq: number;
+  messageUuid: string;
+  messageType: string;
+  namespace: string;
+  standard: string;
+  version: string;
+  author: string;
+  reader: string;
+  vorgangId: string;
+  leika: string;
+  ags: string;
+  test: boolean;
+  headerCreatedAt: string;
+  state: MessageState;
+  attempts: number;
+  routeName: string;
+  endpointId: string;
+  size: number;
+  sha512: string;
+  receivedAt: string;
+  updatedAt: string;
+  lastError: string | null;
+  warnings: string[];
+  attachments: AttachmentRef[];
+}
+
+export interface Transition {
+  seq: number;
+  messageId: string;
+  from: MessageState | null;
+  to: MessageState;
+  at: string;
+  reason: string;
+  attempt: number;
+}
+
+export interface OutboxItem {
+  id: number;
+  messageId: string;
+  endpointId: string;
+  /** Attempts made before this claim (0 for the first try). */
+  attempts: number;
+  /** Opaque lease token; every mark* call must present it. */
+  lease: string;
+  message: StoredMessage;
+  payload: Buffer;
+}
+
+export interface ClaimOptions {
+  /** Identifies this gateway process; leases of a crashed owner expire and are claimed again. */
+  owner: string;
+  leaseMs: number;
+  /** Per endpoint: how many more items this caller can take now. Endpoints not listed are skipped. */
+  capacity: Record<string, number>;
+  now?: Date;
+}
+
+export interface MessageFilter {
+  state?: MessageState;
+  endpointId?: string;
+  vorgangId?: string;
+  author?: string;
+  ags?: string;
+  messageType?: string;
+  limit?: number;
+  /** Return messages with seq lower than this (paging, newest first). */
+  beforeSeq?: number;
+}
+
+export interface MailboxItem {
+  id: number;
+  mailbox: string;
+  messageId: string;
+  messageUuid: string;
+  messageType: string;
+  vorgangId: string;
+  author: string;
+  size: number;
+  enqueuedAt: string;
+  /** Set when fetched and the lease is still running. */
+  leaseUntil: string | null;
+  /** How many times it was fetched (leased). */
+  deliveries: number;
+}
+
+export interface MailboxLease {
+  item: MailboxItem;
+  leaseToken: string;
+  leaseUntil: string;
+  payload: Buffer;
+}
+
+export type DelegationMode = string; // 'none' | 'e2e' | 'backoffice' | `prozessschritt:${string}` (validated by config schema)
+
+export interface DelegationChange {
+  seq: number;
+  ags: string;
+  service: string;
+  mode: DelegationMode;
+  previous: DelegationMode | null;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export interface Rejection {
+  code: string;
+  detail: string;
+  author: string | null;
+  messageUuid: string | null;
+  messageType: string | null;
+  size: number;
+  sha512: string;
+  remote: string | null;
+}
+
+export interface StoredRejection extends Rejection {
+  seq: number;
+  at: string;
+}
+
+/**
+ * The one seam between the gateway and its database. Every method is one transaction;
+ * a resolved promise means the change is durable (committed and fsync'd). Every state
+ * change also writes a `Transition`. Backends: SQLite (embedded default); PostgreSQL
+ * later, behind the same interface and the same test suite (test/store/).
+ */
+export interface MessageStore {
+  readonly kind: string;
+
+  /** Creates or upgrades the schema. Called once at start; safe to call again. */
+  migrate(): Promise<void>;
+  /** Flushes pending writes and closes. Idempotent. */
+  close(): Promise<void>;
+
+  // --- ingress -------------------------------------------------------------------------
+  /**
+   * Stores a valid, routed message: the message row, transitions
+   * received → validated → routed → queued, and its outbox row, in one transaction.
+   * Idempotent on (author, messageUuid): see AcceptResult.
+   */
+  accept(msg: NewMessage): Promise<AcceptResult>;
+  /** Records refused input (never a message). */
+  recordRejection(r: Rejection): Promise<void>;
+  listRejections(limit: number): Promise<StoredRejection[]>;
+
+  // --- outbox --------------------------------------------------------------------------
+  /** Leases due outbox items (queued/retrying, due, not dead, lease free or expired), oldest first. */
+  claimDue(opts: ClaimOptions): Promise<OutboxItem[]>;
+  /** Peer confirmed: state → delivered, outbox row removed. */
+  markDelivered(item: OutboxItem, detail: string): Promise<void>;
+  /** Placed in a pull mailbox (see mailbox*): state → in_mailbox, outbox row removed. */
+  markInMailbox(item: OutboxItem, mailbox: string): Promise<void>;
+  /** Failed, will retry at `dueAt`: attempts+1, state → retrying, lease released. */
+  markRetrying(item: OutboxItem, reason: string, dueAt: Date): Promise<void>;
+  /** Gave up: attempts+1 (when `countAttempt`), state → dead, outbox row kept for replay. */
+  markDead(item: OutboxItem, reason: string, countAttempt: boolean): Promise<void>;
+  /** Gives the item back without counting an attempt (not connected, shutdown). */
+  release(item: OutboxItem, reason: string, dueAt?: Date): Promise<void>;
+  /** Releases every lease held by `owner` (start-up of a single-instance store, shutdown). */
+  releaseOwner(owner: string): Promise<number>;
+  /** dead → queued with attempts reset. Returns false when the message is not dead. */
+  replay(messageId: string, actor: string): Promise<boolean>;
+  /** Replays every dead message (optionally of one endpoint); returns the ids replayed. */
+  replayAllDead(actor: string, endpointId?: string): Promise<string[]>;
+  /** Earliest due time among pending outbox items (for the worker's sleep), or null. */
+  nextDueAt(): Promise<Date | null>;
+  /** Number of outbox items per endpoint that are pending (not dead). */
+  outboxDepth(): Promise<Record<string, number>>;
+
+  // --- reads ---------------------------------------------------------------------------
+  getMessage(id: string): Promise<StoredMessage | null>;
+  getMessageByUuid(author: string, messageUuid: string): Promise<StoredMessage | null>;
+  getPayload(id: string): Promise<Buffer | null>;
+  listMessages(filter: MessageFilter): Promise<StoredMessage[]>;
+  history(messageId: string): Promise<Transition[]>;
+  /** All messages of a Vorgang, oldest first. */
+  vorgang(vorgangId: string): Promise<StoredMessage[]>;
+  countByState(): Promise<Record<string, number>>;
+
+  // --- pull mailboxes (XTA-like: list, fetch with lease, acknowledge) ------------------
+  /** Idempotent on (mailbox, messageId). */
+  mailboxPut(mailbox: string, messageId: string): Promise<void>;
+  /** Items not yet acknowledged whose lease is free or expired. */
+  mailboxList(mailbox: string, limit: number): Promise<MailboxItem[]>;
+  /** Leases one item (the given one, or the oldest available) for `leaseMs`; null when none. */
+  mailboxFetch(mailbox: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null>;
+  /** Acknowledges with the lease token: item closed, message → delivered. Throws GW_LEASE_INVALID. */
+  mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<void>;
+
+  // --- delegations ---------------------------------------------------------------------
+  /** Records a runtime delegation switch (overrides the config value from now on). */
+  setDelegation(change: Omit<DelegationChange, 'seq' | 'at' | 'previous'>, configured: DelegationMode | null): Promise<DelegationChange>;
+  /** Current overrides: key `${ags}/${service}`. */
+  delegationOverrides(): Promise<Record<string, DelegationMode>>;
+  delegationHistory(ags?: string): Promise<DelegationChange[]>;
+
+  /** Cheap liveness probe of the database. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,187 @@
+/**
+ * The message validator: runs the layers of types.ts in order on one message, over the
+ * schema sets compiled at load. Synchronous, so concurrent callers in one thread never
+ * interleave inside it; every libxml2 document is disposed before `check` returns or throws.
+ */
+import { XmlValidateError, type XmlDocument, type XmlElement } from 'libxml2-wasm';
+import { GatewayError, type Issue } from '../errors.js';
+import type { MessageHeader } from '../store/types.js';
+import { rejectDoctype } from './doctype.js';
+import { pathFromLibxml } from './element-path.js';
+import type { HeaderValues } from './header.js';
+import { NO_INPUTS, withInputs } from './input-guard.js';
+import { compileLimitChecks, parseMessage, type LimitChecks } from './parse.js';
+import type { SchemaSet } from './schema-set.js';
+import type { CheckedMessage, MessageValidator, XmlLimits } from './types.js';
+
+const MAX_XSD_ISSUES = 50;
+
+/** What one loaded standard version offers, for the CLI, logs and the benchmark. */
+export interface StandardInfo {
+  standard: string;
+  version: string;
+  namespace: string;
+  messageTypes: string[];
+  compileMs: number;
+}
+
+/** A MessageValidator that can also describe the standards it loaded. */
+export interface GatewayValidator extends MessageValidator {
+  standards(): StandardInfo[];
+}
+
+export class XsdMessageValidator implements GatewayValidator {
+  private readonly byNamespace: Map<string, SchemaSet>;
+  private readonly limitChecks: LimitChecks;
+  private closed = false;
+
+  /** Takes ownership of `sets`: `close` disposes them. */
+  constructor(sets: readonly SchemaSet[], private readonly limits: XmlLimits) {
+    this.byNamespace = new Map(sets.map((s) => [s.descriptor.namespace, s]));
+    this.limitChecks = compileLimitChecks(limits);
+  }
+
+  check(xml: Buffer): CheckedMessage {
+    if (this.closed) throw new GatewayError('GW_NOT_READY', 'the message validator has been closed');
+    try {
+      if (xml.length > this.limits.maxBytes) {
+        throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `message has ${xml.length} bytes; the limit is ${this.limits.maxBytes}`, {
+          extra: { size: xml.length, limit: this.limits.maxBytes },
+        });
+      }
+      rejectDoctype(xml);
+      return withInputs(NO_INPUTS, () => {
+        const doc = parseMessage(xml);
+        try {
+          return this.checkDocument(doc, xml.length);
+        } finally {
+          doc.dispose();
+        }
+      });
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw new GatewayError('GW_INTERNAL', 'message validation failed unexpectedly', { cause: err });
+    }
+  }
+
+  messageTypes(): string[] {
+    const all = new Set<string>();
+    for (const s of this.byNamespace.values()) s.messageTypes.forEach((t) => all.add(t));
+    return [...all].sort();
+  }
+
+  standards(): StandardInfo[] {
+    return [...this.byNamespace.values()].map((s) => ({
+      standard: s.descriptor.standard,
+      version: s.descriptor.version,
+      namespace: s.descriptor.namespace,
+      messageTypes: [...s.messageTypes].sort(),
+      compileMs: s.compileMs,
+    }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.limitChecks.dispose();
+    for (const s of this.byNamespace.values()) s.dispose();
+  }
+
+  private checkDocument(doc: XmlDocument, size: number): CheckedMessage {
+    this.limitChecks.check(doc, size);
+    const root = doc.root;
+    const set = this.schemaSetFor(root);
+    const values = set.header.read(doc);
+    const missing = set.header.missing(values, root.name);
+    if (missing.keys.length > 0) {
+      throw new GatewayError('GW_ROUTING_KEY_MISSING', `${root.name}: routing key(s) missing: ${missing.keys.join(', ')}`, {
+        issues: missing.issues, extra: { missing: missing.keys },
+      });
+    }
+    validateXsd(doc, set);
+    const warnings: string[] = [];
+    this.checkTypeCode(set, root.name, values, warnings);
+    return { header: this.header(set, root, values, warnings), warnings };
+  }
+
+  /** Selects the schema set by the root's namespace; the root name must be a registered message type. */
+  private schemaSetFor(root: XmlElement): SchemaSet {
+    const ns = root.namespaceUri;
+    const set = this.byNamespace.get(ns);
+    const path = `/${root.name}`;
+    if (!set) {
+      const known = [...this.byNamespace.keys()].join(', ');
+      const message = ns === ''
+        ? `root element ${root.name} has no namespace; registered namespaces: ${known}`
+        : `namespace ${ns} is not registered (unknown standard or version); registered: ${known}`;
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line: root.line, layer: 'message-type' }], extra: { namespace: ns } });
+    }
+    if (!set.messageTypes.has(root.name)) {
+      const d = set.descriptor;
+      const message = `${root.name} is not a message type of ${d.standard} ${d.version}`;
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line: root.line, layer: 'message-type' }], extra: { namespace: ns } });
+    }
+    return set;
+  }
+
+  /** Root suffix `.NNNN` against the header's type code, as the descriptor's messageTypeCheck says. */
+  private checkTypeCode(set: SchemaSet, rootName: string, values: HeaderValues, warnings: string[]): void {
+    const mode = set.descriptor.messageTypeCheck;
+    const suffix = /\.(\d+)$/.exec(rootName)?.[1];
+    if (mode === 'off' || suffix === values.messageTypeCode) return;
+    const path = set.header.pathOf('messageTypeCode', rootName);
+    const message = `root element ${rootName} carries the nachrichtentyp code ${values.messageTypeCode} (expected ${suffix ?? 'a numeric suffix'})`;
+    if (mode === 'warn') {
+      warnings.push(`${message} at ${path}`);
+      return;
+    }
+    throw new GatewayError('GW_MESSAGE_TYPE_MISMATCH', message, { issues: [{ message, path, layer: 'message-type' }] });
+  }
+
+  private header(set: SchemaSet, root: XmlElement, v: HeaderValues, warnings: string[]): MessageHeader {
+    const d = set.descriptor;
+    const attr = (name: string): string | undefined => root.attr(name)?.value.trim();
+    const standard = attr(d.rootAttributes.standard) ?? d.standard;
+    const version = attr(d.rootAttributes.version) ?? d.version;
+    if (standard !== d.standard || version !== d.version) {
+      warnings.push(`root attributes say ${standard} ${version}, the namespace ${d.namespace} is ${d.standard} ${d.version}`);
+    }
+    const test = attr(d.rootAttributes.test);
+    return {
+      messageUuid: v.messageUuid,
+      messageType: root.name,
+      namespace: root.namespaceUri,
+      standard,
+      version,
+      createdAt: v.createdAt,
+      author: v.author,
+      reader: v.reader,
+      vorgangId: v.vorgangId,
+      leika: v.leika,
+      ags: v.ags,
+      test: test !== undefined && test !== 'false' && test !== '0',
+    };
+  }
+}
+
+/** XSD layer: every schema error with line, column (when libxml2 knows it) and element path. */
+function validateXsd(doc: XmlDocument, set: SchemaSet): void {
+  try {
+    set.xsd.validate(doc);
+  } catch (cause) {
+    if (!(cause instanceof XmlValidateError) || cause.details.length === 0) throw cause;
+    const details = cause.details;
+    const issues: Issue[] = details.slice(0, MAX_XSD_ISSUES).map((e) => ({
+      message: e.message.trim(),
+      line: e.line || undefined,
+      column: e.col || undefined,
+      path: pathFromLibxml(doc, e.xpath),
+      layer: 'xsd',
+    }));
+    if (details.length > MAX_XSD_ISSUES) {
+      issues.push({ message: `${details.length - MAX_XSD_ISSUES} more schema errors not listed`, layer: 'xsd' });
+    }
+    const d = set.descriptor;
+    throw new GatewayError('GW_XSD_INVALID', `${details.length} schema error(s) against ${d.standard} ${d.version}: ${issues[0]?.message ?? ''}`, { issues, cause });
+  }
+}

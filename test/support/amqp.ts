@@ -1,0 +1,61 @@
+import amqp from 'amqplib';
+import { randomUUID } from 'node:crypto';
+
+export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export interface TestTopology {
+  exchange: string;
+  queue: string;
+  /** Endpoint config for the amqp091 connector publishing into this queue. */
+  endpointConfig: Record<string, unknown>;
+}
+
+/** A unique exchange + queue per test, so tests never see each other's messages. */
+export function testTopology(prefix: string): TestTopology {
+  const id = randomUUID().slice(0, 8);
+  const exchange = `zsa-test.${prefix}.${id}`;
+  const queue = `zsa-test.${prefix}.${id}.q`;
+  return {
+    exchange,
+    queue,
+    endpointConfig: { url: AMQP_URL, exchange: { name: exchange, type: 'topic' }, queues: [{ name: queue, routingKey: '#', queueType: 'classic' }], routingKey: '{messageType}.{ags}' },
+  };
+}
+
+export interface BrokerMessage {
+  body: Buffer;
+  messageId: string | undefined;
+  headers: Record<string, unknown>;
+  routingKey: string;
+}
+
+/** Reads every message currently in the queue (acking them), straight from the broker. */
+export async function drainQueue(queue: string): Promise<BrokerMessage[]> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    const out: BrokerMessage[] = [];
+    for (;;) {
+      const m = await ch.get(queue, { noAck: false });
+      if (m === false) break;
+      out.push({ body: m.content, messageId: m.properties.messageId as string | undefined, headers: (m.properties.headers ?? {}) as Record<string, unknown>, routingKey: m.fields.routingKey });
+      ch.ack(m);
+    }
+    await ch.close();
+    return out;
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function deleteTopology(t: TestTopology): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    await ch.deleteQueue(t.queue).catch(() => undefined);
+    const ch2 = await conn.createChannel();
+    await ch2.deleteExchange(t.exchange).catch(() => undefined);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
