@@ -7,6 +7,7 @@ import { CONNECTORS } from '../connectors/index.js';
 import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
+import { startAmqpIngress } from './ingress/amqp.js';
 import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
@@ -79,6 +80,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   });
   server.keepAliveTimeout = 65_000;
   worker.start();
+  const consumers = startAmqpIngress(cfg, pipeline, store, log);
   lifecycle.ready = true;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.server.port;
@@ -88,6 +90,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const close = () =>
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
+      await Promise.all(consumers.map((c) => c.close()));
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();

@@ -94,6 +94,44 @@ describe('amqp091 reply consumer (consumeReplies) against the real RabbitMQ', fu
     expect(await readyCount()).to.equal(0);
   });
 
+  it('drains a backlog larger than prefetch that was waiting before it started, each message once', async () => {
+    const BACKLOG = 60;
+    for (let i = 0; i < BACKLOG; i++) await send(`b-${i}`);
+    const seen = new Set<string>();
+    const all = deferred();
+    const consumer = consumeReplies(
+      BROKER_URL,
+      queue,
+      async (msg) => {
+        seen.add(msg.messageId ?? '');
+        if (seen.size === BACKLOG) all.resolve();
+      },
+      { prefetch: 5 },
+    );
+    consumers.push(consumer);
+    await all.promise;
+    await consumer.close();
+    expect(await readyCount()).to.equal(0);
+  });
+
+  it('waits for a missing queue (health down with the reason) and consumes once it exists', async () => {
+    const missing = uniqueName('replies-later');
+    const got = deferred();
+    const consumer = consumeReplies(BROKER_URL, missing, async () => got.resolve(), { reconnectDelayMs: { initial: 50, max: 500 } });
+    consumers.push(consumer);
+    try {
+      await waitFor('health down', () => consumer.health().status === 'down');
+      expect(consumer.health().detail).to.contain('NOT_FOUND');
+      await reader.withChannel((ch) => ch.assertQueue(missing, { durable: true }));
+      await consumer.consuming();
+      await reader.withChannel(async (ch) => ch.sendToQueue(missing, Buffer.from('<antwort/>')));
+      await got.promise;
+    } finally {
+      await consumer.close();
+      await reader.withChannel((ch) => ch.deleteQueue(missing));
+    }
+  });
+
   it('close() lets a running handler finish and acks its message', async () => {
     const release = deferred();
     const called = deferred();

@@ -75,19 +75,39 @@ export function toReceived(m: GetMessage): ReceivedMessage {
   };
 }
 
-/** A separate client connection for setting up, reading back and cleaning up. */
+/**
+ * A separate client connection for setting up, reading back and cleaning up. It reopens
+ * itself when the broker closed it (another suite's `close_all_connections` on the shared
+ * node must not turn into a failed cleanup here).
+ */
 export class BrokerReader {
-  private constructor(private readonly conn: ChannelModel) {}
+  private conn: Promise<ChannelModel> | undefined;
+  private closed = false;
 
   static async open(): Promise<BrokerReader> {
-    const conn = await connect(BROKER_URL, { clientProperties: { connection_name: uniqueName('reader') } });
-    conn.on('error', () => undefined); // a test failure shows through the operation that failed
-    return new BrokerReader(conn);
+    const reader = new BrokerReader();
+    await reader.connection();
+    return reader;
+  }
+
+  private connection(): Promise<ChannelModel> {
+    if (this.closed) return Promise.reject(new Error('reader closed'));
+    this.conn ??= connect(BROKER_URL, { clientProperties: { connection_name: uniqueName('reader') } }).then((conn) => {
+      conn.on('error', () => undefined); // a test failure shows through the operation that failed
+      conn.on('close', () => {
+        this.conn = undefined;
+      });
+      return conn;
+    });
+    this.conn.catch(() => {
+      this.conn = undefined;
+    });
+    return this.conn;
   }
 
   /** Runs `fn` on a fresh channel (a channel error, e.g. 404, then costs only that channel). */
   async withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
-    const ch = await this.conn.createChannel();
+    const ch = await (await this.connection()).createChannel();
     ch.on('error', () => undefined);
     try {
       return await fn(ch);
@@ -106,7 +126,10 @@ export class BrokerReader {
   }
 
   async close(): Promise<void> {
-    await this.conn.close();
+    const conn = this.conn;
+    this.closed = true;
+    this.conn = undefined;
+    if (conn) await (await conn).close();
   }
 }
 

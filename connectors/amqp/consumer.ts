@@ -74,7 +74,7 @@ export function consumeReplies(
   const running = new Set<Promise<void>>();
   let state: ConnectorHealth = { status: 'connecting', detail: `connecting to ${urls.display}`, since: new Date().toISOString() };
   let waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
-  let current: { conn: ChannelModel; channel: Channel; consumerTag: string } | undefined;
+  let current: { conn: ChannelModel; channel: Channel; consumerTag?: string } | undefined;
   let closing: Promise<void> | undefined;
 
   const setHealth = (status: ConnectorStatus, detail: string): void => {
@@ -140,6 +140,9 @@ export function consumeReplies(
       channel.on('close', () => void conn.close().catch(() => undefined)); // reopen both on the next round
       await channel.prefetch(prefetch);
       await channel.checkQueue(queue);
+      // current before consume: deliveries can arrive in the same read as consume-ok, and their acks need it
+      const live: { conn: ChannelModel; channel: Channel; consumerTag?: string } = { conn, channel };
+      current = live;
       const { consumerTag } = await channel.consume(queue, (raw) => {
         if (raw === null) {
           // the broker cancelled the consumer (queue deleted): reconnect and check again
@@ -148,10 +151,11 @@ export function consumeReplies(
         }
         handle(channel, raw);
       });
-      current = { conn, channel, consumerTag };
+      live.consumerTag = consumerTag;
       if (stop.signal.aborted) void conn.close().catch(() => undefined);
       else setHealth('up', `consuming ${queue} on ${urls.display}`);
     } catch (err) {
+      current = undefined;
       await conn.close().catch(() => undefined); // the setup error below is the one that matters
       throw err;
     }
@@ -180,7 +184,7 @@ export function consumeReplies(
   const shutdown = async (): Promise<void> => {
     stop.abort();
     const now = current;
-    if (now) await now.channel.cancel(now.consumerTag).catch(() => undefined); // the connection may be gone already
+    if (now?.consumerTag) await now.channel.cancel(now.consumerTag).catch(() => undefined); // the connection may be gone already
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.closeTimeoutMs ?? 10_000);

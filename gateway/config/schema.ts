@@ -127,6 +127,15 @@ export const serverSchema = z
   })
   .strict();
 
+export const amqpIngressSchema = z
+  .object({
+    id: ID.describe('Name of this inbound channel (logs, rejection log `amqp:<id>`).'),
+    url: z.string().regex(/^amqps?:\/\/[^/]/, 'url must start with amqp:// or amqps://').describe('Broker URL.'),
+    queue: z.string().min(1).max(255).describe('Existing durable queue the gateway consumes replies (Rückkanal) from; each message is fed to the same ingress as HTTP and acknowledged only after it is stored.'),
+    prefetch: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged messages in flight at once.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -140,6 +149,10 @@ export const configSchema = z
     schemas: z.object({ root: z.string().default('./schemas-xoev').describe('Folder of XÖV schema sets.') }).strict().default({ root: './schemas-xoev' }),
     mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),
+    ingress: z
+      .object({ amqp: z.array(amqpIngressSchema).default([]).describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages.') })
+      .strict()
+      .default({ amqp: [] }),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
     services: z.array(serviceSchema).min(1),

@@ -59,7 +59,7 @@ const SHA512 = /^[0-9a-f]{128}$/;
 async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
+    bb = busboy({ headers: req.headers, preservePath: true, limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
   } catch (cause) {
     throw new GatewayError('GW_BAD_REQUEST', 'multipart body cannot be read (missing boundary?)', { cause });
   }

@@ -40,7 +40,7 @@ export class IngressPipeline {
       const h = checked.header;
       header = h;
       const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
-      if (existing) return this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
+      if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
       const decision = await this.router.decide(h);
       const result = await this.store.accept({
         id: randomUUID(),

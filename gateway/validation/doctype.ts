@@ -52,7 +52,7 @@ function findDoctype(b: Buffer): number {
       if (end < 0) return -1;
       i = end + 3;
     } else {
-      return b.compare(DOCTYPE, 0, DOCTYPE.length, i, i + DOCTYPE.length) === 0 ? i : -1;
+      return i + DOCTYPE.length <= b.length && b.compare(DOCTYPE, 0, DOCTYPE.length, i, i + DOCTYPE.length) === 0 ? i : -1;
     }
   }
 }

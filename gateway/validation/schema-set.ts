@@ -5,7 +5,7 @@
  * reference that resolves to neither fails the load; nothing is fetched or read later.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { ParseOption, XmlDocument, XmlLibError, XsdValidator } from 'libxml2-wasm';
 import { GatewayError, type Issue } from '../errors.js';
 import { loadCatalog, type Catalog } from './catalog.js';
@@ -46,7 +46,7 @@ export async function compileSchemaSet(loaded: LoadedDescriptor): Promise<Schema
   if (refused.length > 0) {
     xsd.dispose();
     throw new GatewayError('GW_CONFIG_INVALID', `${file}: schema references resolve neither through the catalog nor to a file under ${d.schemaDir}/`, {
-      issues: [...new Set(refused)].map((name) => ({ message: `unresolved schema reference ${name}`, path: file, layer: 'catalog' })),
+      issues: unresolved(refused, file),
     });
   }
   let header: HeaderReader;
@@ -98,26 +98,29 @@ function compileXsd(entry: Uint8Array, entryPath: string, source: InputSource, f
   } catch (cause) {
     const details = cause instanceof XmlLibError ? cause.details : [];
     const issues: Issue[] = [
-      ...[...new Set(refused)].map((name) => ({ message: `unresolved schema reference ${name}`, path: file, layer: 'catalog' })),
+      ...unresolved(refused, file),
       ...details.map((e) => ({ message: e.message.trim(), line: e.line, path: e.file ?? entryPath, layer: 'xsd-compile' })),
     ];
     throw new GatewayError('GW_CONFIG_INVALID', `${file}: the XSD set does not compile`, { issues, cause });
   }
 }
 
-/** Every `*.xsd` below `root`, keyed by absolute path. */
-async function readXsdFiles(root: string): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
+function unresolved(refused: readonly string[], file: string): Issue[] {
+  return [...new Set(refused)].map((name) => ({ message: `unresolved schema reference ${name}`, path: file, layer: 'catalog' }));
+}
+
+/** Every `*.xsd` below `root` (recursively), keyed by absolute path. */
+async function readXsdFiles(root: string, files = new Map<string, Uint8Array>()): Promise<Map<string, Uint8Array>> {
   let entries;
   try {
-    entries = await readdir(root, { recursive: true, withFileTypes: true });
+    entries = await readdir(root, { withFileTypes: true });
   } catch (cause) {
     throw new GatewayError('GW_CONFIG_INVALID', `cannot read schema folder ${root}`, { cause });
   }
   for (const e of entries) {
-    if (!e.isFile() || !e.name.endsWith('.xsd')) continue;
-    const path = resolvePath(join(e.parentPath, e.name));
-    files.set(path, await readFile(path));
+    const path = resolvePath(root, e.name);
+    if (e.isDirectory()) await readXsdFiles(path, files);
+    else if (e.isFile() && e.name.endsWith('.xsd')) files.set(path, await readFile(path));
   }
   return files;
 }

@@ -3,16 +3,17 @@
  * schema sets compiled at load. Synchronous, so concurrent callers in one thread never
  * interleave inside it; every libxml2 document is disposed before `check` returns or throws.
  */
-import { XmlValidateError, type XmlDocument, type XmlElement } from 'libxml2-wasm';
+import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import { GatewayError, type Issue } from '../errors.js';
 import type { MessageHeader } from '../store/types.js';
 import { rejectDoctype } from './doctype.js';
-import { pathFromLibxml } from './element-path.js';
+import { LibxmlPathResolver } from './element-path.js';
 import type { HeaderValues } from './header.js';
 import { NO_INPUTS, withInputs } from './input-guard.js';
 import { compileLimitChecks, parseMessage, type LimitChecks } from './parse.js';
 import type { SchemaSet } from './schema-set.js';
 import type { CheckedMessage, MessageValidator, XmlLimits } from './types.js';
+import { validateSchema } from './xsd-validate.js';
 
 const MAX_XSD_ISSUES = 50;
 
@@ -164,24 +165,21 @@ export class XsdMessageValidator implements GatewayValidator {
   }
 }
 
-/** XSD layer: every schema error with line, column (when libxml2 knows it) and element path. */
+/** XSD layer: the first schema errors with line, column (when libxml2 knows it) and element path. */
 function validateXsd(doc: XmlDocument, set: SchemaSet): void {
-  try {
-    set.xsd.validate(doc);
-  } catch (cause) {
-    if (!(cause instanceof XmlValidateError) || cause.details.length === 0) throw cause;
-    const details = cause.details;
-    const issues: Issue[] = details.slice(0, MAX_XSD_ISSUES).map((e) => ({
-      message: e.message.trim(),
-      line: e.line || undefined,
-      column: e.col || undefined,
-      path: pathFromLibxml(doc, e.xpath),
-      layer: 'xsd',
-    }));
-    if (details.length > MAX_XSD_ISSUES) {
-      issues.push({ message: `${details.length - MAX_XSD_ISSUES} more schema errors not listed`, layer: 'xsd' });
-    }
-    const d = set.descriptor;
-    throw new GatewayError('GW_XSD_INVALID', `${details.length} schema error(s) against ${d.standard} ${d.version}: ${issues[0]?.message ?? ''}`, { issues, cause });
-  }
+  const { details, total } = validateSchema(set.xsd, doc, MAX_XSD_ISSUES);
+  if (total === 0) return;
+  const paths = new LibxmlPathResolver(doc);
+  const issues: Issue[] = details.map((e) => ({
+    message: e.message.trim(),
+    line: e.line || undefined,
+    column: e.col || undefined,
+    path: paths.resolve(e.xpath),
+    layer: 'xsd',
+  }));
+  if (total > details.length) issues.push({ message: `${total - details.length} more schema errors not listed`, layer: 'xsd' });
+  const d = set.descriptor;
+  throw new GatewayError('GW_XSD_INVALID', `${total} schema error(s) against ${d.standard} ${d.version}: ${issues[0]?.message ?? ''}`, {
+    issues, extra: { schemaErrors: total },
+  });
 }

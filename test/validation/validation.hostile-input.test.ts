@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { GatewayError, type ErrorCode } from '../../gateway/errors.js';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
+import { BOUNDED_XSD_ERRORS } from '../../gateway/validation/xsd-validate.js';
 import { hundAnmeldung, wohngeldAntrag } from '../support/xzsa-fixtures.js';
 
 const SCHEMA_ROOT = fileURLToPath(new URL('../../schemas-xoev/', import.meta.url));
@@ -109,6 +110,30 @@ describe('validation under hostile input', () => {
     const include = hundAnmeldung().replace(/<xzsa:bemerkung>|<\/xzsa:halter>/,
       (m) => `${m}<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>`);
     expect(() => v.check(Buffer.from(include))).to.throw(GatewayError).with.property('code', 'GW_XSD_INVALID');
+  });
+
+  it('reports a message with tens of thousands of schema errors in linear time, listing the first 50', function () {
+    this.timeout(60_000);
+    expect(BOUNDED_XSD_ERRORS, 'bounded XSD error collection (libxml2-wasm internals moved?)').to.equal(true);
+    const member = (p: string, attrs: string): string => `<${p}mitglied${attrs}><${p}person><${p}vorname>A</${p}vorname>`
+      + `<${p}familienname>B</${p}familienname><${p}geburtsdatum>2016-13-01</${p}geburtsdatum></${p}person>`
+      + `<${p}verhaeltnis>Kind</${p}verhaeltnis></${p}mitglied>`;
+    const n = 40_000;
+    for (const m of [member('xzsa:', ''), member('', ' xmlns="urn:zsa-gateway:xzsa:1.0"')]) {
+      const xml = wohngeldAntrag({ haushaltsmitglieder: 1 }).replace('</xzsa:haushalt>', `${m.repeat(n)}</xzsa:haushalt>`);
+      const started = performance.now();
+      try {
+        v.check(Buffer.from(xml));
+        expect.fail('accepted');
+      } catch (err) {
+        const e = err as GatewayError;
+        expect(e.code).to.equal('GW_XSD_INVALID');
+        expect(e.extra.schemaErrors).to.equal(n);
+        expect(e.issues).to.have.length(51);
+        expect(e.issues[49]?.path).to.equal('/wohngeld.antrag.0201/haushalt/mitglied[51]/person/geburtsdatum');
+      }
+      expect(performance.now() - started, 'ms for one message').to.be.below(5_000);
+    }
   });
 
   it('keeps results apart when many callers check at once', async () => {

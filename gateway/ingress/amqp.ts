@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { consumeReplies, type ReplyConsumer } from '../../connectors/amqp/consumer.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { ERROR_CATALOG, GatewayError } from '../errors.js';
+import type { MessageStore } from '../store/types.js';
+import type { IngressPipeline } from './pipeline.js';
+
+/** How often one payload may fail unexpectedly before it is taken off the queue and recorded. */
+export const POISON_LIMIT = 5;
+const MAX_TRACKED = 10_000;
+
+/**
+ * The reply channel (Rückkanal) over RabbitMQ: each configured queue is consumed and every
+ * message fed to the same ingress pipeline as HTTP. A message is acknowledged only after it
+ * is stored (or refused for good). Refused input (bad XML, unknown Vorgang …) is acked and
+ * sits in the rejection log; an unexpected failure puts the message back, and after
+ * POISON_LIMIT such failures of the same payload it is acked and recorded as GW_INTERNAL,
+ * so one poison message cannot block the queue.
+ */
+export function startAmqpIngress(cfg: GatewayConfig, pipeline: IngressPipeline, store: MessageStore, log: Logger): ReplyConsumer[] {
+  return cfg.ingress.amqp.map((q) => {
+    const qlog = log.child({ component: 'amqp-ingress', channel: q.id });
+    const failures = new Map<string, number>();
+    return consumeReplies(
+      q.url,
+      q.queue,
+      async (m) => {
+        const key = createHash('sha512').update(m.payload).digest('hex');
+        try {
+          const r = await pipeline.submit(m.payload, [], { remote: `amqp:${q.id}` });
+          failures.delete(key);
+          qlog.debug({ gatewayId: r.receipt.gatewayId, outcome: r.outcome }, 'reply accepted');
+        } catch (err) {
+          if (err instanceof GatewayError && !ERROR_CATALOG[err.code].retryable) {
+            failures.delete(key);
+            qlog.warn({ code: err.code, detail: err.message, messageId: m.messageId }, 'reply refused; acknowledged and recorded in the rejection log');
+            return;
+          }
+          const n = (failures.get(key) ?? 0) + 1;
+          if (n < POISON_LIMIT) {
+            if (failures.size >= MAX_TRACKED) failures.delete(failures.keys().next().value as string);
+            failures.set(key, n);
+            throw err;
+          }
+          failures.delete(key);
+          const detail = `taken off queue ${q.queue} after ${n} unexpected failures: ${err instanceof Error ? err.message : String(err)}`;
+          qlog.error({ messageId: m.messageId, detail }, 'poison reply');
+          await store.recordRejection({ code: 'GW_INTERNAL', detail, author: null, messageUuid: null, messageType: null, size: m.payload.length, sha512: key, remote: `amqp:${q.id}` });
+        }
+      },
+      { prefetch: q.prefetch, log: qlog, connectionName: `zsa-gateway ingress ${q.id}` },
+    );
+  });
+}
