@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     delivery: { pollMs: 200, batchSize: 256, backoff: { initialMs: 200, multiplier: 2, maxMs: 5000, jitter: 0.2 }, maxAttempts: 10 },
   });
   const port = await freePort();
-  const gw = await spawnGateway(writeConfig(cfg, port), port, { LOG_LEVEL: 'warn' });
+  const profileDir = process.env['BENCH_PROFILE'];
+  const gw = await spawnGateway(writeConfig(cfg, port), port, { LOG_LEVEL: 'warn' }, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   const pid = gw.proc.pid!;
 
   const arrived = new Set<string>();

@@ -17,6 +17,7 @@ export type HeaderField = (typeof HEADER_FIELDS)[number];
 /** Fields whose absence makes a message unroutable (GW_ROUTING_KEY_MISSING), in report order. */
 export const ROUTING_KEYS: readonly HeaderField[] = ['messageUuid', 'messageTypeCode', 'author', 'reader', 'vorgangId', 'leika', 'ags'];
 
+const ncName = z.string().regex(/^[A-Za-z_][\w.-]*$/);
 const xpathExpr = z.string().min(1).describe('XPath 1.0 expression relative to the root element, read as a string.');
 
 const headerProfileSchema = z.object(
@@ -24,7 +25,7 @@ const headerProfileSchema = z.object(
 ).strict();
 
 const messageTypeSchema = z.object({
-  name: z.string().regex(/^[A-Za-z_][\w.-]*$/).describe('Root element name, e.g. `hund.anmeldung.0101`.'),
+  name: ncName.describe('Root element name, e.g. `hund.anmeldung.0101`.'),
   title: z.string().min(1),
   from: z.string().optional().describe('Usual author kind (efa, zsa, kommune, gateway).'),
   to: z.string().optional().describe('Usual reader kind.'),
@@ -35,15 +36,15 @@ export const descriptorSchema = z.object({
   version: z.string().min(1).describe('Version as in the root attribute `version`.'),
   title: z.string().optional(),
   namespace: z.string().min(1).describe('Namespace of the root elements; selects this schema set.'),
-  namespaces: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/), z.string().min(1)).default({})
+  namespaces: z.record(ncName, z.string().min(1)).default({})
     .describe('Prefixes used in the header profile.'),
   entry: z.string().min(1).describe('Entry XSD, relative to the descriptor folder.'),
   catalog: z.string().min(1).optional().describe('OASIS XML catalog, relative to the descriptor folder.'),
   schemaDir: z.string().min(1).default('xsd').describe('Folder whose *.xsd files are loaded into memory.'),
   rootAttributes: z.object({
-    standard: z.string().default('standard'),
-    version: z.string().default('version'),
-    test: z.string().default('test'),
+    standard: ncName.default('standard'),
+    version: ncName.default('version'),
+    test: ncName.default('test'),
   }).strict().default({ standard: 'standard', version: 'version', test: 'test' }),
   header: headerProfileSchema,
   messageTypeCheck: z.enum(['reject', 'warn', 'off']).default('reject')

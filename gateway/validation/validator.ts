@@ -3,12 +3,12 @@
  * schema sets compiled at load. Synchronous, so concurrent callers in one thread never
  * interleave inside it; every libxml2 document is disposed before `check` returns or throws.
  */
-import type { XmlDocument, XmlElement } from 'libxml2-wasm';
+import type { XmlDocument } from 'libxml2-wasm';
 import { GatewayError, type Issue } from '../errors.js';
 import type { MessageHeader } from '../store/types.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
-import type { HeaderValues } from './header.js';
+import type { HeaderRead, HeaderValues } from './header.js';
 import { NO_INPUTS, withInputs } from './input-guard.js';
 import { compileLimitChecks, parseMessage, type LimitChecks } from './parse.js';
 import type { SchemaSet } from './schema-set.js';
@@ -91,36 +91,37 @@ export class XsdMessageValidator implements GatewayValidator {
   private checkDocument(doc: XmlDocument, size: number): CheckedMessage {
     this.limitChecks.check(doc, size);
     const root = doc.root;
-    const set = this.schemaSetFor(root);
-    const values = set.header.read(doc);
-    const missing = set.header.missing(values, root.name);
+    const rootName = root.name;
+    const namespace = root.namespaceUri;
+    const set = this.schemaSetFor(rootName, namespace, root.line);
+    const read = set.header.read(doc);
+    const missing = set.header.missing(read.values, rootName);
     if (missing.keys.length > 0) {
-      throw new GatewayError('GW_ROUTING_KEY_MISSING', `${root.name}: routing key(s) missing: ${missing.keys.join(', ')}`, {
+      throw new GatewayError('GW_ROUTING_KEY_MISSING', `${rootName}: routing key(s) missing: ${missing.keys.join(', ')}`, {
         issues: missing.issues, extra: { missing: missing.keys },
       });
     }
     validateXsd(doc, set);
     const warnings: string[] = [];
-    this.checkTypeCode(set, root.name, values, warnings);
-    return { header: this.header(set, root, values, warnings), warnings };
+    this.checkTypeCode(set, rootName, read.values, warnings);
+    return { header: header(set, rootName, namespace, read, warnings), warnings };
   }
 
   /** Selects the schema set by the root's namespace; the root name must be a registered message type. */
-  private schemaSetFor(root: XmlElement): SchemaSet {
-    const ns = root.namespaceUri;
+  private schemaSetFor(rootName: string, ns: string, line: number): SchemaSet {
     const set = this.byNamespace.get(ns);
-    const path = `/${root.name}`;
+    const path = `/${rootName}`;
     if (!set) {
       const known = [...this.byNamespace.keys()].join(', ');
       const message = ns === ''
-        ? `root element ${root.name} has no namespace; registered namespaces: ${known}`
+        ? `root element ${rootName} has no namespace; registered namespaces: ${known}`
         : `namespace ${ns} is not registered (unknown standard or version); registered: ${known}`;
-      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line: root.line, layer: 'message-type' }], extra: { namespace: ns } });
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line, layer: 'message-type' }], extra: { namespace: ns } });
     }
-    if (!set.messageTypes.has(root.name)) {
+    if (!set.messageTypes.has(rootName)) {
       const d = set.descriptor;
-      const message = `${root.name} is not a message type of ${d.standard} ${d.version}`;
-      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line: root.line, layer: 'message-type' }], extra: { namespace: ns } });
+      const message = `${rootName} is not a message type of ${d.standard} ${d.version}`;
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line, layer: 'message-type' }], extra: { namespace: ns } });
     }
     return set;
   }
@@ -138,31 +139,31 @@ export class XsdMessageValidator implements GatewayValidator {
     }
     throw new GatewayError('GW_MESSAGE_TYPE_MISMATCH', message, { issues: [{ message, path, layer: 'message-type' }] });
   }
+}
 
-  private header(set: SchemaSet, root: XmlElement, v: HeaderValues, warnings: string[]): MessageHeader {
-    const d = set.descriptor;
-    const attr = (name: string): string | undefined => root.attr(name)?.value.trim();
-    const standard = attr(d.rootAttributes.standard) ?? d.standard;
-    const version = attr(d.rootAttributes.version) ?? d.version;
-    if (standard !== d.standard || version !== d.version) {
-      warnings.push(`root attributes say ${standard} ${version}, the namespace ${d.namespace} is ${d.standard} ${d.version}`);
-    }
-    const test = attr(d.rootAttributes.test);
-    return {
-      messageUuid: v.messageUuid,
-      messageType: root.name,
-      namespace: root.namespaceUri,
-      standard,
-      version,
-      createdAt: v.createdAt,
-      author: v.author,
-      reader: v.reader,
-      vorgangId: v.vorgangId,
-      leika: v.leika,
-      ags: v.ags,
-      test: test !== undefined && test !== 'false' && test !== '0',
-    };
+/** The MessageHeader; root attributes that contradict the namespace's standard and version become a warning. */
+function header(set: SchemaSet, rootName: string, namespace: string, read: HeaderRead, warnings: string[]): MessageHeader {
+  const d = set.descriptor;
+  const v = read.values;
+  const standard = read.standard || d.standard;
+  const version = read.version || d.version;
+  if (standard !== d.standard || version !== d.version) {
+    warnings.push(`root attributes say ${standard} ${version}, the namespace ${d.namespace} is ${d.standard} ${d.version}`);
   }
+  return {
+    messageUuid: v.messageUuid,
+    messageType: rootName,
+    namespace,
+    standard,
+    version,
+    createdAt: v.createdAt,
+    author: v.author,
+    reader: v.reader,
+    vorgangId: v.vorgangId,
+    leika: v.leika,
+    ags: v.ags,
+    test: read.test,
+  };
 }
 
 /** XSD layer: the first schema errors with line, column (when libxml2 knows it) and element path. */

@@ -34,8 +34,10 @@ export function writeConfig(cfg: GatewayConfig, port: number): string {
 }
 
 /** Starts `zsa-gateway serve` as a separate process and resolves once /ready answers 200. */
-export async function spawnGateway(configFile: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildGateway> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'gateway/cli/main.ts'), 'serve', '--config', configFile], {
+export async function spawnGateway(configFile: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildGateway> {
+  // ZSA_CHILD_COMPILED=1 runs the compiled gateway (`npm run build`), as in production; otherwise the sources through tsx.
+  const entry = process.env['ZSA_CHILD_COMPILED'] === '1' ? [join(PACKAGE_ROOT, 'dist/gateway/cli/main.js')] : ['--import', 'tsx', join(PACKAGE_ROOT, 'gateway/cli/main.ts')];
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry, 'serve', '--config', configFile], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env['CHILD_LOG_LEVEL'] ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -48,6 +48,7 @@ function hostileInputs(): Array<[string, Buffer]> {
     Buffer.from(Buffer.from('<!DOCTYPE r [<!ENTITY a "aa"><!ENTITY b "&a;&a;">]><r>&b;</r>', 'utf16le').swap16())]));
   add('doctype after comment and PI', `<?xml version="1.0"?><!-- c --><?pi x?>\n<!DOCTYPE r SYSTEM "file:///etc/passwd"><r/>`);
   add('unterminated doctype', '<!DOCTYPE r [ <!ENTITY a "');
+  for (const cut of ['<', '<!', '<!DOC', '<!DOCTYP', '<?xml version="1.0"?>\n<!DOCTY', '<!--x-->']) add(`prolog cut short: ${cut}`, cut);
   add('unterminated comment', '<!-- never closed');
   add('undefined entity reference', body.replace('Bello', '&passwd;'));
   add('xinclude', body.replace('<xzsa:bemerkung>', '<xzsa:bemerkung><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'));

@@ -99,10 +99,11 @@ describe('validation layer order', () => {
     const xzsa = (await loadDescriptors(SCHEMA_ROOT)).find((l) => l.descriptor.standard === 'XZSA');
     if (!xzsa) throw new Error('XZSA descriptor not found');
     const reader = compileHeaderReader(xzsa.descriptor, xzsa.file);
-    const doc = XmlDocument.fromString(hundAnmeldung({ author: 'efa:a\ue000b', ags: '15081000' }));
+    const doc = XmlDocument.fromString(hundAnmeldung({ author: 'efa:a\ue000b', ags: '15081000', test: true }));
     try {
-      const values = reader.read(doc);
-      expect(values).to.include({ author: 'efa:a\ue000b', ags: '15081000', reader: 'zsa:lsa', messageTypeCode: '0101' });
+      const read = reader.read(doc);
+      expect(read.values).to.include({ author: 'efa:a\ue000b', ags: '15081000', reader: 'zsa:lsa', messageTypeCode: '0101' });
+      expect(read).to.include({ standard: 'XZSA', version: '1.0', test: true });
     } finally {
       doc.dispose();
       reader.dispose();

@@ -61,6 +61,11 @@ describe('XZSA fixture builders (test/support/xzsa-fixtures.ts)', () => {
     v.check(Buffer.from(xml));
   });
 
+  it('marks test traffic only when the test attribute says so', () => {
+    const flag = (test?: boolean): boolean => v.check(Buffer.from(hundFreigabe({ test }))).header.test;
+    expect([flag(true), flag(false), flag(undefined)]).to.deep.equal([true, false, false]);
+  });
+
   it('creates a fresh message UUID and Vorgang id per call', () => {
     const a = v.check(Buffer.from(XZSA_BUILDERS['hund.anmeldung.0101']())).header;
     const b = v.check(Buffer.from(XZSA_BUILDERS['hund.anmeldung.0101']())).header;

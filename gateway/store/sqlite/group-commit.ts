@@ -30,7 +30,18 @@ export class GroupCommit {
   private scheduled = false;
   private closed = false;
 
-  constructor(private readonly db: Database.Database) {}
+  /** Transaction control as prepared statements: `exec` would parse the SQL again for every operation. */
+  private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
+
+  constructor(private readonly db: Database.Database) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT op'),
+      release: db.prepare('RELEASE op'),
+      rollbackTo: db.prepare('ROLLBACK TO op'),
+      commit: db.prepare('COMMIT'),
+    };
+  }
 
   write<T>(op: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new GatewayError('GW_NOT_READY', 'The message store is closed.'));
@@ -61,7 +72,7 @@ export class GroupCommit {
   private runBatch(batch: PendingWrite[]): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.sql.begin.run();
     } catch (error) {
       for (const w of batch) w.reject(error);
       return;
@@ -70,20 +81,20 @@ export class GroupCommit {
       if (!this.db.inTransaction) {
         return this.failAll(batch, new GatewayError('GW_INTERNAL', 'SQLite aborted the transaction of this write batch.'));
       }
-      this.db.exec('SAVEPOINT op');
+      this.sql.savepoint.run();
       try {
         const value = w.op();
-        this.db.exec('RELEASE op');
+        this.sql.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         if (!this.db.inTransaction) return this.failAll(batch, error);
-        this.db.exec('ROLLBACK TO op');
-        this.db.exec('RELEASE op');
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
         outcomes.push({ ok: false, error });
       }
     }
     try {
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
     } catch (error) {
       return this.failAll(batch, error);
     }

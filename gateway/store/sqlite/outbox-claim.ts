@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ClaimOptions, OutboxItem } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
@@ -16,6 +17,9 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
   const now = opts.now?.getTime() ?? ctx.now();
   const leaseUntil = now + opts.leaseMs;
   const claimed: Array<OutboxItem & { dueAt: number }> = [];
+  // One token per claim round, made unique per item by its id: one UPDATE for the round
+  // instead of one per item (the claim runs for every batch the worker takes).
+  const round = randomUUID();
   for (const [endpointId, capacity] of Object.entries(opts.capacity)) {
     const take = Math.floor(capacity);
     if (!(take > 0)) continue;
@@ -23,7 +27,8 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
       ctx.qb
         .selectFrom('outbox')
         .innerJoin('messages', 'messages.id', 'outbox.message_id')
-        .select(['outbox.id', 'outbox.message_id', 'outbox.endpoint_id', 'outbox.attempts', 'outbox.due_at'])
+        .select(MESSAGE_COLUMNS.map((c) => `messages.${c}` as const))
+        .select(['messages.payload', 'outbox.id as outbox_id', 'outbox.endpoint_id as outbox_endpoint_id', 'outbox.attempts as outbox_attempts', 'outbox.due_at'])
         .where('outbox.endpoint_id', '=', endpointId)
         .where('outbox.dead', '=', 0)
         .where('outbox.due_at', '<=', now)
@@ -33,26 +38,22 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
         .orderBy('outbox.id')
         .limit(take),
     );
+    if (rows.length === 0) continue;
+    ctx.sql.run(
+      ctx.qb
+        .updateTable('outbox')
+        .set({ lease_owner: opts.owner, lease_token: sql<string>`${round} || ':' || id`, lease_until: leaseUntil })
+        .where('id', 'in', rows.map((r) => r.outbox_id)),
+    );
     for (const row of rows) {
-      const lease = randomUUID();
-      ctx.sql.run(
-        ctx.qb
-          .updateTable('outbox')
-          .set({ lease_owner: opts.owner, lease_token: lease, lease_until: leaseUntil })
-          .where('id', '=', row.id),
-      );
-      const m = ctx.sql.first(
-        ctx.qb.selectFrom('messages').select([...MESSAGE_COLUMNS, 'payload']).where('id', '=', row.message_id),
-      );
-      if (m === undefined) throw new Error(`Outbox row ${row.id} refers to a missing message ${row.message_id}`);
       claimed.push({
-        id: row.id,
-        messageId: row.message_id,
-        endpointId: row.endpoint_id,
-        attempts: row.attempts,
-        lease,
-        message: toStoredMessage(m),
-        payload: m.payload,
+        id: row.outbox_id,
+        messageId: row.id,
+        endpointId: row.outbox_endpoint_id,
+        attempts: row.outbox_attempts,
+        lease: `${round}:${row.outbox_id}`,
+        message: toStoredMessage(row),
+        payload: row.payload,
         dueAt: row.due_at,
       });
     }
