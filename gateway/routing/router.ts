@@ -124,7 +124,7 @@ export class Router {
       return !modes || modes.includes(d.mode) || (modes.includes('any') && d.mode !== 'none');
     });
     if (!rule) return fail(`no rule of route "${route.name}" applies to delegation ${d.mode}`);
-    steps.push(rule.when ? `rule "${JSON.stringify(rule.when)} → ${rule.to}" applies` : `default rule → ${rule.to}`);
+    steps.push(rule.when ? `rule "${describeWhen(rule.when)} → ${rule.to}" applies` : `default rule → ${rule.to}`);
 
     const endpointId = this.resolveTarget(rule.to, { service, municipality, reader: h.reader, origin: vorgangOrigin }, fail);
     steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
@@ -159,4 +159,11 @@ export class Router {
     if (to === 'origin') return c.origin ? endpointOf(c.origin, 'Vorgang origin') : fail('target origin needs a Vorgang opened by an earlier message');
     return to.slice('endpoint:'.length);
   }
+}
+
+function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | undefined }): string {
+  const parts: string[] = [];
+  if (w.delegation) parts.push(`delegation is ${w.delegation.join(' or ')}`);
+  if (w.test !== undefined) parts.push(w.test ? 'test traffic' : 'production traffic');
+  return `when ${parts.join(' and ')}`;
 }
