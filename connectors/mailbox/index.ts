@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ConnectorHealth, ConnectorSpec, Egress } from '../types.js';
-import { NotConnectedError } from '../errors.js';
+import { GatewayError } from '../../gateway/errors.js';
+import type { ConnectorContext, ConnectorHealth, ConnectorSpec, DeliveryReceipt, Egress, OutboundMessage } from '../types.js';
+import { NotConnectedError, PermanentError, RetryableError } from '../errors.js';
 
 export const mailboxConfigSchema = z
   .object({
@@ -11,12 +12,95 @@ export const mailboxConfigSchema = z
   })
   .strict();
 
+export type MailboxConfig = z.output<typeof mailboxConfigSchema>;
+
+/**
+ * Turns a failed `mailboxPut` into the contract's error: an unknown message can never be
+ * placed (PermanentError); a closed store is a lost connection (NotConnectedError);
+ * anything else (SQLITE_BUSY while another process holds the write lock, I/O errors) may
+ * pass (RetryableError).
+ */
+function putError(mailbox: string, err: unknown): Error {
+  const text = err instanceof Error ? err.message : String(err);
+  if (err instanceof GatewayError && err.code === 'GW_NOT_FOUND') return new PermanentError(`mailbox ${mailbox}: ${text}`, { cause: err });
+  if (err instanceof GatewayError && err.code === 'GW_NOT_READY') return new NotConnectedError(`mailbox ${mailbox}: ${text}`, { cause: err });
+  return new RetryableError(`mailbox ${mailbox}: store write failed: ${text}`, { cause: err });
+}
+
+/**
+ * Egress into a store-backed pull mailbox. There is no remote peer: connect() checks the
+ * store answers; deliver() commits a mailbox row for the already stored message (durable
+ * when it resolves) and returns `in_mailbox`. The message becomes `delivered` only when a
+ * receiver acknowledges it over the mailbox API (gateway/api/mailboxes.ts).
+ */
+class MailboxEgress implements Egress {
+  private health_: ConnectorHealth = { status: 'connecting', detail: 'not connected yet', since: new Date().toISOString() };
+  private connected = false;
+  private closing: Promise<void> | undefined;
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly config: MailboxConfig,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  /** Pings the store; lifts `down` again. Throws the store's error while it does not answer, NotConnectedError after close(). */
+  async connect(signal: AbortSignal): Promise<void> {
+    if (this.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} is closed`);
+    signal.throwIfAborted();
+    await this.ctx.store.ping();
+    if (this.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} was closed while connecting`);
+    this.connected = true;
+    if (this.health_.status !== 'up') this.setStatus('up', `mailbox ${this.config.mailbox}`);
+  }
+
+  deliver(msg: OutboundMessage, signal: AbortSignal): Promise<DeliveryReceipt> {
+    if (this.closing || !this.connected || signal.aborted) {
+      const why = this.closing ? 'is closed' : !this.connected ? 'is not connected' : 'delivery aborted before start';
+      return Promise.reject(new NotConnectedError(`mailbox ${this.config.mailbox} ${why}`));
+    }
+    const mailbox = this.config.mailbox;
+    const put = this.ctx.store.mailboxPut(mailbox, msg.gatewayId).then(
+      (): DeliveryReceipt => {
+        if (!this.closing && this.health_.status !== 'up') this.setStatus('up', `mailbox ${mailbox}`);
+        return { outcome: 'in_mailbox', mailbox, detail: `placed in mailbox ${mailbox}` };
+      },
+      (err: unknown) => {
+        const mapped = putError(mailbox, err);
+        if (!(mapped instanceof PermanentError) && !this.closing) this.setStatus('down', mapped.message);
+        if (mapped instanceof NotConnectedError) this.connected = false;
+        throw mapped;
+      },
+    );
+    this.running.add(put);
+    void put.catch(() => undefined).finally(() => this.running.delete(put));
+    return put;
+  }
+
+  health(): ConnectorHealth {
+    return this.health_;
+  }
+
+  /** Lets running puts commit, then reports `closed`; the same promise on every call. The store stays open (it is the gateway's). */
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled([...this.running]).then(() => {
+      this.connected = false;
+      this.setStatus('closed');
+    });
+    return this.closing;
+  }
+
+  private setStatus(status: ConnectorHealth['status'], detail?: string): void {
+    this.health_ = detail === undefined ? { status, since: new Date().toISOString() } : { status, detail, since: new Date().toISOString() };
+  }
+}
+
 /**
  * A store-backed pull queue for receivers that cannot accept inbound connections
  * (on-premises Fachverfahren) and for the ZSA queues in the embedded default. Delivering
  * means: durably placed in the mailbox. The message counts as delivered only when the
  * receiver acknowledges it (XTA's close semantics); unacknowledged fetched messages
- * reappear after the mailbox lease (config `mailbox.leaseMs`).
+ * reappear after the mailbox lease (config `mailbox.leaseMs`). See README.md.
  */
 export const mailboxConnector: ConnectorSpec<typeof mailboxConfigSchema> = {
   name: 'mailbox',
@@ -24,27 +108,6 @@ export const mailboxConnector: ConnectorSpec<typeof mailboxConfigSchema> = {
   configSchema: mailboxConfigSchema,
   maxInFlight: 32,
   create(config, ctx): Egress {
-    let health: ConnectorHealth = { status: 'connecting', since: new Date().toISOString() };
-    let closing: Promise<void> | null = null;
-    const setStatus = (status: ConnectorHealth['status'], detail?: string) => {
-      health = detail === undefined ? { status, since: new Date().toISOString() } : { status, detail, since: new Date().toISOString() };
-    };
-    return {
-      async connect() {
-        if (closing) throw new NotConnectedError(`mailbox ${config.mailbox} is closed`);
-        await ctx.store.ping();
-        setStatus('up', `mailbox ${config.mailbox}`);
-      },
-      async deliver(msg) {
-        if (health.status !== 'up') throw new NotConnectedError(`mailbox ${config.mailbox} is not open`);
-        await ctx.store.mailboxPut(config.mailbox, msg.gatewayId);
-        return { outcome: 'in_mailbox', mailbox: config.mailbox, detail: `placed in mailbox ${config.mailbox}` };
-      },
-      health: () => health,
-      close() {
-        closing ??= Promise.resolve().then(() => setStatus('closed'));
-        return closing;
-      },
-    };
+    return new MailboxEgress(config, ctx);
   },
 };

@@ -16,6 +16,17 @@ function query(req: Request, name: string): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+/** An integer query parameter within [min, max]; absent → `dflt`; anything else → GW_BAD_REQUEST naming `query.<name>`. */
+export function intQuery(req: Request, name: string, dflt: number | undefined, min: number, max: number): number | undefined {
+  const raw = query(req, name);
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw) || n < min || n > max) {
+    throw new GatewayError('GW_BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`, { issues: [{ message: `bad ${name} "${raw.slice(0, 40)}"`, path: `query.${name}` }] });
+  }
+  return n;
+}
+
 export function parseFilter(req: Request): MessageFilter {
   const f: MessageFilter = {};
   const state = query(req, 'state');
@@ -28,11 +39,9 @@ export function parseFilter(req: Request): MessageFilter {
     const v = query(req, q);
     if (v !== undefined) (f as Record<string, unknown>)[key] = v;
   }
-  const limit = Number(query(req, 'limit') ?? 100);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_BAD_REQUEST', 'limit must be 1..1000', { issues: [{ message: 'bad limit', path: 'query.limit' }] });
-  f.limit = limit;
-  const before = query(req, 'before');
-  if (before !== undefined) f.beforeSeq = Number(before);
+  f.limit = intQuery(req, 'limit', 100, 1, 1000) ?? 100;
+  const before = intQuery(req, 'before', undefined, 1, Number.MAX_SAFE_INTEGER);
+  if (before !== undefined) f.beforeSeq = before;
   return f;
 }
 
@@ -98,7 +107,7 @@ export function messagesApi(s: GatewayServices): ExpressRouter {
   });
 
   r.get('/rejections', async (req, res) => {
-    res.json({ items: await s.store.listRejections(Math.min(1000, Number(query(req, 'limit') ?? 100) || 100)) });
+    res.json({ items: await s.store.listRejections(intQuery(req, 'limit', 100, 1, 1000) ?? 100) });
   });
 
   r.post('/routes/explain', async (req, res) => {

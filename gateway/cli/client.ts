@@ -23,13 +23,17 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
-/** One call to the gateway API; non-2xx answers become ApiError carrying the problem details. */
+/**
+ * One call to the gateway API; non-2xx answers become ApiError carrying the problem details.
+ * A FormData body gets its content type (with the multipart boundary) from fetch itself.
+ */
 export async function api<T>(base: string, method: string, path: string, body?: { type: string; data: BodyInit }, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
   let res: Response;
+  const contentType: Record<string, string> = body && !(body.data instanceof FormData) ? { 'content-type': body.type } : {};
   try {
     res = await fetch(base + path, {
       method,
-      headers: { ...headers, ...(body ? { 'content-type': body.type } : {}), 'x-actor': headers['x-actor'] ?? `cli:${process.env['USER'] ?? 'unknown'}` },
+      headers: { ...headers, ...contentType, 'x-actor': headers['x-actor'] ?? `cli:${process.env['USER'] ?? 'unknown'}` },
       ...(body ? { body: body.data } : {}),
     });
   } catch (cause) {

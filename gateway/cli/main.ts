@@ -5,7 +5,7 @@ import { CONNECTORS } from '../../connectors/index.js';
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
-import { printMessage, printMessages, printDelegations, printExplain } from './print.js';
+import { formatIssue, printMessage, printMessages, printDelegations, printExplain } from './print.js';
 
 const program = new Command();
 program.name('zsa-gateway').description('XÖV interoperability gateway: EfA services ↔ ZSA ↔ municipal Fachverfahren').showHelpAfterError();
@@ -74,7 +74,7 @@ program
         if (o.json) console.log(JSON.stringify({ file: f, valid: false, problem: p }));
         else {
           console.log(`${f}: INVALID ${p.code}: ${p.detail}`);
-          for (const i of p.errors ?? []) console.log(`  ${i.line !== undefined ? `line ${i.line}:${i.column ?? 0} ` : ''}${i.path ?? ''} ${i.message}`);
+          for (const i of p.errors ?? []) console.log(`  ${formatIssue(i)}`);
         }
       }
     }
@@ -98,13 +98,14 @@ program
 const routes = program.command('routes').description('routing');
 routes
   .command('explain <file>')
-  .description('print where the running gateway would send a message, and why')
+  .description('print where the running gateway would send a message, and why (exit 1 if it would not route it)')
   .addOption(urlOption())
   .addOption(jsonOption())
   .action(async (file: string, o: { url?: string; json?: boolean }) => {
     const res = await api<Parameters<typeof printExplain>[0]>(gatewayUrl(o.url), 'POST', '/api/v1/routes/explain', { type: 'application/xml', data: await readFile(file) });
     if (o.json) console.log(JSON.stringify(res.body, null, 2));
     else printExplain(res.body);
+    process.exitCode = res.body.routed ? 0 : 1;
   });
 
 const messages = program.command('messages').description('stored messages');
@@ -145,7 +146,7 @@ program
     if (!id && !o.all) throw new GatewayError('GW_BAD_REQUEST', 'name a message id or use --all');
     const path = id ? `/api/v1/messages/${encodeURIComponent(id)}/replay` : `/api/v1/replay${o.endpoint ? `?endpoint=${encodeURIComponent(o.endpoint)}` : ''}`;
     const res = await api<{ replayed: string[] }>(gatewayUrl(o.url), 'POST', path);
-    console.log(`replayed ${res.body.replayed.length}: ${res.body.replayed.join(' ')}`);
+    console.log(`replayed ${res.body.replayed.length}${res.body.replayed.length ? `: ${res.body.replayed.join(' ')}` : ''}`);
   });
 
 const delegation = program.command('delegation').description('which municipality delegated which service to the ZSA');
@@ -164,7 +165,7 @@ delegation
   .requiredOption('--reason <text>', 'why (recorded)')
   .addOption(urlOption())
   .action(async (ags: string, service: string, mode: string, o: { reason: string; url?: string }) => {
-    const res = await api<{ previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${ags}/delegations/${service}`, {
+    const res = await api<{ previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${encodeURIComponent(ags)}/delegations/${encodeURIComponent(service)}`, {
       type: 'application/json',
       data: JSON.stringify({ mode, reason: o.reason }),
     });
@@ -174,10 +175,10 @@ delegation
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError && err.problem) {
     console.error(`error: ${err.message}`);
-    for (const i of err.problem.errors ?? []) console.error(`  ${i.line !== undefined ? `line ${i.line}:${i.column ?? 0} ` : ''}${i.path ?? ''} ${i.message}`);
+    for (const i of err.problem.errors ?? []) console.error(`  ${formatIssue(i)}`);
   } else if (err instanceof GatewayError) {
     console.error(`error: ${err.code}: ${err.message}`);
-    for (const i of err.issues) console.error(`  ${i.path ?? ''}${i.line !== undefined ? ` (line ${i.line})` : ''}: ${i.message}`);
+    for (const i of err.issues) console.error(`  ${formatIssue(i)}`);
   } else {
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   }

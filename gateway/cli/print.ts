@@ -1,6 +1,13 @@
+import type { Issue } from '../errors.js';
 import type { StoredMessage, Transition } from '../store/types.js';
 
 /** Plain-text renderings for the CLI (German labels are for screens; the CLI is for operators and stays English). */
+
+/** One finding as `line L[:C] path: message`; parts that are unknown are left out (no invented column 0). */
+export function formatIssue(i: Issue): string {
+  const where = [i.line !== undefined ? `line ${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : '', i.path ?? ''].filter(Boolean).join(' ');
+  return where ? `${where}: ${i.message}` : i.message;
+}
 
 export function printMessages(items: StoredMessage[]): void {
   if (items.length === 0) return console.log('(no messages)');

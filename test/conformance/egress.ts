@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { NotConnectedError, PermanentError, RetryableError } from '../../connectors/errors.js';
-import type { Egress, OutboundMessage } from '../../connectors/types.js';
+import type { DeliveryReceipt, Egress, OutboundMessage } from '../../connectors/types.js';
 import { makeOutbound, type ReceivedMessage } from './outbound.js';
 
 export { makeOutbound, testContext, type ReceivedMessage } from './outbound.js';
@@ -16,6 +16,14 @@ export interface EgressFixture {
   makeFailing?(kind: 'retryable' | 'permanent'): Promise<void>;
   /** Undoes makeFailing (the peer may need a moment: the suite retries like the core). */
   heal?(): Promise<void>;
+  /**
+   * Called once for every message before the suite first delivers it. For a store-backed
+   * egress (the pull mailbox) the message must already be in the store, as it is in the
+   * gateway, where ingress commits a message before the outbox hands it to a connector.
+   * Push connectors leave it out. The suite creates a message before it calls
+   * makeFailing('retryable'), as in the gateway where messages wait while the peer is failing.
+   */
+  prepare?(msg: OutboundMessage): Promise<void>;
   /** Closes the egress and removes everything the fixture created on the peer. */
   cleanup(): Promise<void>;
 }
@@ -23,6 +31,13 @@ export interface EgressFixture {
 export interface EgressConformanceOptions {
   name: string;
   create: () => Promise<EgressFixture>;
+  /**
+   * The receipt outcome every successful delivery must report: `delivered` (default) for
+   * push connectors, whose peer acknowledged; `in_mailbox` for a pull mailbox, where only
+   * the receiver's acknowledgement later makes the message delivered (its receipt must
+   * also name the mailbox).
+   */
+  outcome?: DeliveryReceipt['outcome'];
 }
 
 const PARALLEL = 50;
@@ -75,6 +90,13 @@ function expectIntact(got: ReceivedMessage, sent: OutboundMessage): void {
   }
 }
 
+/** A fresh message, already handed to the fixture's `prepare` (if any). */
+async function prepared(f: EgressFixture, overrides: Partial<OutboundMessage> = {}): Promise<OutboundMessage> {
+  const msg = makeOutbound(overrides);
+  if (f.prepare) await f.prepare(msg);
+  return msg;
+}
+
 function countById(received: ReceivedMessage[]): Map<string, ReceivedMessage[]> {
   const byId = new Map<string, ReceivedMessage[]>();
   for (const r of received) byId.set(r.gatewayId, [...(byId.get(r.gatewayId) ?? []), r]);
@@ -88,6 +110,12 @@ function countById(received: ReceivedMessage[]): Map<string, ReceivedMessage[]> 
  * or `restartPeer` are skipped (pending) when the fixture has none.
  */
 export function egressConformance(opts: EgressConformanceOptions): void {
+  const outcome = opts.outcome ?? 'delivered';
+  const expectReceipt = (receipt: DeliveryReceipt): void => {
+    expect(receipt.outcome, 'receipt outcome').to.equal(outcome);
+    expect(receipt.detail).to.be.a('string').and.not.equal('');
+    if (outcome === 'in_mailbox') expect(receipt.mailbox, 'receipt names the mailbox').to.be.a('string').and.not.equal('');
+  };
   describe(`egress conformance: ${opts.name}`, function () {
     this.timeout(180_000);
     let current: EgressFixture | undefined;
@@ -114,25 +142,26 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       await first;
       expect(egress.close()).to.equal(first);
       await egress.close();
-      await rejectsWith(egress.deliver(makeOutbound(), never), NotConnectedError);
+      await rejectsWith(egress.deliver(await prepared(fx()), never), NotConnectedError);
       await rejectsWith(egress.connect(never), Error); // a closed connector does not come back
     });
 
     it('deliver before connect and after close throws NotConnectedError', async () => {
-      const { egress } = fx();
-      await rejectsWith(egress.deliver(makeOutbound(), never), NotConnectedError);
-      await egress.close(); // close without connect is fine too
-      await rejectsWith(egress.deliver(makeOutbound(), never), NotConnectedError);
+      const f = fx();
+      await rejectsWith(f.egress.deliver(await prepared(f), never), NotConnectedError);
+      await f.egress.close(); // close without connect is fine too
+      await rejectsWith(f.egress.deliver(await prepared(f), never), NotConnectedError);
     });
 
     it('health: not up before connect, up after connect and delivery, closed after close', async () => {
-      const { egress } = fx();
+      const f = fx();
+      const { egress } = f;
       const before = egress.health();
       expect(before.status).to.not.be.oneOf(['up', 'closed']);
       expect(Number.isNaN(Date.parse(before.since))).to.equal(false);
       await egress.connect(never);
       expect(egress.health().status).to.equal('up');
-      await egress.deliver(makeOutbound(), never);
+      expectReceipt(await egress.deliver(await prepared(f), never));
       expect(egress.health().status).to.equal('up');
       await egress.close();
       const after = egress.health();
@@ -141,23 +170,23 @@ export function egressConformance(opts: EgressConformanceOptions): void {
     });
 
     it('a delivered message arrives intact: payload bytes and ids', async () => {
-      const { egress, received } = fx();
+      const f = fx();
+      const { egress, received } = f;
       await egress.connect(never);
-      const msg = makeOutbound();
-      const receipt = await egress.deliver(msg, never);
-      expect(receipt.outcome).to.be.oneOf(['delivered', 'in_mailbox']);
-      expect(receipt.detail).to.be.a('string').and.not.equal('');
+      const msg = await prepared(f);
+      expectReceipt(await egress.deliver(msg, never));
       const got = await received();
       expect(got).to.have.length(1);
       expectIntact(got[0]!, msg);
     });
 
     it(`${PARALLEL} parallel deliveries all arrive exactly once`, async () => {
-      const { egress, received } = fx();
+      const f = fx();
+      const { egress, received } = f;
       await egress.connect(never);
-      const sent = Array.from({ length: PARALLEL }, () => makeOutbound());
+      const sent = await Promise.all(Array.from({ length: PARALLEL }, () => prepared(f)));
       const receipts = await Promise.all(sent.map((m) => egress.deliver(m, never)));
-      expect(receipts.every((r) => r.outcome === 'delivered' || r.outcome === 'in_mailbox')).to.equal(true);
+      receipts.forEach(expectReceipt);
       const byId = countById(await received());
       expect(byId.size).to.equal(PARALLEL);
       for (const m of sent) {
@@ -170,8 +199,8 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       const f = fx();
       if (!f.makeFailing || !f.heal) return this.skip();
       await f.egress.connect(never);
+      const msg = await prepared(f); // stored before the peer fails, as in the gateway
       await f.makeFailing('retryable');
-      const msg = makeOutbound();
       await rejectsWith(f.egress.deliver(msg, never), RetryableError);
       // the core calls connect() whenever health is down: that must re-arm the endpoint, or it stalls
       await f.egress.connect(never);
@@ -187,12 +216,12 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       if (!f.makeFailing || !f.heal) return this.skip();
       await f.egress.connect(never);
       await f.makeFailing('permanent');
-      const refused = makeOutbound();
+      const refused = await prepared(f);
       const err = await rejectsWith(f.egress.deliver(refused, never), PermanentError);
       expect(err.message).to.not.equal('');
       expect(f.egress.health().status, 'a peer that refuses is a reachable peer').to.equal('up');
       await f.heal();
-      const next = makeOutbound();
+      const next = await prepared(f);
       await deliverLikeCore(f.egress, next);
       const ids = (await f.received()).map((r) => r.gatewayId);
       expect(ids).to.include(next.gatewayId);
@@ -206,8 +235,8 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       await egress.connect(never);
       const sent: OutboundMessage[] = [];
       for (let i = 0; i < BEFORE_RESTART; i++) {
-        const m = makeOutbound();
-        await egress.deliver(m, never);
+        const m = await prepared(f);
+        expectReceipt(await egress.deliver(m, never));
         sent.push(m);
       }
       // deliveries keep flowing while the peer restarts: each resolves or fails with a contract error, none hangs
@@ -216,7 +245,7 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       const unresolved: OutboundMessage[] = [];
       const worker = async (): Promise<void> => {
         while (!restarted && racing.length < MAX_RACING) {
-          const m = makeOutbound();
+          const m = await prepared(f);
           racing.push(m);
           try {
             await egress.deliver(m, never);
@@ -235,7 +264,7 @@ export function egressConformance(opts: EgressConformanceOptions): void {
       // what failed is retried the core's way; new messages follow
       for (const m of unresolved) await deliverLikeCore(egress, { ...m, attempt: 2 });
       for (let i = 0; i < BEFORE_RESTART; i++) {
-        const m = makeOutbound();
+        const m = await prepared(f);
         await deliverLikeCore(egress, m);
         sent.push(m);
       }
