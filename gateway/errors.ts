@@ -24,7 +24,10 @@ export const ERROR_CATALOG = {
   GW_UNKNOWN_MESSAGE_TYPE: { title: 'Unknown message type or namespace', status: 422, retryable: false },
   GW_ROUTING_KEY_MISSING: { title: 'A routing key is missing from the message header', status: 422, retryable: false },
   GW_XSD_INVALID: { title: 'The message does not conform to its XML schema', status: 422, retryable: false },
-  GW_MESSAGE_TYPE_MISMATCH: { title: 'Root element and nachrichtentyp code disagree', status: 422, retryable: false },
+  GW_MESSAGE_TYPE_MISMATCH: { title: 'Root element, nachrichtentyp code and standard/version attributes disagree', status: 422, retryable: false },
+  GW_CODELIST_INVALID: { title: 'A code is not in the code list version it names', status: 422, retryable: false },
+  GW_HEADER_INVALID: { title: 'The message header is implausible', status: 422, retryable: false },
+  GW_RULE_VIOLATION: { title: 'The message breaks a service rule', status: 422, retryable: false },
   GW_ATTACHMENT_INVALID: { title: 'An attachment is invalid', status: 400, retryable: false },
   GW_ROUTE_NO_MATCH: { title: 'No route matches the message', status: 422, retryable: false },
   GW_VORGANG_UNKNOWN: { title: 'The follow-up message belongs to no known Vorgang', status: 422, retryable: false },
@@ -46,8 +49,10 @@ export interface Issue {
   column?: number;
   /** Element path such as `/hund.anmeldung.0101/hund/rasse`, or a JSON pointer / config path. */
   path?: string;
-  /** Validation layer or rule that produced the finding, e.g. `xsd`, `header`. */
+  /** Validation layer that produced the finding, e.g. `xsd`, `codelist` (gateway/validation/types.ts). */
   layer?: string;
+  /** The rule within the layer, e.g. `identity.type-code`, `codelist.unknown-code`, `rules.<id>`. */
+  rule?: string;
 }
 
 export function problemType(code: ErrorCode): string {

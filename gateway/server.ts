@@ -52,7 +52,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const router = new Router(cfg, store);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
-  // released at once; with a shared database each process has its own owner id (ADR 0005).
+  // released at once; with a shared database each process has its own owner id (ADR 0011).
   const owner = store.kind === 'sqlite' ? 'embedded' : `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const released = await store.releaseOwner(owner);
   if (released > 0) log.warn({ released }, 'released outbox leases left by an earlier run');
