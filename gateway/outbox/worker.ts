@@ -11,7 +11,7 @@ export interface WorkerOptions {
   endpoints: ReadonlyMap<string, EndpointRuntime>;
   delivery: DeliveryConfig;
   log: Logger;
-  /** Lease owner id of this process (see ADR 0005). */
+  /** Lease owner id of this process (see ADR 0011). */
   owner: string;
 }
 
