@@ -10,6 +10,7 @@ import {
   type Compilable,
 } from 'kysely';
 import type { DB } from '../tables.js';
+import type { QueryTemplate } from './template.js';
 
 /** How long a connection waits for another process's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -70,20 +71,26 @@ export class SqlRunner {
   constructor(readonly db: Database.Database) {}
 
   /** Rows of a query that returns rows (select, or insert/update … returning). */
-  all<O>(query: Compilable<O>): O[] {
-    const { sql, parameters } = query.compile();
+  all<O>(query: Compilable<O>): O[];
+  all<P extends object, O>(query: QueryTemplate<P, O>, params: P): O[];
+  all<P extends object, O>(query: Compilable<O> | QueryTemplate<P, O>, params?: P): O[] {
+    const { sql, parameters } = bind(query, params);
     return this.prepare(sql).all(...parameters) as O[];
   }
 
   /** First row, or undefined. */
-  first<O>(query: Compilable<O>): O | undefined {
-    const { sql, parameters } = query.compile();
+  first<O>(query: Compilable<O>): O | undefined;
+  first<P extends object, O>(query: QueryTemplate<P, O>, params: P): O | undefined;
+  first<P extends object, O>(query: Compilable<O> | QueryTemplate<P, O>, params?: P): O | undefined {
+    const { sql, parameters } = bind(query, params);
     return this.prepare(sql).get(...parameters) as O | undefined;
   }
 
   /** A statement that returns no rows (insert, update, delete). */
-  run(query: Compilable<unknown>): RunResult {
-    const { sql, parameters } = query.compile();
+  run(query: Compilable<unknown>): RunResult;
+  run<P extends object>(query: QueryTemplate<P, unknown>, params: P): RunResult;
+  run<P extends object>(query: Compilable<unknown> | QueryTemplate<P, unknown>, params?: P): RunResult {
+    const { sql, parameters } = bind(query, params);
     const r = this.prepare(sql).run(...parameters);
     return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
   }
@@ -97,6 +104,10 @@ export class SqlRunner {
     }
     return stmt;
   }
+}
+
+function bind<P extends object, O>(query: Compilable<O> | QueryTemplate<P, O>, params: P | undefined): { sql: string; parameters: readonly unknown[] } {
+  return 'bind' in query ? query.bind(params as P) : query.compile();
 }
 
 /** What every SQLite store operation works with. */

@@ -3,6 +3,29 @@ import type { MessageState } from '../states.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, toReceipt, toStoredRejection } from './rows.js';
 import { recordCreation } from './transitions.js';
+import { template } from './template.js';
+import type { Insertable } from 'kysely';
+import type { MessagesTable } from '../tables.js';
+
+const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; message_uuid: string }) =>
+  qb
+    .selectFrom('messages')
+    .select(['id', 'message_uuid', 'author', 'state', 'received_at', 'sha512'])
+    .where('author', '=', p.author)
+    .where('message_uuid', '=', p.message_uuid),
+);
+type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq'>>;
+const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
+  'id', 'message_uuid', 'author', 'reader', 'message_type', 'namespace', 'standard', 'version', 'vorgang_id', 'leika', 'ags', 'test',
+  'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'warnings', 'attachments',
+  'last_error', 'received_at', 'updated_at',
+];
+const INSERT_MESSAGE = template('insert-message', (qb, p: MessageInsert) =>
+  qb.insertInto('messages').values(Object.fromEntries(MESSAGE_INSERT_COLUMNS.map((c) => [c, p[c]])) as MessageInsert),
+);
+const INSERT_OUTBOX = template('insert-outbox', (qb, p: { message_id: string; endpoint_id: string; now: number }) =>
+  qb.insertInto('outbox').values({ message_id: p.message_id, endpoint_id: p.endpoint_id, due_at: p.now, attempts: 0, dead: 0, created_at: p.now }),
+);
 
 /** The states a message passes through in `accept`, with the reason kept in its history. */
 function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: string }> {
@@ -23,13 +46,7 @@ function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: strin
  */
 export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
   const h = msg.header;
-  const existing = ctx.sql.first(
-    ctx.qb
-      .selectFrom('messages')
-      .select(['id', 'message_uuid', 'author', 'state', 'received_at', 'sha512'])
-      .where('author', '=', h.author)
-      .where('message_uuid', '=', h.messageUuid),
-  );
+  const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: h.messageUuid });
   if (existing !== undefined) {
     return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
   }
@@ -37,8 +54,7 @@ export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
   const now = ctx.now();
   const path = acceptPath(msg);
   const state = path[path.length - 1]!.state;
-  ctx.sql.run(
-    ctx.qb.insertInto('messages').values({
+  ctx.sql.run(INSERT_MESSAGE, {
       id: msg.id,
       message_uuid: h.messageUuid,
       author: h.author,
@@ -64,19 +80,9 @@ export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
       last_error: null,
       received_at: now,
       updated_at: now,
-    }),
-  );
+  });
   recordCreation(ctx, msg.id, path, now);
-  ctx.sql.run(
-    ctx.qb.insertInto('outbox').values({
-      message_id: msg.id,
-      endpoint_id: msg.endpointId,
-      due_at: now,
-      attempts: 0,
-      dead: 0,
-      created_at: now,
-    }),
-  );
+  ctx.sql.run(INSERT_OUTBOX, { message_id: msg.id, endpoint_id: msg.endpointId, now });
   return {
     kind: 'created',
     receipt: toReceipt({ id: msg.id, message_uuid: h.messageUuid, author: h.author, state, received_at: now, sha512: msg.payloadSha512 }),

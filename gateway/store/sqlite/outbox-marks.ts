@@ -4,8 +4,22 @@ import type { OutboxItem } from '../types.js';
 import type { OutboxTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { changeState } from './transitions.js';
+import { template } from './template.js';
 
 const NO_LEASE = { lease_owner: null, lease_token: null, lease_until: null } as const;
+
+const SELECT_OUTBOX_ROW = template('select-outbox-row', (qb, p: { id: number }) => qb.selectFrom('outbox').selectAll().where('id', '=', p.id));
+const DELETE_OUTBOX_ROW = template('delete-outbox-row', (qb, p: { id: number }) => qb.deleteFrom('outbox').where('id', '=', p.id));
+const INSERT_MAILBOX_ITEM = template('insert-mailbox-item', (qb, p: { mailbox: string; message_id: string; enqueued_at: number }) =>
+  qb
+    .insertInto('mailbox')
+    .values({ mailbox: p.mailbox, message_id: p.message_id, enqueued_at: p.enqueued_at, deliveries: 0 })
+    .onConflict((oc) => oc.columns(['mailbox', 'message_id']).doNothing()),
+);
+const RETRY_OUTBOX_ROW = template('retry-outbox-row', (qb, p: { id: number; attempts: number; due_at: number }) =>
+  qb.updateTable('outbox').set({ ...NO_LEASE, attempts: p.attempts, due_at: p.due_at }).where('id', '=', p.id),
+);
+
 
 /**
  * The outbox row `item` was claimed from, if `item.lease` is still its lease token.
@@ -16,7 +30,7 @@ const NO_LEASE = { lease_owner: null, lease_token: null, lease_until: null } as 
  * otherwise, so a stale worker can never overwrite the outcome of the current one.
  */
 function leasedRow(ctx: SqliteContext, item: OutboxItem): Selectable<OutboxTable> {
-  const row = ctx.sql.first(ctx.qb.selectFrom('outbox').selectAll().where('id', '=', item.id));
+  const row = ctx.sql.first(SELECT_OUTBOX_ROW, { id: item.id });
   if (row === undefined || row.lease_token === null || row.lease_token !== item.lease || row.message_id !== item.messageId) {
     throw new GatewayError('GW_LEASE_INVALID', `The lease on outbox item ${item.id} (message ${item.messageId}) is no longer held.`, {
       extra: { outboxId: item.id, messageId: item.messageId },
@@ -26,7 +40,7 @@ function leasedRow(ctx: SqliteContext, item: OutboxItem): Selectable<OutboxTable
 }
 
 function deleteRow(ctx: SqliteContext, id: number): void {
-  ctx.sql.run(ctx.qb.deleteFrom('outbox').where('id', '=', id));
+  ctx.sql.run(DELETE_OUTBOX_ROW, { id });
 }
 
 /** Peer confirmed: message → delivered, outbox row removed. The transition carries the attempt number that succeeded. */
@@ -41,12 +55,7 @@ export function markInMailbox(ctx: SqliteContext, item: OutboxItem, mailbox: str
   const row = leasedRow(ctx, item);
   changeState(ctx, row.message_id, 'in_mailbox', `placed in mailbox ${mailbox}`, row.attempts + 1);
   deleteRow(ctx, row.id);
-  ctx.sql.run(
-    ctx.qb
-      .insertInto('mailbox')
-      .values({ mailbox, message_id: row.message_id, enqueued_at: ctx.now(), deliveries: 0 })
-      .onConflict((oc) => oc.columns(['mailbox', 'message_id']).doNothing()),
-  );
+  ctx.sql.run(INSERT_MAILBOX_ITEM, { mailbox, message_id: row.message_id, enqueued_at: ctx.now() });
 }
 
 /** Attempt failed: attempts+1, message → retrying, due again at `dueAt`, lease released. */
@@ -54,9 +63,7 @@ export function markRetrying(ctx: SqliteContext, item: OutboxItem, reason: strin
   const row = leasedRow(ctx, item);
   const attempts = row.attempts + 1;
   changeState(ctx, row.message_id, 'retrying', reason, attempts, { attempts, last_error: reason });
-  ctx.sql.run(
-    ctx.qb.updateTable('outbox').set({ ...NO_LEASE, attempts, due_at: dueAt.getTime() }).where('id', '=', row.id),
-  );
+  ctx.sql.run(RETRY_OUTBOX_ROW, { id: row.id, attempts, due_at: dueAt.getTime() });
 }
 
 /** Gave up: attempts+1 when `countAttempt`, message → dead; the outbox row stays (flagged dead) for replay. */

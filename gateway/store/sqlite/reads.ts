@@ -2,20 +2,24 @@ import { MESSAGE_STATES } from '../states.js';
 import type { MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
+import { template } from './template.js';
+
+const BY_ID = template('message-by-id', (qb, p: { id: string }) => qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', p.id));
+const BY_UUID = template('message-by-uuid', (qb, p: { author: string; message_uuid: string }) =>
+  qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('author', '=', p.author).where('message_uuid', '=', p.message_uuid),
+);
 
 /** Default and maximum page size of listMessages. */
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
 
 export function getMessage(ctx: SqliteContext, id: string): StoredMessage | null {
-  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id));
+  const row = ctx.sql.first(BY_ID, { id });
   return row === undefined ? null : toStoredMessage(row);
 }
 
 export function getMessageByUuid(ctx: SqliteContext, author: string, messageUuid: string): StoredMessage | null {
-  const row = ctx.sql.first(
-    ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('author', '=', author).where('message_uuid', '=', messageUuid),
-  );
+  const row = ctx.sql.first(BY_UUID, { author, message_uuid: messageUuid });
   return row === undefined ? null : toStoredMessage(row);
 }
 

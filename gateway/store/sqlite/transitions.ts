@@ -4,6 +4,32 @@ import { canTransition, type MessageState } from '../states.js';
 import type { MessagesTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { toState } from './rows.js';
+import { template, type QueryTemplate } from './template.js';
+
+const SELECT_STATE = template('select-state', (qb, p: { id: string }) => qb.selectFrom('messages').select('state').where('id', '=', p.id));
+
+type TransitionParams = { message_id: string; from_state: string | null; to_state: string; at: number; reason: string; attempt: number };
+const INSERT_TRANSITION = template('insert-transition', (qb, p: TransitionParams) =>
+  qb.insertInto('transitions').values({ message_id: p.message_id, from_state: p.from_state, to_state: p.to_state, at: p.at, reason: p.reason, attempt: p.attempt }),
+);
+
+type StateSet = Omit<Updateable<MessagesTable>, 'state' | 'updated_at' | 'id' | 'seq'>;
+/** One compiled UPDATE per combination of extra columns (callers use a handful). */
+const updateTemplates = new Map<string, QueryTemplate<Record<string, unknown>, unknown>>();
+function updateStateTemplate(keys: string[]): QueryTemplate<Record<string, unknown>, unknown> {
+  const name = keys.join(',');
+  let t = updateTemplates.get(name);
+  if (t === undefined) {
+    t = template(`update-state(${name})`, (qb, p: Record<string, unknown>) =>
+      qb
+        .updateTable('messages')
+        .set({ ...(Object.fromEntries(keys.map((k) => [k, p[k]])) as StateSet), state: p['state'] as string, updated_at: p['updated_at'] as number })
+        .where('id', '=', p['id'] as string),
+    );
+    updateTemplates.set(name, t);
+  }
+  return t;
+}
 
 /**
  * The one way a stored message changes state: checks the state machine (states.ts),
@@ -18,9 +44,9 @@ export function changeState(
   to: MessageState,
   reason: string,
   attempt: number,
-  set: Omit<Updateable<MessagesTable>, 'state' | 'updated_at' | 'id' | 'seq'> = {},
+  set: StateSet = {},
 ): MessageState {
-  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select('state').where('id', '=', messageId));
+  const row = ctx.sql.first(SELECT_STATE, { id: messageId });
   if (row === undefined) throw new GatewayError('GW_NOT_FOUND', `Message ${messageId} does not exist.`);
   const from = toState(row.state);
   if (!canTransition(from, to)) {
@@ -29,10 +55,9 @@ export function changeState(
     });
   }
   const at = ctx.now();
-  ctx.sql.run(ctx.qb.updateTable('messages').set({ ...set, state: to, updated_at: at }).where('id', '=', messageId));
-  ctx.sql.run(
-    ctx.qb.insertInto('transitions').values({ message_id: messageId, from_state: from, to_state: to, at, reason, attempt }),
-  );
+  const keys = Object.keys(set).sort();
+  ctx.sql.run(updateStateTemplate(keys), { ...set, state: to, updated_at: at, id: messageId });
+  ctx.sql.run(INSERT_TRANSITION, { message_id: messageId, from_state: from, to_state: to, at, reason, attempt });
   return from;
 }
 
@@ -48,13 +73,11 @@ export function recordCreation(
   at: number,
 ): void {
   let from: MessageState | null = null;
-  const rows = path.map((step) => {
+  for (const step of path) {
     if (from !== null && !canTransition(from, step.state)) {
       throw new GatewayError('GW_STATE_CONFLICT', `Message ${messageId} cannot go from ${from} to ${step.state}.`);
     }
-    const row = { message_id: messageId, from_state: from, to_state: step.state, at, reason: step.reason, attempt: 0 };
+    ctx.sql.run(INSERT_TRANSITION, { message_id: messageId, from_state: from, to_state: step.state, at, reason: step.reason, attempt: 0 });
     from = step.state;
-    return row;
-  });
-  ctx.sql.run(ctx.qb.insertInto('transitions').values(rows));
+  }
 }
