@@ -80,8 +80,13 @@ export const routeSchema = z
     name: ID.describe('Route name, shown in the message history.'),
     match: z
       .object({
-        messageType: z.union([z.string(), z.array(z.string()).min(1)]).describe('Message type(s) (root element names) this route handles.'),
+        messageType: z
+          .union([z.string(), z.array(z.string()).min(1)])
+          .describe('Message type(s) (root element names) this route handles; a trailing `*` matches any suffix (`kommunal.*`).'),
         ags: z.array(AGS).optional().describe('Restrict to these municipalities.'),
+        standard: z.string().min(1).optional().describe('Restrict to messages of this XÖV standard (root attribute `standard`, e.g. `XBeteiligung`).'),
+        version: z.string().min(1).optional().describe('Restrict to this version of the standard (root attribute `version`).'),
+        reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these.'),
       })
       .strict(),
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),

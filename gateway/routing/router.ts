@@ -84,9 +84,22 @@ export class Router {
     return change;
   }
 
+  /** Whether a route's `match` fits the header: every given criterion must hold. */
   private matches(route: RouteConfig, h: MessageHeader): boolean {
-    const types = Array.isArray(route.match.messageType) ? route.match.messageType : [route.match.messageType];
-    return types.includes(h.messageType) && (!route.match.ags || route.match.ags.includes(h.ags));
+    const m = route.match;
+    const types = Array.isArray(m.messageType) ? m.messageType : [m.messageType];
+    return (
+      types.some((t) => (t.endsWith('*') ? h.messageType.startsWith(t.slice(0, -1)) : t === h.messageType)) &&
+      (!m.ags || m.ags.includes(h.ags)) &&
+      (m.standard === undefined || m.standard === h.standard) &&
+      (m.version === undefined || m.version === h.version) &&
+      (!m.reader || m.reader.includes(h.reader))
+    );
+  }
+
+  /** The first route whose `match` fits (sync: used by validation to pick the route's strictness). */
+  routeFor(h: MessageHeader): RouteConfig | undefined {
+    return this.cfg.routes.find((r) => this.matches(r, h));
   }
 
   /** Throws GW_ROUTE_NO_MATCH (with the explanation) or GW_VORGANG_UNKNOWN. */
@@ -95,8 +108,8 @@ export class Router {
     const fail = (detail: string): never => {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
     };
-    const route = this.cfg.routes.find((r) => this.matches(r, h));
-    if (!route) return fail(`no route handles message type ${h.messageType} for AGS ${h.ags}`);
+    const route = this.routeFor(h);
+    if (!route) return fail(`no route handles message type ${h.messageType} (${h.standard} ${h.version}, reader ${h.reader}) for AGS ${h.ags}`);
     steps.push(`route "${route.name}" handles ${h.messageType}`);
     const service = this.serviceByLeika.get(h.leika);
     if (!service) return fail(`LeiKa key ${h.leika} belongs to no configured service`);
