@@ -75,8 +75,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
 
   const app = createApp(services);
   const server: Server = await new Promise((ok, fail) => {
-    const s = app.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, () => ok(s));
-    s.once('error', fail);
+    // Express 5 passes a listen error (e.g. EADDRINUSE) to this callback instead of emitting it.
+    const s = app.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, (err?: Error) => (err ? fail(err) : ok(s)));
   });
   server.keepAliveTimeout = 65_000;
   worker.start();

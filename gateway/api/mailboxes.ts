@@ -1,6 +1,6 @@
 import { Router as ExpressRouter, json } from 'express';
 import { GatewayError } from '../errors.js';
-import { actor } from './messages.js';
+import { actor, intQuery } from './messages.js';
 import type { GatewayServices } from './services.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -18,8 +18,7 @@ export function mailboxApi(s: GatewayServices): ExpressRouter {
   };
 
   r.get('/mailboxes/:mailbox/messages', async (req, res) => {
-    const limit = Math.min(500, Number(req.query['limit'] ?? 100) || 100);
-    res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), limit) });
+    res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), intQuery(req, 'limit', 100, 1, 500) ?? 100) });
   });
 
   /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML and lease headers, 204 when empty. */

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { CONNECTORS } from '../../connectors/index.js';
-import { DEMO_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
 import { formatIssue, printMessage, printMessages, printDelegations, printExplain } from './print.js';
@@ -12,8 +11,14 @@ program.name('zsa-gateway').description('XÖV interoperability gateway: EfA serv
 const urlOption = () => new Option('--url <url>', 'gateway base URL (default $ZSA_GATEWAY_URL or http://127.0.0.1:$PORT|8080)');
 const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
-function configPath(explicit?: string): string {
-  return explicit ?? process.env['ZSA_CONFIG'] ?? DEMO_CONFIG_PATH;
+/**
+ * Reads and validates the configuration (--config, else $ZSA_CONFIG, else the demo). The
+ * connectors and the config loader are imported here, not at the top, so the commands that
+ * only talk to a running gateway start quickly. Throws GW_CONFIG_INVALID listing every problem.
+ */
+async function loadConfig(explicit?: string): Promise<GatewayConfig> {
+  const [{ CONNECTORS }, { DEMO_CONFIG_PATH, loadConfigFile }] = await Promise.all([import('../../connectors/index.js'), import('../config/load.js')]);
+  return loadConfigFile(explicit ?? process.env['ZSA_CONFIG'] ?? DEMO_CONFIG_PATH, CONNECTORS);
 }
 
 program
@@ -23,7 +28,7 @@ program
   .option('-p, --port <port>', 'listen port (default $PORT or server.port)')
   .action(async (o: { config?: string; port?: string }) => {
     const { startGateway } = await import('../server.js');
-    const cfg = loadConfigFile(configPath(o.config), CONNECTORS);
+    const cfg = await loadConfig(o.config);
     const port = o.port ?? process.env['PORT'];
     const gw = await startGateway(cfg, port === undefined ? {} : { port: Number(port) });
     let stopping = false;
@@ -47,8 +52,8 @@ program
   .command('config-check')
   .description('validate a configuration file and list every problem')
   .option('-c, --config <file>', 'YAML configuration file')
-  .action((o: { config?: string }) => {
-    const cfg = loadConfigFile(configPath(o.config), CONNECTORS);
+  .action(async (o: { config?: string }) => {
+    const cfg = await loadConfig(o.config);
     console.log(`ok: ${cfg.participants.length} participants, ${cfg.endpoints.length} endpoints, ${cfg.municipalities.length} municipalities, ${cfg.routes.length} routes`);
   });
 

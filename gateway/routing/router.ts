@@ -77,7 +77,7 @@ export class Router {
     if (!m) throw new GatewayError('GW_NOT_FOUND', `no municipality with AGS ${ags} is configured`);
     if (!this.services.has(service)) throw new GatewayError('GW_NOT_FOUND', `no service "${service}" is configured`);
     if (!/^(none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/.test(mode)) {
-      throw new GatewayError('GW_BAD_REQUEST', `delegation "${mode}" is not none, e2e, backoffice or prozessschritt:<step>`, { issues: [{ message: 'invalid delegation mode', path: 'mode' }] });
+      throw new GatewayError('GW_BAD_REQUEST', `delegation "${mode}" is not none, e2e, backoffice or prozessschritt:<step>`, { issues: [{ message: 'invalid delegation mode', path: '/mode' }] });
     }
     const change = await this.store.setDelegation({ ags, service, mode, actor, reason }, m.delegations[service] ?? 'none');
     this.overrides = null;
@@ -123,8 +123,10 @@ export class Router {
     if (!route.startsVorgang) {
       const first = (await this.store.vorgang(h.vorgangId))[0];
       if (!first) {
-        throw new GatewayError('GW_VORGANG_UNKNOWN', `Vorgang ${h.vorgangId} is unknown: ${h.messageType} must follow a message that opened it`, {
+        const detail = `Vorgang ${h.vorgangId} is unknown: ${h.messageType} must follow a message that opened it`;
+        throw new GatewayError('GW_VORGANG_UNKNOWN', detail, {
           issues: [{ message: 'unknown vorgangsID', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'routing' }],
+          extra: { explanation: [...steps, detail] },
         });
       }
       vorgangOrigin = first.author;

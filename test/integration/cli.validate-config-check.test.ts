@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { freePort } from '../support/child-gateway.js';
-import { runCli, show } from '../support/cli.js';
+import { runCli, show, type CliResult } from '../support/cli.js';
 
 /**
  * The offline commands of `zsa-gateway`: `validate` (exit 0 valid, 1 invalid, with line and
@@ -48,48 +48,76 @@ interface JsonLine {
 }
 
 describe('cli: validate and config-check (offline), and an unreachable gateway', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let tmp: string;
-  before(() => {
+  const cases = sampleCases();
+  /** Every CLI run of this file, started together in `before` (they are independent); the tests read the results. */
+  const run: Record<string, CliResult> = {};
+  let unreachableUrl = '';
+
+  before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'zsa-cli-offline-'));
+    const write = (name: string, text: string) => {
+      const f = join(tmp, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    unreachableUrl = `http://127.0.0.1:${await freePort()}`;
+    const runs: Record<string, string[] | [string[], NodeJS.ProcessEnv]> = {
+      mixed: ['validate', sample('valid', 'hund.anmeldung.0101'), sample('invalid', 'bad-iban-pattern'), sample('invalid', 'malformed-unclosed-tag'), sample('invalid', 'missing-ags'), sample('valid', 'wohngeld.antrag.0201')],
+      jsonAll: ['validate', '--json', ...cases.map((c) => c.file)],
+      jsonValid: ['validate', '--json', sample('valid', 'wohngeld.antrag.0201')],
+      demo: ['config-check'],
+      references: ['config-check', '--config', write('broken-references.yaml', BROKEN_REFERENCES)],
+      schema: ['config-check', '-c', write('broken-schema.yaml', BROKEN_SCHEMA)],
+      yaml: ['config-check', '--config', write('not-yaml.yaml', 'server:\n  port: 8080\nendpoints: [\n  bad: : yaml\n')],
+      missing: ['config-check', '--config', join(tmp, 'absent.yaml')],
+      list: ['messages', 'list', '--url', unreachableUrl],
+      send: ['send', sample('valid', 'hund.anmeldung.0101'), '--url', unreachableUrl],
+      delegations: [['delegation', 'list'], { ZSA_GATEWAY_URL: unreachableUrl }],
+      replayNothing: ['replay', '--url', unreachableUrl],
+    };
+    await Promise.all(
+      Object.entries(runs).map(async ([name, r]) => {
+        const [args, env] = typeof r[0] === 'string' ? [r as string[], {}] : (r as [string[], NodeJS.ProcessEnv]);
+        run[name] = await runCli(args, { env });
+      }),
+    );
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('validate: a valid sample exits 0 and names type, UUID, author, reader and AGS', async () => {
-    const r = await runCli(['validate', sample('valid', 'hund.anmeldung.0101')]);
-    expect(r.code, show(r)).to.equal(0);
-    expect(r.stdout).to.match(/hund\.anmeldung\.0101\.xml: valid hund\.anmeldung\.0101 3f2b8c1e-6d4a-4e1f-9a7b-0c5d2e8f1a01 \(efa:hund-lsa → zsa:lsa, AGS 15003000\)/);
+  /** The verdict line the CLI printed for one sample. */
+  const lineOf = (r: CliResult, kind: 'valid' | 'invalid', name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${sample(kind, name)}: `));
+  /** The indented issue lines printed after the INVALID line of `name`. */
+  const issuesOf = (r: CliResult, name: string) => r.stdout.split(/\n(?=\/)/).find((b) => b.includes(`/${name}.xml: `))?.split('\n').slice(1) ?? [];
+
+  it('validate: a valid file is named with type, UUID, author, reader and AGS', () => {
+    expect(lineOf(run.mixed!, 'valid', 'hund.anmeldung.0101'), show(run.mixed!)).to.match(/: valid hund\.anmeldung\.0101 3f2b8c1e-6d4a-4e1f-9a7b-0c5d2e8f1a01 \(efa:hund-lsa → zsa:lsa, AGS 15003000\)$/);
   });
 
-  it('validate: an XSD error exits 1 with the line and element path of the finding', async () => {
-    const r = await runCli(['validate', sample('invalid', 'bad-iban-pattern')]);
-    expect(r.code, show(r)).to.equal(1);
-    expect(r.stdout).to.contain('INVALID GW_XSD_INVALID');
-    expect(r.stdout).to.match(/^ {2}line \d+ \/hund\.anmeldung\.0101\/sepaMandat\/iban: .*pattern/m);
-    expect(r.stdout, 'no invented column 0').to.not.match(/line \d+:0 /);
+  it('validate: an XSD error shows the line and element path of the finding', () => {
+    expect(lineOf(run.mixed!, 'invalid', 'bad-iban-pattern')).to.contain(': INVALID GW_XSD_INVALID: ');
+    const issues = issuesOf(run.mixed!, 'bad-iban-pattern');
+    expect(issues.join('\n'), show(run.mixed!)).to.match(/^ {2}line \d+ \/hund\.anmeldung\.0101\/sepaMandat\/iban: .*pattern/m);
+    expect(run.mixed!.stdout, 'no invented column 0').to.not.match(/line \d+:0 /);
   });
 
-  it('validate: malformed XML shows line and column; a missing routing key shows its path', async () => {
-    const r = await runCli(['validate', sample('invalid', 'malformed-unclosed-tag'), sample('invalid', 'missing-ags')]);
-    expect(r.code, show(r)).to.equal(1);
-    expect(r.stdout).to.match(/malformed-unclosed-tag\.xml: INVALID GW_XML_MALFORMED/);
-    expect(r.stdout).to.match(/^ {2}line \d+:\d+: Opening and ending tag mismatch/m);
-    expect(r.stdout).to.match(/missing-ags\.xml: INVALID GW_ROUTING_KEY_MISSING/);
-    expect(r.stdout).to.match(/^ {2}\/hund\.anmeldung\.0101\/nachrichtenkopf\/vorgang\/ags: /m);
+  it('validate: malformed XML shows line and column; a missing routing key shows its path', () => {
+    expect(lineOf(run.mixed!, 'invalid', 'malformed-unclosed-tag')).to.contain(': INVALID GW_XML_MALFORMED: ');
+    expect(issuesOf(run.mixed!, 'malformed-unclosed-tag').join('\n')).to.match(/^ {2}line \d+:\d+: Opening and ending tag mismatch/m);
+    expect(lineOf(run.mixed!, 'invalid', 'missing-ags')).to.contain(': INVALID GW_ROUTING_KEY_MISSING: ');
+    expect(issuesOf(run.mixed!, 'missing-ags').join('\n')).to.match(/^ {2}\/hund\.anmeldung\.0101\/nachrichtenkopf\/vorgang\/ags: /m);
   });
 
-  it('validate: one invalid file among valid ones makes the exit code 1, and every file is reported', async () => {
-    const files = [sample('valid', 'hund.anmeldung.0101'), sample('invalid', 'bad-uuid-pattern'), sample('valid', 'wohngeld.antrag.0201')];
-    const r = await runCli(['validate', ...files]);
-    expect(r.code, show(r)).to.equal(1);
-    const lines = r.stdout.split('\n').filter((l) => l.startsWith('/'));
-    expect(lines.map((l) => (l.includes(': valid ') ? 'valid' : l.includes(': INVALID ') ? 'invalid' : l))).to.deep.equal(['valid', 'invalid', 'valid']);
+  it('validate: invalid files among valid ones make the exit code 1, and every file is reported in order', () => {
+    expect(run.mixed!.code, show(run.mixed!)).to.equal(1);
+    const verdicts = run.mixed!.stdout.split('\n').filter((l) => l.startsWith('/')).map((l) => (l.includes(': valid ') ? 'valid' : l.includes(': INVALID ') ? 'invalid' : l));
+    expect(verdicts).to.deep.equal(['valid', 'invalid', 'invalid', 'invalid', 'valid']);
   });
 
-  it('validate --json: one JSON line per sample, matching every sample expectation', async () => {
-    const cases = sampleCases();
+  it('validate --json: one JSON line per sample, matching every sample expectation', () => {
+    const r = run.jsonAll!;
     expect(cases.filter((c) => c.kind === 'invalid')).to.not.be.empty;
-    const r = await runCli(['validate', '--json', ...cases.map((c) => c.file)]);
     expect(r.code, show(r)).to.equal(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonLine);
     expect(lines.map((l) => l.file)).to.deep.equal(cases.map((c) => c.file));
@@ -104,25 +132,65 @@ describe('cli: validate and config-check (offline), and an unreachable gateway',
     });
   });
 
-  it('validate --json on valid files only exits 0 with the parsed header', async () => {
-    const r = await runCli(['validate', '--json', sample('valid', 'wohngeld.antrag.0201')]);
+  it('validate --json on valid files only exits 0 with the parsed header', () => {
+    const r = run.jsonValid!;
     expect(r.code, show(r)).to.equal(0);
     const line = JSON.parse(r.stdout) as JsonLine;
     expect(line).to.include({ valid: true });
     expect(line.header).to.include({ messageType: 'wohngeld.antrag.0201', ags: '15003000' });
   });
 
-  it('config-check: the demo configuration is fine (exit 0, with counts)', async () => {
-    const r = await runCli(['config-check']);
+  it('config-check: the demo configuration is fine (exit 0, with counts)', () => {
+    const r = run.demo!;
     expect(r.code, show(r)).to.equal(0);
     expect(r.stdout).to.match(/^ok: \d+ participants, \d+ endpoints, 3 municipalities, \d+ routes$/m);
   });
 
-  it('config-check: a configuration with broken references lists every problem with its path', async () => {
-    const file = join(tmp, 'broken-references.yaml');
-    writeFileSync(
-      file,
-      `participants:
+  it('config-check: a configuration with broken references lists every problem with its path', () => {
+    const r = run.references!;
+    expect(r.code, show(r)).to.not.equal(0);
+    expect(r.stderr).to.contain('GW_CONFIG_INVALID');
+    for (const e of REFERENCE_PROBLEMS) expect(r.stderr, show(r)).to.contain(`  ${e}`);
+    expect(r.stderr).to.contain(`configuration has ${REFERENCE_PROBLEMS.length} problem(s)`);
+  });
+
+  it('config-check: schema violations are all listed, not only the first', () => {
+    const r = run.schema!;
+    expect(r.code, show(r)).to.not.equal(0);
+    for (const path of ['server.port', 'endpoints', 'services', 'municipalities.0.ags', 'routes']) expect(r.stderr, show(r)).to.match(new RegExp(`^ {2}${path.replace(/\./g, '\\.')}: `, 'm'));
+    expect(r.stderr).to.match(/Unrecognized key.*"unexpected"/);
+  });
+
+  it('config-check: a YAML syntax error names the file and the line', () => {
+    const r = run.yaml!;
+    expect(r.code, show(r)).to.not.equal(0);
+    expect(r.stderr).to.contain(`configuration file ${join(tmp, 'not-yaml.yaml')} is not valid YAML`);
+    expect(r.stderr).to.match(/line \d+:\d+ .*not-yaml\.yaml: /);
+  });
+
+  it('config-check: a missing file is reported, not a stack trace', () => {
+    const r = run.missing!;
+    expect(r.code, show(r)).to.not.equal(0);
+    expect(r.stderr).to.contain('cannot read configuration file');
+    expect(r.stderr).to.not.contain('    at ');
+  });
+
+  it('every online command exits 2 with a clear message when the gateway is unreachable (--url or $ZSA_GATEWAY_URL)', () => {
+    for (const r of [run.list!, run.send!, run.delegations!]) {
+      expect(r.code, show(r)).to.equal(2);
+      expect(r.stderr).to.contain(`error: cannot reach the gateway at ${unreachableUrl}`);
+      expect(r.stdout).to.equal('');
+    }
+  });
+
+  it('replay without an id or --all is refused with exit 2 before any request', () => {
+    const r = run.replayNothing!;
+    expect(r.code, show(r)).to.equal(2);
+    expect(r.stderr).to.contain('GW_BAD_REQUEST: name a message id or use --all');
+  });
+});
+
+const BROKEN_REFERENCES = `participants:
   - { id: zsa, kind: zsa, kennung: "zsa:x", name: ZSA, endpoint: no-such-endpoint }
 endpoints:
   - { id: q, connector: mailbox, config: { mailbox: q } }
@@ -134,67 +202,15 @@ municipalities:
   - { ags: "15003000", name: M, participant: nobody, delegations: { katze: e2e }, fachverfahren: { hund: gone } }
 routes:
   - { name: r, match: { messageType: hund.anmeldung.0101 }, startsVorgang: true, targets: [{ to: "endpoint:nirgendwo" }] }
-`,
-    );
-    const r = await runCli(['config-check', '--config', file]);
-    expect(r.code, show(r)).to.not.equal(0);
-    expect(r.stderr).to.contain('GW_CONFIG_INVALID');
-    const expected = [
-      'endpoints.1: duplicate endpoints id "q"',
-      'endpoints.2.connector: unknown connector "carrier-pigeon"',
-      'participants.0.endpoint: unknown endpoint "no-such-endpoint"',
-      'services.0.zsaEndpoint: unknown endpoint "missing-queue"',
-      'municipalities.0.participant: unknown participant "nobody"',
-      'municipalities.0.delegations.katze: unknown service "katze"',
-      'municipalities.0.fachverfahren.hund: unknown endpoint "gone"',
-      'routes.0.targets.0.to: unknown endpoint "nirgendwo"',
-    ];
-    for (const e of expected) expect(r.stderr, show(r)).to.contain(e);
-    expect(r.stderr).to.contain(`configuration has ${expected.length} problem(s)`);
-  });
-
-  it('config-check: schema violations are all listed, not only the first', async () => {
-    const file = join(tmp, 'broken-schema.yaml');
-    writeFileSync(file, `server: { port: 99999 }\nendpoints: []\nservices: []\nmunicipalities: [{ ags: "123", name: X }]\nroutes: []\nunexpected: 1\n`);
-    const r = await runCli(['config-check', '-c', file]);
-    expect(r.code, show(r)).to.not.equal(0);
-    for (const path of ['server.port', 'endpoints', 'services', 'municipalities.0.ags', 'routes']) expect(r.stderr, show(r)).to.match(new RegExp(`^ {2}${path.replace(/\./g, '\\.')}: `, 'm'));
-    expect(r.stderr).to.match(/Unrecognized key.*"unexpected"/);
-  });
-
-  it('config-check: a YAML syntax error names the file and the line', async () => {
-    const file = join(tmp, 'not-yaml.yaml');
-    writeFileSync(file, 'server:\n  port: 8080\nendpoints: [\n  bad: : yaml\n');
-    const r = await runCli(['config-check', '--config', file]);
-    expect(r.code, show(r)).to.not.equal(0);
-    expect(r.stderr).to.contain(`configuration file ${file} is not valid YAML`);
-    expect(r.stderr).to.match(/line \d+:\d+ .*not-yaml\.yaml: /);
-  });
-
-  it('config-check: a missing file is reported, not a stack trace', async () => {
-    const r = await runCli(['config-check', '--config', join(tmp, 'absent.yaml')]);
-    expect(r.code, show(r)).to.not.equal(0);
-    expect(r.stderr).to.contain('cannot read configuration file');
-    expect(r.stderr).to.not.contain('    at ');
-  });
-
-  it('every online command exits 2 with a clear message when the gateway is unreachable', async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
-    const runs = await Promise.all([
-      runCli(['messages', 'list', '--url', url]),
-      runCli(['send', sample('valid', 'hund.anmeldung.0101'), '--url', url]),
-      runCli(['delegation', 'list'], { env: { ZSA_GATEWAY_URL: url } }),
-    ]);
-    for (const r of runs) {
-      expect(r.code, show(r)).to.equal(2);
-      expect(r.stderr).to.contain(`error: cannot reach the gateway at ${url}`);
-      expect(r.stdout).to.equal('');
-    }
-  });
-
-  it('replay without an id or --all is refused with exit 2 before any request', async () => {
-    const r = await runCli(['replay', '--url', 'http://127.0.0.1:1']);
-    expect(r.code, show(r)).to.equal(2);
-    expect(r.stderr).to.contain('GW_BAD_REQUEST: name a message id or use --all');
-  });
-});
+`;
+const REFERENCE_PROBLEMS = [
+  'endpoints.1: duplicate endpoints id "q"',
+  'endpoints.2.connector: unknown connector "carrier-pigeon"',
+  'participants.0.endpoint: unknown endpoint "no-such-endpoint"',
+  'services.0.zsaEndpoint: unknown endpoint "missing-queue"',
+  'municipalities.0.participant: unknown participant "nobody"',
+  'municipalities.0.delegations.katze: unknown service "katze"',
+  'municipalities.0.fachverfahren.hund: unknown endpoint "gone"',
+  'routes.0.targets.0.to: unknown endpoint "nirgendwo"',
+];
+const BROKEN_SCHEMA = 'server: { port: 99999 }\nendpoints: []\nservices: []\nmunicipalities: [{ ags: "123", name: X }]\nroutes: []\nunexpected: 1\n';
