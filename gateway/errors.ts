@@ -30,6 +30,8 @@ export const ERROR_CATALOG = {
   GW_RULE_VIOLATION: { title: 'The message breaks a service rule', status: 422, retryable: false },
   GW_ATTACHMENT_INVALID: { title: 'An attachment is invalid', status: 400, retryable: false },
   GW_ROUTE_NO_MATCH: { title: 'No route matches the message', status: 422, retryable: false },
+  GW_RELEASE_REQUIRED: { title: 'A ZSA draft may reach the citizen only through the municipality\'s release', status: 422, retryable: false },
+  GW_RELEASE_NOT_AUTHORISED: { title: 'Only the responsible municipality may release this draft', status: 403, retryable: false },
   GW_VORGANG_UNKNOWN: { title: 'The follow-up message belongs to no known Vorgang', status: 422, retryable: false },
   GW_DUPLICATE_CONFLICT: { title: 'Message UUID already used for a different payload', status: 409, retryable: false },
   GW_STATE_CONFLICT: { title: 'The message is not in a state that allows this action', status: 409, retryable: false },

@@ -43,6 +43,17 @@ export const serviceSchema = z
     name: z.string().min(1).describe('Display name, e.g. "Hundehaltung".'),
     leika: z.array(LEIKA).min(1).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key).'),
     zsaEndpoint: ID.describe('Endpoint of the ZSA work queue for this service (route target `zsa`).'),
+    releases: z
+      .array(
+        z
+          .object({
+            draft: z.string().min(1).describe('Message type of a draft the ZSA prepares as Verwaltungshelfer (e.g. `hund.steuerfestsetzung.0102`).'),
+            release: z.string().min(1).describe('Message type of the municipality\'s release of that draft (e.g. `hund.freigabe.0103`).'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Verwaltungshelfer rule: a draft never goes to the citizen\'s side, and a release is accepted only from the municipality responsible for the AGS (or its Fachverfahren) and only for a Vorgang that holds the draft.'),
   })
   .strict();
 

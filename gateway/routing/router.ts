@@ -37,6 +37,8 @@ export class Router {
   private readonly serviceByLeika: ReadonlyMap<string, ServiceConfig>;
   private readonly municipalities: ReadonlyMap<string, MunicipalityConfig>;
   private overrides: { at: number; values: Record<string, string> } | null = null;
+  /** Endpoints of the citizen's side (EfA services). */
+  private readonly citizenEndpoints: ReadonlySet<string>;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -45,6 +47,7 @@ export class Router {
     this.services = new Map(cfg.services.map((s) => [s.id, s]));
     this.serviceByLeika = new Map(cfg.services.flatMap((s) => s.leika.map((k) => [k, s] as const)));
     this.municipalities = new Map(cfg.municipalities.map((m) => [m.ags, m]));
+    this.citizenEndpoints = new Set(cfg.participants.flatMap((p) => (p.kind === 'efa-service' && p.endpoint ? [p.endpoint] : [])));
   }
 
   private async overrideValues(): Promise<Record<string, string>> {
@@ -120,8 +123,11 @@ export class Router {
     steps.push(`${municipality.name} (${h.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
 
     let vorgangOrigin: string | null = null;
+    let vorgangTypes: string[] = [];
     if (!route.startsVorgang) {
-      const first = (await this.store.vorgang(h.vorgangId))[0];
+      const messages = await this.store.vorgang(h.vorgangId);
+      vorgangTypes = messages.map((m) => m.messageType);
+      const first = messages[0];
       if (!first) {
         const detail = `Vorgang ${h.vorgangId} is unknown: ${h.messageType} must follow a message that opened it`;
         throw new GatewayError('GW_VORGANG_UNKNOWN', detail, {
@@ -143,6 +149,7 @@ export class Router {
 
     const endpointId = this.resolveTarget(rule.to, { service, municipality, reader: h.reader, origin: vorgangOrigin }, fail);
     steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
+    this.enforceRelease(h, service, municipality, endpointId, vorgangTypes, steps);
     return {
       routeName: route.name,
       endpointId,
@@ -153,6 +160,42 @@ export class Router {
       reason: `route ${route.name}: delegation ${service.id}=${d.mode} → ${rule.to} → ${endpointId}`,
       steps,
     };
+  }
+
+  /**
+   * Verwaltungshelfer rule (services[].releases): a ZSA draft never goes to the citizen's
+   * side; a release must come from the municipality responsible for the AGS (or its
+   * Fachverfahren for the service) and belong to a Vorgang that holds the draft.
+   */
+  private enforceRelease(h: MessageHeader, service: ServiceConfig, municipality: MunicipalityConfig, endpointId: string, vorgangTypes: string[], steps: string[]): void {
+    const refuse = (code: 'GW_RELEASE_REQUIRED' | 'GW_RELEASE_NOT_AUTHORISED', detail: string): never => {
+      throw new GatewayError(code, detail, { extra: { explanation: [...steps, detail] }, issues: [{ message: detail, layer: 'routing', path: 'nachrichtenkopf/autor/kennung' }] });
+    };
+    for (const r of service.releases) {
+      if (r.draft === h.messageType && this.citizenEndpoints.has(endpointId)) {
+        refuse('GW_RELEASE_REQUIRED', `${h.messageType} is a draft of the ZSA: it may reach the citizen's side (endpoint "${endpointId}") only through ${r.release} from ${municipality.name}`);
+      }
+      if (r.release === h.messageType) {
+        const allowed = this.releasers(municipality, service.id);
+        if (!allowed.has(h.author)) {
+          refuse('GW_RELEASE_NOT_AUTHORISED', `${h.messageType} for AGS ${h.ags} must come from ${municipality.name} (${[...allowed].join(', ') || 'no participant configured'}), not from ${h.author}`);
+        }
+        if (!vorgangTypes.includes(r.draft)) {
+          refuse('GW_RELEASE_REQUIRED', `Vorgang ${h.vorgangId} holds no ${r.draft}: there is no draft to release`);
+        }
+        steps.push(`release by ${h.author} for ${municipality.name} of a draft in this Vorgang: allowed`);
+      }
+    }
+  }
+
+  /** Kennungen that may release drafts for a municipality's service: the municipality itself and its Fachverfahren for the service. */
+  private releasers(m: MunicipalityConfig, service: string): Set<string> {
+    const fvEndpoint = m.fachverfahren[service];
+    return new Set(
+      this.cfg.participants
+        .filter((p) => (p.kind === 'municipality' && p.id === m.participant) || (p.kind === 'fachverfahren' && fvEndpoint !== undefined && p.endpoint === fvEndpoint))
+        .map((p) => p.kennung),
+    );
   }
 
   private resolveTarget(
