@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { buildTlsOptions, requireClientCertificate } from './auth/tls.js';
+import { CrlFile } from './auth/crl.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -31,6 +34,8 @@ export interface GatewayHandle {
   services: GatewayServices;
   /** Graceful stop: no new requests, in-flight deliveries finish or are released, store closed. Idempotent. */
   close(): Promise<void>;
+  /** Re-reads the CRL file (also on SIGHUP); keeps the old list when the new one is invalid. */
+  reloadCrl(): void;
 }
 
 /** `./x` paths in the config are relative to the working directory; the schema root falls back to the package. */
@@ -73,11 +78,29 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const lifecycle = { ready: false, shuttingDown: false };
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle };
 
-  const app = createApp(services);
-  const server: Server = await new Promise((ok, fail) => {
-    // Express 5 passes a listen error (e.g. EADDRINUSE) to this callback instead of emitting it.
-    const s = app.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, (err?: Error) => (err ? fail(err) : ok(s)));
+  const tls = cfg.server.tls;
+  const crl = tls?.crlFile ? new CrlFile(tls.crlFile, tls.caFile) : undefined;
+  const mtls = tls !== undefined && tls.clientAuth === 'required';
+  const app = createApp(services, mtls ? { authenticate: requireClientCertificate(cfg.participants, log.child({ component: 'auth' }), crl ? { crl } : {}) } : {});
+  const server: Server = tls
+    ? createHttpsServer(buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, ...(tls.crlFile ? { crlFile: tls.crlFile } : {}), requestClientCert: mtls }), app)
+    : createHttpServer(app);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, () => {
+      server.off('error', fail);
+      ok();
+    });
   });
+  const reloadCrl = () => {
+    try {
+      crl?.reload();
+      log.info({ crlFile: tls?.crlFile }, 'certificate revocation list reloaded');
+    } catch (err) {
+      log.error({ crlFile: tls?.crlFile, err: err instanceof Error ? err.message : String(err) }, 'CRL reload failed; the previous list stays in force');
+    }
+  };
+  if (crl) process.on('SIGHUP', reloadCrl);
   server.keepAliveTimeout = 65_000;
   worker.start();
   const consumers = startAmqpIngress(cfg, pipeline, store, log);
@@ -90,6 +113,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const close = () =>
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
+      if (crl) process.off('SIGHUP', reloadCrl);
       await Promise.all(consumers.map((c) => c.close()));
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
@@ -101,5 +125,5 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await store.close();
       log.info('zsa-gateway stopped');
     })());
-  return { url: `http://127.0.0.1:${port}`, port, services, close };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl };
 }

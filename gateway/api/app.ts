@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { GatewayError } from '../errors.js';
 import { adminApi } from './admin.js';
 import { mailboxApi } from './mailboxes.js';
@@ -7,7 +7,12 @@ import { notFound, problemHandler } from './problem.js';
 import type { GatewayServices } from './services.js';
 
 /** The HTTP face of the gateway: /health, /ready and /api/v1 (docs/api.md). */
-export function createApp(s: GatewayServices): Express {
+export interface AppOptions {
+  /** Runs before every /api/v1 handler (client-certificate authentication when mTLS is on). */
+  authenticate?: RequestHandler;
+}
+
+export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -31,6 +36,7 @@ export function createApp(s: GatewayServices): Express {
     });
   });
 
+  if (opts.authenticate) app.use('/api/v1', opts.authenticate);
   app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));

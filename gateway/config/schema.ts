@@ -25,6 +25,10 @@ export const participantSchema = z
     kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, e.g. `efa:hund-lsa`.'),
     name: z.string().min(1).describe('Display name.'),
     endpoint: ID.optional().describe('Endpoint where messages addressed to this participant go (replies to the citizen side use the EfA service\'s endpoint).'),
+    certFingerprints: z
+      .array(z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'SHA-256 fingerprint, hex with or without colons'))
+      .optional()
+      .describe('Pinned SHA-256 fingerprints of the participant\'s client certificates; when given, only these are accepted (otherwise the certificate\'s SAN URI `urn:zsa-gateway:participant:<id>` decides).'),
   })
   .strict();
 
@@ -140,6 +144,20 @@ export const serverSchema = z
     maxMessageBytes: z.number().int().min(1024).default(20 * 1024 * 1024).describe('Largest XML message accepted.'),
     maxAttachmentBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Largest single attachment accepted.'),
     maxAttachments: z.number().int().min(0).default(50).describe('Most attachments per message.'),
+    tls: z
+      .object({
+        certFile: z.string().min(1).describe('PEM server certificate (with chain) of the gateway.'),
+        keyFile: z.string().min(1).describe('PEM private key of the server certificate.'),
+        caFile: z.string().min(1).describe('PEM CA certificates that sign participants\' client certificates.'),
+        crlFile: z.string().min(1).optional().describe('PEM certificate revocation list; re-read on SIGHUP.'),
+        clientAuth: z
+          .enum(['required', 'off'])
+          .default('required')
+          .describe('`required`: every /api/v1 call needs a client certificate of a configured participant (mTLS); `off`: TLS only.'),
+      })
+      .strict()
+      .optional()
+      .describe('Serve HTTPS (and mTLS for system participants). Without it the gateway serves plain HTTP (development, or behind a TLS-terminating proxy).'),
   })
   .strict();
 
