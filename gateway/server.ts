@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { buildTlsOptions, requireClientCertificate } from './auth/tls.js';
 import { CrlFile } from './auth/crl.js';
+import { SigningKey } from './crypto/signing-key.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -81,7 +82,12 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const tls = cfg.server.tls;
   const crl = tls?.crlFile ? new CrlFile(tls.crlFile, tls.caFile) : undefined;
   const mtls = tls !== undefined && tls.clientAuth === 'required';
-  const app = createApp(services, mtls ? { authenticate: requireClientCertificate(cfg.participants, log.child({ component: 'auth' }), crl ? { crl } : {}) } : {});
+  const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
+    log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
+  );
+  let baseUrl = '';
+  const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
+  const app = createApp(services, { signing, ...(mtls ? { authenticate: requireClientCertificate(cfg.participants, log.child({ component: 'auth' }), crl ? { crl } : {}) } : {}) });
   const server: Server = tls
     ? createHttpsServer(buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, ...(tls.crlFile ? { crlFile: tls.crlFile } : {}), requestClientCert: mtls }), app)
     : createHttpServer(app);
@@ -107,6 +113,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   lifecycle.ready = true;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.server.port;
+  baseUrl = `${tls ? 'https' : 'http'}://${cfg.server.host === '0.0.0.0' ? '127.0.0.1' : cfg.server.host}:${port}`;
   log.info({ port, store: store.kind, dataDir, messageTypes: validator.messageTypes().length, endpoints: endpoints.size }, 'zsa-gateway ready');
 
   let closing: Promise<void> | null = null;

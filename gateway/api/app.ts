@@ -1,6 +1,8 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { GatewayError } from '../errors.js';
 import { adminApi } from './admin.js';
+import { receiptsApi } from './receipts.js';
+import type { SigningKey } from '../crypto/signing-key.js';
 import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
@@ -10,6 +12,8 @@ import type { GatewayServices } from './services.js';
 export interface AppOptions {
   /** Runs before every /api/v1 handler (client-certificate authentication when mTLS is on). */
   authenticate?: RequestHandler;
+  /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
+  signing?: { key: SigningKey; issuer: () => string };
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -36,8 +40,10 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     });
   });
 
+  const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
+  if (receipts) app.use(receipts.wellKnown);
   if (opts.authenticate) app.use('/api/v1', opts.authenticate);
-  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s));
+  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s), ...(receipts ? [receipts.api] : []));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

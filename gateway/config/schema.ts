@@ -180,6 +180,13 @@ export const configSchema = z
       })
       .strict()
       .default({ kind: 'sqlite', dataDir: './data' }),
+    crypto: z
+      .object({
+        signingKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs receipts and events. Default: `<dataDir>/keys/gateway-sig.private.jwk.json`, generated on first use as a development key.'),
+        issuer: z.string().url().optional().describe('The gateway\'s id URL, the `iss` of its signed receipts and events. Default: its own base URL.'),
+      })
+      .strict()
+      .default({}),
     schemas: z.object({ root: z.string().default('./schemas-xoev').describe('Folder of XÖV schema sets.') }).strict().default({ root: './schemas-xoev' }),
     mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),

@@ -1,0 +1,64 @@
+import { Router as ExpressRouter } from 'express';
+import { publicJwks, signSet, messageSubject, vorgangRef } from '../crypto/set.js';
+import type { SigningKey } from '../crypto/signing-key.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayServices } from './services.js';
+
+const SET_TYPE = 'application/secevent+jwt';
+
+/**
+ * Signed receipts and events: every stored message's receipt (Quittung) and each of its
+ * state changes can be fetched as a Security Event Token (RFC 8417, PS512), verifiable with
+ * the gateway's published JWKS. Tokens are signed when fetched, from the stored history.
+ */
+export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ExpressRouter } {
+  const wellKnown = ExpressRouter();
+  wellKnown.get('/.well-known/jwks.json', async (_req, res) => {
+    res.type('application/jwk-set+json').send(JSON.stringify(publicJwks([await key.get()])));
+  });
+
+  const api = ExpressRouter();
+  const load = async (id: string) => {
+    const m = await s.store.getMessage(id);
+    if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+    return m;
+  };
+
+  api.get('/messages/:id/receipt', async (req, res) => {
+    const m = await load(String(req.params['id']));
+    const token = await signSet(
+      {
+        kind: 'receipt',
+        issuer: issuer(),
+        subject: messageSubject(m.id),
+        txn: vorgangRef(m.vorgangId),
+        occurredAt: new Date(m.receivedAt),
+        details: { state: 'queued', messageUuid: m.messageUuid, author: m.author, sha512: m.sha512, receivedAt: m.receivedAt },
+      },
+      await key.get(),
+    );
+    res.type(SET_TYPE).send(token);
+  });
+
+  api.get('/messages/:id/events', async (req, res) => {
+    const m = await load(String(req.params['id']));
+    const signing = await key.get();
+    const items = [];
+    for (const t of await s.store.history(m.id)) {
+      const token = await signSet(
+        {
+          kind: 'stateChange',
+          issuer: issuer(),
+          subject: messageSubject(m.id),
+          txn: vorgangRef(m.vorgangId),
+          occurredAt: new Date(t.at),
+          details: { from: t.from, to: t.to, messageUuid: m.messageUuid, reason: t.reason, attempt: t.attempt },
+        },
+        signing,
+      );
+      items.push({ seq: t.seq, from: t.from, to: t.to, at: t.at, token });
+    }
+    res.json({ messageId: m.id, items });
+  });
+  return { wellKnown, api };
+}
