@@ -51,10 +51,11 @@ export function safeFileName(raw: string | undefined): string {
 const SHA512 = /^[0-9a-f]{128}$/;
 
 /**
- * Reads a multipart/form-data submission: one part `message` (the XML), any number of
- * `attachment` file parts (streamed into the attachment store, never held in memory) and
- * `attachmentRef` fields (`{"name","mediaType","sha512"}`) naming attachments uploaded
- * before via POST /api/v1/attachments.
+ * Reads a multipart/form-data submission: one part `message` (the XML), `attachment` file
+ * parts (streamed into the attachment store, never held in memory) and `attachmentRef`
+ * fields (`{"name","mediaType","sha512"}`) naming attachments uploaded before via
+ * POST /api/v1/attachments — together at most `maxAttachments` (else GW_PAYLOAD_TOO_LARGE).
+ * The refs come back in the order of their parts.
  */
 async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
   let bb: busboy.Busboy;
@@ -64,11 +65,22 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     throw new GatewayError('GW_BAD_REQUEST', 'multipart body cannot be read (missing boundary?)', { cause });
   }
   const pending: Array<Promise<void>> = [];
-  const refs: AttachmentRef[] = [];
   let xml: Buffer | null = null;
   let failure: unknown = null;
   const fail = (e: unknown): void => {
     failure ??= e;
+  };
+  // One slot per attachment part, filled when its upload or lookup is done: uploads finish
+  // out of order, the message lists them in the order they were sent.
+  const refs: Array<AttachmentRef | undefined> = [];
+  /** Reserves the next slot, or fails the submission when it would exceed maxAttachments. */
+  const slot = (): number | null => {
+    if (refs.length >= limits.maxAttachments) {
+      fail(new GatewayError('GW_PAYLOAD_TOO_LARGE', `more than ${limits.maxAttachments} attachments`, { extra: { limit: limits.maxAttachments } }));
+      return null;
+    }
+    refs.push(undefined);
+    return refs.length - 1;
   };
 
   bb.on('file', (field, stream, info) => {
@@ -95,11 +107,16 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
       fail(new GatewayError('GW_BAD_REQUEST', `unexpected multipart file part "${field}"`, { issues: [{ message: 'expected "message" or "attachment"', path: field }] }));
       return;
     }
+    const index = slot();
+    if (index === null) {
+      stream.resume();
+      return;
+    }
     pending.push(
       (async () => {
         const name = safeFileName(info.filename);
         const stored = await attachments.putStream(stream, { maxBytes: limits.maxAttachmentBytes });
-        refs.push({ name, mediaType: info.mimeType || 'application/octet-stream', sha512: stored.sha512, size: stored.size });
+        refs[index] = { name, mediaType: info.mimeType || 'application/octet-stream', sha512: stored.sha512, size: stored.size };
       })().catch((e: unknown) => {
         stream.resume();
         fail(e);
@@ -110,6 +127,8 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     if (field === 'message') {
       xml = Buffer.from(value, 'utf8');
     } else if (field === 'attachmentRef') {
+      const index = slot();
+      if (index === null) return;
       pending.push(
         (async () => {
           let ref: { name?: unknown; mediaType?: unknown; sha512?: unknown };
@@ -123,7 +142,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
           const size = await attachments.size(sha);
-          refs.push({ name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size });
+          refs[index] = { name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size };
         })().catch(fail),
       );
     }
@@ -142,7 +161,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
   await Promise.all(pending);
   if (failure) throw failure;
   if (!xml) throw new GatewayError('GW_BAD_REQUEST', 'multipart submission has no "message" part', { issues: [{ message: 'missing part', path: 'message' }] });
-  return { xml, refs };
+  return { xml, refs: refs.filter((r): r is AttachmentRef => r !== undefined) };
 }
 
 export function receiptBody(r: Receipt, duplicate: boolean) {
