@@ -125,7 +125,10 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();
-      await Promise.all([...endpoints.values()].map((e) => e.close().catch((err: unknown) => log.warn({ endpoint: e.id, err: String(err) }, 'connector close failed'))));
+      // Connector close is bounded by the grace period too: a peer that holds requests open must not hold the shutdown.
+      const closes = Promise.all([...endpoints.values()].map((e) => e.close().catch((err: unknown) => log.warn({ endpoint: e.id, err: String(err) }, 'connector close failed'))));
+      const graceOver = new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), cfg.delivery.shutdownGraceMs).unref());
+      if ((await Promise.race([closes, graceOver])) === 'timeout') log.warn('connectors did not close within the grace period; stopping anyway');
       server.closeAllConnections();
       await httpClosed;
       validator.close();

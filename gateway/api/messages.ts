@@ -1,5 +1,5 @@
 import { Router as ExpressRouter, type Request } from 'express';
-import { GatewayError } from '../errors.js';
+import { GatewayError, toProblem } from '../errors.js';
 import { isMessageState, type MessageState } from '../store/states.js';
 import type { MessageFilter } from '../store/types.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
@@ -103,7 +103,13 @@ export function messagesApi(s: GatewayServices): ExpressRouter {
     const sha = param(req, 'sha512').toLowerCase();
     if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
     res.type('application/octet-stream');
-    s.attachments.open(sha).pipe(res);
+    const stream = s.attachments.open(sha);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // e.g. removed between has() and open(): answer 404 if nothing was sent yet, else cut the response
+      if (res.headersSent) res.destroy(err);
+      else res.status(404).type('application/problem+json').send(JSON.stringify(toProblem(new GatewayError('GW_NOT_FOUND', 'no such attachment'), req.originalUrl)));
+    });
+    stream.pipe(res);
   });
 
   r.get('/rejections', async (req, res) => {

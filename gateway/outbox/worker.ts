@@ -94,6 +94,11 @@ export class DeliveryWorker {
         if (Object.keys(capacity).length > 0) {
           const items = await this.o.store.claimDue({ owner: this.o.owner, leaseMs: this.o.delivery.leaseMs, capacity });
           claimed = items.length;
+          if (this.stopping) {
+            // stop() began while this claim ran: give the items back instead of starting them.
+            await Promise.all(items.map((item) => this.o.store.release(item, 'gateway shutting down before delivery started')));
+            break;
+          }
           for (const item of items) this.track(this.deliverOne(item));
         }
       } catch (err) {

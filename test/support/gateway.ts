@@ -8,6 +8,15 @@ import { DEMO_CONFIG_PATH, substituteEnv, validateConfig } from '../../gateway/c
 import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { startGateway, type GatewayHandle } from '../../gateway/server.js';
 
+/** A fresh data folder, removed when the test process exits (also for configs never started). */
+const tempDirs = new Set<string>();
+function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zsa-gw-test-'));
+  if (tempDirs.size === 0) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  tempDirs.add(dir);
+  return dir;
+}
+
 export interface TestConfigOptions {
   /** Replace endpoints of the demo config by id (connector + config). */
   endpoints?: Record<string, { connector: string; config: Record<string, unknown>; maxInFlight?: number }>;
@@ -21,7 +30,7 @@ export interface TestConfigOptions {
  */
 export function testConfig(o: TestConfigOptions = {}): GatewayConfig {
   const raw = substituteEnv(parseYaml(readFileSync(DEMO_CONFIG_PATH, 'utf8')), {}) as Record<string, unknown> & { endpoints: Array<Record<string, unknown>> };
-  raw['store'] = { dataDir: o.dataDir ?? mkdtempSync(join(tmpdir(), 'zsa-gw-test-')) };
+  raw['store'] = { dataDir: o.dataDir ?? tempDataDir() };
   raw['server'] = { port: 0, host: '127.0.0.1' };
   raw['delivery'] = {
     maxAttempts: 4,
