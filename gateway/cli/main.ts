@@ -177,7 +177,19 @@ delegation
     console.log(`${ags}/${service}: ${res.body.previous ?? '?'} → ${res.body.mode} (recorded ${res.body.at})`);
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+/**
+ * Command groups whose modules are heavy to load (key generation, schema compilation) are
+ * registered only when the command line names them or asks for help, so every other
+ * command starts fast.
+ */
+async function registerOptionalGroups(argv: string[]): Promise<void> {
+  const words = argv.slice(2);
+  const wants = (name: string) => words.length === 0 || words.includes(name) || words.some((w) => w === '--help' || w === '-h' || w === 'help');
+  if (wants('certs')) (await import('./certs.js')).registerCertsCommands(program);
+  if (wants('standards')) (await import('./standards.js')).registerStandardsCommands(program);
+}
+
+registerOptionalGroups(process.argv).then(() => program.parseAsync(process.argv)).catch((err: unknown) => {
   if (err instanceof ApiError && err.problem) {
     console.error(`error: ${err.message}`);
     for (const i of err.problem.errors ?? []) console.error(`  ${formatIssue(i)}`);

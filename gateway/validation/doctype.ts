@@ -25,7 +25,7 @@ export function rejectDoctype(xml: Buffer): void {
   const before = bytes.toString('latin1', 0, at);
   const line = before.split('\n').length;
   const column = at - before.lastIndexOf('\n');
-  throw new GatewayError(code, detail, { issues: [{ message: detail, line, column, layer: 'xml' }] });
+  throw new GatewayError(code, detail, { issues: [{ message: detail, line, column, layer: 'xml', rule: 'xml.doctype' }] });
 }
 
 /** UTF-16 input (BOM or `<` as 16-bit unit) is re-encoded as UTF-8; anything else is scanned as is. */

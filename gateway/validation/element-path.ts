@@ -114,5 +114,6 @@ export class LibxmlPathResolver {
 
 /** Shows an XPath expression of a header profile as an element path under `root`. */
 export function displayPath(root: string, expr: string): string {
-  return `/${root}/${expr.replace(/(^|[/(\s,])[A-Za-z_][\w.-]*:(?=[A-Za-z_*])/g, '$1')}`;
+  const steps = expr.replace(/\*\[local-name\(\)\s*=\s*'([^']+)'\]/g, '$1');
+  return `/${root}/${steps.replace(/(^|[/(\s,])[A-Za-z_][\w.-]*:(?=[A-Za-z_*])/g, '$1')}`;
 }

@@ -1,46 +1,65 @@
 /**
  * Message validation: the layers of types.ts over every XÖV schema set found under the
- * schema root. Call `loadValidator` once at start (it compiles every XSD set) and share
- * the result; `check` is synchronous and safe for concurrent callers in one thread.
+ * schema roots. Call `loadValidator` once at start (it compiles every set) and share the
+ * result; `check` is synchronous and safe for concurrent callers in one thread.
  */
 import { GatewayError, type Issue } from '../errors.js';
-import { loadDescriptors } from './descriptor.js';
+import { duplicateNamespaces, findDescriptorFiles, readDescriptor } from './descriptor.js';
 import { PARSER_MAX_DEPTH } from './parse.js';
-import { compileSchemaSet, type SchemaSet } from './schema-set.js';
+import { compileStandard, type SchemaSet } from './schema-set.js';
 import { DEFAULT_XML_LIMITS, type XmlLimits } from './types.js';
 import { XsdMessageValidator, type GatewayValidator } from './validator.js';
 
-export type { CheckedMessage, MessageValidator, XmlLimits } from './types.js';
-export { DEFAULT_XML_LIMITS } from './types.js';
+export type {
+  CheckedMessage, Finding, Layer, LayerMode, MessageValidator, StrictLayer, Strictness, StrictnessPolicy, XmlLimits,
+} from './types.js';
+export { DEFAULT_XML_LIMITS, LAYERS, STRICT_LAYERS } from './types.js';
 export type { GatewayValidator, StandardInfo } from './validator.js';
+export { inspectStandardFolder, type StandardReport } from './inspect.js';
+
+export interface LoadOptions {
+  /** Folders holding `<standard>/<version>/standard.yaml`; a namespace may be claimed once across all. */
+  roots: readonly string[];
+  limits?: Partial<XmlLimits>;
+}
 
 /**
- * Loads every `<schemaRoot>/<standard>/<version>/standard.yaml`, compiles each schema set
- * once (XSDs from memory, imports through the set's catalog, nothing fetched) and returns
- * the validator. Throws GW_CONFIG_INVALID listing every problem: bad limits, a broken
+ * Loads every `<root>/<standard>/<version>/standard.yaml` under the roots, compiles each
+ * standard once (XSDs from memory, imports through the set's catalog, nothing fetched;
+ * genericode lists; header profile; rules) and returns the validator.
+ *   loadValidator('schemas-xoev')                      one root (as before)
+ *   loadValidator(['schemas-xoev', 'extra'], limits)   several roots
+ *   loadValidator({ roots: [...], limits })
+ * Throws GW_CONFIG_INVALID listing every problem of every set: bad limits, a broken
  * descriptor, an XSD that does not compile, a reference the catalog does not map, a listed
- * message type the XSD does not declare.
+ * message type the XSD does not declare, an unreadable or duplicate code list, a rule that
+ * does not compile or names an unknown type, a namespace claimed twice.
  */
-export async function loadValidator(schemaRoot: string, limits: Partial<XmlLimits> = {}): Promise<GatewayValidator> {
-  const effective = checkLimits({ ...DEFAULT_XML_LIMITS, ...limits });
+export async function loadValidator(roots: string | readonly string[] | LoadOptions, limits: Partial<XmlLimits> = {}): Promise<GatewayValidator> {
+  const opts: LoadOptions = typeof roots === 'string' ? { roots: [roots], limits } : isOptions(roots) ? roots : { roots, limits };
+  const effective = checkLimits({ ...DEFAULT_XML_LIMITS, ...opts.limits });
+  const readings = await Promise.all((await findDescriptorFiles(opts.roots)).map(readDescriptor));
+  const issues: Issue[] = duplicateNamespaces(readings);
   const sets: SchemaSet[] = [];
-  const issues: Issue[] = [];
-  for (const loaded of await loadDescriptors(schemaRoot)) {
-    try {
-      sets.push(await compileSchemaSet(loaded));
-    } catch (err) {
-      if (!(err instanceof GatewayError) || err.code !== 'GW_CONFIG_INVALID') {
-        sets.forEach((s) => s.dispose());
-        throw err;
-      }
-      issues.push({ message: err.message, path: loaded.file, layer: 'schemas' }, ...err.issues);
+  try {
+    for (const reading of readings) {
+      const compiled = await compileStandard(reading);
+      if (compiled.set) sets.push(compiled.set);
+      else issues.push({ message: `${reading.file}: ${compiled.issues.length} problem(s)`, path: reading.file, layer: 'schemas' }, ...compiled.issues);
     }
+  } catch (err) {
+    sets.forEach((s) => s.dispose());
+    throw err;
   }
   if (issues.length > 0) {
     sets.forEach((s) => s.dispose());
-    throw new GatewayError('GW_CONFIG_INVALID', `schema sets under ${schemaRoot} could not be loaded`, { issues });
+    throw new GatewayError('GW_CONFIG_INVALID', `schema sets under ${opts.roots.join(', ')} could not be loaded`, { issues });
   }
   return new XsdMessageValidator(sets, effective);
+}
+
+function isOptions(v: readonly string[] | LoadOptions): v is LoadOptions {
+  return !Array.isArray(v);
 }
 
 function checkLimits(l: XmlLimits): XmlLimits {

@@ -29,11 +29,12 @@ export function parseMessage(xml: Uint8Array): XmlDocument {
     doc = XmlDocument.fromBuffer(xml, { option: MESSAGE_PARSE });
   } catch (cause) {
     const details = cause instanceof XmlLibError ? cause.details.filter((d) => d.level >= 2) : [];
+    const limit = details.some((d) => RESOURCE_LIMIT.test(d.message));
     const issues: Issue[] = details.slice(0, MAX_PARSE_ISSUES).map((d) => ({
-      message: d.message.trim(), line: d.line || undefined, column: d.col || undefined, layer: 'xml',
+      message: d.message.trim(), line: d.line || undefined, column: d.col || undefined, layer: 'xml', rule: limit ? 'xml.limits' : 'xml.well-formed',
     }));
     const first = issues[0]?.message ?? 'the document could not be parsed';
-    if (details.some((d) => RESOURCE_LIMIT.test(d.message))) {
+    if (limit) {
       throw new GatewayError('GW_XML_LIMIT_EXCEEDED', `parser limit reached: ${first}`, { issues, cause });
     }
     throw new GatewayError('GW_XML_MALFORMED', `not well-formed XML: ${first}`, { issues, cause });
@@ -41,7 +42,7 @@ export function parseMessage(xml: Uint8Array): XmlDocument {
   if (doc.dtd !== null) {
     doc.dispose();
     const message = 'DOCTYPE declarations are not allowed in messages';
-    throw new GatewayError('GW_XML_DOCTYPE_FORBIDDEN', message, { issues: [{ message, layer: 'xml' }] });
+    throw new GatewayError('GW_XML_DOCTYPE_FORBIDDEN', message, { issues: [{ message, layer: 'xml', rule: 'xml.doctype' }] });
   }
   return doc;
 }
@@ -77,7 +78,7 @@ export function compileLimitChecks(limits: XmlLimits): LimitChecks {
           const path = elementPath(hit);
           const line = (hit instanceof XmlElement ? hit : hit.parent)?.line || undefined;
           throw new GatewayError('GW_XML_LIMIT_EXCEEDED', `${what} at ${path}`, {
-            issues: [{ message: what, line, path, layer: 'limits' }],
+            issues: [{ message: what, line, path, layer: 'xml', rule: 'xml.limits' }],
           });
         }
       }

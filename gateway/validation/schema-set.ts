@@ -1,146 +1,142 @@
 /**
- * Compiles the XSD set of one standard version once, at load, from memory: every `*.xsd`
- * under the descriptor's schemaDir is read into memory, and libxml2 resolves includes and
- * imports only through the input guard (catalog first, then those in-memory files). A
- * reference that resolves to neither fails the load; nothing is fetched or read later.
+ * One standard version, compiled: XSD set, header reader, header sanity, code lists and
+ * their XSD bindings, service rules and default strictness. `compileStandard` runs every
+ * step it can and lists every problem (the load refuses a set with any; `standards check`
+ * prints them all), so one run shows everything wrong with a descriptor folder.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { ParseOption, XmlDocument, XmlLibError, XsdValidator } from 'libxml2-wasm';
+import { resolve as resolvePath } from 'node:path';
+import type { XsdValidator } from 'libxml2-wasm';
 import { GatewayError, type Issue } from '../errors.js';
 import { loadCatalog, type Catalog } from './catalog.js';
-import type { LoadedDescriptor, StandardDescriptor } from './descriptor.js';
+import { compileCodeListCheck, type CodeListCheck } from './codelist-check.js';
+import { loadCodeLists, type CodeListRegistry } from './codelists.js';
+import { messageTypeNames, resolveHeaderProfile, type DescriptorReading, type StandardDescriptor } from './descriptor.js';
 import { compileHeaderReader, type HeaderReader } from './header.js';
-import { withInputs, type InputSource } from './input-guard.js';
-
-const SAFE_PARSE = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE;
-const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
+import { compileHeaderSanity, type HeaderSanity } from './header-sanity.js';
+import { compileRules, type RuleSet } from './rules.js';
+import type { LayerMode, StrictLayer } from './types.js';
+import { compileXsd, readXsdFiles } from './xsd-compile.js';
+import { scanXsdFiles, type XsdScan } from './xsd-scan.js';
 
 export interface SchemaSet {
   readonly descriptor: StandardDescriptor;
   readonly file: string;
   readonly xsd: XsdValidator;
   readonly header: HeaderReader;
+  readonly sanity: HeaderSanity;
+  readonly codeLists: CodeListRegistry;
+  /** Undefined when the standard holds no code list. */
+  readonly codeCheck: CodeListCheck | undefined;
+  readonly rules: RuleSet;
   /** Root element names the descriptor registers. */
   readonly messageTypes: ReadonlySet<string>;
+  /** The descriptor's default strictness, every layer set. */
+  readonly strictness: Readonly<Record<StrictLayer, LayerMode>>;
   /** Milliseconds the XSD compile took. */
   readonly compileMs: number;
   dispose(): void;
 }
 
-/** Loads and compiles one descriptor's schema set. Throws GW_CONFIG_INVALID with every problem found. */
-export async function compileSchemaSet(loaded: LoadedDescriptor): Promise<SchemaSet> {
-  const { dir, file, descriptor: d } = loaded;
-  const files = await readXsdFiles(resolvePath(dir, d.schemaDir));
-  const catalog = d.catalog ? await loadCatalog(resolvePath(dir, d.catalog)) : undefined;
-  const entryPath = resolvePath(dir, d.entry);
-  const entry = files.get(entryPath);
-  if (!entry) throw new GatewayError('GW_CONFIG_INVALID', `${file}: entry ${d.entry} is not an .xsd file under ${d.schemaDir}/`);
+export interface CompiledStandard {
+  /** Present only when there was no problem at all. */
+  set: SchemaSet | undefined;
+  issues: Issue[];
+  /** What was found, also when the set failed: for `standards check`. */
+  stats: { xsdFiles: number; codeLists: CodeListRegistry; rules: number; compileMs: number | undefined };
+}
 
-  const issues = checkMessageTypes(d, files);
-  if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `${file}: message types and XSD disagree`, { issues });
+/** Compiles one descriptor reading. Never throws for a problem of the folder; all are in `issues`. */
+export async function compileStandard(reading: DescriptorReading): Promise<CompiledStandard> {
+  const { dir, file, partial: d } = reading;
+  const issues: Issue[] = [...reading.issues];
+  const disposers: Array<() => void> = [];
+  const record = (err: unknown): undefined => {
+    if (!(err instanceof GatewayError) || err.code !== 'GW_CONFIG_INVALID') throw err;
+    issues.push(...(err.issues.length > 0 ? err.issues : [{ message: err.message, path: file, layer: 'descriptor' }]));
+    return undefined;
+  };
+  const attempt = <T>(step: () => T): T | undefined => {
+    try {
+      return step();
+    } catch (err) {
+      return record(err);
+    }
+  };
+  const schemaDir = d.schemaDir ?? 'xsd';
+  const files = await readXsdFiles(resolvePath(dir, schemaDir)).catch(() => {
+    issues.push({ message: `schema folder ${schemaDir}/ cannot be read`, path: file, layer: 'descriptor' });
+    return new Map<string, Uint8Array>();
+  });
+  let catalog: Catalog | undefined;
+  if (d.catalog) catalog = await loadCatalog(resolvePath(dir, d.catalog)).catch(record);
 
-  const started = performance.now();
-  const { xsd, refused } = compileXsd(entry, entryPath, schemaSource(files, catalog), file);
-  const compileMs = performance.now() - started;
-  if (refused.length > 0) {
-    xsd.dispose();
-    throw new GatewayError('GW_CONFIG_INVALID', `${file}: schema references resolve neither through the catalog nor to a file under ${d.schemaDir}/`, {
-      issues: unresolved(refused, file),
-    });
+  const scan = scanXsdFiles(files);
+  issues.push(...scan.issues);
+  if (d.namespace !== undefined) issues.push(...undeclaredTypes(messageTypeNames(d), d.namespace, scan));
+
+  let xsd: XsdValidator | undefined;
+  let compileMs: number | undefined;
+  if (d.entry !== undefined) {
+    const entryPath = resolvePath(dir, d.entry);
+    const entry = files.get(entryPath);
+    if (!entry) {
+      issues.push({ message: `entry ${d.entry} is not an .xsd file under ${schemaDir}/`, path: `${file}#/entry`, layer: 'descriptor' });
+    } else {
+      const started = performance.now();
+      const compiled = compileXsd(entry, entryPath, files, catalog, file, schemaDir);
+      compileMs = performance.now() - started;
+      issues.push(...compiled.issues);
+      xsd = compiled.xsd;
+      if (xsd) disposers.push(() => xsd?.dispose());
+    }
   }
-  let header: HeaderReader;
-  try {
-    header = compileHeaderReader(d, file);
-  } catch (err) {
-    xsd.dispose();
-    throw err;
+
+  const codeLists = await loadCodeLists(dir, d.codeLists ?? [], file);
+  issues.push(...codeLists.issues);
+  const codeCheck = compileCodeListCheck(codeLists.registry, scan.bindings);
+  if (codeCheck) disposers.push(() => codeCheck.dispose());
+
+  const { profile } = resolveHeaderProfile(d, file); // its issues came with the reading
+  let header: HeaderReader | undefined;
+  let sanity: HeaderSanity | undefined;
+  if (profile && d.rootAttributes && d.standard !== undefined && d.version !== undefined) {
+    const meta = { rootAttributes: d.rootAttributes, standard: d.standard, version: d.version };
+    header = attempt(() => compileHeaderReader(meta, profile, file));
+    if (header) {
+      disposers.push(() => header?.dispose());
+      sanity = attempt(() => compileHeaderSanity(header as HeaderReader, file));
+      if (sanity) disposers.push(() => sanity?.dispose());
+    }
+  }
+  const namespaces = profile?.namespaces ?? d.namespaces ?? {};
+  const rules = d.rules ? attempt(() => compileRules(d.rules ?? [], namespaces, file)) : undefined;
+  if (rules) disposers.push(() => rules.dispose());
+
+  const stats = { xsdFiles: files.size, codeLists: codeLists.registry, rules: d.rules?.length ?? 0, compileMs };
+  const descriptor = reading.descriptor;
+  if (issues.length > 0 || !descriptor || !xsd || !header || !sanity || !rules || compileMs === undefined) {
+    disposers.forEach((f) => f());
+    return { set: undefined, issues, stats };
   }
   let disposed = false;
-  return {
-    descriptor: d, file, xsd, header, compileMs,
-    messageTypes: new Set(d.messageTypes.map((t) => t.name)),
+  const set: SchemaSet = {
+    descriptor, file, xsd, header, sanity, rules, codeCheck, compileMs,
+    codeLists: codeLists.registry,
+    messageTypes: new Set(messageTypeNames(descriptor)),
+    strictness: descriptor.strictness,
     dispose() {
       if (disposed) return;
       disposed = true;
-      header.dispose();
-      xsd.dispose();
+      disposers.forEach((f) => f());
     },
   };
-}
-
-/** Catalog first (absolute URLs), then the in-memory files by absolute path; everything else is refused. */
-function schemaSource(files: ReadonlyMap<string, Uint8Array>, catalog: Catalog | undefined): InputSource {
-  return (name) => {
-    const mapped = catalog?.resolve(name);
-    if (mapped !== undefined) return files.get(mapped);
-    return isAbsolute(name) ? files.get(resolvePath(name)) : undefined;
-  };
-}
-
-function compileXsd(entry: Uint8Array, entryPath: string, source: InputSource, file: string): { xsd: XsdValidator; refused: string[] } {
-  const refused: string[] = [];
-  const recording: InputSource = (name) => {
-    const data = source(name);
-    if (data === undefined) refused.push(name);
-    return data;
-  };
-  try {
-    const xsd = withInputs(recording, () => {
-      const doc = XmlDocument.fromBuffer(entry, { url: entryPath, option: SAFE_PARSE });
-      try {
-        return XsdValidator.fromDoc(doc);
-      } finally {
-        doc.dispose();
-      }
-    });
-    return { xsd, refused };
-  } catch (cause) {
-    const details = cause instanceof XmlLibError ? cause.details : [];
-    const issues: Issue[] = [
-      ...unresolved(refused, file),
-      ...details.map((e) => ({ message: e.message.trim(), line: e.line, path: e.file ?? entryPath, layer: 'xsd-compile' })),
-    ];
-    throw new GatewayError('GW_CONFIG_INVALID', `${file}: the XSD set does not compile`, { issues, cause });
-  }
-}
-
-function unresolved(refused: readonly string[], file: string): Issue[] {
-  return [...new Set(refused)].map((name) => ({ message: `unresolved schema reference ${name}`, path: file, layer: 'catalog' }));
-}
-
-/** Every `*.xsd` below `root` (recursively), keyed by absolute path. */
-async function readXsdFiles(root: string, files = new Map<string, Uint8Array>()): Promise<Map<string, Uint8Array>> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (cause) {
-    throw new GatewayError('GW_CONFIG_INVALID', `cannot read schema folder ${root}`, { cause });
-  }
-  for (const e of entries) {
-    const path = resolvePath(root, e.name);
-    if (e.isDirectory()) await readXsdFiles(path, files);
-    else if (e.isFile() && e.name.endsWith('.xsd')) files.set(path, await readFile(path));
-  }
-  return files;
+  return { set, issues, stats };
 }
 
 /** Each registered message type must be a global element of the message namespace in some XSD file. */
-function checkMessageTypes(d: StandardDescriptor, files: ReadonlyMap<string, Uint8Array>): Issue[] {
-  const declared = new Set<string>();
-  for (const [path, bytes] of files) {
-    let doc: XmlDocument | undefined;
-    try {
-      doc = XmlDocument.fromBuffer(bytes, { option: SAFE_PARSE });
-      if (doc.root.attr('targetNamespace')?.value !== d.namespace) continue;
-      for (const n of doc.find('/xs:schema/xs:element/@name', { xs: XSD_NS })) declared.add(n.content);
-    } catch (cause) {
-      return [{ message: `${path} is not well-formed: ${(cause as Error).message.trim()}`, path, layer: 'xsd-compile' }];
-    } finally {
-      doc?.dispose();
-    }
-  }
-  return d.messageTypes
-    .filter((t) => !declared.has(t.name))
-    .map((t) => ({ message: `message type ${t.name} is not a global element of ${d.namespace}`, path: t.name, layer: 'descriptor' }));
+function undeclaredTypes(names: string[], namespace: string, scan: XsdScan): Issue[] {
+  const declared = scan.globalElements.get(namespace) ?? new Set<string>();
+  return names
+    .filter((n) => !declared.has(n))
+    .map((n) => ({ message: `message type ${n} is not a global element of ${namespace} in the XSD set`, path: n, layer: 'descriptor' }));
 }

@@ -3,16 +3,19 @@
  * schema sets compiled at load. Synchronous, so concurrent callers in one thread never
  * interleave inside it; every libxml2 document is disposed before `check` returns or throws.
  */
-import type { XmlDocument } from 'libxml2-wasm';
-import { GatewayError, type Issue } from '../errors.js';
+import type { XmlDocument, XmlElement } from 'libxml2-wasm';
+import { GatewayError } from '../errors.js';
 import type { MessageHeader } from '../store/types.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
-import type { HeaderRead, HeaderValues } from './header.js';
+import { formatWarning, layerError } from './findings.js';
+import type { HeaderRead } from './header.js';
 import { NO_INPUTS, withInputs } from './input-guard.js';
 import { compileLimitChecks, parseMessage, type LimitChecks } from './parse.js';
 import type { SchemaSet } from './schema-set.js';
-import type { CheckedMessage, MessageValidator, XmlLimits } from './types.js';
+import {
+  STRICT_LAYERS, type CheckedMessage, type Finding, type LayerMode, type MessageValidator, type StrictLayer, type StrictnessPolicy, type XmlLimits,
+} from './types.js';
 import { validateSchema } from './xsd-validate.js';
 
 const MAX_XSD_ISSUES = 50;
@@ -21,8 +24,14 @@ const MAX_XSD_ISSUES = 50;
 export interface StandardInfo {
   standard: string;
   version: string;
+  title: string | undefined;
   namespace: string;
+  file: string;
   messageTypes: string[];
+  /** Genericode lists held: listURI, version, number of codes. */
+  codeLists: Array<{ uri: string; version: string; codes: number }>;
+  rules: number;
+  strictness: Record<StrictLayer, LayerMode>;
   compileMs: number;
 }
 
@@ -42,7 +51,7 @@ export class XsdMessageValidator implements GatewayValidator {
     this.limitChecks = compileLimitChecks(limits);
   }
 
-  check(xml: Buffer): CheckedMessage {
+  check(xml: Buffer, policy?: StrictnessPolicy): CheckedMessage {
     if (this.closed) throw new GatewayError('GW_NOT_READY', 'the message validator has been closed');
     try {
       if (xml.length > this.limits.maxBytes) {
@@ -54,7 +63,7 @@ export class XsdMessageValidator implements GatewayValidator {
       return withInputs(NO_INPUTS, () => {
         const doc = parseMessage(xml);
         try {
-          return this.checkDocument(doc, xml.length);
+          return this.checkDocument(doc, xml.length, policy);
         } finally {
           doc.dispose();
         }
@@ -75,8 +84,13 @@ export class XsdMessageValidator implements GatewayValidator {
     return [...this.byNamespace.values()].map((s) => ({
       standard: s.descriptor.standard,
       version: s.descriptor.version,
+      title: s.descriptor.title,
       namespace: s.descriptor.namespace,
+      file: s.file,
       messageTypes: [...s.messageTypes].sort(),
+      codeLists: s.codeLists.lists.map((l) => ({ uri: l.uri, version: l.version, codes: l.codes.size })),
+      rules: s.rules.size,
+      strictness: { ...s.strictness },
       compileMs: s.compileMs,
     }));
   }
@@ -88,23 +102,46 @@ export class XsdMessageValidator implements GatewayValidator {
     for (const s of this.byNamespace.values()) s.dispose();
   }
 
-  private checkDocument(doc: XmlDocument, size: number): CheckedMessage {
+  private checkDocument(doc: XmlDocument, size: number, policy: StrictnessPolicy | undefined): CheckedMessage {
     this.limitChecks.check(doc, size);
     const root = doc.root;
     const rootName = root.name;
-    const namespace = root.namespaceUri;
-    const set = this.schemaSetFor(rootName, namespace, root.line);
-    const read = set.header.read(doc);
+    const set = this.schemaSetFor(rootName, root.namespaceUri, root.line);
+    const read = set.header.read(root);
     const missing = set.header.missing(read.values, rootName);
     if (missing.keys.length > 0) {
       throw new GatewayError('GW_ROUTING_KEY_MISSING', `${rootName}: routing key(s) missing: ${missing.keys.join(', ')}`, {
         issues: missing.issues, extra: { missing: missing.keys },
       });
     }
-    validateXsd(doc, set);
-    const warnings: string[] = [];
-    this.checkTypeCode(set, rootName, read.values, warnings);
-    return { header: header(set, rootName, namespace, read, warnings), warnings };
+    const header = messageHeader(set, rootName, read);
+    const strictness = effectiveStrictness(set, policy?.(header));
+    const label = `${set.descriptor.standard} ${set.descriptor.version}`;
+    const warnings: Finding[] = [];
+    let xsdTotal = 0;
+    const layers: Array<[StrictLayer, () => Finding[]]> = [
+      ['xsd', () => {
+        const r = xsdFindings(doc, set);
+        xsdTotal = r.total;
+        return r.findings;
+      }],
+      ['identity', () => identityFindings(set, root, read)],
+      ['codelist', () => set.codeCheck?.check(root) ?? []],
+      ['header', () => set.sanity.check(root, read)],
+      ['rules', () => set.rules.check(root, rootName)],
+    ];
+    for (const [layer, run] of layers) {
+      const found = run();
+      if (found.length === 0) continue;
+      if (strictness[layer] === 'reject') {
+        const detail = layer === 'xsd' ? `${xsdTotal} schema error(s) against ${label}: ${found[0]?.message ?? ''}` : undefined;
+        const err = layerError(layer, found, label, warnings, detail);
+        if (layer === 'xsd') err.extra['schemaErrors'] = xsdTotal;
+        throw err;
+      }
+      warnings.push(...found);
+    }
+    return { header, warnings: warnings.map(formatWarning), findings: warnings };
   }
 
   /** Selects the schema set by the root's namespace; the root name must be a registered message type. */
@@ -116,46 +153,42 @@ export class XsdMessageValidator implements GatewayValidator {
       const message = ns === ''
         ? `root element ${rootName} has no namespace; registered namespaces: ${known}`
         : `namespace ${ns} is not registered (unknown standard or version); registered: ${known}`;
-      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line, layer: 'message-type' }], extra: { namespace: ns } });
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, {
+        issues: [{ message, path, line, layer: 'routing', rule: 'routing.namespace' }], extra: { namespace: ns },
+      });
     }
     if (!set.messageTypes.has(rootName)) {
       const d = set.descriptor;
       const message = `${rootName} is not a message type of ${d.standard} ${d.version}`;
-      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, { issues: [{ message, path, line, layer: 'message-type' }], extra: { namespace: ns } });
+      throw new GatewayError('GW_UNKNOWN_MESSAGE_TYPE', message, {
+        issues: [{ message, path, line, layer: 'routing', rule: 'routing.message-type' }], extra: { namespace: ns },
+      });
     }
     return set;
   }
-
-  /** Root suffix `.NNNN` against the header's type code, as the descriptor's messageTypeCheck says. */
-  private checkTypeCode(set: SchemaSet, rootName: string, values: HeaderValues, warnings: string[]): void {
-    const mode = set.descriptor.messageTypeCheck;
-    const suffix = /\.(\d+)$/.exec(rootName)?.[1];
-    if (mode === 'off' || suffix === values.messageTypeCode) return;
-    const path = set.header.pathOf('messageTypeCode', rootName);
-    const message = `root element ${rootName} carries the nachrichtentyp code ${values.messageTypeCode} (expected ${suffix ?? 'a numeric suffix'})`;
-    if (mode === 'warn') {
-      warnings.push(`${message} at ${path}`);
-      return;
-    }
-    throw new GatewayError('GW_MESSAGE_TYPE_MISMATCH', message, { issues: [{ message, path, layer: 'message-type' }] });
-  }
 }
 
-/** The MessageHeader; root attributes that contradict the namespace's standard and version become a warning. */
-function header(set: SchemaSet, rootName: string, namespace: string, read: HeaderRead, warnings: string[]): MessageHeader {
+/** The standard's defaults, overridden per layer by the policy's answer (other values are ignored). */
+function effectiveStrictness(set: SchemaSet, override: Partial<Record<StrictLayer, LayerMode>> | undefined): Readonly<Record<StrictLayer, LayerMode>> {
+  if (override === undefined) return set.strictness;
+  const out = { ...set.strictness };
+  for (const layer of STRICT_LAYERS) {
+    const m = override?.[layer];
+    if (m === 'reject' || m === 'warn') out[layer] = m;
+  }
+  return out;
+}
+
+/** The MessageHeader. Standard and version are those of the namespace: it selected the schema set. */
+function messageHeader(set: SchemaSet, rootName: string, read: HeaderRead): MessageHeader {
   const d = set.descriptor;
   const v = read.values;
-  const standard = read.standard || d.standard;
-  const version = read.version || d.version;
-  if (standard !== d.standard || version !== d.version) {
-    warnings.push(`root attributes say ${standard} ${version}, the namespace ${d.namespace} is ${d.standard} ${d.version}`);
-  }
   return {
     messageUuid: v.messageUuid,
     messageType: rootName,
-    namespace,
-    standard,
-    version,
+    namespace: d.namespace,
+    standard: d.standard,
+    version: d.version,
     createdAt: v.createdAt,
     author: v.author,
     reader: v.reader,
@@ -166,21 +199,44 @@ function header(set: SchemaSet, rootName: string, namespace: string, read: Heade
   };
 }
 
-/** XSD layer: the first schema errors with line, column (when libxml2 knows it) and element path. */
-function validateXsd(doc: XmlDocument, set: SchemaSet): void {
-  const { details, total } = validateSchema(set.xsd, doc, MAX_XSD_ISSUES);
-  if (total === 0) return;
-  const paths = new LibxmlPathResolver(doc);
-  const issues: Issue[] = details.map((e) => ({
-    message: e.message.trim(),
-    line: e.line || undefined,
-    column: e.col || undefined,
-    path: paths.resolve(e.xpath),
-    layer: 'xsd',
-  }));
-  if (total > details.length) issues.push({ message: `${total - details.length} more schema errors not listed`, layer: 'xsd' });
+/** Layer 3: the root suffix `.NNNN` against the type code; root attributes standard and version against the namespace. */
+function identityFindings(set: SchemaSet, root: XmlElement, read: HeaderRead): Finding[] {
   const d = set.descriptor;
-  throw new GatewayError('GW_XSD_INVALID', `${total} schema error(s) against ${d.standard} ${d.version}: ${issues[0]?.message ?? ''}`, {
-    issues, extra: { schemaErrors: total },
+  const rootName = root.name;
+  const findings: Finding[] = [];
+  const suffix = /\.(\d+)$/.exec(rootName)?.[1];
+  const code = read.values.messageTypeCode;
+  if (suffix !== code) {
+    const line = set.header.lineOf(root, 'messageTypeCode');
+    findings.push({
+      message: `root element ${rootName} carries the nachrichtentyp code ${code} (expected ${suffix ?? 'a numeric suffix'})`,
+      ...(line ? { line } : {}), path: set.header.pathOf('messageTypeCode', rootName), layer: 'identity', rule: 'identity.type-code',
+    });
+  }
+  const attrs = d.rootAttributes;
+  for (const [attr, said, want] of [[attrs.standard, read.standard, d.standard], [attrs.version, read.version, d.version]] as const) {
+    if (said === '' || said === want) continue;
+    findings.push({
+      message: `root attribute ${attr}="${said}" contradicts the namespace ${d.namespace}, which is ${d.standard} ${d.version}`,
+      line: root.line, path: `/${rootName}/@${attr}`, layer: 'identity', rule: attr === attrs.standard ? 'identity.standard' : 'identity.version',
+    });
+  }
+  return findings;
+}
+
+/** Layer 2: the first schema errors with line, column (when libxml2 knows it) and element path. */
+function xsdFindings(doc: XmlDocument, set: SchemaSet): { findings: Finding[]; total: number } {
+  const { details, total } = validateSchema(set.xsd, doc, MAX_XSD_ISSUES);
+  if (total === 0) return { findings: [], total };
+  const paths = new LibxmlPathResolver(doc);
+  const findings: Finding[] = details.map((e) => {
+    const f: Finding = { message: e.message.trim(), layer: 'xsd', rule: 'xsd.schema' };
+    if (e.line) f.line = e.line;
+    if (e.col) f.column = e.col;
+    const path = paths.resolve(e.xpath);
+    if (path) f.path = path;
+    return f;
   });
+  if (total > details.length) findings.push({ message: `${total - details.length} more schema errors not listed`, layer: 'xsd', rule: 'xsd.schema' });
+  return { findings, total };
 }

@@ -1,9 +1,14 @@
 /**
- * Runs every sample of every standard under schemas-xoev through the validator:
- *   samples/valid/<case>.xml    must pass; <case>.expect.json `{ header?, warnings? }` when present;
+ * Runs every sample of every standard under schemas-xoev/ and test/fixtures/xoev/ through
+ * one validator loaded from both roots:
+ *   samples/valid/<case>.xml    must be accepted; <case>.expect.json (optional):
+ *                               `{ header?, warnings?, strictness? }`
  *   samples/invalid/<case>.xml  must be refused as <case>.expect.json says:
- *                               `{ code, path?, limits? }` — `path` is a substring of some issue's path,
- *                               `limits` overrides the XML limits for this case.
+ *                               `{ code, layer?, rule?, path?, limits?, strictness? }`
+ * `warnings`: one substring per expected warning, in order (no more, no fewer warnings);
+ * `layer`: every issue of the refusal names it; `rule`: some issue names it; `path`: a
+ * substring of some issue's path; `limits`: XML limits for this case; `strictness`: the
+ * per-layer override a route would pass (`{ "identity": "reject" }`).
  * Adding a case is adding files; no code.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,22 +16,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ERROR_CATALOG, GatewayError } from '../../gateway/errors.js';
-import { loadValidator, type GatewayValidator, type XmlLimits } from '../../gateway/validation/index.js';
+import { LAYERS, loadValidator, type GatewayValidator, type Strictness, type XmlLimits } from '../../gateway/validation/index.js';
 
-const SCHEMA_ROOT = fileURLToPath(new URL('../../schemas-xoev/', import.meta.url));
+const ROOTS = [
+  fileURLToPath(new URL('../../schemas-xoev/', import.meta.url)),
+  fileURLToPath(new URL('../fixtures/xoev/', import.meta.url)),
+];
 
-interface SampleCase { standard: string; kind: 'valid' | 'invalid'; name: string; xml: string; expect: string }
+interface SampleCase { label: string; kind: 'valid' | 'invalid'; name: string; xml: string; expect: string }
+interface Expectation {
+  code?: string; layer?: string; rule?: string; path?: string; limits?: Partial<XmlLimits>;
+  strictness?: Strictness; warnings?: string[]; header?: Record<string, unknown>;
+}
+
+const dirs = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : []);
 
 function discover(): SampleCase[] {
   const cases: SampleCase[] = [];
-  for (const std of readdirSync(SCHEMA_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory())) {
-    for (const ver of readdirSync(join(SCHEMA_ROOT, std.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      for (const kind of ['valid', 'invalid'] as const) {
-        const dir = join(SCHEMA_ROOT, std.name, ver.name, 'samples', kind);
-        if (!existsSync(dir)) continue;
-        for (const file of readdirSync(dir).filter((f) => f.endsWith('.xml')).sort()) {
-          const name = file.slice(0, -4);
-          cases.push({ standard: `${std.name}/${ver.name}`, kind, name, xml: join(dir, file), expect: join(dir, `${name}.expect.json`) });
+  for (const root of ROOTS) {
+    for (const std of dirs(root)) {
+      for (const ver of dirs(join(root, std))) {
+        for (const kind of ['valid', 'invalid'] as const) {
+          const dir = join(root, std, ver, 'samples', kind);
+          if (!existsSync(dir)) continue;
+          for (const file of readdirSync(dir).filter((f) => f.endsWith('.xml')).sort()) {
+            const name = file.slice(0, -4);
+            cases.push({ label: `${std}/${ver}`, kind, name, xml: join(dir, file), expect: join(dir, `${name}.expect.json`) });
+          }
         }
       }
     }
@@ -34,11 +50,10 @@ function discover(): SampleCase[] {
   return cases;
 }
 
-function readExpect(c: SampleCase): Record<string, unknown> | undefined {
-  return existsSync(c.expect) ? (JSON.parse(readFileSync(c.expect, 'utf8')) as Record<string, unknown>) : undefined;
-}
+const readExpect = (c: SampleCase): Expectation =>
+  (existsSync(c.expect) ? (JSON.parse(readFileSync(c.expect, 'utf8')) as Expectation) : {});
 
-describe('schema samples (schemas-xoev/*/*/samples)', () => {
+describe('schema samples (schemas-xoev/*/*/samples, test/fixtures/xoev/*/*/samples)', () => {
   const cases = discover();
   const validators = new Map<string, GatewayValidator>();
 
@@ -46,7 +61,7 @@ describe('schema samples (schemas-xoev/*/*/samples)', () => {
     const key = JSON.stringify(limits ?? {});
     let v = validators.get(key);
     if (!v) {
-      v = await loadValidator(SCHEMA_ROOT, limits);
+      v = await loadValidator(ROOTS, limits);
       validators.set(key, v);
     }
     return v;
@@ -54,31 +69,38 @@ describe('schema samples (schemas-xoev/*/*/samples)', () => {
 
   after(() => validators.forEach((v) => v.close()));
 
-  it('finds valid and invalid samples', () => {
-    expect(cases.filter((c) => c.kind === 'valid')).to.not.be.empty;
-    expect(cases.filter((c) => c.kind === 'invalid')).to.not.be.empty;
+  it('finds valid and invalid samples in both roots', () => {
+    for (const root of ROOTS) {
+      const here = cases.filter((c) => c.xml.startsWith(root));
+      expect(here.filter((c) => c.kind === 'valid'), root).to.not.be.empty;
+      expect(here.filter((c) => c.kind === 'invalid'), root).to.not.be.empty;
+    }
   });
 
   for (const c of cases.filter((k) => k.kind === 'valid')) {
-    it(`${c.standard} accepts valid/${c.name}`, async () => {
-      const v = await validatorFor(undefined);
-      const result = v.check(readFileSync(c.xml));
+    it(`${c.label} accepts valid/${c.name}`, async () => {
       const want = readExpect(c);
-      if (want?.header) expect(result.header).to.deep.equal(want.header);
-      expect(result.warnings).to.deep.equal(want?.warnings ?? []);
+      const v = await validatorFor(want.limits);
+      const result = v.check(readFileSync(c.xml), want.strictness ? () => want.strictness : undefined);
+      if (want.header) expect(result.header).to.deep.equal(want.header);
+      const expected = want.warnings ?? [];
+      expect(result.warnings, 'warnings').to.have.length(expected.length, JSON.stringify(result.warnings));
+      expected.forEach((w, i) => expect(result.warnings[i]).to.contain(w));
+      expect(result.findings).to.have.length(result.warnings.length);
     });
   }
 
   for (const c of cases.filter((k) => k.kind === 'invalid')) {
-    it(`${c.standard} refuses invalid/${c.name}`, async () => {
+    it(`${c.label} refuses invalid/${c.name}`, async () => {
       const want = readExpect(c);
-      expect(want, `${c.expect} is missing`).to.be.an('object');
-      const { code, path, limits } = want as { code: string; path?: string; limits?: Partial<XmlLimits> };
+      expect(want.code, `${c.expect} is missing or names no code`).to.be.a('string');
+      const code = want.code as string;
       expect(ERROR_CATALOG, `unknown code ${code} in ${c.expect}`).to.have.property(code);
-      const v = await validatorFor(limits);
+      if (want.layer) expect(LAYERS, `unknown layer in ${c.expect}`).to.include(want.layer);
+      const v = await validatorFor(want.limits);
       let thrown: unknown;
       try {
-        v.check(readFileSync(c.xml));
+        v.check(readFileSync(c.xml), want.strictness ? () => want.strictness : undefined);
       } catch (err) {
         thrown = err;
       }
@@ -87,11 +109,13 @@ describe('schema samples (schemas-xoev/*/*/samples)', () => {
       expect(err.code, err.message).to.equal(code);
       if (code !== 'GW_PAYLOAD_TOO_LARGE') {
         expect(err.issues, 'issues').to.not.be.empty;
-        for (const issue of err.issues) expect(issue).to.include.keys('message', 'layer');
+        for (const issue of err.issues) expect(issue).to.include.keys('message', 'layer', 'rule');
       }
-      if (path) {
+      if (want.layer) expect(err.issues.map((i) => i.layer)).to.satisfy((ls: string[]) => ls.every((l) => l === want.layer), JSON.stringify(err.issues));
+      if (want.rule) expect(err.issues.map((i) => i.rule), JSON.stringify(err.issues)).to.include(want.rule);
+      if (want.path) {
         const paths = err.issues.map((i) => i.path ?? '');
-        expect(paths.some((p) => p.includes(path)), `no issue path contains ${path}: ${JSON.stringify(paths)}`).to.equal(true);
+        expect(paths.some((p) => p.includes(want.path as string)), `no issue path contains ${want.path}: ${JSON.stringify(paths)}`).to.equal(true);
       }
     });
   }

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 
-const SCHEMA_ROOT = fileURLToPath(new URL('../../schemas-xoev/', import.meta.url));
+const ROOTS = [
+  fileURLToPath(new URL('../../schemas-xoev/', import.meta.url)),
+  fileURLToPath(new URL('../fixtures/xoev/', import.meta.url)),
+];
 const HAS_XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
 
 /** File → whether xmllint says it validates. */
@@ -31,9 +34,9 @@ describe('schema samples, cross-checked with xmllint', function () {
     if (!HAS_XMLLINT) this.skip();
   });
 
-  for (const std of readdirSync(SCHEMA_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory())) {
-    for (const ver of readdirSync(join(SCHEMA_ROOT, std.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      const dir = join(SCHEMA_ROOT, std.name, ver.name);
+  for (const root of ROOTS) for (const std of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const ver of readdirSync(join(root, std.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      const dir = join(root, std.name, ver.name);
       if (!existsSync(join(dir, 'standard.yaml'))) continue;
       it(`${std.name}/${ver.name}: xmllint agrees on the valid and the XSD-invalid samples`, () => {
         const d = parseYaml(readFileSync(join(dir, 'standard.yaml'), 'utf8')) as { entry: string; catalog?: string };

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { GatewayError, type ErrorCode } from '../../gateway/errors.js';
 import { XmlDocument } from 'libxml2-wasm';
-import { loadDescriptors } from '../../gateway/validation/descriptor.js';
+import { loadDescriptors, resolveHeaderProfile } from '../../gateway/validation/descriptor.js';
 import { compileHeaderReader } from '../../gateway/validation/header.js';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import { hundAnmeldung, wohngeldAntrag } from '../support/xzsa-fixtures.js';
@@ -98,10 +98,12 @@ describe('validation layer order', () => {
   it('reads each header field right even when a value contains the internal field separator', async () => {
     const xzsa = (await loadDescriptors(SCHEMA_ROOT)).find((l) => l.descriptor.standard === 'XZSA');
     if (!xzsa) throw new Error('XZSA descriptor not found');
-    const reader = compileHeaderReader(xzsa.descriptor, xzsa.file);
+    const { profile } = resolveHeaderProfile(xzsa.descriptor, xzsa.file);
+    if (!profile) throw new Error('XZSA header profile does not resolve');
+    const reader = compileHeaderReader(xzsa.descriptor, profile, xzsa.file);
     const doc = XmlDocument.fromString(hundAnmeldung({ author: 'efa:a\ue000b', ags: '15081000', test: true }));
     try {
-      const read = reader.read(doc);
+      const read = reader.read(doc.root);
       expect(read.values).to.include({ author: 'efa:a\ue000b', ags: '15081000', reader: 'zsa:lsa', messageTypeCode: '0101' });
       expect(read).to.include({ standard: 'XZSA', version: '1.0', test: true });
     } finally {

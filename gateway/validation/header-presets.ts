@@ -1,0 +1,107 @@
+/**
+ * Ready-made header profiles for the header dialects of published XÖV standards
+ * (XOEV.md, "The header, in several dialects"). A descriptor names one with
+ * `header.preset` and overrides single fields; fields a dialect does not carry (Vorgang id,
+ * LeiKa, AGS in basisnachricht) must come from the descriptor: a body path or a constant.
+ *
+ * Presets whose namespace changes with each version (XInneres, xdomea) match elements by
+ * local name, so one preset serves every version and both element forms.
+ */
+import type { NamespaceMap } from 'libxml2-wasm';
+
+/** A header field: one XPath expression, or parts joined by a separator (empty if any part is empty). */
+export type FieldSpec = string | { parts: string[]; separator: string };
+
+export interface HeaderPreset {
+  summary: string;
+  /** Prefixes the preset's expressions use; merged into the descriptor's `namespaces`. */
+  namespaces: NamespaceMap;
+  /** The header element, relative to the root (for the empty-code check of layer 5). */
+  scope: string;
+  /** Whether the message UUID must have the UUID shape (layer 5, `header.uuid`). */
+  messageUuidFormat: 'uuid' | 'any';
+  fields: Partial<Record<'messageUuid' | 'messageTypeCode' | 'createdAt' | 'author' | 'reader' | 'vorgangId' | 'leika' | 'ags', FieldSpec>>;
+}
+
+const BN_G2G = 'http://xoev.de/schemata/basisnachricht/g2g/1_1';
+const BN_BEH = 'http://xoev.de/schemata/basisnachricht/behoerde/1_1';
+/** Step matching an element by local name in any namespace (or none). */
+const any = (name: string): string => `*[local-name()='${name}']`;
+
+const qualifiedKopf = 'bn-g2g:nachrichtenkopf.g2g';
+const qualifiedId = `${qualifiedKopf}/bn-g2g:identifikation.nachricht`;
+const unqualifiedKopf = 'nachrichtenkopf.g2g';
+const unqualifiedId = `${unqualifiedKopf}/identifikation.nachricht`;
+const xinneresKopf = any('nachrichtenkopf');
+const xinneresId = `${xinneresKopf}/${any('identifikation.nachricht')}`;
+const xinneresKennung = (role: string): FieldSpec => ({
+  parts: [`${xinneresKopf}/${any(role)}//${any('praefix')}/code`, `${xinneresKopf}/${any(role)}//${any('kennung')}/code`],
+  separator: ':',
+});
+const xdomeaKopf = any('Kopf');
+const xdomeaKennung = (role: string): FieldSpec => ({
+  parts: [`${xdomeaKopf}/${any(role)}/${any('Behoerdenkennung')}/${any('Praefix')}/code`,
+    `${xdomeaKopf}/${any(role)}/${any('Behoerdenkennung')}/${any('Kennung')}/code`],
+  separator: ':',
+});
+
+export const HEADER_PRESETS = {
+  'basisnachricht-1.1-qualified': {
+    summary: `XÖV basisnachricht 1.1, qualified: nachrichtenkopf.g2g in ${BN_G2G}, kennung in ${BN_BEH}`,
+    namespaces: { 'bn-g2g': BN_G2G, 'bn-beh': BN_BEH },
+    scope: qualifiedKopf,
+    messageUuidFormat: 'uuid',
+    fields: {
+      messageUuid: `${qualifiedId}/bn-g2g:nachrichtenUUID`,
+      messageTypeCode: `${qualifiedId}/bn-g2g:nachrichtentyp/code`,
+      createdAt: `${qualifiedId}/bn-g2g:erstellungszeitpunkt`,
+      author: `${qualifiedKopf}/bn-g2g:autor/bn-beh:kennung`,
+      reader: `${qualifiedKopf}/bn-g2g:leser/bn-beh:kennung`,
+    },
+  },
+  'basisnachricht-1.1-unqualified': {
+    summary: 'XÖV basisnachricht 1.1, unqualified (XWasser, XBau): nachrichtenkopf.g2g and its children without namespace',
+    namespaces: {},
+    scope: unqualifiedKopf,
+    messageUuidFormat: 'uuid',
+    fields: {
+      messageUuid: `${unqualifiedId}/nachrichtenUUID`,
+      messageTypeCode: `${unqualifiedId}/nachrichtentyp/code`,
+      createdAt: `${unqualifiedId}/erstellungszeitpunkt`,
+      author: `${unqualifiedKopf}/autor/kennung`,
+      reader: `${unqualifiedKopf}/leser/kennung`,
+    },
+  },
+  xinneres: {
+    summary: 'XInneres basisnachricht (XMeld, XPersonenstand): nachrichtenkopf with behoerdenkennung praefix + kennung, any version',
+    namespaces: {},
+    scope: xinneresKopf,
+    messageUuidFormat: 'uuid',
+    fields: {
+      messageUuid: `${xinneresId}/${any('nachrichtenUUID')}`,
+      messageTypeCode: `${xinneresId}/${any('nachrichtentyp')}/code`,
+      createdAt: `${xinneresId}/${any('erstellungszeitpunkt')}`,
+      author: xinneresKennung('autor'),
+      reader: xinneresKennung('leser'),
+    },
+  },
+  'xdomea-kopf': {
+    summary: 'xdomea Kopf: ProzessID, Nachrichtentyp, Erstellungszeitpunkt, Absender/Empfaenger Behoerdenkennung (Praefix + Kennung), any version',
+    namespaces: {},
+    scope: xdomeaKopf,
+    // xdomea has no per-message UUID: a ProzessID spans the messages of one process, and each
+    // message type occurs once per process, so ProzessID + type code identifies a message.
+    messageUuidFormat: 'any',
+    fields: {
+      messageUuid: { parts: [`${xdomeaKopf}/${any('ProzessID')}`, `${xdomeaKopf}/${any('Nachrichtentyp')}/code`], separator: '/' },
+      messageTypeCode: `${xdomeaKopf}/${any('Nachrichtentyp')}/code`,
+      createdAt: `${xdomeaKopf}/${any('Erstellungszeitpunkt')}`,
+      author: xdomeaKennung('Absender'),
+      reader: xdomeaKennung('Empfaenger'),
+      vorgangId: `${xdomeaKopf}/${any('ProzessID')}`,
+    },
+  },
+} as const satisfies Record<string, HeaderPreset>;
+
+export type HeaderPresetName = keyof typeof HEADER_PRESETS;
+export const HEADER_PRESET_NAMES = Object.keys(HEADER_PRESETS) as [HeaderPresetName, ...HeaderPresetName[]];

@@ -1,0 +1,61 @@
+/**
+ * Layer 5: header sanity — what XSDs of real standards let through but a gateway cannot
+ * route or answer well: a kennung that is not `praefix:kennung` (basisnachricht types it as
+ * free text), a message UUID that is not a UUID, a creation time that is not an
+ * xs:dateTime, and empty codes inside the header element.
+ */
+import { XmlElement, type XmlXPath } from 'libxml2-wasm';
+import { GatewayError } from '../errors.js';
+import type { HeaderField } from './descriptor.js';
+import { locate } from './findings.js';
+import { emptyCodesIn, type HeaderRead, type HeaderReader } from './header.js';
+import type { Finding } from './types.js';
+import { XPathCompiler } from './xpath.js';
+
+/** DVDV-style addressing: a praefix of letters and digits, a colon, a kennung without blanks. */
+export const KENNUNG = /^[A-Za-z0-9]+:\S+$/;
+export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** xs:dateTime, with or without fractional seconds and zone. */
+export const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+export interface HeaderSanity {
+  /** `root` is the message's root element, `read` its header as read. */
+  check(root: XmlElement, read: HeaderRead): Finding[];
+  dispose(): void;
+}
+
+export function compileHeaderSanity(reader: HeaderReader, file: string): HeaderSanity {
+  const profile = reader.profile;
+  const compiler = new XPathCompiler(profile.namespaces, file);
+  const emptyCodes: XmlXPath | undefined = profile.scope
+    ? compiler.compile('header.scope', emptyCodesIn(profile.scope, 'nodes'))
+    : undefined;
+  compiler.done();
+  if (compiler.issues.length > 0) {
+    compiler.dispose();
+    throw new GatewayError('GW_CONFIG_INVALID', 'header scope does not compile', { issues: compiler.issues });
+  }
+  return {
+    check(root, read) {
+      const findings: Finding[] = [];
+      const v = read.values;
+      const add = (field: HeaderField, rule: string, message: string): void => {
+        const line = reader.lineOf(root, field);
+        findings.push({ message, ...(line ? { line } : {}), path: reader.pathOf(field, root.name), layer: 'header', rule: `header.${rule}` });
+      };
+      for (const f of ['author', 'reader'] as const) {
+        if (v[f] !== '' && !KENNUNG.test(v[f])) add(f, 'kennung', `${f} kennung '${v[f]}' is not praefix:kennung`);
+      }
+      if (profile.messageUuidFormat === 'uuid' && v.messageUuid !== '' && !UUID.test(v.messageUuid)) {
+        add('messageUuid', 'uuid', `message UUID '${v.messageUuid}' is not a UUID`);
+      }
+      if (v.createdAt === '') add('createdAt', 'created-at', 'creation time is missing');
+      else if (!DATE_TIME.test(v.createdAt)) add('createdAt', 'created-at', `creation time '${v.createdAt}' is not an xs:dateTime`);
+      for (const node of emptyCodes && read.emptyCodes > 0 ? root.find(emptyCodes) : []) {
+        if (node instanceof XmlElement) findings.push({ message: `${node.name} has an empty code`, ...locate(node), layer: 'header', rule: 'header.empty-code' });
+      }
+      return findings;
+    },
+    dispose: () => compiler.dispose(),
+  };
+}
