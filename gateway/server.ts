@@ -39,7 +39,7 @@ export interface GatewayHandle {
   reloadCrl(): void;
 }
 
-/** `./x` paths in the config are relative to the working directory; the schema root falls back to the package. */
+/** `./x` paths in the config are relative to the working directory; the bundled schema root is the package's. */
 function schemaRoot(root: string): string {
   return isAbsolute(root) ? root : root === './schemas-xoev' ? join(PACKAGE_ROOT, 'schemas-xoev') : resolve(root);
 }
@@ -54,7 +54,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db') });
   await store.migrate();
   const attachments = createFsAttachmentStore(dataDir);
-  const validator = await loadValidator(schemaRoot(cfg.schemas.root));
+  const validator = await loadValidator(cfg.schemas.roots.map(schemaRoot));
   const router = new Router(cfg, store);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are

@@ -118,7 +118,7 @@ export function messagesApi(s: GatewayServices): ExpressRouter {
 
   r.post('/routes/explain', async (req, res) => {
     const xml = await readBody(req, limits.maxMessageBytes);
-    const { header, warnings } = s.validator.check(xml);
+    const { header, warnings } = s.validator.check(xml, (h) => s.router.strictnessFor(h));
     try {
       const d = await s.router.decide(header);
       res.json({ routed: true, header, warnings, decision: d });

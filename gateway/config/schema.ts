@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StrictLayer } from '../validation/types.js';
 
 /**
  * The configuration schema: the single source of validation, defaults and the reference
@@ -71,6 +72,8 @@ export const municipalitySchema = z
   })
   .strict();
 
+const LAYER_MODE = z.enum(['reject', 'warn']).optional();
+
 export const TARGET = z
   .string()
   .regex(/^(zsa|fachverfahren|origin|reader|endpoint:[a-z0-9][a-z0-9._-]*)$/, 'target is zsa, fachverfahren, origin, reader or endpoint:<id>');
@@ -105,6 +108,12 @@ export const routeSchema = z
       })
       .strict(),
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
+    service: ID.optional().describe('Service of the messages when their standard carries no LeiKa key (foreign standards); otherwise the LeiKa key decides.'),
+    strictness: z
+      .object({ xsd: LAYER_MODE, identity: LAYER_MODE, codelist: LAYER_MODE, header: LAYER_MODE, rules: LAYER_MODE } satisfies Record<StrictLayer, typeof LAYER_MODE>)
+      .strict()
+      .optional()
+      .describe('Per validation layer (`xsd`, `identity`, `codelist`, `header`, `rules`): `reject` or only `warn` (the warning is stored with the message). Layers not named keep the standard\'s default (its descriptor). Well-formedness, limits and routing keys always reject.'),
     targets: z.array(routeTargetSchema).min(1).describe('Rules in order; the first whose `when` holds decides the target.'),
   })
   .strict();
@@ -187,7 +196,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    schemas: z.object({ root: z.string().default('./schemas-xoev').describe('Folder of XÖV schema sets.') }).strict().default({ root: './schemas-xoev' }),
+    schemas: z
+      .object({ roots: z.array(z.string().min(1)).min(1).default(['./schemas-xoev']).describe('Folders of XÖV schema sets (`<standard>/<version>/standard.yaml` below each).') })
+      .strict()
+      .default({ roots: ['./schemas-xoev'] }),
     mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     ingress: z

@@ -36,7 +36,7 @@ export class IngressPipeline {
     const sha512 = createHash('sha512').update(xml).digest('hex');
     let header: { author: string; messageUuid: string; messageType: string } | null = null;
     try {
-      const checked = this.validator.check(xml);
+      const checked = this.validator.check(xml, (h) => this.router.strictnessFor(h));
       const h = checked.header;
       header = h;
       const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
@@ -58,6 +58,9 @@ export class IngressPipeline {
       return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName };
     } catch (err) {
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL') {
+        // a refusal after the header was read names the message (validator: extra.message)
+        const named = err.extra['message'] as { author: string; messageUuid: string; messageType: string } | undefined;
+        header ??= named ?? null;
         await this.store
           .recordRejection({
             code: err.code,

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
+import type { Strictness } from '../validation/types.js';
 import type { MessageHeader, MessageStore } from '../store/types.js';
 
 export interface RouteDecision {
@@ -7,10 +8,11 @@ export interface RouteDecision {
   endpointId: string;
   /** The rule's symbolic target (`zsa`, `fachverfahren`, `origin`, `reader`, `endpoint:<id>`). */
   target: string;
-  service: string;
-  /** The municipality's delegation of the service at decision time. */
-  delegation: string;
-  delegationSource: 'config' | 'runtime';
+  /** null for standards without LeiKa key whose route names no service. */
+  service: string | null;
+  /** The municipality's delegation of the service at decision time (null without service or AGS). */
+  delegation: string | null;
+  delegationSource: 'config' | 'runtime' | null;
   /** One line, kept in the message history. */
   reason: string;
   /** Step-by-step explanation (`zsa-gateway routes explain`). */
@@ -112,15 +114,27 @@ export class Router {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
     };
     const route = this.routeFor(h);
-    if (!route) return fail(`no route handles message type ${h.messageType} (${h.standard} ${h.version}, reader ${h.reader}) for AGS ${h.ags}`);
+    if (!route) return fail(`no route handles message type ${h.messageType} (${h.standard} ${h.version}, reader ${h.reader}) for AGS ${h.ags || '-'}`);
     steps.push(`route "${route.name}" handles ${h.messageType}`);
-    const service = this.serviceByLeika.get(h.leika);
-    if (!service) return fail(`LeiKa key ${h.leika} belongs to no configured service`);
-    steps.push(`LeiKa ${h.leika} belongs to service "${service.id}"`);
-    const municipality = this.municipalities.get(h.ags);
-    if (!municipality) return fail(`AGS ${h.ags} is not a configured municipality`);
-    const d = await this.delegation(h.ags, service.id);
-    steps.push(`${municipality.name} (${h.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
+    // The service comes from the LeiKa key; standards without one name it on the route.
+    let service: ServiceConfig | undefined;
+    if (h.leika) {
+      service = this.serviceByLeika.get(h.leika) ?? (route.service ? undefined : fail(`LeiKa key ${h.leika} belongs to no configured service`));
+      if (service) steps.push(`LeiKa ${h.leika} belongs to service "${service.id}"`);
+    }
+    if (!service && route.service) {
+      service = this.services.get(route.service);
+      steps.push(`service "${route.service}" named by the route`);
+    }
+    let municipality: MunicipalityConfig | undefined;
+    if (h.ags) {
+      municipality = this.municipalities.get(h.ags) ?? fail(`AGS ${h.ags} is not a configured municipality`);
+    }
+    let d: EffectiveDelegation | null = null;
+    if (service && municipality) {
+      d = await this.delegation(municipality.ags, service.id);
+      steps.push(`${municipality.name} (${municipality.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
+    }
 
     let vorgangOrigin: string | null = null;
     let vorgangTypes: string[] = [];
@@ -142,24 +156,32 @@ export class Router {
     const rule = route.targets.find((t) => {
       if (t.when?.test !== undefined && t.when.test !== h.test) return false;
       const modes = t.when?.delegation;
-      return !modes || modes.includes(d.mode) || (modes.includes('any') && d.mode !== 'none');
+      if (!modes) return true;
+      if (!d) return false; // a delegation condition needs a service and a municipality
+      return modes.includes(d.mode) || (modes.includes('any') && d.mode !== 'none');
     });
-    if (!rule) return fail(`no rule of route "${route.name}" applies to delegation ${d.mode}`);
+    if (!rule) return fail(`no rule of route "${route.name}" applies${d ? ` to delegation ${d.mode}` : ' (no service and municipality to read a delegation from)'}`);
     steps.push(rule.when ? `rule "${describeWhen(rule.when)} → ${rule.to}" applies` : `default rule → ${rule.to}`);
 
     const endpointId = this.resolveTarget(rule.to, { service, municipality, reader: h.reader, origin: vorgangOrigin }, fail);
     steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
-    this.enforceRelease(h, service, municipality, endpointId, vorgangTypes, steps);
+    if (service) this.enforceRelease(h, service, municipality, endpointId, vorgangTypes, steps);
+    const delegationText = service && d ? `delegation ${service.id}=${d.mode}` : 'no delegation';
     return {
       routeName: route.name,
       endpointId,
       target: rule.to,
-      service: service.id,
-      delegation: d.mode,
-      delegationSource: d.source,
-      reason: `route ${route.name}: delegation ${service.id}=${d.mode} → ${rule.to} → ${endpointId}`,
+      service: service?.id ?? null,
+      delegation: d?.mode ?? null,
+      delegationSource: d?.source ?? null,
+      reason: `route ${route.name}: ${delegationText} → ${rule.to} → ${endpointId}`,
       steps,
     };
+  }
+
+  /** The strictness of the route that will handle this message (sync; used by the validator's later layers). */
+  strictnessFor(h: MessageHeader): Strictness | undefined {
+    return this.routeFor(h)?.strictness;
   }
 
   /**
@@ -167,15 +189,16 @@ export class Router {
    * side; a release must come from the municipality responsible for the AGS (or its
    * Fachverfahren for the service) and belong to a Vorgang that holds the draft.
    */
-  private enforceRelease(h: MessageHeader, service: ServiceConfig, municipality: MunicipalityConfig, endpointId: string, vorgangTypes: string[], steps: string[]): void {
+  private enforceRelease(h: MessageHeader, service: ServiceConfig, municipality: MunicipalityConfig | undefined, endpointId: string, vorgangTypes: string[], steps: string[]): void {
     const refuse = (code: 'GW_RELEASE_REQUIRED' | 'GW_RELEASE_NOT_AUTHORISED', detail: string): never => {
       throw new GatewayError(code, detail, { extra: { explanation: [...steps, detail] }, issues: [{ message: detail, layer: 'routing', path: 'nachrichtenkopf/autor/kennung' }] });
     };
     for (const r of service.releases) {
       if (r.draft === h.messageType && this.citizenEndpoints.has(endpointId)) {
-        refuse('GW_RELEASE_REQUIRED', `${h.messageType} is a draft of the ZSA: it may reach the citizen's side (endpoint "${endpointId}") only through ${r.release} from ${municipality.name}`);
+        refuse('GW_RELEASE_REQUIRED', `${h.messageType} is a draft of the ZSA: it may reach the citizen's side (endpoint "${endpointId}") only through ${r.release} from ${municipality?.name ?? 'the municipality'}`);
       }
       if (r.release === h.messageType) {
+        if (!municipality) return refuse('GW_RELEASE_NOT_AUTHORISED', `${h.messageType} names no municipality (AGS): nobody may release it`);
         const allowed = this.releasers(municipality, service.id);
         if (!allowed.has(h.author)) {
           refuse('GW_RELEASE_NOT_AUTHORISED', `${h.messageType} for AGS ${h.ags} must come from ${municipality.name} (${[...allowed].join(', ') || 'no participant configured'}), not from ${h.author}`);
@@ -200,7 +223,7 @@ export class Router {
 
   private resolveTarget(
     to: string,
-    c: { service: ServiceConfig; municipality: MunicipalityConfig; reader: string; origin: string | null },
+    c: { service: ServiceConfig | undefined; municipality: MunicipalityConfig | undefined; reader: string; origin: string | null },
     fail: (d: string) => never,
   ): string {
     const endpointOf = (kennung: string, role: string) => {
@@ -209,14 +232,16 @@ export class Router {
       if (!p.endpoint) return fail(`${role} ${kennung} (${p.id}) has no endpoint`);
       return p.endpoint;
     };
-    if (to === 'zsa') return c.service.zsaEndpoint;
+    if (to === 'zsa') return c.service ? c.service.zsaEndpoint : fail('target zsa needs a service (LeiKa key or route.service)');
     if (to === 'fachverfahren') {
+      if (!c.service || !c.municipality) return fail('target fachverfahren needs a service and a municipality (AGS)');
       return c.municipality.fachverfahren[c.service.id] ?? fail(`${c.municipality.name} has no Fachverfahren endpoint for "${c.service.id}"`);
     }
     if (to === 'reader') return endpointOf(c.reader, 'reader');
     if (to === 'origin') return c.origin ? endpointOf(c.origin, 'Vorgang origin') : fail('target origin needs a Vorgang opened by an earlier message');
     return to.slice('endpoint:'.length);
   }
+
 }
 
 function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | undefined }): string {

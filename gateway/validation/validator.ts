@@ -137,6 +137,8 @@ export class XsdMessageValidator implements GatewayValidator {
         const detail = layer === 'xsd' ? `${xsdTotal} schema error(s) against ${label}: ${found[0]?.message ?? ''}` : undefined;
         const err = layerError(layer, found, label, warnings, detail);
         if (layer === 'xsd') err.extra['schemaErrors'] = xsdTotal;
+        // who sent what, for the rejection log (the sender knows these already)
+        err.extra['message'] = { author: header.author, messageUuid: header.messageUuid, messageType: header.messageType };
         throw err;
       }
       warnings.push(...found);

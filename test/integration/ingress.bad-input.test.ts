@@ -114,5 +114,8 @@ describe('ingress: bad input gets a precise problem and the gateway serves the n
     const res = await request(gw.url).get('/api/v1/rejections?limit=1000');
     const codes = new Set(res.body.items.map((r: { code: string }) => r.code));
     for (const c of ['GW_XML_DOCTYPE_FORBIDDEN', 'GW_XSD_INVALID', 'GW_ROUTE_NO_MATCH', 'GW_DUPLICATE_CONFLICT']) expect(codes).to.include(c);
+    // a refusal after the header was read names sender and message
+    const xsd = res.body.items.find((r: { code: string; author: string | null }) => r.code === 'GW_XSD_INVALID' && r.author !== null);
+    expect(xsd, 'an XSD refusal with its author').to.include({ author: 'efa:hund-lsa', messageType: 'hund.anmeldung.0101' });
   });
 });
