@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../gateway/api/app.js';
+import { SigningKey } from '../../gateway/crypto/signing-key.js';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 
@@ -34,7 +35,9 @@ describe('api: docs/api.md covers every route', function () {
 
   before(async () => {
     gw = await startTestGateway(testConfig());
-    const app = createApp(gw.services) as unknown as { router: { stack: Layer[] } };
+    // with the signing option, as the server builds it (the key is never loaded here)
+    const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'unused.jwk.json'), false), issuer: () => `${gw.url}/` };
+    const app = createApp(gw.services, { signing }) as unknown as { router: { stack: Layer[] } };
     routes = routesOf(app.router.stack);
   });
   after(() => gw?.stop());
