@@ -187,6 +187,7 @@ async function registerOptionalGroups(argv: string[]): Promise<void> {
   const wants = (name: string) => words.length === 0 || words.includes(name) || words.some((w) => w === '--help' || w === '-h' || w === 'help');
   if (wants('certs')) (await import('./certs.js')).registerCertsCommands(program);
   if (wants('standards')) (await import('./standards.js')).registerStandardsCommands(program);
+  if (wants('audit')) (await import('./audit.js')).registerAuditCommands(program);
 }
 
 registerOptionalGroups(process.argv).then(() => program.parseAsync(process.argv)).catch((err: unknown) => {
