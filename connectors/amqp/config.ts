@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsClientSchema } from '../tls.js';
 import type { OutboundMessage } from '../types.js';
 
 /** Placeholders a routing key template may use, each filled from the outbound message. */
@@ -38,14 +39,7 @@ const queueSchema = z
     path: ['arguments', 'x-queue-type'],
   });
 
-const tlsSchema = z
-  .object({
-    caFile: z.string().min(1).optional().describe('PEM file with the CA certificates that sign the broker\'s certificate (default: the system CAs).'),
-    certFile: z.string().min(1).optional().describe('PEM client certificate for mutual TLS.'),
-    keyFile: z.string().min(1).optional().describe('PEM private key of the client certificate.'),
-  })
-  .strict()
-  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together' });
+const tlsSchema = tlsClientSchema('broker');
 
 export const amqpConfigSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsClientSchema } from '../tls.js';
 
 /** Headers the connector sets itself; configured headers with these names are refused. */
 export const PROTOCOL_HEADERS = [
@@ -20,14 +21,7 @@ export const PROTOCOL_HEADERS = [
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const tlsSchema = z
-  .object({
-    caFile: z.string().min(1).optional().describe('PEM file with the CA certificates that sign the server\'s certificate (default: the system CAs).'),
-    certFile: z.string().min(1).optional().describe('PEM client certificate for mutual TLS.'),
-    keyFile: z.string().min(1).optional().describe('PEM private key of the client certificate.'),
-  })
-  .strict()
-  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together' });
+const tlsSchema = tlsClientSchema('server');
 
 export const httpConfigSchema = z
   .object({
