@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { GatewayError } from '../errors.js';
 import type { AttachmentStore } from '../store/attachments.js';
 import type { AttachmentRef, Receipt } from '../store/types.js';
-import type { IngressPipeline } from './pipeline.js';
+import { passThroughHeader, wantsPassThrough } from './pass-through.js';
+import type { IngressPipeline, SubmitMeta } from './pipeline.js';
 
 export interface IngressLimits {
   maxMessageBytes: number;
@@ -13,6 +14,11 @@ export interface IngressLimits {
 }
 
 const XML_TYPES = new Set(['application/xml', 'text/xml']);
+
+/** `application/jose`: a compact JWE body (RFC 7515 §9.2.1). */
+export function isJoseType(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/jose';
+}
 
 export function isXmlType(contentType: string | undefined): boolean {
   const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -40,7 +46,8 @@ function tooLarge(what: string, max: number): GatewayError {
 /** A safe attachment file name: no path parts, no control characters, bounded length. */
 export function safeFileName(raw: string | undefined): string {
   const name = raw ?? '';
-  if (!name || name !== basename(name) || /[\\/\x00-\x1f\x7f]/.test(name) || name === '.' || name === '..' || name.length > 255) {
+  const folded = name.normalize('NFKC'); // fullwidth ．．／ must not become ../ for anyone normalising later
+  if (!name || name !== basename(name) || /[\\/\x00-\x1f\x7f]/.test(folded) || folded === '.' || folded === '..' || name.length > 255) {
     throw new GatewayError('GW_ATTACHMENT_INVALID', `attachment file name ${JSON.stringify(name.slice(0, 80))} is not a plain file name`, {
       issues: [{ message: 'file names must not contain path separators or control characters', path: 'attachment.filename', layer: 'attachment' }],
     });
@@ -87,16 +94,20 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     if (field === 'message') {
       pending.push(
         (async () => {
+          // Read to the end even past the limit (keeping nothing more): leaving the part
+          // unread would stall busboy, and the request would never be answered.
           const chunks: Buffer[] = [];
           let size = 0;
-          for await (const c of stream as AsyncIterable<Buffer>) {
+          stream.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > limits.maxMessageBytes) {
-              stream.resume();
-              throw tooLarge('message', limits.maxMessageBytes);
-            }
-            chunks.push(c);
-          }
+            if (size <= limits.maxMessageBytes) chunks.push(c);
+            else chunks.length = 0;
+          });
+          await new Promise<void>((ok, bad) => {
+            stream.once('end', ok);
+            stream.once('error', bad);
+          });
+          if (size > limits.maxMessageBytes) throw tooLarge('message', limits.maxMessageBytes);
           xml = Buffer.concat(chunks, size);
         })().catch(fail),
       );
@@ -124,6 +135,11 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     );
   });
   bb.on('field', (field, value) => {
+    if (field === 'attachment') {
+      // busboy hands a file part without a file name over as a field
+      fail(new GatewayError('GW_ATTACHMENT_INVALID', 'an attachment part has no file name', { issues: [{ message: 'attachment parts need filename="…"', path: 'attachment.filename', layer: 'attachment' }] }));
+      return;
+    }
     if (field === 'message') {
       xml = Buffer.from(value, 'utf8');
     } else if (field === 'attachmentRef') {
@@ -172,20 +188,26 @@ export function receiptBody(r: Receipt, duplicate: boolean) {
   };
 }
 
-/** POST /api/v1/messages: XML body or multipart with attachments; 202 + receipt once durably stored. */
+/**
+ * POST /api/v1/messages: XML body, a compact JWE (`application/jose`, decrypted by the
+ * pipeline; or, with the X-Message-* routing headers, taken as pass-through), or multipart
+ * with attachments; 202 + receipt once durably stored.
+ */
 export function messageIngressHandler(pipeline: IngressPipeline, attachments: AttachmentStore, limits: IngressLimits) {
   return async (req: Request, res: Response): Promise<void> => {
     const type = req.headers['content-type'];
     let xml: Buffer;
     let refs: AttachmentRef[] = [];
-    if (isXmlType(type)) {
+    const meta: SubmitMeta = { remote: req.ip ?? null };
+    if (wantsPassThrough(req.headers)) meta.passThrough = passThroughHeader(req.headers);
+    if (isXmlType(type) || isJoseType(type)) {
       xml = await readBody(req, limits.maxMessageBytes);
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
       ({ xml, refs } = await readMultipart(req, limits, attachments));
     } else {
-      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml or multipart/form-data`);
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml, application/jose or multipart/form-data`);
     }
-    const result = await pipeline.submit(xml, refs, { remote: req.ip ?? null });
+    const result = await pipeline.submit(xml, refs, meta);
     res
       .status(result.outcome === 'created' ? 202 : 200)
       .location(`/api/v1/messages/${result.receipt.gatewayId}`)
