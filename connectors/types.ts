@@ -14,7 +14,8 @@ export interface OutboundMessage {
   ags: string;
   /** 1 for the first attempt. */
   attempt: number;
-  contentType: 'application/xml';
+  /** `application/jose`: a compact JWE (the participant's encryption key, or a pass-through route); `sha512` is always that of `payload` as delivered. */
+  contentType: 'application/xml' | 'application/jose';
   payload: Buffer;
   sha512: string;
   attachments: AttachmentRef[];

@@ -37,6 +37,7 @@ export const ERROR_CATALOG = {
   GW_STATE_CONFLICT: { title: 'The message is not in a state that allows this action', status: 409, retryable: false },
   GW_LEASE_INVALID: { title: 'The mailbox lease is unknown or has expired', status: 409, retryable: false },
   GW_UNAUTHENTICATED: { title: 'The client could not be authenticated', status: 401, retryable: false },
+  GW_FORBIDDEN: { title: 'The authenticated participant\'s role does not allow this', status: 403, retryable: false },
   GW_NOT_FOUND: { title: 'Not found', status: 404, retryable: false },
   GW_JWE_INVALID: { title: 'The encrypted payload (JWE) is malformed, outside the profile or fails authentication', status: 400, retryable: false },
   GW_JWE_KEY_UNKNOWN: { title: 'The payload is encrypted to a key the gateway does not hold', status: 422, retryable: false },

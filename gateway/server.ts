@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { buildTlsOptions, requireClientCertificate } from './auth/tls.js';
+import { buildTlsOptions } from './auth/tls.js';
+import { createAuth } from './auth/index.js';
 import { CrlFile } from './auth/crl.js';
 import { SigningKey } from './crypto/signing-key.js';
+import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -51,9 +53,15 @@ function schemaRoot(root: string): string {
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
   const dataDir = resolve(cfg.store.dataDir);
-  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db') });
+  // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
+  const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
+    log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
+  );
+  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  const recipientKeys = loadRecipientKeys(cfg.participants);
+  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
-  const attachments = createFsAttachmentStore(dataDir);
+  const attachments = createFsAttachmentStore(dataDir, atRest);
   const validator = await loadValidator(cfg.schemas.roots.map(schemaRoot));
   const router = new Router(cfg, store);
 
@@ -73,9 +81,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
     endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
   }
-  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner });
+  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys });
   const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake());
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys);
   const lifecycle = { ready: false, shuttingDown: false };
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle };
 
@@ -87,7 +95,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   );
   let baseUrl = '';
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
-  const app = createApp(services, { signing, ...(mtls ? { authenticate: requireClientCertificate(cfg.participants, log.child({ component: 'auth' }), crl ? { crl } : {}) } : {}) });
+  // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
+  const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
+  const app = createApp(services, { signing, auth });
   const server: Server = tls
     ? createHttpsServer(buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, ...(tls.crlFile ? { crlFile: tls.crlFile } : {}), requestClientCert: mtls }), app)
     : createHttpServer(app);

@@ -3,6 +3,8 @@ import { GatewayError } from '../errors.js';
 import { adminApi } from './admin.js';
 import { receiptsApi } from './receipts.js';
 import type { SigningKey } from '../crypto/signing-key.js';
+import { createAuth, type AuthRuntime } from '../auth/index.js';
+import { authorize } from '../auth/policy.js';
 import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
@@ -10,7 +12,9 @@ import type { GatewayServices } from './services.js';
 
 /** The HTTP face of the gateway: /health, /ready and /api/v1 (docs/api.md). */
 export interface AppOptions {
-  /** Runs before every /api/v1 handler (client-certificate authentication when mTLS is on). */
+  /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
+  auth?: AuthRuntime;
+  /** Replaces `auth.authenticate` (tests that mount one middleware of their own). */
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
@@ -42,8 +46,11 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
 
   const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
   if (receipts) app.use(receipts.wellKnown);
-  if (opts.authenticate) app.use('/api/v1', opts.authenticate);
-  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s), ...(receipts ? [receipts.api] : []));
+  const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
+  app.use(auth.tokenRouter);
+  // Every /api/v1 call: who is it (401 otherwise), may its role do this (403 otherwise) — gateway/auth/policy.ts.
+  app.use('/api/v1', opts.authenticate ?? auth.authenticate, authorize({ cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
+  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s, auth.grants), ...(receipts ? [receipts.api] : []));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

@@ -4,6 +4,8 @@ import { isMessageState, type MessageState } from '../store/states.js';
 import type { MessageFilter } from '../store/types.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
 import type { GatewayServices } from './services.js';
+import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
+import { principalOf } from '../auth/principal.js';
 
 function param(req: Request, name: string): string {
   const v = req.params[name];
@@ -45,15 +47,25 @@ export function parseFilter(req: Request): MessageFilter {
   return f;
 }
 
+
 /** Message ingress, status, history, payload, replay, Vorgang timeline, attachments. */
 export function messagesApi(s: GatewayServices): ExpressRouter {
   const r = ExpressRouter();
   const limits = s.cfg.server;
 
-  r.post('/messages', messageIngressHandler(s.pipeline, s.attachments, limits));
+  // An authenticated participant submits only as itself (and for its services): checked on the header before routing.
+  r.post(
+    '/messages',
+    messageIngressHandler(s.pipeline, s.attachments, limits, (_req, res) => {
+      const p = principalOf(res);
+      return p ? ingressHeaderCheck(s.cfg, p) : undefined;
+    }),
+  );
 
   r.get('/messages', async (req, res) => {
-    res.json({ items: await s.store.listMessages(parseFilter(req)) });
+    const p = principalOf(res);
+    const filter = parseFilter(req);
+    res.json({ items: await s.store.listMessages(p ? scopeMessageFilter(s.cfg, p, filter) : filter) });
   });
 
   r.get('/messages/:id', async (req, res) => {
@@ -133,8 +145,10 @@ export function messagesApi(s: GatewayServices): ExpressRouter {
   return r;
 }
 
-/** Who did an administrative action. Until participant authentication lands, the caller names itself. */
+/** Who did an administrative action: the authenticated participant; in `auth.mode: off` the caller names itself (x-actor) or is `anonymous@<ip>`. */
 export function actor(req: Request): string {
+  const p = req.res ? principalOf(req.res) : undefined;
+  if (p?.participant) return p.label;
   const h = req.headers['x-actor'];
   return typeof h === 'string' && h.length > 0 ? h.slice(0, 200) : `anonymous@${req.ip ?? 'unknown'}`;
 }

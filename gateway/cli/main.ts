@@ -4,12 +4,15 @@ import { readFile } from 'node:fs/promises';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
+import { addCredentialOptions, registerAuthCommands } from './auth.js';
 import { formatIssue, printMessage, printMessages, printDelegations, printExplain } from './print.js';
 
 const program = new Command();
 program.name('zsa-gateway').description('XÖV interoperability gateway: EfA services ↔ ZSA ↔ municipal Fachverfahren').showHelpAfterError();
 const urlOption = () => new Option('--url <url>', 'gateway base URL (default $ZSA_GATEWAY_URL or http://127.0.0.1:$PORT|8080)');
 const jsonOption = () => new Option('--json', 'print JSON instead of text');
+addCredentialOptions(program);
+registerAuthCommands(program);
 
 /**
  * Reads and validates the configuration (--config, else $ZSA_CONFIG, else the demo). The

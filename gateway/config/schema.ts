@@ -17,7 +17,22 @@ export const DELEGATION_MODE = z
   .string()
   .regex(/^(none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/, 'delegation is none, e2e, backoffice or prozessschritt:<step>');
 
-const PARTICIPANT_KINDS = ['efa-service', 'municipality', 'zsa', 'fachverfahren', 'operator'] as const;
+const PARTICIPANT_KINDS = ['efa-service', 'municipality', 'zsa', 'fachverfahren', 'operator', 'admin'] as const;
+
+/** `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>` (gateway/auth/secrets.ts, `zsa-gateway auth hash-secret`). */
+const SECRET_HASH = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{43,}$/, 'clientSecretHash must be scrypt$N$r$p$salt$hash (zsa-gateway auth hash-secret)');
+
+export const oauthClientSchema = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9._~-]{3,128}$/, 'clientId: 3-128 unreserved URL characters').describe('OAuth2 client id (client credentials grant at `POST /token`).'),
+    clientSecretHash: SECRET_HASH.describe('scrypt hash of the client secret; the secret itself is never configured. Create with `zsa-gateway auth hash-secret`.'),
+    scopes: z
+      .array(z.string().regex(/^[a-z-]+(:read)?$/, 'scope is a role (`municipality`) or a read-only role scope (`municipality:read`)'))
+      .min(1)
+      .optional()
+      .describe('Scopes the client may request: its role (`zsa`) and/or the read-only `<role>:read`. Default: its role.'),
+  })
+  .strict();
 
 export const participantSchema = z
   .object({
@@ -30,6 +45,9 @@ export const participantSchema = z
       .array(z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'SHA-256 fingerprint, hex with or without colons'))
       .optional()
       .describe('Pinned SHA-256 fingerprints of the participant\'s client certificates; when given, only these are accepted (otherwise the certificate\'s SAN URI `urn:zsa-gateway:participant:<id>` decides).'),
+    encryptionKey: z.string().min(1).optional().describe('Path to the participant\'s public encryption JWK (RSA-OAEP-256, ≥ 4096 bit, x5c optional). When set, every delivery to the participant\'s endpoint is a compact JWE to this key (content type `application/jose`); otherwise plain XML.'),
+    oauth: oauthClientSchema.optional().describe('OAuth2 client credentials of the participant (second way in besides mTLS; ADR 0012).'),
+    services: z.array(ID).optional().describe('For `efa-service` (and optionally `zsa`) participants: the services (ids) it may submit for / whose queues it works. An `efa-service` without it may submit nothing when `auth.mode` is `required`.'),
   })
   .strict();
 
@@ -107,6 +125,7 @@ export const routeSchema = z
         reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these.'),
       })
       .strict(),
+    passThrough: z.boolean().optional().describe('Pass-through: the body is a compact JWE the gateway never decrypts; it routes on the headers X-Message-UUID, X-Message-Type, X-Author, X-Reader, X-Vorgang-Id, X-LeiKa, X-AGS, stores the JWE as is (sealed at rest) and delivers it unchanged.'),
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
     service: ID.optional().describe('Service of the messages when their standard carries no LeiKa key (foreign standards); otherwise the LeiKa key decides.'),
     strictness: z
@@ -170,6 +189,20 @@ export const serverSchema = z
   })
   .strict();
 
+export const authSchema = z
+  .object({
+    mode: z
+      .enum(['off', 'required'])
+      .default('off')
+      .describe('`off`: every /api/v1 caller is treated as the local admin (development; mTLS still applies when `server.tls.clientAuth` is `required`); `required`: every call needs a client certificate or a Bearer token from `POST /token`, and roles are enforced (ADR 0012).'),
+    issuer: z.string().min(1).default('urn:zsa-gateway').describe('`iss` of the access tokens the gateway issues and accepts.'),
+    audience: z.string().min(1).default('urn:zsa-gateway:api').describe('`aud` of the access tokens.'),
+    tokenTtlSeconds: z.number().int().min(30).max(3600).default(300).describe('Lifetime of an access token.'),
+    tokenKeyFile: z.string().min(1).optional().describe('Private EC P-256 JWK (ES256) that signs access tokens. Default: `<dataDir>/keys/gateway-token.private.jwk.json`, generated on first use as a development key.'),
+    breakGlassMaxMinutes: z.number().int().min(1).max(1440).default(240).describe('Longest break-glass grant an admin may record.'),
+  })
+  .strict();
+
 export const amqpIngressSchema = z
   .object({
     id: ID.describe('Name of this inbound channel (logs, rejection log `amqp:<id>`).'),
@@ -178,6 +211,26 @@ export const amqpIngressSchema = z
     prefetch: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged messages in flight at once.'),
   })
   .strict();
+
+const atRestSchema = z
+  .object({
+    keys: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'key ids are 1-64 of [A-Za-z0-9._-]').describe('Key id, stored with every sealed payload and file.'),
+            key: z.string().min(1).optional().describe('The key: base64 of 32 random bytes.'),
+            keyFile: z.string().min(1).optional().describe('File holding the base64 key instead of `key`.'),
+          })
+          .strict()
+          .refine((k) => (k.key === undefined) !== (k.keyFile === undefined), 'give exactly one of key and keyFile'),
+      )
+      .min(1)
+      .describe('All keys that may have sealed stored data; remove one only when no stored data names it (see `rewrapPayloads`).'),
+    active: z.string().min(1).describe('Id of the key that seals new data.'),
+  })
+  .strict()
+  .refine((a) => a.keys.some((k) => k.id === a.active), { message: 'active must name one of keys', path: ['active'] });
 
 export const configSchema = z
   .object({
@@ -193,6 +246,12 @@ export const configSchema = z
       .object({
         signingKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs receipts and events. Default: `<dataDir>/keys/gateway-sig.private.jwk.json`, generated on first use as a development key.'),
         issuer: z.string().url().optional().describe('The gateway\'s id URL, the `iss` of its signed receipts and events. Default: its own base URL.'),
+        atRest: atRestSchema.optional().describe('Keys that seal payloads and attachments at rest (AES-256-GCM). Default: `<dataDir>/keys/at-rest.json`, generated on first start (mode 0600) as a development key.'),
+        jwe: z
+          .object({ keys: z.array(z.string().min(1)).describe('Paths to the gateway\'s private encryption JWKs (RSA-OAEP-256, ≥ 4096 bit), by `kid`. Empty: an encrypted (JWE) body is refused with GW_JWE_KEY_UNKNOWN.') })
+          .strict()
+          .optional()
+          .describe('The gateway\'s own JWE decryption keys (inbound encrypted payloads).'),
       })
       .strict()
       .default({}),
@@ -206,6 +265,7 @@ export const configSchema = z
       .object({ amqp: z.array(amqpIngressSchema).default([]).describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages.') })
       .strict()
       .default({ amqp: [] }),
+    auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
     services: z.array(serviceSchema).min(1),
@@ -215,6 +275,7 @@ export const configSchema = z
   .strict();
 
 export type GatewayConfig = z.output<typeof configSchema>;
+export type AuthConfig = z.output<typeof authSchema>;
 export type ParticipantConfig = z.output<typeof participantSchema>;
 export type EndpointConfig = z.output<typeof endpointSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;

@@ -193,12 +193,19 @@ export function receiptBody(r: Receipt, duplicate: boolean) {
  * pipeline; or, with the X-Message-* routing headers, taken as pass-through), or multipart
  * with attachments; 202 + receipt once durably stored.
  */
-export function messageIngressHandler(pipeline: IngressPipeline, attachments: AttachmentStore, limits: IngressLimits) {
+export function messageIngressHandler(
+  pipeline: IngressPipeline,
+  attachments: AttachmentStore,
+  limits: IngressLimits,
+  headerCheck?: (req: Request, res: Response) => SubmitMeta['checkHeader'],
+) {
   return async (req: Request, res: Response): Promise<void> => {
     const type = req.headers['content-type'];
     let xml: Buffer;
     let refs: AttachmentRef[] = [];
     const meta: SubmitMeta = { remote: req.ip ?? null };
+    const check = headerCheck?.(req, res);
+    if (check) meta.checkHeader = check;
     if (wantsPassThrough(req.headers)) meta.passThrough = passThroughHeader(req.headers);
     if (isXmlType(type) || isJoseType(type)) {
       xml = await readBody(req, limits.maxMessageBytes);

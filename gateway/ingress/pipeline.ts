@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { decryptWith, isCompactJwe } from '../crypto/jwe.js';
+import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError } from '../errors.js';
 import type { Router } from '../routing/router.js';
-import type { AttachmentRef, MessageStore, Receipt } from '../store/types.js';
+import type { AttachmentRef, MessageHeader, MessageStore, PayloadFormat, Receipt } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
 
 export interface SubmitResult {
@@ -15,13 +17,31 @@ export interface SubmitResult {
 export interface SubmitMeta {
   /** Client address or channel name (`amqp:<queue>`), for the rejection log. */
   remote: string | null;
+  /**
+   * Routing metadata of a pass-through submission (pass-through.ts): the body is a JWE
+   * that is routed on this header, stored and delivered as is, and never decrypted.
+   */
+  passThrough?: MessageHeader;
+  /**
+   * Called with the header as soon as it is known (validated or pass-through), before the
+   * message is routed or stored; throws to refuse it. Used for "the authenticated
+   * participant must be the author".
+   */
+  checkHeader?: (header: MessageHeader) => void;
 }
+
+const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
 
 /**
  * The inbound half of the gateway, independent of the channel a message came in on
  * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → store (with outbox) →
  * wake the delivery worker. A resolved SubmitResult means the message is durably stored;
  * anything else is a GatewayError, recorded in the rejection log.
+ *
+ * A body that is a compact JWE is decrypted first with the gateway's own keys (`jwe`;
+ * none configured → GW_JWE_KEY_UNKNOWN) and then treated like the XML it holds; the hash
+ * kept is that of the XML. Pass-through submissions (`meta.passThrough`) skip decryption
+ * and validation: they must be a JWE and match a route with `passThrough: true`.
  */
 export class IngressPipeline {
   constructor(
@@ -30,32 +50,26 @@ export class IngressPipeline {
     private readonly store: MessageStore,
     private readonly log: Logger,
     private readonly onAccepted: () => void,
+    private readonly jwe?: PrivateKeyRing,
   ) {}
 
-  async submit(xml: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
-    const sha512 = createHash('sha512').update(xml).digest('hex');
-    let header: { author: string; messageUuid: string; messageType: string } | null = null;
+  async submit(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
+    let xml = body;
+    let sha512 = sha512Of(body);
+    let header: { author: string; messageUuid: string; messageType: string } | null = meta.passThrough ?? null;
     try {
+      if (meta.passThrough !== undefined) {
+        meta.checkHeader?.(meta.passThrough);
+        return await this.acceptRouted(meta.passThrough, body, sha512, 'jwe', attachments, []);
+      }
+      if (isCompactJwe(body)) {
+        xml = await this.decrypt(body);
+        sha512 = sha512Of(xml);
+      }
       const checked = this.validator.check(xml, (h) => this.router.strictnessFor(h));
-      const h = checked.header;
-      header = h;
-      const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
-      if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
-      const decision = await this.router.decide(h);
-      const result = await this.store.accept({
-        id: randomUUID(),
-        header: h,
-        payload: xml,
-        payloadSha512: sha512,
-        attachments,
-        routeName: decision.routeName,
-        endpointId: decision.endpointId,
-        routeReason: decision.reason,
-        warnings: checked.warnings,
-      });
-      if (result.kind === 'conflict') throw conflict(h.author, h.messageUuid, result.receipt.gatewayId);
-      if (result.kind === 'created') this.onAccepted();
-      return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName };
+      header = checked.header;
+      meta.checkHeader?.(checked.header);
+      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings);
     } catch (err) {
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL') {
         // a refusal after the header was read names the message (validator: extra.message)
@@ -68,7 +82,7 @@ export class IngressPipeline {
             author: header?.author ?? null,
             messageUuid: header?.messageUuid ?? null,
             messageType: header?.messageType ?? null,
-            size: xml.length,
+            size: body.length,
             sha512,
             remote: meta.remote,
           })
@@ -76,6 +90,46 @@ export class IngressPipeline {
       }
       throw err;
     }
+  }
+
+  private async decrypt(body: Buffer): Promise<Buffer> {
+    if (this.jwe === undefined) {
+      throw new GatewayError('GW_JWE_KEY_UNKNOWN', 'The payload is a JWE, but the gateway holds no decryption keys (crypto.jwe.keys); send plain XML, or use a pass-through route.', {
+        issues: [{ message: 'no decryption keys configured', path: '/protected/kid', rule: 'jwe.kid' }],
+      });
+    }
+    return Buffer.from((await decryptWith(body, this.jwe)).payload);
+  }
+
+  /** Idempotency → route → store. For pass-through, the route must allow it and the payload must look like a JWE. */
+  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[]): Promise<SubmitResult> {
+    if (format === 'jwe') {
+      if (!isCompactJwe(payload)) throw new GatewayError('GW_JWE_INVALID', 'A pass-through body must be a compact JWE.', { issues: [{ message: 'not a compact JWE', path: 'body', rule: 'jwe.compact' }] });
+      const route = this.router.routeFor(h);
+      if (route !== undefined && route.passThrough !== true) {
+        throw new GatewayError('GW_BAD_REQUEST', `route ${route.name} is not a pass-through route; send the XML (plain or as a JWE to the gateway's key) without routing headers`, {
+          issues: [{ message: 'routing headers are only accepted for routes with passThrough: true', path: 'x-message-type' }],
+        });
+      }
+    }
+    const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
+    if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
+    const decision = await this.router.decide(h);
+    const result = await this.store.accept({
+      id: randomUUID(),
+      header: h,
+      payload,
+      payloadFormat: format,
+      payloadSha512: sha512,
+      attachments,
+      routeName: decision.routeName,
+      endpointId: decision.endpointId,
+      routeReason: decision.reason,
+      warnings,
+    });
+    if (result.kind === 'conflict') throw conflict(h.author, h.messageUuid, result.receipt.gatewayId);
+    if (result.kind === 'created') this.onAccepted();
+    return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName };
   }
 
   private async repeat(samePayload: boolean, id: string, endpointId: string, routeName: string, author: string, uuid: string): Promise<SubmitResult> {

@@ -4,6 +4,7 @@ import { NotConnectedError, PermanentError, RetryableError } from '../../connect
 import type { DeliveryConfig } from '../config/schema.js';
 import type { MessageStore, OutboxItem } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
+import { encryptForRecipient, type RecipientKeys } from './recipient-encryption.js';
 import type { EndpointRuntime } from './endpoint.js';
 
 export interface WorkerOptions {
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   log: Logger;
   /** Lease owner id of this process (see ADR 0011). */
   owner: string;
+  /** Encryption keys of receiving participants by endpoint id: deliveries there are JWE (ADR 0009). */
+  recipientKeys?: RecipientKeys;
 }
 
 function errorText(err: unknown): string {
@@ -31,7 +34,7 @@ export function toOutbound(item: OutboxItem, attempt: number): OutboundMessage {
     leika: m.leika,
     ags: m.ags,
     attempt,
-    contentType: 'application/xml',
+    contentType: m.payloadFormat === 'jwe' ? 'application/jose' : 'application/xml',
     payload: item.payload,
     sha512: m.sha512,
     attachments: m.attachments,
@@ -121,7 +124,8 @@ export class DeliveryWorker {
     ep.breaker.started();
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.delivery.timeoutMs)]);
     try {
-      const receipt = await raceAbort(ep.egress.deliver(toOutbound(item, attempt), signal), signal);
+      const outbound = await encryptForRecipient(toOutbound(item, attempt), item.endpointId, this.o.recipientKeys);
+      const receipt = await raceAbort(ep.egress.deliver(outbound, signal), signal);
       ep.breaker.success();
       if (receipt.outcome === 'in_mailbox') await this.o.store.markInMailbox(item, receipt.mailbox ?? ep.id);
       else await this.o.store.markDelivered(item, receipt.detail);

@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { KeyRing } from '../crypto/at-rest.js';
 import { GatewayError } from '../errors.js';
+import { openSealed, plainSink, resealToAddress, sealedSink, sealedSize } from './attachments-sealed.js';
 
 /**
  * Content-addressed storage of attachment bytes, outside the database: each content is
@@ -35,9 +37,14 @@ const SHA512_HEX = /^[0-9a-f]{128}$/;
  * so the final rename is atomic), hashing while writing, fsyncs it, renames it to its
  * content address and fsyncs that folder: a reader never sees a partial file under a
  * final name. `.part` files left by a crash are garbage, never referenced.
+ * With an at-rest key ring the files are sealed (attachments-sealed.ts); the sha512 and
+ * size are always those of the plaintext.
  */
 export class FsAttachmentStore implements AttachmentStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly ring?: KeyRing,
+  ) {}
 
   async putStream(source: NodeJS.ReadableStream | Readable, { maxBytes }: { maxBytes: number }): Promise<{ sha512: string; size: number }> {
     // Listen before the first await: a source failing meanwhile (client gone) must reject
@@ -50,6 +57,9 @@ export class FsAttachmentStore implements AttachmentStore {
       const tmp = join(this.root, `.${randomBytes(12).toString('hex')}.part`);
       const file = await open(tmp, 'wx');
       let kept = false;
+      let resealed: string | undefined;
+      const sealed = this.ring === undefined ? undefined : sealedSink(file, this.ring);
+      const sink = sealed?.sink ?? plainSink(file);
       try {
         const hash = createHash('sha512');
         let size = 0;
@@ -63,10 +73,14 @@ export class FsAttachmentStore implements AttachmentStore {
               });
             }
             hash.update(bytes);
-            await file.write(bytes);
+            await sink.write(bytes);
           }
           if (sourceError !== undefined) throw sourceError;
+          await sink.end();
           await file.sync();
+        } catch (err) {
+          sink.abort();
+          throw err;
         } finally {
           await file.close();
         }
@@ -75,12 +89,19 @@ export class FsAttachmentStore implements AttachmentStore {
         if (await exists(target)) return { sha512, size };
         const dir = dirname(target);
         await mkdir(dir, { recursive: true });
-        await rename(tmp, target);
-        kept = true;
+        let ready = tmp;
+        if (sealed !== undefined) {
+          resealed = `${tmp}.sealed`;
+          await resealToAddress(this.ring!, tmp, sealed.aad, resealed, sha512);
+          ready = resealed;
+        }
+        await rename(ready, target);
+        kept = ready === tmp;
         await fsyncDirectory(dir);
         return { sha512, size };
       } finally {
         if (!kept) await unlink(tmp).catch(ignoreMissing);
+        if (resealed !== undefined) await unlink(resealed).catch(ignoreMissing);
       }
     } finally {
       source.removeListener('error', onError);
@@ -89,6 +110,7 @@ export class FsAttachmentStore implements AttachmentStore {
 
   open(sha512: string): Readable {
     if (!SHA512_HEX.test(sha512)) throw new GatewayError('GW_NOT_FOUND', 'No attachment has this hash.');
+    if (this.ring !== undefined) return openSealed(this.ring, this.pathOf(sha512), sha512);
     return createReadStream(this.pathOf(sha512));
   }
 
@@ -100,6 +122,7 @@ export class FsAttachmentStore implements AttachmentStore {
     const notFound = () => new GatewayError('GW_NOT_FOUND', 'No attachment has this hash.');
     if (!SHA512_HEX.test(sha512)) throw notFound();
     try {
+      if (this.ring !== undefined) return await sealedSize(this.pathOf(sha512));
       return (await stat(this.pathOf(sha512))).size;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
@@ -114,8 +137,8 @@ export class FsAttachmentStore implements AttachmentStore {
 }
 
 /** The attachment store of a gateway data folder: `<dataDir>/attachments/ab/<sha512>`. */
-export function createFsAttachmentStore(dataDir: string): AttachmentStore {
-  return new FsAttachmentStore(join(dataDir, 'attachments'));
+export function createFsAttachmentStore(dataDir: string, ring?: KeyRing): AttachmentStore {
+  return new FsAttachmentStore(join(dataDir, 'attachments'), ring);
 }
 
 /**

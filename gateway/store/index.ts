@@ -1,4 +1,5 @@
 import { SqliteMessageStore } from './sqlite/store.js';
+import type { KeyRing } from '../crypto/at-rest.js';
 import type { MessageStore } from './types.js';
 
 export type { MessageStore } from './types.js';
@@ -10,6 +11,8 @@ export type StoreOptions = {
   kind: 'sqlite';
   /** Database file, e.g. `./data/gateway.db`; its folder is created. */
   path: string;
+  /** At-rest keys (ADR 0009); without them payloads are stored in the clear. */
+  atRest?: KeyRing;
 };
 
 /**
@@ -20,7 +23,7 @@ export type StoreOptions = {
 export async function createStore(opts: StoreOptions): Promise<MessageStore> {
   switch (opts.kind) {
     case 'sqlite': {
-      const store = new SqliteMessageStore({ path: opts.path });
+      const store = new SqliteMessageStore({ path: opts.path, ...(opts.atRest ? { atRest: opts.atRest } : {}) });
       try {
         await store.migrate();
       } catch (err) {

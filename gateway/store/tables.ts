@@ -54,6 +54,10 @@ export interface MessagesTable {
   size: number;
   sha512: string;
   payload: Buffer;
+  /** At-rest key that sealed `payload`; null = plaintext (migration 2). */
+  payload_key_id: string | null;
+  /** `xml` or `jwe` (pass-through). */
+  payload_format: string;
   /** JSON array of strings. */
   warnings: string;
   /** JSON array of AttachmentRef. */

@@ -35,11 +35,20 @@ export interface AttachmentRef {
   size: number;
 }
 
+/**
+ * What the stored payload is: `xml` (validated XÖV, the normal case) or `jwe` (a compact
+ * JWE accepted on a pass-through route: routed on metadata, never decrypted, delivered as is).
+ */
+export type PayloadFormat = 'xml' | 'jwe';
+
 /** What ingress hands to the store once a message is valid and routed. */
 export interface NewMessage {
   id: string;
   header: MessageHeader;
+  /** The plaintext payload; the store seals it at rest when it holds at-rest keys. */
   payload: Buffer;
+  /** Default `xml`. */
+  payloadFormat?: PayloadFormat;
   /** hex sha512 of the payload bytes. */
   payloadSha512: string;
   attachments: AttachmentRef[];
@@ -88,6 +97,7 @@ export interface StoredMessage {
   endpointId: string;
   size: number;
   sha512: string;
+  payloadFormat: PayloadFormat;
   receivedAt: string;
   updatedAt: string;
   lastError: string | null;
@@ -265,6 +275,16 @@ export interface MessageStore {
   /** Current overrides: key `${ags}/${service}`. */
   delegationOverrides(): Promise<Record<string, DelegationMode>>;
   delegationHistory(ags?: string): Promise<DelegationChange[]>;
+
+  // --- encryption at rest (ADR 0009) -----------------------------------------------------
+  /**
+   * Rotation job: re-seals up to `limit` payloads that are not under the active at-rest
+   * key (older keys, and plaintext rows from before encryption at rest) with the active
+   * key. Call it in a loop until `remaining` is 0; then old keys can leave the ring.
+   * Throws GW_AT_REST_KEY_UNKNOWN / GW_AT_REST_INTEGRITY for a row that does not open, and
+   * GW_NOT_READY when the store holds no at-rest keys.
+   */
+  rewrapPayloads(limit: number): Promise<{ rewrapped: number; remaining: number }>;
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;

@@ -51,7 +51,7 @@ describe('zsa-gateway certs init / revoke', function () {
 
   it('reads the participants of the demo configuration by default and writes to the git-ignored certs-dev/out', () => {
     const { participants } = participantsOf(undefined, {});
-    expect(participants).to.have.length(12);
+    expect(participants).to.have.length(14); // 12 system participants, the demo operator and admin
     expect(participants[0]).to.deep.equal({ id: 'efa-hund-lsa', kind: 'efa-service', kennung: 'efa:hund-lsa' });
     expect(defaultCertsDir({})).to.equal(join(PACKAGE_ROOT, 'certs-dev', 'out'));
     expect(defaultCertsDir({ ZSA_CERTS_DIR: '/elsewhere' })).to.equal('/elsewhere');

@@ -64,7 +64,7 @@ export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number):
 }
 
 /** Leases the given item, or the oldest available one, for `leaseMs`: new token, deliveries+1. Null when none is available. */
-export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number): MailboxLease | null {
+export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number): (MailboxLease & { payloadKeyId: string | null }) | null {
   const now = ctx.now();
   const row = availableItems(ctx, mailbox, now, 1, itemId)[0];
   if (row === undefined) return null;
@@ -76,10 +76,10 @@ export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: numbe
       .set((eb) => ({ lease_token: leaseToken, lease_until: leaseUntil, deliveries: eb('deliveries', '+', 1) }))
       .where('id', '=', row.id),
   );
-  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select('payload').where('id', '=', row.message_id));
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id']).where('id', '=', row.message_id));
   if (m === undefined) throw new Error(`Mailbox item ${row.id} refers to a missing message ${row.message_id}`);
   const leased = { ...row, lease_token: leaseToken, lease_until: leaseUntil, deliveries: row.deliveries + 1 };
-  return { item: toItem(leased, now), leaseToken, leaseUntil: iso(leaseUntil), payload: m.payload };
+  return { item: toItem(leased, now), leaseToken, leaseUntil: iso(leaseUntil), payload: m.payload, payloadKeyId: m.payload_key_id };
 }
 
 /**

@@ -6,6 +6,7 @@ import { recordCreation } from './transitions.js';
 import { template } from './template.js';
 import type { Insertable } from 'kysely';
 import type { MessagesTable } from '../tables.js';
+import type { StoredPayload } from '../sealing.js';
 
 const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; message_uuid: string }) =>
   qb
@@ -17,7 +18,7 @@ const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; me
 type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq'>>;
 const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
   'id', 'message_uuid', 'author', 'reader', 'message_type', 'namespace', 'standard', 'version', 'vorgang_id', 'leika', 'ags', 'test',
-  'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'warnings', 'attachments',
+  'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'payload_key_id', 'payload_format', 'warnings', 'attachments',
   'last_error', 'received_at', 'updated_at',
 ];
 const INSERT_MESSAGE = template('insert-message', (qb, p: MessageInsert) =>
@@ -42,9 +43,10 @@ function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: strin
  * Stores a valid, routed message with its transitions and outbox row (see
  * MessageStore.accept). Runs inside the group-commit transaction; the duplicate check and
  * the insert cannot interleave with another writer because SQLite holds the write lock
- * (BEGIN IMMEDIATE) for the whole batch.
+ * (BEGIN IMMEDIATE) for the whole batch. `stored` is the payload as sealed by the caller
+ * (`size` stays the plaintext length).
  */
-export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
+export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayload): AcceptResult {
   const h = msg.header;
   const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: h.messageUuid });
   if (existing !== undefined) {
@@ -74,7 +76,9 @@ export function accept(ctx: SqliteContext, msg: NewMessage): AcceptResult {
       endpoint_id: msg.endpointId,
       size: msg.payload.length,
       sha512: msg.payloadSha512,
-      payload: msg.payload,
+      payload: stored.blob,
+      payload_key_id: stored.keyId,
+      payload_format: msg.payloadFormat ?? 'xml',
       warnings: JSON.stringify(msg.warnings),
       attachments: JSON.stringify(msg.attachments),
       last_error: null,

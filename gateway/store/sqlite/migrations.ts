@@ -114,6 +114,19 @@ CREATE TABLE rejections (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'payload sealing and format',
+    // payload_key_id: the at-rest key that sealed `payload` (ADR 0009); NULL = stored in
+    // the clear (rows written before encryption at rest, or a store opened without keys).
+    // payload_format: `xml`, or `jwe` for a pass-through route's payload kept as received.
+    // No index on payload_key_id: only the rewrap job asks for it (`!= active` scans anyway),
+    // and every accept would pay for one more B-tree in the WAL.
+    sql: `
+ALTER TABLE messages ADD COLUMN payload_key_id TEXT;
+ALTER TABLE messages ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'xml' CHECK (payload_format IN ('xml', 'jwe'));
+`,
+  },
 ];
 
 /**

@@ -13,10 +13,13 @@ const DELIVERABLE_STATES = ['queued', 'retrying'];
  * or expired, and whose message is queued or retrying; oldest (due time, then insertion)
  * first. Each gets a fresh lease token; an earlier holder's token stops working.
  */
-export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
+/** An outbox item whose payload is still as stored; `payloadKeyId` says how to open it. */
+export type SealedOutboxItem = OutboxItem & { payloadKeyId: string | null };
+
+export function claimDue(ctx: SqliteContext, opts: ClaimOptions): SealedOutboxItem[] {
   const now = opts.now?.getTime() ?? ctx.now();
   const leaseUntil = now + opts.leaseMs;
-  const claimed: Array<OutboxItem & { dueAt: number }> = [];
+  const claimed: Array<SealedOutboxItem & { dueAt: number }> = [];
   // One token per claim round, made unique per item by its id: one UPDATE for the round
   // instead of one per item (the claim runs for every batch the worker takes).
   const round = randomUUID();
@@ -28,7 +31,7 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
         .selectFrom('outbox')
         .innerJoin('messages', 'messages.id', 'outbox.message_id')
         .select(MESSAGE_COLUMNS.map((c) => `messages.${c}` as const))
-        .select(['messages.payload', 'outbox.id as outbox_id', 'outbox.endpoint_id as outbox_endpoint_id', 'outbox.attempts as outbox_attempts', 'outbox.due_at'])
+        .select(['messages.payload', 'messages.payload_key_id', 'outbox.id as outbox_id', 'outbox.endpoint_id as outbox_endpoint_id', 'outbox.attempts as outbox_attempts', 'outbox.due_at'])
         .where('outbox.endpoint_id', '=', endpointId)
         .where('outbox.dead', '=', 0)
         .where('outbox.due_at', '<=', now)
@@ -54,6 +57,7 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): OutboxItem[] {
         lease: `${round}:${row.outbox_id}`,
         message: toStoredMessage(row),
         payload: row.payload,
+        payloadKeyId: row.payload_key_id,
         dueAt: row.due_at,
       });
     }

@@ -3,6 +3,7 @@ import type { MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
 import { template } from './template.js';
+import type { StoredPayload } from '../sealing.js';
 
 const BY_ID = template('message-by-id', (qb, p: { id: string }) => qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', p.id));
 const BY_UUID = template('message-by-uuid', (qb, p: { author: string; message_uuid: string }) =>
@@ -23,8 +24,10 @@ export function getMessageByUuid(ctx: SqliteContext, author: string, messageUuid
   return row === undefined ? null : toStoredMessage(row);
 }
 
-export function getPayload(ctx: SqliteContext, id: string): Buffer | null {
-  return ctx.sql.first(ctx.qb.selectFrom('messages').select('payload').where('id', '=', id))?.payload ?? null;
+/** The payload as stored (possibly sealed: the store opens it). */
+export function getPayload(ctx: SqliteContext, id: string): StoredPayload | null {
+  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id']).where('id', '=', id));
+  return row === undefined ? null : { blob: row.payload, keyId: row.payload_key_id };
 }
 
 /** Newest first; every filter field given must match. Limit defaults to 100, at most 1000. */

@@ -1,7 +1,9 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { KeyRing } from '../../crypto/at-rest.js';
 import { GatewayError } from '../../errors.js';
+import { PayloadSealer } from '../sealing.js';
 import type {
   AcceptResult,
   ClaimOptions,
@@ -27,12 +29,15 @@ import { migrate } from './migrations.js';
 import * as claim from './outbox-claim.js';
 import * as marks from './outbox-marks.js';
 import * as reads from './reads.js';
+import * as rewrap from './rewrap.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its folder is created. */
   path: string;
   /** Clock in epoch ms (tests); defaults to Date.now. */
   now?: () => number;
+  /** At-rest keys: payloads are sealed with the active one (ADR 0009). Without: stored in the clear. */
+  atRest?: KeyRing;
 }
 
 /** Connection settings as SQLite reports them (for health pages and tests). */
@@ -55,12 +60,14 @@ export class SqliteMessageStore implements MessageStore {
   private readonly db: Database.Database;
   private readonly ctx: SqliteContext;
   private readonly commits: GroupCommit;
+  private readonly sealer: PayloadSealer;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.db = openDatabase(opts.path);
     this.ctx = { sql: new SqlRunner(this.db), qb: createQueryBuilder(), now: opts.now ?? Date.now };
     this.commits = new GroupCommit(this.db);
+    this.sealer = new PayloadSealer(opts.atRest);
   }
 
   async migrate(): Promise<void> {
@@ -93,7 +100,13 @@ export class SqliteMessageStore implements MessageStore {
 
   // --- ingress ---------------------------------------------------------------------------
   accept(msg: NewMessage): Promise<AcceptResult> {
-    return this.write(() => messages.accept(this.ctx, msg));
+    let stored;
+    try {
+      stored = this.sealer.seal(msg.id, msg.payload); // CPU work outside the write lock
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.write(() => messages.accept(this.ctx, msg, stored));
   }
   recordRejection(r: Rejection): Promise<void> {
     return this.write(() => messages.recordRejection(this.ctx, r));
@@ -103,8 +116,19 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   // --- outbox ----------------------------------------------------------------------------
-  claimDue(opts: ClaimOptions): Promise<OutboxItem[]> {
-    return this.write(() => claim.claimDue(this.ctx, opts));
+  /** Payloads are opened after the claim commits; an item whose payload does not open goes dead (it never will). */
+  async claimDue(opts: ClaimOptions): Promise<OutboxItem[]> {
+    const claimed = await this.write(() => claim.claimDue(this.ctx, opts));
+    const items: OutboxItem[] = [];
+    for (const { payloadKeyId, ...item } of claimed) {
+      try {
+        items.push({ ...item, payload: this.sealer.open(item.messageId, { blob: item.payload, keyId: payloadKeyId }) });
+      } catch (err) {
+        const reason = `stored payload does not open: ${err instanceof Error ? err.message : String(err)}`;
+        await this.write(() => marks.markDead(this.ctx, item, reason, false));
+      }
+    }
+    return items;
   }
   markDelivered(item: OutboxItem, detail: string): Promise<void> {
     return this.write(() => marks.markDelivered(this.ctx, item, detail));
@@ -145,7 +169,10 @@ export class SqliteMessageStore implements MessageStore {
     return this.read(() => reads.getMessageByUuid(this.ctx, author, messageUuid));
   }
   getPayload(id: string): Promise<Buffer | null> {
-    return this.read(() => reads.getPayload(this.ctx, id));
+    return this.read(() => {
+      const stored = reads.getPayload(this.ctx, id);
+      return stored === null ? null : this.sealer.open(id, stored);
+    });
   }
   listMessages(filter: MessageFilter): Promise<StoredMessage[]> {
     return this.read(() => reads.listMessages(this.ctx, filter));
@@ -167,8 +194,11 @@ export class SqliteMessageStore implements MessageStore {
   mailboxList(mailboxName: string, limit: number): Promise<MailboxItem[]> {
     return this.read(() => mailbox.mailboxList(this.ctx, mailboxName, limit));
   }
-  mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null> {
-    return this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId));
+  async mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null> {
+    const leased = await this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId));
+    if (leased === null) return null;
+    const { payloadKeyId, ...lease } = leased;
+    return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }) };
   }
   mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<void> {
     return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
@@ -183,6 +213,15 @@ export class SqliteMessageStore implements MessageStore {
   }
   delegationHistory(ags?: string): Promise<DelegationChange[]> {
     return this.read(() => delegations.delegationHistory(this.ctx, ags));
+  }
+
+  // --- encryption at rest ----------------------------------------------------------------
+  async rewrapPayloads(limit: number): Promise<{ rewrapped: number; remaining: number }> {
+    const active = this.sealer.requireRing().activeKeyId;
+    const rows = await this.read(() => rewrap.payloadsToRewrap(this.ctx, active, Math.max(1, Math.min(10_000, Math.floor(limit)))));
+    const sealed = rows.map((r) => ({ id: r.id, from: r.keyId, to: this.sealer.rewrap(r.id, r) }));
+    const rewrapped = await this.write(() => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length);
+    return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active)) };
   }
 
   ping(): Promise<void> {

@@ -1,0 +1,46 @@
+import type { GatewayConfig } from '../config/schema.js';
+import type { MessageFilter, MessageHeader } from '../store/types.js';
+import { forbidden } from './policy.js';
+import { agsOf, endpointsOf, serviceOfLeika } from './ownership.js';
+import type { Principal } from './principal.js';
+
+/**
+ * The header check of one authenticated submission (SubmitMeta.checkHeader): once the
+ * header is known — validated XML or pass-through routing headers — it refuses
+ * (GW_FORBIDDEN, recorded by the pipeline's rejection log) a message whose `autor` kennung
+ * is not the caller's — forged authors, and so forged releases — and an `efa-service` (or a
+ * `zsa` restricted by `services`) submitting for another service. The router's own
+ * Verwaltungshelfer check still decides whether that author may release.
+ */
+export function ingressHeaderCheck(cfg: GatewayConfig, p: Principal): ((h: MessageHeader) => void) | undefined {
+  const part = p.participant;
+  if (!part) return undefined;
+  return (h) => {
+    if (h.author !== part.kennung) throw forbidden(p, 'ingress.author', `the message names author ${h.author}, but the caller is ${part.kennung}`);
+    if (part.kind === 'efa-service' || (part.kind === 'zsa' && part.services)) {
+      const service = serviceOfLeika(cfg, h.leika);
+      if (!service || !(part.services ?? []).includes(service)) throw forbidden(p, 'ingress.service', `it may submit for ${(part.services ?? []).join(', ') || 'no service'}, not for ${service ?? `LeiKa ${h.leika || '(none)'}`}`);
+    }
+  };
+}
+
+/**
+ * Narrows `GET /messages` to the caller's own messages. Operator and admin see all; an
+ * `efa-service` its own submissions (author); a municipality or Fachverfahren its AGS; the
+ * ZSA its queues. A filter that asks for someone else's messages is GW_FORBIDDEN
+ * (`list.own`), not silently emptied, so a misconfigured client learns why.
+ */
+export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageFilter): MessageFilter {
+  const part = p.participant;
+  if (!part || p.role === 'operator' || p.role === 'admin') return f;
+  const pick = (field: 'author' | 'ags' | 'endpointId', own: string[]): MessageFilter => {
+    const asked = f[field];
+    if (asked !== undefined && !own.includes(asked)) throw forbidden(p, 'list.own', `${field} ${asked} is not its own (${own.join(', ') || 'none'})`);
+    if (asked !== undefined) return f;
+    if (own.length !== 1) throw forbidden(p, 'list.own', `name one of its own ${field === 'endpointId' ? 'endpoint' : field} values: ${own.join(', ') || 'none'}`);
+    return { ...f, [field]: own[0] };
+  };
+  if (part.kind === 'efa-service') return pick('author', [part.kennung]);
+  if (part.kind === 'zsa') return pick('endpointId', endpointsOf(cfg, part));
+  return pick('ags', agsOf(cfg, part));
+}

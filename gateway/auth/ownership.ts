@@ -1,0 +1,50 @@
+import type { GatewayConfig, ParticipantConfig } from '../config/schema.js';
+import type { StoredMessage } from '../store/types.js';
+
+/**
+ * What belongs to a participant, derived from the configuration alone (ADR 0012). Called
+ * by the authorization middleware for every request that names a mailbox, message or
+ * Vorgang; pure functions, so the role matrix can be reasoned about from config.
+ */
+
+function mailboxOf(cfg: GatewayConfig, endpointId: string): string | undefined {
+  const e = cfg.endpoints.find((x) => x.id === endpointId);
+  const name = e?.connector === 'mailbox' ? e.config['mailbox'] : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Municipalities (AGS) a participant acts for: a municipality's own, or the one whose Fachverfahren it is. */
+export function agsOf(cfg: GatewayConfig, p: ParticipantConfig): string[] {
+  if (p.kind === 'municipality') return cfg.municipalities.filter((m) => m.participant === p.id).map((m) => m.ags);
+  if (p.kind === 'fachverfahren' && p.endpoint) return cfg.municipalities.filter((m) => Object.values(m.fachverfahren).includes(p.endpoint!)).map((m) => m.ags);
+  return [];
+}
+
+/**
+ * Endpoints whose traffic is the participant's: its own endpoint; for a municipality also
+ * its Fachverfahren endpoints; for the ZSA the work queues of its services (all services
+ * when `services` is not configured).
+ */
+export function endpointsOf(cfg: GatewayConfig, p: ParticipantConfig): string[] {
+  const out = new Set<string>(p.endpoint ? [p.endpoint] : []);
+  if (p.kind === 'municipality') for (const m of cfg.municipalities) if (m.participant === p.id) Object.values(m.fachverfahren).forEach((e) => out.add(e));
+  if (p.kind === 'zsa') for (const s of cfg.services) if (!p.services || p.services.includes(s.id)) out.add(s.zsaEndpoint);
+  return [...out];
+}
+
+/** Pull mailboxes the participant may list, fetch from and acknowledge: the mailboxes of its endpoints. */
+export function mailboxesOf(cfg: GatewayConfig, p: ParticipantConfig): string[] {
+  return endpointsOf(cfg, p).flatMap((e) => mailboxOf(cfg, e) ?? []);
+}
+
+/** The service a message belongs to by its LeiKa key (undefined for foreign standards without one). */
+export function serviceOfLeika(cfg: GatewayConfig, leika: string | undefined): string | undefined {
+  return leika ? cfg.services.find((s) => s.leika.includes(leika))?.id : undefined;
+}
+
+/** A message is the participant's when it wrote it, is its reader, it went to one of its endpoints, or (municipality, Fachverfahren) it is about its AGS. */
+export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags'>): boolean {
+  if (m.author === p.kennung || m.reader === p.kennung) return true;
+  if (endpointsOf(cfg, p).includes(m.endpointId)) return true;
+  return agsOf(cfg, p).includes(m.ags);
+}

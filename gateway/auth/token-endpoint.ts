@@ -1,0 +1,69 @@
+import express, { Router as ExpressRouter, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { ParticipantConfig } from '../config/schema.js';
+import { DUMMY_HASH, verifySecret } from './secrets.js';
+import type { TokenService } from './tokens.js';
+
+/** OAuth2 error codes of RFC 6749 §5.2 this endpoint answers. */
+type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+function oauthError(res: Response, status: number, error: OAuthError, description: string): void {
+  if (error === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="zsa-gateway", charset="UTF-8"');
+  res.status(status).set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({ error, error_description: description });
+}
+
+/** Client id and secret from HTTP Basic (RFC 6749 §2.3.1: each form-urlencoded) or the form body; both at once is invalid_request. */
+function clientCredentials(authz: string | undefined, body: Record<string, unknown>): { id: string; secret: string } | { error: string } {
+  const inBody = typeof body['client_id'] === 'string' || typeof body['client_secret'] === 'string';
+  if (authz !== undefined) {
+    const m = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authz.trim());
+    if (!m) return { error: 'Authorization must be HTTP Basic on the token endpoint' };
+    if (inBody) return { error: 'send the client credentials once: HTTP Basic or the form body, not both' };
+    const raw = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = raw.indexOf(':');
+    if (colon < 0) return { error: 'HTTP Basic credentials must be client_id:client_secret' };
+    try {
+      return { id: decodeURIComponent(raw.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(raw.slice(colon + 1).replace(/\+/g, ' ')) };
+    } catch {
+      return { error: 'HTTP Basic credentials are not form-urlencoded' };
+    }
+  }
+  if (typeof body['client_id'] !== 'string' || typeof body['client_secret'] !== 'string') return { error: 'client_id and client_secret are required (form body or HTTP Basic)' };
+  return { id: body['client_id'], secret: body['client_secret'] };
+}
+
+/**
+ * `POST /token`: OAuth2 client credentials grant (RFC 6749 §4.4), as FIT-Connect's own
+ * token endpoint does. Answers `{access_token, token_type: "Bearer", expires_in, scope}`;
+ * failures are OAuth2 error JSON: invalid_client 401, invalid_request /
+ * unsupported_grant_type / invalid_scope 400. Served in every auth mode (in mode `off` the
+ * API simply ignores tokens).
+ */
+export function tokenEndpoint(participants: readonly ParticipantConfig[], tokens: TokenService, log: Pick<Logger, 'info' | 'warn'>): ExpressRouter {
+  const byClientId = new Map(participants.flatMap((p) => (p.oauth ? [[p.oauth.clientId, p] as const] : [])));
+  const r = ExpressRouter();
+  r.post('/token', express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), async (req, res) => {
+    if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const creds = clientCredentials(req.headers.authorization, body);
+    if ('error' in creds) return oauthError(res, 400, 'invalid_request', creds.error);
+    const p = byClientId.get(creds.id);
+    // Hash even for unknown ids, so the answer time does not tell which client ids exist.
+    const good = await verifySecret(creds.secret, p?.oauth?.clientSecretHash ?? DUMMY_HASH);
+    if (!p?.oauth || !good) {
+      log.warn({ clientId: creds.id.slice(0, 128), remote: req.socket.remoteAddress }, 'token request refused: invalid_client');
+      return oauthError(res, 401, 'invalid_client', 'unknown client or wrong secret');
+    }
+    const grant = body['grant_type'];
+    if (typeof grant !== 'string') return oauthError(res, 400, 'invalid_request', 'grant_type is required');
+    if (grant !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
+    const registered = p.oauth.scopes ?? [p.kind];
+    const asked = typeof body['scope'] === 'string' ? body['scope'].split(' ').filter(Boolean) : registered;
+    const unknown = asked.filter((s) => !registered.includes(s));
+    if (asked.length === 0 || unknown.length > 0) return oauthError(res, 400, 'invalid_scope', `this client may request: ${registered.join(' ')}${unknown.length ? `; not: ${unknown.join(' ')}` : ''}`);
+    const issued = await tokens.issue(p, p.oauth.clientId, [...new Set(asked)]);
+    log.info({ participant: p.id, scope: issued.scope, expiresIn: issued.expires_in }, 'access token issued');
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(issued);
+  });
+  return r;
+}
