@@ -5,6 +5,7 @@ import { buildTlsOptions } from './auth/tls.js';
 import { createAuth } from './auth/index.js';
 import { CrlFile } from './auth/crl.js';
 import { SigningKey } from './crypto/signing-key.js';
+import { auditDbPath, SqliteAuditLog } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -85,7 +86,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const w = worker;
   const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys);
   const lifecycle = { ready: false, shuttingDown: false };
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle };
+  const audit = SqliteAuditLog.open(auditDbPath(dataDir));
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit };
 
   const tls = cfg.server.tls;
   const crl = tls?.crlFile ? new CrlFile(tls.crlFile, tls.caFile) : undefined;
@@ -142,6 +144,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       server.closeAllConnections();
       await httpClosed;
       validator.close();
+      await audit.close();
       await store.close();
       log.info('zsa-gateway stopped');
     })());

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { GatewayError } from '../errors.js';
 import { adminApi } from './admin.js';
+import { auditTrail } from './audit.js';
 import { receiptsApi } from './receipts.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { createAuth, type AuthRuntime } from '../auth/index.js';
@@ -48,7 +49,8 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   if (receipts) app.use(receipts.wellKnown);
   const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
   app.use(auth.tokenRouter);
-  // Every /api/v1 call: who is it (401 otherwise), may its role do this (403 otherwise) — gateway/auth/policy.ts.
+  // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), may its role do this (403 otherwise) — gateway/auth/policy.ts.
+  if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
   app.use('/api/v1', opts.authenticate ?? auth.authenticate, authorize({ cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
   app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s, auth.grants), ...(receipts ? [receipts.api] : []));
   app.use((req) => notFound(req));

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
 import type { EndpointRuntime } from '../outbox/endpoint.js';
@@ -19,5 +20,7 @@ export interface GatewayServices {
   worker: DeliveryWorker;
   endpoints: ReadonlyMap<string, EndpointRuntime>;
   log: Logger;
+  /** Every API access is recorded here (gateway/api/audit.ts); absent only in unit setups. */
+  audit?: AuditLog;
   lifecycle: { ready: boolean; shuttingDown: boolean };
 }

@@ -1,0 +1,67 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/types.js';
+import { principalOf } from '../auth/principal.js';
+
+/**
+ * Records every /api/v1 call in the audit log once its answer is sent: who (the
+ * authenticated participant, or `anonymous@<ip>`), what (method and path), on what (the
+ * resource path, or the created message for a submission), allowed or refused (401/403),
+ * and the status. Mounted before authentication, so refusals are recorded too. The append
+ * is not awaited by the request (it joins the audit log's group commit); a failed append is
+ * logged as an error (ADR 0010, addendum).
+ */
+export function auditTrail(audit: AuditLog, log: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.once('finish', () => {
+      try {
+        record();
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'audit entry could not be built');
+      }
+    });
+    const record = () => {
+      const principal = principalOf(res);
+      const path = (req.originalUrl.split('?')[0] ?? req.originalUrl).slice(0, 400);
+      const location = res.getHeader('location');
+      void audit
+        .append({
+          actor: principal?.label ?? `anonymous@${req.ip ?? 'unknown'}`,
+          action: actionOf(req.method, path),
+          target: typeof location === 'string' && location.startsWith('/api/v1/messages/') ? `message:${location.slice('/api/v1/messages/'.length)}` : targetOf(path),
+          outcome: res.statusCode === 401 || res.statusCode === 403 ? 'refused' : 'allowed',
+          detail: { status: res.statusCode, via: principal?.via ?? null, path },
+        })
+        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), path }, 'audit append failed'));
+    };
+    next();
+  };
+}
+
+const UUIDISH = /^[0-9a-f]{8}-[0-9a-f-]{27}$/i;
+
+/** `GET /api/v1/messages/<uuid>/payload` → `api.get.messages.id.payload` (ids folded so actions group). */
+export function actionOf(method: string, path: string): string {
+  const words = path
+    .replace(/^\/api\/v1\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((w) => (UUIDISH.test(w) || /^\d+$/.test(w) || /^[0-9a-f]{128}$/.test(w) ? 'id' : w.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '') || 'x'));
+  return ['api', method.toLowerCase().replace(/[^a-z]/g, '') || 'other', ...words].join('.');
+}
+
+/** The resource a path names: `message:<id>`, `vorgang:<id>`, `mailbox:<name>`, `municipality:<ags>`, else `api:<path>`. */
+export function targetOf(path: string): string {
+  const m = /^\/api\/v1\/(messages|vorgaenge|mailboxes|attachments|admin\/municipalities)\/([^/]+)/.exec(path);
+  const kinds: Record<string, string> = { messages: 'message', vorgaenge: 'vorgang', mailboxes: 'mailbox', attachments: 'attachment', 'admin/municipalities': 'municipality' };
+  if (m && m[2]) return `${kinds[m[1]!]}:${safeDecode(m[2]).replace(/\s/g, '_').slice(0, 200) || '-'}`;
+  return `api:${path.replace(/\s/g, '_') || '/'}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // broken escapes (hostile paths) are recorded as sent
+  }
+}
