@@ -191,6 +191,7 @@ async function registerOptionalGroups(argv: string[]): Promise<void> {
   if (wants('certs')) (await import('./certs.js')).registerCertsCommands(program);
   if (wants('standards')) (await import('./standards.js')).registerStandardsCommands(program);
   if (wants('audit')) (await import('./audit.js')).registerAuditCommands(program);
+  if (wants('retention')) (await import('./retention.js')).registerRetentionCommands(program, loadConfig);
 }
 
 registerOptionalGroups(process.argv).then(() => program.parseAsync(process.argv)).catch((err: unknown) => {

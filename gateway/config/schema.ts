@@ -77,6 +77,14 @@ export const serviceSchema = z
       )
       .default([])
       .describe('Verwaltungshelfer rule: a draft never goes to the citizen\'s side, and a release is accepted only from the municipality responsible for the AGS (or its Fachverfahren) and only for a Vorgang that holds the draft.'),
+    retention: z
+      .object({
+        closedBy: z.array(z.string().min(1)).min(1).describe('Message types that close a Vorgang once delivered (e.g. `hund.freigabe.0103`, `hund.abmeldung.0104`); see ADR 0013.'),
+        deleteAfterDays: z.number().int().min(0).max(36_500).describe('Days after the close after which payloads and attachment files of the Vorgang are deleted; metadata, history, receipts and audit stay.'),
+      })
+      .strict()
+      .optional()
+      .describe('DSGVO retention (`zsa-gateway retention run`). Absent: payloads of this service are kept.'),
   })
   .strict();
 

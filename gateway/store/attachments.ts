@@ -27,6 +27,12 @@ export interface AttachmentStore {
   has(sha512: string): Promise<boolean>;
   /** Size in bytes of stored content (to build an AttachmentRef for an earlier upload). Throws GW_NOT_FOUND when unknown. */
   size(sha512: string): Promise<number>;
+  /**
+   * Deletes the content (retention, ADR 0013). Called only for a hash that no message with
+   * a payload refers to any more, since content is shared. Resolves true when a file went,
+   * false when there was none (idempotent); the folder is fsync'd.
+   */
+  remove(sha512: string): Promise<boolean>;
 }
 
 const SHA512_HEX = /^[0-9a-f]{128}$/;
@@ -128,6 +134,19 @@ export class FsAttachmentStore implements AttachmentStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
       throw err;
     }
+  }
+
+  async remove(sha512: string): Promise<boolean> {
+    if (!SHA512_HEX.test(sha512)) return false;
+    const path = this.pathOf(sha512);
+    try {
+      await unlink(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    await fsyncDirectory(dirname(path));
+    return true;
   }
 
   /** `<root>/ab/<sha512>`: two hex digits spread files over 256 folders. */

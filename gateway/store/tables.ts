@@ -18,6 +18,7 @@ export interface DB {
   mailbox: MailboxTable;
   delegation_changes: DelegationChangesTable;
   rejections: RejectionsTable;
+  retention_log: RetentionLogTable;
 }
 
 export type EpochMs = number;
@@ -58,6 +59,8 @@ export interface MessagesTable {
   payload_key_id: string | null;
   /** `xml` or `jwe` (pass-through). */
   payload_format: string;
+  /** When retention purged the payload (migration 3); null = payload present. */
+  payload_purged_at: Generated<EpochMs | null>;
   /** JSON array of strings. */
   warnings: string;
   /** JSON array of AttachmentRef. */
@@ -125,4 +128,16 @@ export interface RejectionsTable {
   size: number;
   sha512: string;
   remote: string | null;
+}
+
+/** One row per payload purge by retention (ADR 0013); append-only. */
+export interface RetentionLogTable {
+  seq: Generated<number>;
+  message_id: string;
+  vorgang_id: string;
+  at: EpochMs;
+  reason: string;
+  bytes_removed: number;
+  /** JSON array of the sha512 of attachment files no unpurged message refers to any more. */
+  attachments_removed: string;
 }

@@ -103,6 +103,8 @@ export interface StoredMessage {
   lastError: string | null;
   warnings: string[];
   attachments: AttachmentRef[];
+  /** Set (ISO) once retention deleted the payload (ADR 0013); absent while the payload is kept. */
+  payloadPurgedAt?: string;
 }
 
 export interface Transition {
@@ -200,6 +202,9 @@ export interface StoredRejection extends Rejection {
   at: string;
 }
 
+export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+
 /**
  * The one seam between the gateway and its database. Every method is one transaction;
  * a resolved promise means the change is durable (committed and fsync'd). Every state
@@ -240,9 +245,9 @@ export interface MessageStore {
   release(item: OutboxItem, reason: string, dueAt?: Date): Promise<void>;
   /** Releases every lease held by `owner` (start-up of a single-instance store, shutdown). */
   releaseOwner(owner: string): Promise<number>;
-  /** dead → queued with attempts reset. Returns false when the message is not dead. */
+  /** dead → queued with attempts reset. Returns false when the message is not dead; throws GW_PAYLOAD_PURGED when its payload is gone. */
   replay(messageId: string, actor: string): Promise<boolean>;
-  /** Replays every dead message (optionally of one endpoint); returns the ids replayed. */
+  /** Replays every dead message with a payload (optionally of one endpoint); returns the ids replayed. */
   replayAllDead(actor: string, endpointId?: string): Promise<string[]>;
   /** Earliest due time among pending outbox items (for the worker's sleep), or null. */
   nextDueAt(): Promise<Date | null>;
@@ -252,6 +257,7 @@ export interface MessageStore {
   // --- reads ---------------------------------------------------------------------------
   getMessage(id: string): Promise<StoredMessage | null>;
   getMessageByUuid(author: string, messageUuid: string): Promise<StoredMessage | null>;
+  /** Null for an unknown id; throws GW_PAYLOAD_PURGED once retention deleted it. */
   getPayload(id: string): Promise<Buffer | null>;
   listMessages(filter: MessageFilter): Promise<StoredMessage[]>;
   history(messageId: string): Promise<Transition[]>;
@@ -285,6 +291,24 @@ export interface MessageStore {
    * GW_NOT_READY when the store holds no at-rest keys.
    */
   rewrapPayloads(limit: number): Promise<{ rewrapped: number; remaining: number }>;
+
+  // --- retention (ADR 0013) ---------------------------------------------------------------
+  /**
+   * Messages whose payload is still stored and whose Vorgang was closed (per rule) at least
+   * `deleteAfterDays` before `now`, oldest first. Messages still on their way (OPEN_STATES)
+   * are left out until they are delivered or dead.
+   */
+  retentionCandidates(now: Date, rules: RetentionRule[]): Promise<RetentionCandidate[]>;
+  /**
+   * In one transaction: the payload becomes an empty blob, `payloadPurgedAt` is set, a dead
+   * message's outbox row is removed (it can no longer be replayed), and a retention log row
+   * is written. Metadata, attachment refs and history stay; no transition is written.
+   * Throws GW_NOT_FOUND for an unknown id, GW_PAYLOAD_PURGED when already purged and
+   * GW_STATE_CONFLICT while the message is still on its way.
+   */
+  purgePayload(messageId: string, reason: string): Promise<PurgeResult>;
+  /** Retention log, oldest first (of one message when given). */
+  retentionLog(messageId?: string): Promise<RetentionRecord[]>;
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;

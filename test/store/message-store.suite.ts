@@ -5,6 +5,7 @@ import { ingressTests } from './suite/ingress.js';
 import { mailboxTests } from './suite/mailbox.js';
 import { outboxTests } from './suite/outbox.js';
 import { readTests } from './suite/reads.js';
+import { retentionTests } from './suite/retention.js';
 
 /**
  * Opens a store for the suite. Without an argument: a fresh, migrated store on its own,
@@ -49,5 +50,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     mailboxTests(harness);
     readTests(harness);
     delegationTests(harness);
+    retentionTests(harness);
   });
 }

@@ -15,7 +15,8 @@ const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; me
     .where('author', '=', p.author)
     .where('message_uuid', '=', p.message_uuid),
 );
-type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq'>>;
+// payload_purged_at is only ever set by retention (NULL on insert).
+type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq' | 'payload_purged_at'>>;
 const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
   'id', 'message_uuid', 'author', 'reader', 'message_type', 'namespace', 'standard', 'version', 'vorgang_id', 'leika', 'ags', 'test',
   'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'payload_key_id', 'payload_format', 'warnings', 'attachments',

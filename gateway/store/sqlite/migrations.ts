@@ -127,6 +127,26 @@ ALTER TABLE messages ADD COLUMN payload_key_id TEXT;
 ALTER TABLE messages ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'xml' CHECK (payload_format IN ('xml', 'jwe'));
 `,
   },
+  {
+    version: 3,
+    name: 'retention: purged payloads and the retention log',
+    // payload_purged_at: set when retention replaced the payload by an empty blob (ADR 0013);
+    // metadata, history and attachment refs stay. retention_log: one row per purge, no
+    // transition (the message's state does not change), never updated or deleted.
+    sql: `
+ALTER TABLE messages ADD COLUMN payload_purged_at INTEGER;
+CREATE TABLE retention_log (
+  seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id           TEXT    NOT NULL REFERENCES messages (id),
+  vorgang_id           TEXT    NOT NULL,
+  at                   INTEGER NOT NULL,
+  reason               TEXT    NOT NULL,
+  bytes_removed        INTEGER NOT NULL,
+  attachments_removed  TEXT    NOT NULL DEFAULT '[]'
+);
+CREATE INDEX retention_log_message_id ON retention_log (message_id);
+`,
+  },
 ];
 
 /**

@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors.js';
 import type { OutboxItem } from '../types.js';
 import type { OutboxTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
+import { purgedError } from './retention.js';
 import { changeState } from './transitions.js';
 import { template } from './template.js';
 
@@ -96,8 +97,9 @@ export function release(ctx: SqliteContext, item: OutboxItem, reason: string, du
 
 /** dead → queued with attempts reset and due now. False when the message is unknown or not dead. */
 export function replay(ctx: SqliteContext, messageId: string, actor: string): boolean {
-  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['state', 'endpoint_id']).where('id', '=', messageId));
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['state', 'endpoint_id', 'payload_purged_at']).where('id', '=', messageId));
   if (m === undefined || m.state !== 'dead') return false;
+  if (m.payload_purged_at !== null) throw purgedError(messageId, m.payload_purged_at);
   changeState(ctx, messageId, 'queued', `replayed by ${actor}`, 0, { attempts: 0 });
   const now = ctx.now();
   const reset = ctx.sql.run(
@@ -119,7 +121,7 @@ export function replay(ctx: SqliteContext, messageId: string, actor: string): bo
 
 /** Replays every dead message (of one endpoint, when given), oldest first; returns their ids. */
 export function replayAllDead(ctx: SqliteContext, actor: string, endpointId?: string): string[] {
-  let q = ctx.qb.selectFrom('messages').select('id').where('state', '=', 'dead');
+  let q = ctx.qb.selectFrom('messages').select('id').where('state', '=', 'dead').where('payload_purged_at', 'is', null);
   if (endpointId !== undefined) q = q.where('endpoint_id', '=', endpointId);
   const ids = ctx.sql.all(q.orderBy('seq')).map((r) => r.id);
   return ids.filter((id) => replay(ctx, id, actor));

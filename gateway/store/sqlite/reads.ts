@@ -2,6 +2,7 @@ import { MESSAGE_STATES } from '../states.js';
 import type { MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
+import { purgedError } from './retention.js';
 import { template } from './template.js';
 import type { StoredPayload } from '../sealing.js';
 
@@ -24,10 +25,12 @@ export function getMessageByUuid(ctx: SqliteContext, author: string, messageUuid
   return row === undefined ? null : toStoredMessage(row);
 }
 
-/** The payload as stored (possibly sealed: the store opens it). */
+/** The payload as stored (possibly sealed: the store opens it). Throws GW_PAYLOAD_PURGED once retention deleted it. */
 export function getPayload(ctx: SqliteContext, id: string): StoredPayload | null {
-  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id']).where('id', '=', id));
-  return row === undefined ? null : { blob: row.payload, keyId: row.payload_key_id };
+  const row = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id', 'payload_purged_at']).where('id', '=', id));
+  if (row === undefined) return null;
+  if (row.payload_purged_at !== null) throw purgedError(id, row.payload_purged_at);
+  return { blob: row.payload, keyId: row.payload_key_id };
 }
 
 /** Newest first; every filter field given must match. Limit defaults to 100, at most 1000. */

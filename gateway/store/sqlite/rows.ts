@@ -26,6 +26,7 @@ export const MESSAGE_COLUMNS = [
   'size',
   'sha512',
   'payload_format',
+  'payload_purged_at',
   'warnings',
   'attachments',
   'last_error',
@@ -77,6 +78,7 @@ export function toStoredMessage(r: MessageRow): StoredMessage {
     lastError: r.last_error,
     warnings: JSON.parse(r.warnings) as string[],
     attachments: JSON.parse(r.attachments) as AttachmentRef[],
+    ...(r.payload_purged_at === null ? {} : { payloadPurgedAt: iso(r.payload_purged_at) }),
   };
 }
 

@@ -15,7 +15,11 @@ import type {
   MessageStore,
   NewMessage,
   OutboxItem,
+  PurgeResult,
   Rejection,
+  RetentionCandidate,
+  RetentionRecord,
+  RetentionRule,
   StoredMessage,
   StoredRejection,
   Transition,
@@ -29,6 +33,7 @@ import { migrate } from './migrations.js';
 import * as claim from './outbox-claim.js';
 import * as marks from './outbox-marks.js';
 import * as reads from './reads.js';
+import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 
 export interface SqliteStoreOptions {
@@ -222,6 +227,17 @@ export class SqliteMessageStore implements MessageStore {
     const sealed = rows.map((r) => ({ id: r.id, from: r.keyId, to: this.sealer.rewrap(r.id, r) }));
     const rewrapped = await this.write(() => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length);
     return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active)) };
+  }
+
+  // --- retention -------------------------------------------------------------------------
+  retentionCandidates(now: Date, rules: RetentionRule[]): Promise<RetentionCandidate[]> {
+    return this.read(() => retention.retentionCandidates(this.ctx, now, rules));
+  }
+  purgePayload(messageId: string, reason: string): Promise<PurgeResult> {
+    return this.write(() => retention.purgePayload(this.ctx, messageId, reason));
+  }
+  retentionLog(messageId?: string): Promise<RetentionRecord[]> {
+    return this.read(() => retention.retentionLog(this.ctx, messageId));
   }
 
   ping(): Promise<void> {

@@ -1,0 +1,45 @@
+import type { AttachmentRef } from './types.js';
+
+/** Retention (DSGVO) in store terms: see docs/adr/0013-retention.md. */
+
+/**
+ * Retention of one service, in store terms (built from the service's config, ADR 0013):
+ * a Vorgang of the service (its messages carry one of `leika`) is closed once a message of
+ * a `closedBy` type was delivered; `deleteAfterDays` after that its payloads go.
+ */
+export interface RetentionRule {
+  service: string;
+  leika: string[];
+  closedBy: string[];
+  deleteAfterDays: number;
+}
+
+/** A message whose payload retention may delete now. */
+export interface RetentionCandidate {
+  messageId: string;
+  vorgangId: string;
+  messageType: string;
+  service: string;
+  /** When the first `closedBy` message of the Vorgang was delivered (ISO). */
+  closedAt: string;
+  /** Payload size in bytes (plaintext). */
+  size: number;
+  attachments: AttachmentRef[];
+}
+
+/** What one purge removed. */
+export interface PurgeResult {
+  messageId: string;
+  vorgangId: string;
+  /** Payload bytes deleted (plaintext size). */
+  bytes: number;
+  /** Attachment hashes no unpurged message refers to any more: their files may go now. */
+  attachmentsRemoved: string[];
+  at: string;
+}
+
+/** One row of the retention log. */
+export interface RetentionRecord extends PurgeResult {
+  seq: number;
+  reason: string;
+}
