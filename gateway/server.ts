@@ -87,7 +87,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys);
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit };
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys };
 
   const tls = cfg.server.tls;
   const crl = tls?.crlFile ? new CrlFile(tls.crlFile, tls.caFile) : undefined;

@@ -1,4 +1,5 @@
 import { Router as ExpressRouter, json } from 'express';
+import { encryptFor, isCompactJwe } from '../crypto/jwe.js';
 import { GatewayError } from '../errors.js';
 import { actor, intQuery } from './messages.js';
 import type { GatewayServices } from './services.js';
@@ -21,7 +22,7 @@ export function mailboxApi(s: GatewayServices): ExpressRouter {
     res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), intQuery(req, 'limit', 100, 1, 500) ?? 100) });
   });
 
-  /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML and lease headers, 204 when empty. */
+  /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML (or JWE) and lease headers, 204 when empty. */
   r.post('/mailboxes/:mailbox/fetch', async (req, res) => {
     const itemParam = req.query['item'];
     const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
@@ -30,6 +31,17 @@ export function mailboxApi(s: GatewayServices): ExpressRouter {
     if (!lease) {
       res.status(204).end();
       return;
+    }
+    // A receiver with a configured encryption key gets the message as a JWE to that key,
+    // fresh per fetch, as push deliveries do (gateway/outbox/recipient-encryption.ts).
+    const endpointId = (await s.store.getMessage(lease.item.messageId))?.endpointId;
+    const key = endpointId === undefined ? undefined : s.recipientKeys?.get(endpointId);
+    let body: Buffer = lease.payload;
+    let type = 'application/xml';
+    if (isCompactJwe(body)) type = 'application/jose'; // pass-through: stored as it came
+    else if (key !== undefined) {
+      body = Buffer.from(await encryptFor(body, key, { cty: 'application/xml' }), 'ascii');
+      type = 'application/jose';
     }
     res
       .status(200)
@@ -42,8 +54,8 @@ export function mailboxApi(s: GatewayServices): ExpressRouter {
         'X-Message-Type': lease.item.messageType,
         'X-Vorgang-Id': lease.item.vorgangId,
       })
-      .type('application/xml')
-      .send(lease.payload);
+      .type(type)
+      .send(body);
   });
 
   r.post('/mailboxes/:mailbox/messages/:item/ack', json({ limit: '16kb' }), async (req, res) => {

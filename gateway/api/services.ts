@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/types.js';
+import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
 import type { EndpointRuntime } from '../outbox/endpoint.js';
@@ -22,5 +23,7 @@ export interface GatewayServices {
   log: Logger;
   /** Every API access is recorded here (gateway/api/audit.ts); absent only in unit setups. */
   audit?: AuditLog;
+  /** Public encryption keys of receiving participants by endpoint id (mailbox fetches are encrypted to them). */
+  recipientKeys?: RecipientKeys;
   lifecycle: { ready: boolean; shuttingDown: boolean };
 }
