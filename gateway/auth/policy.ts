@@ -19,8 +19,10 @@ import { principalOf, type Principal, type Role } from './principal.js';
  * - `message` / `vorgang`: the message / some message of the Vorgang is the participant's; operator and admin see all metadata.
  * - `payload`: like `message`, but operator and admin need a break-glass grant in force.
  * - `list`: allowed; the handler narrows the query to the participant's own messages.
+ * - `attachment`: one of the messages that carry the attachment is its own (operator and
+ *   admin: not at all without a break-glass grant — attachments are payload).
  */
-export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list';
+export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment';
 
 export interface RouteRule {
   method: 'GET' | 'POST' | 'PUT';
@@ -46,7 +48,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { method: 'POST', path: '/replay', roles: ['admin'], check: 'none' },
   { method: 'GET', path: '/vorgaenge/:id', roles: ALL, check: 'vorgang' },
   { method: 'POST', path: '/attachments', roles: PARTIES, check: 'none' },
-  { method: 'GET', path: '/attachments/:sha512', roles: PARTIES, check: 'none' },
+  { method: 'GET', path: '/attachments/:sha512', roles: PARTIES, check: 'attachment' },
   { method: 'GET', path: '/rejections', roles: OVERSIGHT, check: 'none' },
   { method: 'POST', path: '/routes/explain', roles: ['admin'], check: 'none' },
   { method: 'GET', path: '/mailboxes/:mailbox/messages', roles: [...MAILBOX_OWNERS, ...OVERSIGHT], check: 'mailbox' },
@@ -107,6 +109,13 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
     case 'mailbox':
       if (!oversight && !mailboxesOf(d.cfg, part).includes(params['mailbox']!)) throw forbidden(p, 'mailbox.own', `mailbox ${params['mailbox']} is not one of its mailboxes (${mailboxesOf(d.cfg, part).join(', ') || 'none'})`);
       return;
+    case 'attachment': {
+      const carriers = await d.store.listMessages({ attachmentSha512: String(params['sha512']).toLowerCase(), limit: 1000 });
+      if (carriers.length > 0 && !carriers.some((m) => ownsMessage(d.cfg, part, m))) {
+        throw forbidden(p, 'attachment.own', 'the attachment belongs to none of its messages');
+      }
+      return; // unknown hashes: the handler answers 404
+    }
     case 'vorgang': {
       if (oversight) return;
       const ms = await d.store.vorgang(params['id']!);

@@ -148,6 +148,8 @@ export interface MessageFilter {
   limit?: number;
   /** Return messages with seq lower than this (paging, newest first). */
   beforeSeq?: number;
+  /** Messages that carry the attachment with this sha512 (hex). */
+  attachmentSha512?: string;
 }
 
 export interface MailboxItem {

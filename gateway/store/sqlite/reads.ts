@@ -43,6 +43,10 @@ export function listMessages(ctx: SqliteContext, f: MessageFilter): StoredMessag
   if (f.ags !== undefined) q = q.where('ags', '=', f.ags);
   if (f.messageType !== undefined) q = q.where('message_type', '=', f.messageType);
   if (f.beforeSeq !== undefined) q = q.where('seq', '<', f.beforeSeq);
+  if (f.attachmentSha512 !== undefined) {
+    if (!/^[0-9a-f]{128}$/.test(f.attachmentSha512)) return [];
+    q = q.where('attachments', 'like', `%"sha512":"${f.attachmentSha512}"%`); // hex only: nothing to escape
+  }
   const limit = boundLimit(f.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
   return ctx.sql.all(q.orderBy('seq', 'desc').limit(limit)).map(toStoredMessage);
 }
