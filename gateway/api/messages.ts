@@ -1,4 +1,5 @@
 import { Router as ExpressRouter, type Request } from 'express';
+import { encryptFor } from '../crypto/jwe.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { isMessageState, type MessageState } from '../store/states.js';
 import type { MessageFilter } from '../store/types.js';
@@ -114,6 +115,19 @@ export function messagesApi(s: GatewayServices): ExpressRouter {
   r.get('/attachments/:sha512', async (req, res) => {
     const sha = param(req, 'sha512').toLowerCase();
     if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
+    // A caller with a configured encryption key gets the attachment end-to-end encrypted to it.
+    const endpoint = principalOf(res)?.participant?.endpoint;
+    const key = endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
+    if (key !== undefined) {
+      const size = await s.attachments.size(sha);
+      if (size > limits.maxMessageBytes) {
+        throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `attachment of ${size} bytes is larger than ${limits.maxMessageBytes}, the limit for end-to-end encryption in one JWE`);
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of s.attachments.open(sha) as AsyncIterable<Buffer>) chunks.push(c);
+      res.type('application/jose').send(await encryptFor(Buffer.concat(chunks), key, { cty: 'application/octet-stream' }));
+      return;
+    }
     res.type('application/octet-stream');
     const stream = s.attachments.open(sha);
     stream.on('error', (err: NodeJS.ErrnoException) => {
