@@ -4,35 +4,57 @@ import type { AuditLog } from '../audit/types.js';
 import { principalOf } from '../auth/principal.js';
 
 /**
- * Records every /api/v1 call in the audit log once its answer is sent: who (the
- * authenticated participant, or `anonymous@<ip>`), what (method and path), on what (the
- * resource path, or the created message for a submission), allowed or refused (401/403),
- * and the status. Mounted before authentication, so refusals are recorded too. The append
- * is not awaited by the request (it joins the audit log's group commit); a failed append is
- * logged as an error (ADR 0010, addendum).
+ * Records every /api/v1 call in the audit log: who (the authenticated participant, or
+ * `anonymous@<ip>`), what (method and path), on what (the resource, or the created message
+ * for a submission), allowed or refused (401/403), and the status. Mounted before
+ * authentication, so refusals are recorded too. Changing calls (anything but GET/HEAD and
+ * message submissions) hold their answer until the entry is committed (it joins the audit
+ * log's group commit); reads and submissions are recorded right after their answer. A failed append is logged as an error
+ * (ADR 0010, addendum).
  */
 export function auditTrail(audit: AuditLog, log: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.once('finish', () => {
-      try {
-        record();
-      } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'audit entry could not be built');
-      }
-    });
-    const record = () => {
+    const entry = () => {
       const principal = principalOf(res);
       const path = (req.originalUrl.split('?')[0] ?? req.originalUrl).slice(0, 400);
       const location = res.getHeader('location');
-      void audit
-        .append({
-          actor: principal?.label ?? `anonymous@${req.ip ?? 'unknown'}`,
-          action: actionOf(req.method, path),
-          target: typeof location === 'string' && location.startsWith('/api/v1/messages/') ? `message:${location.slice('/api/v1/messages/'.length)}` : targetOf(path),
-          outcome: res.statusCode === 401 || res.statusCode === 403 ? 'refused' : 'allowed',
-          detail: { status: res.statusCode, via: principal?.via ?? null, path },
-        })
-        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), path }, 'audit append failed'));
+      return {
+        actor: principal?.label ?? `anonymous@${req.ip ?? 'unknown'}`,
+        action: actionOf(req.method, path),
+        target: typeof location === 'string' && location.startsWith('/api/v1/messages/') ? `message:${location.slice('/api/v1/messages/'.length)}` : targetOf(path),
+        outcome: res.statusCode === 401 || res.statusCode === 403 ? ('refused' as const) : ('allowed' as const),
+        detail: { status: res.statusCode, via: principal?.via ?? null, path },
+      };
+    };
+    const failed = (err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), path: req.originalUrl.slice(0, 400) }, 'audit append failed');
+
+    // Reads, and submissions (whose durable record is the message store: message,
+    // transitions and rejection log are committed before the answer), are recorded once
+    // the answer is sent, without holding it back.
+    if (req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && req.path === '/messages')) {
+      res.once('finish', () => {
+        try {
+          void audit.append(entry()).catch(failed);
+        } catch (err) {
+          failed(err);
+        }
+      });
+      return next();
+    }
+    // changes: the entry is durable before the answer leaves (res.end waits for the append)
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    let held = false;
+    (res as unknown as { end: (...args: unknown[]) => Response }).end = (...args: unknown[]) => {
+      if (held) return end(...args);
+      held = true;
+      let pending: Promise<unknown>;
+      try {
+        pending = audit.append(entry());
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.catch(failed).finally(() => end(...args));
+      return res;
     };
     next();
   };

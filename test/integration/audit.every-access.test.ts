@@ -40,4 +40,16 @@ describe('audit: every API access is recorded', function () {
     const verified = await audit.verify();
     expect(verified.ok).to.equal(true);
   });
+
+  it('commits the entry of a change before the answer leaves', async () => {
+    const admin = await tokenFor(gw.url, 'admin');
+    const res = await request(gw.url)
+      .put('/api/v1/admin/municipalities/15002000/delegations/hund')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ mode: 'e2e', reason: 'Audit-Test' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    // no waiting: the entry must already be there
+    const entries = await gw.services.audit!.list({ actor: 'participant:admin' });
+    expect(entries.map((e) => e.action)).to.include('api.put.admin.municipalities.id.delegations.hund');
+  });
 });
