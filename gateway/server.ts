@@ -3,7 +3,9 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { buildTlsOptions } from './auth/tls.js';
 import { createAuth } from './auth/index.js';
-import { CrlFile } from './auth/crl.js';
+import { certificatesOf, CrlFile } from './auth/crl.js';
+import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
 import { SigningKey } from './crypto/signing-key.js';
 import { auditDbPath, SqliteAuditLog } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
@@ -59,7 +61,13 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
-  const recipientKeys = loadRecipientKeys(cfg.participants);
+  // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
+  const trustAnchors = cfg.server.tls ? certificatesOf(readFileSync(cfg.server.tls.caFile, 'utf8')) : undefined;
+  const recipientCrl = cfg.server.tls?.crlFile ? new CrlFile(cfg.server.tls.crlFile, cfg.server.tls.caFile) : undefined;
+  const recipientKeys = loadRecipientKeys(cfg.participants, {
+    ...(trustAnchors ? { trustAnchors } : {}),
+    ...(recipientCrl ? { isRevoked: (c: X509Certificate) => recipientCrl.isRevoked(c) } : {}),
+  });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
   const attachments = createFsAttachmentStore(dataDir, atRest);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JWK } from 'jose';
@@ -7,6 +7,7 @@ import { GatewayError, type Issue } from '../errors.js';
 import { KeyRing } from './at-rest.js';
 import { checkRsaKey } from './jwk.js';
 import { PrivateKeyRing } from './keyring.js';
+import { checkX5c } from './x5c.js';
 
 /**
  * Turns the `crypto` config section and `participants[].encryptionKey` into key objects at
@@ -68,7 +69,14 @@ export async function loadJweRing(files: readonly string[] | undefined): Promise
  * (`participants[].endpoint`). Two participants on one endpoint with different keys are
  * refused: a delivery could not know which key to use.
  */
-export function loadRecipientKeys(participants: GatewayConfig['participants']): Map<string, JWK> {
+export interface RecipientTrust {
+  /** The participant CA (server.tls.caFile): when given, every recipient key must carry an x5c chain ending in it. */
+  trustAnchors?: readonly X509Certificate[];
+  /** Revoked leaf certificates refuse their key (the CRL of server.tls.crlFile). */
+  isRevoked?: (cert: X509Certificate) => Date | undefined;
+}
+
+export function loadRecipientKeys(participants: GatewayConfig['participants'], trust: RecipientTrust = {}): Map<string, JWK> {
   const issues: Issue[] = [];
   const byEndpoint = new Map<string, { jwk: JWK; owner: string }>();
   participants.forEach((p, i) => {
@@ -79,6 +87,14 @@ export function loadRecipientKeys(participants: GatewayConfig['participants']): 
     if (jwk === undefined) return;
     const found = checkRsaKey(jwk, 'encryption', 'public', path);
     if (found.length > 0) return void issues.push(...found);
+    if (trust.trustAnchors !== undefined && jwk.x5c === undefined) {
+      return void issues.push({ message: `the encryption key of ${p.id} carries no x5c chain to the participant CA`, path });
+    }
+    const chain = checkX5c(jwk, trust.trustAnchors ? { trustAnchors: trust.trustAnchors } : {});
+    if (chain.length > 0) return void issues.push(...chain.map((i) => ({ ...i, path: `${path}${i.path ?? ''}` })));
+    const leaf = jwk.x5c?.[0] ? new X509Certificate(Buffer.from(jwk.x5c[0], 'base64')) : undefined;
+    const revokedAt = leaf && trust.isRevoked?.(leaf);
+    if (revokedAt) return void issues.push({ message: `the encryption certificate of ${p.id} was revoked on ${revokedAt.toISOString()}`, path });
     const other = byEndpoint.get(p.endpoint);
     if (other !== undefined && other.jwk.kid !== jwk.kid) {
       return void issues.push({ message: `endpoint ${p.endpoint} has two receiving participants with different keys (${other.owner}, ${p.id})`, path });
