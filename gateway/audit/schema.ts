@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from './chain.js';
+import { applyMigrations, type Migration } from '../store/sqlite/migrations.js';
 
 /**
  * Schema of the audit database (`<dataDir>/audit.db`, separate from the message store so
@@ -33,7 +34,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END`,
 BEGIN SELECT RAISE(ABORT, 'audit_head has exactly one row'); END`,
 };
 
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'hash-chained audit log with head checkpoint',
@@ -65,27 +66,9 @@ ${Object.values(AUDIT_TRIGGERS).join(';\n')};
   },
 ];
 
-/** Applies missing migrations, each in its own IMMEDIATE transaction. Returns the versions applied. */
+/** Applies missing migrations of the audit database (the store's runner). Returns the versions applied. */
 export function migrateAudit(db: Database.Database, now: () => number = Date.now): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const newest = (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-  if (newest > latest) throw new Error(`Audit database schema version ${newest} is newer than this gateway supports (${latest}).`);
-  const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?');
-  const insert = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
-  const done: number[] = [];
-  for (const m of MIGRATIONS) {
-    const applied = db
-      .transaction(() => {
-        if (isApplied.get(m.version) !== undefined) return false;
-        db.exec(m.sql);
-        insert.run(m.version, m.name, now());
-        return true;
-      })
-      .immediate();
-    if (applied) done.push(m.version);
-  }
-  return done;
+  return applyMigrations(db, MIGRATIONS, 'Audit database', now);
 }
 
 /** Names of the append-only triggers that are missing or not as created (someone dropped or replaced them). */

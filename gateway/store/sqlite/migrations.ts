@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
  * SQLite (AUTOINCREMENT: a seq is never reused, even after deletes, so paging stays
  * stable); the gateway id is the key the other tables refer to (UNIQUE NOT NULL).
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'initial schema',
@@ -149,29 +149,35 @@ CREATE INDEX retention_log_message_id ON retention_log (message_id);
   },
 ];
 
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 /**
- * Brings the schema to the latest version. Each migration runs in its own transaction
- * together with its `schema_version` row, so a crash leaves a consistent version; calling
- * again applies nothing. Fails when the database is newer than this code.
- * Returns the versions applied now.
+ * Brings a SQLite database to the latest of `migrations` (ordered by version). Each
+ * migration runs in its own IMMEDIATE transaction together with its `schema_version` row,
+ * so a crash leaves a consistent version and another process migrating at the same time
+ * is seen inside the write lock; calling again applies nothing. Fails when the database is
+ * newer than this code (`what` names the database in that error). Returns the versions
+ * applied now. Used by the message store and the audit log.
  */
-export function migrate(db: Database.Database, now: () => number = Date.now): number[] {
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[], what: string, now: () => number = Date.now): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
   version    INTEGER PRIMARY KEY,
   name       TEXT    NOT NULL,
   applied_at INTEGER NOT NULL
 )`);
-  const versions = db.prepare('SELECT version FROM schema_version');
-  const newest = Math.max(0, ...(versions.all() as Array<{ version: number }>).map((r) => r.version));
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  const newest = (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
   if (newest > latest) {
-    throw new Error(`Database schema version ${newest} is newer than this gateway supports (${latest}).`);
+    throw new Error(`${what} schema version ${newest} is newer than this gateway supports (${latest}).`);
   }
   const isApplied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?');
   const insert = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
   const done: number[] = [];
-  for (const m of MIGRATIONS) {
-    // Checked again inside the write lock: another process may have migrated meanwhile.
+  for (const m of migrations) {
     const appliedNow = db
       .transaction(() => {
         if (isApplied.get(m.version) !== undefined) return false;
@@ -183,4 +189,9 @@ export function migrate(db: Database.Database, now: () => number = Date.now): nu
     if (appliedNow) done.push(m.version);
   }
   return done;
+}
+
+/** Brings the message store's schema to the latest version (see applyMigrations). */
+export function migrate(db: Database.Database, now: () => number = Date.now): number[] {
+  return applyMigrations(db, MIGRATIONS, 'Database', now);
 }
