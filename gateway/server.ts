@@ -11,7 +11,8 @@ import { auditDbPath, SqliteAuditLog } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createGatewayLogger } from './logging.js';
 import { CONNECTORS } from '../connectors/index.js';
 import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
@@ -69,7 +70,7 @@ export function serverTimeouts(s: GatewayConfig['server']): { headersTimeout: nu
  * validator (schemas compiled), router, connectors, delivery worker and HTTP API.
  */
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
-  const log = opts.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const log = opts.log ?? createGatewayLogger();
   const dataDir = resolve(cfg.store.dataDir);
   // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
   const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
