@@ -15,6 +15,12 @@ export interface IngressLimits {
 
 const XML_TYPES = new Set(['application/xml', 'text/xml']);
 
+/** The bare media type of a Content-Type header for error texts: parameters (which may carry anything) are never echoed. */
+function mediaTypeOf(contentType: string | undefined): string {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(t) ? `"${t}"` : t === '' ? '(none)' : '(not a media type)';
+}
+
 /** `application/jose`: a compact JWE body (RFC 7515 §9.2.1). */
 export function isJoseType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/jose';
@@ -229,7 +235,7 @@ export function messageIngressHandler(
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
       ({ xml, refs } = await readMultipart(req, limits, attachments));
     } else {
-      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml, application/jose or multipart/form-data`);
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose or multipart/form-data`);
     }
     const result = await pipeline.submit(xml, refs, meta);
     res
