@@ -25,6 +25,22 @@ function lockedOut(res: Response, instance: string, refused: Extract<AttemptVerd
   res.status(429).set({ 'Retry-After': String(retryAfter), 'Cache-Control': 'no-store', Pragma: 'no-cache' }).type('application/problem+json').send(JSON.stringify(problem));
 }
 
+/**
+ * The address key of a caller: IPv4 as is (also when IPv4-mapped), IPv6 by its /64 prefix —
+ * one IPv6 host usually holds a whole /64, so counting single addresses would not limit it.
+ */
+export function addressKeyOf(remote: string | undefined): string {
+  if (remote === undefined || remote === '') return 'address:unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(remote);
+  if (mapped) return `address:${mapped[1]}`;
+  if (!remote.includes(':')) return `address:${remote}`;
+  const [head = '', tail] = remote.toLowerCase().split('%')[0]!.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `address:${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** The limiter of `POST /token` from `auth.tokenRateLimit`. */
 export function tokenLimiter(o: AuthConfig['tokenRateLimit'], now?: () => number): AttemptLimiter {
   return new AttemptLimiter({
@@ -87,7 +103,7 @@ export function tokenEndpoint(
     const creds = clientCredentials(req.headers.authorization, body);
     if ('error' in creds) return oauthError(res, 400, 'invalid_request', creds.error);
     const clientKey = `client:${creds.id.slice(0, 128)}`;
-    const addressKey = `address:${req.socket.remoteAddress ?? 'unknown'}`;
+    const addressKey = addressKeyOf(req.socket.remoteAddress);
     const verdict = limiter.begin([[clientKey, perClient], [addressKey, perAddress]]);
     if (!verdict.ok) return lockedOut(res, req.originalUrl, verdict);
     const p = byClientId.get(creds.id);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AttemptLimiter, type AttemptLimiterOptions, type AttemptVerdict, type LimitRule } from '../../gateway/auth/attempt-limiter.js';
+import { addressKeyOf } from '../../gateway/auth/token-endpoint.js';
 
 /** The limiter behind POST /token, on a fake clock: nothing here depends on machine speed. */
 describe('token endpoint attempt limiter (fake clock)', () => {
@@ -95,5 +96,16 @@ describe('token endpoint attempt limiter (fake clock)', () => {
     fail(l, 'kept');
     for (let i = 0; i < 30; i++) fail(l, `more-${i}`, `address:10.2.0.${i}`);
     expect(fail(l, 'kept').map((x) => x.key), 'a recently seen key survives newer ones').to.include('client:kept');
+  });
+
+  it('keys IPv4 by address (also IPv4-mapped) and IPv6 by its /64 prefix', () => {
+    expect(addressKeyOf('203.0.113.7')).to.equal('address:203.0.113.7');
+    expect(addressKeyOf('::ffff:203.0.113.7')).to.equal('address:203.0.113.7');
+    expect(addressKeyOf('2001:db8:aa:bb:1:2:3:4')).to.equal('address:2001:db8:aa:bb::/64');
+    expect(addressKeyOf('2001:0db8:00aa:00bb:ffff::1')).to.equal('address:2001:db8:aa:bb::/64');
+    expect(addressKeyOf('2001:db8::1')).to.equal('address:2001:db8:0:0::/64');
+    expect(addressKeyOf('::1')).to.equal('address:0:0:0:0::/64');
+    expect(addressKeyOf('fe80::1%eth0')).to.equal('address:fe80:0:0:0::/64');
+    expect(addressKeyOf(undefined)).to.equal('address:unknown');
   });
 });
