@@ -205,7 +205,7 @@ export const serverSchema = z
 export const tokenRateLimitSchema = z
   .object({
     failuresPerClient: z.number().int().min(1).max(10_000).default(10).describe('Failed attempts for one client id within `windowSeconds` that lock that client id out (known or unknown ids alike).'),
-    failuresPerAddress: z.number().int().min(1).max(100_000).default(30).describe('Failed attempts from one remote address within `windowSeconds` that lock the address out (higher than per client: several clients may share a NAT address).'),
+    failuresPerAddress: z.number().int().min(1).max(100_000).default(30).describe('Failed attempts from one remote address (IPv6: its /64 prefix) within `windowSeconds` that lock the address out (higher than per client: several clients may share a NAT address).'),
     windowSeconds: z.number().int().min(1).max(86_400).default(60).describe('Sliding window in which failures are counted.'),
     lockoutSeconds: z.number().int().min(1).max(86_400).default(300).describe('First lockout; each further lockout of the same key doubles it, up to `maxLockoutSeconds`. During a lockout even the right secret is answered 429 with Retry-After.'),
     maxLockoutSeconds: z.number().int().min(1).max(604_800).default(86_400).describe('Longest lockout.'),
