@@ -1,5 +1,5 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 
 /**
  * Permissions of everything the gateway writes into its data folder (ADR 0016): payloads,
@@ -9,16 +9,22 @@ import { chmod, mkdir } from 'node:fs/promises';
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Creates `dir` (and missing parents) as 0700 and narrows an existing `dir` to 0700. */
+/** A shared folder such as /tmp (sticky bit) is never narrowed: it is not the gateway's own. */
+const STICKY = 0o1000;
+
+/**
+ * Creates `dir` (and missing parents) as 0700 and narrows an existing `dir` to 0700 —
+ * unless it is a shared sticky folder (e.g. a database placed directly in /tmp).
+ */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  chmodSync(dir, PRIVATE_DIR_MODE);
+  if ((statSync(dir).mode & STICKY) === 0) chmodSync(dir, PRIVATE_DIR_MODE);
 }
 
 /** ensurePrivateDir for async callers (attachment store). */
 export async function ensurePrivateDirAsync(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  await chmod(dir, PRIVATE_DIR_MODE);
+  if (((await stat(dir)).mode & STICKY) === 0) await chmod(dir, PRIVATE_DIR_MODE);
 }
 
 /**

@@ -77,4 +77,13 @@ describe('data folder: files 0600, folders 0700', function () {
     expect(modesUnder(dir).filter((e) => e.mode !== (e.kind === 'file' ? '600' : '700'))).to.deep.equal([]);
     expect((statSync(dir).mode & 0o777).toString(8)).to.equal('700');
   });
+
+  it('never narrows a shared sticky folder (a database placed directly in a /tmp-like folder)', () => {
+    const shared = join(dataDir, 'shared-tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    openDatabase(join(shared, 'x.db')).close();
+    expect((statSync(shared).mode & 0o7777).toString(8)).to.equal('1777');
+    expect((statSync(join(shared, 'x.db')).mode & 0o777).toString(8)).to.equal('600');
+  });
 });
