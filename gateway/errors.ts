@@ -48,6 +48,7 @@ export const ERROR_CATALOG = {
   GW_AT_REST_INTEGRITY: { title: 'Stored data failed its integrity check', status: 500, retryable: false },
   GW_AUDIT_CHAIN_BROKEN: { title: 'The audit log is inconsistent; appends are refused', status: 500, retryable: false },
   GW_CONFIG_INVALID: { title: 'The configuration is invalid', status: 500, retryable: false },
+  GW_TOO_MANY_REQUESTS: { title: 'Too many failed attempts; the client or address is locked out for a while', status: 429, retryable: true },
   GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
   GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;

@@ -11,7 +11,8 @@ import { auditDbPath, SqliteAuditLog } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createGatewayLogger } from './logging.js';
 import { CONNECTORS } from '../connectors/index.js';
 import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
@@ -40,8 +41,10 @@ export interface GatewayHandle {
   services: GatewayServices;
   /** Graceful stop: no new requests, in-flight deliveries finish or are released, store closed. Idempotent. */
   close(): Promise<void>;
-  /** Re-reads the CRL file (also on SIGHUP); keeps the old list when the new one is invalid. */
+  /** Re-reads the CRL file (also on SIGHUP); keeps the old list when the new one is invalid. The file is also re-read when it changes. */
   reloadCrl(): void;
+  /** The one revocation list in force (server.tls.crlFile), shared by mTLS and the recipient-key checks; undefined without a CRL. */
+  revocation: CrlFile | undefined;
 }
 
 /** `./x` paths in the config are relative to the working directory; the bundled schema root is the package's. */
@@ -50,11 +53,24 @@ function schemaRoot(root: string): string {
 }
 
 /**
+ * Slow-client limits of the HTTP(S) server (ADR 0016). Node checks them every
+ * `connectionsCheckingInterval`, so that interval is a quarter of the header timeout
+ * (at most 5 s): a client dribbling its headers is cut off soon after the timeout.
+ */
+export function serverTimeouts(s: GatewayConfig['server']): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    headersTimeout: s.headersTimeoutMs,
+    requestTimeout: s.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(s.headersTimeoutMs / 4))),
+  };
+}
+
+/**
  * Builds and starts one gateway process from a validated configuration: store (migrated),
  * validator (schemas compiled), router, connectors, delivery worker and HTTP API.
  */
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
-  const log = opts.log ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const log = opts.log ?? createGatewayLogger();
   const dataDir = resolve(cfg.store.dataDir);
   // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
   const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
@@ -62,11 +78,19 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   );
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
   // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
-  const trustAnchors = cfg.server.tls ? certificatesOf(readFileSync(cfg.server.tls.caFile, 'utf8')) : undefined;
-  const recipientCrl = cfg.server.tls?.crlFile ? new CrlFile(cfg.server.tls.crlFile, cfg.server.tls.caFile) : undefined;
+  const tls = cfg.server.tls;
+  const trustAnchors = tls ? certificatesOf(readFileSync(tls.caFile, 'utf8')) : undefined;
+  // One revocation list for the whole process: what a reload (file change or SIGHUP) reads is what every check uses.
+  const crl = tls?.crlFile
+    ? new CrlFile(tls.crlFile, tls.caFile, {
+        ...(tls.crlCheckIntervalMs !== undefined ? { checkIntervalMs: tls.crlCheckIntervalMs } : {}),
+        onReload: (lists) => log.info({ crlFile: tls.crlFile, revoked: lists.reduce((n, l) => n + l.revoked.size, 0) }, 'certificate revocation list changed on disk and was reloaded'),
+        onReloadError: (err) => log.error({ crlFile: tls.crlFile, err: err.message }, 'changed CRL file is not usable; the previous list stays in force'),
+      })
+    : undefined;
   const recipientKeys = loadRecipientKeys(cfg.participants, {
     ...(trustAnchors ? { trustAnchors } : {}),
-    ...(recipientCrl ? { isRevoked: (c: X509Certificate) => recipientCrl.isRevoked(c) } : {}),
+    ...(crl ? { isRevoked: (c: X509Certificate) => crl.isRevoked(c) } : {}),
   });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
@@ -97,8 +121,6 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys };
 
-  const tls = cfg.server.tls;
-  const crl = tls?.crlFile ? new CrlFile(tls.crlFile, tls.caFile) : undefined;
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
@@ -108,9 +130,11 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
   const app = createApp(services, { signing, auth });
+  const timeouts = serverTimeouts(cfg.server);
+  // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls
-    ? createHttpsServer(buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, ...(tls.crlFile ? { crlFile: tls.crlFile } : {}), requestClientCert: mtls }), app)
-    : createHttpServer(app);
+    ? createHttpsServer({ ...buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, requestClientCert: mtls }), ...timeouts }, app)
+    : createHttpServer(timeouts, app);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, () => {
@@ -127,7 +151,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     }
   };
   if (crl) process.on('SIGHUP', reloadCrl);
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
   worker.start();
   const consumers = startAmqpIngress(cfg, pipeline, store, log);
   lifecycle.ready = true;
@@ -156,5 +180,5 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await store.close();
       log.info('zsa-gateway stopped');
     })());
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl };
 }

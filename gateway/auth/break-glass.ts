@@ -45,7 +45,7 @@ export class BreakGlassGrants {
     const now = this.clock();
     const grant: BreakGlassGrant = { ...g, id: randomUUID(), grantedAt: now.toISOString(), expiresAt: new Date(now.getTime() + minutes * 60_000).toISOString() };
     if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       const fd = openSync(this.file, 'a', 0o600);
       try {
         writeSync(fd, `${JSON.stringify(grant)}\n`);

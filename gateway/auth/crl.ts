@@ -1,5 +1,5 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { GatewayError } from '../errors.js';
 import { childrenOf, DerError, integerHexOf, isTime, normaliseSerial, oidOf, rawOf, readTlv, TAG, timeOf, contentOf, type Tlv } from './der.js';
 
@@ -7,7 +7,7 @@ import { childrenOf, DerError, integerHexOf, isTime, normaliseSerial, oidOf, raw
  * Certificate revocation lists (RFC 5280 §5) as the gateway reads them: PEM `X509 CRL`
  * blocks, each verified against the CA certificate that signed it. Revocation is checked
  * by the application (ADR 0008), so a new CRL takes effect on the next request without
- * rebuilding the TLS context.
+ * rebuilding the TLS context (ADR 0016: the file is watched).
  */
 
 /** Signature algorithms a CRL may use, by OID → the digest for crypto.verify. */
@@ -121,25 +121,68 @@ export function certificatesOf(pem: string): X509Certificate[] {
   return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]));
 }
 
+export interface CrlFileOptions {
+  /**
+   * How often, at most, `isRevoked` looks at the file's modification time, size and inode
+   * and re-reads it when one changed (0 = on every call). Default 1000 ms.
+   */
+  checkIntervalMs?: number;
+  /** Called after the file was re-read because it changed (not for an explicit `reload()`). */
+  onReload?: (lists: readonly RevocationList[]) => void;
+  /** Called once per changed file that cannot be used; the previous lists stay in force. */
+  onReloadError?: (err: GatewayError) => void;
+  /** Epoch ms; injectable for tests. */
+  now?: () => number;
+}
+
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  ino: number;
+}
+
+const stampOf = (file: string): FileStamp | undefined => {
+  try {
+    const st = statSync(file);
+    return { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
+  } catch {
+    return undefined; // a missing file (mid-replacement) keeps the lists in force
+  }
+};
+const sameStamp = (a: FileStamp | undefined, b: FileStamp | undefined) => a?.mtimeMs === b?.mtimeMs && a?.size === b?.size && a?.ino === b?.ino;
+
 /**
- * A CRL file with its CA bundle, re-read on `reload()` (e.g. on SIGHUP or after
- * `zsa-gateway certs revoke`). Construction reads it once and throws GW_CONFIG_INVALID if
- * the file is missing, malformed or signed by no configured CA, so a bad path fails at start.
- * A failed reload throws the same error and keeps the last good lists in force.
+ * A CRL file with its CA bundle. Construction reads it once and throws GW_CONFIG_INVALID
+ * if the file is missing, malformed or signed by no configured CA, so a bad path fails at
+ * start. Afterwards the file is re-read when it changes — noticed by `isRevoked` (at most
+ * every `checkIntervalMs`), so `zsa-gateway certs revoke` or a CA's new list applies to
+ * the next connection without a SIGHUP — and on `reload()` (SIGHUP). A file that cannot
+ * be used keeps the last good lists in force. The gateway builds exactly one instance and
+ * shares it between the TLS authenticator and the recipient-key checks (server.ts).
  */
 export class CrlFile implements RevocationCheck {
   private lists: RevocationList[];
   private readonly cas: X509Certificate[];
+  private stamp: FileStamp | undefined;
+  private lastCheck: number;
+  private readonly now: () => number;
+  /** Number of successful reads (1 after construction). */
+  generation = 0;
 
-  constructor(readonly crlFile: string, caFile: string) {
+  constructor(readonly crlFile: string, caFile: string, private readonly o: CrlFileOptions = {}) {
+    this.now = o.now ?? Date.now;
     this.cas = certificatesOf(readText(caFile, 'tls.caFile'));
     if (this.cas.length === 0) throw new GatewayError('GW_CONFIG_INVALID', `no certificate in CA file ${caFile}`, { issues: [{ path: 'tls.caFile', message: 'no PEM CERTIFICATE block' }] });
+    this.stamp = stampOf(crlFile);
+    this.lastCheck = this.now();
     this.lists = this.read();
   }
 
-  /** Reads the file again; returns the lists now in force. */
+  /** Reads the file again; returns the lists now in force. Throws GW_CONFIG_INVALID (lists unchanged) when it is unusable. */
   reload(): readonly RevocationList[] {
+    const stamp = stampOf(this.crlFile);
     this.lists = this.read();
+    this.stamp = stamp;
     return this.lists;
   }
 
@@ -148,7 +191,24 @@ export class CrlFile implements RevocationCheck {
   }
 
   isRevoked(cert: X509Certificate): Date | undefined {
+    this.refreshIfChanged();
     return revocationIn(this.lists, cert);
+  }
+
+  /** Re-reads the file when its stamp changed since the last read; at most every checkIntervalMs. Never throws. */
+  refreshIfChanged(): void {
+    const now = this.now();
+    if (now - this.lastCheck < (this.o.checkIntervalMs ?? 1000)) return;
+    this.lastCheck = now;
+    const stamp = stampOf(this.crlFile);
+    if (stamp === undefined || sameStamp(stamp, this.stamp)) return;
+    this.stamp = stamp; // a bad file is reported once, not on every check
+    try {
+      this.lists = this.read();
+      this.o.onReload?.(this.lists);
+    } catch (err) {
+      this.o.onReloadError?.(err as GatewayError);
+    }
   }
 
   /** True when a list in force is past its nextUpdate: the CA should have published a newer one. */
@@ -160,7 +220,9 @@ export class CrlFile implements RevocationCheck {
     const ders = crlDersOf(readText(this.crlFile, 'tls.crlFile'));
     if (ders.length === 0) throw invalidCrl(this.crlFile, 'no PEM X509 CRL block');
     try {
-      return ders.map((d) => parseCrlDer(d, this.cas));
+      const lists = ders.map((d) => parseCrlDer(d, this.cas));
+      this.generation++;
+      return lists;
     } catch (cause) {
       throw invalidCrl(this.crlFile, cause instanceof Error ? cause.message : String(cause), cause);
     }

@@ -48,5 +48,5 @@ export function createAuth(cfg: GatewayConfig, o: CreateAuthOptions): AuthRuntim
   const key = new TokenKey(keyFile, cfg.auth.tokenKeyFile === undefined, (file) => log.warn({ file }, 'generated a DEVELOPMENT token signing key; configure auth.tokenKeyFile in production'));
   const tokens = new TokenService(cfg.auth, key, cfg.participants);
   const authenticate = buildAuthenticate({ mode: cfg.auth.mode, participants: cfg.participants, tokens, log, mtls: o.mtls ?? false, ...(o.crl ? { crl: o.crl } : {}) });
-  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(cfg.participants, tokens, log), tokens, grants: new BreakGlassGrants(undefined, join(resolve(cfg.store.dataDir), 'break-glass.jsonl')) };
+  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(cfg.participants, tokens, log, cfg.auth.tokenRateLimit), tokens, grants: new BreakGlassGrants(undefined, join(resolve(cfg.store.dataDir), 'break-glass.jsonl')) };
 }

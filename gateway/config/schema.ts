@@ -180,12 +180,16 @@ export const serverSchema = z
     maxMessageBytes: z.number().int().min(1024).default(20 * 1024 * 1024).describe('Largest XML message accepted.'),
     maxAttachmentBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Largest single attachment accepted.'),
     maxAttachments: z.number().int().min(0).default(50).describe('Most attachments per message.'),
+    headersTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000).describe('A client must send the complete request head (request line and headers) within this time, or the connection is cut off (slow-header attacks; Node `server.headersTimeout`).'),
+    requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(600_000).describe('A client must send the whole request (head and body) within this time, or it is answered 408 and cut off (Node `server.requestTimeout`; 0 = no limit). Large enough for `maxAttachmentBytes` at the slowest client you accept.'),
+    keepAliveTimeoutMs: z.number().int().min(1000).max(600_000).default(65_000).describe('How long an idle keep-alive connection stays open (longer than the idle timeout of a load balancer in front).'),
     tls: z
       .object({
         certFile: z.string().min(1).describe('PEM server certificate (with chain) of the gateway.'),
         keyFile: z.string().min(1).describe('PEM private key of the server certificate.'),
         caFile: z.string().min(1).describe('PEM CA certificates that sign participants\' client certificates.'),
-        crlFile: z.string().min(1).optional().describe('PEM certificate revocation list; re-read on SIGHUP.'),
+        crlFile: z.string().min(1).optional().describe('PEM certificate revocation list; re-read when the file changes (see `crlCheckIntervalMs`) and on SIGHUP. An unusable new file is logged and the previous list stays in force.'),
+        crlCheckIntervalMs: z.number().int().min(0).max(3_600_000).optional().describe('Default 1000. How often, at most, the CRL file\'s modification time is checked (on the next connection); a revoked certificate is refused from the first check after the file changed.'),
         clientAuth: z
           .enum(['required', 'off'])
           .default('required')
@@ -194,6 +198,19 @@ export const serverSchema = z
       .strict()
       .optional()
       .describe('Serve HTTPS (and mTLS for system participants). Without it the gateway serves plain HTTP (development, or behind a TLS-terminating proxy).'),
+  })
+  .strict()
+  .refine((s) => s.requestTimeoutMs === 0 || s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
+
+export const tokenRateLimitSchema = z
+  .object({
+    failuresPerClient: z.number().int().min(1).max(10_000).default(10).describe('Failed attempts for one client id within `windowSeconds` that lock that client id out (known or unknown ids alike).'),
+    failuresPerAddress: z.number().int().min(1).max(100_000).default(30).describe('Failed attempts from one remote address (IPv6: its /64 prefix) within `windowSeconds` that lock the address out (higher than per client: several clients may share a NAT address).'),
+    windowSeconds: z.number().int().min(1).max(86_400).default(60).describe('Sliding window in which failures are counted.'),
+    lockoutSeconds: z.number().int().min(1).max(86_400).default(300).describe('First lockout; each further lockout of the same key doubles it, up to `maxLockoutSeconds`. During a lockout even the right secret is answered 429 with Retry-After.'),
+    maxLockoutSeconds: z.number().int().min(1).max(604_800).default(86_400).describe('Longest lockout.'),
+    forgetAfterSeconds: z.number().int().min(1).max(604_800).default(86_400).describe('After this long without a failure a key\'s lockouts are forgotten (the next lockout is `lockoutSeconds` again).'),
+    maxTrackedKeys: z.number().int().min(100).max(10_000_000).default(100_000).describe('Client ids and addresses tracked at most; the least recently seen is forgotten first (bounds memory at roughly 200 bytes per key).'),
   })
   .strict();
 
@@ -208,6 +225,7 @@ export const authSchema = z
     tokenTtlSeconds: z.number().int().min(30).max(3600).default(300).describe('Lifetime of an access token.'),
     tokenKeyFile: z.string().min(1).optional().describe('Private EC P-256 JWK (ES256) that signs access tokens. Default: `<dataDir>/keys/gateway-token.private.jwk.json`, generated on first use as a development key.'),
     breakGlassMaxMinutes: z.number().int().min(1).max(1440).default(240).describe('Longest break-glass grant an admin may record.'),
+    tokenRateLimit: tokenRateLimitSchema.default(tokenRateLimitSchema.parse({})).describe('Failed-attempt limits of `POST /token`, in memory per gateway instance (ADR 0016).'),
   })
   .strict();
 

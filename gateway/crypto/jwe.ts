@@ -70,7 +70,8 @@ function recipientKey(jwk: JWK, opts: X5cOptions): Promise<CryptoKey> {
  * - GW_JWE_INVALID — malformed, outside the profile, or authentication failed (an altered
  *   header, encrypted key, IV, ciphertext or tag, or a JWE made for another key that
  *   carries this kid). The finding names the part and the rule (docs/errors.md).
- * - GW_JWE_KEY_UNKNOWN — `kid` names no key in the ring.
+ * - GW_JWE_KEY_UNKNOWN — `kid` names no key in the ring. The error never lists the ring's
+ *   key ids (a prober learns nothing about the gateway's keys; senders use the published JWKS).
  * Failures of the RSA step and of the GCM tag are not told apart (no padding oracle).
  */
 export async function decryptWith(jwe: string | Uint8Array, keyring: PrivateKeyRing): Promise<DecryptedJwe> {
@@ -79,7 +80,7 @@ export async function decryptWith(jwe: string | Uint8Array, keyring: PrivateKeyR
   if (entry === undefined) {
     throw new GatewayError('GW_JWE_KEY_UNKNOWN', `The JWE is encrypted to key "${header.kid.slice(0, 128)}", which the gateway does not hold.`, {
       issues: [{ message: 'Unknown kid.', path: '/protected/kid', rule: 'jwe.kid' }],
-      extra: { kid: header.kid.slice(0, 128), known: keyring.kids() },
+      extra: { kid: header.kid.slice(0, 128) },
     });
   }
   const encryptedKeyBytes = decodePart(parts.encryptedKey, 'encrypted_key').length;

@@ -35,7 +35,7 @@ export class KeyFile {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || this.generate === null) throw err;
     }
     const jwk: JWK & { 'x-zsa-gateway'?: string } = { ...(await this.generate()), 'x-zsa-gateway': DEV_KEY_LABEL };
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.part`;
     await writeFile(tmp, JSON.stringify(jwk, null, 2), { mode: 0o600 });
     await chmod(tmp, 0o600);

@@ -4,6 +4,7 @@ import { consumeReplies, type ReplyConsumer } from '../../connectors/amqp/consum
 import type { GatewayConfig } from '../config/schema.js';
 import { ERROR_CATALOG, GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
+import { refusalSummary, unexpectedSummary } from './diagnostics.js';
 import type { IngressPipeline } from './pipeline.js';
 
 /** How often one payload may fail unexpectedly before it is taken off the queue and recorded. */
@@ -34,7 +35,7 @@ export function startAmqpIngress(cfg: GatewayConfig, pipeline: IngressPipeline, 
         } catch (err) {
           if (err instanceof GatewayError && !ERROR_CATALOG[err.code].retryable) {
             failures.delete(key);
-            qlog.warn({ code: err.code, detail: err.message, messageId: m.messageId }, 'reply refused; acknowledged and recorded in the rejection log');
+            qlog.warn({ code: err.code, detail: refusalSummary(err), messageId: m.messageId }, 'reply refused; acknowledged and recorded in the rejection log');
             return;
           }
           const n = (failures.get(key) ?? 0) + 1;
@@ -44,7 +45,7 @@ export function startAmqpIngress(cfg: GatewayConfig, pipeline: IngressPipeline, 
             throw err;
           }
           failures.delete(key);
-          const detail = `taken off queue ${q.queue} after ${n} unexpected failures: ${err instanceof Error ? err.message : String(err)}`;
+          const detail = `taken off queue ${q.queue} after ${n} unexpected failures: ${unexpectedSummary(err)}`;
           qlog.error({ messageId: m.messageId, detail }, 'poison reply');
           await store.recordRejection({ code: 'GW_INTERNAL', detail, author: null, messageUuid: null, messageType: null, size: m.payload.length, sha512: key, remote: `amqp:${q.id}` });
         }

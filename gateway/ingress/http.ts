@@ -15,6 +15,12 @@ export interface IngressLimits {
 
 const XML_TYPES = new Set(['application/xml', 'text/xml']);
 
+/** The bare media type of a Content-Type header for error texts: parameters (which may carry anything) are never echoed. */
+function mediaTypeOf(contentType: string | undefined): string {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(t) ? `"${t}"` : t === '' ? '(none)' : '(not a media type)';
+}
+
 /** `application/jose`: a compact JWE body (RFC 7515 §9.2.1). */
 export function isJoseType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/jose';
@@ -43,15 +49,30 @@ function tooLarge(what: string, max: number): GatewayError {
   return new GatewayError('GW_PAYLOAD_TOO_LARGE', `${what} is larger than the limit of ${max} bytes`, { extra: { limit: max } });
 }
 
-/** A safe attachment file name: no path parts, no control characters, bounded length. */
-export function safeFileName(raw: string | undefined): string {
+/**
+ * Characters a file name must not hold: C0 and C1 controls, DEL, and the Unicode
+ * direction marks and overrides (U+061C, U+200E/F, U+202A–202E, U+2066–2069) that make
+ * `invoice\u202Efdp.exe` display as `invoiceexe.pdf` to a clerk.
+ */
+const UNSAFE_NAME_CHARS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A safe attachment file name: no path parts, no control or bidi characters, bounded
+ * length. Throws GW_ATTACHMENT_INVALID naming the part (`part`, e.g. `attachment[2]`) and
+ * the rule; the problem never quotes the name itself (it may carry a citizen's name).
+ */
+export function safeFileName(raw: string | undefined, part = 'attachment'): string {
   const name = raw ?? '';
   const folded = name.normalize('NFKC'); // fullwidth ．．／ must not become ../ for anyone normalising later
-  if (!name || name !== basename(name) || /[\\/\x00-\x1f\x7f]/.test(folded) || folded === '.' || folded === '..' || name.length > 255) {
-    throw new GatewayError('GW_ATTACHMENT_INVALID', `attachment file name ${JSON.stringify(name.slice(0, 80))} is not a plain file name`, {
-      issues: [{ message: 'file names must not contain path separators or control characters', path: 'attachment.filename', layer: 'attachment' }],
+  const refuse = (rule: string, message: string): never => {
+    throw new GatewayError('GW_ATTACHMENT_INVALID', `the file name of ${part} is refused: ${message}`, {
+      issues: [{ message, path: `${part}.filename`, layer: 'attachment', rule }],
     });
-  }
+  };
+  if (!name) refuse('attachment.filename-empty', 'the file name is empty');
+  if (name.length > 255) refuse('attachment.filename-length', 'the file name is longer than 255 characters');
+  if (UNSAFE_NAME_CHARS.test(name) || UNSAFE_NAME_CHARS.test(folded)) refuse('attachment.filename-characters', 'the file name holds control characters or Unicode direction overrides');
+  if (name !== basename(name) || /[\\/]/.test(folded) || folded === '.' || folded === '..') refuse('attachment.filename-path', 'file names must not contain path separators or be . or ..');
   return name;
 }
 
@@ -67,7 +88,7 @@ const SHA512 = /^[0-9a-f]{128}$/;
 async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, preservePath: true, limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
+    bb = busboy({ headers: req.headers, preservePath: true, defParamCharset: 'utf8', limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
   } catch (cause) {
     throw new GatewayError('GW_BAD_REQUEST', 'multipart body cannot be read (missing boundary?)', { cause });
   }
@@ -125,7 +146,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     }
     pending.push(
       (async () => {
-        const name = safeFileName(info.filename);
+        const name = safeFileName(info.filename, `attachment[${index}]`);
         const stored = await attachments.putStream(stream, { maxBytes: limits.maxAttachmentBytes });
         refs[index] = { name, mediaType: info.mimeType || 'application/octet-stream', sha512: stored.sha512, size: stored.size };
       })().catch((e: unknown) => {
@@ -134,14 +155,16 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
       }),
     );
   });
-  bb.on('field', (field, value) => {
+  bb.on('field', (field, value, info) => {
     if (field === 'attachment') {
       // busboy hands a file part without a file name over as a field
       fail(new GatewayError('GW_ATTACHMENT_INVALID', 'an attachment part has no file name', { issues: [{ message: 'attachment parts need filename="…"', path: 'attachment.filename', layer: 'attachment' }] }));
       return;
     }
     if (field === 'message') {
-      xml = Buffer.from(value, 'utf8');
+      // busboy cuts a field at limits.fieldSize and only says so in valueTruncated: refuse, never accept the cut.
+      if (info.valueTruncated) fail(tooLarge('message', limits.maxMessageBytes));
+      else xml = Buffer.from(value, 'utf8');
     } else if (field === 'attachmentRef') {
       const index = slot();
       if (index === null) return;
@@ -158,7 +181,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
           const size = await attachments.size(sha);
-          refs[index] = { name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size };
+          refs[index] = { name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined, `attachmentRef[${index}]`), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size };
         })().catch(fail),
       );
     }
@@ -212,7 +235,7 @@ export function messageIngressHandler(
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
       ({ xml, refs } = await readMultipart(req, limits, attachments));
     } else {
-      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml, application/jose or multipart/form-data`);
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose or multipart/form-data`);
     }
     const result = await pipeline.submit(xml, refs, meta);
     res

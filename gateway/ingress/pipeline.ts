@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { Router } from '../routing/router.js';
 import type { AttachmentRef, MessageHeader, MessageStore, PayloadFormat, Receipt } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
+import { refusalSummary } from './diagnostics.js';
 
 export interface SubmitResult {
   outcome: 'created' | 'duplicate';
@@ -36,7 +37,8 @@ const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('h
  * The inbound half of the gateway, independent of the channel a message came in on
  * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → store (with outbox) →
  * wake the delivery worker. A resolved SubmitResult means the message is durably stored;
- * anything else is a GatewayError, recorded in the rejection log.
+ * anything else is a GatewayError, recorded in the rejection log (code, sender, message
+ * id, size, hash and `refusalSummary` — no content of the message).
  *
  * A body that is a compact JWE is decrypted first with the gateway's own keys (`jwe`;
  * none configured → GW_JWE_KEY_UNKNOWN) and then treated like the XML it holds; the hash
@@ -78,7 +80,7 @@ export class IngressPipeline {
         await this.store
           .recordRejection({
             code: err.code,
-            detail: err.message,
+            detail: refusalSummary(err), // never err.message: it may quote the message's content
             author: header?.author ?? null,
             messageUuid: header?.messageUuid ?? null,
             messageType: header?.messageType ?? null,

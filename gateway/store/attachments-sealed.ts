@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { attachmentAad, type KeyRing } from '../crypto/at-rest.js';
 import { openStream, sealStream, STREAM_VERSION } from '../crypto/at-rest-stream.js';
 import { GatewayError } from '../errors.js';
+import { PRIVATE_FILE_MODE } from './private-files.js';
 
 /**
  * Encryption at rest of attachment files (ADR 0009). The file format is the sealed stream of
@@ -53,7 +54,7 @@ export function sealedSink(file: FileHandle, ring: KeyRing): { sink: UploadSink;
 
 /** Re-seals `from` (sealed under `fromAad`) to `to`, bound to the content address; fsyncs `to`. */
 export async function resealToAddress(ring: KeyRing, from: string, fromAad: string, to: string, sha512: string): Promise<void> {
-  await pipeline(createReadStream(from), openStream(ring, fromAad), sealStream(ring, attachmentAad(sha512)).stream, createWriteStream(to, { flags: 'wx' }));
+  await pipeline(createReadStream(from), openStream(ring, fromAad), sealStream(ring, attachmentAad(sha512)).stream, createWriteStream(to, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
   const handle = await open(to, 'r+');
   try {
     await handle.sync();

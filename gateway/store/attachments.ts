@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { KeyRing } from '../crypto/at-rest.js';
 import { GatewayError } from '../errors.js';
+import { ensurePrivateDirAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 import { openSealed, plainSink, resealToAddress, sealedSink, sealedSize } from './attachments-sealed.js';
 
 /**
@@ -59,9 +60,9 @@ export class FsAttachmentStore implements AttachmentStore {
     const onError = (err: unknown) => (sourceError ??= err);
     source.on('error', onError);
     try {
-      await mkdir(this.root, { recursive: true });
+      await ensurePrivateDirAsync(this.root);
       const tmp = join(this.root, `.${randomBytes(12).toString('hex')}.part`);
-      const file = await open(tmp, 'wx');
+      const file = await open(tmp, 'wx', PRIVATE_FILE_MODE);
       let kept = false;
       let resealed: string | undefined;
       const sealed = this.ring === undefined ? undefined : sealedSink(file, this.ring);
@@ -94,7 +95,7 @@ export class FsAttachmentStore implements AttachmentStore {
         const target = this.pathOf(sha512);
         if (await exists(target)) return { sha512, size };
         const dir = dirname(target);
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
         let ready = tmp;
         if (sealed !== undefined) {
           resealed = `${tmp}.sealed`;

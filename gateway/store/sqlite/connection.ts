@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -11,6 +10,7 @@ import {
 } from 'kysely';
 import type { DB } from '../tables.js';
 import type { QueryTemplate } from './template.js';
+import { createPrivateFile, ensurePrivateDir, restrictSqliteFiles } from '../private-files.js';
 
 /** How long a connection waits for another process's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -18,12 +18,15 @@ export const BUSY_TIMEOUT_MS = 5000;
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
- * Opens the database file (creating its folder) with the settings the durability
+ * Opens the database file (creating its folder as 0700, the file and its `-wal`/`-shm` as 0600) with the settings the durability
  * guarantee rests on: WAL journal, `synchronous = FULL` (every COMMIT fsyncs the WAL),
  * foreign keys enforced, and a busy timeout for a second process (e.g. the CLI).
  */
 export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    ensurePrivateDir(dirname(path));
+    createPrivateFile(path);
+  }
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -33,6 +36,7 @@ export function openDatabase(path: string): Database.Database {
     }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    if (path !== ':memory:') restrictSqliteFiles(path);
     return db;
   } catch (err) {
     db.close();

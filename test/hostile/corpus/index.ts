@@ -1,3 +1,4 @@
+import { ABUSE_ENTRIES } from './abuse.js';
 import { CRYPTO_ENTRIES } from './crypto.js';
 import { HTTP_PATH_ENTRIES } from './http-paths.js';
 import { HTTP_REQUEST_ENTRIES } from './http-requests.js';
@@ -9,4 +10,4 @@ import { STRUCTURE_ENTRIES } from './xml-structure.js';
 export type { CryptoContext, Expectation, HostileEntry } from './types.js';
 
 /** The whole hostile corpus, grouped by family in the order the runner sends it. */
-export const HOSTILE_CORPUS: readonly HostileEntry[] = [...DTD_ENTRIES, ...STRUCTURE_ENTRIES, ...MULTIPART_ENTRIES, ...HTTP_REQUEST_ENTRIES, ...HTTP_PATH_ENTRIES, ...CRYPTO_ENTRIES];
+export const HOSTILE_CORPUS: readonly HostileEntry[] = [...DTD_ENTRIES, ...STRUCTURE_ENTRIES, ...MULTIPART_ENTRIES, ...HTTP_REQUEST_ENTRIES, ...HTTP_PATH_ENTRIES, ...CRYPTO_ENTRIES, ...ABUSE_ENTRIES];
