@@ -16,6 +16,7 @@ import type { SchemaSet } from './schema-set.js';
 import {
   STRICT_LAYERS, type CheckedMessage, type Finding, type LayerMode, type MessageValidator, type StrictLayer, type StrictnessPolicy, type XmlLimits,
 } from './types.js';
+import { redactSchemaMessage, shownToken } from './redact.js';
 import { validateSchema } from './xsd-validate.js';
 
 const MAX_XSD_ISSUES = 50;
@@ -211,7 +212,7 @@ function identityFindings(set: SchemaSet, root: XmlElement, read: HeaderRead): F
   if (suffix !== code) {
     const line = set.header.lineOf(root, 'messageTypeCode');
     findings.push({
-      message: `root element ${rootName} carries the nachrichtentyp code ${code} (expected ${suffix ?? 'a numeric suffix'})`,
+      message: `root element ${rootName} carries the nachrichtentyp code ${shownToken(code)} (expected ${suffix ?? 'a numeric suffix'})`,
       ...(line ? { line } : {}), path: set.header.pathOf('messageTypeCode', rootName), layer: 'identity', rule: 'identity.type-code',
     });
   }
@@ -219,7 +220,7 @@ function identityFindings(set: SchemaSet, root: XmlElement, read: HeaderRead): F
   for (const [attr, said, want] of [[attrs.standard, read.standard, d.standard], [attrs.version, read.version, d.version]] as const) {
     if (said === '' || said === want) continue;
     findings.push({
-      message: `root attribute ${attr}="${said}" contradicts the namespace ${d.namespace}, which is ${d.standard} ${d.version}`,
+      message: `root attribute ${attr} (${shownToken(said)}) contradicts the namespace ${d.namespace}, which is ${d.standard} ${d.version}`,
       line: root.line, path: `/${rootName}/@${attr}`, layer: 'identity', rule: attr === attrs.standard ? 'identity.standard' : 'identity.version',
     });
   }
@@ -232,7 +233,7 @@ function xsdFindings(doc: XmlDocument, set: SchemaSet): { findings: Finding[]; t
   if (total === 0) return { findings: [], total };
   const paths = new LibxmlPathResolver(doc);
   const findings: Finding[] = details.map((e) => {
-    const f: Finding = { message: e.message.trim(), layer: 'xsd', rule: 'xsd.schema' };
+    const f: Finding = { message: redactSchemaMessage(e.message), layer: 'xsd', rule: 'xsd.schema' };
     if (e.line) f.line = e.line;
     if (e.col) f.column = e.col;
     const path = paths.resolve(e.xpath);
