@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { GatewayError, type Issue } from '../errors.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { schemaRootPath } from '../paths.js';
 import { inspectStandardFolder, loadValidator, type StandardInfo, type StandardReport } from '../validation/index.js';
 
 /** Where the commands write; tests pass their own. */
@@ -28,10 +28,10 @@ export function registerStandardsCommands(program: Command, io: StandardsIo = co
   standards
     .command('list')
     .description('load every <standard>/<version>/standard.yaml under the schema roots and list what was loaded (exit 1 if loading fails)')
-    .option('--schemas <dir...>', 'schema roots (default: the bundled schemas-xoev)')
+    .option('--schemas <dir...>', 'schema roots, several after one flag or the flag repeated (default: the bundled schemas-xoev)')
     .option('--json', 'print JSON instead of text')
     .action(async (o: { schemas?: string[]; json?: boolean }) => {
-      const { lines, exitCode } = await listStandards(o.schemas ?? [`${PACKAGE_ROOT}/schemas-xoev`], o.json === true);
+      const { lines, exitCode } = await listStandards((o.schemas ?? ['./schemas-xoev']).map(schemaRootPath), o.json === true);
       lines.forEach((l) => io.out(l));
       io.setExitCode(exitCode);
     });
