@@ -85,6 +85,7 @@ export async function checkStandard(dir: string, json = false): Promise<{ lines:
     `  message types (${r.messageTypes.length}): ${r.messageTypes.join(', ')}`,
     `  code lists (${r.codeLists.length}): ${r.codeLists.map((l) => `${l.uri} ${l.version} (${l.codes} codes)`).join(', ') || 'none'}`,
     `  service rules: ${r.rules}`,
+    `  samples: ${r.samples.valid} valid, ${r.samples.invalid} invalid; ${r.samples.passed} behaved as expected`,
   ];
   if (exitCode === 0) lines.push('ok: no problems');
   else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map(issueLine));

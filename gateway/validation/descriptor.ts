@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GatewayError, type Issue } from '../errors.js';
-import { HEADER_PRESETS, HEADER_PRESET_NAMES, type FieldSpec } from './header-presets.js';
+import { HEADER_PRESETS, HEADER_PRESET_NAMES, presetFitsVersion, type FieldSpec, type HeaderPreset } from './header-presets.js';
 import { ruleSchema } from './rule-schema.js';
 import { STRICT_LAYERS, type LayerMode, type StrictLayer } from './types.js';
 
@@ -181,6 +181,14 @@ function checkDescriptor(d: Partial<StandardDescriptor>, file: string): Issue[] 
       issues.push({ message: `rule ${r.id} names ${t}, which is not a message type of this descriptor`, path: `${file}#/rules/${i}/messageTypes`, layer: 'descriptor' });
     }
   });
+  const preset = d.header?.preset;
+  if (preset && d.version !== undefined && !presetFitsVersion(HEADER_PRESETS[preset], d.version)) {
+    const fitting = HEADER_PRESET_NAMES.filter((n) => n.startsWith(preset.replace(/-\d+$/, '')) && presetFitsVersion(HEADER_PRESETS[n] as HeaderPreset, d.version as string));
+    issues.push({
+      message: `header preset ${preset} reads versions ${(HEADER_PRESETS[preset] as HeaderPreset).versions}.x, but this descriptor is version ${d.version}${fitting.length > 0 ? `; use ${fitting.join(' or ')}` : ''}`,
+      path: `${file}#/header/preset`, layer: 'descriptor',
+    });
+  }
   issues.push(...resolveHeaderProfile(d, file).issues);
   return issues;
 }

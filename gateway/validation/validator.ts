@@ -46,8 +46,8 @@ export class XsdMessageValidator implements GatewayValidator {
   private readonly limitChecks: LimitChecks;
   private closed = false;
 
-  /** Takes ownership of `sets`: `close` disposes them. */
-  constructor(sets: readonly SchemaSet[], private readonly limits: XmlLimits) {
+  /** Takes ownership of `sets` (`close` disposes them) unless `ownsSets` is false. */
+  constructor(sets: readonly SchemaSet[], private readonly limits: XmlLimits, private readonly ownsSets = true) {
     this.byNamespace = new Map(sets.map((s) => [s.descriptor.namespace, s]));
     this.limitChecks = compileLimitChecks(limits);
   }
@@ -100,7 +100,7 @@ export class XsdMessageValidator implements GatewayValidator {
     if (this.closed) return;
     this.closed = true;
     this.limitChecks.dispose();
-    for (const s of this.byNamespace.values()) s.dispose();
+    if (this.ownsSets) for (const s of this.byNamespace.values()) s.dispose();
   }
 
   private checkDocument(doc: XmlDocument, size: number, policy: StrictnessPolicy | undefined): CheckedMessage {
