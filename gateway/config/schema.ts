@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StrictLayer } from '../validation/types.js';
+import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/types.js';
 
 /**
  * The configuration schema: the single source of validation, defaults and the reference
@@ -137,10 +137,16 @@ export const routeSchema = z
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
     service: ID.optional().describe('Service of the messages when their standard carries no LeiKa key (foreign standards); otherwise the LeiKa key decides.'),
     strictness: z
-      .object({ xsd: LAYER_MODE, identity: LAYER_MODE, codelist: LAYER_MODE, header: LAYER_MODE, rules: LAYER_MODE } satisfies Record<StrictLayer, typeof LAYER_MODE>)
+      .object({
+        ...({ xsd: LAYER_MODE, identity: LAYER_MODE, codelist: LAYER_MODE, header: LAYER_MODE, rules: LAYER_MODE } satisfies Record<StrictLayer, typeof LAYER_MODE>),
+        byRule: z
+          .record(z.string().regex(RULE_ID_PATTERN, RULE_ID_HINT), z.enum(['reject', 'warn']))
+          .optional()
+          .describe('Per finding rule (e.g. `codelist.unknown-version`, `header.key-missing`, `rules.<service rule id>`): `reject` or `warn`; beats the layer setting. Rules not named follow their layer (`header.key-missing` warns unless set to `reject`).'),
+      })
       .strict()
       .optional()
-      .describe('Per validation layer (`xsd`, `identity`, `codelist`, `header`, `rules`): `reject` or only `warn` (the warning is stored with the message). Layers not named keep the standard\'s default (its descriptor). Well-formedness, limits and routing keys always reject.'),
+      .describe('Per validation layer (`xsd`, `identity`, `codelist`, `header`, `rules`): `reject` or only `warn` (the warning is stored with the message), and per rule (`byRule`). What is not named keeps the standard\'s default (its descriptor). Well-formedness, limits and required routing keys always reject.'),
     targets: z.array(routeTargetSchema).min(1).describe('Rules in order; the first whose `when` holds decides the target.'),
   })
   .strict();

@@ -30,8 +30,12 @@ export interface HeaderReader {
   readonly profile: HeaderProfile;
   /** Reads from the root element of a message. */
   read(root: XmlElement): HeaderRead;
-  /** The required routing keys that are empty, each with an issue naming the path where it was expected under `root`. */
-  missing(values: HeaderValues, root: string): { keys: RoutingKey[]; issues: Issue[] };
+  /**
+   * The required routing keys that are empty, each with an issue naming the path where it
+   * was expected under `root` (the root element's name). Keys in `optional` (the message
+   * type's `optionalHeader`) are not counted.
+   */
+  missing(values: HeaderValues, root: string, optional?: readonly RoutingKey[]): { keys: RoutingKey[]; issues: Issue[] };
   /** The element path of a field under `root`, for error reports. */
   pathOf(field: HeaderField, root: string): string;
   /** The line of the (first part's) element of a field in `doc`, when it is one; for reports only. */
@@ -100,8 +104,8 @@ export function compileHeaderReader(d: Pick<StandardDescriptor, 'rootAttributes'
       const [standard = '', version = '', test = '', present = 'false', empty = '0'] = got.slice(i).map((s) => s.trim());
       return { values, standard, version, test: present === 'true' && test !== 'false' && test !== '0', emptyCodes: Number(empty) || 0 };
     },
-    missing(values, root) {
-      const keys = profile.required.filter((k) => values[k] === '');
+    missing(values, root, optional = []) {
+      const keys = profile.required.filter((k) => values[k] === '' && !optional.includes(k));
       const issues = keys.map((k) => {
         const path = pathOf(k, root);
         return { message: `routing key ${k} is missing or empty (expected at ${path})`, path, layer: 'routing', rule: 'routing.key-missing' };
