@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KENNUNG as KENNUNG_PATTERN, normalizeKennung } from '../validation/kennung.js';
 import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/types.js';
 
 /**
@@ -9,7 +10,8 @@ import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/t
 
 export const AGS = z.string().regex(/^\d{8}$/, 'AGS must be 8 digits');
 export const LEIKA = z.string().regex(/^\d{14}$/, 'LeiKa key must be 14 digits');
-export const KENNUNG = z.string().regex(/^[a-z][a-z0-9]*:[A-Za-z0-9._-]+$/, 'kennung must look like praefix:kennung');
+/** A participant kennung, normalised as header extraction does (gateway/validation/kennung.ts): trimmed, praefix lower-cased. */
+export const KENNUNG = z.string().overwrite(normalizeKennung).regex(KENNUNG_PATTERN, 'kennung must look like praefix:kennung');
 export const ID = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"');
 
 /** `none`, `e2e`, `backoffice` or `prozessschritt:<step>`. */
@@ -38,7 +40,7 @@ export const participantSchema = z
   .object({
     id: ID.describe('Stable participant id used in logs, routes and (later) credentials.'),
     kind: z.enum(PARTICIPANT_KINDS).describe('Role of the participant.'),
-    kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, e.g. `efa:hund-lsa`.'),
+    kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, `praefix:kennung`, e.g. `efa:hund-lsa`. Compared as header extraction does: trimmed, the praefix case-insensitive (`PSW:0100` is `psw:0100`), the kennung after the colon exactly.'),
     name: z.string().min(1).describe('Display name.'),
     endpoint: ID.optional().describe('Endpoint where messages addressed to this participant go (replies to the citizen side use the EfA service\'s endpoint).'),
     certFingerprints: z
@@ -64,7 +66,7 @@ export const serviceSchema = z
   .object({
     id: ID.describe('Service id, e.g. `hund`, `wohngeld`; delegations are set per service.'),
     name: z.string().min(1).describe('Display name, e.g. "Hundehaltung".'),
-    leika: z.array(LEIKA).min(1).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key).'),
+    leika: z.array(LEIKA).default([]).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key). Empty for a service that only routes name (`routes[].service`), for standards without LeiKa key.'),
     zsaEndpoint: ID.describe('Endpoint of the ZSA work queue for this service (route target `zsa`).'),
     releases: z
       .array(
@@ -130,7 +132,7 @@ export const routeSchema = z
         ags: z.array(AGS).optional().describe('Restrict to these municipalities.'),
         standard: z.string().min(1).optional().describe('Restrict to messages of this XÖV standard (root attribute `standard`, e.g. `XBeteiligung`).'),
         version: z.string().min(1).optional().describe('Restrict to this version of the standard (root attribute `version`).'),
-        reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these.'),
+        reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these (praefix case-insensitive, as for `participants[].kennung`).'),
       })
       .strict(),
     passThrough: z.boolean().optional().describe('Pass-through: the body is a compact JWE the gateway never decrypts; it routes on the headers X-Message-UUID, X-Message-Type, X-Author, X-Reader, X-Vorgang-Id, X-LeiKa, X-AGS, stores the JWE as is (sealed at rest) and delivers it unchanged.'),
@@ -282,7 +284,7 @@ export const configSchema = z
     auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
-    services: z.array(serviceSchema).min(1),
+    services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
   })

@@ -8,13 +8,13 @@ import { XmlElement, type XmlXPath } from 'libxml2-wasm';
 import { GatewayError } from '../errors.js';
 import type { HeaderField } from './descriptor.js';
 import { locate } from './findings.js';
+import { KENNUNG } from './kennung.js';
 import { WITHHELD } from './redact.js';
 import { emptyCodesIn, type HeaderRead, type HeaderReader } from './header.js';
 import type { Finding } from './types.js';
 import { XPathCompiler } from './xpath.js';
 
-/** DVDV-style addressing: a praefix of letters and digits, a colon, a kennung without blanks. */
-export const KENNUNG = /^[A-Za-z0-9]+:\S+$/;
+export { KENNUNG } from './kennung.js';
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** xs:dateTime, with or without fractional seconds and zone. */
 export const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;

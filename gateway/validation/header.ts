@@ -9,13 +9,14 @@ import { GatewayError, type Issue } from '../errors.js';
 import { HEADER_FIELDS, type HeaderField, type HeaderProfile, type RoutingKey, type StandardDescriptor } from './descriptor.js';
 import { displayPath } from './element-path.js';
 import type { FieldSpec } from './header-presets.js';
+import { normalizeKennung } from './kennung.js';
 import { XPathCompiler, asText, usedNamespaces } from './xpath.js';
 
 export type HeaderValues = Record<HeaderField, string>;
 
 /** The header fields and what the root attributes say. */
 export interface HeaderRead {
-  /** Every header field, trimmed; '' when absent (a composite field when any part is absent). */
+  /** Every header field, trimmed, author and reader normalised (kennung.ts); '' when absent (a composite field when any part is absent). */
   values: HeaderValues;
   /** Root attribute values, trimmed; '' when absent. */
   standard: string;
@@ -101,6 +102,8 @@ export function compileHeaderReader(d: Pick<StandardDescriptor, 'rootAttributes'
         const parts = partsOf(spec).map(() => got[i++]?.trim() ?? '');
         values[f] = typeof spec === 'string' ? (parts[0] ?? '') : parts.some((p) => p === '') ? '' : parts.join(spec.separator);
       }
+      values.author = normalizeKennung(values.author);
+      values.reader = normalizeKennung(values.reader);
       const [standard = '', version = '', test = '', present = 'false', empty = '0'] = got.slice(i).map((s) => s.trim());
       return { values, standard, version, test: present === 'true' && test !== 'false' && test !== '0', emptyCodes: Number(empty) || 0 };
     },
