@@ -5,7 +5,10 @@
  * LeiKa, AGS in basisnachricht) must come from the descriptor: a body path or a constant.
  *
  * Presets whose namespace changes with each version (XInneres, xdomea) match elements by
- * local name, so one preset serves every version and both element forms.
+ * local name, so one preset serves every version and both element forms. Where the header
+ * itself changed between versions (xdomea 3.x codes the authority as Behoerdenschluessel,
+ * 2.x as Kennung), a version-bound preset reads one form and the plain one reads either
+ * (ADR 0017).
  */
 import type { NamespaceMap } from 'libxml2-wasm';
 
