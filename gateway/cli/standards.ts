@@ -68,6 +68,7 @@ export async function listStandards(roots: readonly string[], json = false): Pro
     lines.push(`  code lists (${s.codeLists.length}): ${s.codeLists.map((l) => `${l.uri} ${l.version} (${l.codes} codes)`).join(', ') || 'none'}`);
     lines.push(`  service rules: ${s.rules}`);
     lines.push(`  strictness: ${Object.entries(s.strictness).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(`  rule strictness: ${Object.entries(s.ruleStrictness).map(([k, v]) => `${k} ${v}`).join(', ') || 'as their layers'}`);
     lines.push(`  XSD compiled in ${s.compileMs.toFixed(1)} ms`);
   }
   lines.push(`${infos.length} standard version(s) loaded from ${roots.join(', ')}`);
