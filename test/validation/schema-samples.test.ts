@@ -79,6 +79,7 @@ describe('schema samples (schemas-xoev/*/*/samples, test/fixtures/xoev/*/*/sampl
   for (const c of cases) {
     it(`${c.label} ${c.kind === 'valid' ? 'accepts' : 'refuses'} ${c.kind}/${c.name}`, async () => {
       const want = readExpectation(c);
+      if (c.kind === 'invalid') expect(want.code, `${c.expect} is missing or names no code`).to.be.a('string');
       const verdict = judgeSample(await validatorFor(want.limits), c, want);
       expect(verdict.reasons, verdict.reasons.join('\n')).to.deep.equal([]);
       const texts = [...verdict.warnings];
