@@ -3,12 +3,15 @@
  * and rule findings keep rule, line, column, path and the schema's facts, never the value a
  * message holds. Also: a rule finding points at the line of the element it concerns.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { XmlAttribute, XmlDocument } from 'libxml2-wasm';
 import { GatewayError } from '../../gateway/errors.js';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import { redactParserMessage, redactSchemaMessage, WITHHELD } from '../../gateway/validation/redact.js';
+import { discoverSamples, judgeSample, readExpectation } from '../../gateway/validation/samples.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const ROOTS = [here('../../schemas-xoev/'), here('../fixtures/xoev/')];
@@ -136,4 +139,58 @@ describe('validation findings carry no values from the message', () => {
       v.close();
     }
   });
+});
+
+describe('no sample refusal quotes a value of its message', () => {
+  /** Everything the standard folder itself says (descriptor, XSDs, code lists): values found there are schema facts, not data. */
+  const schemaText = new Map<string, string>();
+  function factsOf(dir: string): string {
+    let text = schemaText.get(dir);
+    if (text === undefined) {
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(xsd|yaml|xml)$/.test(e.name) && !e.parentPath.includes('samples'));
+      text = files.map((e) => readFileSync(join(e.parentPath, e.name), 'utf8')).join('\n');
+      schemaText.set(dir, text);
+    }
+    return text;
+  }
+  /** Text and attribute values of a message that could be data: not codes or versions (shownToken shape), URIs, blanks, or schema facts. */
+  function dataValues(xml: Buffer, facts: string): string[] {
+    const doc = XmlDocument.fromBuffer(xml);
+    try {
+      const values = doc.find('//text() | //@*').map((n) => (n instanceof XmlAttribute ? n.value : n.content).trim());
+      return [...new Set(values)].filter((v) => v.length >= 4 && !/^[0-9][0-9A-Za-z._-]{0,23}$/.test(v) && !/^(urn:|https?:)/.test(v) && !facts.includes(v));
+    } finally {
+      doc.dispose();
+    }
+  }
+  const dirs = (d: string): string[] => readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const cases = ROOTS.flatMap((root) => dirs(root).flatMap((std) => dirs(join(root, std)).flatMap((ver) =>
+    discoverSamples(join(root, std, ver)).filter((c) => c.kind === 'invalid').map((c) => ({ ...c, label: `${std}/${ver}` })))));
+
+  let v: GatewayValidator;
+  before(async () => {
+    v = await loadValidator(ROOTS);
+  });
+  after(() => v?.close());
+
+  it('finds invalid samples in both roots', () => expect(new Set(cases.map((c) => c.label)).size).to.be.greaterThan(1));
+
+  for (const c of cases) {
+    it(`${c.label} invalid/${c.name}`, () => {
+      const want = readExpectation(c);
+      if (want.limits) return; // limits cases never reach a layer that reads values
+      const xml = readFileSync(c.xml);
+      const { error } = judgeSample(v, c, want);
+      expect(error, 'refused').to.be.instanceOf(GatewayError);
+      const texts = [error?.message ?? '', ...(error?.issues ?? []).map((i) => i.message)];
+      let values: string[] = [];
+      try {
+        values = dataValues(xml, factsOf(join(c.xml, '..', '..', '..')));
+      } catch {
+        return; // not well-formed: nothing to compare with
+      }
+      for (const value of values) for (const t of texts) expect(t, `quotes "${value}"`).to.not.contain(value);
+    });
+  }
 });
