@@ -95,8 +95,11 @@ export interface CheckedMessage {
  *   GW_UNKNOWN_MESSAGE_TYPE (namespace or root element not registered, always);
  *   GW_ROUTING_KEY_MISSING (a routing key the descriptor requires is empty, always);
  *   GW_XSD_INVALID (2), GW_MESSAGE_TYPE_MISMATCH (3), GW_CODELIST_INVALID (4),
- *   GW_HEADER_INVALID (5), GW_RULE_VIOLATION (6) — each only where the strictness of that
- *   layer is `reject`; otherwise its findings become warnings and checking goes on.
+ *   GW_HEADER_INVALID (5), GW_RULE_VIOLATION (6) — each only for findings whose rule is set
+ *   to `reject` (by `byRule`, else by its layer); the other findings become warnings and
+ *   checking goes on. A routing key the message type lists in `optionalHeader` is no
+ *   GW_ROUTING_KEY_MISSING but finding header.key-missing (warn by default).
+ * Findings never quote values of the message (redact.ts).
  * `policy` picks the strictness per message; without it the standard's defaults apply.
  */
 export interface MessageValidator {
