@@ -22,7 +22,7 @@ import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
 import { createFsAttachmentStore } from './store/attachments.js';
 import { createStore } from './store/index.js';
@@ -45,11 +45,6 @@ export interface GatewayHandle {
   reloadCrl(): void;
   /** The one revocation list in force (server.tls.crlFile), shared by mTLS and the recipient-key checks; undefined without a CRL. */
   revocation: CrlFile | undefined;
-}
-
-/** `./x` paths in the config are relative to the working directory; the bundled schema root is the package's. */
-function schemaRoot(root: string): string {
-  return isAbsolute(root) ? root : root === './schemas-xoev' ? join(PACKAGE_ROOT, 'schemas-xoev') : resolve(root);
 }
 
 /**
@@ -95,7 +90,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
   const attachments = createFsAttachmentStore(dataDir, atRest);
-  const validator = await loadValidator(cfg.schemas.roots.map(schemaRoot));
+  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
   const router = new Router(cfg, store);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are

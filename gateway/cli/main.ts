@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
 import { addCredentialOptions, registerAuthCommands } from './auth.js';
-import { formatIssue, printMessage, printMessages, printDelegations, printExplain } from './print.js';
+import { formatIssue, headerSummary, printMessage, printMessages, printDelegations, printExplain } from './print.js';
 
 const program = new Command();
 program.name('zsa-gateway').description('XÖV interoperability gateway: EfA services ↔ ZSA ↔ municipal Fachverfahren').showHelpAfterError();
@@ -60,21 +60,26 @@ program
     console.log(`ok: ${cfg.participants.length} participants, ${cfg.endpoints.length} endpoints, ${cfg.municipalities.length} municipalities, ${cfg.routes.length} routes`);
   });
 
+/** Commander argument parser for a repeatable option: each occurrence adds one value. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 program
   .command('validate <files...>')
   .description('check XÖV messages offline through every validation layer (exit 1 if any is invalid)')
-  .option('--schemas <dir>', 'schema root (default: the bundled schemas-xoev)')
+  .option('--schemas <dir>', 'schema root; repeat for several (default: schemas.roots of --config, else the bundled schemas-xoev)', collect)
+  .option('-c, --config <file>', 'take the schema roots from this configuration (schemas.roots), as `serve` does')
   .addOption(jsonOption())
-  .action(async (files: string[], o: { schemas?: string; json?: boolean }) => {
+  .action(async (files: string[], o: { schemas?: string[]; config?: string; json?: boolean }) => {
     const { loadValidator } = await import('../validation/index.js');
-    const { PACKAGE_ROOT } = await import('../paths.js');
-    const validator = await loadValidator(o.schemas ?? `${PACKAGE_ROOT}/schemas-xoev`);
+    const { schemaRootPath } = await import('../paths.js');
+    const roots = o.schemas ?? (o.config ? (await loadConfig(o.config)).schemas.roots : ['./schemas-xoev']);
+    const validator = await loadValidator(roots.map(schemaRootPath));
     let bad = 0;
     for (const f of files) {
       try {
         const { header, warnings } = validator.check(await readFile(f));
         if (o.json) console.log(JSON.stringify({ file: f, valid: true, header, warnings }));
-        else console.log(`${f}: valid ${header.messageType} ${header.messageUuid} (${header.author} → ${header.reader}, AGS ${header.ags})${warnings.length ? `, warnings: ${warnings.join('; ')}` : ''}`);
+        else console.log(`${f}: valid ${headerSummary(header)}${warnings.length ? `, warnings: ${warnings.join('; ')}` : ''}`);
       } catch (err) {
         if (!(err instanceof GatewayError)) throw err;
         bad += 1;

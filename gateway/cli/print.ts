@@ -9,18 +9,28 @@ export function formatIssue(i: Issue): string {
   return where ? `${where}: ${i.message}` : i.message;
 }
 
+/** A value for a line of text: `(none)` instead of an empty string, so no line shows a gap. */
+export function shown(v: string | null | undefined): string {
+  return v === undefined || v === null || v === '' ? '(none)' : v;
+}
+
+/** `type uuid (author → reader, AGS a)`; the AGS clause is left out for standards that carry none. */
+export function headerSummary(h: { messageType: string; messageUuid: string; author: string; reader: string; ags: string }): string {
+  return `${h.messageType} ${shown(h.messageUuid)} (${shown(h.author)} → ${shown(h.reader)}${h.ags ? `, AGS ${h.ags}` : ''})`;
+}
+
 export function printMessages(items: StoredMessage[]): void {
   if (items.length === 0) return console.log('(no messages)');
   for (const m of items) {
-    console.log([m.id, m.state.padEnd(12), m.messageType.padEnd(28), m.ags, m.endpointId.padEnd(22), m.receivedAt, m.attempts ? `attempts=${m.attempts}` : ''].join('  ').trimEnd());
+    console.log([m.id, m.state.padEnd(12), m.messageType.padEnd(28), shown(m.ags), m.endpointId.padEnd(22), m.receivedAt, m.attempts ? `attempts=${m.attempts}` : ''].join('  ').trimEnd());
   }
 }
 
 export function printMessage(m: StoredMessage & { history: Transition[] }): void {
   console.log(`${m.messageType}  ${m.id}`);
   console.log(`  state      ${m.state}${m.lastError ? ` (last error: ${m.lastError})` : ''}`);
-  console.log(`  UUID       ${m.messageUuid}   Vorgang ${m.vorgangId}`);
-  console.log(`  from → to  ${m.author} → ${m.reader}   AGS ${m.ags}   LeiKa ${m.leika}`);
+  console.log(`  UUID       ${shown(m.messageUuid)}   Vorgang ${shown(m.vorgangId)}`);
+  console.log(`  from → to  ${shown(m.author)} → ${shown(m.reader)}   AGS ${shown(m.ags)}   LeiKa ${shown(m.leika)}`);
   console.log(`  route      ${m.routeName} → endpoint ${m.endpointId}`);
   console.log(`  size       ${m.size} bytes, sha512 ${m.sha512.slice(0, 16)}…, ${m.attachments.length} attachment(s)`);
   console.log('  history');
@@ -35,7 +45,7 @@ export function printDelegations(items: Array<{ ags: string; name: string; deleg
 }
 
 export function printExplain(r: { routed: boolean; header: { messageType: string; ags: string; leika: string }; decision?: { endpointId: string; steps: string[] }; steps?: string[]; detail?: string }): void {
-  console.log(`${r.header.messageType} for AGS ${r.header.ags}, LeiKa ${r.header.leika}`);
+  console.log(`${r.header.messageType} for AGS ${shown(r.header.ags)}, LeiKa ${shown(r.header.leika)}`);
   for (const s of r.decision?.steps ?? r.steps ?? []) console.log(`  - ${s}`);
-  console.log(r.routed && r.decision ? `→ endpoint ${r.decision.endpointId}` : `→ not routable: ${r.detail ?? ''}`);
+  console.log(r.routed && r.decision ? `→ endpoint ${r.decision.endpointId}` : `→ not routable${r.detail ? `: ${r.detail}` : ''}`);
 }

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { GatewayError, type Issue } from '../errors.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { schemaRootPath } from '../paths.js';
 import { inspectStandardFolder, loadValidator, type StandardInfo, type StandardReport } from '../validation/index.js';
 
 /** Where the commands write; tests pass their own. */
@@ -28,10 +28,10 @@ export function registerStandardsCommands(program: Command, io: StandardsIo = co
   standards
     .command('list')
     .description('load every <standard>/<version>/standard.yaml under the schema roots and list what was loaded (exit 1 if loading fails)')
-    .option('--schemas <dir...>', 'schema roots (default: the bundled schemas-xoev)')
+    .option('--schemas <dir...>', 'schema roots, several after one flag or the flag repeated (default: the bundled schemas-xoev)')
     .option('--json', 'print JSON instead of text')
     .action(async (o: { schemas?: string[]; json?: boolean }) => {
-      const { lines, exitCode } = await listStandards(o.schemas ?? [`${PACKAGE_ROOT}/schemas-xoev`], o.json === true);
+      const { lines, exitCode } = await listStandards((o.schemas ?? ['./schemas-xoev']).map(schemaRootPath), o.json === true);
       lines.forEach((l) => io.out(l));
       io.setExitCode(exitCode);
     });
@@ -68,6 +68,7 @@ export async function listStandards(roots: readonly string[], json = false): Pro
     lines.push(`  code lists (${s.codeLists.length}): ${s.codeLists.map((l) => `${l.uri} ${l.version} (${l.codes} codes)`).join(', ') || 'none'}`);
     lines.push(`  service rules: ${s.rules}`);
     lines.push(`  strictness: ${Object.entries(s.strictness).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(`  rule strictness: ${Object.entries(s.ruleStrictness).map(([k, v]) => `${k} ${v}`).join(', ') || 'as their layers'}`);
     lines.push(`  XSD compiled in ${s.compileMs.toFixed(1)} ms`);
   }
   lines.push(`${infos.length} standard version(s) loaded from ${roots.join(', ')}`);
@@ -85,6 +86,7 @@ export async function checkStandard(dir: string, json = false): Promise<{ lines:
     `  message types (${r.messageTypes.length}): ${r.messageTypes.join(', ')}`,
     `  code lists (${r.codeLists.length}): ${r.codeLists.map((l) => `${l.uri} ${l.version} (${l.codes} codes)`).join(', ') || 'none'}`,
     `  service rules: ${r.rules}`,
+    `  samples: ${r.samples.valid} valid, ${r.samples.invalid} invalid; ${r.samples.passed} behaved as expected`,
   ];
   if (exitCode === 0) lines.push('ok: no problems');
   else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map(issueLine));

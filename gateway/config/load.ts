@@ -82,6 +82,9 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
       needEndpoint(`municipalities.${i}.fachverfahren.${svc}`, ep);
     }
   });
+  cfg.routes.forEach((r, i) => {
+    if (r.service !== undefined && !services.has(r.service)) problem(`routes.${i}.service`, `unknown service "${r.service}"`);
+  });
   cfg.routes.forEach((r, i) =>
     r.targets.forEach((t, j) => {
       if (t.to.startsWith('endpoint:')) needEndpoint(`routes.${i}.targets.${j}.to`, t.to.slice('endpoint:'.length));

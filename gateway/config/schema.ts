@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { StrictLayer } from '../validation/types.js';
+import { KENNUNG as KENNUNG_PATTERN, normalizeKennung } from '../validation/kennung.js';
+import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/types.js';
 
 /**
  * The configuration schema: the single source of validation, defaults and the reference
@@ -9,7 +10,8 @@ import type { StrictLayer } from '../validation/types.js';
 
 export const AGS = z.string().regex(/^\d{8}$/, 'AGS must be 8 digits');
 export const LEIKA = z.string().regex(/^\d{14}$/, 'LeiKa key must be 14 digits');
-export const KENNUNG = z.string().regex(/^[a-z][a-z0-9]*:[A-Za-z0-9._-]+$/, 'kennung must look like praefix:kennung');
+/** A participant kennung, normalised as header extraction does (gateway/validation/kennung.ts): trimmed, praefix lower-cased. */
+export const KENNUNG = z.string().overwrite(normalizeKennung).regex(KENNUNG_PATTERN, 'kennung must look like praefix:kennung');
 export const ID = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"');
 
 /** `none`, `e2e`, `backoffice` or `prozessschritt:<step>`. */
@@ -38,7 +40,7 @@ export const participantSchema = z
   .object({
     id: ID.describe('Stable participant id used in logs, routes and (later) credentials.'),
     kind: z.enum(PARTICIPANT_KINDS).describe('Role of the participant.'),
-    kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, e.g. `efa:hund-lsa`.'),
+    kennung: KENNUNG.describe('The XÖV author/reader kennung the participant uses in message headers, `praefix:kennung`, e.g. `efa:hund-lsa`. Compared as header extraction does: trimmed, the praefix case-insensitive (`PSW:0100` is `psw:0100`), the kennung after the colon exactly.'),
     name: z.string().min(1).describe('Display name.'),
     endpoint: ID.optional().describe('Endpoint where messages addressed to this participant go (replies to the citizen side use the EfA service\'s endpoint).'),
     certFingerprints: z
@@ -64,7 +66,7 @@ export const serviceSchema = z
   .object({
     id: ID.describe('Service id, e.g. `hund`, `wohngeld`; delegations are set per service.'),
     name: z.string().min(1).describe('Display name, e.g. "Hundehaltung".'),
-    leika: z.array(LEIKA).min(1).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key).'),
+    leika: z.array(LEIKA).default([]).describe('LeiKa keys that belong to this service (messages are assigned to the service by their LeiKa key). Empty for a service that only routes name (`routes[].service`), for standards without LeiKa key.'),
     zsaEndpoint: ID.describe('Endpoint of the ZSA work queue for this service (route target `zsa`).'),
     releases: z
       .array(
@@ -130,17 +132,23 @@ export const routeSchema = z
         ags: z.array(AGS).optional().describe('Restrict to these municipalities.'),
         standard: z.string().min(1).optional().describe('Restrict to messages of this XÖV standard (root attribute `standard`, e.g. `XBeteiligung`).'),
         version: z.string().min(1).optional().describe('Restrict to this version of the standard (root attribute `version`).'),
-        reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these.'),
+        reader: z.array(KENNUNG).min(1).optional().describe('Restrict to messages whose header `leser` kennung is one of these (praefix case-insensitive, as for `participants[].kennung`).'),
       })
       .strict(),
     passThrough: z.boolean().optional().describe('Pass-through: the body is a compact JWE the gateway never decrypts; it routes on the headers X-Message-UUID, X-Message-Type, X-Author, X-Reader, X-Vorgang-Id, X-LeiKa, X-AGS, stores the JWE as is (sealed at rest) and delivers it unchanged.'),
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
     service: ID.optional().describe('Service of the messages when their standard carries no LeiKa key (foreign standards); otherwise the LeiKa key decides.'),
     strictness: z
-      .object({ xsd: LAYER_MODE, identity: LAYER_MODE, codelist: LAYER_MODE, header: LAYER_MODE, rules: LAYER_MODE } satisfies Record<StrictLayer, typeof LAYER_MODE>)
+      .object({
+        ...({ xsd: LAYER_MODE, identity: LAYER_MODE, codelist: LAYER_MODE, header: LAYER_MODE, rules: LAYER_MODE } satisfies Record<StrictLayer, typeof LAYER_MODE>),
+        byRule: z
+          .record(z.string().regex(RULE_ID_PATTERN, RULE_ID_HINT), z.enum(['reject', 'warn']))
+          .optional()
+          .describe('Per finding rule (e.g. `codelist.unknown-version`, `header.key-missing`, `rules.<service rule id>`): `reject` or `warn`; beats the layer setting. Rules not named follow their layer (`header.key-missing` warns unless set to `reject`).'),
+      })
       .strict()
       .optional()
-      .describe('Per validation layer (`xsd`, `identity`, `codelist`, `header`, `rules`): `reject` or only `warn` (the warning is stored with the message). Layers not named keep the standard\'s default (its descriptor). Well-formedness, limits and routing keys always reject.'),
+      .describe('Per validation layer (`xsd`, `identity`, `codelist`, `header`, `rules`): `reject` or only `warn` (the warning is stored with the message), and per rule (`byRule`). What is not named keeps the standard\'s default (its descriptor). Well-formedness, limits and required routing keys always reject.'),
     targets: z.array(routeTargetSchema).min(1).describe('Rules in order; the first whose `when` holds decides the target.'),
   })
   .strict();
@@ -294,7 +302,7 @@ export const configSchema = z
     auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
-    services: z.array(serviceSchema).min(1),
+    services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
   })

@@ -8,6 +8,7 @@
 import { XmlElement, XmlXPath } from 'libxml2-wasm';
 import type { CodeListRegistry } from './codelists.js';
 import { locate } from './findings.js';
+import { shownToken, WITHHELD } from './redact.js';
 import type { Finding } from './types.js';
 import { bindingKey, type CodeBinding } from './xsd-scan.js';
 
@@ -96,12 +97,12 @@ function judge(el: XmlElement, registry: CodeListRegistry, bound: CodeBinding[] 
   const held = registry.versions(uri);
   if (version === undefined) {
     if (held.some((v) => registry.get(uri, v)?.codes.has(code))) return undefined;
-    return finding('unknown-code', `code '${code}' is in no version held of ${uri} (no listVersionID given; versions held: ${held.join(', ')})`);
+    return finding('unknown-code', `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is in no version held of ${uri} (no listVersionID given; versions held: ${held.join(', ')})`);
   }
   const list = registry.get(uri, version);
-  if (!list) return finding('unknown-version', `list ${uri} version ${version} is not held (stale or unknown listVersionID); versions held: ${held.join(', ')}`);
+  if (!list) return finding('unknown-version', `list ${uri} version ${shownToken(version)} is not held (stale or unknown listVersionID); versions held: ${held.join(', ')}`);
   if (list.codes.has(code)) return undefined;
-  return finding('unknown-code', `code '${code}' is not in ${list.shortName} (${uri}) version ${version}`);
+  return finding('unknown-code', `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is not in ${list.shortName} (${uri}) version ${version}`);
 }
 
 /** Text of the unqualified `code` child, trimmed; '' when there is none. */

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GatewayError, type Issue } from '../errors.js';
-import { HEADER_PRESETS, HEADER_PRESET_NAMES, type FieldSpec } from './header-presets.js';
+import { HEADER_PRESETS, HEADER_PRESET_NAMES, presetFitsVersion, type FieldSpec, type HeaderPreset } from './header-presets.js';
 import { ruleSchema } from './rule-schema.js';
-import { STRICT_LAYERS, type LayerMode, type StrictLayer } from './types.js';
+import { BUILTIN_RULES, RULE_ID_HINT, RULE_ID_PATTERN, STRICT_LAYERS, type LayerMode, type StrictLayer } from './types.js';
 
 /** Header fields every profile must locate. `createdAt` is read but not a routing key. */
 export const HEADER_FIELDS = ['messageUuid', 'messageTypeCode', 'createdAt', 'author', 'reader', 'vorgangId', 'leika', 'ags'] as const;
@@ -40,7 +40,11 @@ const messageTypeSchema = z.object({
   title: z.string().min(1).optional(),
   from: z.string().optional().describe('Usual author kind (efa, zsa, kommune, gateway).'),
   to: z.string().optional().describe('Usual reader kind.'),
+  optionalHeader: z.array(z.enum(ROUTING_KEYS)).optional()
+    .describe('Routing keys of `header.required` this message type may leave empty; a missing one is finding header.key-missing (warn by default).'),
 }).strict();
+
+const layerDefaults = Object.fromEntries(STRICT_LAYERS.map((l) => [l, 'reject'])) as Record<StrictLayer, LayerMode>;
 
 export const descriptorSchema = z.object({
   standard: z.string().min(1).describe('Name as in the root attribute `standard`.'),
@@ -59,8 +63,10 @@ export const descriptorSchema = z.object({
   header: headerSchema,
   codeLists: z.array(z.union([z.string().min(1), z.object({ path: z.string().min(1), codeColumn: z.string().min(1).optional() }).strict()]))
     .default([]).describe('Genericode files or folders of them, relative to the descriptor folder.'),
-  strictness: z.object(Object.fromEntries(STRICT_LAYERS.map((l) => [l, mode.default('reject')])) as Record<StrictLayer, z.ZodDefault<typeof mode>>)
-    .strict().default(Object.fromEntries(STRICT_LAYERS.map((l) => [l, 'reject'])) as Record<StrictLayer, LayerMode>),
+  strictness: z.object({
+    ...Object.fromEntries(STRICT_LAYERS.map((l) => [l, mode.default('reject')])) as Record<StrictLayer, z.ZodDefault<typeof mode>>,
+    byRule: z.record(z.string().regex(RULE_ID_PATTERN, RULE_ID_HINT), mode).default({}),
+  }).strict().default({ ...layerDefaults, byRule: {} }),
   messageTypes: z.array(z.union([ncName, messageTypeSchema])).min(1),
   rules: z.array(ruleSchema).default([]),
 }).strict();
@@ -181,6 +187,27 @@ function checkDescriptor(d: Partial<StandardDescriptor>, file: string): Issue[] 
       issues.push({ message: `rule ${r.id} names ${t}, which is not a message type of this descriptor`, path: `${file}#/rules/${i}/messageTypes`, layer: 'descriptor' });
     }
   });
+  const serviceRules = new Set((d.rules ?? []).map((r) => `rules.${r.id}`));
+  for (const id of Object.keys(d.strictness?.byRule ?? {})) {
+    if (!(BUILTIN_RULES as readonly string[]).includes(id) && !serviceRules.has(id)) {
+      issues.push({ message: `strictness.byRule names ${id}, which is neither a rule of the gateway nor rules.<id> of a service rule here`, path: `${file}#/strictness/byRule`, layer: 'descriptor' });
+    }
+  }
+  const required = new Set<string>(d.header?.required ?? ROUTING_KEYS);
+  (d.messageTypes ?? []).forEach((t, i) => {
+    if (typeof t === 'string') return;
+    for (const k of (t.optionalHeader ?? []).filter((key) => !required.has(key))) {
+      issues.push({ message: `message type ${t.name} makes ${k} optional, but header.required does not require it`, path: `${file}#/messageTypes/${i}/optionalHeader`, layer: 'descriptor' });
+    }
+  });
+  const preset = d.header?.preset;
+  if (preset && d.version !== undefined && !presetFitsVersion(HEADER_PRESETS[preset], d.version)) {
+    const fitting = HEADER_PRESET_NAMES.filter((n) => n.startsWith(preset.replace(/-\d+$/, '')) && presetFitsVersion(HEADER_PRESETS[n] as HeaderPreset, d.version as string));
+    issues.push({
+      message: `header preset ${preset} reads versions ${(HEADER_PRESETS[preset] as HeaderPreset).versions}.x, but this descriptor is version ${d.version}${fitting.length > 0 ? `; use ${fitting.join(' or ')}` : ''}`,
+      path: `${file}#/header/preset`, layer: 'descriptor',
+    });
+  }
   issues.push(...resolveHeaderProfile(d, file).issues);
   return issues;
 }

@@ -32,7 +32,7 @@ export function formatWarning(f: Finding): string {
   return `${n}${f.layer} [${f.rule}] ${f.message}${where}${line}`;
 }
 
-/** The error that refuses a message for the findings of `layer`; warnings from earlier layers ride along. */
+/** The error that refuses a message for the findings of `layer`; the warnings so far (earlier layers, rules of this layer set to `warn`) ride along. */
 export function layerError(layer: StrictLayer, findings: Finding[], standard: string, earlier: Finding[], detail?: string): GatewayError {
   const first = findings[0]?.message ?? '';
   const text = detail ?? `${findings.length} finding(s) in layer ${LAYER_NUMBER[layer]} (${layer}) against ${standard}: ${first}`;

@@ -5,7 +5,10 @@
  * LeiKa, AGS in basisnachricht) must come from the descriptor: a body path or a constant.
  *
  * Presets whose namespace changes with each version (XInneres, xdomea) match elements by
- * local name, so one preset serves every version and both element forms.
+ * local name, so one preset serves every version and both element forms. Where the header
+ * itself changed between versions (xdomea 3.x codes the authority as Behoerdenschluessel,
+ * 2.x as Kennung), a version-bound preset reads one form and the plain one reads either
+ * (ADR 0017).
  */
 import type { NamespaceMap } from 'libxml2-wasm';
 
@@ -18,6 +21,12 @@ export interface HeaderPreset {
   namespaces: NamespaceMap;
   /** The header element, relative to the root (for the empty-code check of layer 5). */
   scope: string;
+  /**
+   * The versions of the standard the dialect belongs to, as a version prefix (`3` covers
+   * `3.0.0` and `3.1`); absent for presets that read every version. A descriptor whose
+   * `version` is outside is refused at load, naming the preset that fits.
+   */
+  versions?: string;
   /** Whether the message UUID must have the UUID shape (layer 5, `header.uuid`). */
   messageUuidFormat: 'uuid' | 'any';
   fields: Partial<Record<'messageUuid' | 'messageTypeCode' | 'createdAt' | 'author' | 'reader' | 'vorgangId' | 'leika' | 'ags', FieldSpec>>;
@@ -39,10 +48,35 @@ const xinneresKennung = (role: string): FieldSpec => ({
   separator: ':',
 });
 const xdomeaKopf = any('Kopf');
-const xdomeaKennung = (role: string): FieldSpec => ({
+/** Step matching an element by one of several local names. */
+const anyOf = (...names: string[]): string => `*[${names.map((n) => `local-name()='${n}'`).join(' or ')}]`;
+/**
+ * The authority identifier inside `Behoerdenkennung`: xdomea 2.x codes it as `Kennung`,
+ * 3.x as `Behoerdenschluessel` (both with `code`); the prefix stays `Praefix`.
+ */
+const XDOMEA_KENNUNG = { '2': ['Kennung'], '3': ['Behoerdenschluessel'], any: ['Kennung', 'Behoerdenschluessel'] } as const;
+const xdomeaKennung = (role: string, form: keyof typeof XDOMEA_KENNUNG): FieldSpec => ({
   parts: [`${xdomeaKopf}/${any(role)}/${any('Behoerdenkennung')}/${any('Praefix')}/code`,
-    `${xdomeaKopf}/${any(role)}/${any('Behoerdenkennung')}/${any('Kennung')}/code`],
+    `${xdomeaKopf}/${any(role)}/${any('Behoerdenkennung')}/${anyOf(...XDOMEA_KENNUNG[form])}/code`],
   separator: ':',
+});
+/** The xdomea Kopf for one form of the authority identifier. */
+const xdomea = (form: keyof typeof XDOMEA_KENNUNG, summary: string, versions: string | undefined) => ({
+  summary,
+  ...(versions ? { versions } : {}),
+  namespaces: {},
+  scope: xdomeaKopf,
+  // xdomea has no per-message UUID: a ProzessID spans the messages of one process, and each
+  // message type occurs once per process, so ProzessID + type code identifies a message.
+  messageUuidFormat: 'any' as const,
+  fields: {
+    messageUuid: { parts: [`${xdomeaKopf}/${any('ProzessID')}`, `${xdomeaKopf}/${any('Nachrichtentyp')}/code`], separator: '/' },
+    messageTypeCode: `${xdomeaKopf}/${any('Nachrichtentyp')}/code`,
+    createdAt: `${xdomeaKopf}/${any('Erstellungszeitpunkt')}`,
+    author: xdomeaKennung('Absender', form),
+    reader: xdomeaKennung('Empfaenger', form),
+    vorgangId: `${xdomeaKopf}/${any('ProzessID')}`,
+  },
 });
 
 export const HEADER_PRESETS = {
@@ -85,23 +119,16 @@ export const HEADER_PRESETS = {
       reader: xinneresKennung('leser'),
     },
   },
-  'xdomea-kopf': {
-    summary: 'xdomea Kopf: ProzessID, Nachrichtentyp, Erstellungszeitpunkt, Absender/Empfaenger Behoerdenkennung (Praefix + Kennung), any version',
-    namespaces: {},
-    scope: xdomeaKopf,
-    // xdomea has no per-message UUID: a ProzessID spans the messages of one process, and each
-    // message type occurs once per process, so ProzessID + type code identifies a message.
-    messageUuidFormat: 'any',
-    fields: {
-      messageUuid: { parts: [`${xdomeaKopf}/${any('ProzessID')}`, `${xdomeaKopf}/${any('Nachrichtentyp')}/code`], separator: '/' },
-      messageTypeCode: `${xdomeaKopf}/${any('Nachrichtentyp')}/code`,
-      createdAt: `${xdomeaKopf}/${any('Erstellungszeitpunkt')}`,
-      author: xdomeaKennung('Absender'),
-      reader: xdomeaKennung('Empfaenger'),
-      vorgangId: `${xdomeaKopf}/${any('ProzessID')}`,
-    },
-  },
+  'xdomea-kopf': xdomea('any', 'xdomea Kopf, any version: ProzessID, Nachrichtentyp, Erstellungszeitpunkt, Absender/Empfaenger Behoerdenkennung (Praefix + Kennung or Behoerdenschluessel)', undefined),
+  'xdomea-kopf-2': xdomea('2', 'xdomea 2.x Kopf: Behoerdenkennung with Praefix + Kennung', '2'),
+  'xdomea-kopf-3': xdomea('3', 'xdomea 3.x Kopf: Behoerdenkennung with Praefix + Behoerdenschluessel', '3'),
 } as const satisfies Record<string, HeaderPreset>;
 
 export type HeaderPresetName = keyof typeof HEADER_PRESETS;
+
+/** Whether a preset reads messages of `version` (its `versions` prefix, matched at a dot boundary). */
+export function presetFitsVersion(preset: HeaderPreset, version: string): boolean {
+  const v = preset.versions;
+  return v === undefined || version === v || version.startsWith(`${v}.`);
+}
 export const HEADER_PRESET_NAMES = Object.keys(HEADER_PRESETS) as [HeaderPresetName, ...HeaderPresetName[]];

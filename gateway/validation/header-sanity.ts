@@ -8,12 +8,13 @@ import { XmlElement, type XmlXPath } from 'libxml2-wasm';
 import { GatewayError } from '../errors.js';
 import type { HeaderField } from './descriptor.js';
 import { locate } from './findings.js';
+import { KENNUNG } from './kennung.js';
+import { WITHHELD } from './redact.js';
 import { emptyCodesIn, type HeaderRead, type HeaderReader } from './header.js';
 import type { Finding } from './types.js';
 import { XPathCompiler } from './xpath.js';
 
-/** DVDV-style addressing: a praefix of letters and digits, a colon, a kennung without blanks. */
-export const KENNUNG = /^[A-Za-z0-9]+:\S+$/;
+export { KENNUNG } from './kennung.js';
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** xs:dateTime, with or without fractional seconds and zone. */
 export const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -44,13 +45,13 @@ export function compileHeaderSanity(reader: HeaderReader, file: string): HeaderS
         findings.push({ message, ...(line ? { line } : {}), path: reader.pathOf(field, root.name), layer: 'header', rule: `header.${rule}` });
       };
       for (const f of ['author', 'reader'] as const) {
-        if (v[f] !== '' && !KENNUNG.test(v[f])) add(f, 'kennung', `${f} kennung '${v[f]}' is not praefix:kennung`);
+        if (v[f] !== '' && !KENNUNG.test(v[f])) add(f, 'kennung', `${f} kennung is not praefix:kennung (value ${WITHHELD})`);
       }
       if (profile.messageUuidFormat === 'uuid' && v.messageUuid !== '' && !UUID.test(v.messageUuid)) {
-        add('messageUuid', 'uuid', `message UUID '${v.messageUuid}' is not a UUID`);
+        add('messageUuid', 'uuid', `message UUID is not a UUID (value ${WITHHELD})`);
       }
       if (v.createdAt === '') add('createdAt', 'created-at', 'creation time is missing');
-      else if (!DATE_TIME.test(v.createdAt)) add('createdAt', 'created-at', `creation time '${v.createdAt}' is not an xs:dateTime`);
+      else if (!DATE_TIME.test(v.createdAt)) add('createdAt', 'created-at', `creation time is not an xs:dateTime (value ${WITHHELD})`);
       for (const node of emptyCodes && read.emptyCodes > 0 ? root.find(emptyCodes) : []) {
         if (node instanceof XmlElement) findings.push({ message: `${node.name} has an empty code`, ...locate(node), layer: 'header', rule: 'header.empty-code' });
       }

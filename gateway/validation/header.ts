@@ -9,13 +9,14 @@ import { GatewayError, type Issue } from '../errors.js';
 import { HEADER_FIELDS, type HeaderField, type HeaderProfile, type RoutingKey, type StandardDescriptor } from './descriptor.js';
 import { displayPath } from './element-path.js';
 import type { FieldSpec } from './header-presets.js';
+import { normalizeKennung } from './kennung.js';
 import { XPathCompiler, asText, usedNamespaces } from './xpath.js';
 
 export type HeaderValues = Record<HeaderField, string>;
 
 /** The header fields and what the root attributes say. */
 export interface HeaderRead {
-  /** Every header field, trimmed; '' when absent (a composite field when any part is absent). */
+  /** Every header field, trimmed, author and reader normalised (kennung.ts); '' when absent (a composite field when any part is absent). */
   values: HeaderValues;
   /** Root attribute values, trimmed; '' when absent. */
   standard: string;
@@ -30,8 +31,12 @@ export interface HeaderReader {
   readonly profile: HeaderProfile;
   /** Reads from the root element of a message. */
   read(root: XmlElement): HeaderRead;
-  /** The required routing keys that are empty, each with an issue naming the path where it was expected under `root`. */
-  missing(values: HeaderValues, root: string): { keys: RoutingKey[]; issues: Issue[] };
+  /**
+   * The required routing keys that are empty, each with an issue naming the path where it
+   * was expected under `root` (the root element's name). Keys in `optional` (the message
+   * type's `optionalHeader`) are not counted.
+   */
+  missing(values: HeaderValues, root: string, optional?: readonly RoutingKey[]): { keys: RoutingKey[]; issues: Issue[] };
   /** The element path of a field under `root`, for error reports. */
   pathOf(field: HeaderField, root: string): string;
   /** The line of the (first part's) element of a field in `doc`, when it is one; for reports only. */
@@ -97,11 +102,13 @@ export function compileHeaderReader(d: Pick<StandardDescriptor, 'rootAttributes'
         const parts = partsOf(spec).map(() => got[i++]?.trim() ?? '');
         values[f] = typeof spec === 'string' ? (parts[0] ?? '') : parts.some((p) => p === '') ? '' : parts.join(spec.separator);
       }
+      values.author = normalizeKennung(values.author);
+      values.reader = normalizeKennung(values.reader);
       const [standard = '', version = '', test = '', present = 'false', empty = '0'] = got.slice(i).map((s) => s.trim());
       return { values, standard, version, test: present === 'true' && test !== 'false' && test !== '0', emptyCodes: Number(empty) || 0 };
     },
-    missing(values, root) {
-      const keys = profile.required.filter((k) => values[k] === '');
+    missing(values, root, optional = []) {
+      const keys = profile.required.filter((k) => values[k] === '' && !optional.includes(k));
       const issues = keys.map((k) => {
         const path = pathOf(k, root);
         return { message: `routing key ${k} is missing or empty (expected at ${path})`, path, layer: 'routing', rule: 'routing.key-missing' };

@@ -8,6 +8,7 @@
  */
 import { ParseOption, XmlDocument, XmlElement, XmlLibError, XmlXPath } from 'libxml2-wasm';
 import { GatewayError, type Issue } from '../errors.js';
+import { redactParserMessage } from './redact.js';
 import type { XmlLimits } from './types.js';
 import { elementPath } from './element-path.js';
 
@@ -31,7 +32,7 @@ export function parseMessage(xml: Uint8Array): XmlDocument {
     const details = cause instanceof XmlLibError ? cause.details.filter((d) => d.level >= 2) : [];
     const limit = details.some((d) => RESOURCE_LIMIT.test(d.message));
     const issues: Issue[] = details.slice(0, MAX_PARSE_ISSUES).map((d) => ({
-      message: d.message.trim(), line: d.line || undefined, column: d.col || undefined, layer: 'xml', rule: limit ? 'xml.limits' : 'xml.well-formed',
+      message: redactParserMessage(d.message), line: d.line || undefined, column: d.col || undefined, layer: 'xml', rule: limit ? 'xml.limits' : 'xml.well-formed',
     }));
     const first = issues[0]?.message ?? 'the document could not be parsed';
     if (limit) {

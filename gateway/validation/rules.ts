@@ -82,7 +82,7 @@ export function compileRules(rules: readonly ServiceRule[], namespaces: Record<s
           const mine = values.slice(at, at + p.inputs.length);
           at += p.inputs.length;
           const failed = mine[0] === 'true' ? p.judge(mine.slice(1)) : undefined;
-          if (failed && findings.length < MAX_FINDINGS) findings.push(finding(p.rule, node, failed));
+          if (failed && findings.length < MAX_FINDINGS) findings.push(finding(p.rule, node, failed, namespaces));
         }
       };
       if (steps.plain.length > 0) judgeAll(root, steps.plain, steps.plainReader);
@@ -106,10 +106,24 @@ function readValues(node: XmlNode, r: Reader): string[] {
   return r.single.map((x) => (x ? asText(node.eval(x)) : ''));
 }
 
-function finding(rule: ServiceRule, node: XmlNode, failed: Failure): Finding {
-  const at = locate(node);
-  const path = failed.expr ? displayPath(at.path.slice(1), failed.expr) : at.path;
+/**
+ * The finding of a failed rule, located at the element it concerns: the element its
+ * expression names when the message has it (the later date, the total), else the context
+ * node (a missing required field is reported where it should be).
+ */
+function finding(rule: ServiceRule, node: XmlNode, failed: Failure, namespaces: Record<string, string>): Finding {
+  const at = locate(failed.expr ? (concerned(node, failed.expr, namespaces) ?? node) : node);
+  const path = failed.expr ? displayPath(locate(node).path.slice(1), failed.expr) : at.path;
   return { message: `${rule.description}: ${failed.message}`, ...at, path, layer: 'rules', rule: `rules.${rule.id}` };
+}
+
+/** The first node `expr` selects from `node`, when it is a node-set expression that selects one; only on failure, so compiled here. */
+function concerned(node: XmlNode, expr: string, namespaces: Record<string, string>): XmlNode | undefined {
+  try {
+    return node.get(expr, namespaces) ?? undefined;
+  } catch {
+    return undefined; // not a node-set expression (a function, a number): no element to point at
+  }
 }
 
 function prepare(rule: ServiceRule): PreparedRule {
@@ -132,7 +146,7 @@ function prepare(rule: ServiceRule): PreparedRule {
           const tb = instant(b);
           if (ta === undefined || tb === undefined) return undefined;
           const ok = rule.allowEqual ? ta <= tb : ta < tb;
-          return ok ? undefined : { message: `${rule.from} (${a}) is after ${rule.to} (${b})`, expr: rule.to };
+          return ok ? undefined : { message: `${rule.from} is after ${rule.to}`, expr: rule.to };
         },
       };
     case 'sum':
@@ -143,7 +157,7 @@ function prepare(rule: ServiceRule): PreparedRule {
           const sum = Number(s);
           if (Number.isNaN(total)) return undefined;
           if (Number.isNaN(sum)) return { message: `${rule.items} are not all numbers`, expr: rule.items };
-          return Math.abs(sum - total) <= rule.tolerance ? undefined : { message: `${rule.items} add up to ${s}, ${rule.total} is ${t}`, expr: rule.total };
+          return Math.abs(sum - total) <= rule.tolerance ? undefined : { message: `${rule.items} do not add up to ${rule.total}`, expr: rule.total };
         },
       };
     case 'assert':

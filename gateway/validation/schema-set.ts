@@ -10,11 +10,11 @@ import { GatewayError, type Issue } from '../errors.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { compileCodeListCheck, type CodeListCheck } from './codelist-check.js';
 import { loadCodeLists, type CodeListRegistry } from './codelists.js';
-import { messageTypeNames, resolveHeaderProfile, type DescriptorReading, type StandardDescriptor } from './descriptor.js';
+import { messageTypeNames, resolveHeaderProfile, type DescriptorReading, type RoutingKey, type StandardDescriptor } from './descriptor.js';
 import { compileHeaderReader, type HeaderReader } from './header.js';
 import { compileHeaderSanity, type HeaderSanity } from './header-sanity.js';
 import { compileRules, type RuleSet } from './rules.js';
-import type { LayerMode, StrictLayer } from './types.js';
+import { RULE_DEFAULTS, STRICT_LAYERS, type EffectiveStrictness, type LayerMode, type StrictLayer } from './types.js';
 import { compileXsd, readXsdFiles } from './xsd-compile.js';
 import { scanXsdFiles, type XsdScan } from './xsd-scan.js';
 
@@ -30,8 +30,10 @@ export interface SchemaSet {
   readonly rules: RuleSet;
   /** Root element names the descriptor registers. */
   readonly messageTypes: ReadonlySet<string>;
-  /** The descriptor's default strictness, every layer set. */
-  readonly strictness: Readonly<Record<StrictLayer, LayerMode>>;
+  /** The descriptor's default strictness: every layer set, and its rule settings over the gateway's rule defaults. */
+  readonly strictness: EffectiveStrictness;
+  /** Per message type, the routing keys it may leave empty (descriptor `optionalHeader`). */
+  readonly optionalKeys: ReadonlyMap<string, readonly RoutingKey[]>;
   /** Milliseconds the XSD compile took. */
   readonly compileMs: number;
   dispose(): void;
@@ -123,7 +125,8 @@ export async function compileStandard(reading: DescriptorReading): Promise<Compi
     descriptor, file, xsd, header, sanity, rules, codeCheck, compileMs,
     codeLists: codeLists.registry,
     messageTypes: new Set(messageTypeNames(descriptor)),
-    strictness: descriptor.strictness,
+    strictness: { layers: layersOf(descriptor.strictness), byRule: { ...RULE_DEFAULTS, ...descriptor.strictness.byRule } },
+    optionalKeys: new Map(descriptor.messageTypes.flatMap((t) => (typeof t !== 'string' && t.optionalHeader ? [[t.name, t.optionalHeader] as const] : []))),
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -139,4 +142,8 @@ function undeclaredTypes(names: string[], namespace: string, scan: XsdScan): Iss
   return names
     .filter((n) => !declared.has(n))
     .map((n) => ({ message: `message type ${n} is not a global element of ${namespace} in the XSD set`, path: n, layer: 'descriptor' }));
+}
+
+function layersOf(s: Record<StrictLayer, LayerMode>): Record<StrictLayer, LayerMode> {
+  return Object.fromEntries(STRICT_LAYERS.map((l) => [l, s[l]])) as Record<StrictLayer, LayerMode>;
 }

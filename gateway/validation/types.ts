@@ -37,8 +37,33 @@ export type StrictLayer = (typeof STRICT_LAYERS)[number];
 /** Layer numbers as in XOEV.md, for people reading warnings. */
 export const LAYER_NUMBER: Record<StrictLayer, number> = { xsd: 2, identity: 3, codelist: 4, header: 5, rules: 6 };
 export type LayerMode = 'reject' | 'warn';
-/** Per layer: reject the message, or accept it and keep the findings as warnings. Missing layers keep the standard's default. */
-export type Strictness = Partial<Record<StrictLayer, LayerMode>>;
+/**
+ * The rules of the layers 2–6 the gateway itself checks, by finding `rule`; service rules
+ * add `rules.<id>`. `header.key-missing` is a routing key a message type may leave empty
+ * (descriptor `messageTypes[].optionalHeader`): it only warns unless a setting says `reject`.
+ */
+export const BUILTIN_RULES = [
+  'xsd.schema', 'identity.type-code', 'identity.standard', 'identity.version', 'codelist.unknown-code', 'codelist.unknown-version',
+  'header.kennung', 'header.uuid', 'header.created-at', 'header.empty-code', 'header.key-missing',
+] as const;
+/** A finding rule id: `<layer>.<name>`, e.g. `codelist.unknown-version` or `rules.<service rule id>`. */
+export const RULE_ID_PATTERN = /^(xsd|identity|codelist|header|rules)\.[\w.-]+$/;
+export const RULE_ID_HINT = 'a rule id is <layer>.<name>, e.g. codelist.unknown-version';
+/** Rules whose default is not their layer's: what they are unless the descriptor or the route names them. */
+export const RULE_DEFAULTS: Readonly<Record<string, LayerMode>> = { 'header.key-missing': 'warn' };
+
+/**
+ * Per layer: reject the message, or accept it and keep the findings as warnings; `byRule`
+ * does the same for single rules (finding `rule`, e.g. `codelist.unknown-version`,
+ * `rules.zeitraum.beginn-vor-ende`) and beats the layer setting. What is not named keeps the
+ * standard's default.
+ */
+export type Strictness = Partial<Record<StrictLayer, LayerMode>> & { byRule?: Readonly<Record<string, LayerMode>> };
+/** Strictness with every layer set, and the rule settings in force (rules not named follow their layer). */
+export interface EffectiveStrictness {
+  layers: Readonly<Record<StrictLayer, LayerMode>>;
+  byRule: Readonly<Record<string, LayerMode>>;
+}
 /**
  * Chooses the strictness for one message once its header is known (after the routing keys,
  * before the XSD). The gateway passes the strictness of the route the header matches.
@@ -70,8 +95,11 @@ export interface CheckedMessage {
  *   GW_UNKNOWN_MESSAGE_TYPE (namespace or root element not registered, always);
  *   GW_ROUTING_KEY_MISSING (a routing key the descriptor requires is empty, always);
  *   GW_XSD_INVALID (2), GW_MESSAGE_TYPE_MISMATCH (3), GW_CODELIST_INVALID (4),
- *   GW_HEADER_INVALID (5), GW_RULE_VIOLATION (6) — each only where the strictness of that
- *   layer is `reject`; otherwise its findings become warnings and checking goes on.
+ *   GW_HEADER_INVALID (5), GW_RULE_VIOLATION (6) — each only for findings whose rule is set
+ *   to `reject` (by `byRule`, else by its layer); the other findings become warnings and
+ *   checking goes on. A routing key the message type lists in `optionalHeader` is no
+ *   GW_ROUTING_KEY_MISSING but finding header.key-missing (warn by default).
+ * Findings never quote values of the message (redact.ts).
  * `policy` picks the strictness per message; without it the standard's defaults apply.
  */
 export interface MessageValidator {

@@ -9,13 +9,16 @@ import type { MessageHeader } from '../store/types.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
 import { formatWarning, layerError } from './findings.js';
+import type { RoutingKey } from './descriptor.js';
 import type { HeaderRead } from './header.js';
 import { NO_INPUTS, withInputs } from './input-guard.js';
 import { compileLimitChecks, parseMessage, type LimitChecks } from './parse.js';
 import type { SchemaSet } from './schema-set.js';
 import {
-  STRICT_LAYERS, type CheckedMessage, type Finding, type LayerMode, type MessageValidator, type StrictLayer, type StrictnessPolicy, type XmlLimits,
+  STRICT_LAYERS, type CheckedMessage, type EffectiveStrictness, type Finding, type LayerMode, type MessageValidator, type StrictLayer, type Strictness,
+  type StrictnessPolicy, type XmlLimits,
 } from './types.js';
+import { redactSchemaMessage, shownToken } from './redact.js';
 import { validateSchema } from './xsd-validate.js';
 
 const MAX_XSD_ISSUES = 50;
@@ -32,6 +35,8 @@ export interface StandardInfo {
   codeLists: Array<{ uri: string; version: string; codes: number }>;
   rules: number;
   strictness: Record<StrictLayer, LayerMode>;
+  /** Rule settings that differ from their layer's default (the gateway's rule defaults and the descriptor's `byRule`). */
+  ruleStrictness: Record<string, LayerMode>;
   compileMs: number;
 }
 
@@ -45,8 +50,8 @@ export class XsdMessageValidator implements GatewayValidator {
   private readonly limitChecks: LimitChecks;
   private closed = false;
 
-  /** Takes ownership of `sets`: `close` disposes them. */
-  constructor(sets: readonly SchemaSet[], private readonly limits: XmlLimits) {
+  /** Takes ownership of `sets` (`close` disposes them) unless `ownsSets` is false. */
+  constructor(sets: readonly SchemaSet[], private readonly limits: XmlLimits, private readonly ownsSets = true) {
     this.byNamespace = new Map(sets.map((s) => [s.descriptor.namespace, s]));
     this.limitChecks = compileLimitChecks(limits);
   }
@@ -90,7 +95,8 @@ export class XsdMessageValidator implements GatewayValidator {
       messageTypes: [...s.messageTypes].sort(),
       codeLists: s.codeLists.lists.map((l) => ({ uri: l.uri, version: l.version, codes: l.codes.size })),
       rules: s.rules.size,
-      strictness: { ...s.strictness },
+      strictness: { ...s.strictness.layers },
+      ruleStrictness: { ...s.strictness.byRule },
       compileMs: s.compileMs,
     }));
   }
@@ -99,7 +105,7 @@ export class XsdMessageValidator implements GatewayValidator {
     if (this.closed) return;
     this.closed = true;
     this.limitChecks.dispose();
-    for (const s of this.byNamespace.values()) s.dispose();
+    if (this.ownsSets) for (const s of this.byNamespace.values()) s.dispose();
   }
 
   private checkDocument(doc: XmlDocument, size: number, policy: StrictnessPolicy | undefined): CheckedMessage {
@@ -108,7 +114,8 @@ export class XsdMessageValidator implements GatewayValidator {
     const rootName = root.name;
     const set = this.schemaSetFor(rootName, root.namespaceUri, root.line);
     const read = set.header.read(root);
-    const missing = set.header.missing(read.values, rootName);
+    const optional = set.optionalKeys.get(rootName) ?? [];
+    const missing = set.header.missing(read.values, rootName, optional);
     if (missing.keys.length > 0) {
       throw new GatewayError('GW_ROUTING_KEY_MISSING', `${rootName}: routing key(s) missing: ${missing.keys.join(', ')}`, {
         issues: missing.issues, extra: { missing: missing.keys },
@@ -127,21 +134,23 @@ export class XsdMessageValidator implements GatewayValidator {
       }],
       ['identity', () => identityFindings(set, root, read)],
       ['codelist', () => set.codeCheck?.check(root) ?? []],
-      ['header', () => set.sanity.check(root, read)],
+      ['header', () => [...optionalKeyFindings(set, root, read, optional), ...set.sanity.check(root, read)]],
       ['rules', () => set.rules.check(root, rootName)],
     ];
     for (const [layer, run] of layers) {
       const found = run();
       if (found.length === 0) continue;
-      if (strictness[layer] === 'reject') {
-        const detail = layer === 'xsd' ? `${xsdTotal} schema error(s) against ${label}: ${found[0]?.message ?? ''}` : undefined;
-        const err = layerError(layer, found, label, warnings, detail);
+      const mode = (f: Finding): LayerMode => strictness.byRule[f.rule] ?? strictness.layers[layer];
+      const refusing = found.filter((f) => mode(f) === 'reject');
+      warnings.push(...found.filter((f) => mode(f) === 'warn'));
+      if (refusing.length > 0) {
+        const detail = layer === 'xsd' ? `${xsdTotal} schema error(s) against ${label}: ${refusing[0]?.message ?? ''}` : undefined;
+        const err = layerError(layer, refusing, label, warnings, detail);
         if (layer === 'xsd') err.extra['schemaErrors'] = xsdTotal;
         // who sent what, for the rejection log (the sender knows these already)
         err.extra['message'] = { author: header.author, messageUuid: header.messageUuid, messageType: header.messageType };
         throw err;
       }
-      warnings.push(...found);
     }
     return { header, warnings: warnings.map(formatWarning), findings: warnings };
   }
@@ -170,15 +179,31 @@ export class XsdMessageValidator implements GatewayValidator {
   }
 }
 
-/** The standard's defaults, overridden per layer by the policy's answer (other values are ignored). */
-function effectiveStrictness(set: SchemaSet, override: Partial<Record<StrictLayer, LayerMode>> | undefined): Readonly<Record<StrictLayer, LayerMode>> {
+/**
+ * The standard's defaults, overridden by the policy's answer: per layer, and per rule
+ * (`byRule`, which beats any layer setting). Values other than `reject`/`warn` are ignored.
+ */
+function effectiveStrictness(set: SchemaSet, override: Strictness | undefined): EffectiveStrictness {
   if (override === undefined) return set.strictness;
-  const out = { ...set.strictness };
+  const layers = { ...set.strictness.layers };
   for (const layer of STRICT_LAYERS) {
-    const m = override?.[layer];
-    if (m === 'reject' || m === 'warn') out[layer] = m;
+    const m = override[layer];
+    if (m === 'reject' || m === 'warn') layers[layer] = m;
   }
-  return out;
+  const byRule = { ...set.strictness.byRule };
+  for (const [rule, m] of Object.entries(override.byRule ?? {})) if (m === 'reject' || m === 'warn') byRule[rule] = m;
+  return { layers, byRule };
+}
+
+/** Layer 5: each routing key the message type may leave empty (`optionalHeader`) and did, as finding header.key-missing. */
+function optionalKeyFindings(set: SchemaSet, root: XmlElement, read: HeaderRead, optional: readonly RoutingKey[]): Finding[] {
+  return optional.filter((k) => read.values[k] === '').map((k) => {
+    const line = set.header.lineOf(root, k);
+    return {
+      message: `routing key ${k} is empty; ${root.name} may leave it out, so routes that need it cannot take the message`,
+      ...(line ? { line } : {}), path: set.header.pathOf(k, root.name), layer: 'header', rule: 'header.key-missing',
+    };
+  });
 }
 
 /** The MessageHeader. Standard and version are those of the namespace: it selected the schema set. */
@@ -211,7 +236,7 @@ function identityFindings(set: SchemaSet, root: XmlElement, read: HeaderRead): F
   if (suffix !== code) {
     const line = set.header.lineOf(root, 'messageTypeCode');
     findings.push({
-      message: `root element ${rootName} carries the nachrichtentyp code ${code} (expected ${suffix ?? 'a numeric suffix'})`,
+      message: `root element ${rootName} carries the nachrichtentyp code ${shownToken(code)} (expected ${suffix ?? 'a numeric suffix'})`,
       ...(line ? { line } : {}), path: set.header.pathOf('messageTypeCode', rootName), layer: 'identity', rule: 'identity.type-code',
     });
   }
@@ -219,7 +244,7 @@ function identityFindings(set: SchemaSet, root: XmlElement, read: HeaderRead): F
   for (const [attr, said, want] of [[attrs.standard, read.standard, d.standard], [attrs.version, read.version, d.version]] as const) {
     if (said === '' || said === want) continue;
     findings.push({
-      message: `root attribute ${attr}="${said}" contradicts the namespace ${d.namespace}, which is ${d.standard} ${d.version}`,
+      message: `root attribute ${attr} (${shownToken(said)}) contradicts the namespace ${d.namespace}, which is ${d.standard} ${d.version}`,
       line: root.line, path: `/${rootName}/@${attr}`, layer: 'identity', rule: attr === attrs.standard ? 'identity.standard' : 'identity.version',
     });
   }
@@ -232,7 +257,7 @@ function xsdFindings(doc: XmlDocument, set: SchemaSet): { findings: Finding[]; t
   if (total === 0) return { findings: [], total };
   const paths = new LibxmlPathResolver(doc);
   const findings: Finding[] = details.map((e) => {
-    const f: Finding = { message: e.message.trim(), layer: 'xsd', rule: 'xsd.schema' };
+    const f: Finding = { message: redactSchemaMessage(e.message), layer: 'xsd', rule: 'xsd.schema' };
     if (e.line) f.line = e.line;
     if (e.col) f.column = e.col;
     const path = paths.resolve(e.xpath);

@@ -157,7 +157,7 @@ describe('cli: validate and config-check (offline), and an unreachable gateway',
   it('config-check: schema violations are all listed, not only the first', () => {
     const r = run.schema!;
     expect(r.code, show(r)).to.not.equal(0);
-    for (const path of ['server.port', 'endpoints', 'services', 'municipalities.0.ags', 'routes']) expect(r.stderr, show(r)).to.match(new RegExp(`^ {2}${path.replace(/\./g, '\\.')}: `, 'm'));
+    for (const path of ['server.port', 'endpoints', 'municipalities.0.ags', 'routes']) expect(r.stderr, show(r)).to.match(new RegExp(`^ {2}${path.replace(/\./g, '\\.')}: `, 'm'));
     expect(r.stderr).to.match(/Unrecognized key.*"unexpected"/);
   });
 

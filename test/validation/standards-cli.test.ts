@@ -4,11 +4,14 @@
  * commands registered; once gateway/cli/main.ts registers them, also the real CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Command } from 'commander';
 import { checkStandard, listStandards, registerStandardsCommands } from '../../gateway/cli/standards.js';
+import { discoverSamples } from '../../gateway/validation/samples.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const SCHEMAS = here('../../schemas-xoev/');
@@ -57,6 +60,39 @@ describe('standards CLI (gateway/cli/standards.ts)', () => {
     const text = lines.join('\n');
     expect(exitCode, text).to.equal(0);
     expect(text).to.contain('ok: no problems').and.contain('urn:xoev-de:xleitstelle:codeliste:planartkommunal 1');
+    const valid = discoverSamples(XBETEILIGUNG).filter((c) => c.kind === 'valid').length;
+    const invalid = discoverSamples(XBETEILIGUNG).length - valid;
+    expect(valid).to.be.greaterThan(0);
+    expect(invalid).to.be.greaterThan(0);
+    expect(text).to.contain(`samples: ${valid} valid, ${invalid} invalid; ${valid + invalid} behaved as expected`);
+  });
+
+  it('check runs the folder\'s own samples: a preset that cannot read them, or a sample refused otherwise than expected, fails with file and reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zsa-standards-check-'));
+    try {
+      cpSync(XBETEILIGUNG, dir, { recursive: true });
+      const yamlFile = join(dir, 'standard.yaml');
+      const yaml = readFileSync(yamlFile, 'utf8');
+      // a header profile that looks fine on its own but cannot read this standard's messages
+      writeFileSync(yamlFile, yaml.replace('vorgangId: xbet:nachrichteninhalt/xbet:vorgangsID', 'vorgangId: xbet:nachrichteninhalt/xbet:vorgangsId'));
+      const misread = await checkStandard(dir);
+      const text = misread.lines.join('\n');
+      expect(misread.exitCode, text).to.equal(1);
+      expect(text).to.match(/sample valid\/example402FromCockpit\.xml: was refused with GW_ROUTING_KEY_MISSING: .*vorgangId/);
+      // every valid sample is refused; only invalid ones refused before the header is read still behave
+      const valid = discoverSamples(XBETEILIGUNG).filter((c) => c.kind === 'valid').length;
+      expect(text).to.match(new RegExp(`samples: ${valid} valid, \\d+ invalid; 2 behaved as expected`));
+      // the profile restored, one invalid sample expecting another refusal than it gets
+      writeFileSync(yamlFile, yaml);
+      const expectFile = join(dir, 'samples/invalid/03-bad-uuid-pattern.expect.json');
+      writeFileSync(expectFile, JSON.stringify({ ...JSON.parse(readFileSync(expectFile, 'utf8')), code: 'GW_HEADER_INVALID' }));
+      const wrongCode = await checkStandard(dir);
+      expect(wrongCode.exitCode).to.equal(1);
+      expect(wrongCode.lines.filter((l) => l.includes('[samples]'))).to.have.length(1);
+      expect(wrongCode.lines.join('\n')).to.match(/sample invalid\/03-bad-uuid-pattern\.xml: was refused with GW_XSD_INVALID, expected GW_HEADER_INVALID/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('list shows every standard loaded from several roots: namespaces, message types, code lists, compile time', async () => {

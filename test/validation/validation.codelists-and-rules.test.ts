@@ -128,7 +128,7 @@ describe('service rules (layer 6)', () => {
   it('sum within its tolerance; non-numbers are named; a missing total is left to other rules', () => {
     const rule = { ...base, id: 's', kind: 'sum', items: 'd:rate', total: 'd:gesamt' };
     expect(run([rule], '<d:rate>33.33</d:rate><d:rate>33.33</d:rate><d:rate>33.34</d:rate><d:gesamt>100.00</d:gesamt>')).to.deep.equal([]);
-    expect(run([rule], '<d:rate>50</d:rate><d:gesamt>100</d:gesamt>')[0]?.message).to.equal('demo: d:rate add up to 50, d:gesamt is 100');
+    expect(run([rule], '<d:rate>50</d:rate><d:gesamt>100</d:gesamt>')[0]?.message).to.equal('demo: d:rate do not add up to d:gesamt');
     expect(run([rule], '<d:rate>x</d:rate><d:gesamt>100</d:gesamt>')[0]?.message).to.contain('are not all numbers');
     expect(run([rule], '<d:rate>50</d:rate>')).to.deep.equal([]);
   });

@@ -6,7 +6,10 @@
  */
 import { expect } from 'chai';
 import { XmlDocument } from 'libxml2-wasm';
-import { descriptorSchema, resolveHeaderProfile } from '../../gateway/validation/descriptor.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { descriptorSchema, readDescriptor, resolveHeaderProfile } from '../../gateway/validation/descriptor.js';
 import { compileHeaderReader, type HeaderRead } from '../../gateway/validation/header.js';
 
 const UUID = '0b6f2a34-5c1d-4e8f-9a70-2d3c4b5a6f01';
@@ -70,6 +73,42 @@ describe('header profile presets', () => {
     const r = read({ preset: 'xdomea-kopf', leika: "''", ags: "''", required: ['messageUuid', 'messageTypeCode', 'author', 'reader', 'vorgangId'] }, xml);
     expect(r.values).to.include({ messageUuid: `${UUID}/0501`, vorgangId: UUID, author: 'bhk:0101', reader: 'arc:0202', createdAt: '2025-01-02T03:04:05+01:00' });
     expect(r.missing).to.deep.equal([]);
+  });
+
+  describe('xdomea 2.x and 3.x: the authority identifier moved from Kennung to a coded Behoerdenschluessel', () => {
+    const kopf = (id: 'Kennung' | 'Behoerdenschluessel'): string => `<x:Abgabe.Abgabe.0401 xmlns:x="urn:example:demo"><x:Kopf>
+      <x:ProzessID>${UUID}</x:ProzessID><x:Nachrichtentyp><code>0401</code></x:Nachrichtentyp>
+      <x:Erstellungszeitpunkt>2025-01-02T03:04:05+01:00</x:Erstellungszeitpunkt>
+      <x:Absender><x:Behoerdenkennung><x:${id} listURI="urn:example:behoerden"><code>0101</code></x:${id}><x:Praefix><code>bhk</code></x:Praefix></x:Behoerdenkennung></x:Absender>
+      <x:Empfaenger><x:Behoerdenkennung><x:${id}><code>0202</code></x:${id}><x:Praefix><code>arc</code></x:Praefix></x:Behoerdenkennung></x:Empfaenger>
+      </x:Kopf></x:Abgabe.Abgabe.0401>`;
+    const header = (preset: string) => ({ preset, leika: "''", ags: "''", required: ['messageUuid', 'messageTypeCode', 'author', 'reader', 'vorgangId'] });
+
+    it('xdomea-kopf reads both forms; xdomea-kopf-2 only Kennung, xdomea-kopf-3 only Behoerdenschluessel', () => {
+      for (const form of ['Kennung', 'Behoerdenschluessel'] as const) {
+        expect(read(header('xdomea-kopf'), kopf(form)).values, form).to.include({ author: 'bhk:0101', reader: 'arc:0202' });
+      }
+      expect(read(header('xdomea-kopf-2'), kopf('Kennung')).missing).to.deep.equal([]);
+      expect(read(header('xdomea-kopf-2'), kopf('Behoerdenschluessel')).missing).to.deep.equal(['author', 'reader']);
+      expect(read(header('xdomea-kopf-3'), kopf('Behoerdenschluessel')).values).to.include({ author: 'bhk:0101', reader: 'arc:0202' });
+      expect(read(header('xdomea-kopf-3'), kopf('Kennung')).missing).to.deep.equal(['author', 'reader']);
+    });
+
+    it('a descriptor whose version the preset does not read is refused at load, naming the presets that fit', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'zsa-preset-version-'));
+      try {
+        const file = join(dir, 'standard.yaml');
+        const yaml = (preset: string): string => `standard: xdomea\nversion: "3.0.0"\nnamespace: urn:xoev-de:xdomea:schema:3.0.0\nentry: xsd/x.xsd\n`
+          + `header: { preset: ${preset}, leika: "''", ags: "''", required: [messageUuid, messageTypeCode, author, reader, vorgangId] }\nmessageTypes: [Abgabe.Abgabe.0401]\n`;
+        writeFileSync(file, yaml('xdomea-kopf-2'));
+        const wrong = (await readDescriptor(file)).issues.map((i) => i.message).join('\n');
+        expect(wrong).to.contain('header preset xdomea-kopf-2 reads versions 2.x, but this descriptor is version 3.0.0; use xdomea-kopf or xdomea-kopf-3');
+        writeFileSync(file, yaml('xdomea-kopf-3'));
+        expect((await readDescriptor(file)).issues).to.deep.equal([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('a descriptor overrides a single preset field and binds its own prefixes beside the preset ones', () => {
