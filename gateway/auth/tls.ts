@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GatewayError, toProblem } from '../errors.js';
 import { certificatesOf, CrlFile, readText, type RevocationCheck } from './crl.js';
 import { normaliseSerial } from './der.js';
+import { normalizeKennung } from '../validation/kennung.js';
 
 /**
  * HTTPS and client-certificate authentication (mTLS) for system participants (ADR 0008).
@@ -171,7 +172,7 @@ export function identifyClient<P extends AuthParticipant>(socket: TLSSocket, par
   if (!participant) return refuse('unknown-participant', `participant "${ids[0]}" is not configured`);
   if (participant.certFingerprints?.length) return refuse('unknown-participant', `participant "${participant.id}" accepts only its pinned certificates`);
   const kennungen = uris.filter((u) => u.startsWith(KENNUNG_URI_PREFIX)).map((u) => u.slice(KENNUNG_URI_PREFIX.length));
-  if (kennungen.some((k) => k !== participant.kennung)) return refuse('unknown-participant', `certificate kennung ${kennungen.join(', ')} does not match participant "${participant.id}" (${participant.kennung})`);
+  if (kennungen.some((k) => normalizeKennung(k) !== normalizeKennung(participant.kennung))) return refuse('unknown-participant', `certificate kennung ${kennungen.join(', ')} does not match participant "${participant.id}" (${participant.kennung})`);
   return { ok: true, participant, certificate };
 }
 

@@ -1,6 +1,7 @@
 import { GatewayError, type Issue } from '../errors.js';
 import type { MessageHeader } from '../store/types.js';
 import { KENNUNG, UUID } from '../validation/header-sanity.js';
+import { normalizeKennung } from '../validation/kennung.js';
 
 /**
  * Routing metadata of a pass-through submission (ADR 0009): the body is a JWE the gateway
@@ -43,7 +44,8 @@ export function passThroughHeader(headers: Record<string, string | string[] | un
       invalid.push({ message: `header ${f.header} must be ${f.what}`, path: f.header, layer: 'header', rule: `header.${f.field}` });
       continue;
     }
-    values[f.field] = raw;
+    // participant identifiers compared by the one kennung rule (gateway/validation/kennung.ts), as read from an XÖV header
+    values[f.field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : raw;
   }
   if (missing.length > 0) {
     throw new GatewayError('GW_ROUTING_KEY_MISSING', `pass-through: routing header(s) missing: ${missing.map((i) => i.path).join(', ')}`, {

@@ -14,7 +14,7 @@ import { hundAnmeldung } from '../support/xzsa-fixtures.js';
  * and refused messages carrying a made-up citizen name — runs through a gateway whose log
  * (at debug level, with the production redaction config) is captured. The name must not
  * appear in any log line, in the rejection log, the transition reasons, the audit database
- * or in the problem+json of a refusal outside the validation layers.
+ * or in the problem+json of any refusal (validation findings name rule and place, not the value).
  */
 const NAME = 'Testfrau-Quellwert';
 const FULL = `Erika ${NAME}`;
@@ -110,9 +110,10 @@ describe('privacy: no citizen data in logs, rejection log, audit database or ref
     }
   });
 
-  it('no problem+json of a refusal outside the validation layers quotes the name', () => {
-    const outside = refusals.filter((r) => !r.what.startsWith('XSD') && !r.what.startsWith('malformed XML'));
-    expect(outside).to.have.length(7);
-    for (const r of outside) clean(`the problem for "${r.what}"`, r.text);
+  it('no problem+json of a refusal quotes the name, the validation layers\' findings included', () => {
+    expect(refusals).to.have.length(10);
+    for (const r of refusals) clean(`the problem for "${r.what}"`, r.text);
+    const xsd = refusals.find((r) => r.what === 'XSD: the name where a date belongs');
+    expect(xsd?.text, 'the finding still says where').to.match(/geburtsdatum/);
   });
 });
