@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { createApp } from '../../gateway/api/app.js';
 import { apiRouter, route } from '../../gateway/api/route.js';
-import { SigningKey } from '../../gateway/crypto/signing-key.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
-import { servedRoutes, type ServedRoute } from '../support/served-routes.js';
+import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
 /** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
 const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json'];
@@ -15,8 +12,7 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
   let served: ServedRoute[];
   before(async () => {
     gw = await startTestGateway(testConfig());
-    const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'unused.jwk.json'), false), issuer: () => `${gw.url}/` };
-    served = servedRoutes(createApp(gw.services, { signing }));
+    served = servedRoutes(appOf(gw));
   });
   after(() => gw?.stop());
 

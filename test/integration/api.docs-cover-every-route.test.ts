@@ -2,11 +2,9 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../gateway/api/app.js';
-import { SigningKey } from '../../gateway/crypto/signing-key.js';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
-import { servedRoutes } from '../support/served-routes.js';
+import { appOf, servedRoutes } from '../support/served-routes.js';
 
 /** Every `METHOD /path` the app serves, with `:param` written as `{param}` as in the docs. */
 function routesOf(app: Express): string[] {
@@ -21,9 +19,7 @@ describe('api: docs/api.md covers every route', function () {
 
   before(async () => {
     gw = await startTestGateway(testConfig());
-    // with the signing option, as the server builds it (the key is never loaded here)
-    const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'unused.jwk.json'), false), issuer: () => `${gw.url}/` };
-    routes = routesOf(createApp(gw.services, { signing }));
+    routes = routesOf(appOf(gw));
   });
   after(() => gw?.stop());
 

@@ -1,14 +1,11 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import request from 'supertest';
-import { createApp } from '../../gateway/api/app.js';
 import type { OwnershipCheck } from '../../gateway/auth/policy.js';
 import type { Role } from '../../gateway/auth/principal.js';
-import { SigningKey } from '../../gateway/crypto/signing-key.js';
 import { DEMO_CLIENTS, requiredAuthConfig, type DemoClient } from '../auth/oauth-fixture.js';
 import { startTestGateway } from '../support/gateway.js';
-import { servedRoutes, type ServedRoute } from '../support/served-routes.js';
+import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
 /** One demo client per role (gateway/config/demo.yaml). */
 const CLIENT_OF: Record<Role, DemoClient> = {
@@ -109,8 +106,7 @@ describe('auth: every served route is denied to every role without it (generated
 
   before(async () => {
     gw = await startTestGateway(requiredAuthConfig());
-    const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'route-walk.jwk.json'), true), issuer: () => `${gw.url}/` };
-    const app = createApp(gw.services, { signing });
+    const app = appOf(gw);
     api = servedRoutes(app).filter((r) => r.path.startsWith('/api/v1/'));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -10,6 +10,7 @@ import { PrivateKeyRing } from '../../gateway/crypto/keyring.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { encryptionKeys, expectRefused } from '../crypto/support.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
+import { rawBody } from '../support/sealed-answers.js';
 import { HttpPeer } from '../support/http-peer.js';
 import { hundAnmeldung, LEIKA_HUND } from '../support/xzsa-fixtures.js';
 
@@ -137,11 +138,7 @@ describe('encryption: JWE inbound, re-encrypted per delivery, pass-through', fun
       expect(got!.body.toString('ascii')).to.equal(jwe);
       expect(Buffer.from((await decryptWith(got!.body, fvRing)).payload).toString()).to.equal('<geheim>nur für Halle</geheim>');
       // a payload read answers the stored JWE as what it is
-      const read = await request(gw.url).get(`/api/v1/messages/${res.body.gatewayId as string}/payload`).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const read = await request(gw.url).get(`/api/v1/messages/${res.body.gatewayId as string}/payload`).buffer(true).parse(rawBody);
       expect(read.headers['content-type']).to.match(/^application\/jose/);
       expect((read.body as Buffer).toString('ascii')).to.equal(jwe);
     });

@@ -6,8 +6,9 @@ import request from 'supertest';
 import { decryptWith } from '../../gateway/crypto/jwe.js';
 import { PrivateKeyRing } from '../../gateway/crypto/keyring.js';
 import { requiredAuthConfig, tokenFor, type DemoClient } from '../auth/oauth-fixture.js';
-import { encryptionKeys } from '../crypto/support.js';
+import { encryptionKeys, expectRefused } from '../crypto/support.js';
 import { startTestGateway } from '../support/gateway.js';
+import { openSealedAnswer, rawBody } from '../support/sealed-answers.js';
 import { hundAnmeldung, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
 
 const MD = '15003000';
@@ -36,11 +37,7 @@ describe('encryption: payload reads are sealed to the caller\'s encryption key',
       .get(`/api/v1/messages/${id}/payload`)
       .set('authorization', `Bearer ${await tokenFor(gw.url, as)}`)
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(rawBody);
   }
   async function submit(as: DemoClient, xml: string): Promise<string> {
     const res = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${await tokenFor(gw.url, as)}`).set('content-type', 'application/xml').send(xml);
@@ -67,23 +64,13 @@ describe('encryption: payload reads are sealed to the caller\'s encryption key',
   });
 
   it('a caller with a key gets a fresh JWE per read that only its key opens', async () => {
-    const first = await read('magdeburg', draft);
-    expect(first.status).to.equal(200);
-    expect(first.headers['content-type']).to.match(/^application\/jose/);
-    const jwe = (first.body as Buffer).toString('ascii');
-    expect(jwe).to.not.contain('xzsa');
-    const opened = await decryptWith(jwe, await PrivateKeyRing.fromJwks([md.privateJwk]));
-    expect(Buffer.from(opened.payload).toString('utf8')).to.equal(draftXml);
+    const { jwe, opened, text } = await openSealedAnswer(await read('magdeburg', draft), md.privateJwk, 'xzsa');
+    expect(text).to.equal(draftXml);
     expect(opened.header['cty']).to.equal('application/xml');
     const second = await read('magdeburg', draft);
     expect((second.body as Buffer).toString('ascii')).to.not.equal(jwe);
-    let refused: unknown = null;
-    try {
-      await decryptWith(jwe, await PrivateKeyRing.fromJwks([{ ...other.privateJwk, kid: md.privateJwk.kid! }]));
-    } catch (err) {
-      refused = err;
-    }
-    expect((refused as { code?: string } | null)?.code).to.match(/^GW_JWE_/);
+    const stranger = await PrivateKeyRing.fromJwks([{ ...other.privateJwk, kid: md.privateJwk.kid! }]);
+    await expectRefused(() => decryptWith(jwe, stranger), 'GW_JWE_INVALID', 'jwe.decrypt');
   });
 
   it('a caller without a key gets the XML', async () => {

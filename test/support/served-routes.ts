@@ -1,5 +1,9 @@
 import type { Express } from 'express';
+import { join } from 'node:path';
+import { createApp } from '../../gateway/api/app.js';
+import type { GatewayServices } from '../../gateway/api/services.js';
 import type { RoutePolicy } from '../../gateway/auth/policy.js';
+import { SigningKey } from '../../gateway/crypto/signing-key.js';
 
 /** The parts of an Express 5 router layer the walk reads (the `router` package's Layer and Route). */
 interface Layer {
@@ -50,4 +54,10 @@ function walk(stack: Layer[], prefix: string): ServedRoute[] {
 /** Every (method, path) the app serves, read from Express's own router stack, not from any table of ours. */
 export function servedRoutes(app: Express): ServedRoute[] {
   return walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+}
+
+/** The app as gateway/server.ts builds it for this gateway's services (with the signing option; the key is only read on use). */
+export function appOf(gw: { url: string; services: GatewayServices }): Express {
+  const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'route-walk.jwk.json'), true), issuer: () => `${gw.url}/` };
+  return createApp(gw.services, { signing });
 }
