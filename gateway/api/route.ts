@@ -1,5 +1,5 @@
 import { Router as ExpressRouter, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { routeGuard, type ApiMethod, type AuthorizeDeps, type RoutePolicy } from '../auth/policy.js';
+import { routeGuard, type ApiMethod, type AuthorizeDeps, type OwnershipCheck, type RoutePolicy } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
 import { notFound } from './problem.js';
 
@@ -19,12 +19,21 @@ export interface ApiRoute {
 
 const SEGMENT = /^(?::[a-z][A-Za-z0-9]*|[a-z0-9][a-z0-9._-]*)$/;
 
-/** Declares one route. Throws at start (not per request) when the path is not of the one supported shape. */
+/** The path parameter each ownership check reads (gateway/auth/policy.ts checkOwnership). */
+const CHECK_PARAM: Record<OwnershipCheck, string | undefined> = { none: undefined, list: undefined, mailbox: 'mailbox', message: 'id', payload: 'id', vorgang: 'id', attachment: 'sha512' };
+
+/**
+ * Declares one route. Throws at start (not per request) when the path is not of the one
+ * supported shape, the policy names no role, or its ownership check needs a path
+ * parameter the path does not have.
+ */
 export function route(method: ApiMethod, path: string, policy: RoutePolicy, ...handlers: [RequestHandler, ...RequestHandler[]]): ApiRoute {
   if (!path.startsWith('/') || !path.slice(1).split('/').every((s) => SEGMENT.test(s))) {
     throw new Error(`route ${method} ${path}: the path must be /-separated lower-case literals and :params`);
   }
   if (policy.roles.length === 0) throw new Error(`route ${method} ${path}: a policy names at least one role`);
+  const needs = CHECK_PARAM[policy.check];
+  if (needs !== undefined && !path.split('/').includes(`:${needs}`)) throw new Error(`route ${method} ${path}: the ${policy.check} check needs the path parameter :${needs}`);
   return { method, path, policy, handlers };
 }
 

@@ -32,13 +32,15 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'} all=${r.allHandler ?? 'none'}`)).to.deep.equal([]);
   });
 
-  it('refuses at declaration a path that is not lower-case literals and :params, and a policy without roles', () => {
+  it('refuses at declaration a path that is not lower-case literals and :params, a policy without roles, and a check without its parameter', () => {
     const h = () => undefined;
     for (const bad of ['/Messages', '/messages/', '//messages', 'messages', '/messages/:id/Payload', '/a/*', '/a/:id?', '/a/{x}']) {
       expect(() => route('GET', bad, { roles: ['admin'], check: 'none' }, h), bad).to.throw(/lower-case literals/);
     }
     expect(() => route('GET', '/x', { roles: [] as unknown as ['admin'], check: 'none' }, h)).to.throw(/at least one role/);
     expect(route('GET', '/messages/:id/payload', { roles: ['admin'], check: 'payload' }, h).path).to.equal('/messages/:id/payload');
+    expect(() => route('GET', '/messages/:key', { roles: ['admin'], check: 'message' }, h)).to.throw(/needs the path parameter :id/);
+    expect(() => route('POST', '/fetch', { roles: ['zsa'], check: 'mailbox' }, h)).to.throw(/needs the path parameter :mailbox/);
   });
 
   it('refuses at start a method and path declared twice', () => {
