@@ -39,6 +39,7 @@ export const ERROR_CATALOG = {
   GW_UNAUTHENTICATED: { title: 'The client could not be authenticated', status: 401, retryable: false },
   GW_FORBIDDEN: { title: 'The authenticated participant\'s role does not allow this', status: 403, retryable: false },
   GW_NOT_FOUND: { title: 'Not found', status: 404, retryable: false },
+  GW_METHOD_NOT_ALLOWED: { title: 'The path does not serve this HTTP method', status: 405, retryable: false },
   GW_PAYLOAD_PURGED: { title: 'The payload was deleted by retention; metadata, history and receipts remain', status: 410, retryable: false },
   GW_JWE_INVALID: { title: 'The encrypted payload (JWE) is malformed, outside the profile or fails authentication', status: 400, retryable: false },
   GW_JWE_KEY_UNKNOWN: { title: 'The payload is encrypted to a key the gateway does not hold', status: 422, retryable: false },

@@ -5,13 +5,13 @@ import { auditTrail } from './audit.js';
 import { receiptsApi } from './receipts.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { createAuth, type AuthRuntime } from '../auth/index.js';
-import { authorize } from '../auth/policy.js';
 import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
+import { apiRouter } from './route.js';
 import type { GatewayServices } from './services.js';
 
-/** The HTTP face of the gateway: /health, /ready and /api/v1 (docs/api.md). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS and /api/v1 (docs/api.md). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -25,34 +25,35 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // Exact paths only (ADR 0014): `/API/v1/…`, `/health/` are no routes. Set before the first route creates the app router.
+  app.enable('case sensitive routing');
+  app.enable('strict routing');
 
   app.get('/health', (_req, res) => {
     res.json({ status: s.lifecycle.shuttingDown ? 'stopping' : 'ok' });
   });
 
+  // Says ready or not, nothing more: it is unauthenticated. Store, endpoints and breakers are at /api/v1/admin/endpoints and /admin/stats.
   app.get('/ready', async (_req, res) => {
     if (!s.lifecycle.ready || s.lifecycle.shuttingDown) throw new GatewayError('GW_NOT_READY', s.lifecycle.shuttingDown ? 'shutting down' : 'starting');
     try {
       await s.store.ping();
     } catch (cause) {
-      throw new GatewayError('GW_NOT_READY', 'store is not reachable', { cause });
+      s.log.warn({ err: cause instanceof Error ? cause.message : String(cause) }, 'not ready: the store does not answer');
+      throw new GatewayError('GW_NOT_READY', 'not ready', { cause });
     }
-    res.json({
-      status: 'ready',
-      store: s.store.kind,
-      messageTypes: s.validator.messageTypes().length,
-      endpoints: [...s.endpoints.values()].map((e) => ({ id: e.id, status: e.status().health.status, breaker: e.breaker.state })),
-    });
+    res.json({ status: 'ready' });
   });
 
   const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
   if (receipts) app.use(receipts.wellKnown);
   const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
   app.use(auth.tokenRouter);
-  // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), may its role do this (403 otherwise) — gateway/auth/policy.ts.
+  // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), then the route Express selects
+  // runs its own policy first (403 otherwise; gateway/api/route.ts); no route: 404, another method: 405.
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
-  app.use('/api/v1', opts.authenticate ?? auth.authenticate, authorize({ cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
-  app.use('/api/v1', messagesApi(s), mailboxApi(s), adminApi(s, auth.grants), ...(receipts ? [receipts.api] : []));
+  const routes = [...messagesApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
+  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

@@ -1,7 +1,9 @@
-import { Router as ExpressRouter, json } from 'express';
-import { encryptFor, isCompactJwe } from '../crypto/jwe.js';
+import { json } from 'express';
+import { OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
+import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { actor, intQuery } from './messages.js';
+import { route, type ApiRoute } from './route.js';
 import type { GatewayServices } from './services.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -11,61 +13,56 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
  * it with the lease token. Only the acknowledgement makes the message `delivered`; a fetched
  * message that is not acknowledged before the lease ends can be fetched again.
  */
-export function mailboxApi(s: GatewayServices): ExpressRouter {
-  const r = ExpressRouter();
+export function mailboxApi(s: GatewayServices): ApiRoute[] {
   const mailboxName = (v: unknown): string => {
     if (typeof v !== 'string' || !NAME.test(v)) throw new GatewayError('GW_BAD_REQUEST', 'invalid mailbox name', { issues: [{ message: 'invalid mailbox name', path: 'mailbox' }] });
     return v;
   };
 
-  r.get('/mailboxes/:mailbox/messages', async (req, res) => {
-    res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), intQuery(req, 'limit', 100, 1, 500) ?? 100) });
-  });
+  return [
+    // Mailbox owners; operator and admin may list every mailbox (metadata), but never fetch or acknowledge.
+    route('GET', '/mailboxes/:mailbox/messages', { roles: [...PARTIES, ...OVERSIGHT], check: 'mailbox' }, async (req, res) => {
+      res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), intQuery(req, 'limit', 100, 1, 500) ?? 100) });
+    }),
 
-  /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML (or JWE) and lease headers, 204 when empty. */
-  r.post('/mailboxes/:mailbox/fetch', async (req, res) => {
-    const itemParam = req.query['item'];
-    const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
-    if (itemId !== undefined && !Number.isInteger(itemId)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
-    const lease = await s.store.mailboxFetch(mailboxName(req.params['mailbox']), s.cfg.mailbox.leaseMs, itemId);
-    if (!lease) {
-      res.status(204).end();
-      return;
-    }
-    // A receiver with a configured encryption key gets the message as a JWE to that key,
-    // fresh per fetch, as push deliveries do (gateway/outbox/recipient-encryption.ts).
-    const endpointId = (await s.store.getMessage(lease.item.messageId))?.endpointId;
-    const key = endpointId === undefined ? undefined : s.recipientKeys?.get(endpointId);
-    let body: Buffer = lease.payload;
-    let type = 'application/xml';
-    if (isCompactJwe(body)) type = 'application/jose'; // pass-through: stored as it came
-    else if (key !== undefined) {
-      body = Buffer.from(await encryptFor(body, key, { cty: 'application/xml' }), 'ascii');
-      type = 'application/jose';
-    }
-    res
-      .status(200)
-      .set({
-        'X-Mailbox-Item': String(lease.item.id),
-        'X-Lease-Token': lease.leaseToken,
-        'X-Lease-Until': lease.leaseUntil,
-        'X-Gateway-Id': lease.item.messageId,
-        'X-Message-UUID': lease.item.messageUuid,
-        'X-Message-Type': lease.item.messageType,
-        'X-Vorgang-Id': lease.item.vorgangId,
-      })
-      .type(type)
-      .send(body);
-  });
+    /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML (or JWE) and lease headers, 204 when empty. */
+    route('POST', '/mailboxes/:mailbox/fetch', { roles: PARTIES, check: 'mailbox' }, async (req, res) => {
+      const itemParam = req.query['item'];
+      const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
+      if (itemId !== undefined && !Number.isInteger(itemId)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
+      const lease = await s.store.mailboxFetch(mailboxName(req.params['mailbox']), s.cfg.mailbox.leaseMs, itemId);
+      if (!lease) {
+        res.status(204).end();
+        return;
+      }
+      // A receiver with a configured encryption key gets the message as a JWE to that key,
+      // fresh per fetch, as push deliveries do (gateway/outbox/recipient-encryption.ts).
+      const endpointId = (await s.store.getMessage(lease.item.messageId))?.endpointId;
+      const key = endpointId === undefined ? undefined : s.recipientKeys?.get(endpointId);
+      const sealed = await sealFor(key, lease.payload, storedPayloadType(lease.payload));
+      res
+        .status(200)
+        .set({
+          'X-Mailbox-Item': String(lease.item.id),
+          'X-Lease-Token': lease.leaseToken,
+          'X-Lease-Until': lease.leaseUntil,
+          'X-Gateway-Id': lease.item.messageId,
+          'X-Message-UUID': lease.item.messageUuid,
+          'X-Message-Type': lease.item.messageType,
+          'X-Vorgang-Id': lease.item.vorgangId,
+        })
+        .type(sealed.contentType)
+        .send(sealed.body);
+    }),
 
-  r.post('/mailboxes/:mailbox/messages/:item/ack', json({ limit: '16kb' }), async (req, res) => {
-    const body = (req.body ?? {}) as { leaseToken?: unknown };
-    const token = typeof body.leaseToken === 'string' ? body.leaseToken : req.headers['x-lease-token'];
-    if (typeof token !== 'string' || token.length === 0) throw new GatewayError('GW_BAD_REQUEST', 'leaseToken is required', { issues: [{ message: 'missing', path: '/leaseToken' }] });
-    const item = Number(req.params['item']);
-    if (!Number.isInteger(item)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
-    await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
-    res.json({ acknowledged: item });
-  });
-  return r;
+    route('POST', '/mailboxes/:mailbox/messages/:item/ack', { roles: PARTIES, check: 'mailbox' }, json({ limit: '16kb' }), async (req, res) => {
+      const body = (req.body ?? {}) as { leaseToken?: unknown };
+      const token = typeof body.leaseToken === 'string' ? body.leaseToken : req.headers['x-lease-token'];
+      if (typeof token !== 'string' || token.length === 0) throw new GatewayError('GW_BAD_REQUEST', 'leaseToken is required', { issues: [{ message: 'missing', path: '/leaseToken' }] });
+      const item = Number(req.params['item']);
+      if (!Number.isInteger(item)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
+      await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
+      res.json({ acknowledged: item });
+    }),
+  ];
 }

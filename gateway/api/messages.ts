@@ -1,5 +1,7 @@
-import { Router as ExpressRouter, type Request } from 'express';
-import { encryptFor } from '../crypto/jwe.js';
+import type { Request, Response } from 'express';
+import type { JWK } from 'jose';
+import { ADMIN_ONLY, ALL_ROLES, OVERSIGHT, PARTIES } from '../auth/policy.js';
+import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { isMessageState, type MessageState } from '../store/states.js';
 import type { MessageFilter } from '../store/types.js';
@@ -7,6 +9,7 @@ import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ing
 import type { GatewayServices } from './services.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
 import { principalOf } from '../auth/principal.js';
+import { route, type ApiRoute } from './route.js';
 
 function param(req: Request, name: string): string {
   const v = req.params[name];
@@ -49,114 +52,123 @@ export function parseFilter(req: Request): MessageFilter {
 }
 
 
+/** The encryption key of the calling participant's endpoint, if one is configured: payload reads and attachment downloads are sealed to it. */
+function callerKey(s: GatewayServices, res: Response): JWK | undefined {
+  const endpoint = principalOf(res)?.participant?.endpoint;
+  return endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
+}
+
 /** Message ingress, status, history, payload, replay, Vorgang timeline, attachments. */
-export function messagesApi(s: GatewayServices): ExpressRouter {
-  const r = ExpressRouter();
+export function messagesApi(s: GatewayServices): ApiRoute[] {
   const limits = s.cfg.server;
+  return [
+    // An authenticated participant submits only as itself (and for its services): checked on the header before routing.
+    route(
+      'POST',
+      '/messages',
+      { roles: PARTIES, check: 'none' },
+      messageIngressHandler(s.pipeline, s.attachments, limits, (_req, res) => {
+        const p = principalOf(res);
+        return p ? ingressHeaderCheck(s.cfg, p) : undefined;
+      }),
+    ),
 
-  // An authenticated participant submits only as itself (and for its services): checked on the header before routing.
-  r.post(
-    '/messages',
-    messageIngressHandler(s.pipeline, s.attachments, limits, (_req, res) => {
+    route('GET', '/messages', { roles: ALL_ROLES, check: 'list' }, async (req, res) => {
       const p = principalOf(res);
-      return p ? ingressHeaderCheck(s.cfg, p) : undefined;
+      const filter = parseFilter(req);
+      res.json({ items: await s.store.listMessages(p ? scopeMessageFilter(s.cfg, p, filter) : filter) });
     }),
-  );
 
-  r.get('/messages', async (req, res) => {
-    const p = principalOf(res);
-    const filter = parseFilter(req);
-    res.json({ items: await s.store.listMessages(p ? scopeMessageFilter(s.cfg, p, filter) : filter) });
-  });
+    route('GET', '/messages/:id', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
+      const id = param(req, 'id');
+      const m = await s.store.getMessage(id);
+      if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+      res.json({ ...m, history: await s.store.history(id), links: { payload: `/api/v1/messages/${id}/payload`, vorgang: `/api/v1/vorgaenge/${m.vorgangId}` } });
+    }),
 
-  r.get('/messages/:id', async (req, res) => {
-    const id = param(req, 'id');
-    const m = await s.store.getMessage(id);
-    if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-    res.json({ ...m, history: await s.store.history(id), links: { payload: `/api/v1/messages/${id}/payload`, vorgang: `/api/v1/vorgaenge/${m.vorgangId}` } });
-  });
+    // End to end: a caller with a configured encryption key gets the payload as a fresh JWE to that key (ADR 0014).
+    route('GET', '/messages/:id/payload', { roles: ALL_ROLES, check: 'payload' }, async (req, res) => {
+      const id = param(req, 'id');
+      const p = await s.store.getPayload(id);
+      if (!p) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+      const sealed = await sealFor(callerKey(s, res), p, storedPayloadType(p));
+      res.type(sealed.contentType).send(sealed.body);
+    }),
 
-  r.get('/messages/:id/payload', async (req, res) => {
-    const id = param(req, 'id');
-    const p = await s.store.getPayload(id);
-    if (!p) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-    res.type('application/xml').send(p);
-  });
+    route('POST', '/messages/:id/replay', { roles: ADMIN_ONLY, check: 'none' }, async (req, res) => {
+      const id = param(req, 'id');
+      const m = await s.store.getMessage(id);
+      if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
+      if (!(await s.store.replay(id, actor(req)))) throw new GatewayError('GW_STATE_CONFLICT', `message ${id} is ${m.state}; only dead messages can be replayed`);
+      s.worker.wake();
+      res.json({ replayed: [id] });
+    }),
 
-  r.post('/messages/:id/replay', async (req, res) => {
-    const id = param(req, 'id');
-    const m = await s.store.getMessage(id);
-    if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-    if (!(await s.store.replay(id, actor(req)))) throw new GatewayError('GW_STATE_CONFLICT', `message ${id} is ${m.state}; only dead messages can be replayed`);
-    s.worker.wake();
-    res.json({ replayed: [id] });
-  });
+    route('POST', '/replay', { roles: ADMIN_ONLY, check: 'none' }, async (req, res) => {
+      const endpoint = query(req, 'endpoint');
+      const ids = await s.store.replayAllDead(actor(req), endpoint);
+      s.worker.wake();
+      res.json({ replayed: ids });
+    }),
 
-  r.post('/replay', async (req, res) => {
-    const endpoint = query(req, 'endpoint');
-    const ids = await s.store.replayAllDead(actor(req), endpoint);
-    s.worker.wake();
-    res.json({ replayed: ids });
-  });
-
-  r.get('/vorgaenge/:id', async (req, res) => {
-    const id = param(req, 'id');
-    const messages = await s.store.vorgang(id);
-    if (messages.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
-    const timeline = [];
-    for (const m of messages) {
-      for (const t of await s.store.history(m.id)) timeline.push({ ...t, messageType: m.messageType, author: m.author, endpointId: m.endpointId });
-    }
-    timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
-    res.json({ vorgangId: id, messages, timeline });
-  });
-
-  r.post('/attachments', attachmentUploadHandler(s.attachments, limits));
-  r.get('/attachments/:sha512', async (req, res) => {
-    const sha = param(req, 'sha512').toLowerCase();
-    if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
-    // A caller with a configured encryption key gets the attachment end-to-end encrypted to it.
-    const endpoint = principalOf(res)?.participant?.endpoint;
-    const key = endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
-    if (key !== undefined) {
-      const size = await s.attachments.size(sha);
-      if (size > limits.maxMessageBytes) {
-        throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `attachment of ${size} bytes is larger than ${limits.maxMessageBytes}, the limit for end-to-end encryption in one JWE`);
+    route('GET', '/vorgaenge/:id', { roles: ALL_ROLES, check: 'vorgang' }, async (req, res) => {
+      const id = param(req, 'id');
+      const messages = await s.store.vorgang(id);
+      if (messages.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
+      const timeline = [];
+      for (const m of messages) {
+        for (const t of await s.store.history(m.id)) timeline.push({ ...t, messageType: m.messageType, author: m.author, endpointId: m.endpointId });
       }
-      const chunks: Buffer[] = [];
-      for await (const c of s.attachments.open(sha) as AsyncIterable<Buffer>) chunks.push(c);
-      res.type('application/jose').send(await encryptFor(Buffer.concat(chunks), key, { cty: 'application/octet-stream' }));
-      return;
-    }
-    res.type('application/octet-stream');
-    const stream = s.attachments.open(sha);
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // e.g. removed between has() and open(): answer 404 if nothing was sent yet, else cut the response
-      if (res.headersSent) res.destroy(err);
-      else res.status(404).type('application/problem+json').send(JSON.stringify(toProblem(new GatewayError('GW_NOT_FOUND', 'no such attachment'), req.originalUrl)));
-    });
-    stream.pipe(res);
-  });
+      timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
+      res.json({ vorgangId: id, messages, timeline });
+    }),
 
-  r.get('/rejections', async (req, res) => {
-    res.json({ items: await s.store.listRejections(intQuery(req, 'limit', 100, 1, 1000) ?? 100) });
-  });
-
-  r.post('/routes/explain', async (req, res) => {
-    const xml = await readBody(req, limits.maxMessageBytes);
-    const { header, warnings } = s.validator.check(xml, (h) => s.router.strictnessFor(h));
-    try {
-      const d = await s.router.decide(header);
-      res.json({ routed: true, header, warnings, decision: d });
-    } catch (err) {
-      if (err instanceof GatewayError && (err.code === 'GW_ROUTE_NO_MATCH' || err.code === 'GW_VORGANG_UNKNOWN')) {
-        res.json({ routed: false, header, warnings, code: err.code, detail: err.message, steps: err.extra['explanation'] ?? [] });
+    route('POST', '/attachments', { roles: PARTIES, check: 'none' }, attachmentUploadHandler(s.attachments, limits)),
+    route('GET', '/attachments/:sha512', { roles: PARTIES, check: 'attachment' }, async (req, res) => {
+      const sha = param(req, 'sha512').toLowerCase();
+      if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
+      // A caller with a configured encryption key gets the attachment end-to-end encrypted to it.
+      const key = callerKey(s, res);
+      if (key !== undefined) {
+        const size = await s.attachments.size(sha);
+        if (size > limits.maxMessageBytes) {
+          throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `attachment of ${size} bytes is larger than ${limits.maxMessageBytes}, the limit for end-to-end encryption in one JWE`);
+        }
+        const chunks: Buffer[] = [];
+        for await (const c of s.attachments.open(sha) as AsyncIterable<Buffer>) chunks.push(c);
+        const sealed = await sealFor(key, Buffer.concat(chunks), 'application/octet-stream');
+        res.type(sealed.contentType).send(sealed.body);
         return;
       }
-      throw err;
-    }
-  });
-  return r;
+      res.type('application/octet-stream');
+      const stream = s.attachments.open(sha);
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        // e.g. removed between has() and open(): answer 404 if nothing was sent yet, else cut the response
+        if (res.headersSent) res.destroy(err);
+        else res.status(404).type('application/problem+json').send(JSON.stringify(toProblem(new GatewayError('GW_NOT_FOUND', 'no such attachment'), req.originalUrl)));
+      });
+      stream.pipe(res);
+    }),
+
+    route('GET', '/rejections', { roles: OVERSIGHT, check: 'none' }, async (req, res) => {
+      res.json({ items: await s.store.listRejections(intQuery(req, 'limit', 100, 1, 1000) ?? 100) });
+    }),
+
+    route('POST', '/routes/explain', { roles: ADMIN_ONLY, check: 'none' }, async (req, res) => {
+      const xml = await readBody(req, limits.maxMessageBytes);
+      const { header, warnings } = s.validator.check(xml, (h) => s.router.strictnessFor(h));
+      try {
+        const d = await s.router.decide(header);
+        res.json({ routed: true, header, warnings, decision: d });
+      } catch (err) {
+        if (err instanceof GatewayError && (err.code === 'GW_ROUTE_NO_MATCH' || err.code === 'GW_VORGANG_UNKNOWN')) {
+          res.json({ routed: false, header, warnings, code: err.code, detail: err.message, steps: err.extra['explanation'] ?? [] });
+          return;
+        }
+        throw err;
+      }
+    }),
+  ];
 }
 
 /** Who did an administrative action: the authenticated participant; in `auth.mode: off` the caller names itself (x-actor) or is `anonymous@<ip>`. */

@@ -30,6 +30,7 @@ export function problemHandler(log: Logger) {
   };
 }
 
+/** The last handler of a router: the full path (`baseUrl` + `path`) is no resource. */
 export function notFound(req: Request): never {
-  throw new GatewayError('GW_NOT_FOUND', `no such resource: ${req.method} ${req.path}`);
+  throw new GatewayError('GW_NOT_FOUND', `no such resource: ${req.method} ${req.baseUrl}${req.path}`);
 }

@@ -1,7 +1,9 @@
 import { Router as ExpressRouter } from 'express';
+import { ALL_ROLES } from '../auth/policy.js';
 import { publicJwks, signSet, messageSubject, vorgangRef } from '../crypto/set.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { GatewayError } from '../errors.js';
+import { route, type ApiRoute } from './route.js';
 import type { GatewayServices } from './services.js';
 
 const SET_TYPE = 'application/secevent+jwt';
@@ -11,20 +13,19 @@ const SET_TYPE = 'application/secevent+jwt';
  * state changes can be fetched as a Security Event Token (RFC 8417, PS512), verifiable with
  * the gateway's published JWKS. Tokens are signed when fetched, from the stored history.
  */
-export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ExpressRouter } {
-  const wellKnown = ExpressRouter();
+export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ApiRoute[] } {
+  const wellKnown = ExpressRouter({ caseSensitive: true, strict: true });
   wellKnown.get('/.well-known/jwks.json', async (_req, res) => {
     res.type('application/jwk-set+json').send(JSON.stringify(publicJwks([await key.get()])));
   });
 
-  const api = ExpressRouter();
   const load = async (id: string) => {
     const m = await s.store.getMessage(id);
     if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
     return m;
   };
 
-  api.get('/messages/:id/receipt', async (req, res) => {
+  const receipt = route('GET', '/messages/:id/receipt', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
     const m = await load(String(req.params['id']));
     const token = await signSet(
       {
@@ -40,7 +41,7 @@ export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => s
     res.type(SET_TYPE).send(token);
   });
 
-  api.get('/messages/:id/events', async (req, res) => {
+  const events = route('GET', '/messages/:id/events', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
     const m = await load(String(req.params['id']));
     const signing = await key.get();
     const items = [];
@@ -60,5 +61,5 @@ export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => s
     }
     res.json({ messageId: m.id, items });
   });
-  return { wellKnown, api };
+  return { wellKnown, api: [receipt, events] };
 }

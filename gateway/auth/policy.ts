@@ -7,10 +7,12 @@ import { mailboxesOf, ownsMessage } from './ownership.js';
 import { principalOf, type Principal, type Role } from './principal.js';
 
 /**
- * Who may call what (ADR 0012, docs/api.md "Roles"): one declarative table, route → roles
- * and one ownership check. `authorize` runs after authentication for every /api/v1 call;
- * handlers contain no role logic apart from narrowing list queries (scopeMessageFilter)
- * and the author check at ingress (gateway/auth/ingress-guard.ts).
+ * Who may call what (ADR 0012, ADR 0014, docs/api.md "Roles"). Every /api/v1 route is
+ * declared together with its RoutePolicy (gateway/api/route.ts); `routeGuard` builds the
+ * first handler of that route from it, so the decision is made on the route Express
+ * selected and a route without a policy cannot be registered. Handlers contain no role
+ * logic apart from narrowing list queries (scopeMessageFilter) and the author check at
+ * ingress (gateway/auth/ingress-guard.ts).
  */
 
 /**
@@ -24,68 +26,19 @@ import { principalOf, type Principal, type Role } from './principal.js';
  */
 export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment';
 
-export interface RouteRule {
-  method: 'GET' | 'POST' | 'PUT';
-  /** Express-style path below /api/v1. */
-  path: string;
-  roles: readonly Role[];
+/** The policy of one route: the roles that may call it and the ownership check on its path parameters. */
+export interface RoutePolicy {
+  roles: readonly [Role, ...Role[]];
   check: OwnershipCheck;
 }
 
-const PARTIES = ['efa-service', 'municipality', 'fachverfahren', 'zsa'] as const satisfies readonly Role[];
-const ALL = [...PARTIES, 'operator', 'admin'] as const satisfies readonly Role[];
-const OVERSIGHT = ['operator', 'admin'] as const satisfies readonly Role[];
-const MAILBOX_OWNERS = PARTIES;
+/** The HTTP methods /api/v1 declares. Read-only tokens (`<role>:read`) may call GET routes only (HEAD is served by GET). */
+export type ApiMethod = 'GET' | 'POST' | 'PUT';
 
-export const ROUTE_RULES: readonly RouteRule[] = [
-  { method: 'POST', path: '/messages', roles: PARTIES, check: 'none' },
-  { method: 'GET', path: '/messages', roles: ALL, check: 'list' },
-  { method: 'GET', path: '/messages/:id', roles: ALL, check: 'message' },
-  { method: 'GET', path: '/messages/:id/payload', roles: ALL, check: 'payload' },
-  { method: 'GET', path: '/messages/:id/receipt', roles: ALL, check: 'message' },
-  { method: 'GET', path: '/messages/:id/events', roles: ALL, check: 'message' },
-  { method: 'POST', path: '/messages/:id/replay', roles: ['admin'], check: 'none' },
-  { method: 'POST', path: '/replay', roles: ['admin'], check: 'none' },
-  { method: 'GET', path: '/vorgaenge/:id', roles: ALL, check: 'vorgang' },
-  { method: 'POST', path: '/attachments', roles: PARTIES, check: 'none' },
-  { method: 'GET', path: '/attachments/:sha512', roles: PARTIES, check: 'attachment' },
-  { method: 'GET', path: '/rejections', roles: OVERSIGHT, check: 'none' },
-  { method: 'POST', path: '/routes/explain', roles: ['admin'], check: 'none' },
-  { method: 'GET', path: '/mailboxes/:mailbox/messages', roles: [...MAILBOX_OWNERS, ...OVERSIGHT], check: 'mailbox' },
-  { method: 'POST', path: '/mailboxes/:mailbox/fetch', roles: MAILBOX_OWNERS, check: 'mailbox' },
-  { method: 'POST', path: '/mailboxes/:mailbox/messages/:item/ack', roles: MAILBOX_OWNERS, check: 'mailbox' },
-  { method: 'GET', path: '/admin/municipalities', roles: OVERSIGHT, check: 'none' },
-  { method: 'PUT', path: '/admin/municipalities/:ags/delegations/:service', roles: ['admin'], check: 'none' },
-  { method: 'GET', path: '/admin/delegations/history', roles: OVERSIGHT, check: 'none' },
-  { method: 'GET', path: '/admin/endpoints', roles: OVERSIGHT, check: 'none' },
-  { method: 'GET', path: '/admin/stats', roles: OVERSIGHT, check: 'none' },
-  { method: 'GET', path: '/admin/participants', roles: ['admin'], check: 'none' },
-  { method: 'GET', path: '/admin/break-glass', roles: OVERSIGHT, check: 'none' },
-  { method: 'POST', path: '/admin/break-glass', roles: ['admin'], check: 'none' },
-];
-
-interface Compiled extends RouteRule {
-  re: RegExp;
-  names: string[];
-}
-const COMPILED: readonly Compiled[] = ROUTE_RULES.map((r) => {
-  const names: string[] = [];
-  const re = new RegExp(`^${r.path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => (names.push(n), '([^/]+)'))}/?$`);
-  return { ...r, re, names };
-});
-
-/** The rule for a request below /api/v1 and its path parameters; undefined → no such route (the 404 handler answers). */
-export function ruleFor(method: string, path: string): { rule: RouteRule; params: Record<string, string> } | undefined {
-  for (const c of COMPILED) {
-    if (c.method !== method) continue;
-    const m = c.re.exec(path);
-    if (!m) continue;
-    const params: Record<string, string> = {};
-    c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
-    return { rule: c, params };
-  }
-  return undefined;
-}
+export const PARTIES = ['efa-service', 'municipality', 'fachverfahren', 'zsa'] as const satisfies readonly Role[];
+export const ALL_ROLES = [...PARTIES, 'operator', 'admin'] as const satisfies readonly Role[];
+export const OVERSIGHT = ['operator', 'admin'] as const satisfies readonly Role[];
+export const ADMIN_ONLY = ['admin'] as const satisfies readonly Role[];
 
 /** The 403 every refusal answers: names the role, the participant and the rule that refused. */
 export function forbidden(p: Principal, rule: string, detail: string): GatewayError {
@@ -138,21 +91,26 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
   }
 }
 
+/** A route guard: the request handler built from a RoutePolicy, with the policy it enforces. */
+export type RouteGuard = RequestHandler & { readonly policy: RoutePolicy; readonly route: string };
+
 /**
- * Express middleware for /api/v1, after authentication. The local admin of `auth.mode:
- * off` passes untouched. Otherwise: read-only tokens only for GET; the role must be in the
- * route's roles (`route.roles`); then the route's ownership check. Refusals are 403
- * GW_FORBIDDEN (gateway/errors.ts) naming role and rule.
+ * Builds the first handler of the route `method path` (path below /api/v1), called once
+ * per route when the API router is built. At request time, after authentication: the
+ * local admin of `auth.mode: off` passes untouched; otherwise read-only tokens only on
+ * GET routes, the role must be one of `policy.roles`, then the ownership check on the
+ * parameters Express decoded for this route. Refusals are 403 GW_FORBIDDEN naming role
+ * and rule; a request without a Principal (authentication not mounted) is 401.
  */
-export function authorize(d: AuthorizeDeps): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export function routeGuard(method: ApiMethod, path: string, policy: RoutePolicy, d: AuthorizeDeps): RouteGuard {
+  const route = `${method} ${path}`;
+  const guard = (req: Request, res: Response, next: NextFunction): void => {
     const p = principalOf(res);
     if (!p) return next(new GatewayError('GW_UNAUTHENTICATED', 'no authenticated participant'));
     if (p.via === 'local') return next();
-    const found = ruleFor(req.method === 'HEAD' ? 'GET' : req.method, req.path);
-    if (!found) return next();
-    if (p.readOnly && req.method !== 'GET' && req.method !== 'HEAD') return next(forbidden(p, 'scope.read-only', `the token's scope is ${p.role}:read; ${req.method} needs scope ${p.role}`));
-    if (!found.rule.roles.includes(p.role)) return next(forbidden(p, 'route.roles', `${req.method} ${found.rule.path} is for ${found.rule.roles.join(', ')}`));
-    checkOwnership(d, p, found.rule.check, found.params).then(() => next(), next);
+    if (p.readOnly && method !== 'GET') return next(forbidden(p, 'scope.read-only', `the token's scope is ${p.role}:read; ${method} needs scope ${p.role}`));
+    if (!policy.roles.includes(p.role)) return next(forbidden(p, 'route.roles', `${route} is for ${policy.roles.join(', ')}`));
+    checkOwnership(d, p, policy.check, req.params as Record<string, string>).then(() => next(), next);
   };
+  return Object.assign(guard, { policy, route });
 }

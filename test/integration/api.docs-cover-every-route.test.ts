@@ -1,30 +1,14 @@
 import { expect } from 'chai';
+import type { Express } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../gateway/api/app.js';
-import { SigningKey } from '../../gateway/crypto/signing-key.js';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
-
-/** The parts of an Express 5 router layer this test reads (the `router` package's Layer). */
-interface Layer {
-  rawPath?: unknown;
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-}
+import { appOf, servedRoutes } from '../support/served-routes.js';
 
 /** Every `METHOD /path` the app serves, with `:param` written as `{param}` as in the docs. */
-function routesOf(stack: Layer[], prefix = ''): string[] {
-  const out: string[] = [];
-  for (const l of stack) {
-    if (l.route) {
-      const path = `${prefix}${l.route.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-      for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${path}`);
-    } else if (Array.isArray(l.handle.stack)) {
-      out.push(...routesOf(l.handle.stack, prefix + (typeof l.rawPath === 'string' && l.rawPath !== '/' ? l.rawPath : '')));
-    }
-  }
-  return out;
+function routesOf(app: Express): string[] {
+  return servedRoutes(app).map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
 }
 
 /** docs/api.md and the routes of the HTTP app name the same endpoints, in both directions. */
@@ -35,10 +19,7 @@ describe('api: docs/api.md covers every route', function () {
 
   before(async () => {
     gw = await startTestGateway(testConfig());
-    // with the signing option, as the server builds it (the key is never loaded here)
-    const signing = { key: new SigningKey(join(gw.services.cfg.store.dataDir, 'unused.jwk.json'), false), issuer: () => `${gw.url}/` };
-    const app = createApp(gw.services, { signing }) as unknown as { router: { stack: Layer[] } };
-    routes = routesOf(app.router.stack);
+    routes = routesOf(appOf(gw));
   });
   after(() => gw?.stop());
 

@@ -52,16 +52,14 @@ describe('api: health, readiness, messages, payloads, Vorgänge, rejections', fu
     await peer.stop();
   });
 
-  it('GET /health answers ok; GET /ready lists store, message types and every endpoint', async () => {
+  it('GET /health answers ok; GET /ready, unauthenticated, says ready and nothing more (no store kind, message types or endpoints)', async () => {
     const health = await get('/health');
     expect(health.status).to.equal(200);
     expect(health.body).to.deep.equal({ status: 'ok' });
     const ready = await get('/ready');
     expect(ready.status).to.equal(200);
-    expect(ready.body).to.include({ status: 'ready', store: 'sqlite' });
-    expect(ready.body.messageTypes).to.equal(gw.services.validator.messageTypes().length);
-    expect(ready.body.endpoints.map((e: { id: string }) => e.id)).to.deep.equal(gw.services.cfg.endpoints.map((e) => e.id));
-    for (const e of ready.body.endpoints) expect(e).to.have.all.keys('id', 'status', 'breaker');
+    expect(ready.body).to.deep.equal({ status: 'ready' });
+    for (const e of gw.services.cfg.endpoints) expect(ready.text).to.not.contain(e.id);
   });
 
   it('GET /ready answers 503 problem+json once shutdown has begun (the flag close() sets first), /health says stopping', async () => {
@@ -187,12 +185,17 @@ describe('api: health, readiness, messages, payloads, Vorgänge, rejections', fu
     expect((await get('/api/v1/mailboxes/Bad%20Name/messages')).status).to.equal(400);
   });
 
-  it('an unknown path or method answers 404 problem+json naming it', async () => {
-    for (const [method, path] of [['get', '/api/v1/nothing-here'], ['get', '/nothing'], ['delete', '/api/v1/messages']] as const) {
+  it('an unknown path answers 404 problem+json naming it; a served path with another method 405 with Allow', async () => {
+    for (const [method, path] of [['get', '/api/v1/nothing-here'], ['get', '/nothing'], ['delete', '/nothing']] as const) {
       const r = await request(gw.url)[method](path);
       expect(r.status, `${method} ${path}`).to.equal(404);
       expect(r.headers['content-type']).to.match(PROBLEM);
       expect(r.body).to.include({ code: 'GW_NOT_FOUND', detail: `no such resource: ${method.toUpperCase()} ${path}`, instance: path });
     }
+    const r = await request(gw.url).delete('/api/v1/messages');
+    expect(r.status).to.equal(405);
+    expect(r.headers['content-type']).to.match(PROBLEM);
+    expect(r.headers['allow']).to.equal('POST, GET, HEAD');
+    expect(r.body).to.include({ code: 'GW_METHOD_NOT_ALLOWED', allow: 'POST, GET, HEAD', instance: '/api/v1/messages' });
   });
 });

@@ -41,10 +41,7 @@ describe('cli: serve', function () {
     expect(await health.json()).to.deep.equal({ status: 'ok' });
     const ready = await fetch(`${c.url}/ready`);
     expect(ready.status).to.equal(200);
-    const body = (await ready.json()) as { status: string; store: string; endpoints: Array<{ id: string; breaker: string }> };
-    expect(body).to.include({ status: 'ready', store: 'sqlite' });
-    expect(body.endpoints.map((e) => e.id)).to.include.members(['zsa-hund', 'fv-15002000-hund']);
-    expect(body.endpoints.every((e) => e.breaker === 'closed')).to.equal(true);
+    expect(await ready.json()).to.deep.equal({ status: 'ready' });
 
     const file = join(c.dataDir, 'anmeldung.xml');
     writeFileSync(file, hundAnmeldung({ ags: '15002000' }));

@@ -10,6 +10,7 @@ import { PrivateKeyRing } from '../../gateway/crypto/keyring.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { encryptionKeys, expectRefused } from '../crypto/support.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
+import { rawBody } from '../support/sealed-answers.js';
 import { HttpPeer } from '../support/http-peer.js';
 import { hundAnmeldung, LEIKA_HUND } from '../support/xzsa-fixtures.js';
 
@@ -136,6 +137,10 @@ describe('encryption: JWE inbound, re-encrypted per delivery, pass-through', fun
       expect(got!.headers['content-type']).to.match(/^application\/jose/);
       expect(got!.body.toString('ascii')).to.equal(jwe);
       expect(Buffer.from((await decryptWith(got!.body, fvRing)).payload).toString()).to.equal('<geheim>nur für Halle</geheim>');
+      // a payload read answers the stored JWE as what it is
+      const read = await request(gw.url).get(`/api/v1/messages/${res.body.gatewayId as string}/payload`).buffer(true).parse(rawBody);
+      expect(read.headers['content-type']).to.match(/^application\/jose/);
+      expect((read.body as Buffer).toString('ascii')).to.equal(jwe);
     });
 
     it('pass-through: a missing routing header is GW_ROUTING_KEY_MISSING, a malformed one GW_HEADER_INVALID, a normal route refuses', async () => {

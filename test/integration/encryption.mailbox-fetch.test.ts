@@ -7,6 +7,7 @@ import { decryptWith } from '../../gateway/crypto/jwe.js';
 import { PrivateKeyRing } from '../../gateway/crypto/keyring.js';
 import { encryptionKeys } from '../crypto/support.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
+import { openSealedAnswer, rawBody } from '../support/sealed-answers.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';
 
 /** A pull receiver with an encryption key gets its mailbox messages end-to-end encrypted, like push receivers. */
@@ -33,22 +34,14 @@ describe('encryption: mailbox fetch to a receiver with an encryption key', funct
     const sent = await request(gw.url).post('/api/v1/messages').set('content-type', 'application/xml').send(xml);
     expect(sent.status, JSON.stringify(sent.body)).to.equal(202);
     await waitFor('in mailbox', async () => ((await gw.services.store.getMessage(sent.body.gatewayId))?.state === 'in_mailbox' ? true : undefined));
-    return request(gw.url).post(`/api/v1/mailboxes/${mailbox}/fetch`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    return request(gw.url).post(`/api/v1/mailboxes/${mailbox}/fetch`).buffer(true).parse(rawBody);
   }
 
   it('hands out a JWE that only the receiver\'s key opens', async () => {
     const xml = hundAnmeldung({ ags: '15002000' }); // Halle did not delegate Hund: its Fachverfahren mailbox
     const res = await fetchFrom('fv-15002000-hund', xml);
-    expect(res.status).to.equal(200);
-    expect(res.headers['content-type']).to.match(/^application\/jose/);
-    const jwe = (res.body as Buffer).toString('ascii');
-    expect(jwe).to.not.contain('Bello');
-    const opened = await decryptWith(jwe, await PrivateKeyRing.fromJwks([fv.privateJwk]));
-    expect(Buffer.from(opened.payload).toString('utf8')).to.equal(xml);
+    const { jwe, text } = await openSealedAnswer(res, fv.privateJwk, 'Bello');
+    expect(text).to.equal(xml);
     let refused: unknown = null;
     try {
       await decryptWith(jwe, await PrivateKeyRing.fromJwks([{ ...other.privateJwk, kid: fv.privateJwk.kid! }]));

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { apiRouter, route } from '../../gateway/api/route.js';
+import { startTestGateway, testConfig } from '../support/gateway.js';
+import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
+
+/** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
+const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json'];
+
+/** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
+describe('auth: every served /api/v1 route carries its own policy', () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let served: ServedRoute[];
+  before(async () => {
+    gw = await startTestGateway(testConfig());
+    served = servedRoutes(appOf(gw));
+  });
+  after(() => gw?.stop());
+
+  it('finds the API routes (guards the walk over Express internals)', () => {
+    const api = served.filter((r) => r.path.startsWith('/api/v1/'));
+    expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
+  });
+
+  it('serves nothing outside /api/v1 but the public probes, the token endpoint and the JWKS', () => {
+    const outside = served.filter((r) => !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
+    expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
+  });
+
+  it('runs, first on every /api/v1 route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
+    const api = served.filter((r) => r.path.startsWith('/api/v1/'));
+    const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice('/api/v1'.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
+    expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'} all=${r.allHandler ?? 'none'}`)).to.deep.equal([]);
+  });
+
+  it('refuses at declaration a path that is not lower-case literals and :params, a policy without roles, and a check without its parameter', () => {
+    const h = () => undefined;
+    for (const bad of ['/Messages', '/messages/', '//messages', 'messages', '/messages/:id/Payload', '/a/*', '/a/:id?', '/a/{x}']) {
+      expect(() => route('GET', bad, { roles: ['admin'], check: 'none' }, h), bad).to.throw(/lower-case literals/);
+    }
+    expect(() => route('GET', '/x', { roles: [] as unknown as ['admin'], check: 'none' }, h)).to.throw(/at least one role/);
+    expect(route('GET', '/messages/:id/payload', { roles: ['admin'], check: 'payload' }, h).path).to.equal('/messages/:id/payload');
+    expect(() => route('GET', '/messages/:key', { roles: ['admin'], check: 'message' }, h)).to.throw(/needs the path parameter :id/);
+    expect(() => route('POST', '/fetch', { roles: ['zsa'], check: 'mailbox' }, h)).to.throw(/needs the path parameter :mailbox/);
+  });
+
+  it('refuses at start a method and path declared twice', () => {
+    const h = () => undefined;
+    const twice = [route('GET', '/x', { roles: ['admin'], check: 'none' }, h), route('GET', '/x', { roles: ['operator'], check: 'none' }, h)];
+    expect(() => apiRouter(twice, { cfg: gw.services.cfg, store: gw.services.store, grants: undefined as never, log: gw.services.log })).to.throw(/declared twice/);
+  });
+});
