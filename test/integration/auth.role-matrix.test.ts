@@ -81,7 +81,7 @@ describe('auth: role matrix (auth.mode required)', function () {
     await expectAll([
       forbid('halle', 'get', '/mailboxes/fv-15003000-hund/messages', 'mailbox.own'),
       forbid('halle', 'post', '/mailboxes/fv-15003000-hund/fetch', 'mailbox.own'),
-      forbid('halle', 'get', `/vorgaenge/${v1}`, 'vorgang.own'),
+      forbid('halle', 'get', `/vorgaenge/${v1}`, 'vorgang.party'),
       forbid('halle', 'get', `/messages/${draft}`, 'message.own'),
       forbid('halle', 'get', `/messages/${draft}/payload`, 'message.own'),
       forbid('halle', 'get', `/messages/${anm1}/receipt`, 'message.own'),
@@ -114,7 +114,7 @@ describe('auth: role matrix (auth.mode required)', function () {
 
   it('Fachverfahren: refused another municipality\'s Vorgang and mailbox', async () => {
     await expectAll([
-      forbid('fv-15003000-hund', 'get', `/vorgaenge/${v2}`, 'vorgang.own'),
+      forbid('fv-15003000-hund', 'get', `/vorgaenge/${v2}`, 'vorgang.party'),
       forbid('fv-15003000-hund', 'get', '/mailboxes/fv-15002000-hund/messages', 'mailbox.own'),
       forbid('fv-15003000-hund', 'get', `/messages/${anm2}`, 'message.own'),
       { as: 'fv-15003000-hund', method: 'get', path: `/vorgaenge/${v1}`, status: 200 },
