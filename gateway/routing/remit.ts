@@ -132,6 +132,19 @@ export class RemitGuard {
   }
 
   /**
+   * Called by the ingress pipeline before the message is routed, so that neither an unknown
+   * author nor a `gateway.*` type learns anything from routing (unknown Vorgang, no route):
+   * returns the author's participant, or throws GW_FORBIDDEN (`remit.gateway-type`,
+   * `remit.author`).
+   */
+  author(h: MessageHeader): ParticipantConfig {
+    if (h.messageType.startsWith('gateway.')) throw remitRefusal('remit.gateway-type', `${h.messageType} is written by the gateway only, never accepted from a participant`, h.author);
+    const p = this.byKennung.get(h.author);
+    if (!p || !AUTHOR_KINDS.has(p.kind)) throw remitRefusal('remit.author', `author ${h.author} is no configured participant that may submit messages`, h.author);
+    return p;
+  }
+
+  /**
    * Called by the ingress pipeline for every new message once its route is decided
    * (idempotent repeats were answered before). Resolves when `h.author` may write this
    * message with these attachments; throws GW_FORBIDDEN (extra.rule) or GW_VORGANG_EXISTS
@@ -141,9 +154,7 @@ export class RemitGuard {
     const deny = (rule: string, detail: string): never => {
       throw remitRefusal(rule, detail, h.author);
     };
-    if (h.messageType.startsWith('gateway.')) deny('remit.gateway-type', `${h.messageType} is written by the gateway only, never accepted from a participant`);
-    const p = this.byKennung.get(h.author);
-    if (!p || !AUTHOR_KINDS.has(p.kind)) return deny('remit.author', `author ${h.author} is no configured participant that may submit messages`);
+    const p = this.author(h);
     const { service, municipality } = ctx;
     const facts: CaseFacts = { service, municipality, delegation: d.delegation, origin: ctx.opening?.author ?? null };
     this.checkRemit(p, h, facts, d, deny);
