@@ -119,9 +119,9 @@ export class IngressPipeline {
     }
     const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
     if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
-    this.remit.author(h);
-    const { decision, context } = await this.router.decideWithContext(h);
-    await this.remit.authorize(h, decision, context, attachments);
+    const author = this.remit.author(h);
+    const { decision, context } = await this.router.decideWithContext(h, (scope) => this.remit.checkScope(author, h, scope));
+    await this.remit.authorize(author, h, decision, context, attachments);
     const result = await this.store.accept({
       id: randomUUID(),
       header: h,

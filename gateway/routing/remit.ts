@@ -1,9 +1,9 @@
-import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig, RouteAuthorConfig, ServiceConfig } from '../config/schema.js';
+import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig, RouteAuthorConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
 import { agsOf } from '../auth/ownership.js';
 import { GatewayError } from '../errors.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
-import { delegationMatches, type DecisionContext, type RouteDecision, type Router } from './router.js';
+import { delegationMatches, type DecisionContext, type RemitScope, type RouteDecision, type Router } from './router.js';
 
 /**
  * Who may write what, and into which case (docs/security.md, ADR 0015). One decision for
@@ -110,6 +110,13 @@ function fromApplies(entry: RouteAuthorConfig, roles: ReadonlySet<AuthorParty>, 
   return entry.party.some((r) => roles.has(r));
 }
 
+/** Refuses (`route.from`) an author the route's `from` does not admit; routes without `from` admit every author. */
+function checkFrom(p: ParticipantConfig, h: MessageHeader, route: RouteConfig, facts: CaseFacts): void {
+  const from = route.from;
+  if (!from || from.some((e) => fromApplies(e, partiesOf(p, facts), facts.delegation))) return;
+  throw remitRefusal('route.from', `route ${route.name} accepts ${h.messageType} from ${describeFrom(from)}; ${p.id} is none of them under delegation ${facts.delegation ?? '(none)'}`, h.author);
+}
+
 function describeFrom(from: readonly RouteAuthorConfig[]): string {
   return from.map((e) => `${e.party.join('/')}${e.when ? ` when delegation is ${e.when.delegation.join(' or ')}` : ''}`).join('; ');
 }
@@ -146,18 +153,20 @@ export class RemitGuard {
 
   /**
    * Called by the ingress pipeline for every new message once its route is decided
-   * (idempotent repeats were answered before). Resolves when `h.author` may write this
+   * (idempotent repeats were answered before; checkScope passed), with the participant
+   * author() returned. Resolves when `h.author` may write this
    * message with these attachments; throws GW_FORBIDDEN (extra.rule) or GW_VORGANG_EXISTS
    * otherwise.
    */
-  async authorize(h: MessageHeader, d: RouteDecision, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
+  async authorize(p: ParticipantConfig, h: MessageHeader, d: RouteDecision, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
     const deny = (rule: string, detail: string): never => {
       throw remitRefusal(rule, detail, h.author);
     };
-    const p = this.author(h);
     const { service, municipality } = ctx;
     const facts: CaseFacts = { service, municipality, delegation: d.delegation, origin: ctx.opening?.author ?? null };
-    this.checkRemit(p, h, facts, d, deny);
+    if (p.kind === 'zsa' && this.citizenEndpoints.has(d.endpointId) && d.delegation !== 'e2e') {
+      deny('remit.citizen-contact', `the ZSA may contact the citizen's side only under delegation e2e; ${municipality?.name} delegated ${service?.id}: ${d.delegation}`);
+    }
 
     if (ctx.route.startsVorgang) {
       if ((await this.store.vorgang(h.vorgangId)).length > 0) {
@@ -173,10 +182,7 @@ export class RemitGuard {
       if (!isCaseParty(p, o, facts)) deny('vorgang.party', `${p.id} is no party of Vorgang ${h.vorgangId}`);
     }
 
-    const from = ctx.route.from;
-    if (from && !from.some((e) => fromApplies(e, partiesOf(p, facts), d.delegation))) {
-      deny('route.from', `route ${ctx.route.name} accepts ${h.messageType} from ${describeFrom(from)}; ${p.id} is none of them under delegation ${d.delegation ?? '(none)'}`);
-    }
+    if (!ctx.route.startsVorgang) checkFrom(p, h, ctx.route, facts);
     await this.checkAttachments(h, ctx, attachments);
   }
 
@@ -196,10 +202,18 @@ export class RemitGuard {
     }
   }
 
-  /** Own AGS, own services, and the Verwaltungshelfer limits of the ZSA. */
-  private checkRemit(p: ParticipantConfig, h: MessageHeader, c: CaseFacts, d: RouteDecision, deny: (rule: string, detail: string) => never): void {
-    const s = c.service;
-    const m = c.municipality;
+  /**
+   * Own AGS, own services, and the Verwaltungshelfer limits of the ZSA (delegation, reader
+   * on the citizen's side). Called by the router (Router.decideWithContext `onScope`) as
+   * soon as service, municipality and delegation are known and before any Vorgang is looked
+   * up, so that nobody outside its remit learns whether a Vorgang id exists. Throws GW_FORBIDDEN.
+   */
+  checkScope(p: ParticipantConfig, h: MessageHeader, scope: RemitScope): void {
+    const deny = (rule: string, detail: string): never => {
+      throw remitRefusal(rule, detail, h.author);
+    };
+    const s = scope.service;
+    const m = scope.municipality;
     if (p.kind === 'municipality' || p.kind === 'fachverfahren') {
       // A message without AGS (foreign standards) names no municipality to act for.
       const own = agsOf(this.router.cfg, p);
@@ -211,13 +225,14 @@ export class RemitGuard {
     }
     if (p.kind === 'zsa') {
       if (!s || (p.services && !p.services.includes(s.id))) deny('remit.service', `${p.id} works ${p.services?.join(', ') ?? 'delegated services'} only, not ${s?.id ?? `LeiKa ${h.leika || '(none)'}`}`);
-      if (!m || c.delegation === null || c.delegation === 'none') {
+      if (!m || scope.delegation === null || scope.delegation === 'none') {
         deny('remit.delegation', `the ZSA acts only for municipalities that delegated the service; ${m ? `${m.name} delegated ${s?.id}: none` : 'the message names no municipality'}`);
       }
-      const citizen = this.citizenEndpoints.has(d.endpointId) || this.citizenKennungen.has(h.reader);
-      if (citizen && c.delegation !== 'e2e') {
-        deny('remit.citizen-contact', `the ZSA may contact the citizen's side only under delegation e2e; ${m?.name} delegated ${s?.id}: ${c.delegation}`);
+      if (this.citizenKennungen.has(h.reader) && scope.delegation !== 'e2e') {
+        deny('remit.citizen-contact', `the ZSA may contact the citizen's side only under delegation e2e; ${m?.name} delegated ${s?.id}: ${scope.delegation}`);
       }
     }
+    // An opening message has no origin yet: its route's authors are known now.
+    if (scope.route.startsVorgang) checkFrom(p, h, scope.route, { service: s, municipality: m, delegation: scope.delegation, origin: null });
   }
 }

@@ -32,6 +32,15 @@ export interface DecisionContext {
   opening: StoredMessage | null;
 }
 
+/** What is known of a message before its Vorgang is looked up (Router.decideWithContext `onScope`). */
+export interface RemitScope {
+  route: RouteConfig;
+  service: ServiceConfig | undefined;
+  municipality: MunicipalityConfig | undefined;
+  /** Current delegation of the service by the municipality; null without both. */
+  delegation: string | null;
+}
+
 export interface EffectiveDelegation {
   ags: string;
   service: string;
@@ -125,8 +134,12 @@ export class Router {
     return (await this.decideWithContext(h)).decision;
   }
 
-  /** Like decide(), and also returns what the authorization of the author needs (DecisionContext). */
-  async decideWithContext(h: MessageHeader): Promise<{ decision: RouteDecision; context: DecisionContext }> {
+  /**
+   * Like decide(), and also returns what the authorization of the author needs
+   * (DecisionContext). `onScope` is called once route, service, municipality and delegation
+   * are known and before the Vorgang is looked up; it throws to refuse the message.
+   */
+  async decideWithContext(h: MessageHeader, onScope?: (scope: RemitScope) => void): Promise<{ decision: RouteDecision; context: DecisionContext }> {
     const steps: string[] = [];
     const fail = (detail: string): never => {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
@@ -153,6 +166,7 @@ export class Router {
       d = await this.delegation(municipality.ags, service.id);
       steps.push(`${municipality.name} (${municipality.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
     }
+    onScope?.({ route, service, municipality, delegation: d?.mode ?? null });
 
     let vorgangOrigin: string | null = null;
     let vorgangTypes: string[] = [];

@@ -86,8 +86,8 @@ describe('auth: role matrix (auth.mode required)', function () {
       forbid('halle', 'get', `/messages/${draft}/payload`, 'message.own'),
       forbid('halle', 'get', `/messages/${anm1}/receipt`, 'message.own'),
       forbid('halle', 'get', `/messages?ags=${MD}`, 'list.own'),
-      // releasing for another AGS: as itself the router refuses it, under Magdeburg's name the author check does
-      { as: 'halle', method: 'post', path: '/messages', xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${HAL}`, reader: 'efa:hund-lsa' }), status: 403, code: 'GW_RELEASE_NOT_AUTHORISED' },
+      // releasing for another AGS: as itself its remit refuses it, under Magdeburg's name the author check does
+      forbid('halle', 'post', '/messages', 'remit.ags', { xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${HAL}`, reader: 'efa:hund-lsa' }) }),
       forbid('halle', 'post', '/messages', 'ingress.author', { xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${MD}`, reader: 'efa:hund-lsa' }) }),
       forbid('magdeburg', 'get', '/admin/participants', 'route.roles'),
       forbid('magdeburg', 'put', `/admin/municipalities/${MD}/delegations/hund`, 'route.roles', { json: { mode: 'none', reason: 'x' } }),
