@@ -3,6 +3,7 @@ import busboy from 'busboy';
 import { basename } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { principalOf } from '../auth/principal.js';
+import type { ParticipantConfig } from '../config/schema.js';
 import { attachmentRefusal } from '../routing/remit.js';
 import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
 import type { AttachmentRef, Receipt } from '../store/types.js';
@@ -66,7 +67,8 @@ const SHA512 = /^[0-9a-f]{128}$/;
  * POST /api/v1/attachments — together at most `maxAttachments` (else GW_PAYLOAD_TOO_LARGE).
  * The refs come back in the order of their parts.
  */
-async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore, uploader: string): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore, caller: ParticipantConfig | null): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+  const uploader = caller?.kennung ?? LOCAL_UPLOADER;
   let bb: busboy.Busboy;
   try {
     bb = busboy({ headers: req.headers, preservePath: true, limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
@@ -159,7 +161,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
           if (!SHA512.test(sha) || !(await attachments.has(sha))) {
             // An authenticated participant learns nothing about other participants' hashes:
             // unknown bytes get the answer the pipeline gives for someone else's (remit.ts).
-            if (uploader !== LOCAL_UPLOADER && SHA512.test(sha)) throw attachmentRefusal(sha, uploader);
+            if (caller !== null && SHA512.test(sha)) throw attachmentRefusal(sha, caller.kennung, caller);
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
           const size = await attachments.size(sha);
@@ -220,7 +222,7 @@ export function messageIngressHandler(
     if (isXmlType(type) || isJoseType(type)) {
       xml = await readBody(req, limits.maxMessageBytes);
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      ({ xml, refs } = await readMultipart(req, limits, attachments, uploaderOf(res)));
+      ({ xml, refs } = await readMultipart(req, limits, attachments, principalOf(res)?.participant ?? null));
     } else {
       throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type ?? '')} is not accepted; send application/xml, application/jose or multipart/form-data`);
     }

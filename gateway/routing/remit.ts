@@ -88,9 +88,9 @@ export async function isPartyOfVorgang(cfg: GatewayConfig, store: Pick<MessageSt
 }
 
 /** A refusal of the remit check: 403 GW_FORBIDDEN naming the rule, never payload content. */
-export function remitRefusal(rule: string, detail: string, author: string): GatewayError {
+export function remitRefusal(rule: string, detail: string, author: string, p?: ParticipantConfig): GatewayError {
   return new GatewayError('GW_FORBIDDEN', `${detail} (rule ${rule})`, {
-    extra: { rule, author },
+    extra: { rule, author, role: p?.kind ?? null, participant: p?.id ?? null },
     issues: [{ message: detail, layer: 'authorization', rule, path: 'nachrichtenkopf/autor/kennung' }],
   });
 }
@@ -100,8 +100,8 @@ export function remitRefusal(rule: string, detail: string, author: string): Gate
  * the bytes are unknown or belong to someone else, so it reveals nothing about other
  * participants' attachments.
  */
-export function attachmentRefusal(sha512: string, author: string): GatewayError {
-  return remitRefusal('attachment.uploader', `attachment ${sha512.slice(0, 16)}… is neither an upload of ${author} nor an attachment of this Vorgang`, author);
+export function attachmentRefusal(sha512: string, author: string, p?: ParticipantConfig): GatewayError {
+  return remitRefusal('attachment.uploader', `attachment ${sha512.slice(0, 16)}… is neither an upload of ${author} nor an attachment of this Vorgang`, author, p);
 }
 
 function fromApplies(entry: RouteAuthorConfig, roles: ReadonlySet<AuthorParty>, delegation: string | null): boolean {
@@ -114,7 +114,7 @@ function fromApplies(entry: RouteAuthorConfig, roles: ReadonlySet<AuthorParty>, 
 function checkFrom(p: ParticipantConfig, h: MessageHeader, route: RouteConfig, facts: CaseFacts): void {
   const from = route.from;
   if (!from || from.some((e) => fromApplies(e, partiesOf(p, facts), facts.delegation))) return;
-  throw remitRefusal('route.from', `route ${route.name} accepts ${h.messageType} from ${describeFrom(from)}; ${p.id} is none of them under delegation ${facts.delegation ?? '(none)'}`, h.author);
+  throw remitRefusal('route.from', `route ${route.name} accepts ${h.messageType} from ${describeFrom(from)}; ${p.id} is none of them under delegation ${facts.delegation ?? '(none)'}`, h.author, p);
 }
 
 function describeFrom(from: readonly RouteAuthorConfig[]): string {
@@ -160,7 +160,7 @@ export class RemitGuard {
    */
   async authorize(p: ParticipantConfig, h: MessageHeader, d: RouteDecision, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
     const deny = (rule: string, detail: string): never => {
-      throw remitRefusal(rule, detail, h.author);
+      throw remitRefusal(rule, detail, h.author, p);
     };
     const { service, municipality } = ctx;
     const facts: CaseFacts = { service, municipality, delegation: d.delegation, origin: ctx.opening?.author ?? null };
@@ -183,7 +183,7 @@ export class RemitGuard {
     }
 
     if (!ctx.route.startsVorgang) checkFrom(p, h, ctx.route, facts);
-    await this.checkAttachments(h, ctx, attachments);
+    await this.checkAttachments(p, h, ctx, attachments);
   }
 
   /**
@@ -191,14 +191,14 @@ export class RemitGuard {
    * of the local admin) or already carried by a message of the same Vorgang, whose party
    * the author was found to be.
    */
-  private async checkAttachments(h: MessageHeader, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
+  private async checkAttachments(p: ParticipantConfig, h: MessageHeader, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
     if (attachments.length === 0) return;
     const carried = new Set(ctx.opening ? (await this.store.vorgang(h.vorgangId)).flatMap((m) => m.attachments.map((a) => a.sha512)) : []);
     const local = this.router.cfg.auth.mode === 'off';
     for (const a of attachments) {
       if (carried.has(a.sha512) || (await this.store.uploadedBy(a.sha512, h.author))) continue;
       if (local && (await this.store.uploadedBy(a.sha512, LOCAL_UPLOADER))) continue;
-      throw attachmentRefusal(a.sha512, h.author);
+      throw attachmentRefusal(a.sha512, h.author, p);
     }
   }
 
@@ -210,7 +210,7 @@ export class RemitGuard {
    */
   checkScope(p: ParticipantConfig, h: MessageHeader, scope: RemitScope): void {
     const deny = (rule: string, detail: string): never => {
-      throw remitRefusal(rule, detail, h.author);
+      throw remitRefusal(rule, detail, h.author, p);
     };
     const s = scope.service;
     const m = scope.municipality;
