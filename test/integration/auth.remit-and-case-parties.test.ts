@@ -50,6 +50,13 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
     expect(res.body.code, what).to.equal(code);
     if (rule !== undefined) expect(res.body.rule, what).to.equal(rule);
   };
+  /** The Hund EfA service's application with Magdeburg's synthetic PDF attached. */
+  const postWithPdf = async (xml: string) =>
+    request(gw.url)
+      .post('/api/v1/messages')
+      .set('authorization', `Bearer ${await token('efa-hund-lsa')}`)
+      .attach('message', Buffer.from(xml), { filename: 'm.xml', contentType: 'application/xml' })
+      .attach('attachment', pdfMd, { filename: 'mietvertrag.pdf', contentType: 'application/pdf' });
   const vorgangSize = async (id: string) => (await gw.services.store.vorgang(id)).length;
 
   before(async () => {
@@ -61,11 +68,7 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
     gw = await startTestGateway(cfg);
 
     const aMd = hundAnmeldung({ ags: MD });
-    const opened = await request(gw.url)
-      .post('/api/v1/messages')
-      .set('authorization', `Bearer ${await token('efa-hund-lsa')}`)
-      .attach('message', Buffer.from(aMd), { filename: 'm.xml', contentType: 'application/xml' })
-      .attach('attachment', pdfMd, { filename: 'mietvertrag.pdf', contentType: 'application/pdf' });
+    const opened = await postWithPdf(aMd);
     expect(opened.status, JSON.stringify(opened.body)).to.equal(202);
     vMd = vorgangOf(aMd);
     anmMd = aMd;
@@ -110,11 +113,7 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
       expectRefused(await post('efa-wohngeld-lsa', wohngeldAntrag({ ags: MD, vorgangId: vMd })), 409, 'GW_VORGANG_EXISTS');
       const again = await post('efa-hund-lsa', hundAnmeldung({ ags: HAL, vorgangId: vHal }));
       expectRefused(again, 409, 'GW_VORGANG_EXISTS');
-      const repeat = await request(gw.url)
-        .post('/api/v1/messages')
-        .set('authorization', `Bearer ${await token('efa-hund-lsa')}`)
-        .attach('message', Buffer.from(anmMd), { filename: 'm.xml', contentType: 'application/xml' })
-        .attach('attachment', pdfMd, { filename: 'mietvertrag.pdf', contentType: 'application/pdf' });
+      const repeat = await postWithPdf(anmMd);
       expect(repeat.status, JSON.stringify(repeat.body)).to.equal(200);
       expect(repeat.body.duplicate).to.equal(true);
       const rejections = await gw.services.store.listRejections(200);
