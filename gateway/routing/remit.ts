@@ -7,9 +7,10 @@ import { delegationMatches, type DecisionContext, type RemitScope, type RouteDec
 
 /**
  * Who may write what, and into which case (docs/security.md, ADR 0015). One decision for
- * every ingress channel (HTTP, AMQP reply queue, CLI): the pipeline calls
- * RemitGuard.authorize after the route is decided and before the message is stored.
- * Fail-closed: an author that is no configured participant, a message outside the author's
+ * every ingress channel (HTTP, AMQP reply queue, CLI), taken by the ingress pipeline in three
+ * steps: RemitGuard.author before routing, RemitGuard.checkScope from inside the router before
+ * the Vorgang is looked up, RemitGuard.authorize after routing and before the message is
+ * stored. Fail-closed: an author that is no configured participant, a message outside the author's
  * remit, a follow-up from someone who is no party of the Vorgang, or an author the route's
  * `from` does not name is refused with GW_FORBIDDEN (extra `rule`); an opening message with
  * a Vorgang id that already exists with GW_VORGANG_EXISTS.
