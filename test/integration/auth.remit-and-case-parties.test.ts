@@ -16,7 +16,7 @@ const uuidOf = (xml: string) => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!
 const vorgangOf = (xml: string) => /<xzsab:vorgangsID>([^<]+)</.exec(xml)![1]!;
 
 /** Participants of the demo without an OAuth client in demo.yaml, given one for this test. */
-const EXTRA = ['fv-15002000-hund', 'efa-wohngeld-lsa', 'fv-15003000-wohngeld'] as const;
+const EXTRA = ['fv-15002000-hund', 'efa-wohngeld-lsa', 'fv-15003000-wohngeld', 'fv-15001000-hund'] as const;
 type Caller = DemoClient | (typeof EXTRA)[number];
 
 /**
@@ -172,6 +172,23 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
     it('refuses the ZSA acting in a Vorgang of a municipality that did not delegate the service, and reading it', async () => {
       expectRefused(await post('zsa-lsa', hundSteuerfestsetzung({ ags: HAL, vorgangId: vHal, author: 'zsa:lsa', reader: `ags:${HAL}` })), 403, 'GW_FORBIDDEN', 'remit.delegation');
       expectRefused(await get('zsa-lsa', `/vorgaenge/${vHal}`), 403, 'GW_FORBIDDEN', 'vorgang.party');
+    });
+
+    it('follows a delegation switched at runtime: once Dessau takes Hund back, the ZSA neither reads nor writes its case', async () => {
+      const admin = await token('admin');
+      const zsaRead = await get('zsa-lsa', `/vorgaenge/${vDe}`);
+      expect(zsaRead.status, JSON.stringify(zsaRead.body).slice(0, 200)).to.equal(200);
+      const off = await request(gw.url).put(`/api/v1/admin/municipalities/${DE}/delegations/hund`).set('authorization', `Bearer ${admin}`).send({ mode: 'none', reason: 'test: taken back' });
+      expect(off.status, JSON.stringify(off.body)).to.equal(200);
+      try {
+        await waitFor('delegation none seen by the router', async () => ((await gw.services.router.delegation(DE, 'hund')).mode === 'none' ? true : undefined));
+        expectRefused(await get('zsa-lsa', `/vorgaenge/${vDe}`), 403, 'GW_FORBIDDEN', 'vorgang.party');
+        expectRefused(await post('zsa-lsa', hundSteuerfestsetzung({ ags: DE, vorgangId: vDe, author: 'zsa:lsa', reader: `ags:${DE}` })), 403, 'GW_FORBIDDEN', 'remit.delegation');
+        expect((await get('fv-15001000-hund', `/vorgaenge/${vDe}`)).status).to.equal(200);
+      } finally {
+        const back = await request(gw.url).put(`/api/v1/admin/municipalities/${DE}/delegations/hund`).set('authorization', `Bearer ${admin}`).send({ mode: 'backoffice', reason: 'test: restored' });
+        expect(back.status, JSON.stringify(back.body)).to.equal(200);
+      }
     });
   });
 

@@ -63,6 +63,7 @@ describe('routing: remit and case-party decisions', () => {
     cfg.participants.push(
       { id: 'cockpit-0001', kind: 'municipality', kennung: 'xyz:0001', name: 'Cockpit (Test)', endpoint: 'beteiligung-0001' },
       { id: 'toeb-0002', kind: 'municipality', kennung: 'xyz:0002', name: 'Träger öffentlicher Belange (Test)', endpoint: 'beteiligung-0002' },
+      { id: 'efa-wohngeld-2', kind: 'efa-service', kennung: 'efa:wohngeld-zwei', name: 'Second Wohngeld portal (Test)', endpoint: 'efa-wohngeld-lsa', services: ['wohngeld'] },
     );
     // A foreign standard without AGS and LeiKa and without `from`: the defaults decide.
     cfg.routes.unshift(
@@ -97,6 +98,19 @@ describe('routing: remit and case-party decisions', () => {
       expect(await verdict(follow(`ags:${HAL}`, 'xyz:0002'))).to.equal('GW_FORBIDDEN:vorgang.party');
       expect(await verdict(beteiligung({ vorgangId: opening.vorgangId }))).to.equal('GW_VORGANG_EXISTS');
     });
+  });
+
+  it('takes the citizen\'s answer (Nachreichung, from: origin) only from the service that opened the case', async () => {
+    const antrag = header({ messageType: 'wohngeld.antrag.0201', leika: LEIKA_WOHNGELD, ags: MD, author: 'efa:wohngeld-lsa' });
+    expect(await verdict(antrag)).to.equal('ok');
+    await accept(antrag);
+    const answer = (author: string) => header({ messageType: 'wohngeld.nachreichung.0204', leika: LEIKA_WOHNGELD, ags: MD, vorgangId: antrag.vorgangId, author, reader: 'zsa:lsa' });
+    expect(await verdict(answer('efa:wohngeld-lsa'))).to.equal('ok');
+    expect(await verdict(answer('efa:wohngeld-zwei'))).to.equal('GW_FORBIDDEN:vorgang.party');
+    expect(await verdict(answer(`ags:${MD}`))).to.equal('GW_FORBIDDEN:route.from');
+    // the case's AGS and service are fixed: no re-pointing to Halle or to another service
+    expect(await verdict(header({ messageType: 'wohngeld.nachreichung.0204', leika: LEIKA_WOHNGELD, ags: HAL, vorgangId: antrag.vorgangId, author: 'efa:wohngeld-lsa', reader: 'zsa:lsa' }))).to.equal('GW_FORBIDDEN:vorgang.ags');
+    expect(await verdict(header({ messageType: 'hund.steuerfestsetzung.0102', ags: MD, vorgangId: antrag.vorgangId, author: 'zsa:lsa', reader: `ags:${MD}` }))).to.equal('GW_FORBIDDEN:vorgang.service');
   });
 
   describe('the Nachforderung follows the delegation of the completeness check', () => {
