@@ -24,7 +24,7 @@ import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
 import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
-import { createFsAttachmentStore } from './store/attachments.js';
+import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
 import { createStore } from './store/index.js';
 import { loadValidator } from './validation/index.js';
 
@@ -89,7 +89,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
-  const attachments = createFsAttachmentStore(dataDir, atRest);
+  const attachments = withUploaders(createFsAttachmentStore(dataDir, atRest), store);
   const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
   const router = new Router(cfg, store);
 

@@ -9,8 +9,9 @@ import type { Principal } from './principal.js';
  * header is known — validated XML or pass-through routing headers — it refuses
  * (GW_FORBIDDEN, recorded by the pipeline's rejection log) a message whose `autor` kennung
  * is not the caller's — forged authors, and so forged releases — and an `efa-service` (or a
- * `zsa` restricted by `services`) submitting for another service. The router's own
- * Verwaltungshelfer check still decides whether that author may release.
+ * `zsa` restricted by `services`) submitting for another service. Everything else about
+ * what that author may write (remit, case parties, route `from`, attachments) is decided for
+ * every channel by the pipeline's RemitGuard (gateway/routing/remit.ts).
  */
 export function ingressHeaderCheck(cfg: GatewayConfig, p: Principal): ((h: MessageHeader) => void) | undefined {
   const part = p.participant;

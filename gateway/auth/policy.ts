@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
 import type { BreakGlassGrants } from './break-glass.js';
+import { isPartyOfVorgang } from '../routing/remit.js';
 import { mailboxesOf, ownsMessage } from './ownership.js';
 import { principalOf, type Principal, type Role } from './principal.js';
 
@@ -18,10 +19,11 @@ import { principalOf, type Principal, type Role } from './principal.js';
 /**
  * - `none`: the role suffices.
  * - `mailbox`: the `:mailbox` is one of the participant's (operator/admin: list only, by their roles).
- * - `message` / `vorgang`: the message / some message of the Vorgang is the participant's; operator and admin see all metadata.
+ * - `message`: the message is the participant's; `vorgang`: the participant is a party of the case
+ *   (routing/remit.ts); operator and admin see all metadata.
  * - `payload`: like `message`, but operator and admin need a break-glass grant in force.
  * - `list`: allowed; the handler narrows the query to the participant's own messages.
- * - `attachment`: one of the messages that carry the attachment is its own (operator and
+ * - `attachment`: it uploaded the attachment or one of the messages that carry it is its own (operator and
  *   admin: not at all without a break-glass grant — attachments are payload).
  */
 export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment';
@@ -63,16 +65,19 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       if (!oversight && !mailboxesOf(d.cfg, part).includes(params['mailbox']!)) throw forbidden(p, 'mailbox.own', `mailbox ${params['mailbox']} is not one of its mailboxes (${mailboxesOf(d.cfg, part).join(', ') || 'none'})`);
       return;
     case 'attachment': {
-      const carriers = await d.store.listMessages({ attachmentSha512: String(params['sha512']).toLowerCase(), limit: 1000 });
-      if (carriers.length > 0 && !carriers.some((m) => ownsMessage(d.cfg, part, m))) {
-        throw forbidden(p, 'attachment.own', 'the attachment belongs to none of its messages');
+      const sha = String(params['sha512']).toLowerCase();
+      const carriers = await d.store.listMessages({ attachmentSha512: sha, limit: 1000 });
+      // Its own upload, or an attachment of one of its messages; unknown hashes get the same answer.
+      if (!carriers.some((m) => ownsMessage(d.cfg, part, m)) && !(await d.store.uploadedBy(sha, part.kennung))) {
+        throw forbidden(p, 'attachment.own', 'the attachment is neither its upload nor part of one of its messages');
       }
-      return; // unknown hashes: the handler answers 404
+      return;
     }
     case 'vorgang': {
       if (oversight) return;
-      const ms = await d.store.vorgang(params['id']!);
-      if (ms.length > 0 && !ms.some((m) => ownsMessage(d.cfg, part, m))) throw forbidden(p, 'vorgang.own', `Vorgang ${params['id']} is not one of its Vorgänge`);
+      // Only the parties of the case read it (routing/remit.ts), whoever else wrote into it.
+      const opening = (await d.store.vorgang(params['id']!))[0];
+      if (opening && !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
       return;
     }
     case 'message':

@@ -121,6 +121,26 @@ export const routeTargetSchema = z
   })
   .strict();
 
+/** Who may author a route's messages, relative to the message's case (gateway/routing/remit.ts). */
+export const AUTHOR_PARTIES = ['origin', 'efa-service', 'municipality', 'fachverfahren', 'zsa'] as const;
+
+export const routeAuthorSchema = z
+  .object({
+    party: z
+      .array(z.enum(AUTHOR_PARTIES))
+      .min(1)
+      .describe('`origin` (the author of the Vorgang\'s opening message, for follow-ups), `efa-service` (an EfA service configured for the message\'s service), `municipality` (the municipality of the AGS), `fachverfahren` (that municipality\'s Fachverfahren for the service), `zsa` (the ZSA, only where the municipality delegated the service).'),
+    when: z
+      .object({
+        delegation: z.array(z.string().regex(/^(any|none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/)).min(1)
+          .describe('The entry applies when the municipality\'s current delegation of the service is one of these (`any` = any mode but `none`).'),
+      })
+      .strict()
+      .optional()
+      .describe('Condition; an entry without `when` always applies.'),
+  })
+  .strict();
+
 export const routeSchema = z
   .object({
     name: ID.describe('Route name, shown in the message history.'),
@@ -136,6 +156,11 @@ export const routeSchema = z
       })
       .strict(),
     passThrough: z.boolean().optional().describe('Pass-through: the body is a compact JWE the gateway never decrypts; it routes on the headers X-Message-UUID, X-Message-Type, X-Author, X-Reader, X-Vorgang-Id, X-LeiKa, X-AGS, stores the JWE as is (sealed at rest) and delivers it unchanged.'),
+    from: z
+      .array(routeAuthorSchema)
+      .min(1)
+      .optional()
+      .describe('Who may author the route\'s messages; any entry that applies admits the author. Absent: an opening message (`startsVorgang`) may come from any participant within its remit, a follow-up only from a party of its Vorgang. Either way the remit (own AGS, own services, Verwaltungshelfer limits) is checked, and `gateway.*` types are never accepted from a participant (docs/security.md).'),
     startsVorgang: z.boolean().default(false).describe('Messages of this route open a new Vorgang; other messages must belong to a known Vorgang.'),
     service: ID.optional().describe('Service of the messages when their standard carries no LeiKa key (foreign standards); otherwise the LeiKa key decides.'),
     strictness: z
@@ -315,4 +340,6 @@ export type EndpointConfig = z.output<typeof endpointSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type MunicipalityConfig = z.output<typeof municipalitySchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
+export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
+export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;

@@ -17,7 +17,9 @@ const MAX_TRACKED = 10_000;
  * is stored (or refused for good). Refused input (bad XML, unknown Vorgang …) is acked and
  * sits in the rejection log; an unexpected failure puts the message back, and after
  * POISON_LIMIT such failures of the same payload it is acked and recorded as GW_INTERNAL,
- * so one poison message cannot block the queue.
+ * so one poison message cannot block the queue. No caller is authenticated here: the
+ * header's author must be a configured participant, and the pipeline's remit check
+ * (gateway/routing/remit.ts) binds it to its AGS, services and cases as on HTTP.
  */
 export function startAmqpIngress(cfg: GatewayConfig, pipeline: IngressPipeline, store: MessageStore, log: Logger): ReplyConsumer[] {
   return cfg.ingress.amqp.map((q) => {

@@ -2,7 +2,10 @@ import type { Request, Response } from 'express';
 import busboy from 'busboy';
 import { basename } from 'node:path';
 import { GatewayError } from '../errors.js';
-import type { AttachmentStore } from '../store/attachments.js';
+import { principalOf } from '../auth/principal.js';
+import type { ParticipantConfig } from '../config/schema.js';
+import { attachmentRefusal } from '../routing/remit.js';
+import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
 import type { AttachmentRef, Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
@@ -85,7 +88,8 @@ const SHA512 = /^[0-9a-f]{128}$/;
  * POST /api/v1/attachments — together at most `maxAttachments` (else GW_PAYLOAD_TOO_LARGE).
  * The refs come back in the order of their parts.
  */
-async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore, caller: ParticipantConfig | null): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+  const uploader = caller?.kennung ?? LOCAL_UPLOADER;
   let bb: busboy.Busboy;
   try {
     bb = busboy({ headers: req.headers, preservePath: true, defParamCharset: 'utf8', limits: { files: limits.maxAttachments + 1, fields: limits.maxAttachments + 10, fieldSize: limits.maxMessageBytes, parts: limits.maxAttachments * 2 + 10 } });
@@ -147,7 +151,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     pending.push(
       (async () => {
         const name = safeFileName(info.filename, `attachment[${index}]`);
-        const stored = await attachments.putStream(stream, { maxBytes: limits.maxAttachmentBytes });
+        const stored = await attachments.putStream(stream, { maxBytes: limits.maxAttachmentBytes, uploader });
         refs[index] = { name, mediaType: info.mimeType || 'application/octet-stream', sha512: stored.sha512, size: stored.size };
       })().catch((e: unknown) => {
         stream.resume();
@@ -178,6 +182,9 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
           }
           const sha = typeof ref.sha512 === 'string' ? ref.sha512.toLowerCase() : '';
           if (!SHA512.test(sha) || !(await attachments.has(sha))) {
+            // An authenticated participant learns nothing about other participants' hashes:
+            // unknown bytes get the answer the pipeline gives for someone else's (remit.ts).
+            if (caller !== null && SHA512.test(sha)) throw attachmentRefusal(sha, caller.kennung, caller);
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
           const size = await attachments.size(sha);
@@ -201,6 +208,11 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
   if (failure) throw failure;
   if (!xml) throw new GatewayError('GW_BAD_REQUEST', 'multipart submission has no "message" part', { issues: [{ message: 'missing part', path: 'message' }] });
   return { xml, refs: refs.filter((r): r is AttachmentRef => r !== undefined) };
+}
+
+/** Who uploads in this request: the authenticated participant's kennung, else the local admin. */
+function uploaderOf(res: Response): string {
+  return principalOf(res)?.participant?.kennung ?? LOCAL_UPLOADER;
 }
 
 export function receiptBody(r: Receipt, duplicate: boolean) {
@@ -233,7 +245,7 @@ export function messageIngressHandler(
     if (isXmlType(type) || isJoseType(type)) {
       xml = await readBody(req, limits.maxMessageBytes);
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      ({ xml, refs } = await readMultipart(req, limits, attachments));
+      ({ xml, refs } = await readMultipart(req, limits, attachments, principalOf(res)?.participant ?? null));
     } else {
       throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose or multipart/form-data`);
     }
@@ -250,7 +262,7 @@ export function attachmentUploadHandler(attachments: AttachmentStore, limits: In
   return async (req: Request, res: Response): Promise<void> => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxAttachmentBytes) throw tooLarge('attachment', limits.maxAttachmentBytes);
-    const stored = await attachments.putStream(req, { maxBytes: limits.maxAttachmentBytes });
+    const stored = await attachments.putStream(req, { maxBytes: limits.maxAttachmentBytes, uploader: uploaderOf(res) });
     res.status(201).json({ ...stored, links: { self: `/api/v1/attachments/${stored.sha512}` } });
   };
 }

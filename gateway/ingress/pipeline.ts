@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { decryptWith, isCompactJwe } from '../crypto/jwe.js';
 import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError } from '../errors.js';
+import { RemitGuard } from '../routing/remit.js';
 import type { Router } from '../routing/router.js';
 import type { AttachmentRef, MessageHeader, MessageStore, PayloadFormat, Receipt } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
@@ -35,7 +36,7 @@ const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('h
 
 /**
  * The inbound half of the gateway, independent of the channel a message came in on
- * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → store (with outbox) →
+ * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → authorize the author (routing/remit.ts) → store (with outbox) →
  * wake the delivery worker. A resolved SubmitResult means the message is durably stored;
  * anything else is a GatewayError, recorded in the rejection log (code, sender, message
  * id, size, hash and `refusalSummary` — no content of the message).
@@ -46,6 +47,8 @@ const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('h
  * and validation: they must be a JWE and match a route with `passThrough: true`.
  */
 export class IngressPipeline {
+  private readonly remit: RemitGuard;
+
   constructor(
     private readonly validator: MessageValidator,
     private readonly router: Router,
@@ -53,7 +56,9 @@ export class IngressPipeline {
     private readonly log: Logger,
     private readonly onAccepted: () => void,
     private readonly jwe?: PrivateKeyRing,
-  ) {}
+  ) {
+    this.remit = new RemitGuard(router, store);
+  }
 
   async submit(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
     let xml = body;
@@ -116,7 +121,9 @@ export class IngressPipeline {
     }
     const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
     if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
-    const decision = await this.router.decide(h);
+    const author = this.remit.author(h);
+    const { decision, context } = await this.router.decideWithContext(h, (scope) => this.remit.checkScope(author, h, scope));
+    await this.remit.authorize(author, h, decision, context, attachments);
     const result = await this.store.accept({
       id: randomUUID(),
       header: h,

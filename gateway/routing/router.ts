@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors.js';
 import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
 import type { Strictness } from '../validation/types.js';
-import type { MessageHeader, MessageStore } from '../store/types.js';
+import type { MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
 
 export interface RouteDecision {
   routeName: string;
@@ -17,6 +17,28 @@ export interface RouteDecision {
   reason: string;
   /** Step-by-step explanation (`zsa-gateway routes explain`). */
   steps: string[];
+}
+
+/**
+ * What the router learnt while deciding, for the authorization that follows it
+ * (gateway/routing/remit.ts): the route, the service and municipality, and for a follow-up
+ * the message that opened its Vorgang.
+ */
+export interface DecisionContext {
+  route: RouteConfig;
+  service: ServiceConfig | undefined;
+  municipality: MunicipalityConfig | undefined;
+  /** The opening message of the Vorgang (follow-ups only; null for routes with startsVorgang). */
+  opening: StoredMessage | null;
+}
+
+/** What is known of a message before its Vorgang is looked up (Router.decideWithContext `onScope`). */
+export interface RemitScope {
+  route: RouteConfig;
+  service: ServiceConfig | undefined;
+  municipality: MunicipalityConfig | undefined;
+  /** Current delegation of the service by the municipality; null without both. */
+  delegation: string | null;
 }
 
 export interface EffectiveDelegation {
@@ -43,7 +65,7 @@ export class Router {
   private readonly citizenEndpoints: ReadonlySet<string>;
 
   constructor(
-    private readonly cfg: GatewayConfig,
+    readonly cfg: GatewayConfig,
     private readonly store: MessageStore,
   ) {
     this.services = new Map(cfg.services.map((s) => [s.id, s]));
@@ -109,6 +131,15 @@ export class Router {
 
   /** Throws GW_ROUTE_NO_MATCH (with the explanation) or GW_VORGANG_UNKNOWN. */
   async decide(h: MessageHeader): Promise<RouteDecision> {
+    return (await this.decideWithContext(h)).decision;
+  }
+
+  /**
+   * Like decide(), and also returns what the authorization of the author needs
+   * (DecisionContext). `onScope` is called once route, service, municipality and delegation
+   * are known and before the Vorgang is looked up; it throws to refuse the message.
+   */
+  async decideWithContext(h: MessageHeader, onScope?: (scope: RemitScope) => void): Promise<{ decision: RouteDecision; context: DecisionContext }> {
     const steps: string[] = [];
     const fail = (detail: string): never => {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
@@ -135,9 +166,11 @@ export class Router {
       d = await this.delegation(municipality.ags, service.id);
       steps.push(`${municipality.name} (${municipality.ags}) delegation of "${service.id}": ${d.mode} (${d.source === 'runtime' ? 'switched at runtime' : 'from configuration'})`);
     }
+    onScope?.({ route, service, municipality, delegation: d?.mode ?? null });
 
     let vorgangOrigin: string | null = null;
     let vorgangTypes: string[] = [];
+    let opening: StoredMessage | null = null;
     if (!route.startsVorgang) {
       const messages = await this.store.vorgang(h.vorgangId);
       vorgangTypes = messages.map((m) => m.messageType);
@@ -150,15 +183,14 @@ export class Router {
         });
       }
       vorgangOrigin = first.author;
+      opening = first;
       steps.push(`belongs to Vorgang ${h.vorgangId}, opened by ${first.author}`);
     }
 
     const rule = route.targets.find((t) => {
       if (t.when?.test !== undefined && t.when.test !== h.test) return false;
       const modes = t.when?.delegation;
-      if (!modes) return true;
-      if (!d) return false; // a delegation condition needs a service and a municipality
-      return modes.includes(d.mode) || (modes.includes('any') && d.mode !== 'none');
+      return !modes || delegationMatches(modes, d?.mode ?? null);
     });
     if (!rule) return fail(`no rule of route "${route.name}" applies${d ? ` to delegation ${d.mode}` : ' (no service and municipality to read a delegation from)'}`);
     steps.push(rule.when ? `rule "${describeWhen(rule.when)} → ${rule.to}" applies` : `default rule → ${rule.to}`);
@@ -167,7 +199,7 @@ export class Router {
     steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
     if (service) this.enforceRelease(h, service, municipality, endpointId, vorgangTypes, steps);
     const delegationText = service && d ? `delegation ${service.id}=${d.mode}` : 'no delegation';
-    return {
+    const decision: RouteDecision = {
       routeName: route.name,
       endpointId,
       target: rule.to,
@@ -177,6 +209,7 @@ export class Router {
       reason: `route ${route.name}: ${delegationText} → ${rule.to} → ${endpointId}`,
       steps,
     };
+    return { decision, context: { route, service, municipality, opening } };
   }
 
   /** The strictness of the route that will handle this message (sync; used by the validator's later layers). */
@@ -242,6 +275,16 @@ export class Router {
     return to.slice('endpoint:'.length);
   }
 
+}
+
+/**
+ * Whether a `when.delegation` condition (of a route target or a route's `from`) holds for
+ * the current mode: one of the modes, or `any` for every mode but none. Without a service
+ * and municipality (mode null) no delegation condition holds.
+ */
+export function delegationMatches(modes: readonly string[], mode: string | null): boolean {
+  if (mode === null) return false;
+  return modes.includes(mode) || (modes.includes('any') && mode !== 'none');
 }
 
 function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | undefined }): string {

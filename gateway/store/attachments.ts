@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { KeyRing } from '../crypto/at-rest.js';
 import { GatewayError } from '../errors.js';
 import { ensurePrivateDirAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
+import type { MessageStore } from './types.js';
 import { openSealed, plainSink, resealToAddress, sealedSink, sealedSize } from './attachments-sealed.js';
 
 /**
@@ -20,9 +21,12 @@ export interface AttachmentStore {
    * Throws GW_PAYLOAD_TOO_LARGE as soon as more than `maxBytes` arrive: nothing is kept,
    * and the source is left as it is (not destroyed, not drained) so an HTTP handler can
    * still answer 413 and decide to drain or close. Errors of the source are passed on
-   * (nothing is kept either).
+   * (nothing is kept either). `uploader` (a kennung, or LOCAL_UPLOADER) is recorded by
+   * stores that keep uploaders (withUploaders) once the bytes are stored.
    */
-  putStream(source: NodeJS.ReadableStream | Readable, opts: { maxBytes: number }): Promise<{ sha512: string; size: number }>;
+  putStream(source: NodeJS.ReadableStream | Readable, opts: { maxBytes: number; uploader?: string }): Promise<{ sha512: string; size: number }>;
+  /** Whether `uploader` uploaded the bytes `sha512`; always false for a store that keeps no uploaders. */
+  uploadedBy(sha512: string, uploader: string): Promise<boolean>;
   /** The stored bytes. A well-formed but unknown hash gives a stream that errors with ENOENT; a malformed one throws GW_NOT_FOUND. */
   open(sha512: string): Readable;
   has(sha512: string): Promise<boolean>;
@@ -115,6 +119,10 @@ export class FsAttachmentStore implements AttachmentStore {
     }
   }
 
+  async uploadedBy(): Promise<boolean> {
+    return false;
+  }
+
   open(sha512: string): Readable {
     if (!SHA512_HEX.test(sha512)) throw new GatewayError('GW_NOT_FOUND', 'No attachment has this hash.');
     if (this.ring !== undefined) return openSealed(this.ring, this.pathOf(sha512), sha512);
@@ -154,6 +162,29 @@ export class FsAttachmentStore implements AttachmentStore {
   private pathOf(sha512: string): string {
     return join(this.root, sha512.slice(0, 2), sha512);
   }
+}
+
+/** The uploader recorded for uploads of the local admin of `auth.mode: off` (no participant). */
+export const LOCAL_UPLOADER = 'local';
+
+/**
+ * An attachment store that also records who uploaded which bytes in the message store
+ * (table attachment_uploads): identical bytes are stored once, but each uploader is kept,
+ * so a reference is bound to its uploaders (docs/security.md).
+ */
+export function withUploaders(inner: AttachmentStore, uploads: Pick<MessageStore, 'recordUpload' | 'uploadedBy'>): AttachmentStore {
+  return {
+    putStream: async (source, opts) => {
+      const stored = await inner.putStream(source, opts);
+      if (opts.uploader !== undefined) await uploads.recordUpload(stored.sha512, opts.uploader);
+      return stored;
+    },
+    uploadedBy: (sha512, uploader) => uploads.uploadedBy(sha512, uploader),
+    open: (sha512) => inner.open(sha512),
+    has: (sha512) => inner.has(sha512),
+    size: (sha512) => inner.size(sha512),
+    remove: (sha512) => inner.remove(sha512),
+  };
 }
 
 /** The attachment store of a gateway data folder: `<dataDir>/attachments/ab/<sha512>`. */

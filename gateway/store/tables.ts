@@ -19,6 +19,7 @@ export interface DB {
   delegation_changes: DelegationChangesTable;
   rejections: RejectionsTable;
   retention_log: RetentionLogTable;
+  attachment_uploads: AttachmentUploadsTable;
 }
 
 export type EpochMs = number;
@@ -140,4 +141,11 @@ export interface RetentionLogTable {
   bytes_removed: number;
   /** JSON array of the sha512 of attachment files no unpurged message refers to any more. */
   attachments_removed: string;
+}
+
+/** Who uploaded which attachment bytes (kennung, or `local` for `auth.mode: off`); one row per pair. */
+export interface AttachmentUploadsTable {
+  sha512: string;
+  uploader: string;
+  uploaded_at: EpochMs;
 }

@@ -312,6 +312,12 @@ export interface MessageStore {
   /** Retention log, oldest first (of one message when given). */
   retentionLog(messageId?: string): Promise<RetentionRecord[]>;
 
+  // --- attachment uploaders (docs/security.md) ------------------------------------------
+  /** Records that `uploader` (a kennung) uploaded the attachment bytes `sha512`; idempotent. */
+  recordUpload(sha512: string, uploader: string): Promise<void>;
+  /** Whether `uploader` ever uploaded the bytes `sha512`. */
+  uploadedBy(sha512: string, uploader: string): Promise<boolean>;
+
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;
 }

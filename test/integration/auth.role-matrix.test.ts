@@ -81,13 +81,13 @@ describe('auth: role matrix (auth.mode required)', function () {
     await expectAll([
       forbid('halle', 'get', '/mailboxes/fv-15003000-hund/messages', 'mailbox.own'),
       forbid('halle', 'post', '/mailboxes/fv-15003000-hund/fetch', 'mailbox.own'),
-      forbid('halle', 'get', `/vorgaenge/${v1}`, 'vorgang.own'),
+      forbid('halle', 'get', `/vorgaenge/${v1}`, 'vorgang.party'),
       forbid('halle', 'get', `/messages/${draft}`, 'message.own'),
       forbid('halle', 'get', `/messages/${draft}/payload`, 'message.own'),
       forbid('halle', 'get', `/messages/${anm1}/receipt`, 'message.own'),
       forbid('halle', 'get', `/messages?ags=${MD}`, 'list.own'),
-      // releasing for another AGS: as itself the router refuses it, under Magdeburg's name the author check does
-      { as: 'halle', method: 'post', path: '/messages', xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${HAL}`, reader: 'efa:hund-lsa' }), status: 403, code: 'GW_RELEASE_NOT_AUTHORISED' },
+      // releasing for another AGS: as itself its remit refuses it, under Magdeburg's name the author check does
+      forbid('halle', 'post', '/messages', 'remit.ags', { xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${HAL}`, reader: 'efa:hund-lsa' }) }),
       forbid('halle', 'post', '/messages', 'ingress.author', { xml: hundFreigabe({ ags: MD, vorgangId: v1, entwurfUuid: draftUuid, author: `ags:${MD}`, reader: 'efa:hund-lsa' }) }),
       forbid('magdeburg', 'get', '/admin/participants', 'route.roles'),
       forbid('magdeburg', 'put', `/admin/municipalities/${MD}/delegations/hund`, 'route.roles', { json: { mode: 'none', reason: 'x' } }),
@@ -114,7 +114,7 @@ describe('auth: role matrix (auth.mode required)', function () {
 
   it('Fachverfahren: refused another municipality\'s Vorgang and mailbox', async () => {
     await expectAll([
-      forbid('fv-15003000-hund', 'get', `/vorgaenge/${v2}`, 'vorgang.own'),
+      forbid('fv-15003000-hund', 'get', `/vorgaenge/${v2}`, 'vorgang.party'),
       forbid('fv-15003000-hund', 'get', '/mailboxes/fv-15002000-hund/messages', 'mailbox.own'),
       forbid('fv-15003000-hund', 'get', `/messages/${anm2}`, 'message.own'),
       { as: 'fv-15003000-hund', method: 'get', path: `/vorgaenge/${v1}`, status: 200 },

@@ -16,6 +16,8 @@ function foreignConfig(strict402: boolean): GatewayConfig {
   cfg.schemas.roots = ['./schemas-xoev', FIXTURES];
   cfg.endpoints.push({ id: 'beteiligung-xyz', connector: 'mailbox', config: { mailbox: 'beteiligung-xyz' } });
   cfg.participants.push({ id: 'planungsamt-xyz', kind: 'municipality', kennung: 'xyz:0002', name: 'Planungsamt (Test)', endpoint: 'beteiligung-xyz' });
+  // Every author must be a configured participant (docs/security.md): the samples' sender.
+  cfg.participants.push({ id: 'cockpit-xyz', kind: 'municipality', kennung: 'xyz:0001', name: 'Beteiligungs-Cockpit (Test)' });
   cfg.routes.unshift({
     name: 'xbeteiligung',
     match: { messageType: 'kommunal.*', standard: 'XBeteiligung', version: '1.2', reader: ['xyz:0002'] },

@@ -44,11 +44,11 @@ describe('Verwaltungshelfer rule: no ZSA draft reaches the citizen without the m
       expect(res.body.detail).to.contain('zsa:lsa');
     });
 
-    it('refuses a release by another municipality', async () => {
+    it('refuses a release by another municipality (outside its remit, before the release rule is asked)', async () => {
       const c = await caseWithDraft();
       const res = await post(gw.url, hundFreigabe({ ags: AGS, vorgangId: c.vorgangId, entwurfUuid: c.draftUuid, author: 'ags:15002000', reader: 'efa:hund-lsa' }));
       expect(res.status).to.equal(403);
-      expect(res.body.code).to.equal('GW_RELEASE_NOT_AUTHORISED');
+      expect(res.body).to.include({ code: 'GW_FORBIDDEN', rule: 'remit.ags' });
     });
 
     it('refuses a release in a Vorgang that holds no draft', async () => {

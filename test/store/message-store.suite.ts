@@ -6,6 +6,7 @@ import { mailboxTests } from './suite/mailbox.js';
 import { outboxTests } from './suite/outbox.js';
 import { readTests } from './suite/reads.js';
 import { retentionTests } from './suite/retention.js';
+import { uploadTests } from './suite/uploads.js';
 
 /**
  * Opens a store for the suite. Without an argument: a fresh, migrated store on its own,
@@ -51,5 +52,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     readTests(harness);
     delegationTests(harness);
     retentionTests(harness);
+    uploadTests(harness);
   });
 }

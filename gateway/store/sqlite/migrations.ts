@@ -147,6 +147,21 @@ CREATE TABLE retention_log (
 CREATE INDEX retention_log_message_id ON retention_log (message_id);
 `,
   },
+  {
+    version: 4,
+    name: 'attachment uploaders',
+    // Content is stored once per sha512, but who uploaded it is kept per participant: a
+    // reference to stored bytes is accepted only from one of their uploaders (or within
+    // the Vorgang that already carries them), see docs/security.md.
+    sql: `
+CREATE TABLE attachment_uploads (
+  sha512      TEXT    NOT NULL,
+  uploader    TEXT    NOT NULL,
+  uploaded_at INTEGER NOT NULL,
+  PRIMARY KEY (sha512, uploader)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export interface Migration {

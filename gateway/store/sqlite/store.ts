@@ -35,6 +35,7 @@ import * as marks from './outbox-marks.js';
 import * as reads from './reads.js';
 import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
+import * as uploads from './uploads.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its folder is created. */
@@ -238,6 +239,13 @@ export class SqliteMessageStore implements MessageStore {
   }
   retentionLog(messageId?: string): Promise<RetentionRecord[]> {
     return this.read(() => retention.retentionLog(this.ctx, messageId));
+  }
+
+  recordUpload(sha512: string, uploader: string): Promise<void> {
+    return this.write(() => uploads.recordUpload(this.ctx, sha512, uploader));
+  }
+  uploadedBy(sha512: string, uploader: string): Promise<boolean> {
+    return this.read(() => uploads.uploadedBy(this.ctx, sha512, uploader));
   }
 
   ping(): Promise<void> {
