@@ -7,7 +7,11 @@ function normalise(err: unknown): unknown {
   if (err instanceof GatewayError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new GatewayError('GW_PAYLOAD_TOO_LARGE', 'request body is larger than the limit', { cause: err });
-  if (e?.type === 'entity.parse.failed') return new GatewayError('GW_BAD_REQUEST', `request body is not valid JSON: ${e.message ?? ''}`, { cause: err });
+  if (e?.type === 'entity.parse.failed') {
+    // The parser's own message quotes a piece of the body (possibly citizen data): keep only where it broke.
+    const at = /position (\d+)/.exec(e.message ?? '')?.[1];
+    return new GatewayError('GW_BAD_REQUEST', `request body is not valid JSON${at !== undefined ? ` (at byte ${at})` : ''}`, { issues: [{ message: 'not valid JSON', path: '/' }] });
+  }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new GatewayError('GW_BAD_REQUEST', e.message ?? 'bad request', { cause: err });
   return err;
 }

@@ -91,7 +91,8 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       if (check === 'message') return;
       const grant = d.grants.find(part.id, m.id, m.vorgangId);
       if (!grant) throw forbidden(p, 'payload.break-glass', `payloads are readable by ${p.role} only under a break-glass grant (POST /api/v1/admin/break-glass)`);
-      d.log.warn({ participant: part.id, messageId: m.id, grant: grant.id, reason: grant.reason }, 'break-glass payload access');
+      // the grant's free-text reason stays in the grant and the audit log, not in the process log
+      d.log.warn({ participant: part.id, messageId: m.id, grant: grant.id }, 'break-glass payload access');
     }
   }
 }

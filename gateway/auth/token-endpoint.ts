@@ -96,7 +96,7 @@ export function tokenEndpoint(
   const byClientId = new Map(participants.flatMap((p) => (p.oauth ? [[p.oauth.clientId, p] as const] : [])));
   const perClient: LimitRule = { maxFailures: limits.failuresPerClient };
   const perAddress: LimitRule = { maxFailures: limits.failuresPerAddress };
-  const r = ExpressRouter();
+  const r = ExpressRouter({ caseSensitive: true, strict: true });
   r.post('/token', express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), async (req, res) => {
     if (!req.is('application/x-www-form-urlencoded')) return oauthError(res, 400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -145,7 +145,7 @@ export class Router {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
     };
     const route = this.routeFor(h);
-    if (!route) return fail(`no route handles message type ${h.messageType} (${h.standard} ${h.version}, reader ${h.reader}) for AGS ${h.ags || '-'}`);
+    if (!route) return fail(`no route handles message type ${h.messageType} (${[h.standard, h.version].filter(Boolean).join(' ') || 'standard (none)'}, reader ${shown(h.reader)}) for AGS ${shown(h.ags)}`);
     steps.push(`route "${route.name}" handles ${h.messageType}`);
     // The service comes from the LeiKa key; standards without one name it on the route.
     let service: ServiceConfig | undefined;
@@ -176,7 +176,7 @@ export class Router {
       vorgangTypes = messages.map((m) => m.messageType);
       const first = messages[0];
       if (!first) {
-        const detail = `Vorgang ${h.vorgangId} is unknown: ${h.messageType} must follow a message that opened it`;
+        const detail = `Vorgang ${shown(h.vorgangId)} is unknown: ${h.messageType} must follow a message that opened it`;
         throw new GatewayError('GW_VORGANG_UNKNOWN', detail, {
           issues: [{ message: 'unknown vorgangsID', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'routing' }],
           extra: { explanation: [...steps, detail] },
@@ -184,7 +184,7 @@ export class Router {
       }
       vorgangOrigin = first.author;
       opening = first;
-      steps.push(`belongs to Vorgang ${h.vorgangId}, opened by ${first.author}`);
+      steps.push(`belongs to Vorgang ${shown(h.vorgangId)}, opened by ${first.author}`);
     }
 
     const rule = route.targets.find((t) => {
@@ -237,7 +237,7 @@ export class Router {
           refuse('GW_RELEASE_NOT_AUTHORISED', `${h.messageType} for AGS ${h.ags} must come from ${municipality.name} (${[...allowed].join(', ') || 'no participant configured'}), not from ${h.author}`);
         }
         if (!vorgangTypes.includes(r.draft)) {
-          refuse('GW_RELEASE_REQUIRED', `Vorgang ${h.vorgangId} holds no ${r.draft}: there is no draft to release`);
+          refuse('GW_RELEASE_REQUIRED', `Vorgang ${shown(h.vorgangId)} holds no ${r.draft}: there is no draft to release`);
         }
         steps.push(`release by ${h.author} for ${municipality.name} of a draft in this Vorgang: allowed`);
       }
@@ -261,8 +261,8 @@ export class Router {
   ): string {
     const endpointOf = (kennung: string, role: string) => {
       const p = this.cfg.participants.find((x) => x.kennung === kennung);
-      if (!p) return fail(`${role} ${kennung} is no configured participant`);
-      if (!p.endpoint) return fail(`${role} ${kennung} (${p.id}) has no endpoint`);
+      if (!p) return fail(`${role} ${shown(kennung)} is no configured participant`);
+      if (!p.endpoint) return fail(`${role} ${shown(kennung)} (${p.id}) has no endpoint`);
       return p.endpoint;
     };
     if (to === 'zsa') return c.service ? c.service.zsaEndpoint : fail('target zsa needs a service (LeiKa key or route.service)');
@@ -292,4 +292,9 @@ function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | u
   if (w.delegation) parts.push(`delegation is ${w.delegation.join(' or ')}`);
   if (w.test !== undefined) parts.push(w.test ? 'test traffic' : 'production traffic');
   return `when ${parts.join(' and ')}`;
+}
+
+/** A header value in a message: `(none)` instead of an empty fragment ("reader )"). */
+function shown(v: string | undefined): string {
+  return v ? v : '(none)';
 }

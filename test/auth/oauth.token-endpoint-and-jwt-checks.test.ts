@@ -31,6 +31,14 @@ describe('auth: token endpoint and access-token checks', function () {
       expect((await api(res.body.access_token)).status).to.equal(200);
     });
 
+    it('answers only at the exact path /token (other spellings are no token endpoint)', async () => {
+      for (const path of ['/TOKEN', '/Token', '/token/', '//token', '/token;x']) {
+        const res = await request(gw.url).post(path).type('form').send({ grant_type: 'client_credentials', client_id: 'betrieb', client_secret: 'demo-operator-secret' });
+        expect(res.status, path).to.equal(404);
+        expect(res.body.access_token, path).to.equal(undefined);
+      }
+    });
+
     it('accepts the client credentials as HTTP Basic', async () => {
       const res = await request(gw.url).post('/token').auth('admin', 'demo-admin-secret').type('form').send({ grant_type: 'client_credentials' });
       expect(res.status).to.equal(200);

@@ -64,6 +64,7 @@ describe('privacy: no citizen data in logs, rejection log, audit database or ref
     await refused('XSD: the name where a date belongs', post().set('content-type', 'application/xml').send(valid.replace('<xzsa:geburtsdatum>1984-06-15', `<xzsa:geburtsdatum>${FULL}`)));
     await refused('malformed XML inside the name', post().set('content-type', 'application/xml').send(valid.replace(FULL, `${FULL} <`)));
 
+    await refused('malformed JSON body holding the name', request(gw.url).put('/api/v1/admin/municipalities/15003000/delegations/hund').set('content-type', 'application/json').send(`{"mode": "e2e", "reason": ${FULL}}`));
     // an admin change whose free-text reason names the citizen: stored as the change's record, redacted in the log
     const change = await request(gw.url).put('/api/v1/admin/municipalities/15003000/delegations/hund').send({ mode: 'e2e', reason: `Anruf von ${FULL}` });
     expect(change.status, change.text).to.equal(200);
@@ -111,7 +112,7 @@ describe('privacy: no citizen data in logs, rejection log, audit database or ref
   });
 
   it('no problem+json of a refusal quotes the name, the validation layers\' findings included', () => {
-    expect(refusals).to.have.length(10);
+    expect(refusals).to.have.length(11);
     for (const r of refusals) clean(`the problem for "${r.what}"`, r.text);
     const xsd = refusals.find((r) => r.what === 'XSD: the name where a date belongs');
     expect(xsd?.text, 'the finding still says where').to.match(/geburtsdatum/);

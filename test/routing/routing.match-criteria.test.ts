@@ -79,4 +79,19 @@ describe('routing: match criteria and explanations', () => {
     expect((await router.decide(h)).endpointId).to.equal('zsa-wohngeld');
     expect((await router.decide({ ...h, ags: '15002000' })).endpointId).to.equal('fv-15002000-wohngeld');
   });
+
+  it('explains refusals of messages with empty header keys without empty fragments', async () => {
+    const cases: Array<Partial<MessageHeader>> = [
+      { messageType: 'kommunal.unbekannt.0999', standard: '', version: '', reader: '', ags: '' },
+      { messageType: 'hund.steuerfestsetzung.0102', vorgangId: '', author: 'zsa:lsa' },
+      { messageType: 'gateway.quittung.0901', reader: '', vorgangId: '' },
+    ];
+    for (const over of cases) {
+      const err = await router.decide(header(over)).then(() => null, (e: unknown) => e);
+      expect(err, JSON.stringify(over)).to.be.instanceOf(GatewayError);
+      const text = [(err as GatewayError).message, ...(((err as GatewayError).extra['explanation'] as string[] | undefined) ?? [])].join('\n');
+      expect(text, text).to.not.match(/ {2}| \)|\( |''|Vorgang {1,2}is|reader \)/);
+      expect(text).to.contain('(none)');
+    }
+  });
 });
