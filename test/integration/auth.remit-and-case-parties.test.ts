@@ -281,7 +281,7 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
       for (const [xml, code, rule] of cases) {
         const r = await rejectionOf(xml);
         expect(r.code, r.detail).to.equal(code);
-        if (rule !== null) expect(r.detail).to.contain(`(rule ${rule})`);
+        if (rule !== null) expect(r.detail, r.detail).to.contain(` ${rule} `);
       }
       const stored = await waitFor('the ZSA reply stored', () => gw.services.store.getMessageByUuid('zsa:lsa', uuidOf(good)).then((m) => m ?? undefined));
       expect(stored.endpointId).to.equal('fv-15003000-hund');

@@ -25,7 +25,11 @@ function rawConfig(): Record<string, unknown> {
     server: { port: 0, host: '127.0.0.1' },
     schemas: { roots: ['./schemas-xoev', FIXTURES] },
     endpoints: [{ id: 'beteiligung-xyz', connector: 'mailbox', config: { mailbox: 'beteiligung-xyz' } }],
-    participants: [{ id: 'planungsamt-xyz', kind: 'municipality', kennung: ' XYZ:0002', name: 'Planungsamt (Test)', endpoint: 'beteiligung-xyz' }],
+    participants: [
+      { id: 'planungsamt-xyz', kind: 'municipality', kennung: ' XYZ:0002', name: 'Planungsamt (Test)', endpoint: 'beteiligung-xyz' },
+      // every author must be a configured participant (docs/security.md): the samples' sender, spelt in capitals too
+      { id: 'cockpit-xyz', kind: 'municipality', kennung: 'Xyz:0001', name: 'Beteiligungs-Cockpit (Test)' },
+    ],
     routes: [{ name: 'xbeteiligung', match: { messageType: 'kommunal.*', standard: 'XBeteiligung', reader: ['XYZ:0002'] }, startsVorgang: true, targets: [{ to: 'reader' }] }],
   };
 }
