@@ -40,9 +40,41 @@ function squash(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** A problem field worth keeping: short, one line, printable (a type URI, a title, a code). */
+function problemField(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const text = squash(String(v));
+  return text !== '' && text.length <= 200 && !/[\u0000-\u001f\u007f]/.test(text) ? text : undefined;
+}
+
+/**
+ * What of a refusing answer is kept in the message history and logs. A receiver's answer
+ * may quote the message back — names, dates of birth — so its text is not kept (ADR 0016):
+ * of an RFC 9457 problem (or any JSON object) the `type`, `title`, `code` and `status`
+ * fields, which name the kind of problem; of anything else only its size.
+ */
+export function summariseAnswer(excerpt: string): string {
+  if (excerpt.trim() === '') return '';
+  try {
+    const parsed: unknown = JSON.parse(excerpt);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const o = parsed as Record<string, unknown>;
+      const kept = (['type', 'title', 'code', 'status'] as const).flatMap((k) => {
+        const v = problemField(o[k]);
+        return v === undefined ? [] : [`${k}=${JSON.stringify(v)}`];
+      });
+      if (kept.length > 0) return `problem ${kept.join(' ')} (other fields not kept)`;
+    }
+  } catch {
+    // not JSON (or cut at the excerpt limit): only the size is kept
+  }
+  const bytes = Buffer.byteLength(excerpt);
+  return `answer of ${bytes >= EXCERPT_BYTES ? `${EXCERPT_BYTES}+` : bytes} bytes (text not kept: it may quote personal data)`;
+}
+
 /** The error for an answer that is not a success status. */
 export function statusError(status: number, excerpt: string, retryAfter: string | string[] | undefined, location: string | string[] | undefined): Error {
-  const answer = squash(excerpt);
+  const answer = summariseAnswer(excerpt);
   const tail = answer === '' ? '' : `: ${answer}`;
   if (isRetryableStatus(status)) {
     const retryAfterMs = parseRetryAfter(retryAfter);

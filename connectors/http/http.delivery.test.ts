@@ -125,15 +125,23 @@ describe('http delivery against a real node:http server', function () {
     expect(err.retryAfterMs).to.be.within(1_800_000, 3_600_000);
   });
 
-  it('keeps the first 4 KB of a refusal in the error, not more', async () => {
+  it('keeps the kind of a refusal (problem type, title, code), never the text the peer quoted back', async () => {
     const egress = await connected();
-    const problem = `{"type":"urn:fv:invalid","detail":"Feld halter.geburtsdatum fehlt"${' '.repeat(20_000)}}`;
+    const problem = JSON.stringify({ type: 'urn:fv:invalid', title: 'Pflichtfeld fehlt', code: 'FV-0422', detail: 'Geburtsdatum von Erika Quellwert fehlt', status: 422 });
     inbox.mode = { kind: 'answer', status: 422, body: problem };
     const err = await rejection(egress.deliver(makeOutbound(), never));
     expect(err).to.be.instanceOf(PermanentError);
-    expect(err.message).to.contain('422').and.contain('Feld halter.geburtsdatum fehlt');
-    expect(Buffer.byteLength(err.message)).to.be.below(EXCERPT_BYTES + 200);
+    expect(err.message).to.contain('422').and.contain('urn:fv:invalid').and.contain('Pflichtfeld fehlt').and.contain('FV-0422');
+    expect(err.message).to.not.contain('Quellwert');
     expect(egress.health().status, 'a refusing peer is reachable').to.equal('up');
+  });
+
+  it('of a long or non-JSON refusal only the size is kept, capped at the excerpt limit', async () => {
+    const egress = await connected();
+    inbox.mode = { kind: 'answer', status: 400, body: `Halterin Erika Quellwert unbekannt${' '.repeat(20_000)}` };
+    const err = await rejection(egress.deliver(makeOutbound(), never));
+    expect(err.message).to.contain('400').and.contain(`${EXCERPT_BYTES}+ bytes`);
+    expect(err.message).to.not.contain('Quellwert');
   });
 
   it('a peer that does not answer in time gives RetryableError', async () => {
