@@ -102,7 +102,36 @@ export function loadRecipientKeys(participants: GatewayConfig['participants'], t
     byEndpoint.set(p.endpoint, { jwk, owner: p.id });
   });
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `Participant encryption keys are invalid (${issues.length} findings).`, { issues });
-  return new Map([...byEndpoint].map(([endpoint, v]) => [endpoint, v.jwk]));
+  const keys = [...byEndpoint].map(([endpoint, v]) => [endpoint, v.jwk] as [string, JWK]);
+  return trust.isRevoked ? new RevocationCheckedKeys(keys, trust.isRevoked) : new Map(keys);
+}
+
+/**
+ * Recipient keys whose certificate is checked against the revocation list in force at every
+ * use, not only at start: a key revoked while the gateway runs (the CRL file changed) is
+ * refused from then on. `get` throws GW_KEY_UNSUITABLE for it — never `undefined`, which
+ * would mean "send unencrypted" — so a push delivery fails (and is retried until the key
+ * is replaced or the message goes dead) and a pull read is refused.
+ */
+class RevocationCheckedKeys extends Map<string, JWK> {
+  constructor(
+    entries: Array<[string, JWK]>,
+    private readonly isRevoked: (cert: X509Certificate) => Date | undefined,
+  ) {
+    super(entries);
+  }
+
+  override get(endpoint: string): JWK | undefined {
+    const jwk = super.get(endpoint);
+    const leaf = jwk?.x5c?.[0] ? new X509Certificate(Buffer.from(jwk.x5c[0], 'base64')) : undefined;
+    const revokedAt = leaf && this.isRevoked(leaf);
+    if (revokedAt) {
+      throw new GatewayError('GW_KEY_UNSUITABLE', `the encryption certificate of the receiver at endpoint ${endpoint} was revoked on ${revokedAt.toISOString()}; nothing is sent to it until its key is replaced`, {
+        issues: [{ message: 'recipient encryption certificate revoked', path: `endpoints/${endpoint}/encryptionKey`, rule: 'key.revoked' }],
+      });
+    }
+    return jwk;
+  }
 }
 
 function readJwk(file: string, path: string, issues: Issue[]): JWK | undefined {

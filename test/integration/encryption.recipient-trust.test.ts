@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAYOUT } from '../../certs-dev/files.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
+import { X509Certificate } from 'node:crypto';
+import { loadRecipientKeys } from '../../gateway/crypto/config-keys.js';
 import { GatewayError } from '../../gateway/errors.js';
 import { PKI_TIMEOUT_MS, testPki, type TestPki } from '../auth/pki-fixture.js';
 import { encryptionKeys } from '../crypto/support.js';
@@ -29,6 +31,23 @@ describe('encryption: recipient keys must chain to the participant CA', function
     const gw = await startTestGateway(tlsConfig(join(pki.dir, LAYOUT.encPublic('magdeburg'))));
     expect(gw.services.recipientKeys?.get('fv-15003000-hund')?.x5c).to.be.an('array').that.is.not.empty;
     await gw.stop();
+  });
+
+  it('a key revoked while the gateway runs is refused at its next use, never replaced by plaintext', () => {
+    const revoked = new Set<string>();
+    const keys = loadRecipientKeys(tlsConfig(join(pki.dir, LAYOUT.encPublic('magdeburg'))).participants, { isRevoked: (c) => (revoked.has(c.serialNumber) ? new Date('2026-12-01T00:00:00Z') : undefined) });
+    const jwk = keys.get('fv-15003000-hund');
+    expect(jwk?.x5c).to.be.an('array').that.is.not.empty;
+    revoked.add(new X509Certificate(Buffer.from(jwk!.x5c![0]!, 'base64')).serialNumber);
+    let refused: unknown = null;
+    try {
+      keys.get('fv-15003000-hund');
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).to.be.instanceOf(GatewayError);
+    expect((refused as GatewayError).code).to.equal('GW_KEY_UNSUITABLE');
+    expect(keys.get('fv-15002000-hund'), 'an endpoint without a key is unaffected').to.equal(undefined);
   });
 
   it('refuses to start with a key that carries no chain', async () => {
