@@ -1,4 +1,4 @@
-import type { GatewayConfig, ParticipantConfig } from '../config/schema.js';
+import type { GatewayConfig, ParticipantConfig, ServiceConfig } from '../config/schema.js';
 import type { StoredMessage } from '../store/types.js';
 
 /**
@@ -42,9 +42,34 @@ export function serviceOfLeika(cfg: GatewayConfig, leika: string | undefined): s
   return leika ? cfg.services.find((s) => s.leika.includes(leika))?.id : undefined;
 }
 
-/** A message is the participant's when it wrote it, is its reader, it went to one of its endpoints, or (municipality, Fachverfahren) it is about its AGS. */
-export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags'>): boolean {
+/** The service of a stored message: by its LeiKa key, else the one its route names. */
+export function serviceOfMessage(cfg: GatewayConfig, m: Pick<StoredMessage, 'leika' | 'routeName'>): ServiceConfig | undefined {
+  const byLeika = m.leika ? cfg.services.find((s) => s.leika.includes(m.leika)) : undefined;
+  if (byLeika) return byLeika;
+  const named = cfg.routes.find((r) => r.name === m.routeName)?.service;
+  return named === undefined ? undefined : cfg.services.find((s) => s.id === named);
+}
+
+/**
+ * The (AGS, service) pairs a Fachverfahren is the specialist software of: a Fachverfahren
+ * acts for one municipality's service, not for everything of that AGS (docs/security.md).
+ */
+export function fachverfahrenScope(cfg: GatewayConfig, p: ParticipantConfig): Array<{ ags: string; service: string }> {
+  if (p.kind !== 'fachverfahren' || p.endpoint === undefined) return [];
+  return cfg.municipalities.flatMap((m) => Object.entries(m.fachverfahren).filter(([, e]) => e === p.endpoint).map(([service]) => ({ ags: m.ags, service })));
+}
+
+/**
+ * A message is the participant's when it wrote it, is its reader, it went to one of its
+ * endpoints, or it is about the participant's own cases: a municipality's AGS; for a
+ * Fachverfahren its AGS *and* its service (the Hund Fachverfahren does not read Wohngeld).
+ */
+export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags' | 'leika' | 'routeName'>): boolean {
   if (m.author === p.kennung || m.reader === p.kennung) return true;
   if (endpointsOf(cfg, p).includes(m.endpointId)) return true;
+  if (p.kind === 'fachverfahren') {
+    const service = serviceOfMessage(cfg, m)?.id;
+    return service !== undefined && fachverfahrenScope(cfg, p).some((x) => x.ags === m.ags && x.service === service);
+  }
   return agsOf(cfg, p).includes(m.ags);
 }

@@ -1,5 +1,7 @@
 import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig, RouteAuthorConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
-import { agsOf } from '../auth/ownership.js';
+import { agsOf, serviceOfMessage } from '../auth/ownership.js';
+
+export { serviceOfMessage };
 import { GatewayError } from '../errors.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
@@ -57,14 +59,6 @@ export function isCaseParty(p: ParticipantConfig, opening: Pick<StoredMessage, '
   const roles = partiesOf(p, c);
   if (roles.has('origin') || roles.has('municipality') || roles.has('fachverfahren') || roles.has('zsa')) return true;
   return p.kind !== 'zsa' && p.kind !== 'efa-service' && p.endpoint !== undefined && p.endpoint === opening.endpointId;
-}
-
-/** The service of a stored message: by its LeiKa key, else the one its route names. */
-export function serviceOfMessage(cfg: GatewayConfig, m: Pick<StoredMessage, 'leika' | 'routeName'>): ServiceConfig | undefined {
-  const byLeika = m.leika ? cfg.services.find((s) => s.leika.includes(m.leika)) : undefined;
-  if (byLeika) return byLeika;
-  const named = cfg.routes.find((r) => r.name === m.routeName)?.service;
-  return named === undefined ? undefined : cfg.services.find((s) => s.id === named);
 }
 
 /**

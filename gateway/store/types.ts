@@ -150,6 +150,12 @@ export interface MessageFilter {
   beforeSeq?: number;
   /** Messages that carry the attachment with this sha512 (hex). */
   attachmentSha512?: string;
+  /**
+   * Messages of these services only (a Fachverfahren's list): a message's service is the one
+   * of its LeiKa key (`leika` lists the services' keys), else, when its LeiKa key belongs to no
+   * configured service (`knownLeika`), the one its route names (`routeNames`).
+   */
+  services?: { leika: readonly string[]; routeNames: readonly string[]; knownLeika: readonly string[] };
 }
 
 export interface MailboxItem {
