@@ -4,7 +4,6 @@ import { basename } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { principalOf } from '../auth/principal.js';
 import type { ParticipantConfig } from '../config/schema.js';
-import { attachmentRefusal } from '../routing/remit.js';
 import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
 import type { AttachmentRef, Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
@@ -181,14 +180,20 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
             throw new GatewayError('GW_ATTACHMENT_INVALID', 'attachmentRef is not JSON', { cause });
           }
           const sha = typeof ref.sha512 === 'string' ? ref.sha512.toLowerCase() : '';
+          const name = safeFileName(typeof ref.name === 'string' ? ref.name : undefined, `attachmentRef[${index}]`);
+          const mediaType = typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream';
           if (!SHA512.test(sha) || !(await attachments.has(sha))) {
-            // An authenticated participant learns nothing about other participants' hashes:
-            // unknown bytes get the answer the pipeline gives for someone else's (remit.ts).
-            if (caller !== null && SHA512.test(sha)) throw attachmentRefusal(sha, caller.kennung, caller);
+            // An authenticated participant learns nothing about other participants' hashes: an
+            // unknown hash is refused by the remit check at the very point someone else's is
+            // (remit.ts), with the same answer. Refusing it here, before the message was validated
+            // and routed, told the two apart whenever the message got another answer first.
+            if (caller !== null && SHA512.test(sha)) {
+              refs[index] = { name, mediaType, sha512: sha, size: 0, unknown: true };
+              return;
+            }
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
-          const size = await attachments.size(sha);
-          refs[index] = { name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined, `attachmentRef[${index}]`), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size };
+          refs[index] = { name, mediaType, sha512: sha, size: await attachments.size(sha) };
         })().catch(fail),
       );
     }

@@ -191,7 +191,8 @@ export class RemitGuard {
     const carried = new Set(ctx.opening ? (await this.store.vorgang(h.vorgangId)).flatMap((m) => m.attachments.map((a) => a.sha512)) : []);
     const local = this.router.cfg.auth.mode === 'off';
     for (const a of attachments) {
-      if (carried.has(a.sha512) || (await this.store.uploadedBy(a.sha512, h.author))) continue;
+      // a hash the attachment store does not hold (marked by ingress) is refused like another participant's
+      if (a.unknown !== true && (carried.has(a.sha512) || (await this.store.uploadedBy(a.sha512, h.author)))) continue;
       if (local && (await this.store.uploadedBy(a.sha512, LOCAL_UPLOADER))) continue;
       throw attachmentRefusal(a.sha512, h.author, p);
     }

@@ -33,6 +33,12 @@ export interface AttachmentRef {
   mediaType: string;
   sha512: string;
   size: number;
+  /**
+   * Set by ingress for an `attachmentRef` naming a hash the attachment store does not hold.
+   * Such a reference is refused by the remit check at the very point another participant's
+   * hash is (`attachment.uploader`), so the two cannot be told apart; it is never stored.
+   */
+  unknown?: true;
 }
 
 /**
