@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { MessageFilter, MessageHeader } from '../store/types.js';
 import { forbidden } from './policy.js';
-import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika } from './ownership.js';
+import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika, type DelegationLookup } from './ownership.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -28,10 +28,11 @@ export function ingressHeaderCheck(cfg: GatewayConfig, p: Principal): ((h: Messa
 /**
  * Narrows `GET /messages` to the caller's own messages. Operator and admin see all; an
  * `efa-service` its own submissions (author); a municipality its AGS, a Fachverfahren its AGS
- * and its service; the ZSA its queues. A filter that asks for someone else's messages is GW_FORBIDDEN
+ * and its service; the ZSA its queues, without the municipalities that do not delegate the
+ * queue's service now. The handler drops whatever else ownsMessage refuses. A filter that asks for someone else's messages is GW_FORBIDDEN
  * (`list.own`), not silently emptied, so a misconfigured client learns why.
  */
-export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageFilter): MessageFilter {
+export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageFilter, delegation: DelegationLookup): MessageFilter {
   const part = p.participant;
   if (!part || p.role === 'operator' || p.role === 'admin') return f;
   const pick = (field: 'author' | 'ags' | 'endpointId', own: string[]): MessageFilter => {
@@ -42,7 +43,13 @@ export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageF
     return { ...f, [field]: own[0] };
   };
   if (part.kind === 'efa-service') return pick('author', [part.kennung]);
-  if (part.kind === 'zsa') return pick('endpointId', endpointsOf(cfg, part));
+  if (part.kind === 'zsa') {
+    // A work queue of a service: without the municipalities that do not delegate it now (ownsMessage).
+    const byEndpoint = pick('endpointId', endpointsOf(cfg, part));
+    const services = cfg.services.filter((x) => x.zsaEndpoint === byEndpoint.endpointId).map((x) => x.id);
+    const withdrawn = cfg.municipalities.filter((m) => services.some((sv) => delegation(m.ags, sv) === 'none')).map((m) => m.ags);
+    return withdrawn.length > 0 ? { ...byEndpoint, agsNotIn: withdrawn } : byEndpoint;
+  }
   const byAgs = pick('ags', agsOf(cfg, part));
   if (part.kind !== 'fachverfahren') return byAgs;
   // A Fachverfahren's cases are those of its AGS and its service (ownsMessage): list those only.

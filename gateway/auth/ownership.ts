@@ -1,5 +1,5 @@
 import type { GatewayConfig, ParticipantConfig, ServiceConfig } from '../config/schema.js';
-import type { StoredMessage } from '../store/types.js';
+import type { MessageStore, StoredMessage } from '../store/types.js';
 
 /**
  * What belongs to a participant, derived from the configuration alone (ADR 0012). Called
@@ -59,12 +59,27 @@ export function fachverfahrenScope(cfg: GatewayConfig, p: ParticipantConfig): Ar
   return cfg.municipalities.flatMap((m) => Object.entries(m.fachverfahren).filter(([, e]) => e === p.endpoint).map(([service]) => ({ ags: m.ags, service })));
 }
 
+/** The delegation of a municipality's service in force now: `none`, `e2e`, `backoffice`, `prozessschritt:<step>`. */
+export type DelegationLookup = (ags: string, service: string) => string;
+
+/** The current delegations: runtime switches (the store), else the configuration, else `none`. */
+export async function currentDelegations(cfg: GatewayConfig, store: Pick<MessageStore, 'delegationOverrides'>): Promise<DelegationLookup> {
+  const overrides: Record<string, string> = await store.delegationOverrides();
+  return (ags, service) => overrides[`${ags}/${service}`] ?? cfg.municipalities.find((m) => m.ags === ags)?.delegations[service] ?? 'none';
+}
+
 /**
  * A message is the participant's when it wrote it, is its reader, it went to one of its
  * endpoints, or it is about the participant's own cases: a municipality's AGS; for a
  * Fachverfahren its AGS *and* its service (the Hund Fachverfahren does not read Wohngeld).
+ * The ZSA, as Verwaltungshelfer, reads a municipality's messages of a service only while
+ * that service is delegated to it (`delegation`, in force now), however it came by them.
  */
-export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags' | 'leika' | 'routeName'>): boolean {
+export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags' | 'leika' | 'routeName'>, delegation: DelegationLookup): boolean {
+  if (p.kind === 'zsa') {
+    const service = serviceOfMessage(cfg, m);
+    if (service && cfg.municipalities.some((x) => x.ags === m.ags) && delegation(m.ags, service.id) === 'none') return false;
+  }
   if (m.author === p.kennung || m.reader === p.kennung) return true;
   if (endpointsOf(cfg, p).includes(m.endpointId)) return true;
   if (p.kind === 'fachverfahren') {

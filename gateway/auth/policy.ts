@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
 import type { BreakGlassGrants } from './break-glass.js';
 import { isPartyOfVorgang } from '../routing/remit.js';
-import { mailboxesOf, ownsMessage } from './ownership.js';
+import { currentDelegations, mailboxesOf, ownsMessage } from './ownership.js';
 import { principalOf, type Principal, type Role } from './principal.js';
 
 /**
@@ -68,7 +68,8 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       const sha = String(params['sha512']).toLowerCase();
       const carriers = await d.store.listMessages({ attachmentSha512: sha, limit: 1000 });
       // Its own upload, or an attachment of one of its messages; unknown hashes get the same answer.
-      if (!carriers.some((m) => ownsMessage(d.cfg, part, m)) && !(await d.store.uploadedBy(sha, part.kennung))) {
+      const delegation = await currentDelegations(d.cfg, d.store);
+      if (!carriers.some((m) => ownsMessage(d.cfg, part, m, delegation)) && !(await d.store.uploadedBy(sha, part.kennung))) {
         throw forbidden(p, 'attachment.own', 'the attachment is neither its upload nor part of one of its messages');
       }
       return;
@@ -85,7 +86,7 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       const m = await d.store.getMessage(params['id']!);
       if (!m) return; // the handler answers 404
       if (!oversight) {
-        if (!ownsMessage(d.cfg, part, m)) throw forbidden(p, 'message.own', `message ${m.id} is neither its own nor addressed to it`);
+        if (!ownsMessage(d.cfg, part, m, await currentDelegations(d.cfg, d.store))) throw forbidden(p, 'message.own', `message ${m.id} is neither its own nor addressed to it`);
         return;
       }
       if (check === 'message') return;

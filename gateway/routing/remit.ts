@@ -1,5 +1,5 @@
 import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig, RouteAuthorConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
-import { agsOf, serviceOfMessage } from '../auth/ownership.js';
+import { agsOf, currentDelegations, serviceOfMessage } from '../auth/ownership.js';
 
 export { serviceOfMessage };
 import { GatewayError } from '../errors.js';
@@ -77,8 +77,8 @@ export async function caseFactsOf(cfg: GatewayConfig, opening: StoredMessage, de
  * now (configuration and runtime switches). Used for reads of a Vorgang (GET /vorgaenge/:id).
  */
 export async function isPartyOfVorgang(cfg: GatewayConfig, store: Pick<MessageStore, 'delegationOverrides'>, p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
-  const overrides = await store.delegationOverrides();
-  const facts = await caseFactsOf(cfg, opening, async (ags, service) => overrides[`${ags}/${service}`] ?? cfg.municipalities.find((m) => m.ags === ags)?.delegations[service] ?? 'none');
+  const delegation = await currentDelegations(cfg, store);
+  const facts = await caseFactsOf(cfg, opening, async (ags, service) => delegation(ags, service));
   return isCaseParty(p, opening, facts);
 }
 

@@ -162,6 +162,8 @@ export interface MessageFilter {
    * configured service (`knownLeika`), the one its route names (`routeNames`).
    */
   services?: { leika: readonly string[]; routeNames: readonly string[]; knownLeika: readonly string[] };
+  /** Messages of none of these AGS (the ZSA's queue without the municipalities that took the service back). */
+  agsNotIn?: readonly string[];
 }
 
 export interface MailboxItem {

@@ -41,6 +41,7 @@ export function listMessages(ctx: SqliteContext, f: MessageFilter): StoredMessag
   if (f.vorgangId !== undefined) q = q.where('vorgang_id', '=', f.vorgangId);
   if (f.author !== undefined) q = q.where('author', '=', f.author);
   if (f.ags !== undefined) q = q.where('ags', '=', f.ags);
+  if (f.agsNotIn !== undefined && f.agsNotIn.length > 0) q = q.where('ags', 'not in', [...f.agsNotIn]);
   if (f.messageType !== undefined) q = q.where('message_type', '=', f.messageType);
   if (f.beforeSeq !== undefined) q = q.where('seq', '<', f.beforeSeq);
   if (f.attachmentSha512 !== undefined) {
