@@ -88,7 +88,7 @@ describe('auth: another tenant\'s valid token and other spellings of the path ge
       { as: 'halle', method: 'head', path: p, status: 403 },
       notFound('halle', 'get', `/api/v1/Vorgaenge/${v1}`),
       notFound('halle', 'get', `/api/v1/vorgaenge/${v1}/`),
-      { as: 'halle', method: 'get', path: `/api/v1/vorgaenge/${v1}`, status: 403, rule: 'vorgang.own' },
+      { as: 'halle', method: 'get', path: `/api/v1/vorgaenge/${v1}`, status: 403, rule: 'vorgang.party' },
       notFound('halle', 'post', '/api/v1/Mailboxes/fv-15003000-hund/fetch'),
       notFound('halle', 'post', '/api/v1/mailboxes/fv-15003000-hund/fetch/'),
       notFound('halle', 'post', '/api/v1/mailboxes/fv-15003000-hund/Fetch'),

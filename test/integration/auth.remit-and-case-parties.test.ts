@@ -281,7 +281,8 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
       for (const [xml, code, rule] of cases) {
         const r = await rejectionOf(xml);
         expect(r.code, r.detail).to.equal(code);
-        if (rule !== null) expect(r.detail).to.contain(`(rule ${rule})`);
+        // the rejection log keeps the finding's layer and rule, not the problem's free text (ADR 0016)
+        if (rule !== null) expect(r.detail).to.contain(`authorization ${rule} `);
       }
       const stored = await waitFor('the ZSA reply stored', () => gw.services.store.getMessageByUuid('zsa:lsa', uuidOf(good)).then((m) => m ?? undefined));
       expect(stored.endpointId).to.equal('fv-15003000-hund');
