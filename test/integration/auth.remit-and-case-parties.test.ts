@@ -64,7 +64,9 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
     await (await conn.createChannel()).assertQueue(replyQueue, { durable: true });
     await conn.close();
     const cfg = await withTestClients(requiredAuthConfig(), EXTRA);
-    cfg.ingress.amqp = [{ id: 'remit-replies', url: AMQP_URL, queue: replyQueue, prefetch: 4 }];
+    // every participant that writes may use this queue, so the remit rules themselves are what refuses below
+    const authors = cfg.participants.filter((p) => ['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)).map((p) => p.id);
+    cfg.ingress.amqp = [{ id: 'remit-replies', url: AMQP_URL, queue: replyQueue, prefetch: 4, authors }];
     gw = await startTestGateway(cfg);
 
     const aMd = hundAnmeldung({ ags: MD });
@@ -265,13 +267,13 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
         [wohngeldPruefergebnis({ ags: MD, vorgangId: vMdW, author: 'fv:15002000-hund', reader: 'fv:15003000-wohngeld' }), 'GW_FORBIDDEN', 'remit.ags'],
         [wohngeldAntrag({ ags: MD, author: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.service'],
         [gatewayQuittung({ ags: MD, vorgangId: vMd, author: 'zsa:lsa', reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.gateway-type'],
-        [gatewayQuittung({ ags: MD, vorgangId: vMd, reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.gateway-type'],
+        [gatewayQuittung({ ags: MD, vorgangId: vMd, reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'ingress.channel'], // the gateway's own kennung is no author of the queue
         [wohngeldNachforderung({ ags: HAL, vorgangId: vHalW, author: 'zsa:lsa', reader: 'efa:wohngeld-lsa' }), 'GW_FORBIDDEN', 'remit.delegation'],
         [hundSteuerfestsetzung({ ags: DE, vorgangId: vDe, author: 'zsa:lsa', reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.citizen-contact'],
         [hundSteuerfestsetzung({ ags: HAL, vorgangId: vHal, author: 'zsa:lsa', reader: `ags:${HAL}` }), 'GW_FORBIDDEN', 'remit.delegation'],
-        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:LSA', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'remit.author'],
+        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:LSA', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'ingress.channel'],
         [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'ZSA:lsa', reader: `ags:${MD}` }), 'GW_XSD_INVALID', null],
-        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:unbekannt', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'remit.author'],
+        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:unbekannt', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'ingress.channel'],
         [hundAnmeldung({ ags: MD, vorgangId: vMd }), 'GW_VORGANG_EXISTS', null],
         [wohngeldAntrag({ ags: HAL, vorgangId: vHal }), 'GW_VORGANG_EXISTS', null],
       ];
