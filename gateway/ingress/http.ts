@@ -114,8 +114,21 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     return refs.length - 1;
   };
 
+  let messageParts = 0;
+  /** Counts a `message` part; a second one fails the submission (which one would be the message?). */
+  const firstMessagePart = (): boolean => {
+    messageParts += 1;
+    if (messageParts === 1) return true;
+    fail(new GatewayError('GW_BAD_REQUEST', 'multipart submission has more than one "message" part', { issues: [{ message: 'exactly one message part', path: 'message' }] }));
+    return false;
+  };
+
   bb.on('file', (field, stream, info) => {
     if (field === 'message') {
+      if (!firstMessagePart()) {
+        stream.resume();
+        return;
+      }
       pending.push(
         (async () => {
           // Read to the end even past the limit (keeping nothing more): leaving the part
@@ -165,6 +178,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
       return;
     }
     if (field === 'message') {
+      if (!firstMessagePart()) return;
       // busboy cuts a field at limits.fieldSize and only says so in valueTruncated: refuse, never accept the cut.
       if (info.valueTruncated) fail(tooLarge('message', limits.maxMessageBytes));
       else xml = Buffer.from(value, 'utf8');
