@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { MessageFilter, MessageHeader } from '../store/types.js';
 import { forbidden } from './policy.js';
-import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika, type DelegationLookup } from './ownership.js';
+import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika, withdrawnAgs, type DelegationLookup } from './ownership.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -46,8 +46,7 @@ export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageF
   if (part.kind === 'zsa') {
     // A work queue of a service: without the municipalities that do not delegate it now (ownsMessage).
     const byEndpoint = pick('endpointId', endpointsOf(cfg, part));
-    const services = cfg.services.filter((x) => x.zsaEndpoint === byEndpoint.endpointId).map((x) => x.id);
-    const withdrawn = cfg.municipalities.filter((m) => services.some((sv) => delegation(m.ags, sv) === 'none')).map((m) => m.ags);
+    const withdrawn = withdrawnAgs(cfg, byEndpoint.endpointId, delegation);
     return withdrawn.length > 0 ? { ...byEndpoint, agsNotIn: withdrawn } : byEndpoint;
   }
   const byAgs = pick('ags', agsOf(cfg, part));

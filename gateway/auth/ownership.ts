@@ -59,6 +59,20 @@ export function fachverfahrenScope(cfg: GatewayConfig, p: ParticipantConfig): Ar
   return cfg.municipalities.flatMap((m) => Object.entries(m.fachverfahren).filter(([, e]) => e === p.endpoint).map(([service]) => ({ ags: m.ags, service })));
 }
 
+/**
+ * The municipalities (AGS) whose messages the ZSA may no longer read in the work queue
+ * `endpointId`: those that do not delegate the queue's service now. Empty for other endpoints.
+ */
+export function withdrawnAgs(cfg: GatewayConfig, endpointId: string | undefined, delegation: DelegationLookup): string[] {
+  const services = cfg.services.filter((x) => x.zsaEndpoint === endpointId).map((x) => x.id);
+  return services.length === 0 ? [] : cfg.municipalities.filter((m) => services.some((sv) => delegation(m.ags, sv) === 'none')).map((m) => m.ags);
+}
+
+/** The endpoint whose pull mailbox is `mailbox`. */
+export function endpointOfMailbox(cfg: GatewayConfig, mailbox: string): string | undefined {
+  return cfg.endpoints.find((e) => mailboxOf(cfg, e.id) === mailbox)?.id;
+}
+
 /** The delegation of a municipality's service in force now: `none`, `e2e`, `backoffice`, `prozessschritt:<step>`. */
 export type DelegationLookup = (ags: string, service: string) => string;
 

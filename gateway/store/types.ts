@@ -285,9 +285,13 @@ export interface MessageStore {
   /** Idempotent on (mailbox, messageId). */
   mailboxPut(mailbox: string, messageId: string): Promise<void>;
   /** Items not yet acknowledged whose lease is free or expired. */
-  mailboxList(mailbox: string, limit: number): Promise<MailboxItem[]>;
-  /** Leases one item (the given one, or the oldest available) for `leaseMs`; null when none. */
-  mailboxFetch(mailbox: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null>;
+  mailboxList(mailbox: string, limit: number, exceptAgs?: readonly string[]): Promise<MailboxItem[]>;
+  /**
+   * Leases one item (the given one, or the oldest available) for `leaseMs`; null when none.
+   * `exceptAgs`: items of messages of these AGS are not available (the ZSA's queue of a
+   * service some municipalities took back).
+   */
+  mailboxFetch(mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null>;
   /** Acknowledges with the lease token: item closed, message → delivered. Throws GW_LEASE_INVALID. */
   mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<void>;
 

@@ -76,4 +76,25 @@ describe('auth: the ZSA reads a municipality\'s messages only while the service 
     }
     expect((await get(`/messages/${deId}/payload`)).status).to.equal(200);
   });
+
+  it('once Dessau takes Hund back: its items in the ZSA\'s work queue are neither listed nor handed out; the rest are', async () => {
+    const items = async () => ((await get('/mailboxes/zsa-hund/messages')).body.items as Array<{ id: number; messageId: string }>);
+    const deItem = (await items()).find((i) => i.messageId === deId)!;
+    expect(deItem, 'Dessau\'s item waits in zsa-hund').to.not.equal(undefined);
+    await setDessau('none');
+    try {
+      expect((await items()).map((i) => i.messageId)).to.include(mdId).and.not.include(deId);
+      const byId = await request(gw.url).post(`/api/v1/mailboxes/zsa-hund/fetch?item=${deItem.id}`).set('authorization', `Bearer ${zsa}`);
+      expect(byId.status, byId.text.slice(0, 200)).to.equal(204);
+      for (;;) {
+        const next = await request(gw.url).post('/api/v1/mailboxes/zsa-hund/fetch').set('authorization', `Bearer ${zsa}`);
+        if (next.status === 204) break;
+        expect(next.status).to.equal(200);
+        expect(next.headers['x-gateway-id']).to.not.equal(deId);
+      }
+    } finally {
+      await setDessau('backoffice');
+    }
+    expect((await get(`/messages/${deId}/payload`)).status).to.equal(200);
+  });
 });
