@@ -76,9 +76,11 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
     }
     case 'vorgang': {
       if (oversight) return;
-      // Only the parties of the case read it (routing/remit.ts), whoever else wrote into it.
+      // Only the parties of the case read it (routing/remit.ts), whoever else wrote into it. An
+      // unknown Vorgang gets the same answer: ids are chosen by senders (file numbers in some
+      // standards), so a 404 would tell a non-party which cases exist.
       const opening = (await d.store.vorgang(params['id']!))[0];
-      if (opening && !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
+      if (!opening || !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
       return;
     }
     case 'message':
