@@ -122,7 +122,11 @@ export class IngressPipeline {
     const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
     if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
     const author = this.remit.author(h);
-    const { decision, context } = await this.router.decideWithContext(h, (scope) => this.remit.checkScope(author, h, scope));
+    const { decision, context } = await this.router.decideWithContext(
+      h,
+      (scope) => this.remit.checkScope(author, h, scope),
+      (opening) => this.remit.isParty(author, opening),
+    );
     await this.remit.authorize(author, h, decision, context, attachments);
     const result = await this.store.accept({
       id: randomUUID(),

@@ -147,6 +147,17 @@ export class RemitGuard {
   }
 
   /**
+   * Whether `p` is a party of the case opened by `opening`, from the case's own facts (its
+   * AGS, service and the delegation in force now). Asked by the router as soon as it finds
+   * the Vorgang of a follow-up (Router.decideWithContext `isParty`): to anyone else the case
+   * is unknown, so a non-party learns neither that it exists nor its AGS or service.
+   */
+  async isParty(p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
+    const facts = await caseFactsOf(this.router.cfg, opening, async (ags, service) => (await this.router.delegation(ags, service)).mode);
+    return isCaseParty(p, opening, facts);
+  }
+
+  /**
    * Called by the ingress pipeline for every new message once its route is decided
    * (idempotent repeats were answered before; checkScope passed), with the participant
    * author() returned. Resolves when `h.author` may write this

@@ -94,7 +94,8 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
   describe('who may write into which case (item 2)', () => {
     it('refuses Halle writing into Magdeburg\'s Vorgang, under either AGS, and stores nothing', async () => {
       const before = await vorgangSize(vMd);
-      expectRefused(await post('halle', hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` })), 403, 'GW_FORBIDDEN', 'vorgang.ags');
+      // to a non-party the case is unknown: nothing about it (its AGS) shapes the answer
+      expectRefused(await post('halle', hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` })), 422, 'GW_VORGANG_UNKNOWN');
       expectRefused(await post('halle', hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${MD}` })), 403, 'GW_FORBIDDEN', 'remit.ags');
       expect(await vorgangSize(vMd)).to.equal(before);
     });
@@ -262,7 +263,7 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
 
     it('records each refusal in the rejection log with its rule, stores none of them, and still accepts the ZSA\'s own reply', async () => {
       const cases: Array<[string, string, string | null]> = [
-        [hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` }), 'GW_FORBIDDEN', 'vorgang.ags'],
+        [hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` }), 'GW_VORGANG_UNKNOWN', null],
         [hundAnmeldung({ ags: MD, author: `ags:${HAL}` }), 'GW_FORBIDDEN', 'remit.ags'],
         [wohngeldPruefergebnis({ ags: MD, vorgangId: vMdW, author: 'fv:15002000-hund', reader: 'fv:15003000-wohngeld' }), 'GW_FORBIDDEN', 'remit.ags'],
         [wohngeldAntrag({ ags: MD, author: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.service'],
