@@ -125,7 +125,12 @@ export class IngressPipeline {
     const { decision, context } = await this.router.decideWithContext(
       h,
       (scope) => this.remit.checkScope(author, h, scope),
-      (opening) => this.remit.isParty(author, opening),
+      async (opening) => {
+        const party = await this.remit.isParty(author, opening);
+        // the sender is told the Vorgang is unknown; operators are told why (no content: ids only)
+        if (!party) this.log.warn({ participant: author.id, vorgangId: h.vorgangId, messageUuid: h.messageUuid, rule: 'vorgang.party' }, 'follow-up from a non-party of the case, answered as an unknown Vorgang');
+        return party;
+      },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
     const result = await this.store.accept({
