@@ -1,4 +1,6 @@
-import { json } from 'express';
+import { json, type Response } from 'express';
+import { currentDelegations, endpointOfMailbox, withdrawnAgs } from '../auth/ownership.js';
+import { principalOf } from '../auth/principal.js';
 import { OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
@@ -19,10 +21,21 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
     return v;
   };
 
+  /**
+   * For the ZSA: the AGS whose items its work queue `mailbox` no longer hands out, because
+   * the municipality took the queue's service back (docs/security.md: parties follow the
+   * current delegation). Nothing is excluded for other callers.
+   */
+  const exceptAgs = async (res: Response, mailbox: string): Promise<string[] | undefined> => {
+    if (principalOf(res)?.participant?.kind !== 'zsa') return undefined;
+    return withdrawnAgs(s.cfg, endpointOfMailbox(s.cfg, mailbox), await currentDelegations(s.cfg, s.store));
+  };
+
   return [
     // Mailbox owners; operator and admin may list every mailbox (metadata), but never fetch or acknowledge.
     route('GET', '/mailboxes/:mailbox/messages', { roles: [...PARTIES, ...OVERSIGHT], check: 'mailbox' }, async (req, res) => {
-      res.json({ items: await s.store.mailboxList(mailboxName(req.params['mailbox']), intQuery(req, 'limit', 100, 1, 500) ?? 100) });
+      const mailbox = mailboxName(req.params['mailbox']);
+      res.json({ items: await s.store.mailboxList(mailbox, intQuery(req, 'limit', 100, 1, 500) ?? 100, await exceptAgs(res, mailbox)) });
     }),
 
     /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML (or JWE) and lease headers, 204 when empty. */
@@ -30,7 +43,8 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       const itemParam = req.query['item'];
       const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
       if (itemId !== undefined && !Number.isInteger(itemId)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
-      const lease = await s.store.mailboxFetch(mailboxName(req.params['mailbox']), s.cfg.mailbox.leaseMs, itemId);
+      const mailbox = mailboxName(req.params['mailbox']);
+      const lease = await s.store.mailboxFetch(mailbox, s.cfg.mailbox.leaseMs, itemId, await exceptAgs(res, mailbox));
       if (!lease) {
         res.status(204).end();
         return;

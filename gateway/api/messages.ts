@@ -9,6 +9,7 @@ import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ing
 import type { GatewayServices } from './services.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
 import { principalOf } from '../auth/principal.js';
+import { currentDelegations, ownsMessage } from '../auth/ownership.js';
 import { route, type ApiRoute } from './route.js';
 
 function param(req: Request, name: string): string {
@@ -76,7 +77,15 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
     route('GET', '/messages', { roles: ALL_ROLES, check: 'list' }, async (req, res) => {
       const p = principalOf(res);
       const filter = parseFilter(req);
-      res.json({ items: await s.store.listMessages(p ? scopeMessageFilter(s.cfg, p, filter) : filter) });
+      const part = p?.participant;
+      if (!p || !part || p.role === 'operator' || p.role === 'admin') {
+        res.json({ items: await s.store.listMessages(filter) });
+        return;
+      }
+      // narrowed in the query; then exactly what GET /messages/{id} would allow (ownsMessage)
+      const delegation = await currentDelegations(s.cfg, s.store);
+      const items = await s.store.listMessages(scopeMessageFilter(s.cfg, p, filter, delegation));
+      res.json({ items: items.filter((m) => ownsMessage(s.cfg, part, m, delegation)) });
     }),
 
     route('GET', '/messages/:id', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {

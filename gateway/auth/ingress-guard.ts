@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { MessageFilter, MessageHeader } from '../store/types.js';
 import { forbidden } from './policy.js';
-import { agsOf, endpointsOf, serviceOfLeika } from './ownership.js';
+import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika, withdrawnAgs, type DelegationLookup } from './ownership.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -27,11 +27,12 @@ export function ingressHeaderCheck(cfg: GatewayConfig, p: Principal): ((h: Messa
 
 /**
  * Narrows `GET /messages` to the caller's own messages. Operator and admin see all; an
- * `efa-service` its own submissions (author); a municipality or Fachverfahren its AGS; the
- * ZSA its queues. A filter that asks for someone else's messages is GW_FORBIDDEN
+ * `efa-service` its own submissions (author); a municipality its AGS, a Fachverfahren its AGS
+ * and its service; the ZSA its queues, without the municipalities that do not delegate the
+ * queue's service now. The handler drops whatever else ownsMessage refuses. A filter that asks for someone else's messages is GW_FORBIDDEN
  * (`list.own`), not silently emptied, so a misconfigured client learns why.
  */
-export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageFilter): MessageFilter {
+export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageFilter, delegation: DelegationLookup): MessageFilter {
   const part = p.participant;
   if (!part || p.role === 'operator' || p.role === 'admin') return f;
   const pick = (field: 'author' | 'ags' | 'endpointId', own: string[]): MessageFilter => {
@@ -42,6 +43,22 @@ export function scopeMessageFilter(cfg: GatewayConfig, p: Principal, f: MessageF
     return { ...f, [field]: own[0] };
   };
   if (part.kind === 'efa-service') return pick('author', [part.kennung]);
-  if (part.kind === 'zsa') return pick('endpointId', endpointsOf(cfg, part));
-  return pick('ags', agsOf(cfg, part));
+  if (part.kind === 'zsa') {
+    // A work queue of a service: without the municipalities that do not delegate it now (ownsMessage).
+    const byEndpoint = pick('endpointId', endpointsOf(cfg, part));
+    const withdrawn = withdrawnAgs(cfg, byEndpoint.endpointId, delegation);
+    return withdrawn.length > 0 ? { ...byEndpoint, agsNotIn: withdrawn } : byEndpoint;
+  }
+  const byAgs = pick('ags', agsOf(cfg, part));
+  if (part.kind !== 'fachverfahren') return byAgs;
+  // A Fachverfahren's cases are those of its AGS and its service (ownsMessage): list those only.
+  const services = new Set(fachverfahrenScope(cfg, part).filter((x) => x.ags === byAgs.ags).map((x) => x.service));
+  return {
+    ...byAgs,
+    services: {
+      leika: cfg.services.filter((s) => services.has(s.id)).flatMap((s) => s.leika),
+      routeNames: cfg.routes.filter((r) => r.service !== undefined && services.has(r.service)).map((r) => r.name),
+      knownLeika: cfg.services.flatMap((s) => s.leika),
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
 import type { BreakGlassGrants } from './break-glass.js';
 import { isPartyOfVorgang } from '../routing/remit.js';
-import { mailboxesOf, ownsMessage } from './ownership.js';
+import { currentDelegations, mailboxesOf, ownsMessage } from './ownership.js';
 import { principalOf, type Principal, type Role } from './principal.js';
 
 /**
@@ -68,16 +68,19 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       const sha = String(params['sha512']).toLowerCase();
       const carriers = await d.store.listMessages({ attachmentSha512: sha, limit: 1000 });
       // Its own upload, or an attachment of one of its messages; unknown hashes get the same answer.
-      if (!carriers.some((m) => ownsMessage(d.cfg, part, m)) && !(await d.store.uploadedBy(sha, part.kennung))) {
+      const delegation = await currentDelegations(d.cfg, d.store);
+      if (!carriers.some((m) => ownsMessage(d.cfg, part, m, delegation)) && !(await d.store.uploadedBy(sha, part.kennung))) {
         throw forbidden(p, 'attachment.own', 'the attachment is neither its upload nor part of one of its messages');
       }
       return;
     }
     case 'vorgang': {
       if (oversight) return;
-      // Only the parties of the case read it (routing/remit.ts), whoever else wrote into it.
+      // Only the parties of the case read it (routing/remit.ts), whoever else wrote into it. An
+      // unknown Vorgang gets the same answer: ids are chosen by senders (file numbers in some
+      // standards), so a 404 would tell a non-party which cases exist.
       const opening = (await d.store.vorgang(params['id']!))[0];
-      if (opening && !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
+      if (!opening || !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
       return;
     }
     case 'message':
@@ -85,7 +88,7 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       const m = await d.store.getMessage(params['id']!);
       if (!m) return; // the handler answers 404
       if (!oversight) {
-        if (!ownsMessage(d.cfg, part, m)) throw forbidden(p, 'message.own', `message ${m.id} is neither its own nor addressed to it`);
+        if (!ownsMessage(d.cfg, part, m, await currentDelegations(d.cfg, d.store))) throw forbidden(p, 'message.own', `message ${m.id} is neither its own nor addressed to it`);
         return;
       }
       if (check === 'message') return;

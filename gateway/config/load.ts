@@ -82,6 +82,13 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
       needEndpoint(`municipalities.${i}.fachverfahren.${svc}`, ep);
     }
   });
+  cfg.ingress.amqp.forEach((q, i) =>
+    q.authors.forEach((id, j) => {
+      const p = cfg.participants.find((x) => x.id === id);
+      if (!p) problem(`ingress.amqp.${i}.authors.${j}`, `unknown participant "${id}"`);
+      else if (!['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)) problem(`ingress.amqp.${i}.authors.${j}`, `participant "${id}" is a ${p.kind}, which never writes messages`);
+    }),
+  );
   cfg.routes.forEach((r, i) => {
     if (r.service !== undefined && !services.has(r.service)) problem(`routes.${i}.service`, `unknown service "${r.service}"`);
   });

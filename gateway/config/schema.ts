@@ -268,6 +268,12 @@ export const amqpIngressSchema = z
     url: z.string().regex(/^amqps?:\/\/[^/]/, 'url must start with amqp:// or amqps://').describe('Broker URL.'),
     queue: z.string().min(1).max(255).describe('Existing durable queue the gateway consumes replies (Rückkanal) from; each message is fed to the same ingress as HTTP and acknowledged only after it is stored.'),
     prefetch: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged messages in flight at once.'),
+    authors: z
+      .array(ID)
+      .min(1)
+      .describe(
+        'Participants (ids) whose messages this queue carries, e.g. `[zsa-lsa]`. The queue has no login: a message whose `autor` is any other participant is refused (`GW_FORBIDDEN`, rule `ingress.channel`), so whoever may publish to it cannot write in the name of a municipality. Give each kind of sender its own queue and restrict publishing on the broker.',
+      ),
   })
   .strict();
 

@@ -4,7 +4,6 @@ import { basename } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { principalOf } from '../auth/principal.js';
 import type { ParticipantConfig } from '../config/schema.js';
-import { attachmentRefusal } from '../routing/remit.js';
 import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
 import type { AttachmentRef, Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
@@ -115,8 +114,21 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     return refs.length - 1;
   };
 
+  let messageParts = 0;
+  /** Counts a `message` part; a second one fails the submission (which one would be the message?). */
+  const firstMessagePart = (): boolean => {
+    messageParts += 1;
+    if (messageParts === 1) return true;
+    fail(new GatewayError('GW_BAD_REQUEST', 'multipart submission has more than one "message" part', { issues: [{ message: 'exactly one message part', path: 'message' }] }));
+    return false;
+  };
+
   bb.on('file', (field, stream, info) => {
     if (field === 'message') {
+      if (!firstMessagePart()) {
+        stream.resume();
+        return;
+      }
       pending.push(
         (async () => {
           // Read to the end even past the limit (keeping nothing more): leaving the part
@@ -166,6 +178,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
       return;
     }
     if (field === 'message') {
+      if (!firstMessagePart()) return;
       // busboy cuts a field at limits.fieldSize and only says so in valueTruncated: refuse, never accept the cut.
       if (info.valueTruncated) fail(tooLarge('message', limits.maxMessageBytes));
       else xml = Buffer.from(value, 'utf8');
@@ -181,14 +194,20 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
             throw new GatewayError('GW_ATTACHMENT_INVALID', 'attachmentRef is not JSON', { cause });
           }
           const sha = typeof ref.sha512 === 'string' ? ref.sha512.toLowerCase() : '';
+          const name = safeFileName(typeof ref.name === 'string' ? ref.name : undefined, `attachmentRef[${index}]`);
+          const mediaType = typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream';
           if (!SHA512.test(sha) || !(await attachments.has(sha))) {
-            // An authenticated participant learns nothing about other participants' hashes:
-            // unknown bytes get the answer the pipeline gives for someone else's (remit.ts).
-            if (caller !== null && SHA512.test(sha)) throw attachmentRefusal(sha, caller.kennung, caller);
+            // An authenticated participant learns nothing about other participants' hashes: an
+            // unknown hash is refused by the remit check at the very point someone else's is
+            // (remit.ts), with the same answer. Refusing it here, before the message was validated
+            // and routed, told the two apart whenever the message got another answer first.
+            if (caller !== null && SHA512.test(sha)) {
+              refs[index] = { name, mediaType, sha512: sha, size: 0, unknown: true };
+              return;
+            }
             throw new GatewayError('GW_ATTACHMENT_INVALID', `attachmentRef names no stored attachment (${sha.slice(0, 16) || 'no sha512'}…)`, { issues: [{ message: 'unknown sha512', path: 'attachmentRef.sha512' }] });
           }
-          const size = await attachments.size(sha);
-          refs[index] = { name: safeFileName(typeof ref.name === 'string' ? ref.name : undefined, `attachmentRef[${index}]`), mediaType: typeof ref.mediaType === 'string' ? ref.mediaType : 'application/octet-stream', sha512: sha, size };
+          refs[index] = { name, mediaType, sha512: sha, size: await attachments.size(sha) };
         })().catch(fail),
       );
     }

@@ -122,7 +122,16 @@ export class IngressPipeline {
     const existing = await this.store.getMessageByUuid(h.author, h.messageUuid);
     if (existing) return await this.repeat(existing.sha512 === sha512, existing.id, existing.endpointId, existing.routeName, h.author, h.messageUuid);
     const author = this.remit.author(h);
-    const { decision, context } = await this.router.decideWithContext(h, (scope) => this.remit.checkScope(author, h, scope));
+    const { decision, context } = await this.router.decideWithContext(
+      h,
+      (scope) => this.remit.checkScope(author, h, scope),
+      async (opening) => {
+        const party = await this.remit.isParty(author, opening);
+        // the sender is told the Vorgang is unknown; operators are told why (no content: ids only)
+        if (!party) this.log.warn({ participant: author.id, vorgangId: h.vorgangId, messageUuid: h.messageUuid, rule: 'vorgang.party' }, 'follow-up from a non-party of the case, answered as an unknown Vorgang');
+        return party;
+      },
+    );
     await this.remit.authorize(author, h, decision, context, attachments);
     const result = await this.store.accept({
       id: randomUUID(),

@@ -1,5 +1,7 @@
 import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig, RouteAuthorConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
-import { agsOf } from '../auth/ownership.js';
+import { agsOf, currentDelegations, serviceOfMessage } from '../auth/ownership.js';
+
+export { serviceOfMessage };
 import { GatewayError } from '../errors.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
@@ -59,14 +61,6 @@ export function isCaseParty(p: ParticipantConfig, opening: Pick<StoredMessage, '
   return p.kind !== 'zsa' && p.kind !== 'efa-service' && p.endpoint !== undefined && p.endpoint === opening.endpointId;
 }
 
-/** The service of a stored message: by its LeiKa key, else the one its route names. */
-export function serviceOfMessage(cfg: GatewayConfig, m: Pick<StoredMessage, 'leika' | 'routeName'>): ServiceConfig | undefined {
-  const byLeika = m.leika ? cfg.services.find((s) => s.leika.includes(m.leika)) : undefined;
-  if (byLeika) return byLeika;
-  const named = cfg.routes.find((r) => r.name === m.routeName)?.service;
-  return named === undefined ? undefined : cfg.services.find((s) => s.id === named);
-}
-
 /**
  * The facts of the case opened by `opening`, under the delegation `delegationOf` reports
  * now (Router.delegation, or the store's overrides for the read check).
@@ -83,8 +77,8 @@ export async function caseFactsOf(cfg: GatewayConfig, opening: StoredMessage, de
  * now (configuration and runtime switches). Used for reads of a Vorgang (GET /vorgaenge/:id).
  */
 export async function isPartyOfVorgang(cfg: GatewayConfig, store: Pick<MessageStore, 'delegationOverrides'>, p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
-  const overrides = await store.delegationOverrides();
-  const facts = await caseFactsOf(cfg, opening, async (ags, service) => overrides[`${ags}/${service}`] ?? cfg.municipalities.find((m) => m.ags === ags)?.delegations[service] ?? 'none');
+  const delegation = await currentDelegations(cfg, store);
+  const facts = await caseFactsOf(cfg, opening, async (ags, service) => delegation(ags, service));
   return isCaseParty(p, opening, facts);
 }
 
@@ -153,6 +147,17 @@ export class RemitGuard {
   }
 
   /**
+   * Whether `p` is a party of the case opened by `opening`, from the case's own facts (its
+   * AGS, service and the delegation in force now). Asked by the router as soon as it finds
+   * the Vorgang of a follow-up (Router.decideWithContext `isParty`): to anyone else the case
+   * is unknown, so a non-party learns neither that it exists nor its AGS or service.
+   */
+  async isParty(p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
+    const facts = await caseFactsOf(this.router.cfg, opening, async (ags, service) => (await this.router.delegation(ags, service)).mode);
+    return isCaseParty(p, opening, facts);
+  }
+
+  /**
    * Called by the ingress pipeline for every new message once its route is decided
    * (idempotent repeats were answered before; checkScope passed), with the participant
    * author() returned. Resolves when `h.author` may write this
@@ -197,7 +202,8 @@ export class RemitGuard {
     const carried = new Set(ctx.opening ? (await this.store.vorgang(h.vorgangId)).flatMap((m) => m.attachments.map((a) => a.sha512)) : []);
     const local = this.router.cfg.auth.mode === 'off';
     for (const a of attachments) {
-      if (carried.has(a.sha512) || (await this.store.uploadedBy(a.sha512, h.author))) continue;
+      // a hash the attachment store does not hold (marked by ingress) is refused like another participant's
+      if (a.unknown !== true && (carried.has(a.sha512) || (await this.store.uploadedBy(a.sha512, h.author)))) continue;
       if (local && (await this.store.uploadedBy(a.sha512, LOCAL_UPLOADER))) continue;
       throw attachmentRefusal(a.sha512, h.author, p);
     }

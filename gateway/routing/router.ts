@@ -138,8 +138,15 @@ export class Router {
    * Like decide(), and also returns what the authorization of the author needs
    * (DecisionContext). `onScope` is called once route, service, municipality and delegation
    * are known and before the Vorgang is looked up; it throws to refuse the message.
+   * `isParty` is asked as soon as the Vorgang's opening message is found: for an author who
+   * is no party of the case, the Vorgang is unknown — the same GW_VORGANG_UNKNOWN, before
+   * anything about the case (its AGS, service, whether it holds a draft) shapes the answer.
    */
-  async decideWithContext(h: MessageHeader, onScope?: (scope: RemitScope) => void): Promise<{ decision: RouteDecision; context: DecisionContext }> {
+  async decideWithContext(
+    h: MessageHeader,
+    onScope?: (scope: RemitScope) => void,
+    isParty?: (opening: StoredMessage) => Promise<boolean>,
+  ): Promise<{ decision: RouteDecision; context: DecisionContext }> {
     const steps: string[] = [];
     const fail = (detail: string): never => {
       throw new GatewayError('GW_ROUTE_NO_MATCH', detail, { extra: { explanation: [...steps, detail] } });
@@ -175,7 +182,7 @@ export class Router {
       const messages = await this.store.vorgang(h.vorgangId);
       vorgangTypes = messages.map((m) => m.messageType);
       const first = messages[0];
-      if (!first) {
+      if (!first || (isParty !== undefined && !(await isParty(first)))) {
         const detail = `Vorgang ${shown(h.vorgangId)} is unknown: ${h.messageType} must follow a message that opened it`;
         throw new GatewayError('GW_VORGANG_UNKNOWN', detail, {
           issues: [{ message: 'unknown vorgangsID', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'routing' }],

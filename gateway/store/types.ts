@@ -33,6 +33,12 @@ export interface AttachmentRef {
   mediaType: string;
   sha512: string;
   size: number;
+  /**
+   * Set by ingress for an `attachmentRef` naming a hash the attachment store does not hold.
+   * Such a reference is refused by the remit check at the very point another participant's
+   * hash is (`attachment.uploader`), so the two cannot be told apart; it is never stored.
+   */
+  unknown?: true;
 }
 
 /**
@@ -150,6 +156,14 @@ export interface MessageFilter {
   beforeSeq?: number;
   /** Messages that carry the attachment with this sha512 (hex). */
   attachmentSha512?: string;
+  /**
+   * Messages of these services only (a Fachverfahren's list): a message's service is the one
+   * of its LeiKa key (`leika` lists the services' keys), else, when its LeiKa key belongs to no
+   * configured service (`knownLeika`), the one its route names (`routeNames`).
+   */
+  services?: { leika: readonly string[]; routeNames: readonly string[]; knownLeika: readonly string[] };
+  /** Messages of none of these AGS (the ZSA's queue without the municipalities that took the service back). */
+  agsNotIn?: readonly string[];
 }
 
 export interface MailboxItem {
@@ -271,9 +285,13 @@ export interface MessageStore {
   /** Idempotent on (mailbox, messageId). */
   mailboxPut(mailbox: string, messageId: string): Promise<void>;
   /** Items not yet acknowledged whose lease is free or expired. */
-  mailboxList(mailbox: string, limit: number): Promise<MailboxItem[]>;
-  /** Leases one item (the given one, or the oldest available) for `leaseMs`; null when none. */
-  mailboxFetch(mailbox: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null>;
+  mailboxList(mailbox: string, limit: number, exceptAgs?: readonly string[]): Promise<MailboxItem[]>;
+  /**
+   * Leases one item (the given one, or the oldest available) for `leaseMs`; null when none.
+   * `exceptAgs`: items of messages of these AGS are not available (the ZSA's queue of a
+   * service some municipalities took back).
+   */
+  mailboxFetch(mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null>;
   /** Acknowledges with the lease token: item closed, message → delivered. Throws GW_LEASE_INVALID. */
   mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<void>;
 

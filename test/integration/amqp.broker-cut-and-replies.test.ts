@@ -20,7 +20,7 @@ describe('RabbitMQ: broker connection cut mid-burst, and replies consumed from a
     await ch.assertQueue(replyQueue, { durable: true });
     await conn.close();
     const cfg = testConfig({ endpoints: { 'zsa-hund': { connector: 'amqp091', config: topo.endpointConfig } } });
-    cfg.ingress.amqp = [{ id: 'zsa-replies', url: AMQP_URL, queue: replyQueue, prefetch: 8 }];
+    cfg.ingress.amqp = [{ id: 'zsa-replies', url: AMQP_URL, queue: replyQueue, prefetch: 8, authors: ['zsa-lsa'] }];
     gw = await startTestGateway(cfg);
   });
   after(async () => {

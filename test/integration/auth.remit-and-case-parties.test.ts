@@ -64,7 +64,9 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
     await (await conn.createChannel()).assertQueue(replyQueue, { durable: true });
     await conn.close();
     const cfg = await withTestClients(requiredAuthConfig(), EXTRA);
-    cfg.ingress.amqp = [{ id: 'remit-replies', url: AMQP_URL, queue: replyQueue, prefetch: 4 }];
+    // every participant that writes may use this queue, so the remit rules themselves are what refuses below
+    const authors = cfg.participants.filter((p) => ['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)).map((p) => p.id);
+    cfg.ingress.amqp = [{ id: 'remit-replies', url: AMQP_URL, queue: replyQueue, prefetch: 4, authors }];
     gw = await startTestGateway(cfg);
 
     const aMd = hundAnmeldung({ ags: MD });
@@ -92,7 +94,8 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
   describe('who may write into which case (item 2)', () => {
     it('refuses Halle writing into Magdeburg\'s Vorgang, under either AGS, and stores nothing', async () => {
       const before = await vorgangSize(vMd);
-      expectRefused(await post('halle', hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` })), 403, 'GW_FORBIDDEN', 'vorgang.ags');
+      // to a non-party the case is unknown: nothing about it (its AGS) shapes the answer
+      expectRefused(await post('halle', hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` })), 422, 'GW_VORGANG_UNKNOWN');
       expectRefused(await post('halle', hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${MD}` })), 403, 'GW_FORBIDDEN', 'remit.ags');
       expect(await vorgangSize(vMd)).to.equal(before);
     });
@@ -260,18 +263,18 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
 
     it('records each refusal in the rejection log with its rule, stores none of them, and still accepts the ZSA\'s own reply', async () => {
       const cases: Array<[string, string, string | null]> = [
-        [hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` }), 'GW_FORBIDDEN', 'vorgang.ags'],
+        [hundSteuerfestsetzung({ ags: HAL, vorgangId: vMd, author: `ags:${HAL}`, reader: `ags:${HAL}` }), 'GW_VORGANG_UNKNOWN', null],
         [hundAnmeldung({ ags: MD, author: `ags:${HAL}` }), 'GW_FORBIDDEN', 'remit.ags'],
         [wohngeldPruefergebnis({ ags: MD, vorgangId: vMdW, author: 'fv:15002000-hund', reader: 'fv:15003000-wohngeld' }), 'GW_FORBIDDEN', 'remit.ags'],
         [wohngeldAntrag({ ags: MD, author: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.service'],
         [gatewayQuittung({ ags: MD, vorgangId: vMd, author: 'zsa:lsa', reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.gateway-type'],
-        [gatewayQuittung({ ags: MD, vorgangId: vMd, reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.gateway-type'],
+        [gatewayQuittung({ ags: MD, vorgangId: vMd, reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'ingress.channel'], // the gateway's own kennung is no author of the queue
         [wohngeldNachforderung({ ags: HAL, vorgangId: vHalW, author: 'zsa:lsa', reader: 'efa:wohngeld-lsa' }), 'GW_FORBIDDEN', 'remit.delegation'],
         [hundSteuerfestsetzung({ ags: DE, vorgangId: vDe, author: 'zsa:lsa', reader: 'efa:hund-lsa' }), 'GW_FORBIDDEN', 'remit.citizen-contact'],
         [hundSteuerfestsetzung({ ags: HAL, vorgangId: vHal, author: 'zsa:lsa', reader: `ags:${HAL}` }), 'GW_FORBIDDEN', 'remit.delegation'],
-        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:LSA', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'remit.author'],
+        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:LSA', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'ingress.channel'],
         [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'ZSA:lsa', reader: `ags:${MD}` }), 'GW_XSD_INVALID', null],
-        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:unbekannt', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'remit.author'],
+        [hundSteuerfestsetzung({ ags: MD, vorgangId: vMd, author: 'zsa:unbekannt', reader: `ags:${MD}` }), 'GW_FORBIDDEN', 'ingress.channel'],
         [hundAnmeldung({ ags: MD, vorgangId: vMd }), 'GW_VORGANG_EXISTS', null],
         [wohngeldAntrag({ ags: HAL, vorgangId: vHal }), 'GW_VORGANG_EXISTS', null],
       ];
@@ -281,7 +284,8 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
       for (const [xml, code, rule] of cases) {
         const r = await rejectionOf(xml);
         expect(r.code, r.detail).to.equal(code);
-        if (rule !== null) expect(r.detail, r.detail).to.contain(` ${rule} `);
+        // the rejection log keeps the finding's layer and rule, not the problem's free text (ADR 0016)
+        if (rule !== null) expect(r.detail, r.detail).to.contain(`authorization ${rule} `);
       }
       const stored = await waitFor('the ZSA reply stored', () => gw.services.store.getMessageByUuid('zsa:lsa', uuidOf(good)).then((m) => m ?? undefined));
       expect(stored.endpointId).to.equal('fv-15003000-hund');

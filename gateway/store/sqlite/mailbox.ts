@@ -17,7 +17,7 @@ type ItemRow = Selectable<MailboxTable> & {
 };
 
 /** Open (not acknowledged) items of `mailbox` whose lease is free or expired at `now`, oldest first. */
-function availableItems(ctx: SqliteContext, mailbox: string, now: number, limit: number, itemId?: number): ItemRow[] {
+function availableItems(ctx: SqliteContext, mailbox: string, now: number, limit: number, itemId?: number, exceptAgs?: readonly string[]): ItemRow[] {
   let q = ctx.qb
     .selectFrom('mailbox')
     .innerJoin('messages', 'messages.id', 'mailbox.message_id')
@@ -27,6 +27,7 @@ function availableItems(ctx: SqliteContext, mailbox: string, now: number, limit:
     .where('mailbox.acked_at', 'is', null)
     .where((eb) => eb.or([eb('mailbox.lease_until', 'is', null), eb('mailbox.lease_until', '<=', now)]));
   if (itemId !== undefined) q = q.where('mailbox.id', '=', itemId);
+  if (exceptAgs !== undefined && exceptAgs.length > 0) q = q.where('messages.ags', 'not in', [...exceptAgs]);
   return ctx.sql.all(q.orderBy('mailbox.id').limit(limit));
 }
 
@@ -58,15 +59,15 @@ export function mailboxPut(ctx: SqliteContext, mailbox: string, messageId: strin
   );
 }
 
-export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number): MailboxItem[] {
+export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number, exceptAgs?: readonly string[]): MailboxItem[] {
   const now = ctx.now();
-  return availableItems(ctx, mailbox, now, boundLimit(limit, 100)).map((r) => toItem(r, now));
+  return availableItems(ctx, mailbox, now, boundLimit(limit, 100), undefined, exceptAgs).map((r) => toItem(r, now));
 }
 
 /** Leases the given item, or the oldest available one, for `leaseMs`: new token, deliveries+1. Null when none is available. */
-export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number): (MailboxLease & { payloadKeyId: string | null }) | null {
+export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): (MailboxLease & { payloadKeyId: string | null }) | null {
   const now = ctx.now();
-  const row = availableItems(ctx, mailbox, now, 1, itemId)[0];
+  const row = availableItems(ctx, mailbox, now, 1, itemId, exceptAgs)[0];
   if (row === undefined) return null;
   const leaseToken = randomUUID();
   const leaseUntil = now + leaseMs;

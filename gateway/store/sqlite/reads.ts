@@ -41,11 +41,22 @@ export function listMessages(ctx: SqliteContext, f: MessageFilter): StoredMessag
   if (f.vorgangId !== undefined) q = q.where('vorgang_id', '=', f.vorgangId);
   if (f.author !== undefined) q = q.where('author', '=', f.author);
   if (f.ags !== undefined) q = q.where('ags', '=', f.ags);
+  if (f.agsNotIn !== undefined && f.agsNotIn.length > 0) q = q.where('ags', 'not in', [...f.agsNotIn]);
   if (f.messageType !== undefined) q = q.where('message_type', '=', f.messageType);
   if (f.beforeSeq !== undefined) q = q.where('seq', '<', f.beforeSeq);
   if (f.attachmentSha512 !== undefined) {
     if (!/^[0-9a-f]{128}$/.test(f.attachmentSha512)) return [];
     q = q.where('attachments', 'like', `%"sha512":"${f.attachmentSha512}"%`); // hex only: nothing to escape
+  }
+  if (f.services !== undefined) {
+    const { leika, routeNames, knownLeika } = f.services;
+    if (leika.length === 0 && routeNames.length === 0) return [];
+    q = q.where((eb) =>
+      eb.or([
+        ...(leika.length > 0 ? [eb('leika', 'in', [...leika])] : []),
+        ...(routeNames.length > 0 ? [eb.and([eb('route_name', 'in', [...routeNames]), ...(knownLeika.length > 0 ? [eb('leika', 'not in', [...knownLeika])] : [])])] : []),
+      ]),
+    );
   }
   const limit = boundLimit(f.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
   return ctx.sql.all(q.orderBy('seq', 'desc').limit(limit)).map(toStoredMessage);

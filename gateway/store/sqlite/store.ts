@@ -197,11 +197,11 @@ export class SqliteMessageStore implements MessageStore {
   mailboxPut(mailboxName: string, messageId: string): Promise<void> {
     return this.write(() => mailbox.mailboxPut(this.ctx, mailboxName, messageId));
   }
-  mailboxList(mailboxName: string, limit: number): Promise<MailboxItem[]> {
-    return this.read(() => mailbox.mailboxList(this.ctx, mailboxName, limit));
+  mailboxList(mailboxName: string, limit: number, exceptAgs?: readonly string[]): Promise<MailboxItem[]> {
+    return this.read(() => mailbox.mailboxList(this.ctx, mailboxName, limit, exceptAgs));
   }
-  async mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number): Promise<MailboxLease | null> {
-    const leased = await this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId));
+  async mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null> {
+    const leased = await this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId, exceptAgs));
     if (leased === null) return null;
     const { payloadKeyId, ...lease } = leased;
     return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }) };

@@ -62,6 +62,8 @@ add('multipart-garbled', 'body cut inside the message part', () => messagePart()
 add('multipart-garbled', 'only a preamble', () => Buffer.from('this is no multipart body at all'), ['GW_BAD_REQUEST']);
 add('multipart-garbled', 'part without Content-Disposition', () => Buffer.concat([part('Content-Type: application/xml', hundAnmeldung()), end()]), ['GW_BAD_REQUEST']);
 add('multipart-garbled', 'unexpected file part name', () => Buffer.concat([messagePart(), part('Content-Disposition: form-data; name="evil"; filename="x.sh"', '#!/bin/sh'), end()]), ['GW_BAD_REQUEST']);
+add('multipart-garbled', 'two message file parts', () => Buffer.concat([messagePart(), messagePart(), end()]), ['GW_BAD_REQUEST']);
+add('multipart-garbled', 'a message field after a message file part', () => Buffer.concat([messagePart(), part('Content-Disposition: form-data; name="message"', hundAnmeldung()), end()]), ['GW_BAD_REQUEST']);
 add('multipart-garbled', 'no message part', () => Buffer.concat([attachment('filename="x.pdf"'), end()]), ['GW_BAD_REQUEST']);
 add('multipart-garbled', 'empty body', () => Buffer.alloc(0), ['GW_BAD_REQUEST']);
 add('multipart-garbled', 'part header line of 200 KiB', () => Buffer.concat([part(`Content-Disposition: form-data; name="message"; filename="m.xml"\r\nX-Pad: ${'p'.repeat(200 * 1024)}`, hundAnmeldung()), end()]), ['GW_BAD_REQUEST']);
