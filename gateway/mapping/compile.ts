@@ -64,8 +64,14 @@ function compileRule(r: RuleInput, ctx: RuleCompileContext, at: string, inGroup:
   const src = ctx.source;
   if (r.when) out.when = src.compile(label('when'), r.when, 'test');
   if (r.from) out.from = src.compile(label('from'), r.from, 'read');
-  if (r.compute) out.compute = compileJsonata(r.compute, label('compute'), `${ctx.file}#${at}.compute`, ctx.issues);
-  if (r.map) out.map = compileJsonata(r.map, label('map'), `${ctx.file}#${at}.map`, ctx.issues);
+  const jsonataAt = (expr: string, where: string): jsonata.Expression | undefined => {
+    const found: Issue[] = [];
+    const compiled = compileJsonata(expr, label(where), `${ctx.file}#${at}.${where}`, found);
+    ctx.issues.push(...found.map((i) => ({ ...i, rule: r.id })));
+    return compiled;
+  };
+  if (r.compute) out.compute = jsonataAt(r.compute, 'compute');
+  if (r.map) out.map = jsonataAt(r.map, 'map');
   if (r.pattern) {
     try {
       out.pattern = new RegExp(r.pattern, 'u');
