@@ -17,7 +17,7 @@ import { XmlDocument } from 'libxml2-wasm';
 import {
   anmeldung, anmeldungXml, antwort, escapeXml, germanAmount, germanDate, pad, plainAmount, type Anmeldung, type Antwort,
 } from './dialects.arbitraries.js';
-import { loadAll, mapping, type Loaded } from './dialects.support.js';
+import { dialect } from './dialects.support.js';
 
 const RUNS = 60;
 const NS = { xzsa: 'urn:zsa-gateway:xzsa:1.0', xzsab: 'urn:zsa-gateway:xzsa:basis:1.0' };
@@ -114,12 +114,9 @@ const tree = (xml: Buffer | string): unknown => new XMLParser({
 
 describe('dialect and version mappings: round-trip properties', function () {
   this.timeout(120_000);
-  let loaded: Loaded;
-  before(async () => { loaded = await loadAll(); });
-  after(() => loaded.close());
 
   it('XZSA 1.0 → HSTX_ANMELDUNG keeps every mapped field (read back through the documented conversions)', async () => {
-    const m = mapping(loaded, 'xzsa-to-fv-legacy-xml');
+    const m = await dialect('xzsa-to-fv-legacy-xml');
     await fc.assert(fc.asyncProperty(anmeldung, async (a) => {
       const out = await m.run(Buffer.from(anmeldungXml(a, '1.0')));
       const fields = carried(a);
@@ -129,7 +126,7 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('XZSA 1.0 → HST-IMPORT keeps every mapped field (read back through the documented conversions)', async () => {
-    const m = mapping(loaded, 'xzsa-to-fv-csv');
+    const m = await dialect('xzsa-to-fv-csv');
     await fc.assert(fc.asyncProperty(anmeldung, async (a) => {
       const out = await m.run(Buffer.from(anmeldungXml(a, '1.0')));
       const rows = parseCsv(out.body, { delimiter: ';', columns: true }) as Array<Record<string, string>>;
@@ -143,7 +140,7 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('HSTX_BESCHEID → XZSA hund.freigabe.0103 keeps every mapped field', async () => {
-    const m = mapping(loaded, 'fv-legacy-xml-to-xzsa');
+    const m = await dialect('fv-legacy-xml-to-xzsa');
     await fc.assert(fc.asyncProperty(antwort, async (r) => {
       const out = await m.run(Buffer.from(hstxBescheid(r)));
       expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(expectedFreigabe(r, true, GRUNDTEXTE));
@@ -151,7 +148,7 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('HST-RUECK → XZSA hund.freigabe.0103 keeps every mapped field', async () => {
-    const m = mapping(loaded, 'fv-csv-to-xzsa');
+    const m = await dialect('fv-csv-to-xzsa');
     await fc.assert(fc.asyncProperty(antwort, async (r) => {
       const out = await m.run(Buffer.from(hstRueck(r)));
       expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(expectedFreigabe(r, false, GRUNDTEXTE));
@@ -159,8 +156,8 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('XZSA 1.0 → 1.1 → 1.0 gives back the same message', async () => {
-    const up = mapping(loaded, 'xzsa-1.0-to-1.1');
-    const down = mapping(loaded, 'xzsa-1.1-to-1.0');
+    const up = await dialect('xzsa-1.0-to-1.1');
+    const down = await dialect('xzsa-1.1-to-1.0');
     await fc.assert(fc.asyncProperty(anmeldung, async (a) => {
       const original = anmeldungXml(a, '1.0');
       const v11 = await up.run(Buffer.from(original));
@@ -170,8 +167,8 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('XZSA 1.1 → 1.0 → 1.1 gives back the message when it has no weitereHunde and an 8-digit AGS', async () => {
-    const up = mapping(loaded, 'xzsa-1.0-to-1.1');
-    const down = mapping(loaded, 'xzsa-1.1-to-1.0');
+    const up = await dialect('xzsa-1.0-to-1.1');
+    const down = await dialect('xzsa-1.1-to-1.0');
     await fc.assert(fc.asyncProperty(anmeldung, async (a0) => {
       const a = { ...a0, weitereHunde: undefined };
       const original = anmeldungXml(a, '1.1');
@@ -182,7 +179,7 @@ describe('dialect and version mappings: round-trip properties', function () {
   });
 
   it('XZSA 1.1 → 1.0 turns an ARS into its AGS and keeps weitereHunde visible as a marked Bemerkung line', async () => {
-    const down = mapping(loaded, 'xzsa-1.1-to-1.0');
+    const down = await dialect('xzsa-1.1-to-1.0');
     const ars = fc.tuple(fc.stringMatching(/^[0-9]{3}$/), fc.stringMatching(/^[0-9]{4}$/), fc.stringMatching(/^[0-9]{3}$/));
     await fc.assert(fc.asyncProperty(anmeldung, fc.integer({ min: 0, max: 9 }), ars, async (a0, weitere, [kreis, verband, gemeinde]) => {
       const a = { ...a0, weitereHunde: weitere, ags: `15${kreis}${verband}${gemeinde}` };
