@@ -105,3 +105,35 @@ export const germanDate = (iso: string): string => iso.split('-').reverse().join
 export const germanAmount = (cents: number): string => `${Math.floor(cents / 100)},${pad(cents % 100)}`;
 export const plainAmount = (cents: number): string => `${Math.floor(cents / 100)}.${pad(cents % 100)}`;
 export { esc as escapeXml, pad };
+
+/** A ZSA draft assessment (hund.steuerfestsetzung.0102) with 1–12 instalments. */
+export interface Entwurf {
+  messageUuid: string; vorgangId: string; ags: string; leika: string; bezug: string;
+  jahresCents: number; ab: string; entwurf: 'true' | 'false' | '1' | '0'; bearbeiter: string; organisation: string;
+  raten: Array<{ datum: string; cents: number }>; bemerkung?: string;
+}
+
+export const entwurf: fc.Arbitrary<Entwurf> = fc.record({
+  messageUuid: fc.uuid(), vorgangId: fc.uuid(), ags: digits(6).map((d) => `15${d}`), leika: digits(14), bezug: fc.uuid(),
+  jahresCents: fc.integer({ min: 0, max: 500_000 }), ab: isoDate, entwurf: fc.constantFrom('true' as const, 'false' as const, '1' as const, '0' as const),
+  bearbeiter: text50, organisation: text50,
+  raten: fc.array(fc.record({ datum: isoDate, cents: fc.integer({ min: 0, max: 500_000 }) }), { minLength: 1, maxLength: 12 }),
+  bemerkung: fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ;"&<>\n.,]{0,100}[A-Za-z0-9.]$/), { nil: undefined }),
+}, { requiredKeys: ['messageUuid', 'vorgangId', 'ags', 'leika', 'bezug', 'jahresCents', 'ab', 'entwurf', 'bearbeiter', 'organisation', 'raten'] });
+
+export function entwurfXml(e: Entwurf): string {
+  const cl = (list: string, c: string): string => code(list, c);
+  const party = (tag: string, kennung: string): string =>
+    `<xzsab:${tag}><xzsab:verzeichnisdienst ${cl('verzeichnisdienst', 'ZSATV')}</xzsab:verzeichnisdienst><xzsab:kennung>${kennung}</xzsab:kennung><xzsab:name>Test</xzsab:name></xzsab:${tag}>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<xzsa:hund.steuerfestsetzung.0102 xmlns:xzsa="urn:zsa-gateway:xzsa:1.0" xmlns:xzsab="urn:zsa-gateway:xzsa:basis:1.0" produkt="Test" produkthersteller="Test" standard="XZSA" version="1.0">
+<xzsab:nachrichtenkopf><xzsab:identifikation.nachricht><xzsab:nachrichtenUUID>${e.messageUuid}</xzsab:nachrichtenUUID>
+<xzsab:nachrichtentyp ${cl('nachrichtentyp', '0102')}</xzsab:nachrichtentyp><xzsab:erstellungszeitpunkt>2025-03-05T11:40:02+01:00</xzsab:erstellungszeitpunkt></xzsab:identifikation.nachricht>
+${party('leser', `fv:${e.ags}-hund`)}${party('autor', 'zsa:lsa')}
+<xzsab:vorgang><xzsab:vorgangsID>${e.vorgangId}</xzsab:vorgangsID><xzsab:leikaSchluessel>${e.leika}</xzsab:leikaSchluessel><xzsab:ags>${e.ags}</xzsab:ags></xzsab:vorgang></xzsab:nachrichtenkopf>
+<xzsa:bezugAnmeldung>${e.bezug}</xzsa:bezugAnmeldung><xzsa:jahresbetrag>${plainAmount(e.jahresCents)}</xzsa:jahresbetrag><xzsa:festsetzungAb>${e.ab}</xzsa:festsetzungAb>
+${e.raten.map((r) => `<xzsa:faelligkeit><xzsa:datum>${r.datum}</xzsa:datum><xzsa:betrag>${plainAmount(r.cents)}</xzsa:betrag></xzsa:faelligkeit>`).join('\n')}
+<xzsa:entwurf>${e.entwurf}</xzsa:entwurf><xzsa:sachbearbeitung><xzsa:name>${esc(e.bearbeiter)}</xzsa:name><xzsa:organisation>${esc(e.organisation)}</xzsa:organisation></xzsa:sachbearbeitung>
+${opt('xzsa:bemerkung', e.bemerkung)}
+</xzsa:hund.steuerfestsetzung.0102>`;
+}

@@ -3,6 +3,8 @@
  * generated synthetic cases:
  *  - XZSA → HSTX_ANMELDUNG and XZSA → HST-IMPORT keep every mapped field: reading the dialect
  *    back through its documented conversions (dates, code tables) gives the XZSA value again;
+ *  - XZSA hund.steuerfestsetzung.0102 → HST-ENTWURF writes one record per instalment, in order,
+ *    with every case field on each;
  *  - HSTX_BESCHEID and HST-RUECK → XZSA hund.freigabe.0103 keep every mapped field;
  *  - XZSA 1.0 → 1.1 → 1.0 gives the same message; 1.1 → 1.0 → 1.1 too when the message has
  *    none of what 1.0 cannot hold, and otherwise says so (weitereHunde note, ARS → AGS).
@@ -15,7 +17,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { XmlDocument } from 'libxml2-wasm';
 import {
-  anmeldung, anmeldungXml, antwort, escapeXml, germanAmount, germanDate, pad, plainAmount, type Anmeldung, type Antwort,
+  anmeldung, anmeldungXml, antwort, entwurf, entwurfXml, escapeXml, germanAmount, germanDate, pad, plainAmount, type Anmeldung, type Antwort,
 } from './dialects.arbitraries.js';
 import { dialect } from './dialects.support.js';
 
@@ -136,6 +138,21 @@ describe('dialect and version mappings: round-trip properties', function () {
       expect(row['STEUERKLASSE']).to.equal(STEUERKLASSE[a.kategorie]);
       expect(row['ZAHLWEISE']).to.equal(a.sepa ? 'L' : 'U');
       expect(row['SATZART']).to.equal('HA');
+    }), { numRuns: RUNS });
+  });
+
+  it('XZSA hund.steuerfestsetzung.0102 → HST-ENTWURF: one record per instalment, every field kept', async () => {
+    const m = await dialect('xzsa-steuerfestsetzung-to-fv-csv');
+    await fc.assert(fc.asyncProperty(entwurf, async (e) => {
+      const out = await m.run(Buffer.from(entwurfXml(e)));
+      const rows = parseCsv(out.body, { delimiter: ';', columns: true }) as Array<Record<string, string>>;
+      const kase = {
+        SATZART: 'EF', VORGANG_ID: e.vorgangId, NACHRICHT_ID: e.messageUuid, ABSENDER: 'zsa:lsa', AGS: e.ags, LEIKA: e.leika,
+        BEZUG_ANMELDUNG: e.bezug, JAHRESBETRAG: germanAmount(e.jahresCents), FESTSETZUNG_AB: germanDate(e.ab),
+        ENTWURF: e.entwurf === 'true' || e.entwurf === '1' ? 'J' : 'N', BEARBEITER: e.bearbeiter, ORGANISATION: e.organisation,
+        BEMERKUNG: e.bemerkung ?? '',
+      };
+      expect(rows).to.deep.equal(e.raten.map((r) => ({ ...kase, FAELLIG_AM: germanDate(r.datum), RATENBETRAG: germanAmount(r.cents) })));
     }), { numRuns: RUNS });
   });
 
