@@ -27,7 +27,7 @@ describe('mapping compile errors', () => {
   }
 
   const cases: Array<[string, string, string, string]> = [
-    ['bad-rules', 'two-sources', 'exactly one of from, value, compute, forEach', '#rules[0]'],
+    ['bad-rules', 'two-sources', 'exactly one of from, value, compute, forEach, empty', '#rules[0]'],
     ['bad-rules', 'bad-jsonata', 'JSONata error', '#rules[1].from'],
     ['bad-rules', 'unknown-list', 'code list nope is not declared', '#rules[2].codeList'],
     ['bad-rules', 'bad-date', 'needs yyyy', '#rules[3].date'],
