@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { AttachmentRef, MessageStore } from '../gateway/store/types.js';
+import type { AttachmentRef } from '../gateway/model/index.js';
+import type { MessageStore } from '../gateway/store/types.js';
 
 /** The message as a connector sees it when it leaves the gateway. */
 export interface OutboundMessage {

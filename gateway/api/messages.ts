@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { ADMIN_ONLY, ALL_ROLES, OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
-import { isMessageState, type MessageState } from '../store/states.js';
+import { isMessageState, type MessageState } from '../model/index.js';
 import type { MessageFilter } from '../store/types.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
 import type { GatewayServices } from './services.js';

@@ -6,7 +6,8 @@ import { principalOf } from '../auth/principal.js';
 import type { ParticipantConfig } from '../config/schema.js';
 import { attachmentRefusal } from '../routing/remit.js';
 import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
-import type { AttachmentRef, Receipt } from '../store/types.js';
+import type { AttachmentRef } from '../model/index.js';
+import type { Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
 

@@ -1,5 +1,5 @@
 import { GatewayError, type Issue } from '../errors.js';
-import type { MessageHeader } from '../store/types.js';
+import type { MessageHeader } from '../model/index.js';
 import { KENNUNG, UUID } from '../validation/header-sanity.js';
 import { normalizeKennung } from '../validation/kennung.js';
 

@@ -5,7 +5,8 @@ import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError } from '../errors.js';
 import { RemitGuard } from '../routing/remit.js';
 import type { Router } from '../routing/router.js';
-import type { AttachmentRef, MessageHeader, MessageStore, PayloadFormat, Receipt } from '../store/types.js';
+import type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index.js';
+import type { MessageStore, Receipt } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
 import { refusalSummary } from './diagnostics.js';
 

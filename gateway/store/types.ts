@@ -1,45 +1,8 @@
-import type { MessageState } from './states.js';
+import type { AttachmentRef, MessageForm, MessageHeader, MessageState, NewForm, PayloadFormat } from '../model/index.js';
 
-/** Routing-relevant facts read from an XÖV message header (see gateway/validation). */
-export interface MessageHeader {
-  /** XÖV nachrichtenUUID, unique per author. */
-  messageUuid: string;
-  /** Root element name, e.g. `hund.anmeldung.0101`. */
-  messageType: string;
-  /** Namespace URI of the root element (carries the standard's version). */
-  namespace: string;
-  /** Root attribute `standard`, e.g. `XZSA`. */
-  standard: string;
-  /** Root attribute `version`. */
-  version: string;
-  /** Header erstellungszeitpunkt as written in the message. */
-  createdAt: string;
-  /** Author kennung `<praefix>:<kennung>`, e.g. `efa:hund-portal`. */
-  author: string;
-  /** Reader kennung `<praefix>:<kennung>`. */
-  reader: string;
-  vorgangId: string;
-  /** 14-digit LeiKa key. */
-  leika: string;
-  /** 8-digit AGS of the responsible municipality. */
-  ags: string;
-  /** Root attribute `test="true"`: test traffic. */
-  test: boolean;
-}
+/** The core message types live in gateway/model/; re-exported for importers not yet moved there. */
+export type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index.js';
 
-export interface AttachmentRef {
-  /** File name as given by the sender (sanitised: no path parts). */
-  name: string;
-  mediaType: string;
-  sha512: string;
-  size: number;
-}
-
-/**
- * What the stored payload is: `xml` (validated XÖV, the normal case) or `jwe` (a compact
- * JWE accepted on a pass-through route: routed on metadata, never decrypted, delivered as is).
- */
-export type PayloadFormat = 'xml' | 'jwe';
 
 /** What ingress hands to the store once a message is valid and routed. */
 export interface NewMessage {

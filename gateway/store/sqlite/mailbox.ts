@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { GatewayError } from '../../errors.js';
-import { canTransition } from '../states.js';
+import { canTransition } from '../../model/states.js';
 import type { MailboxItem, MailboxLease } from '../types.js';
 import type { MailboxTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';

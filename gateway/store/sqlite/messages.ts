@@ -1,5 +1,5 @@
 import type { AcceptResult, NewMessage, Rejection, StoredRejection } from '../types.js';
-import type { MessageState } from '../states.js';
+import type { MessageState } from '../../model/states.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, toReceipt, toStoredRejection } from './rows.js';
 import { recordCreation } from './transitions.js';

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../errors.js';
-import { OPEN_STATES } from '../states.js';
-import type { AttachmentRef, PurgeResult, RetentionCandidate, RetentionRecord, RetentionRule } from '../types.js';
+import { OPEN_STATES } from '../../model/states.js';
+import type { AttachmentRef } from '../../model/index.js';
+import type { PurgeResult, RetentionCandidate, RetentionRecord, RetentionRule } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { iso } from './rows.js';
 

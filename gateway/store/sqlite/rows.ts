@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { AttachmentRef, DelegationChange, Receipt, StoredMessage, StoredRejection, Transition } from '../types.js';
-import { isMessageState, type MessageState } from '../states.js';
+import type { AttachmentRef } from '../../model/index.js';
+import type { DelegationChange, Receipt, StoredMessage, StoredRejection, Transition } from '../types.js';
+import { isMessageState, type MessageState } from '../../model/states.js';
 import type { DelegationChangesTable, EpochMs, MessagesTable, RejectionsTable, TransitionsTable } from '../tables.js';
 
 /** Message columns without the payload (lists and reads must not drag the blob along). */

@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
 import { GatewayError } from '../../errors.js';
-import { canTransition, type MessageState } from '../states.js';
+import { canTransition, type MessageState } from '../../model/states.js';
 import type { MessagesTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { toState } from './rows.js';
