@@ -34,9 +34,10 @@ export function toOutbound(item: OutboxItem, attempt: number): OutboundMessage {
     leika: m.leika,
     ags: m.ags,
     attempt,
-    contentType: m.payloadFormat === 'jwe' ? 'application/jose' : 'application/xml',
+    contentType: item.form?.mediaType ?? (m.payloadFormat === 'jwe' ? 'application/jose' : 'application/xml'),
     payload: item.payload,
-    sha512: m.sha512,
+    sha512: item.form?.sha512 ?? m.sha512,
+    ...(item.form !== undefined && { form: item.form.name }),
     attachments: m.attachments,
     test: m.test,
   };

@@ -21,6 +21,15 @@ export interface NewMessage {
   routeReason: string;
   /** Validation warnings kept with the message (empty when none). */
   warnings: string[];
+  /**
+   * The delivery mapping named for the target (ADR 0020). With a `delivery` form in `forms`
+   * the message goes routed → mapped → queued; with `mappingFailure` it goes routed → dead.
+   */
+  mapping?: string;
+  /** Forms kept with the message: the submitted `original` of an ingress mapping, the `delivery` form. */
+  forms?: NewForm[];
+  /** Why the delivery mapping produced no form (mapping, rule and path named; never values): stored `dead`, replayable. */
+  mappingFailure?: string;
 }
 
 export interface Receipt {
@@ -66,6 +75,8 @@ export interface StoredMessage {
   lastError: string | null;
   warnings: string[];
   attachments: AttachmentRef[];
+  /** The delivery mapping (ADR 0020); null when the payload itself is delivered. */
+  mapping: string | null;
   /** Set (ISO) once retention deleted the payload (ADR 0013); absent while the payload is kept. */
   payloadPurgedAt?: string;
 }
@@ -89,7 +100,17 @@ export interface OutboxItem {
   /** Opaque lease token; every mark* call must present it. */
   lease: string;
   message: StoredMessage;
+  /** What is delivered: the payload, or the delivery form when `form` is set. */
   payload: Buffer;
+  /** The delivery form (ADR 0020); absent when the payload is delivered, or when `message.mapping` is set but no form exists yet (replay after a failed mapping). */
+  form?: DeliveryForm;
+}
+
+/** Metadata of the form an outbox item or mailbox lease carries instead of the payload. */
+export interface DeliveryForm {
+  name: string;
+  mediaType: string;
+  sha512: string;
 }
 
 export interface ClaimOptions {
@@ -135,7 +156,9 @@ export interface MailboxLease {
   item: MailboxItem;
   leaseToken: string;
   leaseUntil: string;
+  /** The payload, or the delivery form when `form` is set. */
   payload: Buffer;
+  form?: DeliveryForm;
 }
 
 export type DelegationMode = string; // 'none' | 'e2e' | 'backoffice' | `prozessschritt:${string}` (validated by config schema)
@@ -224,6 +247,15 @@ export interface MessageStore {
   getMessageByUuid(author: string, messageUuid: string): Promise<StoredMessage | null>;
   /** Null for an unknown id; throws GW_PAYLOAD_PURGED once retention deleted it. */
   getPayload(id: string): Promise<Buffer | null>;
+  /** The forms kept with a message (ADR 0020), oldest first; empty for none or an unknown id. */
+  listForms(messageId: string): Promise<MessageForm[]>;
+  /** One form with its bytes; null when the message has no such form; throws GW_PAYLOAD_PURGED once retention deleted it. */
+  getForm(messageId: string, name: string): Promise<{ form: MessageForm; body: Buffer } | null>;
+  /**
+   * Stores the delivery form a replay produced (the delivery worker maps a message whose
+   * mapping failed at ingress); replaces an earlier form of the same name. Throws GW_NOT_FOUND.
+   */
+  putForm(messageId: string, form: NewForm): Promise<MessageForm>;
   listMessages(filter: MessageFilter): Promise<StoredMessage[]>;
   history(messageId: string): Promise<Transition[]>;
   /** All messages of a Vorgang, oldest first. */

@@ -33,6 +33,7 @@ export const MESSAGE_COLUMNS = [
   'last_error',
   'received_at',
   'updated_at',
+  'mapping',
 ] as const satisfies ReadonlyArray<keyof MessagesTable>;
 
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>;
@@ -78,6 +79,7 @@ export function toStoredMessage(r: MessageRow): StoredMessage {
     updatedAt: iso(r.updated_at),
     lastError: r.last_error,
     warnings: JSON.parse(r.warnings) as string[],
+    mapping: r.mapping,
     attachments: JSON.parse(r.attachments) as AttachmentRef[],
     ...(r.payload_purged_at === null ? {} : { payloadPurgedAt: iso(r.payload_purged_at) }),
   };
