@@ -53,7 +53,7 @@ export function parseFilter(req: Request): MessageFilter {
 
 
 /** The encryption key of the calling participant's endpoint, if one is configured: payload reads and attachment downloads are sealed to it. */
-function callerKey(s: GatewayServices, res: Response): JWK | undefined {
+export function callerKey(s: GatewayServices, res: Response): JWK | undefined {
   const endpoint = principalOf(res)?.participant?.endpoint;
   return endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
 }
