@@ -16,7 +16,7 @@ participants:
 endpoints:
   - { id: zsa-hund, connector: mailbox, config: { mailbox: zsa-hund } }
 services:
-  - { id: hund, name: "Hund", leika: ["99108008001000"], zsaEndpoint: zsa-hund }
+  - { id: hund, name: "Hund", leika: ["99102013104000"], zsaEndpoint: zsa-hund }
 routes:
   - { name: hund, match: { messageType: hund.anmeldung.0101 }, targets: [{ to: zsa }] }
 `;

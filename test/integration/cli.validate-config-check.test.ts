@@ -197,7 +197,7 @@ endpoints:
   - { id: q, connector: mailbox, config: { mailbox: q2 } }
   - { id: pigeon, connector: carrier-pigeon }
 services:
-  - { id: hund, name: Hund, leika: ["99108008001000"], zsaEndpoint: missing-queue }
+  - { id: hund, name: Hund, leika: ["99102013104000"], zsaEndpoint: missing-queue }
 municipalities:
   - { ags: "15003000", name: M, participant: nobody, delegations: { katze: e2e }, fachverfahren: { hund: gone } }
 routes:

@@ -12,12 +12,12 @@ import { testConfig } from '../support/gateway.js';
 
 const MD = '15003000';
 const HAL = '15002000';
-const LEIKA_WOHNGELD = '99106004001000';
+const LEIKA_WOHNGELD = '99107023037000';
 
 function header(over: Partial<MessageHeader>): MessageHeader {
   return {
     messageUuid: randomUUID(), messageType: 'hund.anmeldung.0101', namespace: 'urn:zsa-gateway:xzsa:1.0', standard: 'XZSA', version: '1.0',
-    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99108008001000', ags: MD, test: false,
+    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99102013104000', ags: MD, test: false,
     ...over,
   };
 }

@@ -4,8 +4,8 @@
  * string that passes the gateway validator (checked by
  * test/validation/xzsa-fixtures.test.ts). All people, accounts and chips are invented.
  *
- * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, LeiKa `99106004001000`
- * for Wohngeld and `99108008001000` otherwise (Hund; gateway messages answer the Hund
+ * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, LeiKa `99107023037000`
+ * for Wohngeld and `99102013104000` otherwise (Hund; gateway messages answer the Hund
  * Anmeldung by default), and the author/reader of the usual
  * direction of the message type (see PARTIES), e.g. `efa:hund-lsa` → `zsa:lsa` for an
  * Anmeldung. `padToBytes` fills the free-text `bemerkung` until the message has exactly
@@ -15,8 +15,8 @@ import { createHash, randomUUID } from 'node:crypto';
 
 export const XZSA_NS = 'urn:zsa-gateway:xzsa:1.0';
 export const XZSA_BASIS_NS = 'urn:zsa-gateway:xzsa:basis:1.0';
-export const LEIKA_HUND = '99108008001000';
-export const LEIKA_WOHNGELD = '99106004001000';
+export const LEIKA_HUND = '99102013104000';
+export const LEIKA_WOHNGELD = '99107023037000';
 export const DEMO_AGS = '15003000';
 
 export interface FixtureOptions {
