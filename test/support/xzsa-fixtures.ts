@@ -139,8 +139,8 @@ ${indent}  <xzsa:postleitzahl>39104</xzsa:postleitzahl>
 ${indent}  <xzsa:ort>Beispielstadt</xzsa:ort>
 ${indent}</xzsa:anschrift>\n`;
 
-const buerger = (tag: string, vorname: string, familienname: string): string =>
-  `  <xzsa:${tag}>\n${person(vorname, familienname, '1984-06-15', '    ')}${anschrift('    ')}    <xzsa:kontakt>
+const buerger = (tag: string, vorname: string, familienname: string, geburtsdatum = '1984-06-15'): string =>
+  `  <xzsa:${tag}>\n${person(vorname, familienname, geburtsdatum, '    ')}${anschrift('    ')}    <xzsa:kontakt>
       <xzsa:email>${esc(`${vorname}.${familienname}`.toLowerCase())}@example.org</xzsa:email>
     </xzsa:kontakt>
   </xzsa:${tag}>\n`;
@@ -170,14 +170,40 @@ export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '0
 `);
 }
 
-export function hundSteuerfestsetzung(o: FixtureOptions & { anmeldungUuid?: string; jahresbetrag?: string; entwurf?: boolean } = {}): string {
+/** Quarterly due dates of the dog tax (15 Feb, May, Aug, Nov), as month numbers. */
+const DUE_MONTHS = [2, 5, 8, 11];
+
+/**
+ * The instalments of the first calendar year of liability from `start` (YYYY-MM-01): the
+ * annual amount × months of liability / 12, in quarterly instalments that fall due on or
+ * after the start; months before the first due date are charged with it. In cents, the
+ * last instalment takes the rounding rest, so they add up exactly.
+ */
+export function erstesJahrFaelligkeiten(jahresbetrag: string, start: string): Array<{ datum: string; betrag: string }> {
+  const [year = '', month = ''] = start.split('-');
+  const first = Number(month);
+  const annualCents = Math.round(Number(jahresbetrag) * 100);
+  const totalCents = Math.round((annualCents * (13 - first)) / 12);
+  const due = DUE_MONTHS.filter((m) => m >= first);
+  const dates = due.length > 0 ? due : [12];
+  const monthsUpTo = (m: number): number => Math.max(0, Math.min(m + 1, 13) - first);
+  let charged = 0;
+  return dates.map((m, i) => {
+    const end = i === dates.length - 1 ? 12 : m + 1; // each instalment covers up to the quarter it falls in
+    const cents = i === dates.length - 1 ? totalCents - charged : Math.round((annualCents * monthsUpTo(end)) / 12) - charged;
+    charged += cents;
+    return { datum: `${year}-${String(m).padStart(2, '0')}-15`, betrag: (cents / 100).toFixed(2) };
+  });
+}
+
+export function hundSteuerfestsetzung(o: FixtureOptions & { anmeldungUuid?: string; jahresbetrag?: string; festsetzungAb?: string; entwurf?: boolean } = {}): string {
   const betrag = o.jahresbetrag ?? '96.00';
-  const quarter = (Number(betrag) / 4).toFixed(2);
-  const faellig = ['02-15', '05-15', '08-15', '11-15']
-    .map((d) => `  <xzsa:faelligkeit>\n    <xzsa:datum>2025-${d}</xzsa:datum>\n    <xzsa:betrag>${quarter}</xzsa:betrag>\n  </xzsa:faelligkeit>\n`).join('');
+  const ab = o.festsetzungAb ?? '2025-03-01';
+  const faellig = erstesJahrFaelligkeiten(betrag, ab)
+    .map((f) => `  <xzsa:faelligkeit>\n    <xzsa:datum>${f.datum}</xzsa:datum>\n    <xzsa:betrag>${f.betrag}</xzsa:betrag>\n  </xzsa:faelligkeit>\n`).join('');
   return message('hund.steuerfestsetzung.0102', o, `  <xzsa:bezugAnmeldung>${esc(o.anmeldungUuid ?? randomUUID())}</xzsa:bezugAnmeldung>
   <xzsa:jahresbetrag>${esc(betrag)}</xzsa:jahresbetrag>
-  <xzsa:festsetzungAb>2025-03-01</xzsa:festsetzungAb>
+  <xzsa:festsetzungAb>${esc(ab)}</xzsa:festsetzungAb>
 ${faellig}  <xzsa:entwurf>${o.entwurf ?? true}</xzsa:entwurf>
 ${sachbearbeitung('sachbearbeitung', 'Max Beispiel', 'ZSA Sachsen-Anhalt, Team Hundesteuer (Demo)', 'zsa:lsa')}`);
 }
@@ -228,20 +254,24 @@ ${n.groesse === undefined ? '' : `      <xzsa:groesse>${n.groesse}</xzsa:groesse
   return `  <xzsa:nachweise>\n${items}  </xzsa:nachweise>\n`;
 }
 
+/** The applicant is the household member "selbst": one birth date for both. */
+const SELBST_GEBURTSDATUM = '1979-02-28';
+const KINDER = ['Mia', 'Ben', 'Lea', 'Paul', 'Emma', 'Noah'];
+
 const ANTRAG_NACHWEISE = [nachweis('01', 'mietvertrag.pdf'), nachweis('03', 'lohnabrechnung-2025-02.pdf')];
 
 export function wohngeldAntrag(o: FixtureOptions & { nachweise?: NachweisFixture[]; haushaltsmitglieder?: number } = {}): string {
   const members = Array.from({ length: Math.max(1, o.haushaltsmitglieder ?? 2) }, (_, i) => i === 0
-    ? `    <xzsa:mitglied>\n${person('Jonas', 'Probemann', '1979-02-28', '      ')}      <xzsa:verhaeltnis>selbst</xzsa:verhaeltnis>
+    ? `    <xzsa:mitglied>\n${person('Jonas', 'Probemann', SELBST_GEBURTSDATUM, '      ')}      <xzsa:verhaeltnis>selbst</xzsa:verhaeltnis>
       <xzsa:einkommen>
         <xzsa:art ${code('einkommensart', '01')}</xzsa:art>
         <xzsa:bruttoMonatlich>1850.00</xzsa:bruttoMonatlich>
         <xzsa:bezeichnung>Teilzeitstelle</xzsa:bezeichnung>
       </xzsa:einkommen>
     </xzsa:mitglied>\n`
-    : `    <xzsa:mitglied>\n${person('Kind', `Probemann ${i}`, '2016-09-0' + String((i % 9) + 1), '      ')}      <xzsa:verhaeltnis>Kind</xzsa:verhaeltnis>
+    : `    <xzsa:mitglied>\n${person(KINDER[(i - 1) % KINDER.length] ?? 'Mia', 'Probemann', `${2006 + ((i * 3) % 17)}-0${(i % 9) + 1}-1${i % 10}`, '      ')}      <xzsa:verhaeltnis>Kind</xzsa:verhaeltnis>
     </xzsa:mitglied>\n`).join('');
-  return message('wohngeld.antrag.0201', o, `${buerger('antragsteller', 'Jonas', 'Probemann')}  <xzsa:haushalt>
+  return message('wohngeld.antrag.0201', o, `${buerger('antragsteller', 'Jonas', 'Probemann', SELBST_GEBURTSDATUM)}  <xzsa:haushalt>
 ${members}  </xzsa:haushalt>
   <xzsa:wohnung>
 ${anschrift('    ')}    <xzsa:wohnflaeche>62.5</xzsa:wohnflaeche>
