@@ -317,8 +317,8 @@ export const mappingsSchema = z
     dirs: z.array(z.string().min(1)).min(1).default(['./mappings']).describe('Folders of mappings (`<name>/mapping.yaml` below each), compiled once at start; every problem of every file is listed.'),
     formIdField: z
       .string()
-      .regex(/^(\/[^/]+)+$/, 'a JSON pointer such as /formId')
-      .default('/formId')
+      .regex(/^(\/[^/]+)+$/, 'a JSON pointer such as /form/id')
+      .default('/form/id')
       .describe('JSON pointer of the form id in a JSON submission (`POST /api/v1/messages` with `application/json`).'),
     ingress: z
       .array(ingressMappingSchema)
