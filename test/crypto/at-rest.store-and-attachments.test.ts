@@ -66,6 +66,19 @@ describe('at rest: message payloads in the store', () => {
     expect(keyIdOf(path, msg.id)).to.equal('k1');
   });
 
+  it('seals each mapped form too (the raw database holds no plaintext of the form), bound to its message and name', async () => {
+    const marker = `formgeheim-${randomBytes(8).toString('hex')}`;
+    const store = await createStore({ kind: 'sqlite', path, atRest: ring1 });
+    const body = Buffer.from(`{"halter":"${marker}"}`);
+    const msg = { ...newMessage({ endpointId: EP_A }), mapping: 'xzsa-to-fv-json', forms: [{ name: 'xzsa-to-fv-json', role: 'delivery' as const, mapping: 'xzsa-to-fv-json', format: 'json', mediaType: 'application/json', body }] };
+    await store.accept(msg);
+    expect((await store.getForm(msg.id, 'xzsa-to-fv-json'))!.body.equals(body)).to.equal(true);
+    const [item] = await store.claimDue({ owner: 't', leaseMs: 60_000, capacity: { [EP_A]: 5 } });
+    expect(item!.payload.equals(body)).to.equal(true);
+    await store.close();
+    expect(rawFileBytes(path).includes(Buffer.from(marker))).to.equal(false);
+  });
+
   it('refuses a payload under other key bytes with GW_AT_REST_INTEGRITY, and a store without keys with GW_AT_REST_KEY_UNKNOWN', async () => {
     const store = await createStore({ kind: 'sqlite', path, atRest: ring1 });
     const msg = newMessage();
