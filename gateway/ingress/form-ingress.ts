@@ -33,7 +33,8 @@ export class FormIngress {
   ) {}
 
   /**
-   * Called for every JSON submission, before validation. Throws GW_BAD_REQUEST when the
+   * Called for every JSON submission, before validation. Throws GW_UNSUPPORTED_MEDIA_TYPE
+   * when no ingress mapping is configured at all, GW_BAD_REQUEST when the
    * body is not JSON, GW_MAPPING_FAILED (422, the sender's fault) when no ingress mapping
    * fits the form id or the input cannot be mapped — issues name mapping, rule and path,
    * never a value — and GW_MAPPING_OUTPUT_INVALID (500, a mapping bug) when the mapping
@@ -41,6 +42,9 @@ export class FormIngress {
    * `services`: the author's services (null when unknown, `auth.mode: off`).
    */
   async toXml(body: Buffer, services: readonly string[] | null): Promise<MappedSubmission> {
+    if (this.cfg.ingress.length === 0) {
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', 'content type "application/json" is not accepted: this gateway maps no JSON forms (mappings.ingress); send application/xml, application/jose or multipart/form-data');
+    }
     let doc: unknown;
     try {
       doc = JSON.parse(body.toString('utf8'));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { GatewayConfig, RouteConfig } from '../../gateway/config/schema.js';
 import { GatewayError } from '../../gateway/errors.js';
+import { FormIngress } from '../../gateway/ingress/form-ingress.js';
 import { missingMappings } from '../../gateway/ingress/mappings.js';
 import { MappingStep } from '../../gateway/ingress/mapping-step.js';
 import type { CompiledMapping, MappingRegistry } from '../../gateway/mapping/types.js';
@@ -93,5 +94,32 @@ describe('mapping step: which mapping a target gets', () => {
     const issues = missingMappings(cfg, registry(v11));
     expect(issues.map((i) => i.path)).to.deep.equal([...cfg.routes[0]!.targets.map((_t, j) => `routes[0].targets[${j}].mapping`), 'mappings.ingress[0].mapping']);
     expect(issues.every((i) => i.rule === 'config.mapping-unknown')).to.equal(true);
+  });
+});
+
+describe('JSON form ingress: which answers before any mapping runs', () => {
+  const form = (json: unknown) => Buffer.from(JSON.stringify(json));
+  async function refusal(p: Promise<unknown>): Promise<GatewayError> {
+    try {
+      await p;
+    } catch (err) {
+      if (err instanceof GatewayError) return err;
+      throw err;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('refuses JSON with 415 when no ingress mapping is configured', async () => {
+    const err = await refusal(new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [] }, registry()).toXml(form({ form: { id: 'F' } }), null));
+    expect(err.code).to.equal('GW_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('refuses a body that is not JSON with 400, and a form id no entry takes (form id or services) with 422 naming the field', async () => {
+    const ingress = new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [{ mapping: 'efa', formId: 'F', services: ['hund'] }] }, registry(fake('efa', 'JSON', {})));
+    expect((await refusal(ingress.toXml(Buffer.from('<xml/>'), null))).code).to.equal('GW_BAD_REQUEST');
+    const wrongService = await refusal(ingress.toXml(form({ form: { id: 'F' } }), ['wohngeld']));
+    expect(wrongService.code).to.equal('GW_MAPPING_FAILED');
+    expect(wrongService.issues[0]!.path).to.equal('/form/id');
+    expect((await ingress.toXml(form({ form: { id: 'F' } }), ['hund'])).original.mapping).to.equal('efa');
   });
 });
