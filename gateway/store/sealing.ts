@@ -37,10 +37,10 @@ export class PayloadSealer {
   }
 
   /** Re-seals a stored payload under the active key (rotation); seals a clear one. */
-  rewrap(messageId: string, stored: StoredPayload): StoredPayload {
+  rewrap(messageId: string, stored: StoredPayload, part = 'payload'): StoredPayload {
     const ring = this.requireRing();
-    if (stored.keyId === null) return this.seal(messageId, stored.blob);
-    const { keyId, blob } = ring.rewrap(stored.keyId, stored.blob, messageAad(messageId));
+    if (stored.keyId === null) return this.seal(messageId, stored.blob, part);
+    const { keyId, blob } = ring.rewrap(stored.keyId, stored.blob, messageAad(messageId, part));
     return { keyId, blob };
   }
 

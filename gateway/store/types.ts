@@ -281,9 +281,9 @@ export interface MessageStore {
 
   // --- encryption at rest (ADR 0009) -----------------------------------------------------
   /**
-   * Rotation job: re-seals up to `limit` payloads that are not under the active at-rest
-   * key (older keys, and plaintext rows from before encryption at rest) with the active
-   * key. Call it in a loop until `remaining` is 0; then old keys can leave the ring.
+   * Rotation job: re-seals up to `limit` payloads — and then stored forms (ADR 0020) —
+   * that are not under the active at-rest key (older keys, and plaintext rows from before
+   * encryption at rest) with the active key. Call it in a loop until `remaining` is 0; then old keys can leave the ring.
    * Throws GW_AT_REST_KEY_UNKNOWN / GW_AT_REST_INTEGRITY for a row that does not open, and
    * GW_NOT_READY when the store holds no at-rest keys.
    */

@@ -253,10 +253,16 @@ export class SqliteMessageStore implements MessageStore {
   // --- encryption at rest ----------------------------------------------------------------
   async rewrapPayloads(limit: number): Promise<{ rewrapped: number; remaining: number }> {
     const active = this.sealer.requireRing().activeKeyId;
-    const rows = await this.read(() => rewrap.payloadsToRewrap(this.ctx, active, Math.max(1, Math.min(10_000, Math.floor(limit)))));
+    const max = Math.max(1, Math.min(10_000, Math.floor(limit)));
+    const rows = await this.read(() => rewrap.payloadsToRewrap(this.ctx, active, max));
     const sealed = rows.map((r) => ({ id: r.id, from: r.keyId, to: this.sealer.rewrap(r.id, r) }));
-    const rewrapped = await this.write(() => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length);
-    return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active)) };
+    // the stored forms of messages (ADR 0020) after the payloads, within the same limit
+    const formRows = rows.length < max ? await this.read(() => rewrap.formsToRewrap(this.ctx, active, max - rows.length)) : [];
+    const forms = formRows.map((r) => ({ ...r, from: r.keyId, to: this.sealer.rewrap(r.id, r, formPart(r.name)) }));
+    const rewrapped = await this.write(
+      () => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length + forms.filter((f) => rewrap.replaceForm(this.ctx, f.id, f.name, f.from, f.to)).length,
+    );
+    return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active) + rewrap.countFormsToRewrap(this.ctx, active)) };
   }
 
   // --- retention -------------------------------------------------------------------------
