@@ -210,7 +210,8 @@ export interface MessageStore {
   // --- ingress -------------------------------------------------------------------------
   /**
    * Stores a valid, routed message: the message row, transitions
-   * received → validated → routed → queued, and its outbox row, in one transaction.
+   * received → validated → routed → (mapped →) queued — or routed → dead when the delivery
+   * mapping failed (`mappingFailure`) — its forms and its outbox row, in one transaction.
    * Idempotent on (author, messageUuid): see AcceptResult.
    */
   accept(msg: NewMessage): Promise<AcceptResult>;

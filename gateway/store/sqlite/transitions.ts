@@ -63,7 +63,7 @@ export function changeState(
 
 /**
  * Writes the transitions of a message that is inserted directly in the last state of
- * `path` (accept: received → validated → routed → queued), after checking that the state
+ * `path` (accept: received → validated → routed → (mapped →) queued | dead), after checking that the state
  * machine allows each step. The first step is the creation (from = null).
  */
 export function recordCreation(
