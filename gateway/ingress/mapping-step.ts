@@ -83,11 +83,29 @@ export class MappingStep {
     }
     if (m === undefined) return { kind: 'failed', mapping: name, reason: `mapping ${name} is not loaded (mappings.dirs)` };
     name = m.name;
+    // A mapping that reads another version of the message's standard (the route's dialect
+    // mapping reads XZSA 1.0, the message came as 1.1) gets the message in its version first.
+    const reads = sourceVersion(m, h.standard);
+    const via = reads !== undefined && reads !== h.version ? this.versionMapping(h, [reads]) : undefined;
+    if (reads !== undefined && reads !== h.version && via === undefined) {
+      return { kind: 'failed', mapping: name, reason: `mapping ${name} reads ${h.standard} ${reads}, and no mapping from ${h.standard} ${h.version} ${h.messageType} to ${reads} is loaded (mappings.dirs)` };
+    }
+    let step = via ?? m;
     try {
-      const out = await m.run(payload);
-      return { kind: 'mapped', mapping: name, form: { name, role: 'delivery', mapping: name, format: out.format, mediaType: out.mediaType, body: out.body } };
+      const input = via === undefined ? payload : (await via.run(payload)).body;
+      step = m;
+      const out = await m.run(input);
+      const chain = via === undefined ? name : `${via.name} + ${name}`;
+      return { kind: 'mapped', mapping: name, form: { name, role: 'delivery', mapping: chain, format: out.format, mediaType: out.mediaType, body: out.body } };
     } catch (err) {
-      return { kind: 'failed', mapping: name, reason: mappingErrorText(name, err) };
+      return { kind: 'failed', mapping: step.name, reason: mappingErrorText(step.name, err) };
     }
   }
+}
+
+/** The version of `standard` a mapping reads, from its source description (`XZSA 1.0 hund.anmeldung.0101`); undefined when it names none. */
+function sourceVersion(m: CompiledMapping, standard: string): string | undefined {
+  if (standard === '' || m.from.format !== 'xml') return undefined;
+  const escaped = standard.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|\\s)${escaped}\\s+(\\d+(?:\\.\\d+)*)(?:\\s|$)`).exec(m.from.describe)?.[1];
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -11,7 +12,15 @@ import { hundAnmeldung } from '../support/xzsa-fixtures.js';
 const HALLE = '15002000'; // Hund not delegated: straight to its Fachverfahren (HSTX legacy XML dialect here)
 const MAGDEBURG = '15003000'; // Hund delegated e2e: to the ZSA queue (declares XZSA 1.1 here)
 const TEST_MAPPINGS = join(PACKAGE_ROOT, 'test', 'fixtures', 'mappings');
+const SAMPLE_11 = join(PACKAGE_ROOT, 'schemas-xoev', 'xzsa', '1.1', 'samples', 'valid', 'hund.anmeldung.0101.xml');
 const FORM = join(PACKAGE_ROOT, 'mappings', 'efa-hund-form-to-xzsa', 'fixtures', 'halle-ags-reduction-transfer.input.json');
+
+/** The 1.1 sample of the schema set as a new application (fresh ids) for `ags`. */
+const v11 = (ags: string) =>
+  readFileSync(SAMPLE_11, 'utf8')
+    .replace(/<xzsab:nachrichtenUUID>[^<]+</, `<xzsab:nachrichtenUUID>${randomUUID()}<`)
+    .replace(/<xzsab:vorgangsID>[^<]+</, `<xzsab:vorgangsID>${randomUUID()}<`)
+    .replace(/<xzsab:ags>[^<]+</, `<xzsab:ags>${ags}<`);
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
@@ -81,15 +90,15 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     expect((form.body as Buffer).equals(got.body)).to.equal(true);
   });
 
-  it('picks the version mapping by itself for a receiver that declares XZSA 1.1', async () => {
-    const receipt = await post(gw, hundAnmeldung({ ags: MAGDEBURG }));
+  it('takes a 1.1 application to the same Fachverfahren through the version mapping its dialect mapping reads (1.0) first', async () => {
+    const receipt = await post(gw, v11(HALLE));
     await inState(gw, receipt.gatewayId, 'delivered');
-    const got = zsa.accepted().find((r) => r.headers['x-gateway-id'] === receipt.gatewayId)!;
-    expect(got.headers['x-message-form']).to.equal('xzsa-1.0-to-1.1');
-    expect(got.body.toString('utf8')).to.include('xmlns:xzsa="urn:zsa-gateway:xzsa:1.1"').and.include('version="1.1"');
-    const reasons = (await gw.services.store.history(receipt.gatewayId)).filter((t) => t.to === 'mapped').map((t) => t.reason);
-    expect(reasons).to.have.length(1);
-    expect(reasons[0]).to.include('xzsa-1.0-to-1.1');
+    const got = fv.accepted().find((r) => r.headers['x-gateway-id'] === receipt.gatewayId)!;
+    expect(got.body.toString('utf8')).to.match(/<HSTX_ANMELDUNG VERSION="2.3">/);
+    const [form] = await gw.services.store.listForms(receipt.gatewayId);
+    expect(form!.mapping).to.equal('xzsa-1.1-to-1.0 + xzsa-to-fv-legacy-xml');
+    const reason = (await gw.services.store.history(receipt.gatewayId)).find((t) => t.to === 'mapped')!.reason;
+    expect(reason).to.include('xzsa-1.1-to-1.0').and.include('xzsa-to-fv-legacy-xml');
   });
 
   it('turns a JSON form submission into an XZSA message, routes it like XML and keeps the JSON as its original form', async () => {
@@ -120,6 +129,23 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     const [rejection] = await gw.services.store.listRejections(1);
     expect(rejection!.code).to.equal('GW_MAPPING_FAILED');
     expect(rejection!.detail).to.include('efa-hund-form-to-xzsa/halter.familienname');
+  });
+
+  it('hands a pull mailbox the mapped form too (Fachverfahren of a municipality that stopped delegating)', async () => {
+    const DESSAU = '15001000';
+    const sw = await request(gw.url).put(`/api/v1/admin/municipalities/${DESSAU}/delegations/hund`).set('x-actor', 'test:admin').send({ mode: 'none', reason: 'Test' });
+    expect(sw.status, JSON.stringify(sw.body)).to.equal(200);
+    const receipt = await post(gw, hundAnmeldung({ ags: DESSAU }));
+    await inState(gw, receipt.gatewayId, 'in_mailbox');
+    const fetched = await request(gw.url).post('/api/v1/mailboxes/fv-15001000-hund/fetch').buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(fetched.status).to.equal(200);
+    expect(fetched.headers['x-gateway-id']).to.equal(receipt.gatewayId);
+    expect(fetched.headers['x-message-form']).to.equal('xzsa-to-fv-legacy-xml');
+    expect(fetched.headers['content-type']).to.match(/^application\/xml/);
+    expect((fetched.body as Buffer).toString('utf8')).to.match(/^<\?xml[^>]*>\s*<HSTX_ANMELDUNG /);
   });
 
   it('answers a JSON form whose form id no ingress mapping handles with 422 naming the form id field', async () => {
@@ -170,5 +196,60 @@ describe('pipeline: a mapping that produces invalid output', function () {
       return h.length > 5 && h[h.length - 1]!.to === 'dead' ? h : undefined;
     });
     expect(fv.received.filter((r) => r.headers['x-gateway-id'] === id)).to.have.length(0);
+  });
+});
+
+describe('pipeline: hund.anmeldung in XZSA 1.0 and 1.1, each receiver gets the version it declares', function () {
+  this.timeout(60_000);
+  const fv = new HttpPeer();
+  const zsa = new HttpPeer();
+  let gw: Gateway;
+
+  before(async () => {
+    await fv.start();
+    await zsa.start();
+    const cfg = testConfig({ endpoints: { 'fv-15002000-hund': { connector: 'http', config: { url: fv.url } }, 'zsa-hund': { connector: 'http', config: { url: zsa.url } } } });
+    cfg.endpoints.find((e) => e.id === 'zsa-hund')!.accepts = [{ standard: 'XZSA', version: '1.1' }];
+    cfg.endpoints.find((e) => e.id === 'fv-15002000-hund')!.accepts = [{ standard: 'XZSA', version: '1.0' }];
+    gw = await startTestGateway(cfg);
+  });
+  after(async () => {
+    await gw?.stop();
+    await fv.stop();
+    await zsa.stop();
+  });
+
+  async function deliveredTo(peer: HttpPeer, body: string) {
+    const receipt = await post(gw, body);
+    await inState(gw, receipt.gatewayId, 'delivered');
+    const got = peer.accepted().find((r) => r.headers['x-gateway-id'] === receipt.gatewayId)!;
+    const mapped = (await gw.services.store.history(receipt.gatewayId)).filter((t) => t.to === 'mapped').map((t) => t.reason);
+    return { text: got.body.toString('utf8'), form: got.headers['x-message-form'], mapped };
+  }
+
+  it('maps 1.0 to 1.1 for the ZSA, which declares 1.1, by itself', async () => {
+    const got = await deliveredTo(zsa, hundAnmeldung({ ags: MAGDEBURG }));
+    expect(got.form).to.equal('xzsa-1.0-to-1.1');
+    expect(got.text).to.include('xmlns:xzsa="urn:zsa-gateway:xzsa:1.1"').and.include('version="1.1"');
+    expect(got.mapped).to.have.length(1);
+    expect(got.mapped[0]).to.include('xzsa-1.0-to-1.1');
+  });
+
+  it('delivers a 1.1 application to the ZSA as it came', async () => {
+    const body = v11(MAGDEBURG);
+    const got = await deliveredTo(zsa, body);
+    expect(got.form).to.equal(undefined);
+    expect(got.text).to.equal(body);
+    expect(got.mapped).to.deep.equal([]);
+  });
+
+  it('maps 1.1 to 1.0 for the Fachverfahren that declares 1.0, and leaves its 1.0 applications alone', async () => {
+    const down = await deliveredTo(fv, v11(HALLE));
+    expect(down.form).to.equal('xzsa-1.1-to-1.0');
+    expect(down.text).to.include('xmlns:xzsa="urn:zsa-gateway:xzsa:1.0"').and.include('version="1.0"');
+    const same = hundAnmeldung({ ags: HALLE });
+    const plain = await deliveredTo(fv, same);
+    expect(plain.form).to.equal(undefined);
+    expect(plain.text).to.equal(same);
   });
 });

@@ -88,6 +88,17 @@ describe('mapping step: which mapping a target gets', () => {
     expect(unknown.kind === 'failed' && unknown.reason).to.include('gone').and.include('not loaded');
   });
 
+  it('feeds a mapping that reads another version through the version mapping first, and names the gap when there is none', async () => {
+    const dialect = fake('xzsa-to-dialect', 'XZSA 1.0 hund.anmeldung.0101', { format: 'json' });
+    const h11 = header({ version: '1.1', namespace: 'urn:zsa-gateway:xzsa:1.1' });
+    const chained = await new MappingStep(cfg, registry(dialect, back)).deliver('xzsa-to-dialect', Buffer.from('<x/>'), h11);
+    expect(chained.kind === 'mapped' && chained.form.mapping).to.equal('xzsa-1.1-to-1.0 + xzsa-to-dialect');
+    const gap = await new MappingStep(cfg, registry(dialect)).deliver('xzsa-to-dialect', Buffer.from('<x/>'), h11);
+    expect(gap.kind === 'failed' && gap.reason).to.include('reads XZSA 1.0').and.include('XZSA 1.1');
+    const same = await new MappingStep(cfg, registry(dialect)).deliver('xzsa-to-dialect', Buffer.from('<x/>'), header());
+    expect(same.kind === 'mapped' && same.form.mapping).to.equal('xzsa-to-dialect');
+  });
+
   it('config check lists every mapping the routes and JSON ingress name that is not loaded', () => {
     cfg.routes[0]!.targets = cfg.routes[0]!.targets.map((t) => ({ ...t, mapping: 'missing-a' }));
     cfg.mappings.ingress = [{ mapping: 'missing-b', formId: 'F' }, { mapping: 'xzsa-1.0-to-1.1', formId: 'G' }];
