@@ -29,6 +29,11 @@ export function validatorCheck(validator: MessageValidator): OutputCheck {
       validator.check(body);
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
+      if (err.code === 'GW_RULE_VIOLATION') {
+        // A service rule of the standard (e.g. a dog born after its keeping began) is about the input, not the mapping.
+        const first = err.issues[0];
+        throw new MappingFault(first?.rule ?? 'output', first?.path ?? '', `the mapped message breaks a service rule of the target standard: ${first?.message ?? err.message}`, 'failed', err.issues);
+      }
       throw refused(err.issues.length > 0 ? err.issues : [{ message: err.message }], `the target standard (${err.code})`);
     }
   };

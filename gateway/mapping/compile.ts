@@ -27,6 +27,7 @@ export interface CompiledRule {
   type?: 'string' | 'number' | 'integer' | 'boolean';
   to?: TargetPath;
   forEach?: { items: SourceExpr; rules: CompiledRule[] };
+  empty?: boolean;
 }
 
 export interface RuleCompileContext {
@@ -52,20 +53,28 @@ function compileRule(r: RuleInput, ctx: RuleCompileContext, at: string, inGroup:
   const label = (where: string): string => `${ctx.file}: rule ${r.id} (${at}.${where})`;
   if (ctx.ids.has(r.id)) problem('the rule id is used twice');
   ctx.ids.add(r.id);
-  const kinds = (['from', 'value', 'compute', 'forEach'] as const).filter((k) => r[k] !== undefined);
-  if (kinds.length !== 1) problem(`a rule needs exactly one of from, value, compute, forEach (has ${kinds.length === 0 ? 'none' : kinds.join(', ')})`);
+  const kinds = (['from', 'value', 'compute', 'forEach', 'empty'] as const).filter((k) => r[k] !== undefined);
+  if (kinds.length !== 1) problem(`a rule needs exactly one of from, value, compute, forEach, empty (has ${kinds.length === 0 ? 'none' : kinds.join(', ')})`);
+  if (r.empty && !r.to) problem('an empty rule needs `to`');
   if (r.rules && !r.forEach) problem('rules: only inside a forEach group');
   if (r.forEach && (!r.rules || r.rules.length === 0)) problem('a forEach group needs rules');
   if (!r.to && !r.forEach && !r.as && r.value !== undefined) problem('a constant without `to` has no effect');
   const out: CompiledRule = { id: r.id, as: r.as ?? r.id, required: r.required };
+  if (r.empty) out.empty = true;
   if (r.value !== undefined) out.value = r.value;
   if (r.default !== undefined) out.default = r.default;
   if (r.type) out.type = r.type;
   const src = ctx.source;
   if (r.when) out.when = src.compile(label('when'), r.when, 'test');
   if (r.from) out.from = src.compile(label('from'), r.from, 'read');
-  if (r.compute) out.compute = compileJsonata(r.compute, label('compute'), `${ctx.file}#${at}.compute`, ctx.issues);
-  if (r.map) out.map = compileJsonata(r.map, label('map'), `${ctx.file}#${at}.map`, ctx.issues);
+  const jsonataAt = (expr: string, where: string): jsonata.Expression | undefined => {
+    const found: Issue[] = [];
+    const compiled = compileJsonata(expr, label(where), `${ctx.file}#${at}.${where}`, found);
+    ctx.issues.push(...found.map((i) => ({ ...i, rule: r.id })));
+    return compiled;
+  };
+  if (r.compute) out.compute = jsonataAt(r.compute, 'compute');
+  if (r.map) out.map = jsonataAt(r.map, 'map');
   if (r.pattern) {
     try {
       out.pattern = new RegExp(r.pattern, 'u');

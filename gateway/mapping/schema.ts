@@ -80,6 +80,7 @@ export interface RuleInput {
   type?: 'string' | 'number' | 'integer' | 'boolean';
   forEach?: string;
   rules?: RuleInput[];
+  empty?: boolean;
 }
 
 export const ruleSchema: z.ZodType<RuleInput, unknown> = z.lazy(() => z.object({
@@ -97,6 +98,7 @@ export const ruleSchema: z.ZodType<RuleInput, unknown> = z.lazy(() => z.object({
   type: z.enum(['string', 'number', 'integer', 'boolean']).optional().describe('JSON output type.'),
   forEach: z.string().min(1).optional().describe('Repeating group: source items; `rules` run per item.'),
   rules: z.array(ruleSchema).optional(),
+  empty: z.literal(true).optional().describe('Creates the target element/object without a value (a container the schema demands even when empty).'),
 }).strict());
 
 export const mappingSchema = z.object({

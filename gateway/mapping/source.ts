@@ -51,13 +51,26 @@ function joinJson(base: string, expr: string): string {
   return base === '' ? expr : `${base}.${expr}`;
 }
 
+/** The same expression used the same way compiles once (so conditions can be evaluated once per context). */
+function cached(compile: SourceCompiler['compile']): SourceCompiler['compile'] {
+  const seen = new Map<string, SourceExpr>();
+  return (label, expr, usage) => {
+    const key = `${usage}\u0000${expr}`;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const made = compile(label, expr, usage);
+    if (made) seen.set(key, made);
+    return made;
+  };
+}
+
 export function jsonSourceCompiler(file: string): SourceCompiler {
   const issues: Issue[] = [];
   return {
     issues,
     done() {},
     dispose() {},
-    compile(label, expr) {
+    compile: cached((label, expr) => {
       const compiled = compileJsonata(expr, label, file, issues);
       if (!compiled) return undefined;
       const steps = SIMPLE.test(expr) ? expr.split('.') : undefined;
@@ -90,7 +103,7 @@ export function jsonSourceCompiler(file: string): SourceCompiler {
           return Boolean(await read(ctx, rule));
         },
       };
-    },
+    }),
   };
 }
 
@@ -100,12 +113,12 @@ export function xmlSourceCompiler(file: string, namespaces: NamespaceMap): Sourc
     issues: xc.issues,
     done: () => xc.done(),
     dispose: () => xc.dispose(),
-    compile(label, expr, usage) {
+    compile: cached((label, expr, usage) => {
       const wrapped = usage === 'read' ? `string(${expr})` : usage === 'test' ? `boolean(${expr})` : expr;
       const xpath = xc.compile(label, wrapped);
       if (!xpath) return undefined;
       return xmlExpr(xpath, expr);
-    },
+    }),
   };
 }
 
