@@ -2,6 +2,7 @@ import { GatewayError, type Issue } from '../errors.js';
 import type { MessageHeader } from '../model/index.js';
 import { ROUTING_HEADERS } from '../model/wire-headers.js';
 import { normalizeKennung } from '../validation/kennung.js';
+import { routingAgs } from '../routing/region-key.js';
 
 /**
  * Routing metadata of a pass-through submission (ADR 0009): the body is a JWE the gateway
@@ -36,7 +37,7 @@ export function passThroughHeader(headers: Record<string, string | string[] | un
       continue;
     }
     // participant identifiers compared by the one kennung rule (gateway/validation/kennung.ts), as read from an XÖV header
-    values[f.field as Field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : raw;
+    values[f.field as Field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : f.field === 'ags' ? routingAgs(raw) : raw;
   }
   if (missing.length > 0) {
     throw new GatewayError('GW_ROUTING_KEY_MISSING', `pass-through: routing header(s) missing: ${missing.map((i) => i.path).join(', ')}`, {

@@ -122,7 +122,7 @@ describe('cli: routes explain and delegation switches', function () {
       expect(r.stdout).to.match(/^ {4}hund +none +\(config\)$/m);
       expect(r.stdout).to.match(/^ {4}wohngeld +prozessschritt:vollstaendigkeitspruefung \(config\)$/m);
       const items = JSON.parse(run.listJson!.stdout) as Array<{ ags: string; delegations: Array<{ service: string; mode: string }> }>;
-      expect(items.map((m) => m.ags)).to.deep.equal([MAGDEBURG, HALLE, '15001000']);
+      expect(items.map((m) => m.ags)).to.deep.equal([MAGDEBURG, HALLE, '15001000', '15083490', '15091000']);
     });
   });
 

@@ -124,7 +124,9 @@ describe('routing: remit and case-party decisions', () => {
       ['backoffice', 'zsa:lsa', `ags:${HAL}`, 'ok'],
       ['backoffice', 'zsa:lsa', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.citizen-contact'],
       ['prozessschritt:vollstaendigkeitspruefung', 'zsa:lsa', `ags:${HAL}`, 'ok'],
-      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:route.from'],
+      // backoffice and the delegated step: the municipality sends the ZSA's Nachforderung on to the citizen (ADR 0021)
+      ['backoffice', `ags:${HAL}`, 'efa:wohngeld-lsa', 'ok'],
+      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'ok'],
       ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-hund', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.service'],
     ];
     for (const [mode, author, reader, expected] of cases) {

@@ -1,12 +1,13 @@
 /**
- * Builders for synthetic XZSA 1.0 messages, one per message type. Used by integration
+ * Builders for synthetic XZSA messages (1.0, or 1.1 with `xzsaVersion`), one per message type. Used by integration
  * tests, the benchmarks and `test/validation`. Every builder returns a complete XML
  * string that passes the gateway validator (checked by
  * test/validation/xzsa-fixtures.test.ts). All people, accounts and chips are invented.
  *
- * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, LeiKa `99107023037000`
- * for Wohngeld and `99102013104000` otherwise (Hund; gateway messages answer the Hund
- * Anmeldung by default), and the author/reader of the usual
+ * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, the real LeiKa keys
+ * (docs/reference-keys.md: `99107023037000` for Wohngeld, `99102013070000` for the Hund
+ * Abmeldung, `99102013104000` for the other Hund messages — gateway messages answer the Hund
+ * Anmeldung by default; see defaultLeika), and the author/reader of the usual
  * direction of the message type (see PARTIES), e.g. `efa:hund-lsa` → `zsa:lsa` for an
  * Anmeldung. `padToBytes` fills the free-text `bemerkung` until the message has exactly
  * that many bytes (UTF-8), when it is not already larger.
@@ -15,7 +16,17 @@ import { createHash, randomUUID } from 'node:crypto';
 
 export const XZSA_NS = 'urn:zsa-gateway:xzsa:1.0';
 export const XZSA_BASIS_NS = 'urn:zsa-gateway:xzsa:basis:1.0';
+/** Root and basis namespace per XZSA version (schemas-xoev/xzsa/<version>). */
+const NAMESPACES = {
+  '1.0': { root: XZSA_NS, basis: XZSA_BASIS_NS },
+  '1.1': { root: 'urn:zsa-gateway:xzsa:1.1', basis: 'urn:zsa-gateway:xzsa:basis:1.1' },
+} as const;
+export type XzsaVersion = keyof typeof NAMESPACES;
+/** Hundesteuer Anmeldung (FIM 99102013104000); the messages of its Vorgang carry it too. */
 export const LEIKA_HUND = '99102013104000';
+/** Hundesteuer Abmeldung: it opens a Vorgang of its own. */
+export const LEIKA_HUND_ABMELDUNG = '99102013070000';
+/** Wohngeld Feststellung ("Wohngeld erstmalig oder neu beantragen"). */
 export const LEIKA_WOHNGELD = '99107023037000';
 export const DEMO_AGS = '15003000';
 
@@ -36,6 +47,8 @@ export interface FixtureOptions {
   bemerkung?: string;
   /** Pad `bemerkung` so the message has this many bytes. */
   padToBytes?: number;
+  /** XZSA version; default 1.0. 1.1 differs in hund.anmeldung.0101 (schemas-xoev/xzsa/1.1/README.md) and takes an ARS as `ags`. */
+  xzsaVersion?: XzsaVersion;
 }
 
 export interface NachweisFixture {
@@ -93,14 +106,22 @@ function party(tag: 'leser' | 'autor', kennung: string): string {
     </xzsab:${tag}>\n`;
 }
 
+/** The LeiKa key a message of this type carries by default (docs/reference-keys.md). */
+export function defaultLeika(type: XzsaMessageType): string {
+  if (type.startsWith('wohngeld.')) return LEIKA_WOHNGELD;
+  return type === 'hund.abmeldung.0104' ? LEIKA_HUND_ABMELDUNG : LEIKA_HUND;
+}
+
 /** Assembles root, header, body and the optional (padded) `bemerkung` of one message. */
 function message(type: XzsaMessageType, o: FixtureOptions, body: string): string {
   const typeCode = type.slice(-4);
   const [author, reader] = PARTIES[type];
-  const leika = o.leika ?? (type.startsWith('wohngeld.') ? LEIKA_WOHNGELD : LEIKA_HUND);
+  const leika = o.leika ?? defaultLeika(type);
   const testAttr = o.test === undefined ? '' : ` test="${o.test}"`;
+  const version = o.xzsaVersion ?? '1.0';
+  const ns = NAMESPACES[version];
   const head = `<?xml version="1.0" encoding="UTF-8"?>
-<xzsa:${type} xmlns:xzsa="${XZSA_NS}" xmlns:xzsab="${XZSA_BASIS_NS}" produkt="zsa-gateway Testdaten" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="1.0"${testAttr}>
+<xzsa:${type} xmlns:xzsa="${ns.root}" xmlns:xzsab="${ns.basis}" produkt="zsa-gateway Testdaten" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="${version}"${testAttr}>
   <xzsab:nachrichtenkopf>
     <xzsab:identifikation.nachricht>
       <xzsab:nachrichtenUUID>${esc(o.messageUuid ?? randomUUID())}</xzsab:nachrichtenUUID>
@@ -152,15 +173,22 @@ ${indent}  <xzsa:organisation>${esc(organisation)}</xzsa:organisation>
 ${indent}  <xzsa:kennung>${esc(kennung)}</xzsa:kennung>
 ${indent}</xzsa:${tag}>\n`;
 
-export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '03'; iban?: string } = {}): string {
+/**
+ * A Hund Anmeldung. Under XZSA 1.1 the start of keeping is `beginnHaltung` (1.0:
+ * `haltungsbeginn`) and the dog carries `weitereHunde` (default 0: the first dog; 1.1 only).
+ */
+export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '03'; iban?: string; weitereHunde?: number } = {}): string {
+  const v11 = o.xzsaVersion === '1.1';
+  const beginn = v11 ? 'beginnHaltung' : 'haltungsbeginn';
+  const weitere = v11 ? `    <xzsa:weitereHunde>${o.weitereHunde ?? 0}</xzsa:weitereHunde>\n` : '';
   return message('hund.anmeldung.0101', o, `${buerger('halter', 'Erika', 'Testfrau')}  <xzsa:hund>
     <xzsa:name>Bello</xzsa:name>
     <xzsa:rasse>Mischling</xzsa:rasse>
     <xzsa:kategorie ${code('hundekategorie', o.kategorie ?? '01')}</xzsa:kategorie>
     <xzsa:geburtsdatum>2023-11-02</xzsa:geburtsdatum>
     <xzsa:chipnummer>276000000000001</xzsa:chipnummer>
-  </xzsa:hund>
-  <xzsa:haltungsbeginn>2025-03-01</xzsa:haltungsbeginn>
+${weitere}  </xzsa:hund>
+  <xzsa:${beginn}>2025-03-01</xzsa:${beginn}>
   <xzsa:sepaMandat>
     <xzsa:iban>${esc(o.iban ?? 'DE02120300000000202051')}</xzsa:iban>
     <xzsa:kontoinhaber>Erika Testfrau</xzsa:kontoinhaber>
