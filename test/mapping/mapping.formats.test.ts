@@ -67,6 +67,13 @@ describe('mapping formats (xml, json, csv, fixed)', () => {
     expect(err.message).to.not.include('Mustermann');
   });
 
+  it('XML → fixed-field: a line break in a value would split the record and is refused', async () => {
+    const broken = Buffer.from(hund.toString().replace('<xzsa:familienname>Testfrau<', '<xzsa:familienname>Test&#10;frau<'));
+    const err = await rejection(registry.get('xml-to-fixed')!.run(broken));
+    expect(err.code).to.equal('GW_MAPPING_FAILED');
+    expect(err.extra).to.include({ rule: 'name', path: 'record[0].name' });
+  });
+
   it('fixed-field → JSON: one item per line, cents to euros, booleans', async () => {
     const out = await registry.get('fixed-to-json')!.run(Buffer.from('HST-000042000123451\nHST-00004300000000' + '0\n'));
     expect(JSON.parse(out.body.toString())).to.deep.equal({ items: [{ az: 'HST-000042', euro: 123.45, ok: true }, { az: 'HST-000043', euro: 0, ok: false }] });
