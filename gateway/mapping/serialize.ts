@@ -28,12 +28,13 @@ type Ordered = Record<string, unknown>;
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 function ordered(node: OutNode): Ordered {
-  const content: Ordered[] = node.children.map(ordered);
+  const content: Ordered[] = [];
   if (node.value !== undefined) {
     const text = String(node.value);
     if (NOT_XML.test(text)) throw new MappingFault(node.rule ?? 'output', node.name, 'the value holds a control character XML cannot carry');
-    content.unshift({ '#text': text });
+    content.push({ '#text': text });
   }
+  for (const c of node.children) content.push(ordered(c));
   const el: Ordered = { [node.name]: content };
   if (node.attrs.length > 0) {
     const bad = node.attrs.find(([, v]) => NOT_XML.test(v));
