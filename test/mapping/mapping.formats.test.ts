@@ -42,6 +42,14 @@ describe('mapping formats (xml, json, csv, fixed)', () => {
       + '<a:posten status="abgelehnt"><a:betrag>12.00</a:betrag><a:datum>2025-07-01</a:datum></a:posten></a:antwort>');
   });
 
+  it('CSV → XML: output its folder XSD refuses is GW_MAPPING_OUTPUT_INVALID with the element path, quoting no value', async () => {
+    const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('az;betrag;datum;status\nGeheim-Wert;1,00;01.04.2025;OK\n')));
+    expect(err.code).to.equal('GW_MAPPING_OUTPUT_INVALID');
+    expect(err.extra).to.include({ mapping: 'csv-to-xml', rule: 'output' });
+    expect(String(err.extra.path)).to.include('aktenzeichen');
+    expect(JSON.stringify({ message: err.message, issues: err.issues })).to.not.include('Geheim-Wert');
+  });
+
   it('CSV → XML: a bad row names rule and line item', async () => {
     const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('az;betrag;datum;status\nX;1,00;2025-04-01;OK\n')));
     expect(err.code).to.equal('GW_MAPPING_FAILED');
