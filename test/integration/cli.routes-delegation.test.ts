@@ -143,7 +143,7 @@ describe('cli: routes explain and delegation switches', function () {
       const history = await gw.services.store.delegationHistory(HALLE);
       expect(history.at(-1)).to.include({ service: 'hund', mode: 'e2e', previous: 'none', actor: 'cli:tester', reason: 'Halle delegiert ab sofort' });
 
-      const back = await runCli(['delegation', 'set', HALLE, 'hund', 'none', '--reason', 'zurück', '--url', url]);
+      const back = await runCli(['delegation', 'set', '150020000000', 'hund', 'none', '--reason', 'zurück', '--url', url]); // Halle by its ARS
       expect(back.code, show(back)).to.equal(0);
       expect(back.stdout).to.contain(`${HALLE}/hund: e2e → none`);
       expect((await gw.services.store.getMessage(await post(hundAnmeldung({ ags: HALLE }))))?.endpointId).to.equal('fv-15002000-hund');
