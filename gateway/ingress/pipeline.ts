@@ -171,9 +171,10 @@ export class IngressPipeline {
    * A pass-through JWE is never mapped (the gateway cannot read it).
    */
   private async mapForTarget(format: PayloadFormat, route: RouteConfig, decision: RouteDecision, h: MessageHeader, payload: Buffer): Promise<Pick<NewMessage, 'mapping' | 'forms' | 'mappingFailure'>> {
-    const name = format === 'xml' ? this.mapping?.step.mappingFor(route, decision, h) : undefined;
-    if (name === undefined) return {};
-    const outcome = await this.mapping!.step.deliver(name, payload, h);
+    const step = this.mapping?.step;
+    const name = format === 'xml' ? step?.mappingFor(route, decision, h) : undefined;
+    if (step === undefined || name === undefined) return {};
+    const outcome = await step.deliver(name, payload, h);
     if (outcome.kind === 'mapped') return { mapping: outcome.mapping, forms: [outcome.form] };
     if (outcome.kind === 'failed') {
       this.log.error({ messageUuid: h.messageUuid, mapping: outcome.mapping, reason: outcome.reason }, 'delivery mapping failed; the message is stored dead');

@@ -13,6 +13,7 @@ const HALLE = '15002000'; // Hund not delegated: straight to its Fachverfahren (
 const MAGDEBURG = '15003000'; // Hund delegated e2e: to the ZSA queue (declares XZSA 1.1 here)
 const TEST_MAPPINGS = join(PACKAGE_ROOT, 'test', 'fixtures', 'mappings');
 const SAMPLE_11 = join(PACKAGE_ROOT, 'schemas-xoev', 'xzsa', '1.1', 'samples', 'valid', 'hund.anmeldung.0101.xml');
+const WOHNGELD_FORM = join(PACKAGE_ROOT, 'mappings', 'efa-wohngeld-form-to-xzsa', 'fixtures', 'family-ars-two-incomes.input.json');
 const FORM = join(PACKAGE_ROOT, 'mappings', 'efa-hund-form-to-xzsa', 'fixtures', 'halle-ags-reduction-transfer.input.json');
 
 /** The 1.1 sample of the schema set as a new application (fresh ids) for `ags`. */
@@ -28,7 +29,10 @@ type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 function config(fv: HttpPeer, zsa: HttpPeer, fvMapping: string): GatewayConfig {
   const cfg = testConfig({ endpoints: { 'fv-15002000-hund': { connector: 'http', config: { url: fv.url } }, 'zsa-hund': { connector: 'http', config: { url: zsa.url } } } });
   cfg.mappings.dirs = ['./mappings', TEST_MAPPINGS];
-  cfg.mappings.ingress = [{ mapping: 'efa-hund-form-to-xzsa', formId: 'S99102013104000-FORM', services: ['hund'] }];
+  cfg.mappings.ingress = [
+    { mapping: 'efa-hund-form-to-xzsa', formId: 'S99102013104000-FORM', services: ['hund'] },
+    { mapping: 'efa-wohngeld-form-to-xzsa', formId: 'S99106004001000-FORM', services: ['wohngeld'] },
+  ];
   const route = cfg.routes.find((r) => r.name === 'hund-anmeldung')!;
   route.targets = route.targets.map((t) => (t.to === 'fachverfahren' ? { ...t, mapping: fvMapping } : t));
   cfg.endpoints.find((e) => e.id === 'zsa-hund')!.accepts = [{ standard: 'XZSA', version: '1.1' }];
@@ -118,6 +122,19 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     const history = await t.gw.services.store.history(receipt.gatewayId);
     expect(history[0]!.reason).to.include('efa-hund-form-to-xzsa');
     expect(history.map((x) => x.to)).to.include('mapped');
+  });
+
+  it('takes a Wohngeld form by its own form id through its own ingress mapping', async () => {
+    // the fixture carries another Wohngeld LeiKa key than the demo's service: take the configured one
+    const leika = t.gw.services.cfg.services.find((x) => x.id === 'wohngeld')!.leika[0]!;
+    const json = readFileSync(WOHNGELD_FORM, 'utf8').replace(/"leikaKey": "\d{14}"/, `"leikaKey": "${leika}"`);
+    const receipt = await post(t.gw, json, 'application/json');
+    const m = await t.gw.services.store.getMessage(receipt.gatewayId);
+    expect(m!.messageType).to.equal('wohngeld.antrag.0201');
+    expect(m!.state).not.to.equal('dead');
+    const original = await t.gw.services.store.getForm(receipt.gatewayId, 'original');
+    expect(original!.form.mapping).to.equal('efa-wohngeld-form-to-xzsa');
+    expect(original!.body.toString('utf8')).to.equal(json);
   });
 
   it('answers a form missing a mandatory field with 422 naming mapping, rule and path, and records the refusal', async () => {
