@@ -48,6 +48,12 @@ describe('mapping formats (xml, json, csv, fixed)', () => {
     expect(err.extra).to.deep.equal({ mapping: 'csv-to-xml', rule: 'datum', path: 'records[0].datum' });
   });
 
+  it('CSV with a header row that does not name the declared columns in order is refused as input', async () => {
+    const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('betrag;az;datum;status\n1,00;X;01.04.2025;OK\n')));
+    expect(err.code).to.equal('GW_MAPPING_FAILED');
+    expect(err.extra).to.deep.equal({ mapping: 'csv-to-xml', rule: 'input', path: 'line 1' });
+  });
+
   it('XML → fixed-field: widths, left and right alignment, padding', async () => {
     const out = await registry.get('xml-to-fixed')!.run(hund);
     expect(out.body.toString()).to.equal(`HA15003000${'Testfrau'.padEnd(20)}2760000000000012025030100007\n`);
