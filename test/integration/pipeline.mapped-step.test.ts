@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
-import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
+import { GatewayError } from '../../gateway/errors.js';
+import { startGateway } from '../../gateway/server.js';
+import { quietLog, startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { HttpPeer } from '../support/http-peer.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';
 
@@ -247,5 +249,26 @@ describe('pipeline: hund.anmeldung in XZSA 1.0 and 1.1, each receiver gets the v
     const plain = await deliveredTo(t.fv, same);
     expect(plain.form).to.equal(undefined);
     expect(plain.text).to.equal(same);
+  });
+});
+
+describe('pipeline: mappings the configuration names must exist', function () {
+  this.timeout(30_000);
+
+  it('refuses to start, listing every unknown mapping with its config path', async () => {
+    const cfg = testConfig();
+    const route = cfg.routes.findIndex((r) => r.name === 'hund-anmeldung');
+    cfg.routes[route]!.targets[0] = { ...cfg.routes[route]!.targets[0]!, mapping: 'no-such-dialect' };
+    cfg.mappings.ingress = [{ mapping: 'no-such-form', formId: 'F' }];
+    let refused: unknown;
+    try {
+      const gw = await startGateway(cfg, { log: quietLog(), port: 0, host: '127.0.0.1' });
+      await gw.close();
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).to.be.instanceOf(GatewayError);
+    expect((refused as GatewayError).code).to.equal('GW_CONFIG_INVALID');
+    expect((refused as GatewayError).issues.map((i) => i.path)).to.deep.equal([`routes[${route}].targets[0].mapping`, 'mappings.ingress[0].mapping']);
   });
 });
