@@ -18,6 +18,7 @@ import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
 import { startAmqpIngress } from './ingress/amqp.js';
+import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
@@ -87,10 +88,15 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     ...(trustAnchors ? { trustAnchors } : {}),
     ...(crl ? { isRevoked: (c: X509Certificate) => crl.isRevoked(c) } : {}),
   });
+  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
+  // Mappings (ADR 0020): compiled once; every mapping the routes and JSON ingress name must exist (before anything is opened).
+  const mapping = await loadPipelineMapping(cfg, validator).catch((err: unknown) => {
+    validator.close();
+    throw err;
+  });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
   const attachments = withUploaders(createFsAttachmentStore(dataDir, atRest), store);
-  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
   const router = new Router(cfg, store);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
@@ -109,9 +115,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
     endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
   }
-  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys });
+  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step });
   const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys);
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping);
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys };

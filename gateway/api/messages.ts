@@ -3,8 +3,9 @@ import type { JWK } from 'jose';
 import { ADMIN_ONLY, ALL_ROLES, OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
-import { isMessageState, type MessageState } from '../store/states.js';
+import { isMessageState, type MessageState } from '../model/index.js';
 import type { MessageFilter } from '../store/types.js';
+import { requireAgs } from '../routing/region-key.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
 import type { GatewayServices } from './services.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
@@ -46,6 +47,7 @@ export function parseFilter(req: Request): MessageFilter {
     const v = query(req, q);
     if (v !== undefined) (f as Record<string, unknown>)[key] = v;
   }
+  if (f.ags !== undefined) f.ags = requireAgs(f.ags, 'query.ags'); // an ARS lists its AGS's messages (ADR 0021)
   f.limit = intQuery(req, 'limit', 100, 1, 1000) ?? 100;
   const before = intQuery(req, 'before', undefined, 1, Number.MAX_SAFE_INTEGER);
   if (before !== undefined) f.beforeSeq = before;
@@ -54,7 +56,7 @@ export function parseFilter(req: Request): MessageFilter {
 
 
 /** The encryption key of the calling participant's endpoint, if one is configured: payload reads and attachment downloads are sealed to it. */
-function callerKey(s: GatewayServices, res: Response): JWK | undefined {
+export function callerKey(s: GatewayServices, res: Response): JWK | undefined {
   const endpoint = principalOf(res)?.participant?.endpoint;
   return endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
 }

@@ -12,12 +12,12 @@ import { testConfig } from '../support/gateway.js';
 
 const MD = '15003000';
 const HAL = '15002000';
-const LEIKA_WOHNGELD = '99106004001000';
+const LEIKA_WOHNGELD = '99107023037000';
 
 function header(over: Partial<MessageHeader>): MessageHeader {
   return {
     messageUuid: randomUUID(), messageType: 'hund.anmeldung.0101', namespace: 'urn:zsa-gateway:xzsa:1.0', standard: 'XZSA', version: '1.0',
-    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99108008001000', ags: MD, test: false,
+    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99102013104000', ags: MD, test: false,
     ...over,
   };
 }
@@ -113,6 +113,20 @@ describe('routing: remit and case-party decisions', () => {
     expect(await verdict(header({ messageType: 'hund.steuerfestsetzung.0102', ags: MD, vorgangId: antrag.vorgangId, author: 'zsa:lsa', reader: `ags:${MD}` }))).to.equal('GW_FORBIDDEN:vorgang.service');
   });
 
+  it('picks the target by the author where a rule says `when.author`, and explains it (ADR 0021)', async () => {
+    await router.setDelegation(HAL, 'wohngeld', 'backoffice', 'test', 'target by author');
+    const antrag = header({ messageType: 'wohngeld.antrag.0201', leika: LEIKA_WOHNGELD, ags: HAL, author: 'efa:wohngeld-lsa' });
+    await accept(antrag);
+    const nachforderung = (author: string, reader: string) => router.decide(header({ messageType: 'wohngeld.nachforderung.0203', leika: LEIKA_WOHNGELD, ags: HAL, vorgangId: antrag.vorgangId, author, reader }));
+    const byZsa = await nachforderung('zsa:lsa', `ags:${HAL}`);
+    const byMunicipality = await nachforderung(`ags:${HAL}`, 'efa:wohngeld-lsa');
+    expect([byZsa.endpointId, byMunicipality.endpointId]).to.deep.equal(['fv-15002000-wohngeld', 'efa-wohngeld-lsa']);
+    expect(byZsa.steps).to.include('rule "when delegation is backoffice or prozessschritt:vollstaendigkeitspruefung and the author is a zsa → fachverfahren" applies');
+    // an author of no configured participant meets no `when.author` rule (the remit refuses it before storing)
+    const unknown = await nachforderung('efa:unbekannt', 'efa:wohngeld-lsa').then(() => 'routed', (e: GatewayError) => e.code);
+    expect(unknown).to.equal('GW_ROUTE_NO_MATCH');
+  });
+
   describe('the Nachforderung follows the delegation of the completeness check', () => {
     const cases: Array<[string, string, string, string]> = [
       // [delegation of Halle's wohngeld, author, reader, verdict]
@@ -124,7 +138,9 @@ describe('routing: remit and case-party decisions', () => {
       ['backoffice', 'zsa:lsa', `ags:${HAL}`, 'ok'],
       ['backoffice', 'zsa:lsa', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.citizen-contact'],
       ['prozessschritt:vollstaendigkeitspruefung', 'zsa:lsa', `ags:${HAL}`, 'ok'],
-      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:route.from'],
+      // backoffice and the delegated step: the municipality sends the ZSA's Nachforderung on to the citizen (ADR 0021)
+      ['backoffice', `ags:${HAL}`, 'efa:wohngeld-lsa', 'ok'],
+      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'ok'],
       ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-hund', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.service'],
     ];
     for (const [mode, author, reader, expected] of cases) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { GatewayError, type ErrorCode } from '../../gateway/errors.js';
 import { loadValidator, type GatewayValidator, type Strictness, type StrictnessPolicy } from '../../gateway/validation/index.js';
-import type { MessageHeader } from '../../gateway/store/types.js';
+import type { MessageHeader } from '../../gateway/model/index.js';
 import { hundAnmeldung, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -71,7 +71,7 @@ describe('validation strictness', () => {
     } catch (err) {
       const e = err as GatewayError;
       expect(e.code).to.equal('GW_RULE_VIOLATION');
-      expect(e.issues[0]).to.include({ layer: 'rules', rule: 'rules.hund.steuerfestsetzung.faelligkeiten-summe' });
+      expect(e.issues[0]).to.include({ layer: 'rules', rule: 'rules.hund.steuerfestsetzung.faelligkeiten-anteilig' });
       expect(e.extra['warnings']).to.be.an('array').that.satisfies((w: string[]) => w.some((x) => x.includes('identity.type-code')));
     }
     expect(outcome(draft, fixed({ identity: 'warn', rules: 'warn' }))).to.have.length(2);
