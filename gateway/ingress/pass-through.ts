@@ -3,6 +3,7 @@ import type { MessageHeader } from '../model/index.js';
 import { ROUTING_HEADERS } from '../model/wire-headers.js';
 import { normalizeKennung } from '../validation/kennung.js';
 import { routingAgs } from '../routing/region-key.js';
+import { canonicalId } from '../model/patterns.js';
 
 /**
  * Routing metadata of a pass-through submission (ADR 0009): the body is a JWE the gateway
@@ -37,7 +38,7 @@ export function passThroughHeader(headers: Record<string, string | string[] | un
       continue;
     }
     // participant identifiers compared by the one kennung rule (gateway/validation/kennung.ts), as read from an XÖV header
-    values[f.field as Field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : f.field === 'ags' ? routingAgs(raw) : raw;
+    values[f.field as Field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : f.field === 'ags' ? routingAgs(raw) : f.field === 'messageUuid' || f.field === 'vorgangId' ? canonicalId(raw) : raw;
   }
   if (missing.length > 0) {
     throw new GatewayError('GW_ROUTING_KEY_MISSING', `pass-through: routing header(s) missing: ${missing.map((i) => i.path).join(', ')}`, {

@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import { redactSchemaMessage, shownToken } from './redact.js';
 import { validateSchema } from './xsd-validate.js';
+import { canonicalId } from '../model/patterns.js';
 
 const MAX_XSD_ISSUES = 50;
 
@@ -212,7 +213,7 @@ function messageHeader(set: SchemaSet, rootName: string, read: HeaderRead): Mess
   const d = set.descriptor;
   const v = read.values;
   return {
-    messageUuid: v.messageUuid,
+    messageUuid: canonicalId(v.messageUuid), // a UUID in one spelling (gateway/model/patterns.ts)
     messageType: rootName,
     namespace: d.namespace,
     standard: d.standard,
@@ -220,7 +221,7 @@ function messageHeader(set: SchemaSet, rootName: string, read: HeaderRead): Mess
     createdAt: v.createdAt,
     author: v.author,
     reader: v.reader,
-    vorgangId: v.vorgangId,
+    vorgangId: canonicalId(v.vorgangId),
     leika: v.leika,
     ags: routingAgs(v.ags), // an ARS is routed by its AGS (ADR 0021)
     test: read.test,

@@ -8,6 +8,7 @@ import type { Insertable } from 'kysely';
 import type { MessagesTable } from '../tables.js';
 import type { StoredPayload } from '../sealing.js';
 import { insertForms, type SealedForm } from './forms.js';
+import { canonicalId } from '../../model/patterns.js';
 
 const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; message_uuid: string }) =>
   qb
@@ -58,7 +59,7 @@ function acceptPath(msg: NewMessage, forms: readonly SealedForm[]): Array<{ stat
  */
 export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayload, forms: readonly SealedForm[] = []): AcceptResult {
   const h = msg.header;
-  const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: h.messageUuid });
+  const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: canonicalId(h.messageUuid) });
   if (existing !== undefined) {
     return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
   }
@@ -68,14 +69,14 @@ export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayloa
   const state = path[path.length - 1]!.state;
   ctx.sql.run(INSERT_MESSAGE, {
       id: msg.id,
-      message_uuid: h.messageUuid,
+      message_uuid: canonicalId(h.messageUuid),
       author: h.author,
       reader: h.reader,
       message_type: h.messageType,
       namespace: h.namespace,
       standard: h.standard,
       version: h.version,
-      vorgang_id: h.vorgangId,
+      vorgang_id: canonicalId(h.vorgangId),
       leika: h.leika,
       ags: h.ags,
       test: h.test ? 1 : 0,

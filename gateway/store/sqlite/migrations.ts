@@ -186,6 +186,22 @@ CREATE TABLE message_forms (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 6,
+    name: 'UUIDs in one spelling',
+    // A UUID is case-insensitive: message UUIDs and Vorgang ids that are UUIDs are kept in
+    // lower case (gateway/model/patterns.ts canonicalId), so a case variant cannot open a
+    // second case or pass duplicate suppression. Rows written before keep their spelling
+    // only where lower-casing would collide with another row of the same author (then both
+    // stay visible as they were; such pairs are what this migration ends).
+    sql: `
+UPDATE messages SET vorgang_id = lower(vorgang_id) WHERE length(vorgang_id) = 36 AND vorgang_id GLOB '*[A-F]*' AND vorgang_id NOT GLOB '*[^0-9A-Fa-f-]*' AND substr(vorgang_id, 9, 1) = '-' AND substr(vorgang_id, 14, 1) = '-' AND substr(vorgang_id, 19, 1) = '-' AND substr(vorgang_id, 24, 1) = '-';
+UPDATE retention_log SET vorgang_id = lower(vorgang_id) WHERE length(vorgang_id) = 36 AND vorgang_id GLOB '*[A-F]*' AND vorgang_id NOT GLOB '*[^0-9A-Fa-f-]*' AND substr(vorgang_id, 9, 1) = '-' AND substr(vorgang_id, 14, 1) = '-' AND substr(vorgang_id, 19, 1) = '-' AND substr(vorgang_id, 24, 1) = '-';
+UPDATE messages SET message_uuid = lower(message_uuid)
+ WHERE length(message_uuid) = 36 AND message_uuid GLOB '*[A-F]*' AND message_uuid NOT GLOB '*[^0-9A-Fa-f-]*' AND substr(message_uuid, 9, 1) = '-' AND substr(message_uuid, 14, 1) = '-' AND substr(message_uuid, 19, 1) = '-' AND substr(message_uuid, 24, 1) = '-'
+   AND NOT EXISTS (SELECT 1 FROM messages m2 WHERE m2.author = messages.author AND m2.message_uuid = lower(messages.message_uuid));
+`,
+  },
 ];
 
 export interface Migration {

@@ -5,6 +5,7 @@ import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './ro
 import { purgedError } from './retention.js';
 import { template } from './template.js';
 import type { StoredPayload } from '../sealing.js';
+import { canonicalId } from '../../model/patterns.js';
 
 const BY_ID = template('message-by-id', (qb, p: { id: string }) => qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', p.id));
 const BY_UUID = template('message-by-uuid', (qb, p: { author: string; message_uuid: string }) =>
@@ -21,7 +22,7 @@ export function getMessage(ctx: SqliteContext, id: string): StoredMessage | null
 }
 
 export function getMessageByUuid(ctx: SqliteContext, author: string, messageUuid: string): StoredMessage | null {
-  const row = ctx.sql.first(BY_UUID, { author, message_uuid: messageUuid });
+  const row = ctx.sql.first(BY_UUID, { author, message_uuid: canonicalId(messageUuid) });
   return row === undefined ? null : toStoredMessage(row);
 }
 
@@ -38,7 +39,7 @@ export function listMessages(ctx: SqliteContext, f: MessageFilter): StoredMessag
   let q = ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS);
   if (f.state !== undefined) q = q.where('state', '=', f.state);
   if (f.endpointId !== undefined) q = q.where('endpoint_id', '=', f.endpointId);
-  if (f.vorgangId !== undefined) q = q.where('vorgang_id', '=', f.vorgangId);
+  if (f.vorgangId !== undefined) q = q.where('vorgang_id', '=', canonicalId(f.vorgangId));
   if (f.author !== undefined) q = q.where('author', '=', f.author);
   if (f.ags !== undefined) q = q.where('ags', '=', f.ags);
   if (f.agsNotIn !== undefined && f.agsNotIn.length > 0) q = q.where('ags', 'not in', [...f.agsNotIn]);
@@ -72,7 +73,7 @@ export function history(ctx: SqliteContext, messageId: string): Transition[] {
 /** Oldest first. */
 export function vorgang(ctx: SqliteContext, vorgangId: string): StoredMessage[] {
   return ctx.sql
-    .all(ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('vorgang_id', '=', vorgangId).orderBy('seq'))
+    .all(ctx.qb.selectFrom('messages').select(MESSAGE_COLUMNS).where('vorgang_id', '=', canonicalId(vorgangId)).orderBy('seq'))
     .map(toStoredMessage);
 }
 
