@@ -140,7 +140,7 @@ export class RemitGuard {
    * `remit.author`).
    */
   author(h: MessageHeader): ParticipantConfig {
-    if (h.messageType.startsWith('gateway.')) throw remitRefusal('remit.gateway-type', `${h.messageType} is written by the gateway only, never accepted from a participant`, h.author);
+    if (h.messageType.toLowerCase().startsWith('gateway.')) throw remitRefusal('remit.gateway-type', `${h.messageType} is written by the gateway only, never accepted from a participant`, h.author);
     const p = this.byKennung.get(h.author);
     if (!p || !AUTHOR_KINDS.has(p.kind)) throw remitRefusal('remit.author', `author ${h.author} is no configured participant that may submit messages`, h.author);
     return p;

@@ -100,6 +100,12 @@ describe('routing: remit and case-party decisions', () => {
     });
   });
 
+  it('refuses gateway.* types from every participant in any letter case (pass-through names the type in a header)', async () => {
+    for (const messageType of ['gateway.quittung.0901', 'Gateway.quittung.0901', 'GATEWAY.fehler.0902']) {
+      expect(await verdict(header({ messageType, author: 'zsa:lsa' })), messageType).to.equal('GW_FORBIDDEN:remit.gateway-type');
+    }
+  });
+
   it('takes the citizen\'s answer (Nachreichung, from: origin) only from the service that opened the case', async () => {
     const antrag = header({ messageType: 'wohngeld.antrag.0201', leika: LEIKA_WOHNGELD, ags: MD, author: 'efa:wohngeld-lsa' });
     expect(await verdict(antrag)).to.equal('ok');
