@@ -116,3 +116,15 @@ export function toProblem(err: unknown, instance?: string): ProblemDetails {
   if (e.issues.length > 0) p.errors = e.issues;
   return p;
 }
+
+/**
+ * GW_VORGANG_EXISTS for a message that opens a case under a Vorgang id already in use:
+ * thrown by the remit check (gateway/routing/remit.ts) and, for two openings racing each
+ * other, by the store's own check in the insert transaction (MessageStore.accept).
+ */
+export function vorgangExists(h: { vorgangId: string; messageType: string }): GatewayError {
+  return new GatewayError('GW_VORGANG_EXISTS', `Vorgang ${h.vorgangId} already exists: ${h.messageType} opens a case and needs a new Vorgang id`, {
+    extra: { rule: 'vorgang.new' },
+    issues: [{ message: 'vorgangsID already in use', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'authorization', rule: 'vorgang.new' }],
+  });
+}

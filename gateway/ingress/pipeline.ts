@@ -166,6 +166,7 @@ export class IngressPipeline {
       endpointId: decision.endpointId,
       routeReason: decision.reason,
       warnings,
+      opensVorgang: context.route.startsVorgang === true,
       ...mapped,
       forms: [...(original ? [original] : []), ...(mapped.forms ?? [])],
     });

@@ -2,10 +2,10 @@ import type { AuthorParty, GatewayConfig, MunicipalityConfig, ParticipantConfig,
 import { agsOf, currentDelegations, serviceOfMessage } from '../auth/ownership.js';
 
 export { serviceOfMessage };
-import { GatewayError } from '../errors.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
 import { delegationMatches, type DecisionContext, type RemitScope, type RouteDecision, type Router } from './router.js';
+import { GatewayError, vorgangExists } from '../errors.js';
 
 /**
  * Who may write what, and into which case (docs/security.md, ADR 0015). One decision for
@@ -175,12 +175,7 @@ export class RemitGuard {
     }
 
     if (ctx.route.startsVorgang) {
-      if ((await this.store.vorgang(h.vorgangId)).length > 0) {
-        throw new GatewayError('GW_VORGANG_EXISTS', `Vorgang ${h.vorgangId} already exists: ${h.messageType} opens a case and needs a new Vorgang id`, {
-          extra: { rule: 'vorgang.new' },
-          issues: [{ message: 'vorgangsID already in use', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'authorization', rule: 'vorgang.new' }],
-        });
-      }
+      if ((await this.store.vorgang(h.vorgangId)).length > 0) throw vorgangExists(h);
     } else if (ctx.opening) {
       const o = ctx.opening;
       if (o.ags !== h.ags) deny('vorgang.ags', `Vorgang ${h.vorgangId} is a case of AGS ${o.ags || '(none)'}; a follow-up cannot name AGS ${h.ags || '(none)'}`);

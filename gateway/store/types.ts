@@ -22,6 +22,13 @@ export interface NewMessage {
   /** Validation warnings kept with the message (empty when none). */
   warnings: string[];
   /**
+   * The message opens its Vorgang (its route has `startsVorgang`): the store refuses it
+   * (throws GW_VORGANG_EXISTS, nothing stored) when any message of that Vorgang id is
+   * already stored, checked in the same write transaction as the insert, so two
+   * concurrent openings cannot both win.
+   */
+  opensVorgang?: boolean;
+  /**
    * The delivery mapping named for the target (ADR 0020). With a `delivery` form in `forms`
    * the message goes routed → mapped → queued; with `mappingFailure` it goes routed → dead.
    */

@@ -9,6 +9,7 @@ import type { MessagesTable } from '../tables.js';
 import type { StoredPayload } from '../sealing.js';
 import { insertForms, type SealedForm } from './forms.js';
 import { canonicalId } from '../../model/patterns.js';
+import { vorgangExists } from '../../errors.js';
 
 const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; message_uuid: string }) =>
   qb
@@ -17,6 +18,7 @@ const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; me
     .where('author', '=', p.author)
     .where('message_uuid', '=', p.message_uuid),
 );
+const VORGANG_TAKEN = template('vorgang-taken', (qb, p: { vorgang_id: string }) => qb.selectFrom('messages').select('id').where('vorgang_id', '=', p.vorgang_id).limit(1));
 // payload_purged_at is only ever set by retention (NULL on insert).
 type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq' | 'payload_purged_at'>>;
 const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
@@ -63,6 +65,8 @@ export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayloa
   if (existing !== undefined) {
     return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
   }
+
+  if (msg.opensVorgang === true && ctx.sql.first(VORGANG_TAKEN, { vorgang_id: canonicalId(h.vorgangId) }) !== undefined) throw vorgangExists(h);
 
   const now = ctx.now();
   const path = acceptPath(msg, forms);

@@ -26,6 +26,21 @@ export function ingressTests(h: StoreHarness): void {
       expect((await store.countByState())['queued']).to.equal(1);
     });
 
+    it('refuses an opening message whose Vorgang id is taken, in the insert transaction itself (two openings racing)', async () => {
+      const store = await h.open();
+      const vorgangId = `vg-${Math.random().toString(36).slice(2)}`;
+      const first = { ...newMessage({ vorgangId }), opensVorgang: true };
+      const rival = { ...newMessage({ vorgangId, author: 'efa:anderes-portal' }), opensVorgang: true };
+      // both submitted at once: whichever the store commits first wins, the other is refused
+      const outcomes = await Promise.allSettled([store.accept(first), store.accept(rival)]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).to.have.length(1);
+      const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect((refused?.reason as { code?: string }).code).to.equal('GW_VORGANG_EXISTS');
+      expect(await store.vorgang(vorgangId)).to.have.length(1);
+      // a follow-up (not opening) joins the case as before
+      expect((await store.accept(newMessage({ vorgangId, messageType: 'hund.steuerfestsetzung.0102' }))).kind).to.equal('created');
+    });
+
     it('returns the original receipt for a duplicate (same author, UUID and payload) and stores nothing', async () => {
       const store = await h.open();
       const first = newMessage();
