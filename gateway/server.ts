@@ -26,6 +26,7 @@ import { DeliveryWorker } from './outbox/worker.js';
 import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
 import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
+import { UploadBudget, withUploadBudget } from './store/upload-budget.js';
 import { createStore } from './store/index.js';
 import { loadValidator } from './validation/index.js';
 
@@ -96,7 +97,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
-  const attachments = withUploaders(createFsAttachmentStore(dataDir, atRest), store);
+  const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are

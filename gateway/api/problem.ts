@@ -30,6 +30,9 @@ export function problemHandler(log: Logger) {
     }
     // Drain an unread request body so the connection stays usable for the next message.
     if (!req.complete) req.resume();
+    // a refusal that knows when to come back says so (429 of the upload budget)
+    const retryAfter = e instanceof GatewayError ? e.extra['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   };
 }

@@ -230,6 +230,7 @@ export const serverSchema = z
     maxMessageBytes: z.number().int().min(1024).default(20 * 1024 * 1024).describe('Largest XML message accepted.'),
     maxAttachmentBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Largest single attachment accepted.'),
     maxAttachments: z.number().int().min(0).default(50).describe('Most attachments per message.'),
+    uploadBudgetBytesPerHour: z.number().int().min(1024).default(5 * 1024 * 1024 * 1024).describe('Attachment bytes one participant may store per hour (uploads and message attachments), in memory per instance; over it uploads are answered 429 GW_UPLOAD_BUDGET_EXCEEDED with Retry-After (ADR 0016).'),
     headersTimeoutMs: z.number().int().min(1000).max(600_000).default(20_000).describe('A client must send the complete request head (request line and headers) within this time, or the connection is cut off (slow-header attacks; Node `server.headersTimeout`).'),
     requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(600_000).describe('A client must send the whole request (head and body) within this time, or it is answered 408 and cut off (Node `server.requestTimeout`; 0 = no limit). Large enough for `maxAttachmentBytes` at the slowest client you accept.'),
     keepAliveTimeoutMs: z.number().int().min(1000).max(600_000).default(65_000).describe('How long an idle keep-alive connection stays open (longer than the idle timeout of a load balancer in front).'),
