@@ -17,6 +17,7 @@ import { CONNECTORS } from '../connectors/index.js';
 import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
+import { DeadlineWatcher } from './deadlines/watcher.js';
 import { startAmqpIngress } from './ingress/amqp.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
@@ -47,6 +48,8 @@ export interface GatewayHandle {
   reloadCrl(): void;
   /** The one revocation list in force (server.tls.crlFile), shared by mTLS and the recipient-key checks; undefined without a CRL. */
   revocation: CrlFile | undefined;
+  /** The deadline watcher (ADR 0023); `tick(now)` runs one pass now. */
+  deadlines: DeadlineWatcher;
 }
 
 /**
@@ -155,6 +158,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   if (crl) process.on('SIGHUP', reloadCrl);
   server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
   worker.start();
+  const deadlines = new DeadlineWatcher({ cfg, store, router, validator, log: log.child({ component: 'deadlines' }), onAccepted: () => w.wake() });
+  deadlines.start();
   const consumers = startAmqpIngress(cfg, pipeline, store, log);
   lifecycle.ready = true;
   const addr = server.address();
@@ -168,6 +173,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       lifecycle.shuttingDown = true;
       if (crl) process.off('SIGHUP', reloadCrl);
       await Promise.all(consumers.map((c) => c.close()));
+      await deadlines.stop();
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();
@@ -182,5 +188,5 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await store.close();
       log.info('zsa-gateway stopped');
     })());
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines };
 }

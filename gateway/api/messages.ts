@@ -131,7 +131,10 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
         for (const t of await s.store.history(m.id)) timeline.push({ ...t, messageType: m.messageType, author: m.author, endpointId: m.endpointId });
       }
       timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
-      res.json({ vorgangId: id, messages, timeline });
+      // Case events the gateway raised itself (ADR 0023): deadline reminders, close as incomplete.
+      const events = await s.store.vorgangEvents(id);
+      const closed = events.find((e) => e.kind === 'closed');
+      res.json({ vorgangId: id, status: closed ? 'closed-incomplete' : 'open', messages, timeline, events });
     }),
 
     route('POST', '/attachments', { roles: PARTIES, check: 'none' }, attachmentUploadHandler(s.attachments, limits)),

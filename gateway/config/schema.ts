@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadlineSchema, deadlineWatcherSchema, evidenceSchema } from './service-rules.js';
 import { KENNUNG as KENNUNG_PATTERN, normalizeKennung } from '../validation/kennung.js';
 import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/types.js';
 
@@ -99,6 +100,8 @@ export const serviceSchema = z
       .strict()
       .optional()
       .describe('DSGVO retention (`zsa-gateway retention run`). Absent: payloads of this service are kept.'),
+    evidence: evidenceSchema.optional().describe('Evidence cross-check (ADR 0023): every entry of a message\'s evidence list must name the hash of an attachment of the message or of an earlier message of its Vorgang (GW_EVIDENCE_MISMATCH). Absent: no check.'),
+    deadlines: z.array(deadlineSchema).default([]).describe('Deadlines of the case (ADR 0023), e.g. a Nachforderung unanswered: reminder, then close as incomplete.'),
   })
   .strict();
 
@@ -366,6 +369,7 @@ export const configSchema = z
       .object({ roots: z.array(z.string().min(1)).min(1).default(['./schemas-xoev']).describe('Folders of XÖV schema sets (`<standard>/<version>/standard.yaml` below each).') })
       .strict()
       .default({ roots: ['./schemas-xoev'] }),
+    deadlines: deadlineWatcherSchema.default(deadlineWatcherSchema.parse({})).describe('The deadline watcher (`services[].deadlines`, ADR 0023).'),
     mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     ingress: z

@@ -12,6 +12,7 @@ import type { FormIngress } from './form-ingress.js';
 import type { MappingStep } from './mapping-step.js';
 import type { MessageValidator } from '../validation/types.js';
 import { refusalSummary } from './diagnostics.js';
+import { checkCase } from '../deadlines/case-checks.js';
 
 export interface SubmitResult {
   outcome: 'created' | 'duplicate';
@@ -51,7 +52,8 @@ const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('h
 
 /**
  * The inbound half of the gateway, independent of the channel a message came in on
- * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → authorize the author (routing/remit.ts) → store (with outbox) →
+ * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → authorize the author (routing/remit.ts) →
+ * case checks (closed Vorgang, evidence list: deadlines/case-checks.ts) → store (with outbox) →
  * wake the delivery worker. A resolved SubmitResult means the message is durably stored;
  * anything else is a GatewayError, recorded in the rejection log (code, sender, message
  * id, size, hash and `refusalSummary` — no content of the message).
@@ -154,6 +156,7 @@ export class IngressPipeline {
       },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
+    await checkCase(this.store, author, h, decision, context, { bytes: payload, format, attachments });
     const mapped = await this.mapForTarget(format, decision, h, payload);
     const result = await this.store.accept({
       id: randomUUID(),

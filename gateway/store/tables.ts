@@ -21,6 +21,7 @@ export interface DB {
   retention_log: RetentionLogTable;
   attachment_uploads: AttachmentUploadsTable;
   message_forms: MessageFormsTable;
+  vorgang_events: VorgangEventsTable;
 }
 
 export type EpochMs = number;
@@ -174,4 +175,22 @@ export interface MessageFormsTable {
   /** Set when retention purged the form together with the payload. */
   payload_purged_at: EpochMs | null;
   created_at: EpochMs;
+}
+
+/**
+ * Case events the gateway itself raised (ADR 0023): a deadline's reminder or the close of
+ * a Vorgang as incomplete. At most one row per (Vorgang, deadline, kind, the message that
+ * started the deadline), so several instances raising the same event record it once.
+ */
+export interface VorgangEventsTable {
+  seq: Generated<number>;
+  vorgang_id: string;
+  /** `reminder` or `closed`. */
+  kind: string;
+  deadline: string;
+  /** The message whose delivery started the deadline (e.g. the Nachforderung). */
+  after_message_id: string;
+  /** The gateway-authored notice (kind `closed`); null for a reminder. */
+  notice_message_id: string | null;
+  at: EpochMs;
 }

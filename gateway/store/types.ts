@@ -206,6 +206,8 @@ export interface StoredRejection extends Rejection {
 }
 
 export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+export type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent, VorgangEventKind } from './vorgang-events.js';
+import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from './vorgang-events.js';
 import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
 
 /**
@@ -332,6 +334,17 @@ export interface MessageStore {
   recordUpload(sha512: string, uploader: string): Promise<void>;
   /** Whether `uploader` ever uploaded the bytes `sha512`. */
   uploadedBy(sha512: string, uploader: string): Promise<boolean>;
+
+  // --- case events of deadlines (ADR 0023) ------------------------------------------------
+  /**
+   * Records a reminder or close of a Vorgang at most once per (Vorgang, deadline, kind, after
+   * message): true when this call recorded it, false when another call (or instance) had.
+   */
+  recordVorgangEvent(e: NewVorgangEvent): Promise<boolean>;
+  /** The case events of a Vorgang, oldest first. */
+  vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
+  /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
+  deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;

@@ -202,6 +202,25 @@ UPDATE messages SET message_uuid = lower(message_uuid)
    AND NOT EXISTS (SELECT 1 FROM messages m2 WHERE m2.author = messages.author AND m2.message_uuid = lower(messages.message_uuid));
 `,
   },
+  {
+    version: 7,
+    name: 'case events of deadlines',
+    // ADR 0023: a reminder or close raised by the deadline watcher, recorded once even when
+    // several instances raise it (UNIQUE; the second insert is ignored).
+    sql: `
+CREATE TABLE vorgang_events (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  vorgang_id        TEXT    NOT NULL,
+  kind              TEXT    NOT NULL CHECK (kind IN ('reminder', 'closed')),
+  deadline          TEXT    NOT NULL,
+  after_message_id  TEXT    NOT NULL REFERENCES messages (id),
+  notice_message_id TEXT    REFERENCES messages (id),
+  at                INTEGER NOT NULL,
+  UNIQUE (vorgang_id, deadline, kind, after_message_id)
+);
+CREATE INDEX vorgang_events_vorgang_id ON vorgang_events (vorgang_id, seq);
+`,
+  },
 ];
 
 export interface Migration {

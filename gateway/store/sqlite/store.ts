@@ -40,6 +40,8 @@ import * as reads from './reads.js';
 import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
+import * as events from './vorgang-events.js';
+import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from '../vorgang-events.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its folder is created. */
@@ -281,6 +283,16 @@ export class SqliteMessageStore implements MessageStore {
   }
   uploadedBy(sha512: string, uploader: string): Promise<boolean> {
     return this.read(() => uploads.uploadedBy(this.ctx, sha512, uploader));
+  }
+
+  recordVorgangEvent(e: NewVorgangEvent): Promise<boolean> {
+    return this.write(() => events.recordVorgangEvent(this.ctx, e));
+  }
+  vorgangEvents(vorgangId: string): Promise<VorgangEvent[]> {
+    return this.read(() => events.vorgangEvents(this.ctx, vorgangId));
+  }
+  deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]> {
+    return this.read(() => events.deadlineCandidates(this.ctx, q));
   }
 
   ping(): Promise<void> {

@@ -1,0 +1,42 @@
+import type { ParticipantConfig } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index.js';
+import { partiesOf } from '../routing/remit.js';
+import type { DecisionContext, RouteDecision } from '../routing/router.js';
+import type { MessageStore } from '../store/types.js';
+import { checkEvidence } from '../validation/evidence.js';
+
+/**
+ * The case checks of the ingress pipeline that need the Vorgang (ADR 0023), called after
+ * routing and the remit check, before the message is stored:
+ * - a Vorgang a deadline closed as incomplete takes follow-ups only from its municipality
+ *   and that municipality's Fachverfahren for the service (GW_VORGANG_CLOSED);
+ * - the evidence list (`services[].evidence`) must name attachments of this message or of
+ *   earlier messages of the Vorgang (GW_EVIDENCE_MISMATCH). A pass-through JWE is not read.
+ */
+export async function checkCase(
+  store: Pick<MessageStore, 'vorgang' | 'vorgangEvents'>,
+  author: ParticipantConfig,
+  h: MessageHeader,
+  decision: RouteDecision,
+  context: DecisionContext,
+  payload: { bytes: Buffer; format: PayloadFormat; attachments: readonly AttachmentRef[] },
+): Promise<void> {
+  const opening = context.opening;
+  if (opening !== null) {
+    const closed = (await store.vorgangEvents(h.vorgangId)).find((e) => e.kind === 'closed');
+    if (closed !== undefined) {
+      const roles = partiesOf(author, { service: context.service, municipality: context.municipality, delegation: decision.delegation, origin: opening.author });
+      if (!roles.has('municipality') && !roles.has('fachverfahren')) {
+        throw new GatewayError('GW_VORGANG_CLOSED', `Vorgang ${h.vorgangId} was closed as incomplete (deadline ${closed.deadline}); only its municipality may still send follow-ups`, {
+          issues: [{ message: 'the Vorgang is closed', path: 'nachrichtenkopf/vorgang/vorgangsID', layer: 'routing', rule: 'vorgang.closed' }],
+          extra: { rule: 'vorgang.closed', deadline: closed.deadline },
+        });
+      }
+    }
+  }
+  const evidence = context.service?.evidence;
+  if (evidence === undefined || payload.format !== 'xml') return;
+  const earlier = opening === null ? [] : (await store.vorgang(h.vorgangId)).flatMap((m) => m.attachments);
+  checkEvidence(payload.bytes, evidence, payload.attachments, earlier);
+}
