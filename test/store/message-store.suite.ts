@@ -8,6 +8,7 @@ import { outboxTests } from './suite/outbox.js';
 import { readTests } from './suite/reads.js';
 import { retentionTests } from './suite/retention.js';
 import { uploadTests } from './suite/uploads.js';
+import { vorgangEventTests } from './suite/vorgang-events.js';
 
 /**
  * Opens a store for the suite. Without an argument: a fresh, migrated store on its own,
@@ -55,5 +56,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     retentionTests(harness);
     uploadTests(harness);
     formTests(harness);
+    vorgangEventTests(harness);
   });
 }
