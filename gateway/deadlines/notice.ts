@@ -10,7 +10,7 @@ export interface ClosedNoticeInput {
   deadline: string;
   /** Kennung of the gateway (author) and of the municipality's Fachverfahren (reader). */
   author: string;
-  reader: string;
+  reader: { kennung: string; name: string };
   messageUuid: string;
   now: Date;
 }
@@ -46,7 +46,7 @@ export function closedNotice(i: ClosedNoticeInput): Buffer {
       <xzsab:nachrichtentyp listURI="urn:zsa-gateway:xzsa:codeliste:nachrichtentyp" listVersionID="1.0"><code>0902</code><name>gateway.fehler</name></xzsab:nachrichtentyp>
       <xzsab:erstellungszeitpunkt>${at}</xzsab:erstellungszeitpunkt>
     </xzsab:identifikation.nachricht>
-    <xzsab:leser>${dir}<xzsab:kennung>${esc(i.reader)}</xzsab:kennung></xzsab:leser>
+    <xzsab:leser>${dir}<xzsab:kennung>${esc(i.reader.kennung)}</xzsab:kennung><xzsab:name>${esc(i.reader.name)}</xzsab:name></xzsab:leser>
     <xzsab:autor>${dir}<xzsab:kennung>${esc(i.author)}</xzsab:kennung><xzsab:name>zsa-gateway</xzsab:name></xzsab:autor>
     <xzsab:vorgang>
       <xzsab:vorgangsID>${esc(i.after.vorgangId)}</xzsab:vorgangsID>

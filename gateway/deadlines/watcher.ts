@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { GatewayConfig, ServiceConfig } from '../config/schema.js';
 import type { DeadlineConfig } from '../config/service-rules.js';
+import { GatewayError } from '../errors.js';
 import type { Router } from '../routing/router.js';
 import type { DeadlineCandidate, MessageStore } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
@@ -80,8 +81,14 @@ export class DeadlineWatcher {
         const candidates = await this.deps.store.deadlineCandidates({ deadline: d.name, after: d.after, until: d.until, leika: service.leika });
         for (const c of candidates) {
           const elapsed = now.getTime() - Date.parse(c.deliveredAt);
-          if (elapsed >= d.closeAfter) out.push(await this.close(service, d, c, now));
-          else if (elapsed >= d.remindAfter && !c.recorded.includes('reminder')) out.push(await this.remind(d, c, now));
+          try {
+            if (elapsed >= d.closeAfter) out.push(await this.close(service, d, c, now));
+            else if (elapsed >= d.remindAfter && !c.recorded.includes('reminder')) out.push(await this.remind(d, c, now));
+          } catch (err) {
+            // one case's fault (a notice that does not validate or route) must not stall the others; the next pass tries again
+            const code = err instanceof GatewayError ? err.code : 'GW_INTERNAL';
+            this.deps.log.error({ vorgangId: c.vorgangId, deadline: d.name, afterMessageId: c.afterMessageId, code }, 'deadline could not be processed; retried on the next pass');
+          }
         }
       }
     }
@@ -105,12 +112,12 @@ export class DeadlineWatcher {
    * Stores the notice to the municipality's Fachverfahren; its gateway id, or undefined
    * (logged) when the case names no municipality with a Fachverfahren participant for the
    * service. A notice that fails validation or routing is a configuration fault: it throws,
-   * the pass stops and the next pass tries again, so the case is not closed unannounced.
+   * it is logged (ids and code) and the next pass tries again, so the case is not closed unannounced.
    */
   private async writeNotice(service: ServiceConfig, d: DeadlineConfig, c: DeadlineCandidate, now: Date): Promise<string | undefined> {
     const { cfg, store, router, validator } = this.deps;
     const after = await store.getMessage(c.afterMessageId);
-    const reader = after === null ? undefined : fachverfahrenKennung(cfg, after.ags, service.id);
+    const reader = after === null ? undefined : fachverfahrenOf(cfg, after.ags, service.id);
     if (after === null || reader === undefined) {
       this.deps.log.error({ vorgangId: c.vorgangId, deadline: d.name, service: service.id }, 'deadline closed a Vorgang, but no Fachverfahren participant of its municipality can be told');
       return undefined;
@@ -136,11 +143,11 @@ export class DeadlineWatcher {
   }
 }
 
-/** The kennung of the municipality's Fachverfahren participant for the service, else of the municipality itself. */
-function fachverfahrenKennung(cfg: GatewayConfig, ags: string, service: string): string | undefined {
+/** The municipality's Fachverfahren participant for the service, else the municipality's own participant. */
+function fachverfahrenOf(cfg: GatewayConfig, ags: string, service: string): { kennung: string; name: string } | undefined {
   const m = cfg.municipalities.find((x) => x.ags === ags);
   const endpoint = m?.fachverfahren[service];
   if (m === undefined || endpoint === undefined) return undefined;
-  const fv = cfg.participants.find((p) => p.kind === 'fachverfahren' && p.endpoint === endpoint);
-  return fv?.kennung ?? cfg.participants.find((p) => p.id === m.participant)?.kennung;
+  const p = cfg.participants.find((x) => x.kind === 'fachverfahren' && x.endpoint === endpoint) ?? cfg.participants.find((x) => x.id === m.participant);
+  return p === undefined ? undefined : { kennung: p.kennung, name: p.name ?? p.id };
 }

@@ -38,7 +38,7 @@ export interface DeadlineQuery {
 
 /**
  * A Vorgang whose latest `after` message was delivered (or acknowledged) and that no
- * `until` message followed, and that the deadline has not closed yet.
+ * `until` message followed, and that no deadline has closed yet.
  */
 export interface DeadlineCandidate {
   vorgangId: string;

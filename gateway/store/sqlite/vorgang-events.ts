@@ -37,7 +37,8 @@ export function vorgangEvents(ctx: SqliteContext, vorgangId: string): VorgangEve
 
 /**
  * Per Vorgang, its latest `after` message (of the service's LeiKa keys) when it reached
- * `delivered` and no `until` message came after it, unless this deadline closed it already.
+ * `delivered` and no `until` message came after it, unless a deadline closed the Vorgang
+ * already (a closed case stays closed: a later message of the municipality starts no new deadline).
  */
 export function deadlineCandidates(ctx: SqliteContext, q: DeadlineQuery): DeadlineCandidate[] {
   if (q.after.length === 0) return [];
@@ -64,7 +65,7 @@ export function deadlineCandidates(ctx: SqliteContext, q: DeadlineQuery): Deadli
     .where((eb) =>
       eb.not(
         eb.exists(
-          eb.selectFrom('vorgang_events as e').select('e.seq').whereRef('e.after_message_id', '=', 'm.id').where('e.deadline', '=', q.deadline).where('e.kind', '=', 'closed'),
+          eb.selectFrom('vorgang_events as e').select('e.seq').whereRef('e.vorgang_id', '=', 'm.vorgang_id').where('e.kind', '=', 'closed'),
         ),
       ),
     )
