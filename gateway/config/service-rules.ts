@@ -5,12 +5,18 @@ import { z } from 'zod';
  * Kept apart from schema.ts so the services section stays readable.
  */
 
-/** `30d`, `12h`, `45m`, `90s` (days, hours, minutes, seconds) → milliseconds. */
-export const DURATION = z
-  .string()
-  .regex(/^[1-9]\d{0,5}[dhms]$/, 'a duration is a number and a unit: 14d, 12h, 30m or 90s')
-  .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS]);
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+/**
+ * `30d`, `12h`, `45m`, `90s` (days, hours, minutes, seconds) → milliseconds. A number is
+ * taken as milliseconds, so a validated configuration validates again unchanged.
+ */
+export const DURATION = z.union([
+  z.number().int().min(1000).max(3_650 * 86_400_000),
+  z
+    .string()
+    .regex(/^[1-9]\d{0,5}[dhms]$/, 'a duration is a number and a unit: 14d, 12h, 30m or 90s')
+    .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS]),
+]);
 
 /** A path of element local names, `/`-separated, e.g. `nachweise/nachweis`. */
 const LOCAL_PATH = z.string().regex(/^[A-Za-z_][\w.-]*(\/[A-Za-z_][\w.-]*)*$/, 'element local names separated by /, e.g. nachweise/nachweis');
@@ -28,8 +34,8 @@ export const deadlineSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -').describe('Name of the deadline (in case events, logs and the notice), e.g. `nachreichung`.'),
     after: z.array(z.string().min(1)).min(1).describe('Message types whose delivery starts the deadline, e.g. `wohngeld.nachforderung.0203`. A newer one of them restarts it.'),
     until: z.array(z.string().min(1)).min(1).describe('Message types that answer it, e.g. `wohngeld.nachreichung.0204`: once one follows, the deadline is met.'),
-    remindAfter: DURATION.describe('After this time (from delivery) a `reminder` case event is raised, e.g. `14d`.'),
-    closeAfter: DURATION.describe('After this time the Vorgang is closed as incomplete (`closed` case event) and the municipality\'s Fachverfahren gets a gateway.fehler.0902 with problem code GW_VORGANG_CLOSED.'),
+    remindAfter: DURATION.describe('After this time (from delivery) a `reminder` case event is raised: a number and a unit (`14d`, `12h`, `30m`, `90s`) or milliseconds.'),
+    closeAfter: DURATION.describe('After this time (same units; longer than `remindAfter`) the Vorgang is closed as incomplete (`closed` case event) and the municipality\'s Fachverfahren gets a gateway.fehler.0902 with problem code GW_VORGANG_CLOSED.'),
   })
   .strict()
   .refine((d) => d.closeAfter > d.remindAfter, { message: 'closeAfter must be longer than remindAfter', path: ['closeAfter'] });
