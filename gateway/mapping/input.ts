@@ -1,0 +1,71 @@
+/**
+ * Parsing a mapping's input per source format into the root context of its rules. XML is
+ * parsed by libxml2 under the same options as every message (nothing loaded or expanded);
+ * the caller must call `dispose` (in `finally`) to free the document.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { GatewayError } from '../errors.js';
+import { rejectDoctype } from '../validation/doctype.js';
+import { NO_INPUTS, withInputs } from '../validation/input-guard.js';
+import { parseMessage } from '../validation/parse.js';
+import { MappingFault } from './fault.js';
+import type { SideSpec } from './schema.js';
+import type { SourceCtx } from './source.js';
+
+export interface ParsedInput {
+  root: SourceCtx;
+  dispose(): void;
+}
+
+const nothing = (): void => {};
+
+/** Flat inputs: the first record's columns at the top, every record under `records`. */
+function flat(records: Array<Record<string, string>>): ParsedInput {
+  return { root: { node: { ...records[0], records }, path: '' }, dispose: nothing };
+}
+
+export function parseInput(input: Buffer, spec: SideSpec): ParsedInput {
+  switch (spec.format) {
+    case 'json': {
+      try {
+        return { root: { node: JSON.parse(input.toString('utf8')) as unknown, path: '' }, dispose: nothing };
+      } catch {
+        throw new MappingFault('input', '', 'the input is not valid JSON');
+      }
+    }
+    case 'xml': {
+      try {
+        rejectDoctype(input);
+        const doc = withInputs(NO_INPUTS, () => parseMessage(input));
+        return { root: { node: doc.root, path: `/${doc.root.name}` }, dispose: () => doc.dispose() };
+      } catch (err) {
+        const why = err instanceof GatewayError ? err.code : 'parse error';
+        throw new MappingFault('input', '', `the input is not well-formed XML (${why})`);
+      }
+    }
+    case 'csv': {
+      const csv = spec.csv;
+      if (!csv) throw new MappingFault('input', '', 'the mapping declares no csv columns');
+      try {
+        const records = parseCsv(input, { delimiter: csv.delimiter, columns: csv.columns, from_line: csv.header ? 2 : 1, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>;
+        return flat(records);
+      } catch (err) {
+        const e = err as { code?: unknown; lines?: unknown };
+        throw new MappingFault('input', typeof e.lines === 'number' ? `line ${e.lines}` : '', `the input is not CSV of the declared columns (${typeof e.code === 'string' ? e.code : 'parse error'})`);
+      }
+    }
+    case 'fixed': {
+      const cols = spec.fixed?.columns ?? [];
+      const records = input.toString('utf8').split(/\r?\n/).filter((l) => l.trim() !== '').map((line) => {
+        const chars = [...line];
+        let at = 0;
+        return Object.fromEntries(cols.map((c) => {
+          const v = chars.slice(at, at + c.width).join('');
+          at += c.width;
+          return [c.name, v.trim()];
+        }));
+      });
+      return flat(records);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Serialising the output tree per target format. XML goes through fast-xml-parser's
+ * XMLBuilder with every option set explicitly (ADR 0018): `preserveOrder` keeps element
+ * order exactly as built, values are always strings we give it (no number parsing, so
+ * "000" stays "000"), entities are escaped, nothing is formatted or suppressed.
+ */
+import { XMLBuilder } from 'fast-xml-parser';
+import { stringify } from 'csv-stringify/sync';
+import { MappingFault } from './fault.js';
+import type { CsvSpec, FixedSpec, TargetSpec } from './schema.js';
+import { OutNode, type OutValue } from './target.js';
+
+const builder = new XMLBuilder({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  textNodeName: '#text',
+  format: false,
+  suppressEmptyNode: false,
+  suppressBooleanAttributes: false,
+  suppressUnpairedNode: false,
+  processEntities: true,
+});
+
+type Ordered = Record<string, unknown>;
+
+function ordered(node: OutNode): Ordered {
+  const content: Ordered[] = node.children.map(ordered);
+  if (node.value !== undefined) content.unshift({ '#text': String(node.value) });
+  const el: Ordered = { [node.name]: content };
+  if (node.attrs.length > 0) el[':@'] = Object.fromEntries(node.attrs.map(([k, v]) => [`@_${k}`, v]));
+  return el;
+}
+
+export function toXml(root: OutNode, spec: TargetSpec): Buffer {
+  const decls: Array<[string, string]> = Object.entries(spec.namespaces).map(([p, uri]) => [p === '' ? 'xmlns' : `xmlns:${p}`, uri]);
+  const top = new OutNode(root.name);
+  top.attrs.push(...decls, ...Object.entries(spec.attributes), ...root.attrs);
+  top.children.push(...root.children);
+  top.value = root.value;
+  return Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${builder.build([ordered(top)]) as string}\n`, 'utf8');
+}
+
+export type Json = OutValue | null | Json[] | { [k: string]: Json };
+
+export function toJsonValue(node: OutNode): Json {
+  if (node.children.length === 0) return node.value ?? null;
+  const obj: { [k: string]: Json } = {};
+  for (const c of node.children) {
+    const v = toJsonValue(c);
+    if (c.array) {
+      const list = obj[c.name];
+      if (Array.isArray(list)) list.push(v);
+      else obj[c.name] = [v];
+    } else obj[c.name] = v;
+  }
+  return obj;
+}
+
+/** Rows of a flat target: each `$records` child, with the root's own columns as defaults; else the root itself. */
+function rows(root: OutNode): Array<Map<string, OutNode>> {
+  const base = new Map(root.children.filter((c) => c.name !== '$records').map((c) => [c.name, c]));
+  const records = root.children.filter((c) => c.name === '$records');
+  if (records.length === 0) return [base];
+  return records.map((r) => new Map([...base, ...r.children.map((c): [string, OutNode] => [c.name, c])]));
+}
+
+export function toCsv(root: OutNode, spec: CsvSpec): Buffer {
+  const records = rows(root).map((r) => spec.columns.map((c) => String(r.get(c)?.value ?? '')));
+  return Buffer.from(stringify(records, { delimiter: spec.delimiter, header: spec.header, columns: spec.columns, record_delimiter: '\n' }), 'utf8');
+}
+
+/** Fixed-field lines; a value longer than its column is a GW_MAPPING_FAILED naming the rule that wrote it. */
+export function toFixed(root: OutNode, spec: FixedSpec): Buffer {
+  const lines = rows(root).map((r, i) => spec.columns.map((col) => {
+    const node = r.get(col.name);
+    const v = String(node?.value ?? '');
+    if ([...v].length > col.width) throw new MappingFault(node?.rule ?? 'output', `record[${i}].${col.name}`, `value longer than the column width ${col.width}`);
+    return col.align === 'left' ? v.padEnd(col.width, col.pad) : v.padStart(col.width, col.pad);
+  }).join(''));
+  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+}
