@@ -27,10 +27,10 @@ describe('amqp091 config', () => {
   });
 
   it('renders routing key placeholders from the message', () => {
-    const msg = makeOutbound({ ags: '15003000', leika: '99108008001000' });
+    const msg = makeOutbound({ ags: '15003000', leika: '99102013104000' });
     expect(renderRoutingKey('{messageType}.{ags}', msg)).to.equal('hund.anmeldung.0101.15003000');
     expect(renderRoutingKey('zsa.fixed', msg)).to.equal('zsa.fixed');
-    expect(renderRoutingKey('{leika}/{author}/{reader}', msg)).to.equal('99108008001000/efa:hund-lsa/zsa:hund');
+    expect(renderRoutingKey('{leika}/{author}/{reader}', msg)).to.equal('99102013104000/efa:hund-lsa/zsa:hund');
     expect(() => renderRoutingKey('{vorgangId}', makeOutbound({ vorgangId: 'v'.repeat(256) }))).to.throw(/255 bytes/);
   });
 

@@ -3,6 +3,7 @@ import type { BreakGlassGrants } from '../auth/break-glass.js';
 import { ADMIN_ONLY, OVERSIGHT } from '../auth/policy.js';
 import { principalOf } from '../auth/principal.js';
 import { GatewayError } from '../errors.js';
+import { requireAgs } from '../routing/region-key.js';
 import { actor } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import type { GatewayServices } from './services.js';
@@ -27,7 +28,7 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
     }),
 
     route('GET', '/admin/delegations/history', oversight, async (req, res) => {
-      const ags = typeof req.query['ags'] === 'string' ? req.query['ags'] : undefined;
+      const ags = typeof req.query['ags'] === 'string' ? requireAgs(req.query['ags'], 'query.ags') : undefined;
       res.json({ items: await s.store.delegationHistory(ags) });
     }),
 

@@ -5,6 +5,7 @@ import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { isMessageState, type MessageState } from '../store/states.js';
 import type { MessageFilter } from '../store/types.js';
+import { requireAgs } from '../routing/region-key.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
 import type { GatewayServices } from './services.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
@@ -46,6 +47,7 @@ export function parseFilter(req: Request): MessageFilter {
     const v = query(req, q);
     if (v !== undefined) (f as Record<string, unknown>)[key] = v;
   }
+  if (f.ags !== undefined) f.ags = requireAgs(f.ags, 'query.ags'); // an ARS lists its AGS's messages (ADR 0021)
   f.limit = intQuery(req, 'limit', 100, 1, 1000) ?? 100;
   const before = intQuery(req, 'before', undefined, 1, Number.MAX_SAFE_INTEGER);
   if (before !== undefined) f.beforeSeq = before;

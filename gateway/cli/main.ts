@@ -174,15 +174,15 @@ delegation
   });
 delegation
   .command('set <ags> <service> <mode>')
-  .description('switch a delegation at runtime: mode none | e2e | backoffice | prozessschritt:<step>')
+  .description('switch a delegation at runtime: <ags> is the AGS or the 12-digit ARS; mode none | e2e | backoffice | prozessschritt:<step>')
   .requiredOption('--reason <text>', 'why (recorded)')
   .addOption(urlOption())
   .action(async (ags: string, service: string, mode: string, o: { reason: string; url?: string }) => {
-    const res = await api<{ previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${encodeURIComponent(ags)}/delegations/${encodeURIComponent(service)}`, {
+    const res = await api<{ ags: string; previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${encodeURIComponent(ags)}/delegations/${encodeURIComponent(service)}`, {
       type: 'application/json',
       data: JSON.stringify({ mode, reason: o.reason }),
     });
-    console.log(`${ags}/${service}: ${res.body.previous ?? '?'} → ${res.body.mode} (recorded ${res.body.at})`);
+    console.log(`${res.body.ags}/${service}: ${res.body.previous ?? '?'} → ${res.body.mode} (recorded ${res.body.at})`); // the AGS, also when an ARS was given
   });
 
 /**

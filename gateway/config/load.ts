@@ -6,6 +6,7 @@ import { GatewayError, type Issue } from '../errors.js';
 import type { ConnectorSpec } from '../../connectors/types.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { arsMismatch } from '../routing/region-key.js';
 
 /** The embedded default configuration with demo participants (used by `npm start`). */
 export const DEMO_CONFIG_PATH = join(PACKAGE_ROOT, 'gateway', 'config', 'demo.yaml');
@@ -76,6 +77,8 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
   cfg.services.forEach((s, i) => needEndpoint(`services.${i}.zsaEndpoint`, s.zsaEndpoint));
   cfg.municipalities.forEach((m, i) => {
     if (m.participant !== undefined && !participants.has(m.participant)) problem(`municipalities.${i}.participant`, `unknown participant "${m.participant}"`);
+    const arsProblem = m.ars === undefined ? undefined : arsMismatch(m.ags, m.ars);
+    if (arsProblem) problem(`municipalities.${i}.ars`, arsProblem);
     for (const svc of Object.keys(m.delegations)) if (!services.has(svc)) problem(`municipalities.${i}.delegations.${svc}`, `unknown service "${svc}"`);
     for (const [svc, ep] of Object.entries(m.fachverfahren)) {
       if (!services.has(svc)) problem(`municipalities.${i}.fachverfahren.${svc}`, `unknown service "${svc}"`);

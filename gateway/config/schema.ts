@@ -92,7 +92,9 @@ export const serviceSchema = z
 
 export const municipalitySchema = z
   .object({
-    ags: AGS.describe('Official municipality key (8 digits).'),
+    ags: AGS.describe('Official municipality key (8 digits). Messages may name the municipality by this AGS or by its 12-digit ARS.'),
+    ars: z.string().regex(/^\d{12}$/, 'ARS must be 12 digits').optional()
+      .describe('Official regional key (12 digits), for reference; checked at start against `ags` (digits 1-5 and 10-12 of the ARS are the AGS).'),
     name: z.string().min(1).describe('Name of the municipality.'),
     participant: ID.optional().describe('The municipality\'s own participant id.'),
     delegations: z.record(ID, DELEGATION_MODE).default({}).describe('Per service: `none`, `e2e`, `backoffice` or `prozessschritt:<step>`. Services not listed count as `none`. Can be switched at runtime (admin API / CLI).'),
@@ -113,10 +115,12 @@ export const routeTargetSchema = z
         delegation: z.array(z.string().regex(/^(any|none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/)).min(1).optional()
           .describe('The rule applies when the municipality\'s current delegation of the service is one of these (`any` = any mode but `none`).'),
         test: z.boolean().optional().describe('The rule applies only to test (`true`) or only to production (`false`) traffic.'),
+        author: z.array(z.enum(['efa-service', 'municipality', 'fachverfahren', 'zsa'])).min(1).optional()
+          .describe('The rule applies when the author is a participant of one of these kinds. Lets one message type take different paths by who wrote it, e.g. under `backoffice` the ZSA\'s Nachforderung goes to the Fachverfahren and the municipality\'s forwarded one to the citizen (ADR 0021). Who may author at all is the route\'s `from`.'),
       })
       .strict()
       .optional()
-      .describe('Condition; a rule without `when` always applies.'),
+      .describe('Condition; a rule without `when` always applies. All conditions given must hold.'),
     to: TARGET.describe('`zsa` (the service\'s ZSA queue), `fachverfahren` (the municipality\'s Fachverfahren), `origin` (the participant that opened the Vorgang: the citizen\'s side), `reader` (the participant named as reader), or `endpoint:<id>`.'),
   })
   .strict();

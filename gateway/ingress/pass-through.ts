@@ -2,6 +2,7 @@ import { GatewayError, type Issue } from '../errors.js';
 import type { MessageHeader } from '../store/types.js';
 import { KENNUNG, UUID } from '../validation/header-sanity.js';
 import { normalizeKennung } from '../validation/kennung.js';
+import { routingAgs } from '../routing/region-key.js';
 
 /**
  * Routing metadata of a pass-through submission (ADR 0009): the body is a JWE the gateway
@@ -15,7 +16,7 @@ const FIELDS = [
   { header: 'x-reader', field: 'reader', pattern: KENNUNG, what: 'praefix:kennung' },
   { header: 'x-vorgang-id', field: 'vorgangId', pattern: /^[\x21-\x7e]{1,200}$/, what: '1-200 printable ASCII characters' },
   { header: 'x-leika', field: 'leika', pattern: /^\d{14}$/, what: '14 digits' },
-  { header: 'x-ags', field: 'ags', pattern: /^\d{8}$/, what: '8 digits' },
+  { header: 'x-ags', field: 'ags', pattern: /^(\d{8}|\d{12})$/, what: 'an AGS (8 digits) or an ARS (12 digits)' },
 ] as const;
 
 type Field = (typeof FIELDS)[number]['field'];
@@ -45,7 +46,7 @@ export function passThroughHeader(headers: Record<string, string | string[] | un
       continue;
     }
     // participant identifiers compared by the one kennung rule (gateway/validation/kennung.ts), as read from an XÖV header
-    values[f.field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : raw;
+    values[f.field] = f.field === 'author' || f.field === 'reader' ? normalizeKennung(raw) : f.field === 'ags' ? routingAgs(raw) : raw;
   }
   if (missing.length > 0) {
     throw new GatewayError('GW_ROUTING_KEY_MISSING', `pass-through: routing header(s) missing: ${missing.map((i) => i.path).join(', ')}`, {

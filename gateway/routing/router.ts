@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.js';
 import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
 import type { Strictness } from '../validation/types.js';
+import { routingAgs } from './region-key.js';
 import type { MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
 
 export interface RouteDecision {
@@ -63,6 +64,8 @@ export class Router {
   private overrides: { at: number; values: Record<string, string> } | null = null;
   /** Endpoints of the citizen's side (EfA services). */
   private readonly citizenEndpoints: ReadonlySet<string>;
+  /** Participant kind by kennung (target rules with `when.author`). */
+  private readonly kindByKennung: ReadonlyMap<string, string>;
 
   constructor(
     readonly cfg: GatewayConfig,
@@ -72,6 +75,7 @@ export class Router {
     this.serviceByLeika = new Map(cfg.services.flatMap((s) => s.leika.map((k) => [k, s] as const)));
     this.municipalities = new Map(cfg.municipalities.map((m) => [m.ags, m]));
     this.citizenEndpoints = new Set(cfg.participants.flatMap((p) => (p.kind === 'efa-service' && p.endpoint ? [p.endpoint] : [])));
+    this.kindByKennung = new Map(cfg.participants.map((p) => [p.kennung, p.kind]));
   }
 
   private async overrideValues(): Promise<Record<string, string>> {
@@ -99,7 +103,8 @@ export class Router {
   }
 
   /** Switches a delegation at runtime; recorded with actor and reason; effective for the next message. */
-  async setDelegation(ags: string, service: string, mode: string, actor: string, reason: string) {
+  async setDelegation(agsOrArs: string, service: string, mode: string, actor: string, reason: string) {
+    const ags = routingAgs(agsOrArs);
     const m = this.municipalities.get(ags);
     if (!m) throw new GatewayError('GW_NOT_FOUND', `no municipality with AGS ${ags} is configured`);
     if (!this.services.has(service)) throw new GatewayError('GW_NOT_FOUND', `no service "${service}" is configured`);
@@ -117,7 +122,7 @@ export class Router {
     const types = Array.isArray(m.messageType) ? m.messageType : [m.messageType];
     return (
       types.some((t) => (t.endsWith('*') ? h.messageType.startsWith(t.slice(0, -1)) : t === h.messageType)) &&
-      (!m.ags || m.ags.includes(h.ags)) &&
+      (!m.ags || m.ags.includes(routingAgs(h.ags))) &&
       (m.standard === undefined || m.standard === h.standard) &&
       (m.version === undefined || m.version === h.version) &&
       (!m.reader || m.reader.includes(h.reader))
@@ -166,7 +171,8 @@ export class Router {
     }
     let municipality: MunicipalityConfig | undefined;
     if (h.ags) {
-      municipality = this.municipalities.get(h.ags) ?? fail(`AGS ${h.ags} is not a configured municipality`);
+      const ags = routingAgs(h.ags); // the validator already maps an ARS; headers built elsewhere (routes explain) may still carry one
+      municipality = this.municipalities.get(ags) ?? fail(`AGS ${h.ags} is not a configured municipality`);
     }
     let d: EffectiveDelegation | null = null;
     if (service && municipality) {
@@ -194,8 +200,10 @@ export class Router {
       steps.push(`belongs to Vorgang ${shown(h.vorgangId)}, opened by ${first.author}`);
     }
 
+    const authorKind = this.kindByKennung.get(h.author);
     const rule = route.targets.find((t) => {
       if (t.when?.test !== undefined && t.when.test !== h.test) return false;
+      if (t.when?.author && (authorKind === undefined || !t.when.author.some((k) => k === authorKind))) return false;
       const modes = t.when?.delegation;
       return !modes || delegationMatches(modes, d?.mode ?? null);
     });
@@ -294,9 +302,10 @@ export function delegationMatches(modes: readonly string[], mode: string | null)
   return modes.includes(mode) || (modes.includes('any') && mode !== 'none');
 }
 
-function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | undefined }): string {
+function describeWhen(w: { delegation?: string[] | undefined; test?: boolean | undefined; author?: string[] | undefined }): string {
   const parts: string[] = [];
   if (w.delegation) parts.push(`delegation is ${w.delegation.join(' or ')}`);
+  if (w.author) parts.push(`the author is a ${w.author.join(' or ')}`);
   if (w.test !== undefined) parts.push(w.test ? 'test traffic' : 'production traffic');
   return `when ${parts.join(' and ')}`;
 }

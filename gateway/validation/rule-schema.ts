@@ -33,6 +33,21 @@ export const ruleSchema = z.discriminatedUnion('kind', [
     tolerance: z.number().nonnegative().default(0.005),
   }).strict(),
   z.object({ ...base, kind: z.literal('assert'), test: xpath.describe('Boolean that must be true.') }).strict(),
+  z.object({
+    ...base,
+    kind: z.literal('proRata'),
+    annual: xpath.describe('The amount for a full year.'),
+    charged: xpath.describe('Node set of the amounts charged for the period (added up).'),
+    from: xpath.describe('Start of the liability (xs:date); its month counts in full.'),
+    to: xpath.optional().describe('End of the liability (xs:date); its month counts in full. Default: 31 December of the year of `from`; an empty value means that default too.'),
+    tolerance: z.number().nonnegative().default(0.01),
+  }).strict(),
+  z.object({
+    ...base,
+    kind: z.literal('equal'),
+    left: xpath.describe('A value.'),
+    right: xpath.describe('The value that must be the same string (blanks around it ignored).'),
+  }).strict(),
 ]);
 
 export type ServiceRule = z.output<typeof ruleSchema>;

@@ -4,7 +4,8 @@
  * flag and its inputs) and judges them in code; the reads of all rules of one message type
  * without `context` are one XPath evaluation, and a rule with `context` costs one per
  * context node. A rule never fails on what another layer judges: a date order with a date
- * missing, or a sum with its total missing, is skipped (make the field `required` in its
+ * missing, a sum with its total missing, a pro-rata amount without annual amount or
+ * start, or an equality with one side missing, is skipped (make the field `required` in its
  * own rule when it must be there).
  */
 import type { XmlElement, XmlNode, XmlXPath } from 'libxml2-wasm';
@@ -165,7 +166,49 @@ function prepare(rule: ServiceRule): PreparedRule {
         rule, inputs: [when, `string(boolean(${rule.test}))`], labels: ['when', 'test'],
         judge: ([ok]) => (ok === 'true' ? undefined : { message: `${rule.test} does not hold` }),
       };
+    case 'proRata':
+      return {
+        rule,
+        inputs: [when, `string(number(${rule.annual}))`, `string(sum(${rule.charged}))`, `string(${rule.from})`, rule.to ? `string(${rule.to})` : `''`],
+        labels: ['when', 'annual', 'charged', 'from', 'to'],
+        judge([a = '', c = '', f = '', t = '']) {
+          const annual = Number(a);
+          const months = liabilityMonths(f, t);
+          if (Number.isNaN(annual) || months === undefined) return undefined;
+          const charged = Number(c);
+          if (Number.isNaN(charged)) return { message: `${rule.charged} are not all numbers`, expr: rule.charged };
+          const due = (annual * months) / 12;
+          return Math.abs(charged - due) <= rule.tolerance
+            ? undefined
+            : { message: `${rule.charged} do not add up to ${rule.annual} for the months of liability from ${rule.from}${rule.to ? ` to ${rule.to}` : ' to the end of its year'} (annual amount × months / 12)`, expr: rule.charged };
+        },
+      };
+    case 'equal':
+      return {
+        rule, inputs: [when, `string(${rule.left})`, `string(${rule.right})`], labels: ['when', 'left', 'right'],
+        judge: ([l = '', r = '']) => (l === '' || r === '' || l === r ? undefined : { message: `${rule.left} differs from ${rule.right}`, expr: rule.right }),
+      };
   }
+}
+
+const YEAR_MONTH = /^(-?\d{4,})-(\d{2})-\d{2}/;
+
+/**
+ * Months of liability from the month of `from` to the month of `to` (default December of
+ * the year of `from`), both counted in full; undefined when `from` is no date, `to` is given
+ * but no date, or `to` lies before `from` (the date order is a dateOrder rule's job).
+ */
+export function liabilityMonths(from: string, to: string): number | undefined {
+  const f = YEAR_MONTH.exec(from);
+  if (!f) return undefined;
+  const start = Number(f[1]) * 12 + Number(f[2]) - 1;
+  let end = Number(f[1]) * 12 + 11;
+  if (to !== '') {
+    const t = YEAR_MONTH.exec(to);
+    if (!t) return undefined;
+    end = Number(t[1]) * 12 + Number(t[2]) - 1;
+  }
+  return end < start ? undefined : end - start + 1;
 }
 
 const DATE = /^(-?\d{4,}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2}(?:\.\d+)?))?(Z|[+-]\d{2}:\d{2})?$/;

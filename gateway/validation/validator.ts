@@ -5,6 +5,7 @@
  */
 import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import { GatewayError } from '../errors.js';
+import { routingAgs } from '../routing/region-key.js';
 import type { MessageHeader } from '../store/types.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
@@ -221,7 +222,7 @@ function messageHeader(set: SchemaSet, rootName: string, read: HeaderRead): Mess
     reader: v.reader,
     vorgangId: v.vorgangId,
     leika: v.leika,
-    ags: v.ags,
+    ags: routingAgs(v.ags), // an ARS is routed by its AGS (ADR 0021)
     test: read.test,
   };
 }

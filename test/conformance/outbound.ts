@@ -44,7 +44,7 @@ export function makeOutbound(overrides: Partial<OutboundMessage> = {}): Outbound
     vorgangId,
     author: 'efa:hund-lsa',
     reader: 'zsa:hund',
-    leika: '99108008001000',
+    leika: '99102013104000',
     ags: '15003000',
     attempt: 1,
     contentType: 'application/xml',

@@ -147,16 +147,18 @@ describe('auth: every submission is bound to its author\'s remit and case (HTTP 
       }
     });
 
-    it('lets the Nachforderung come only from whoever does the completeness check', async () => {
+    it('lets the Nachforderung come from whoever does the completeness check, and reach the citizen through the municipality', async () => {
       // Halle checks itself: its Nachforderung goes to the citizen's side
       const own = await post('halle', wohngeldNachforderung({ ags: HAL, vorgangId: vHalW, author: `ags:${HAL}`, reader: 'efa:wohngeld-lsa' }));
       expect(own.status, JSON.stringify(own.body)).to.equal(202);
       expect((await gw.services.store.getMessage(own.body.gatewayId))?.endpointId).to.equal('efa-wohngeld-lsa');
-      // Magdeburg delegated the check: not Magdeburg, but the ZSA, whose Nachforderung goes to the municipality
-      expectRefused(await post('magdeburg', wohngeldNachforderung({ ags: MD, vorgangId: vMdW, author: `ags:${MD}`, reader: 'efa:wohngeld-lsa' })), 403, 'GW_FORBIDDEN', 'route.from');
+      // Magdeburg delegated the check: the ZSA's Nachforderung goes to the municipality, which sends it on to the citizen (ADR 0021)
       const zsa = await post('zsa-lsa', wohngeldNachforderung({ ags: MD, vorgangId: vMdW, author: 'zsa:lsa', reader: `ags:${MD}` }));
       expect(zsa.status, JSON.stringify(zsa.body)).to.equal(202);
       expect((await gw.services.store.getMessage(zsa.body.gatewayId))?.endpointId).to.equal('fv-15003000-wohngeld');
+      const onward = await post('magdeburg', wohngeldNachforderung({ ags: MD, vorgangId: vMdW, author: `ags:${MD}`, reader: 'efa:wohngeld-lsa' }));
+      expect(onward.status, JSON.stringify(onward.body)).to.equal(202);
+      expect((await gw.services.store.getMessage(onward.body.gatewayId))?.endpointId).to.equal('efa-wohngeld-lsa');
     });
   });
 

@@ -71,9 +71,9 @@ describe('cli: routes explain and delegation switches', function () {
       const r = run.delegating!;
       expect(r.code, show(r)).to.equal(0);
       expect(r.stdout.trim().split('\n')).to.deep.equal([
-        `hund.anmeldung.0101 for AGS ${MAGDEBURG}, LeiKa 99108008001000`,
+        `hund.anmeldung.0101 for AGS ${MAGDEBURG}, LeiKa 99102013104000`,
         '  - route "hund-anmeldung" handles hund.anmeldung.0101',
-        '  - LeiKa 99108008001000 belongs to service "hund"',
+        '  - LeiKa 99102013104000 belongs to service "hund"',
         `  - Landeshauptstadt Magdeburg (${MAGDEBURG}) delegation of "hund": e2e (from configuration)`,
         '  - rule "when delegation is e2e or backoffice → zsa" applies',
         '  - target zsa is endpoint "zsa-hund"',
@@ -92,7 +92,7 @@ describe('cli: routes explain and delegation switches', function () {
     it('explains an unroutable message (unknown municipality) with exit 1, and stores nothing', async () => {
       const r = run.unroutable!;
       expect(r.code, show(r)).to.equal(1);
-      expect(r.stdout).to.contain('  - LeiKa 99108008001000 belongs to service "hund"');
+      expect(r.stdout).to.contain('  - LeiKa 99102013104000 belongs to service "hund"');
       expect(r.stdout.trim().split('\n').at(-1)).to.equal('→ not routable: AGS 99999999 is not a configured municipality');
       const json = run.unroutableJson!;
       expect(json.code, show(json)).to.equal(1);
@@ -122,7 +122,7 @@ describe('cli: routes explain and delegation switches', function () {
       expect(r.stdout).to.match(/^ {4}hund +none +\(config\)$/m);
       expect(r.stdout).to.match(/^ {4}wohngeld +prozessschritt:vollstaendigkeitspruefung \(config\)$/m);
       const items = JSON.parse(run.listJson!.stdout) as Array<{ ags: string; delegations: Array<{ service: string; mode: string }> }>;
-      expect(items.map((m) => m.ags)).to.deep.equal([MAGDEBURG, HALLE, '15001000']);
+      expect(items.map((m) => m.ags)).to.deep.equal([MAGDEBURG, HALLE, '15001000', '15083490', '15091000']);
     });
   });
 
@@ -143,7 +143,7 @@ describe('cli: routes explain and delegation switches', function () {
       const history = await gw.services.store.delegationHistory(HALLE);
       expect(history.at(-1)).to.include({ service: 'hund', mode: 'e2e', previous: 'none', actor: 'cli:tester', reason: 'Halle delegiert ab sofort' });
 
-      const back = await runCli(['delegation', 'set', HALLE, 'hund', 'none', '--reason', 'zurück', '--url', url]);
+      const back = await runCli(['delegation', 'set', '150020000000', 'hund', 'none', '--reason', 'zurück', '--url', url]); // Halle by its ARS
       expect(back.code, show(back)).to.equal(0);
       expect(back.stdout).to.contain(`${HALLE}/hund: e2e → none`);
       expect((await gw.services.store.getMessage(await post(hundAnmeldung({ ags: HALLE }))))?.endpointId).to.equal('fv-15002000-hund');

@@ -143,7 +143,7 @@ describe('cli: validate and config-check (offline), and an unreachable gateway',
   it('config-check: the demo configuration is fine (exit 0, with counts)', () => {
     const r = run.demo!;
     expect(r.code, show(r)).to.equal(0);
-    expect(r.stdout).to.match(/^ok: \d+ participants, \d+ endpoints, 3 municipalities, \d+ routes$/m);
+    expect(r.stdout).to.match(/^ok: \d+ participants, \d+ endpoints, 5 municipalities, \d+ routes$/m); // Magdeburg, Halle, Dessau-Roßlau, Sülzetal, Landkreis Wittenberg
   });
 
   it('config-check: a configuration with broken references lists every problem with its path', () => {
@@ -197,7 +197,7 @@ endpoints:
   - { id: q, connector: mailbox, config: { mailbox: q2 } }
   - { id: pigeon, connector: carrier-pigeon }
 services:
-  - { id: hund, name: Hund, leika: ["99108008001000"], zsaEndpoint: missing-queue }
+  - { id: hund, name: Hund, leika: ["99102013104000"], zsaEndpoint: missing-queue }
 municipalities:
   - { ags: "15003000", name: M, participant: nobody, delegations: { katze: e2e }, fachverfahren: { hund: gone } }
 routes:

@@ -19,7 +19,7 @@ function header(over: Partial<MessageHeader> = {}): MessageHeader {
     author: 'efa:hund-lsa',
     reader: 'zsa:lsa',
     vorgangId: '00000000-0000-4000-8000-0000000000aa',
-    leika: '99108008001000',
+    leika: '99102013104000',
     ags: '15003000',
     test: false,
     ...over,
@@ -75,7 +75,7 @@ describe('routing: match criteria and explanations', () => {
   });
 
   it('routes Wohngeld by the Prozessschritt delegation: Magdeburg delegated only the completeness check', async () => {
-    const h = header({ messageType: 'wohngeld.antrag.0201', leika: '99106004001000' });
+    const h = header({ messageType: 'wohngeld.antrag.0201', leika: '99107023037000' });
     expect((await router.decide(h)).endpointId).to.equal('zsa-wohngeld');
     expect((await router.decide({ ...h, ags: '15002000' })).endpointId).to.equal('fv-15002000-wohngeld');
   });

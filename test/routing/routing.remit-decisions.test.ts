@@ -12,12 +12,12 @@ import { testConfig } from '../support/gateway.js';
 
 const MD = '15003000';
 const HAL = '15002000';
-const LEIKA_WOHNGELD = '99106004001000';
+const LEIKA_WOHNGELD = '99107023037000';
 
 function header(over: Partial<MessageHeader>): MessageHeader {
   return {
     messageUuid: randomUUID(), messageType: 'hund.anmeldung.0101', namespace: 'urn:zsa-gateway:xzsa:1.0', standard: 'XZSA', version: '1.0',
-    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99108008001000', ags: MD, test: false,
+    createdAt: '2026-11-22T00:00:00Z', author: 'efa:hund-lsa', reader: 'zsa:lsa', vorgangId: randomUUID(), leika: '99102013104000', ags: MD, test: false,
     ...over,
   };
 }
@@ -124,7 +124,9 @@ describe('routing: remit and case-party decisions', () => {
       ['backoffice', 'zsa:lsa', `ags:${HAL}`, 'ok'],
       ['backoffice', 'zsa:lsa', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.citizen-contact'],
       ['prozessschritt:vollstaendigkeitspruefung', 'zsa:lsa', `ags:${HAL}`, 'ok'],
-      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:route.from'],
+      // backoffice and the delegated step: the municipality sends the ZSA's Nachforderung on to the citizen (ADR 0021)
+      ['backoffice', `ags:${HAL}`, 'efa:wohngeld-lsa', 'ok'],
+      ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-wohngeld', 'efa:wohngeld-lsa', 'ok'],
       ['prozessschritt:vollstaendigkeitspruefung', 'fv:15002000-hund', 'efa:wohngeld-lsa', 'GW_FORBIDDEN:remit.service'],
     ];
     for (const [mode, author, reader, expected] of cases) {

@@ -1,12 +1,13 @@
 /**
- * Builders for synthetic XZSA 1.0 messages, one per message type. Used by integration
+ * Builders for synthetic XZSA messages (1.0, or 1.1 with `xzsaVersion`), one per message type. Used by integration
  * tests, the benchmarks and `test/validation`. Every builder returns a complete XML
  * string that passes the gateway validator (checked by
  * test/validation/xzsa-fixtures.test.ts). All people, accounts and chips are invented.
  *
- * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, LeiKa `99106004001000`
- * for Wohngeld and `99108008001000` otherwise (Hund; gateway messages answer the Hund
- * Anmeldung by default), and the author/reader of the usual
+ * Defaults: fresh random UUIDs for message and Vorgang, AGS `15003000`, the real LeiKa keys
+ * (docs/reference-keys.md: `99107023037000` for Wohngeld, `99102013070000` for the Hund
+ * Abmeldung, `99102013104000` for the other Hund messages — gateway messages answer the Hund
+ * Anmeldung by default; see defaultLeika), and the author/reader of the usual
  * direction of the message type (see PARTIES), e.g. `efa:hund-lsa` → `zsa:lsa` for an
  * Anmeldung. `padToBytes` fills the free-text `bemerkung` until the message has exactly
  * that many bytes (UTF-8), when it is not already larger.
@@ -15,8 +16,18 @@ import { createHash, randomUUID } from 'node:crypto';
 
 export const XZSA_NS = 'urn:zsa-gateway:xzsa:1.0';
 export const XZSA_BASIS_NS = 'urn:zsa-gateway:xzsa:basis:1.0';
-export const LEIKA_HUND = '99108008001000';
-export const LEIKA_WOHNGELD = '99106004001000';
+/** Root and basis namespace per XZSA version (schemas-xoev/xzsa/<version>). */
+const NAMESPACES = {
+  '1.0': { root: XZSA_NS, basis: XZSA_BASIS_NS },
+  '1.1': { root: 'urn:zsa-gateway:xzsa:1.1', basis: 'urn:zsa-gateway:xzsa:basis:1.1' },
+} as const;
+export type XzsaVersion = keyof typeof NAMESPACES;
+/** Hundesteuer Anmeldung (FIM 99102013104000); the messages of its Vorgang carry it too. */
+export const LEIKA_HUND = '99102013104000';
+/** Hundesteuer Abmeldung: it opens a Vorgang of its own. */
+export const LEIKA_HUND_ABMELDUNG = '99102013070000';
+/** Wohngeld Feststellung ("Wohngeld erstmalig oder neu beantragen"). */
+export const LEIKA_WOHNGELD = '99107023037000';
 export const DEMO_AGS = '15003000';
 
 export interface FixtureOptions {
@@ -36,6 +47,8 @@ export interface FixtureOptions {
   bemerkung?: string;
   /** Pad `bemerkung` so the message has this many bytes. */
   padToBytes?: number;
+  /** XZSA version; default 1.0. 1.1 differs in hund.anmeldung.0101 (schemas-xoev/xzsa/1.1/README.md) and takes an ARS as `ags`. */
+  xzsaVersion?: XzsaVersion;
 }
 
 export interface NachweisFixture {
@@ -93,14 +106,22 @@ function party(tag: 'leser' | 'autor', kennung: string): string {
     </xzsab:${tag}>\n`;
 }
 
+/** The LeiKa key a message of this type carries by default (docs/reference-keys.md). */
+export function defaultLeika(type: XzsaMessageType): string {
+  if (type.startsWith('wohngeld.')) return LEIKA_WOHNGELD;
+  return type === 'hund.abmeldung.0104' ? LEIKA_HUND_ABMELDUNG : LEIKA_HUND;
+}
+
 /** Assembles root, header, body and the optional (padded) `bemerkung` of one message. */
 function message(type: XzsaMessageType, o: FixtureOptions, body: string): string {
   const typeCode = type.slice(-4);
   const [author, reader] = PARTIES[type];
-  const leika = o.leika ?? (type.startsWith('wohngeld.') ? LEIKA_WOHNGELD : LEIKA_HUND);
+  const leika = o.leika ?? defaultLeika(type);
   const testAttr = o.test === undefined ? '' : ` test="${o.test}"`;
+  const version = o.xzsaVersion ?? '1.0';
+  const ns = NAMESPACES[version];
   const head = `<?xml version="1.0" encoding="UTF-8"?>
-<xzsa:${type} xmlns:xzsa="${XZSA_NS}" xmlns:xzsab="${XZSA_BASIS_NS}" produkt="zsa-gateway Testdaten" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="1.0"${testAttr}>
+<xzsa:${type} xmlns:xzsa="${ns.root}" xmlns:xzsab="${ns.basis}" produkt="zsa-gateway Testdaten" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="${version}"${testAttr}>
   <xzsab:nachrichtenkopf>
     <xzsab:identifikation.nachricht>
       <xzsab:nachrichtenUUID>${esc(o.messageUuid ?? randomUUID())}</xzsab:nachrichtenUUID>
@@ -139,8 +160,8 @@ ${indent}  <xzsa:postleitzahl>39104</xzsa:postleitzahl>
 ${indent}  <xzsa:ort>Beispielstadt</xzsa:ort>
 ${indent}</xzsa:anschrift>\n`;
 
-const buerger = (tag: string, vorname: string, familienname: string): string =>
-  `  <xzsa:${tag}>\n${person(vorname, familienname, '1984-06-15', '    ')}${anschrift('    ')}    <xzsa:kontakt>
+const buerger = (tag: string, vorname: string, familienname: string, geburtsdatum = '1984-06-15'): string =>
+  `  <xzsa:${tag}>\n${person(vorname, familienname, geburtsdatum, '    ')}${anschrift('    ')}    <xzsa:kontakt>
       <xzsa:email>${esc(`${vorname}.${familienname}`.toLowerCase())}@example.org</xzsa:email>
     </xzsa:kontakt>
   </xzsa:${tag}>\n`;
@@ -152,15 +173,22 @@ ${indent}  <xzsa:organisation>${esc(organisation)}</xzsa:organisation>
 ${indent}  <xzsa:kennung>${esc(kennung)}</xzsa:kennung>
 ${indent}</xzsa:${tag}>\n`;
 
-export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '03'; iban?: string } = {}): string {
+/**
+ * A Hund Anmeldung. Under XZSA 1.1 the start of keeping is `beginnHaltung` (1.0:
+ * `haltungsbeginn`) and the dog carries `weitereHunde` (default 0: the first dog; 1.1 only).
+ */
+export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '03'; iban?: string; weitereHunde?: number } = {}): string {
+  const v11 = o.xzsaVersion === '1.1';
+  const beginn = v11 ? 'beginnHaltung' : 'haltungsbeginn';
+  const weitere = v11 ? `    <xzsa:weitereHunde>${o.weitereHunde ?? 0}</xzsa:weitereHunde>\n` : '';
   return message('hund.anmeldung.0101', o, `${buerger('halter', 'Erika', 'Testfrau')}  <xzsa:hund>
     <xzsa:name>Bello</xzsa:name>
     <xzsa:rasse>Mischling</xzsa:rasse>
     <xzsa:kategorie ${code('hundekategorie', o.kategorie ?? '01')}</xzsa:kategorie>
     <xzsa:geburtsdatum>2023-11-02</xzsa:geburtsdatum>
     <xzsa:chipnummer>276000000000001</xzsa:chipnummer>
-  </xzsa:hund>
-  <xzsa:haltungsbeginn>2025-03-01</xzsa:haltungsbeginn>
+${weitere}  </xzsa:hund>
+  <xzsa:${beginn}>2025-03-01</xzsa:${beginn}>
   <xzsa:sepaMandat>
     <xzsa:iban>${esc(o.iban ?? 'DE02120300000000202051')}</xzsa:iban>
     <xzsa:kontoinhaber>Erika Testfrau</xzsa:kontoinhaber>
@@ -170,14 +198,40 @@ export function hundAnmeldung(o: FixtureOptions & { kategorie?: '01' | '02' | '0
 `);
 }
 
-export function hundSteuerfestsetzung(o: FixtureOptions & { anmeldungUuid?: string; jahresbetrag?: string; entwurf?: boolean } = {}): string {
+/** Quarterly due dates of the dog tax (15 Feb, May, Aug, Nov), as month numbers. */
+const DUE_MONTHS = [2, 5, 8, 11];
+
+/**
+ * The instalments of the first calendar year of liability from `start` (YYYY-MM-01): the
+ * annual amount × months of liability / 12, in quarterly instalments that fall due on or
+ * after the start; months before the first due date are charged with it. In cents, the
+ * last instalment takes the rounding rest, so they add up exactly.
+ */
+export function erstesJahrFaelligkeiten(jahresbetrag: string, start: string): Array<{ datum: string; betrag: string }> {
+  const [year = '', month = ''] = start.split('-');
+  const first = Number(month);
+  const annualCents = Math.round(Number(jahresbetrag) * 100);
+  const totalCents = Math.round((annualCents * (13 - first)) / 12);
+  const due = DUE_MONTHS.filter((m) => m >= first);
+  const dates = due.length > 0 ? due : [12];
+  const monthsUpTo = (m: number): number => Math.max(0, Math.min(m + 1, 13) - first);
+  let charged = 0;
+  return dates.map((m, i) => {
+    const end = i === dates.length - 1 ? 12 : m + 1; // each instalment covers up to the quarter it falls in
+    const cents = i === dates.length - 1 ? totalCents - charged : Math.round((annualCents * monthsUpTo(end)) / 12) - charged;
+    charged += cents;
+    return { datum: `${year}-${String(m).padStart(2, '0')}-15`, betrag: (cents / 100).toFixed(2) };
+  });
+}
+
+export function hundSteuerfestsetzung(o: FixtureOptions & { anmeldungUuid?: string; jahresbetrag?: string; festsetzungAb?: string; entwurf?: boolean } = {}): string {
   const betrag = o.jahresbetrag ?? '96.00';
-  const quarter = (Number(betrag) / 4).toFixed(2);
-  const faellig = ['02-15', '05-15', '08-15', '11-15']
-    .map((d) => `  <xzsa:faelligkeit>\n    <xzsa:datum>2025-${d}</xzsa:datum>\n    <xzsa:betrag>${quarter}</xzsa:betrag>\n  </xzsa:faelligkeit>\n`).join('');
+  const ab = o.festsetzungAb ?? '2025-03-01';
+  const faellig = erstesJahrFaelligkeiten(betrag, ab)
+    .map((f) => `  <xzsa:faelligkeit>\n    <xzsa:datum>${f.datum}</xzsa:datum>\n    <xzsa:betrag>${f.betrag}</xzsa:betrag>\n  </xzsa:faelligkeit>\n`).join('');
   return message('hund.steuerfestsetzung.0102', o, `  <xzsa:bezugAnmeldung>${esc(o.anmeldungUuid ?? randomUUID())}</xzsa:bezugAnmeldung>
   <xzsa:jahresbetrag>${esc(betrag)}</xzsa:jahresbetrag>
-  <xzsa:festsetzungAb>2025-03-01</xzsa:festsetzungAb>
+  <xzsa:festsetzungAb>${esc(ab)}</xzsa:festsetzungAb>
 ${faellig}  <xzsa:entwurf>${o.entwurf ?? true}</xzsa:entwurf>
 ${sachbearbeitung('sachbearbeitung', 'Max Beispiel', 'ZSA Sachsen-Anhalt, Team Hundesteuer (Demo)', 'zsa:lsa')}`);
 }
@@ -228,20 +282,24 @@ ${n.groesse === undefined ? '' : `      <xzsa:groesse>${n.groesse}</xzsa:groesse
   return `  <xzsa:nachweise>\n${items}  </xzsa:nachweise>\n`;
 }
 
+/** The applicant is the household member "selbst": one birth date for both. */
+const SELBST_GEBURTSDATUM = '1979-02-28';
+const KINDER = ['Mia', 'Ben', 'Lea', 'Paul', 'Emma', 'Noah'];
+
 const ANTRAG_NACHWEISE = [nachweis('01', 'mietvertrag.pdf'), nachweis('03', 'lohnabrechnung-2025-02.pdf')];
 
 export function wohngeldAntrag(o: FixtureOptions & { nachweise?: NachweisFixture[]; haushaltsmitglieder?: number } = {}): string {
   const members = Array.from({ length: Math.max(1, o.haushaltsmitglieder ?? 2) }, (_, i) => i === 0
-    ? `    <xzsa:mitglied>\n${person('Jonas', 'Probemann', '1979-02-28', '      ')}      <xzsa:verhaeltnis>selbst</xzsa:verhaeltnis>
+    ? `    <xzsa:mitglied>\n${person('Jonas', 'Probemann', SELBST_GEBURTSDATUM, '      ')}      <xzsa:verhaeltnis>selbst</xzsa:verhaeltnis>
       <xzsa:einkommen>
         <xzsa:art ${code('einkommensart', '01')}</xzsa:art>
         <xzsa:bruttoMonatlich>1850.00</xzsa:bruttoMonatlich>
         <xzsa:bezeichnung>Teilzeitstelle</xzsa:bezeichnung>
       </xzsa:einkommen>
     </xzsa:mitglied>\n`
-    : `    <xzsa:mitglied>\n${person('Kind', `Probemann ${i}`, '2016-09-0' + String((i % 9) + 1), '      ')}      <xzsa:verhaeltnis>Kind</xzsa:verhaeltnis>
+    : `    <xzsa:mitglied>\n${person(KINDER[(i - 1) % KINDER.length] ?? 'Mia', 'Probemann', `${2006 + ((i * 3) % 17)}-0${(i % 9) + 1}-1${i % 10}`, '      ')}      <xzsa:verhaeltnis>Kind</xzsa:verhaeltnis>
     </xzsa:mitglied>\n`).join('');
-  return message('wohngeld.antrag.0201', o, `${buerger('antragsteller', 'Jonas', 'Probemann')}  <xzsa:haushalt>
+  return message('wohngeld.antrag.0201', o, `${buerger('antragsteller', 'Jonas', 'Probemann', SELBST_GEBURTSDATUM)}  <xzsa:haushalt>
 ${members}  </xzsa:haushalt>
   <xzsa:wohnung>
 ${anschrift('    ')}    <xzsa:wohnflaeche>62.5</xzsa:wohnflaeche>

@@ -10,7 +10,7 @@ describe('pass-through: author and reader follow the one kennung rule', () => {
     'x-author': author,
     'x-reader': reader,
     'x-vorgang-id': 'V-1',
-    'x-leika': '99108008001000',
+    'x-leika': '99102013104000',
     'x-ags': '15003000',
   });
 

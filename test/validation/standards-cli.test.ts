@@ -102,8 +102,8 @@ describe('standards CLI (gateway/cli/standards.ts)', () => {
     expect(text).to.contain('XZSA 1.0  urn:zsa-gateway:xzsa:1.0').and.contain('XBeteiligung 1.2  https://www.xleitstelle.de/xbeteiligung/12');
     expect(text).to.contain('kommunal.Aktualisieren.0402').and.contain('xbeteiligung-nachrichten 1.1');
     expect(text).to.match(/XSD compiled in \d+\.\d ms/).and.contain('strictness: xsd reject, identity warn');
-    const json = JSON.parse((await listStandards([SCHEMAS, FIXTURES], true)).lines.join('')) as { standards: Array<{ standard: string }> };
-    expect(json.standards.map((s) => s.standard)).to.have.members(['XZSA', 'XBeteiligung']);
+    const json = JSON.parse((await listStandards([SCHEMAS, FIXTURES], true)).lines.join('')) as { standards: Array<{ standard: string; version: string }> };
+    expect(json.standards.map((s) => `${s.standard} ${s.version}`)).to.have.members(['XZSA 1.0', 'XZSA 1.1', 'XBeteiligung 1.2']);
   });
 
   it('list exits 1 with the problems when a root holds a broken standard', async () => {
@@ -123,7 +123,7 @@ describe('standards CLI (gateway/cli/standards.ts)', () => {
     out.length = 0;
     await program.parseAsync(['standards', 'list', '--schemas', SCHEMAS, FIXTURES], { from: 'user' });
     expect(code).to.equal(0);
-    expect(out.join('\n')).to.contain('2 standard version(s) loaded');
+    expect(out.join('\n')).to.contain('3 standard version(s) loaded');
   });
 
   const MAIN = here('../../gateway/cli/main.ts');

@@ -14,7 +14,7 @@ import { compileCodeListCheck } from '../../gateway/validation/codelist-check.js
 import { CodeListRegistry, loadCodeLists } from '../../gateway/validation/codelists.js';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import { ruleSchema } from '../../gateway/validation/rule-schema.js';
-import { compileRules, instant } from '../../gateway/validation/rules.js';
+import { compileRules, instant, liabilityMonths } from '../../gateway/validation/rules.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const GC = 'http://docs.oasis-open.org/codelist/ns/genericode/1.0/';
@@ -141,6 +141,34 @@ describe('service rules (layer 6)', () => {
     ];
     expect(run(rules, '<d:x>1</d:x><d:x>2</d:x>').map((f) => f.rule)).to.deep.equal(['rules.a']);
     expect(run(rules, '', 'demo.anders.0002').map((f) => f.rule)).to.deep.equal(['rules.other', 'rules.all']);
+  });
+
+  it('proRata: the charged amounts are the annual amount for the months of liability (start month in full), to the year end or a given end', () => {
+    const rule = { ...base, id: 'p', kind: 'proRata', annual: 'd:jahr', charged: 'd:rate', from: 'd:ab' };
+    const body = (ab: string, rates: string[]): string => `<d:jahr>120.00</d:jahr><d:ab>${ab}</d:ab>${rates.map((r) => `<d:rate>${r}</d:rate>`).join('')}`;
+    expect(run([rule], body('2025-03-01', ['40.00', '30.00', '30.00']))).to.deep.equal([]);
+    expect(run([rule], body('2025-01-01', ['30.00', '30.00', '30.00', '30.00']))).to.deep.equal([]);
+    const full = run([rule], body('2025-03-01', ['40.00', '40.00', '40.00']));
+    expect(full.map((f) => [f.rule, f.path])).to.deep.equal([['rules.p', '/demo.nachricht.0001/rate']]);
+    expect(full[0]?.message).to.equal('demo: d:rate do not add up to d:jahr for the months of liability from d:ab to the end of its year (annual amount × months / 12)');
+    expect(run([rule], body('2025-03-01', ['x']))[0]?.message).to.contain('are not all numbers');
+    expect(run([rule], '<d:jahr>120.00</d:jahr><d:rate>120.00</d:rate>')).to.deep.equal([]); // no start: left to a required rule
+    const withEnd = { ...rule, id: 'q', to: 'd:bis' };
+    expect(run([withEnd], `${body('2025-03-01', ['50.00'])}<d:bis>2025-07-31</d:bis>`)).to.deep.equal([]);
+    expect(run([withEnd], `${body('2025-03-01', ['100.00'])}<d:bis>2025-07-31</d:bis>`).map((f) => f.rule)).to.deep.equal(['rules.q']);
+    expect([liabilityMonths('2025-03-01', ''), liabilityMonths('2025-12-15', ''), liabilityMonths('2024-11-01', '2025-02-28')]).to.deep.equal([10, 1, 4]);
+    expect([liabilityMonths('01.03.2025', ''), liabilityMonths('2025-03-01', '2025-02-01'), liabilityMonths('2025-03-01', 'bald')]).to.deep.equal([undefined, undefined, undefined]);
+  });
+
+  it('equal: two values must be the same string, pointing at the right one; a missing side is left to other rules', () => {
+    const rule = { ...base, id: 'e', kind: 'equal', left: 'd:antragsteller/d:geburt', right: "d:mitglied[d:rolle = 'selbst']/d:geburt" };
+    const member = (rolle: string, geburt: string): string => `<d:mitglied><d:rolle>${rolle}</d:rolle><d:geburt>${geburt}</d:geburt></d:mitglied>`;
+    const same = `<d:antragsteller><d:geburt>1979-02-28</d:geburt></d:antragsteller>${member('Kind', '2016-09-02')}${member('selbst', '1979-02-28')}`;
+    expect(run([rule], same)).to.deep.equal([]);
+    const differs = run([rule], same.replace('<d:geburt>1979-02-28</d:geburt></d:antragsteller>', '<d:geburt>1984-06-15</d:geburt></d:antragsteller>'));
+    expect(differs.map((f) => [f.rule, f.path])).to.deep.equal([['rules.e', "/demo.nachricht.0001/mitglied[d:rolle = 'selbst']/geburt"]]);
+    expect(differs[0]?.message).to.equal("demo: d:antragsteller/d:geburt differs from d:mitglied[d:rolle = 'selbst']/d:geburt").and.not.contain('1984');
+    expect(run([rule], `<d:antragsteller><d:geburt>1979-02-28</d:geburt></d:antragsteller>${member('Kind', '2016-09-02')}`)).to.deep.equal([]);
   });
 
   it('refuses an expression that does not compile or uses an unknown prefix, naming the rule', () => {

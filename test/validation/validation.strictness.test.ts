@@ -71,7 +71,7 @@ describe('validation strictness', () => {
     } catch (err) {
       const e = err as GatewayError;
       expect(e.code).to.equal('GW_RULE_VIOLATION');
-      expect(e.issues[0]).to.include({ layer: 'rules', rule: 'rules.hund.steuerfestsetzung.faelligkeiten-summe' });
+      expect(e.issues[0]).to.include({ layer: 'rules', rule: 'rules.hund.steuerfestsetzung.faelligkeiten-anteilig' });
       expect(e.extra['warnings']).to.be.an('array').that.satisfies((w: string[]) => w.some((x) => x.includes('identity.type-code')));
     }
     expect(outcome(draft, fixed({ identity: 'warn', rules: 'warn' }))).to.have.length(2);

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import {
-  DEMO_AGS, LEIKA_HUND, LEIKA_WOHNGELD, PARTIES, XZSA_BUILDERS, XZSA_NS, gatewayFehler, hundFreigabe,
-  hundSteuerfestsetzung, nachweis, nachweisContent, wohngeldAntrag, type XzsaMessageType,
+  DEMO_AGS, LEIKA_HUND, LEIKA_HUND_ABMELDUNG, LEIKA_WOHNGELD, PARTIES, defaultLeika, hundAnmeldung, XZSA_BUILDERS, XZSA_NS, gatewayFehler, hundFreigabe,
+  erstesJahrFaelligkeiten, hundSteuerfestsetzung, nachweis, nachweisContent, wohngeldAntrag, type XzsaMessageType,
 } from '../support/xzsa-fixtures.js';
 
 const SCHEMA_ROOT = fileURLToPath(new URL('../../schemas-xoev/', import.meta.url));
@@ -29,7 +29,7 @@ describe('XZSA fixture builders (test/support/xzsa-fixtures.ts)', () => {
       expect(warnings).to.deep.equal([]);
       expect(header).to.include({
         messageType: type, namespace: XZSA_NS, standard: 'XZSA', version: '1.0', author, reader, ags: DEMO_AGS,
-        leika: type.startsWith('wohngeld.') ? LEIKA_WOHNGELD : LEIKA_HUND, test: false,
+        leika: defaultLeika(type), test: false,
       });
       expect(header.messageUuid).to.match(/^[0-9a-f-]{36}$/);
       expect(header.vorgangId).to.match(/^[0-9a-f-]{36}$/);
@@ -97,5 +97,31 @@ describe('XZSA fixture builders (test/support/xzsa-fixtures.ts)', () => {
     const xml = gatewayFehler({ refUuid: null, problemCode: 'GW_XML_MALFORMED', reasons: [{ art: '02', meldung: 'Start tag expected', zeile: 1, spalte: 1 }] });
     expect(xml).to.not.contain('bezugNachrichtenUUID');
     v.check(Buffer.from(xml));
+  });
+  it('carries the real LeiKa keys: Anmeldung and its Vorgang, Abmeldung, Wohngeld (docs/reference-keys.md)', () => {
+    expect([defaultLeika('hund.anmeldung.0101'), defaultLeika('hund.freigabe.0103'), defaultLeika('hund.abmeldung.0104'), defaultLeika('wohngeld.nachreichung.0204')])
+      .to.deep.equal([LEIKA_HUND, LEIKA_HUND, LEIKA_HUND_ABMELDUNG, LEIKA_WOHNGELD]);
+    expect([LEIKA_HUND, LEIKA_HUND_ABMELDUNG, LEIKA_WOHNGELD]).to.deep.equal(['99102013104000', '99102013070000', '99107023037000']);
+  });
+
+  it('charges the first year pro rata in quarterly instalments due on or after the start of liability', () => {
+    expect(erstesJahrFaelligkeiten('120.00', '2025-03-01')).to.deep.equal([
+      { datum: '2025-05-15', betrag: '40.00' }, { datum: '2025-08-15', betrag: '30.00' }, { datum: '2025-11-15', betrag: '30.00' },
+    ]);
+    expect(erstesJahrFaelligkeiten('96.00', '2025-01-01').map((f) => f.betrag)).to.deep.equal(['24.00', '24.00', '24.00', '24.00']);
+    expect(erstesJahrFaelligkeiten('100.00', '2025-12-01')).to.deep.equal([{ datum: '2025-12-15', betrag: '8.33' }]);
+    const odd = erstesJahrFaelligkeiten('97.00', '2025-04-01'); // 9 months: 72.75
+    expect(odd.reduce((sum, f) => sum + Math.round(Number(f.betrag) * 100), 0)).to.equal(7275);
+    for (const ab of ['2025-01-01', '2025-02-01', '2025-06-01', '2025-11-01', '2025-12-01']) {
+      v.check(Buffer.from(hundSteuerfestsetzung({ jahresbetrag: '97.00', festsetzungAb: ab })));
+    }
+  });
+
+  it('builds XZSA 1.1: the renamed and the added field, and an ARS in the header routed by its AGS', () => {
+    const xml = hundAnmeldung({ xzsaVersion: '1.1', ags: '150830490490', weitereHunde: 1 });
+    expect(xml).to.contain('<xzsa:beginnHaltung>').and.contain('<xzsa:weitereHunde>1</xzsa:weitereHunde>').and.not.contain('haltungsbeginn');
+    const { header } = v.check(Buffer.from(xml));
+    expect(header).to.include({ namespace: 'urn:zsa-gateway:xzsa:1.1', version: '1.1', ags: '15083490' });
+    expect(hundAnmeldung()).to.contain('<xzsa:haltungsbeginn>').and.not.contain('weitereHunde');
   });
 });

@@ -39,7 +39,7 @@ export function retentionTests(h: StoreHarness): void {
       const closedAt = (await store.history(ids[1]!)).find((t) => t.to === 'delivered')!.at;
       expect(found[0]).to.deep.include({ vorgangId: 'vg-closed', messageType: 'hund.anmeldung.0101', service: 'hund', closedAt });
       expect(await store.retentionCandidates(days(31), [{ ...RULE, closedBy: ['hund.abmeldung.0104'] }])).to.deep.equal([]);
-      expect(await store.retentionCandidates(days(31), [{ ...RULE, leika: ['99106004001000'] }])).to.deep.equal([]);
+      expect(await store.retentionCandidates(days(31), [{ ...RULE, leika: ['99107023037000'] }])).to.deep.equal([]);
       expect(await store.retentionCandidates(days(31), [{ ...RULE, deleteAfterDays: 40 }])).to.deep.equal([]);
       expect(await store.retentionCandidates(days(31), [])).to.deep.equal([]);
     });
