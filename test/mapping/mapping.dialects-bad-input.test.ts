@@ -1,0 +1,137 @@
+/**
+ * Bad input to the Fachverfahren dialect and version mappings (ADR 0019): each case turns a
+ * good golden fixture into a bad one (a code with no translation, a date or amount in the
+ * wrong form, a mandatory field missing, a value longer than the receiver takes) and expects
+ * GW_MAPPING_FAILED naming the mapping, the rule and the input path — without the value —
+ * and that the same compiled mapping maps the next good message.
+ */
+import { expect } from 'chai';
+import { dialect, fixture, type DialectMapping } from './dialects.support.js';
+import { rejection } from './support.js';
+
+interface BadCase {
+  title: string;
+  mapping: DialectMapping;
+  /** The good fixture input the case edits. */
+  input: string;
+  edit: (good: string) => string;
+  rule: string;
+  /** Expected to occur in the input path the error names. */
+  path: string;
+  /** A value put into the input that must not appear in the error. */
+  secret?: string;
+}
+
+function replaceOnce(s: string, from: string | RegExp, to: string): string {
+  const out = s.replace(from, to);
+  if (out === s) throw new Error(`test setup: ${String(from)} not found in the fixture`);
+  return out;
+}
+
+const LONG_NAME = 'Wolkenkuckucksheim-Sonnenschein-Mondenglanz-Sternenfeld';
+const CASES: BadCase[] = [
+  {
+    title: 'XZSA → HSTX: a Hundekategorie code HSTX has no Steuerart for',
+    mapping: 'xzsa-to-fv-legacy-xml', input: 'anmeldung-mit-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, '<code>01</code>', '<code>ZZ9</code>'),
+    rule: 'hund.steuerart', path: 'kategorie', secret: 'ZZ9',
+  },
+  {
+    title: 'XZSA → HSTX: the chip number is missing',
+    mapping: 'xzsa-to-fv-legacy-xml', input: 'anmeldung-mit-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, /<xzsa:chipnummer>[^<]*<\/xzsa:chipnummer>/, ''),
+    rule: 'hund.transponder', path: 'chipnummer',
+  },
+  {
+    title: 'XZSA → HSTX: a family name longer than the 50 characters HSTX takes',
+    mapping: 'xzsa-to-fv-legacy-xml', input: 'anmeldung-mit-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, '<xzsa:familienname>Beispielmann<', `<xzsa:familienname>${LONG_NAME}<`),
+    rule: 'halter.name', path: 'familienname', secret: LONG_NAME,
+  },
+  {
+    title: 'HSTX → XZSA: a Bescheid date in ISO form instead of dd.MM.yyyy',
+    mapping: 'fv-legacy-xml-to-xzsa', input: 'bescheid-abweichend.input.xml',
+    edit: (s) => replaceOnce(s, '<BESCHEIDDATUM>28.04.2025<', '<BESCHEIDDATUM>2025-04-28<'),
+    rule: 'bescheid.datum', path: 'BESCHEIDDATUM', secret: '2025-04-28',
+  },
+  {
+    title: 'HSTX → XZSA: a refusal reason key with no XZSA wording',
+    mapping: 'fv-legacy-xml-to-xzsa', input: 'abgelehnt.input.xml',
+    edit: (s) => replaceOnce(s, '<GRUND>A1<', '<GRUND>A7<'),
+    rule: 'ablehnung.grund', path: 'GRUND', secret: 'A7',
+  },
+  {
+    title: 'HSTX → XZSA: a refusal without its reason',
+    mapping: 'fv-legacy-xml-to-xzsa', input: 'abgelehnt.input.xml',
+    edit: (s) => replaceOnce(s, /<ABLEHNUNG>[\s\S]*<\/ABLEHNUNG>/, ''),
+    rule: 'ablehnung.grund', path: 'ABLEHNUNG',
+  },
+  {
+    title: 'XZSA → HST-IMPORT: the start of keeping the dog is missing',
+    mapping: 'xzsa-to-fv-csv', input: 'ersthund-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, /<xzsa:haltungsbeginn>[^<]*<\/xzsa:haltungsbeginn>/, ''),
+    rule: 'haltung.ab', path: 'haltungsbeginn',
+  },
+  {
+    title: 'XZSA → HST-IMPORT: a Hundekategorie code without a Steuerklasse',
+    mapping: 'xzsa-to-fv-csv', input: 'ersthund-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, '<code>01</code>', '<code>ZZ8</code>'),
+    rule: 'hund.steuerklasse', path: 'kategorie', secret: 'ZZ8',
+  },
+  {
+    title: 'HST-RUECK → XZSA: a STATUS the Fachverfahren does not define',
+    mapping: 'fv-csv-to-xzsa', input: 'festgesetzt.input.csv',
+    edit: (s) => replaceOnce(s, ';FEST;', ';STORNO;'),
+    rule: 'entscheidung.code', path: 'STATUS', secret: 'STORNO',
+  },
+  {
+    title: 'HST-RUECK → XZSA: ERSTELLT in ISO form instead of dd.MM.yyyy HH:mm',
+    mapping: 'fv-csv-to-xzsa', input: 'festgesetzt.input.csv',
+    edit: (s) => replaceOnce(s, ';10.06.2025 14:32;', ';2025-06-10 14:32;'),
+    rule: 'kopf.erstellt', path: 'ERSTELLT', secret: '2025-06-10 14:32',
+  },
+  {
+    title: 'HST-RUECK → XZSA: a changed assessment whose amount has a decimal point instead of a comma',
+    mapping: 'fv-csv-to-xzsa', input: 'festgesetzt.input.csv',
+    edit: (s) => replaceOnce(s, ';FEST;HST-2025-0215;10.06.2025;45,00;', ';AEND;HST-2025-0215;10.06.2025;45.00;'),
+    rule: 'korrigierterJahresbetrag', path: 'JAHRESSTEUER', secret: '45.00',
+  },
+  {
+    title: 'HST-RUECK → XZSA: the reference to the answered message is empty',
+    mapping: 'fv-csv-to-xzsa', input: 'festgesetzt.input.csv',
+    edit: (s) => replaceOnce(s, ';8b3e0f27-6a19-4d52-bc84-1e7f2a9d3c82;', ';;'),
+    rule: 'bezug', path: 'BEZUG_ID',
+  },
+  {
+    title: 'XZSA 1.1 → 1.0: a 1.1 message that still uses the 1.0 name haltungsbeginn',
+    mapping: 'xzsa-1.1-to-1.0', input: 'ohne-neue-angaben.input.xml',
+    edit: (s) => replaceOnce(s, /xzsa:beginnHaltung>/g, 'xzsa:haltungsbeginn>'),
+    rule: 'haltungsbeginn', path: 'beginnHaltung',
+  },
+  {
+    title: 'XZSA 1.0 → 1.1: the Vorgang id is missing',
+    mapping: 'xzsa-1.0-to-1.1', input: 'anmeldung-mit-lastschrift.input.xml',
+    edit: (s) => replaceOnce(s, /<xzsab:vorgangsID>[^<]*<\/xzsab:vorgangsID>/, ''),
+    rule: 'vorgang.id', path: 'vorgangsID',
+  },
+];
+
+describe('dialect and version mappings: bad input', function () {
+  for (const c of CASES) {
+    it(`${c.title}: GW_MAPPING_FAILED names ${c.mapping}, rule ${c.rule}; the next good message still maps`, async () => {
+      const good = await fixture(c.mapping, c.input);
+      const m = await dialect(c.mapping);
+      const e = await rejection(m.run(Buffer.from(c.edit(good))));
+      expect(e.code).to.equal('GW_MAPPING_FAILED');
+      expect(e.extra['mapping']).to.equal(c.mapping);
+      expect(e.extra['rule']).to.equal(c.rule);
+      expect(String(e.extra['path'])).to.include(c.path);
+      if (c.secret !== undefined) {
+        expect(e.message).not.to.include(c.secret);
+        expect(JSON.stringify(e.issues)).not.to.include(c.secret);
+      }
+      const next = await m.run(Buffer.from(good));
+      expect(next.body.length).to.be.greaterThan(0);
+    });
+  }
+});
