@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { AttachmentRef, MessageStore } from '../gateway/store/types.js';
+import type { AttachmentRef } from '../gateway/model/index.js';
+import type { MessageStore } from '../gateway/store/types.js';
 
 /** The message as a connector sees it when it leaves the gateway. */
 export interface OutboundMessage {
@@ -14,8 +15,14 @@ export interface OutboundMessage {
   ags: string;
   /** 1 for the first attempt. */
   attempt: number;
-  /** `application/jose`: a compact JWE (the participant's encryption key, or a pass-through route); `sha512` is always that of `payload` as delivered. */
-  contentType: 'application/xml' | 'application/jose';
+  /**
+   * `application/xml` (the XÖV payload), `application/jose` (a compact JWE: the participant's
+   * encryption key, or a pass-through route), or the media type of a mapped form (`form` set:
+   * e.g. `application/json`, `text/csv; charset=utf-8`). `sha512` is always that of `payload` as delivered.
+   */
+  contentType: string;
+  /** Set when `payload` is a mapped form (ADR 0020): the name of the mapping that produced it. */
+  form?: string;
   payload: Buffer;
   sha512: string;
   attachments: AttachmentRef[];

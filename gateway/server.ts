@@ -18,6 +18,7 @@ import { createApp } from './api/app.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
 import { startAmqpIngress } from './ingress/amqp.js';
+import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
@@ -92,6 +93,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const attachments = withUploaders(createFsAttachmentStore(dataDir, atRest), store);
   const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
   const router = new Router(cfg, store);
+  // Mappings (ADR 0020): compiled once; every mapping the routes and JSON ingress name must exist.
+  const mapping = await loadPipelineMapping(cfg, validator);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
   // released at once; with a shared database each process has its own owner id (ADR 0011).
@@ -109,9 +112,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
     endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
   }
-  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys });
+  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step });
   const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys);
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping);
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys };

@@ -32,6 +32,7 @@ export function publishOptions(msg: OutboundMessage): Options.Publish {
       sha512: msg.sha512,
       attempt: msg.attempt,
       test: msg.test,
+      ...(msg.form !== undefined && { form: msg.form }),
     },
   };
 }

@@ -1,23 +1,9 @@
 import { z } from 'zod';
+import { WIRE_HEADERS } from '../../gateway/model/wire-headers.js';
 import { tlsClientSchema } from '../tls.js';
 
 /** Headers the connector sets itself; configured headers with these names are refused. */
-export const PROTOCOL_HEADERS = [
-  'content-type',
-  'content-length',
-  'x-gateway-id',
-  'x-message-uuid',
-  'x-message-type',
-  'x-vorgang-id',
-  'x-author',
-  'x-reader',
-  'x-ags',
-  'x-leika',
-  'x-attempt',
-  'x-test',
-  'repr-digest',
-  'idempotency-key',
-] as const;
+export const PROTOCOL_HEADERS: readonly string[] = ['content-type', 'content-length', ...WIRE_HEADERS.map((h) => h.lower), 'repr-digest', 'idempotency-key'];
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -32,7 +18,7 @@ export const httpConfigSchema = z
     headers: z
       .record(z.string().regex(HEADER_NAME, 'not a valid header name'), z.string())
       .default({})
-      .refine((h) => Object.keys(h).every((name) => !(PROTOCOL_HEADERS as readonly string[]).includes(name.toLowerCase())), {
+      .refine((h) => Object.keys(h).every((name) => !PROTOCOL_HEADERS.includes(name.toLowerCase())), {
         message: `these headers are set by the connector: ${PROTOCOL_HEADERS.join(', ')}`,
       })
       .describe('Extra request headers, e.g. `Authorization`. The connector\'s own headers cannot be overridden.'),

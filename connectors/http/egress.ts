@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { wireHeaders } from '../../gateway/model/wire-headers.js';
 import { Pool } from 'undici';
 import { NotConnectedError, RetryableError } from '../errors.js';
 import type { ConnectorContext, ConnectorHealth, ConnectorStatus, DeliveryReceipt, Egress, OutboundMessage } from '../types.js';
@@ -10,17 +11,20 @@ import type { HttpConfig } from './config.js';
 export function messageHeaders(msg: OutboundMessage): Record<string, string> {
   return {
     'content-type': msg.contentType,
-    'x-gateway-id': msg.gatewayId,
-    'x-message-uuid': msg.messageUuid,
-    'x-message-type': msg.messageType,
-    'x-vorgang-id': msg.vorgangId,
-    'x-author': msg.author,
-    'x-reader': msg.reader,
-    'x-ags': msg.ags,
-    'x-leika': msg.leika,
-    'x-attempt': String(msg.attempt),
-    'x-test': String(msg.test),
-    // RFC 9530: digest of the representation, here the XML bytes as sent
+    ...wireHeaders({
+      gatewayId: msg.gatewayId,
+      messageUuid: msg.messageUuid,
+      messageType: msg.messageType,
+      vorgangId: msg.vorgangId,
+      author: msg.author,
+      reader: msg.reader,
+      ags: msg.ags,
+      leika: msg.leika,
+      attempt: String(msg.attempt),
+      test: String(msg.test),
+      ...(msg.form !== undefined && { form: msg.form }),
+    }),
+    // RFC 9530: digest of the representation, here the bytes as sent (XML, mapped form or JWE)
     'repr-digest': `sha-512=:${Buffer.from(msg.sha512, 'hex').toString('base64')}:`,
     'idempotency-key': msg.gatewayId,
   };

@@ -3,6 +3,7 @@ import { currentDelegations, endpointOfMailbox, withdrawnAgs } from '../auth/own
 import { principalOf } from '../auth/principal.js';
 import { OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
+import { wireHeaders } from '../model/wire-headers.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { actor, intQuery } from './messages.js';
 import { route, type ApiRoute } from './route.js';
@@ -38,7 +39,7 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       res.json({ items: await s.store.mailboxList(mailbox, intQuery(req, 'limit', 100, 1, 500) ?? 100, await exceptAgs(res, mailbox)) });
     }),
 
-    /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML (or JWE) and lease headers, 204 when empty. */
+    /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML, its mapped form (X-Message-Form) or a JWE, and lease headers; 204 when empty. */
     route('POST', '/mailboxes/:mailbox/fetch', { roles: PARTIES, check: 'mailbox' }, async (req, res) => {
       const itemParam = req.query['item'];
       const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
@@ -53,17 +54,20 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       // fresh per fetch, as push deliveries do (gateway/outbox/recipient-encryption.ts).
       const endpointId = (await s.store.getMessage(lease.item.messageId))?.endpointId;
       const key = endpointId === undefined ? undefined : s.recipientKeys?.get(endpointId);
-      const sealed = await sealFor(key, lease.payload, storedPayloadType(lease.payload));
+      const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
       res
         .status(200)
         .set({
           'X-Mailbox-Item': String(lease.item.id),
           'X-Lease-Token': lease.leaseToken,
           'X-Lease-Until': lease.leaseUntil,
-          'X-Gateway-Id': lease.item.messageId,
-          'X-Message-UUID': lease.item.messageUuid,
-          'X-Message-Type': lease.item.messageType,
-          'X-Vorgang-Id': lease.item.vorgangId,
+          ...wireHeaders({
+            gatewayId: lease.item.messageId,
+            messageUuid: lease.item.messageUuid,
+            messageType: lease.item.messageType,
+            vorgangId: lease.item.vorgangId,
+            ...(lease.form !== undefined && { form: lease.form.name }),
+          }),
         })
         .type(sealed.contentType)
         .send(sealed.body);

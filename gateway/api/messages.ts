@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { ADMIN_ONLY, ALL_ROLES, OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
-import { isMessageState, type MessageState } from '../store/states.js';
+import { isMessageState, type MessageState } from '../model/index.js';
 import type { MessageFilter } from '../store/types.js';
 import { requireAgs } from '../routing/region-key.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
@@ -56,7 +56,7 @@ export function parseFilter(req: Request): MessageFilter {
 
 
 /** The encryption key of the calling participant's endpoint, if one is configured: payload reads and attachment downloads are sealed to it. */
-function callerKey(s: GatewayServices, res: Response): JWK | undefined {
+export function callerKey(s: GatewayServices, res: Response): JWK | undefined {
   const endpoint = principalOf(res)?.participant?.endpoint;
   return endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
 }

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/schema.js';
-import type { MessageFilter, MessageHeader } from '../store/types.js';
+import type { MessageHeader } from '../model/index.js';
+import type { MessageFilter } from '../store/types.js';
 import { forbidden } from './policy.js';
 import { agsOf, endpointsOf, fachverfahrenScope, serviceOfLeika, withdrawnAgs, type DelegationLookup } from './ownership.js';
 import type { Principal } from './principal.js';

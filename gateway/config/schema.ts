@@ -53,12 +53,24 @@ export const participantSchema = z
   })
   .strict();
 
+export const acceptsSchema = z
+  .object({
+    standard: z.string().min(1).describe('XÖV standard (root attribute `standard`), e.g. `XZSA`.'),
+    version: z.string().min(1).describe('Version of the standard the receiver reads (root attribute `version`), e.g. `1.1`.'),
+  })
+  .strict();
+
 export const endpointSchema = z
   .object({
     id: ID.describe('Endpoint id referenced by services, municipalities and participants.'),
     connector: z.string().min(1).describe('Connector name: `mailbox`, `amqp091` or `http` (see connectors/).'),
     config: z.record(z.string(), z.unknown()).default({}).describe('Connector configuration, validated by the connector\'s own schema.'),
     maxInFlight: z.number().int().min(1).max(1024).optional().describe('Concurrent deliveries to this endpoint (default: the connector\'s).'),
+    accepts: z
+      .array(acceptsSchema)
+      .min(1)
+      .optional()
+      .describe('The standard versions the receiver behind this endpoint reads. A message of another version of a listed standard is mapped by the version mapping whose target is a listed version (state `mapped`, ADR 0020); a mapping named on the route rule wins. Absent: messages go in the version they came in.'),
   })
   .strict();
 
@@ -122,6 +134,7 @@ export const routeTargetSchema = z
       .optional()
       .describe('Condition; a rule without `when` always applies. All conditions given must hold.'),
     to: TARGET.describe('`zsa` (the service\'s ZSA queue), `fachverfahren` (the municipality\'s Fachverfahren), `origin` (the participant that opened the Vorgang: the citizen\'s side), `reader` (the participant named as reader), or `endpoint:<id>`.'),
+    mapping: ID.optional().describe('Mapping (folder name under `mappings.dirs`) applied for this target before the message is queued: the mapped form is stored with the message and delivered instead of the XML (state `mapped`, ADR 0020). A mapping that fails leaves the message `dead` (replayable) with mapping and rule named. Must exist at start.'),
   })
   .strict();
 
@@ -301,6 +314,29 @@ const atRestSchema = z
   .strict()
   .refine((a) => a.keys.some((k) => k.id === a.active), { message: 'active must name one of keys', path: ['active'] });
 
+export const ingressMappingSchema = z
+  .object({
+    mapping: ID.describe('Mapping (folder name) from the submitted JSON to an XÖV message, e.g. `efa-hund-form-to-xzsa`.'),
+    formId: z.string().min(1).describe('Value of the form id field (`mappings.formIdField`) that selects this mapping.'),
+    services: z.array(ID).min(1).optional().describe('Only for authors whose participant lists one of these services (`participants[].services`). Absent: any author.'),
+  })
+  .strict();
+
+export const mappingsSchema = z
+  .object({
+    dirs: z.array(z.string().min(1)).min(1).default(['./mappings']).describe('Folders of mappings (`<name>/mapping.yaml` below each), compiled once at start; every problem of every file is listed.'),
+    formIdField: z
+      .string()
+      .regex(/^(\/[^/]+)+$/, 'a JSON pointer such as /form/id')
+      .default('/form/id')
+      .describe('JSON pointer of the form id in a JSON submission (`POST /api/v1/messages` with `application/json`).'),
+    ingress: z
+      .array(ingressMappingSchema)
+      .default([])
+      .describe('JSON submissions (EfA form data): the first entry whose `formId` and `services` fit chooses the mapping to XÖV; the result is validated and routed like any XML message and the JSON is kept as the message\'s `original` form (ADR 0020).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -324,6 +360,7 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    mappings: mappingsSchema.default(mappingsSchema.parse({})),
     schemas: z
       .object({ roots: z.array(z.string().min(1)).min(1).default(['./schemas-xoev']).describe('Folders of XÖV schema sets (`<standard>/<version>/standard.yaml` below each).') })
       .strict()
@@ -353,3 +390,5 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
 export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
+export type MappingsConfig = z.output<typeof mappingsSchema>;
+export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;

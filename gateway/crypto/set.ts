@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compactVerify, importJWK, SignJWT, type JWK } from 'jose';
 import { GatewayError, type Issue } from '../errors.js';
-import type { MessageState } from '../store/states.js';
+import type { MessageState } from '../model/index.js';
 import { assertRsaKey, checkRsaKey, rsaKeyMaterial, SET_ALG, show } from './jwk.js';
 
 export { publicJwks } from './jwk.js';

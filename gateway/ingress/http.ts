@@ -5,7 +5,8 @@ import { GatewayError } from '../errors.js';
 import { principalOf } from '../auth/principal.js';
 import type { ParticipantConfig } from '../config/schema.js';
 import { LOCAL_UPLOADER, type AttachmentStore } from '../store/attachments.js';
-import type { AttachmentRef, Receipt } from '../store/types.js';
+import type { AttachmentRef } from '../model/index.js';
+import type { Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
 
@@ -26,6 +27,11 @@ function mediaTypeOf(contentType: string | undefined): string {
 /** `application/jose`: a compact JWE body (RFC 7515 §9.2.1). */
 export function isJoseType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/jose';
+}
+
+/** `application/json` (EfA form data, ADR 0020). */
+export function isJsonType(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 export function isXmlType(contentType: string | undefined): boolean {
@@ -244,8 +250,9 @@ export function receiptBody(r: Receipt, duplicate: boolean) {
 
 /**
  * POST /api/v1/messages: XML body, a compact JWE (`application/jose`, decrypted by the
- * pipeline; or, with the X-Message-* routing headers, taken as pass-through), or multipart
- * with attachments; 202 + receipt once durably stored.
+ * pipeline; or, with the X-Message-* routing headers, taken as pass-through), JSON form data
+ * (`application/json`, mapped to XÖV; ADR 0020), or multipart with attachments; 202 +
+ * receipt once durably stored.
  */
 export function messageIngressHandler(
   pipeline: IngressPipeline,
@@ -263,10 +270,14 @@ export function messageIngressHandler(
     if (wantsPassThrough(req.headers)) meta.passThrough = passThroughHeader(req.headers);
     if (isXmlType(type) || isJoseType(type)) {
       xml = await readBody(req, limits.maxMessageBytes);
+    } else if (isJsonType(type) && meta.passThrough === undefined) {
+      // EfA form data: mapped to XÖV by the ingress mapping its form id selects (ADR 0020)
+      xml = await readBody(req, limits.maxMessageBytes);
+      meta.json = { services: principalOf(res)?.participant?.services ?? null };
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
       ({ xml, refs } = await readMultipart(req, limits, attachments, principalOf(res)?.participant ?? null));
     } else {
-      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose or multipart/form-data`);
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose, application/json (form data) or multipart/form-data`);
     }
     const result = await pipeline.submit(xml, refs, meta);
     res

@@ -5,7 +5,12 @@ import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError } from '../errors.js';
 import { RemitGuard } from '../routing/remit.js';
 import type { Router } from '../routing/router.js';
-import type { AttachmentRef, MessageHeader, MessageStore, PayloadFormat, Receipt } from '../store/types.js';
+import type { RouteConfig } from '../config/schema.js';
+import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../model/index.js';
+import type { RouteDecision } from '../routing/router.js';
+import type { MessageStore, NewMessage, Receipt } from '../store/types.js';
+import type { FormIngress } from './form-ingress.js';
+import type { MappingStep } from './mapping-step.js';
 import type { MessageValidator } from '../validation/types.js';
 import { refusalSummary } from './diagnostics.js';
 
@@ -30,6 +35,17 @@ export interface SubmitMeta {
    * participant must be the author".
    */
   checkHeader?: (header: MessageHeader) => void;
+  /**
+   * The body is JSON (EfA form data): it is mapped to XÖV first (form-ingress.ts) and kept
+   * as the message's `original` form. `services`: the author's services, null when unknown.
+   */
+  json?: { services: readonly string[] | null };
+}
+
+/** The mapping side of the pipeline (ADR 0020); without it routes may name no mapping and JSON is refused. */
+export interface PipelineMapping {
+  step: MappingStep;
+  forms: FormIngress;
 }
 
 const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
@@ -56,6 +72,7 @@ export class IngressPipeline {
     private readonly log: Logger,
     private readonly onAccepted: () => void,
     private readonly jwe?: PrivateKeyRing,
+    private readonly mapping?: PipelineMapping,
   ) {
     this.remit = new RemitGuard(router, store);
   }
@@ -63,20 +80,25 @@ export class IngressPipeline {
   async submit(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
     let xml = body;
     let sha512 = sha512Of(body);
+    let original: NewForm | undefined;
     let header: { author: string; messageUuid: string; messageType: string } | null = meta.passThrough ?? null;
     try {
       if (meta.passThrough !== undefined) {
         meta.checkHeader?.(meta.passThrough);
         return await this.acceptRouted(meta.passThrough, body, sha512, 'jwe', attachments, []);
       }
-      if (isCompactJwe(body)) {
+      if (meta.json !== undefined) {
+        if (this.mapping === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', 'this gateway maps no JSON submissions (mappings.ingress)');
+        ({ xml, original } = await this.mapping.forms.toXml(body, meta.json.services));
+        sha512 = sha512Of(xml);
+      } else if (isCompactJwe(body)) {
         xml = await this.decrypt(body);
         sha512 = sha512Of(xml);
       }
       const checked = this.validator.check(xml, (h) => this.router.strictnessFor(h));
       header = checked.header;
       meta.checkHeader?.(checked.header);
-      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings);
+      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original);
     } catch (err) {
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL') {
         // a refusal after the header was read names the message (validator: extra.message)
@@ -109,7 +131,7 @@ export class IngressPipeline {
   }
 
   /** Idempotency → route → store. For pass-through, the route must allow it and the payload must look like a JWE. */
-  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[]): Promise<SubmitResult> {
+  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[], original?: NewForm): Promise<SubmitResult> {
     if (format === 'jwe') {
       if (!isCompactJwe(payload)) throw new GatewayError('GW_JWE_INVALID', 'A pass-through body must be a compact JWE.', { issues: [{ message: 'not a compact JWE', path: 'body', rule: 'jwe.compact' }] });
       const route = this.router.routeFor(h);
@@ -133,6 +155,7 @@ export class IngressPipeline {
       },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
+    const mapped = await this.mapForTarget(format, context.route, decision, h, payload);
     const result = await this.store.accept({
       id: randomUUID(),
       header: h,
@@ -144,10 +167,28 @@ export class IngressPipeline {
       endpointId: decision.endpointId,
       routeReason: decision.reason,
       warnings,
+      ...mapped,
+      forms: [...(original ? [original] : []), ...(mapped.forms ?? [])],
     });
     if (result.kind === 'conflict') throw conflict(h.author, h.messageUuid, result.receipt.gatewayId);
     if (result.kind === 'created') this.onAccepted();
     return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName };
+  }
+
+  /**
+   * The mapping step (ADR 0020): the form the target needs, or why it could not be made.
+   * A pass-through JWE is never mapped (the gateway cannot read it).
+   */
+  private async mapForTarget(format: PayloadFormat, route: RouteConfig, decision: RouteDecision, h: MessageHeader, payload: Buffer): Promise<Pick<NewMessage, 'mapping' | 'forms' | 'mappingFailure'>> {
+    const name = format === 'xml' ? this.mapping?.step.mappingFor(route, decision, h) : undefined;
+    if (name === undefined) return {};
+    const outcome = await this.mapping!.step.deliver(name, payload, h);
+    if (outcome.kind === 'mapped') return { mapping: outcome.mapping, forms: [outcome.form] };
+    if (outcome.kind === 'failed') {
+      this.log.error({ messageUuid: h.messageUuid, mapping: outcome.mapping, reason: outcome.reason }, 'delivery mapping failed; the message is stored dead');
+      return { mapping: name, mappingFailure: outcome.reason };
+    }
+    return {};
   }
 
   private async repeat(samePayload: boolean, id: string, endpointId: string, routeName: string, author: string, uuid: string): Promise<SubmitResult> {

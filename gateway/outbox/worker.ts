@@ -6,6 +6,7 @@ import type { MessageStore, OutboxItem } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { encryptForRecipient, type RecipientKeys } from './recipient-encryption.js';
 import type { EndpointRuntime } from './endpoint.js';
+import type { MappingStep } from '../ingress/mapping-step.js';
 
 export interface WorkerOptions {
   store: MessageStore;
@@ -16,6 +17,8 @@ export interface WorkerOptions {
   owner: string;
   /** Encryption keys of receiving participants by endpoint id: deliveries there are JWE (ADR 0009). */
   recipientKeys?: RecipientKeys;
+  /** Maps a replayed message whose delivery mapping failed before (ADR 0020). */
+  mapping?: MappingStep;
 }
 
 function errorText(err: unknown): string {
@@ -34,9 +37,10 @@ export function toOutbound(item: OutboxItem, attempt: number): OutboundMessage {
     leika: m.leika,
     ags: m.ags,
     attempt,
-    contentType: m.payloadFormat === 'jwe' ? 'application/jose' : 'application/xml',
+    contentType: item.form?.mediaType ?? (m.payloadFormat === 'jwe' ? 'application/jose' : 'application/xml'),
     payload: item.payload,
-    sha512: m.sha512,
+    sha512: item.form?.sha512 ?? m.sha512,
+    ...(item.form !== undefined && { form: item.form.name }),
     attachments: m.attachments,
     test: m.test,
   };
@@ -124,6 +128,9 @@ export class DeliveryWorker {
     ep.breaker.started();
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.delivery.timeoutMs)]);
     try {
+      const ready = await this.withForm(item);
+      if (ready === null) return;
+      item = ready;
       const outbound = await encryptForRecipient(toOutbound(item, attempt), item.endpointId, this.o.recipientKeys);
       const receipt = await raceAbort(ep.egress.deliver(outbound, signal), signal);
       ep.breaker.success();
@@ -137,6 +144,26 @@ export class DeliveryWorker {
       ep.inFlight -= 1;
       this.wake();
     }
+  }
+
+  /**
+   * A message whose route named a mapping but that has no delivery form yet (its mapping
+   * failed at ingress, then it was replayed) is mapped now and the form stored. When the
+   * mapping fails again the message goes back to `dead` with the reason (no attempt
+   * counted) and null is returned.
+   */
+  private async withForm(item: OutboxItem): Promise<OutboxItem | null> {
+    const name = item.message.mapping;
+    if (name === null || item.form !== undefined) return item;
+    const outcome = this.o.mapping === undefined ? { kind: 'failed' as const, reason: `mapping ${name} is not loaded` } : await this.o.mapping.deliver(name, item.payload, item.message);
+    if (outcome.kind === 'mapped') {
+      const form = await this.o.store.putForm(item.messageId, outcome.form);
+      return { ...item, payload: outcome.form.body, form: { name: form.name, mediaType: form.mediaType, sha512: form.sha512 } };
+    }
+    if (outcome.kind === 'none') return item;
+    this.o.log.error({ gatewayId: item.messageId, mapping: name, reason: outcome.reason }, 'delivery mapping failed again; message is dead');
+    await this.o.store.markDead(item, outcome.reason, false);
+    return null;
   }
 
   private async onFailure(ep: EndpointRuntime, item: OutboxItem, attempt: number, err: unknown): Promise<void> {

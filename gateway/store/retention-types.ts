@@ -1,4 +1,4 @@
-import type { AttachmentRef } from './types.js';
+import type { AttachmentRef } from '../model/index.js';
 
 /** Retention (DSGVO) in store terms: see docs/adr/0013-retention.md. */
 

@@ -17,27 +17,30 @@ export interface StoredPayload {
 export class PayloadSealer {
   constructor(readonly ring: KeyRing | undefined) {}
 
-  /** Called before a new message is written (outside the write transaction: CPU only). */
-  seal(messageId: string, payload: Buffer): StoredPayload {
+  /**
+   * Called before a new message is written (outside the write transaction: CPU only).
+   * `part` names what is sealed: `payload`, or `form:<name>` for a mapped form (ADR 0020).
+   */
+  seal(messageId: string, payload: Buffer, part = 'payload'): StoredPayload {
     if (this.ring === undefined) return { blob: payload, keyId: null };
-    const { keyId, blob } = this.ring.seal(payload, messageAad(messageId));
+    const { keyId, blob } = this.ring.seal(payload, messageAad(messageId, part));
     return { blob, keyId };
   }
 
   /** Called for every payload read. Throws GW_AT_REST_KEY_UNKNOWN or GW_AT_REST_INTEGRITY (at-rest.ts). */
-  open(messageId: string, stored: StoredPayload): Buffer {
+  open(messageId: string, stored: StoredPayload, part = 'payload'): Buffer {
     if (stored.keyId === null) return stored.blob;
     if (this.ring === undefined) {
       throw new GatewayError('GW_AT_REST_KEY_UNKNOWN', `The payload of message ${messageId} is sealed under at-rest key "${stored.keyId.slice(0, 64)}", and the store has no at-rest keys.`);
     }
-    return this.ring.open(stored.keyId, stored.blob, messageAad(messageId));
+    return this.ring.open(stored.keyId, stored.blob, messageAad(messageId, part));
   }
 
   /** Re-seals a stored payload under the active key (rotation); seals a clear one. */
-  rewrap(messageId: string, stored: StoredPayload): StoredPayload {
+  rewrap(messageId: string, stored: StoredPayload, part = 'payload'): StoredPayload {
     const ring = this.requireRing();
-    if (stored.keyId === null) return this.seal(messageId, stored.blob);
-    const { keyId, blob } = ring.rewrap(stored.keyId, stored.blob, messageAad(messageId));
+    if (stored.keyId === null) return this.seal(messageId, stored.blob, part);
+    const { keyId, blob } = ring.rewrap(stored.keyId, stored.blob, messageAad(messageId, part));
     return { keyId, blob };
   }
 

@@ -20,6 +20,7 @@ export interface DB {
   rejections: RejectionsTable;
   retention_log: RetentionLogTable;
   attachment_uploads: AttachmentUploadsTable;
+  message_forms: MessageFormsTable;
 }
 
 export type EpochMs = number;
@@ -69,6 +70,8 @@ export interface MessagesTable {
   last_error: string | null;
   received_at: EpochMs;
   updated_at: EpochMs;
+  /** The delivery mapping the route (or the receiver's declared version) named; null = the payload is delivered (migration 5). */
+  mapping: Generated<string | null>;
 }
 
 export interface TransitionsTable {
@@ -148,4 +151,27 @@ export interface AttachmentUploadsTable {
   sha512: string;
   uploader: string;
   uploaded_at: EpochMs;
+}
+
+/**
+ * Further forms of a message besides its payload (ADR 0020): the `original` a sender
+ * submitted before an ingress mapping, and the `delivery` form a route's mapping produced.
+ * Sealed at rest like the payload (additional data: message id and form name).
+ */
+export interface MessageFormsTable {
+  message_id: string;
+  /** `original`, or the name of the mapping that produced the form. */
+  name: string;
+  /** `original` or `delivery`. */
+  role: string;
+  mapping: string;
+  format: string;
+  media_type: string;
+  size: number;
+  sha512: string;
+  payload: Buffer;
+  payload_key_id: string | null;
+  /** Set when retention purged the form together with the payload. */
+  payload_purged_at: EpochMs | null;
+  created_at: EpochMs;
 }

@@ -1,51 +1,8 @@
-import type { MessageState } from './states.js';
+import type { AttachmentRef, MessageForm, MessageHeader, MessageState, NewForm, PayloadFormat } from '../model/index.js';
 
-/** Routing-relevant facts read from an XÖV message header (see gateway/validation). */
-export interface MessageHeader {
-  /** XÖV nachrichtenUUID, unique per author. */
-  messageUuid: string;
-  /** Root element name, e.g. `hund.anmeldung.0101`. */
-  messageType: string;
-  /** Namespace URI of the root element (carries the standard's version). */
-  namespace: string;
-  /** Root attribute `standard`, e.g. `XZSA`. */
-  standard: string;
-  /** Root attribute `version`. */
-  version: string;
-  /** Header erstellungszeitpunkt as written in the message. */
-  createdAt: string;
-  /** Author kennung `<praefix>:<kennung>`, e.g. `efa:hund-portal`. */
-  author: string;
-  /** Reader kennung `<praefix>:<kennung>`. */
-  reader: string;
-  vorgangId: string;
-  /** 14-digit LeiKa key. */
-  leika: string;
-  /** 8-digit AGS of the responsible municipality. */
-  ags: string;
-  /** Root attribute `test="true"`: test traffic. */
-  test: boolean;
-}
+/** The core message types live in gateway/model/; re-exported for importers not yet moved there. */
+export type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index.js';
 
-export interface AttachmentRef {
-  /** File name as given by the sender (sanitised: no path parts). */
-  name: string;
-  mediaType: string;
-  sha512: string;
-  size: number;
-  /**
-   * Set by ingress for an `attachmentRef` naming a hash the attachment store does not hold.
-   * Such a reference is refused by the remit check at the very point another participant's
-   * hash is (`attachment.uploader`), so the two cannot be told apart; it is never stored.
-   */
-  unknown?: true;
-}
-
-/**
- * What the stored payload is: `xml` (validated XÖV, the normal case) or `jwe` (a compact
- * JWE accepted on a pass-through route: routed on metadata, never decrypted, delivered as is).
- */
-export type PayloadFormat = 'xml' | 'jwe';
 
 /** What ingress hands to the store once a message is valid and routed. */
 export interface NewMessage {
@@ -64,6 +21,15 @@ export interface NewMessage {
   routeReason: string;
   /** Validation warnings kept with the message (empty when none). */
   warnings: string[];
+  /**
+   * The delivery mapping named for the target (ADR 0020). With a `delivery` form in `forms`
+   * the message goes routed → mapped → queued; with `mappingFailure` it goes routed → dead.
+   */
+  mapping?: string;
+  /** Forms kept with the message: the submitted `original` of an ingress mapping, the `delivery` form. */
+  forms?: NewForm[];
+  /** Why the delivery mapping produced no form (mapping, rule and path named; never values): stored `dead`, replayable. */
+  mappingFailure?: string;
 }
 
 export interface Receipt {
@@ -109,6 +75,8 @@ export interface StoredMessage {
   lastError: string | null;
   warnings: string[];
   attachments: AttachmentRef[];
+  /** The delivery mapping (ADR 0020); null when the payload itself is delivered. */
+  mapping: string | null;
   /** Set (ISO) once retention deleted the payload (ADR 0013); absent while the payload is kept. */
   payloadPurgedAt?: string;
 }
@@ -132,7 +100,17 @@ export interface OutboxItem {
   /** Opaque lease token; every mark* call must present it. */
   lease: string;
   message: StoredMessage;
+  /** What is delivered: the payload, or the delivery form when `form` is set. */
   payload: Buffer;
+  /** The delivery form (ADR 0020); absent when the payload is delivered, or when `message.mapping` is set but no form exists yet (replay after a failed mapping). */
+  form?: DeliveryForm;
+}
+
+/** Metadata of the form an outbox item or mailbox lease carries instead of the payload. */
+export interface DeliveryForm {
+  name: string;
+  mediaType: string;
+  sha512: string;
 }
 
 export interface ClaimOptions {
@@ -186,7 +164,9 @@ export interface MailboxLease {
   item: MailboxItem;
   leaseToken: string;
   leaseUntil: string;
+  /** The payload, or the delivery form when `form` is set. */
   payload: Buffer;
+  form?: DeliveryForm;
 }
 
 export type DelegationMode = string; // 'none' | 'e2e' | 'backoffice' | `prozessschritt:${string}` (validated by config schema)
@@ -238,7 +218,8 @@ export interface MessageStore {
   // --- ingress -------------------------------------------------------------------------
   /**
    * Stores a valid, routed message: the message row, transitions
-   * received → validated → routed → queued, and its outbox row, in one transaction.
+   * received → validated → routed → (mapped →) queued — or routed → dead when the delivery
+   * mapping failed (`mappingFailure`) — its forms and its outbox row, in one transaction.
    * Idempotent on (author, messageUuid): see AcceptResult.
    */
   accept(msg: NewMessage): Promise<AcceptResult>;
@@ -275,6 +256,15 @@ export interface MessageStore {
   getMessageByUuid(author: string, messageUuid: string): Promise<StoredMessage | null>;
   /** Null for an unknown id; throws GW_PAYLOAD_PURGED once retention deleted it. */
   getPayload(id: string): Promise<Buffer | null>;
+  /** The forms kept with a message (ADR 0020), oldest first; empty for none or an unknown id. */
+  listForms(messageId: string): Promise<MessageForm[]>;
+  /** One form with its bytes; null when the message has no such form; throws GW_PAYLOAD_PURGED once retention deleted it. */
+  getForm(messageId: string, name: string): Promise<{ form: MessageForm; body: Buffer } | null>;
+  /**
+   * Stores the delivery form a replay produced (the delivery worker maps a message whose
+   * mapping failed at ingress); replaces an earlier form of the same name. Throws GW_NOT_FOUND.
+   */
+  putForm(messageId: string, form: NewForm): Promise<MessageForm>;
   listMessages(filter: MessageFilter): Promise<StoredMessage[]>;
   history(messageId: string): Promise<Transition[]>;
   /** All messages of a Vorgang, oldest first. */
@@ -304,9 +294,9 @@ export interface MessageStore {
 
   // --- encryption at rest (ADR 0009) -----------------------------------------------------
   /**
-   * Rotation job: re-seals up to `limit` payloads that are not under the active at-rest
-   * key (older keys, and plaintext rows from before encryption at rest) with the active
-   * key. Call it in a loop until `remaining` is 0; then old keys can leave the ring.
+   * Rotation job: re-seals up to `limit` payloads — and then stored forms (ADR 0020) —
+   * that are not under the active at-rest key (older keys, and plaintext rows from before
+   * encryption at rest) with the active key. Call it in a loop until `remaining` is 0; then old keys can leave the ring.
    * Throws GW_AT_REST_KEY_UNKNOWN / GW_AT_REST_INTEGRITY for a row that does not open, and
    * GW_NOT_READY when the store holds no at-rest keys.
    */

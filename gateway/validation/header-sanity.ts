@@ -15,7 +15,8 @@ import type { Finding } from './types.js';
 import { XPathCompiler } from './xpath.js';
 
 export { KENNUNG } from './kennung.js';
-export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+import { UUID } from '../model/patterns.js';
+export { UUID };
 /** xs:dateTime, with or without fractional seconds and zone. */
 export const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 

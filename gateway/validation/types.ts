@@ -1,5 +1,5 @@
 import type { Issue } from '../errors.js';
-import type { MessageHeader } from '../store/types.js';
+import type { MessageHeader } from '../model/index.js';
 
 /** Structural limits checked before and while parsing (first validation layer). */
 export interface XmlLimits {

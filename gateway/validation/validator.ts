@@ -6,7 +6,7 @@
 import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import { GatewayError } from '../errors.js';
 import { routingAgs } from '../routing/region-key.js';
-import type { MessageHeader } from '../store/types.js';
+import type { MessageHeader } from '../model/index.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
 import { formatWarning, layerError } from './findings.js';

@@ -66,6 +66,19 @@ describe('at rest: message payloads in the store', () => {
     expect(keyIdOf(path, msg.id)).to.equal('k1');
   });
 
+  it('seals each mapped form too (the raw database holds no plaintext of the form), bound to its message and name', async () => {
+    const marker = `formgeheim-${randomBytes(8).toString('hex')}`;
+    const store = await createStore({ kind: 'sqlite', path, atRest: ring1 });
+    const body = Buffer.from(`{"halter":"${marker}"}`);
+    const msg = { ...newMessage({ endpointId: EP_A }), mapping: 'xzsa-to-fv-json', forms: [{ name: 'xzsa-to-fv-json', role: 'delivery' as const, mapping: 'xzsa-to-fv-json', format: 'json', mediaType: 'application/json', body }] };
+    await store.accept(msg);
+    expect((await store.getForm(msg.id, 'xzsa-to-fv-json'))!.body.equals(body)).to.equal(true);
+    const [item] = await store.claimDue({ owner: 't', leaseMs: 60_000, capacity: { [EP_A]: 5 } });
+    expect(item!.payload.equals(body)).to.equal(true);
+    await store.close();
+    expect(rawFileBytes(path).includes(Buffer.from(marker))).to.equal(false);
+  });
+
   it('refuses a payload under other key bytes with GW_AT_REST_INTEGRITY, and a store without keys with GW_AT_REST_KEY_UNKNOWN', async () => {
     const store = await createStore({ kind: 'sqlite', path, atRest: ring1 });
     const msg = newMessage();
@@ -100,7 +113,8 @@ describe('at rest: message payloads in the store', () => {
     await clear.accept(legacy);
     await clear.close();
     const s1 = await createStore({ kind: 'sqlite', path, atRest: ring1 });
-    const old = [newMessage(), newMessage(), newMessage()];
+    const form = { name: 'm', role: 'delivery' as const, mapping: 'm', format: 'json', mediaType: 'application/json', body: Buffer.from('{"k":1}') };
+    const old = [{ ...newMessage(), mapping: 'm', forms: [form] }, newMessage(), newMessage()];
     for (const m of old) await s1.accept(m);
     expect((await s1.getPayload(legacy.id))!.equals(legacy.payload)).to.equal(true); // clear rows still read
     await s1.close();
@@ -109,8 +123,8 @@ describe('at rest: message payloads in the store', () => {
     const fresh = newMessage();
     await s12.accept(fresh);
     for (const m of old) expect((await s12.getPayload(m.id))!.equals(m.payload)).to.equal(true);
-    expect(await s12.rewrapPayloads(2)).to.deep.equal({ rewrapped: 2, remaining: 2 });
-    expect(await s12.rewrapPayloads(100)).to.deep.equal({ rewrapped: 2, remaining: 0 });
+    expect(await s12.rewrapPayloads(2)).to.deep.equal({ rewrapped: 2, remaining: 3 }); // 2 payloads + the form of old[0]
+    expect(await s12.rewrapPayloads(100)).to.deep.equal({ rewrapped: 3, remaining: 0 });
     expect(await s12.rewrapPayloads(100)).to.deep.equal({ rewrapped: 0, remaining: 0 });
     await s12.close();
     expect(keyIdOf(path, fresh.id)).to.equal('k2');
@@ -118,6 +132,7 @@ describe('at rest: message payloads in the store', () => {
 
     const s2 = await createStore({ kind: 'sqlite', path, atRest: ring2 }); // k1 retired
     for (const m of [legacy, fresh, ...old]) expect((await s2.getPayload(m.id))!.equals(m.payload)).to.equal(true);
+    expect((await s2.getForm(old[0]!.id, 'm'))!.body.equals(form.body)).to.equal(true); // the form was moved to k2 too
     await s2.close();
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { MESSAGE_STATES } from '../../gateway/store/states.js';
+import { MESSAGE_STATES } from '../../gateway/model/index.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { HttpPeer } from '../support/http-peer.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';

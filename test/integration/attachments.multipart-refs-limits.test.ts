@@ -4,7 +4,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import request from 'supertest';
 import { problemType, type ErrorCode } from '../../gateway/errors.js';
-import type { AttachmentRef, StoredMessage } from '../../gateway/store/types.js';
+import type { AttachmentRef } from '../../gateway/model/index.js';
+import type { StoredMessage } from '../../gateway/store/types.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { nachweis, nachweisContent, wohngeldAntrag, type NachweisFixture } from '../support/xzsa-fixtures.js';
 

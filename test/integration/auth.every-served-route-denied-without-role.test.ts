@@ -29,6 +29,8 @@ const INTENDED: Record<string, [roles: string, check: OwnershipCheck]> = {
   'GET /api/v1/messages': [`${P} operator admin`, 'list'],
   'GET /api/v1/messages/:id': [`${P} operator admin`, 'message'],
   'GET /api/v1/messages/:id/payload': [`${P} operator admin`, 'payload'],
+  'GET /api/v1/messages/:id/forms': [`${P} operator admin`, 'message'],
+  'GET /api/v1/messages/:id/forms/:name': [`${P} operator admin`, 'payload'],
   'GET /api/v1/messages/:id/receipt': [`${P} operator admin`, 'message'],
   'GET /api/v1/messages/:id/events': [`${P} operator admin`, 'message'],
   'POST /api/v1/messages/:id/replay': ['admin', 'none'],

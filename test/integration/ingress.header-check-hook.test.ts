@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../gateway/errors.js';
-import type { MessageHeader } from '../../gateway/store/types.js';
+import type { MessageHeader } from '../../gateway/model/index.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { hundAnmeldung, LEIKA_HUND } from '../support/xzsa-fixtures.js';
 

@@ -1,6 +1,7 @@
 import type { MessageStore } from '../../gateway/store/types.js';
 import { delegationTests } from './suite/delegations.js';
 import type { StoreHarness } from './suite/fixtures.js';
+import { formTests } from './suite/forms.js';
 import { ingressTests } from './suite/ingress.js';
 import { mailboxTests } from './suite/mailbox.js';
 import { outboxTests } from './suite/outbox.js';
@@ -53,5 +54,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     delegationTests(harness);
     retentionTests(harness);
     uploadTests(harness);
+    formTests(harness);
   });
 }

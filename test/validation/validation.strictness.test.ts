@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { GatewayError, type ErrorCode } from '../../gateway/errors.js';
 import { loadValidator, type GatewayValidator, type Strictness, type StrictnessPolicy } from '../../gateway/validation/index.js';
-import type { MessageHeader } from '../../gateway/store/types.js';
+import type { MessageHeader } from '../../gateway/model/index.js';
 import { hundAnmeldung, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));

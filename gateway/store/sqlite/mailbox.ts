@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { GatewayError } from '../../errors.js';
-import { canTransition } from '../states.js';
+import { canTransition } from '../../model/states.js';
 import type { MailboxItem, MailboxLease } from '../types.js';
 import type { MailboxTable } from '../tables.js';
+import { deliveryForm, formPart } from './forms.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, iso, toState } from './rows.js';
 import { changeState } from './transitions.js';
@@ -65,7 +66,7 @@ export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number, 
 }
 
 /** Leases the given item, or the oldest available one, for `leaseMs`: new token, deliveries+1. Null when none is available. */
-export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): (MailboxLease & { payloadKeyId: string | null }) | null {
+export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): (MailboxLease & { payloadKeyId: string | null; payloadPart: string }) | null {
   const now = ctx.now();
   const row = availableItems(ctx, mailbox, now, 1, itemId, exceptAgs)[0];
   if (row === undefined) return null;
@@ -77,10 +78,14 @@ export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: numbe
       .set((eb) => ({ lease_token: leaseToken, lease_until: leaseUntil, deliveries: eb('deliveries', '+', 1) }))
       .where('id', '=', row.id),
   );
-  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id']).where('id', '=', row.message_id));
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['payload', 'payload_key_id', 'mapping']).where('id', '=', row.message_id));
   if (m === undefined) throw new Error(`Mailbox item ${row.id} refers to a missing message ${row.message_id}`);
   const leased = { ...row, lease_token: leaseToken, lease_until: leaseUntil, deliveries: row.deliveries + 1 };
-  return { item: toItem(leased, now), leaseToken, leaseUntil: iso(leaseUntil), payload: m.payload, payloadKeyId: m.payload_key_id };
+  const lease = { item: toItem(leased, now), leaseToken, leaseUntil: iso(leaseUntil) };
+  // a message with a delivery mapping is fetched in its mapped form (ADR 0020)
+  const form = m.mapping === null ? null : deliveryForm(ctx, row.message_id);
+  if (form === null) return { ...lease, payload: m.payload, payloadKeyId: m.payload_key_id, payloadPart: 'payload' };
+  return { ...lease, payload: form.stored.blob, payloadKeyId: form.stored.keyId, payloadPart: formPart(form.name), form: { name: form.name, mediaType: form.mediaType, sha512: form.sha512 } };
 }
 
 /**

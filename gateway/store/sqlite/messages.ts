@@ -1,5 +1,5 @@
 import type { AcceptResult, NewMessage, Rejection, StoredRejection } from '../types.js';
-import type { MessageState } from '../states.js';
+import type { MessageState } from '../../model/states.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, toReceipt, toStoredRejection } from './rows.js';
 import { recordCreation } from './transitions.js';
@@ -7,6 +7,7 @@ import { template } from './template.js';
 import type { Insertable } from 'kysely';
 import type { MessagesTable } from '../tables.js';
 import type { StoredPayload } from '../sealing.js';
+import { insertForms, type SealedForm } from './forms.js';
 
 const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; message_uuid: string }) =>
   qb
@@ -20,24 +21,32 @@ type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq' | 'payload_p
 const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
   'id', 'message_uuid', 'author', 'reader', 'message_type', 'namespace', 'standard', 'version', 'vorgang_id', 'leika', 'ags', 'test',
   'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'payload_key_id', 'payload_format', 'warnings', 'attachments',
-  'last_error', 'received_at', 'updated_at',
+  'last_error', 'received_at', 'updated_at', 'mapping',
 ];
 const INSERT_MESSAGE = template('insert-message', (qb, p: MessageInsert) =>
   qb.insertInto('messages').values(Object.fromEntries(MESSAGE_INSERT_COLUMNS.map((c) => [c, p[c]])) as MessageInsert),
 );
-const INSERT_OUTBOX = template('insert-outbox', (qb, p: { message_id: string; endpoint_id: string; now: number }) =>
-  qb.insertInto('outbox').values({ message_id: p.message_id, endpoint_id: p.endpoint_id, due_at: p.now, attempts: 0, dead: 0, created_at: p.now }),
+const INSERT_OUTBOX = template('insert-outbox', (qb, p: { message_id: string; endpoint_id: string; now: number; dead: number }) =>
+  qb.insertInto('outbox').values({ message_id: p.message_id, endpoint_id: p.endpoint_id, due_at: p.now, attempts: 0, dead: p.dead, created_at: p.now }),
 );
 
-/** The states a message passes through in `accept`, with the reason kept in its history. */
-function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: string }> {
+/**
+ * The states a message passes through in `accept`, with the reason kept in its history:
+ * … → routed → queued, or → routed → mapped → queued with a delivery form, or → routed →
+ * dead when the delivery mapping failed (ADR 0020).
+ */
+function acceptPath(msg: NewMessage, forms: readonly SealedForm[]): Array<{ state: MessageState; reason: string }> {
   const warnings = msg.warnings.length === 0 ? '' : ` (${msg.warnings.length} warning${msg.warnings.length === 1 ? '' : 's'})`;
-  return [
-    { state: 'received', reason: 'accepted' },
+  const original = forms.find((f) => f.role === 'original');
+  const delivery = forms.find((f) => f.role === 'delivery');
+  const path: Array<{ state: MessageState; reason: string }> = [
+    { state: 'received', reason: original ? `accepted as ${original.format}, mapped to XML by ${original.mapping}` : 'accepted' },
     { state: 'validated', reason: `schema valid${warnings}` },
     { state: 'routed', reason: msg.routeReason },
-    { state: 'queued', reason: `outbox: endpoint ${msg.endpointId}` },
   ];
+  if (msg.mappingFailure !== undefined) return [...path, { state: 'dead', reason: msg.mappingFailure }];
+  if (delivery) path.push({ state: 'mapped', reason: `mapping ${delivery.mapping}: ${delivery.format} (${delivery.mediaType}), ${delivery.size} bytes` });
+  return [...path, { state: 'queued', reason: `outbox: endpoint ${msg.endpointId}` }];
 }
 
 /**
@@ -47,7 +56,7 @@ function acceptPath(msg: NewMessage): Array<{ state: MessageState; reason: strin
  * (BEGIN IMMEDIATE) for the whole batch. `stored` is the payload as sealed by the caller
  * (`size` stays the plaintext length).
  */
-export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayload): AcceptResult {
+export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayload, forms: readonly SealedForm[] = []): AcceptResult {
   const h = msg.header;
   const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: h.messageUuid });
   if (existing !== undefined) {
@@ -55,7 +64,7 @@ export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayloa
   }
 
   const now = ctx.now();
-  const path = acceptPath(msg);
+  const path = acceptPath(msg, forms);
   const state = path[path.length - 1]!.state;
   ctx.sql.run(INSERT_MESSAGE, {
       id: msg.id,
@@ -82,12 +91,15 @@ export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayloa
       payload_format: msg.payloadFormat ?? 'xml',
       warnings: JSON.stringify(msg.warnings),
       attachments: JSON.stringify(msg.attachments),
-      last_error: null,
+      last_error: msg.mappingFailure ?? null,
       received_at: now,
       updated_at: now,
+      mapping: msg.mapping ?? null,
   });
   recordCreation(ctx, msg.id, path, now);
-  ctx.sql.run(INSERT_OUTBOX, { message_id: msg.id, endpoint_id: msg.endpointId, now });
+  insertForms(ctx, msg.id, forms, now);
+  // a message dead from a failed mapping keeps a dead outbox row: replay queues it again
+  ctx.sql.run(INSERT_OUTBOX, { message_id: msg.id, endpoint_id: msg.endpointId, now, dead: state === 'dead' ? 1 : 0 });
   return {
     kind: 'created',
     receipt: toReceipt({ id: msg.id, message_uuid: h.messageUuid, author: h.author, state, received_at: now, sha512: msg.payloadSha512 }),

@@ -162,6 +162,30 @@ CREATE TABLE attachment_uploads (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 5,
+    name: 'mapped forms of a message',
+    // ADR 0020: each message keeps its original and each mapped form, sealed at rest like
+    // the payload; messages.mapping names the delivery mapping so a replay can map again.
+    sql: `
+ALTER TABLE messages ADD COLUMN mapping TEXT;
+CREATE TABLE message_forms (
+  message_id        TEXT    NOT NULL REFERENCES messages (id),
+  name              TEXT    NOT NULL,
+  role              TEXT    NOT NULL CHECK (role IN ('original', 'delivery')),
+  mapping           TEXT    NOT NULL,
+  format            TEXT    NOT NULL,
+  media_type        TEXT    NOT NULL,
+  size              INTEGER NOT NULL,
+  sha512            TEXT    NOT NULL,
+  payload           BLOB    NOT NULL,
+  payload_key_id    TEXT,
+  payload_purged_at INTEGER,
+  created_at        INTEGER NOT NULL,
+  PRIMARY KEY (message_id, name)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export interface Migration {

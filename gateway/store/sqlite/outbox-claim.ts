@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ClaimOptions, OutboxItem } from '../types.js';
 import type { SqliteContext } from './connection.js';
+import { deliveryForm, formPart } from './forms.js';
 import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
 
 /** Message states in which an outbox row may be delivered. */
@@ -13,8 +14,8 @@ const DELIVERABLE_STATES = ['queued', 'retrying'];
  * or expired, and whose message is queued or retrying; oldest (due time, then insertion)
  * first. Each gets a fresh lease token; an earlier holder's token stops working.
  */
-/** An outbox item whose payload is still as stored; `payloadKeyId` says how to open it. */
-export type SealedOutboxItem = OutboxItem & { payloadKeyId: string | null };
+/** An outbox item whose payload is still as stored; `payloadKeyId` and `payloadPart` say how to open it. */
+export type SealedOutboxItem = OutboxItem & { payloadKeyId: string | null; payloadPart: string };
 
 export function claimDue(ctx: SqliteContext, opts: ClaimOptions): SealedOutboxItem[] {
   const now = opts.now?.getTime() ?? ctx.now();
@@ -49,6 +50,8 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): SealedOutboxIt
         .where('id', 'in', rows.map((r) => r.outbox_id)),
     );
     for (const row of rows) {
+      // a message with a delivery mapping goes out in its mapped form (ADR 0020)
+      const form = row.mapping === null ? null : deliveryForm(ctx, row.id);
       claimed.push({
         id: row.outbox_id,
         messageId: row.id,
@@ -56,8 +59,9 @@ export function claimDue(ctx: SqliteContext, opts: ClaimOptions): SealedOutboxIt
         attempts: row.outbox_attempts,
         lease: `${round}:${row.outbox_id}`,
         message: toStoredMessage(row),
-        payload: row.payload,
-        payloadKeyId: row.payload_key_id,
+        ...(form === null
+          ? { payload: row.payload, payloadKeyId: row.payload_key_id, payloadPart: 'payload' }
+          : { payload: form.stored.blob, payloadKeyId: form.stored.keyId, payloadPart: formPart(form.name), form: { name: form.name, mediaType: form.mediaType, sha512: form.sha512 } }),
         dueAt: row.due_at,
       });
     }

@@ -1,4 +1,4 @@
-import { MESSAGE_STATES } from '../states.js';
+import { MESSAGE_STATES } from '../../model/states.js';
 import type { MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';

@@ -1,6 +1,8 @@
 import { GatewayError } from '../../errors.js';
-import { OPEN_STATES } from '../states.js';
-import type { AttachmentRef, PurgeResult, RetentionCandidate, RetentionRecord, RetentionRule } from '../types.js';
+import { OPEN_STATES } from '../../model/states.js';
+import type { AttachmentRef } from '../../model/index.js';
+import type { PurgeResult, RetentionCandidate, RetentionRecord, RetentionRule } from '../types.js';
+import { purgeForms } from './forms.js';
 import type { SqliteContext } from './connection.js';
 import { iso } from './rows.js';
 
@@ -75,6 +77,7 @@ export function purgePayload(ctx: SqliteContext, messageId: string, reason: stri
   }
   const now = ctx.now();
   ctx.sql.run(ctx.qb.updateTable('messages').set({ payload: EMPTY, payload_key_id: null, payload_purged_at: now }).where('id', '=', messageId));
+  const formBytes = purgeForms(ctx, messageId, now); // mapped and original forms hold the same data (ADR 0020)
   // A dead message keeps its outbox row for replay; without a payload there is nothing to replay.
   ctx.sql.run(ctx.qb.deleteFrom('outbox').where('message_id', '=', messageId));
   const hashes = [...new Set((JSON.parse(m.attachments) as AttachmentRef[]).map((a) => a.sha512))];
@@ -85,11 +88,11 @@ export function purgePayload(ctx: SqliteContext, messageId: string, reason: stri
       vorgang_id: m.vorgang_id,
       at: now,
       reason,
-      bytes_removed: m.size,
+      bytes_removed: m.size + formBytes,
       attachments_removed: JSON.stringify(attachmentsRemoved),
     }),
   );
-  return { messageId, vorgangId: m.vorgang_id, bytes: m.size, attachmentsRemoved, at: iso(now) };
+  return { messageId, vorgangId: m.vorgang_id, bytes: m.size + formBytes, attachmentsRemoved, at: iso(now) };
 }
 
 /** Whether a message with a payload (not purged) lists `sha512` among its attachments. */

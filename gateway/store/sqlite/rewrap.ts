@@ -34,3 +34,27 @@ export function replacePayload(ctx: SqliteContext, id: string, from: string | nu
   const q = ctx.qb.updateTable('messages').set({ payload: to.blob, payload_key_id: to.keyId }).where('id', '=', id);
   return ctx.sql.run(from === null ? q.where('payload_key_id', 'is', null) : q.where('payload_key_id', '=', from)).changes === 1;
 }
+
+/** Form rows (ADR 0020) with bytes not sealed under `activeKeyId`, oldest first; purged forms hold no bytes and are skipped. */
+function formsNotUnder(ctx: SqliteContext, activeKeyId: string) {
+  return ctx.qb
+    .selectFrom('message_forms')
+    .where('payload_purged_at', 'is', null)
+    .where((eb) => eb.or([eb('payload_key_id', 'is', null), eb('payload_key_id', '!=', activeKeyId)]));
+}
+
+export function formsToRewrap(ctx: SqliteContext, activeKeyId: string, limit: number): Array<{ id: string; name: string } & StoredPayload> {
+  return ctx.sql
+    .all(formsNotUnder(ctx, activeKeyId).select(['message_id', 'name', 'payload', 'payload_key_id']).orderBy('created_at').limit(limit))
+    .map((r) => ({ id: r.message_id, name: r.name, blob: r.payload, keyId: r.payload_key_id }));
+}
+
+export function countFormsToRewrap(ctx: SqliteContext, activeKeyId: string): number {
+  return Number(ctx.sql.first(formsNotUnder(ctx, activeKeyId).select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+}
+
+/** Like replacePayload, for one form. */
+export function replaceForm(ctx: SqliteContext, id: string, name: string, from: string | null, to: StoredPayload): boolean {
+  const q = ctx.qb.updateTable('message_forms').set({ payload: to.blob, payload_key_id: to.keyId }).where('message_id', '=', id).where('name', '=', name);
+  return ctx.sql.run(from === null ? q.where('payload_key_id', 'is', null) : q.where('payload_key_id', '=', from)).changes === 1;
+}

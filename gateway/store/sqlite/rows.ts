@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { AttachmentRef, DelegationChange, Receipt, StoredMessage, StoredRejection, Transition } from '../types.js';
-import { isMessageState, type MessageState } from '../states.js';
+import type { AttachmentRef } from '../../model/index.js';
+import type { DelegationChange, Receipt, StoredMessage, StoredRejection, Transition } from '../types.js';
+import { isMessageState, type MessageState } from '../../model/states.js';
 import type { DelegationChangesTable, EpochMs, MessagesTable, RejectionsTable, TransitionsTable } from '../tables.js';
 
 /** Message columns without the payload (lists and reads must not drag the blob along). */
@@ -32,6 +33,7 @@ export const MESSAGE_COLUMNS = [
   'last_error',
   'received_at',
   'updated_at',
+  'mapping',
 ] as const satisfies ReadonlyArray<keyof MessagesTable>;
 
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>;
@@ -77,6 +79,7 @@ export function toStoredMessage(r: MessageRow): StoredMessage {
     updatedAt: iso(r.updated_at),
     lastError: r.last_error,
     warnings: JSON.parse(r.warnings) as string[],
+    mapping: r.mapping,
     attachments: JSON.parse(r.attachments) as AttachmentRef[],
     ...(r.payload_purged_at === null ? {} : { payloadPurgedAt: iso(r.payload_purged_at) }),
   };

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
+import type { MessageForm, NewForm } from '../../model/index.js';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { KeyRing } from '../../crypto/at-rest.js';
@@ -26,6 +28,8 @@ import type {
 } from '../types.js';
 import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
 import * as delegations from './delegations.js';
+import * as forms from './forms.js';
+import { formPart, type SealedForm } from './forms.js';
 import { GroupCommit } from './group-commit.js';
 import * as mailbox from './mailbox.js';
 import * as messages from './messages.js';
@@ -107,12 +111,19 @@ export class SqliteMessageStore implements MessageStore {
   // --- ingress ---------------------------------------------------------------------------
   accept(msg: NewMessage): Promise<AcceptResult> {
     let stored;
+    let sealedForms: SealedForm[];
     try {
       stored = this.sealer.seal(msg.id, msg.payload); // CPU work outside the write lock
+      sealedForms = (msg.forms ?? []).map((f) => this.sealForm(msg.id, f));
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.write(() => messages.accept(this.ctx, msg, stored));
+    return this.write(() => messages.accept(this.ctx, msg, stored, sealedForms));
+  }
+
+  private sealForm(messageId: string, f: NewForm): SealedForm {
+    const { body, ...meta } = f;
+    return { ...meta, size: body.length, sha512: createHash('sha512').update(body).digest('hex'), stored: this.sealer.seal(messageId, body, formPart(f.name)) };
   }
   recordRejection(r: Rejection): Promise<void> {
     return this.write(() => messages.recordRejection(this.ctx, r));
@@ -126,9 +137,9 @@ export class SqliteMessageStore implements MessageStore {
   async claimDue(opts: ClaimOptions): Promise<OutboxItem[]> {
     const claimed = await this.write(() => claim.claimDue(this.ctx, opts));
     const items: OutboxItem[] = [];
-    for (const { payloadKeyId, ...item } of claimed) {
+    for (const { payloadKeyId, payloadPart, ...item } of claimed) {
       try {
-        items.push({ ...item, payload: this.sealer.open(item.messageId, { blob: item.payload, keyId: payloadKeyId }) });
+        items.push({ ...item, payload: this.sealer.open(item.messageId, { blob: item.payload, keyId: payloadKeyId }, payloadPart) });
       } catch (err) {
         const reason = `stored payload does not open: ${err instanceof Error ? err.message : String(err)}`;
         await this.write(() => marks.markDead(this.ctx, item, reason, false));
@@ -180,6 +191,24 @@ export class SqliteMessageStore implements MessageStore {
       return stored === null ? null : this.sealer.open(id, stored);
     });
   }
+  listForms(messageId: string): Promise<MessageForm[]> {
+    return this.read(() => forms.listForms(this.ctx, messageId));
+  }
+  getForm(messageId: string, name: string): Promise<{ form: MessageForm; body: Buffer } | null> {
+    return this.read(() => {
+      const found = forms.getForm(this.ctx, messageId, name);
+      return found === null ? null : { form: found.form, body: this.sealer.open(messageId, found.stored, formPart(name)) };
+    });
+  }
+  putForm(messageId: string, form: NewForm): Promise<MessageForm> {
+    let sealed: SealedForm;
+    try {
+      sealed = this.sealForm(messageId, form);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.write(() => forms.putForm(this.ctx, messageId, sealed));
+  }
   listMessages(filter: MessageFilter): Promise<StoredMessage[]> {
     return this.read(() => reads.listMessages(this.ctx, filter));
   }
@@ -203,8 +232,8 @@ export class SqliteMessageStore implements MessageStore {
   async mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null> {
     const leased = await this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId, exceptAgs));
     if (leased === null) return null;
-    const { payloadKeyId, ...lease } = leased;
-    return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }) };
+    const { payloadKeyId, payloadPart, ...lease } = leased;
+    return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }, payloadPart) };
   }
   mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<void> {
     return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
@@ -224,10 +253,16 @@ export class SqliteMessageStore implements MessageStore {
   // --- encryption at rest ----------------------------------------------------------------
   async rewrapPayloads(limit: number): Promise<{ rewrapped: number; remaining: number }> {
     const active = this.sealer.requireRing().activeKeyId;
-    const rows = await this.read(() => rewrap.payloadsToRewrap(this.ctx, active, Math.max(1, Math.min(10_000, Math.floor(limit)))));
+    const max = Math.max(1, Math.min(10_000, Math.floor(limit)));
+    const rows = await this.read(() => rewrap.payloadsToRewrap(this.ctx, active, max));
     const sealed = rows.map((r) => ({ id: r.id, from: r.keyId, to: this.sealer.rewrap(r.id, r) }));
-    const rewrapped = await this.write(() => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length);
-    return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active)) };
+    // the stored forms of messages (ADR 0020) after the payloads, within the same limit
+    const formRows = rows.length < max ? await this.read(() => rewrap.formsToRewrap(this.ctx, active, max - rows.length)) : [];
+    const forms = formRows.map((r) => ({ ...r, from: r.keyId, to: this.sealer.rewrap(r.id, r, formPart(r.name)) }));
+    const rewrapped = await this.write(
+      () => sealed.filter((r) => rewrap.replacePayload(this.ctx, r.id, r.from, r.to)).length + forms.filter((f) => rewrap.replaceForm(this.ctx, f.id, f.name, f.from, f.to)).length,
+    );
+    return { rewrapped, remaining: await this.read(() => rewrap.countToRewrap(this.ctx, active) + rewrap.countFormsToRewrap(this.ctx, active)) };
   }
 
   // --- retention -------------------------------------------------------------------------

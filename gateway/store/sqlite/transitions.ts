@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
 import { GatewayError } from '../../errors.js';
-import { canTransition, type MessageState } from '../states.js';
+import { canTransition, type MessageState } from '../../model/states.js';
 import type { MessagesTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { toState } from './rows.js';
@@ -63,7 +63,7 @@ export function changeState(
 
 /**
  * Writes the transitions of a message that is inserted directly in the last state of
- * `path` (accept: received → validated → routed → queued), after checking that the state
+ * `path` (accept: received → validated → routed → (mapped →) queued | dead), after checking that the state
  * machine allows each step. The first step is the creation (from = null).
  */
 export function recordCreation(

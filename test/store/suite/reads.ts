@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MESSAGE_STATES } from '../../../gateway/store/states.js';
+import { MESSAGE_STATES } from '../../../gateway/model/index.js';
 import type { StoreHarness } from './fixtures.js';
 import { acceptAll, EP_A, EP_B, isIso, newMessage } from './fixtures.js';
 
