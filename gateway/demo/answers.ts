@@ -1,0 +1,35 @@
+/**
+ * NOT A SIMULATOR — the demo's stand-in for an inbound dialect channel the gateway does not
+ * have yet. The gateway maps JSON form submissions at ingress (mappings.ingress), but it has no
+ * inbound file-drop connector, so a Fachverfahren's answer file (HST-RUECK CSV) cannot reach
+ * it on its own. This collector takes the answer file from the Fachverfahren's outgoing
+ * directory, maps it with the gateway's own compiled mapping (fv-csv-to-xzsa: the same engine,
+ * schema and service-rule checks) and submits the XZSA result through the HTTP API.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import type { GatewayClient } from './client.js';
+import { loadMappings, type MappingRegistry } from '../mapping/index.js';
+import { mappingDirPath } from '../ingress/mappings.js';
+import type { MessageValidator } from '../validation/index.js';
+
+export class DialectAnswerCollector {
+  private constructor(private readonly client: GatewayClient, private readonly registry: MappingRegistry & { close(): void }) {}
+
+  /** Compiles the bundled mappings once, checked by the running gateway's validator. */
+  static async create(client: GatewayClient, validator: MessageValidator): Promise<DialectAnswerCollector> {
+    return new DialectAnswerCollector(client, await loadMappings([mappingDirPath('./mappings')], { validator }));
+  }
+
+  /** Maps one answer file with `mapping`, submits the XZSA message, then removes the file. Throws the mapping's or the gateway's error. */
+  async collect(mapping: string, file: string): Promise<void> {
+    const m = this.registry.get(mapping);
+    if (!m) throw new Error(`demo: mapping ${mapping} is not loaded`);
+    const out = await m.run(await readFile(file));
+    await this.client.submit(out.body, 'application/xml');
+    await rm(file, { force: true });
+  }
+
+  close(): void {
+    this.registry.close();
+  }
+}

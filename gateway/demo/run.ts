@@ -1,0 +1,143 @@
+/**
+ * `zsa-gateway demo`: starts the gateway in-process with the demo configuration (config.ts)
+ * and the simulated participants (simulators/), then plays synthetic cases of both pilot
+ * services across the four pilot municipalities — a steady trickle until Ctrl-C, or a burst of
+ * `cases` followed by a table and the line `demo: cases N completed N stuck N`. A case is
+ * stuck when it has not reached its final state `stuckAfterMs` after the last submission.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { startGateway, type GatewayHandle } from '../server.js';
+import { DialectAnswerCollector } from './answers.js';
+import { GatewayClient } from './client.js';
+import { demoConfig } from './config.js';
+import { pilotMunicipalities, type DemoMunicipality, type DemoService } from './participants.js';
+import { finalLine, HOP_HEADER, hopLine, table, tableRows } from './report.js';
+import { Rng } from './rng.js';
+import type { SimContext, Simulator } from './simulators/context.js';
+import { EfaServiceSimulator } from './simulators/efa-service.js';
+import { HalleFachverfahrenSimulator } from './simulators/fv-halle.js';
+import { MagdeburgFachverfahrenSimulator } from './simulators/fv-magdeburg.js';
+import { SuelzetalFachverfahrenSimulator } from './simulators/fv-suelzetal.js';
+import { brokerAnswers, WittenbergFachverfahrenSimulator } from './simulators/fv-wittenberg.js';
+import { ZsaClerkSimulator } from './simulators/zsa-clerk.js';
+import { Tracker } from './tracker.js';
+
+export interface DemoOptions {
+  /** Burst of this many cases; undefined: a trickle until `signal` aborts. */
+  cases?: number;
+  /** Cases per second (trickle default 0.5; burst default: as fast as the gateway takes them). */
+  rate?: number;
+  seed: number;
+  /** Gateway port (0: any free one). */
+  port: number;
+  /** Data folder; default a fresh temporary one, removed at the end. */
+  dataDir?: string;
+  /** Burst: how long after the last submission a case may take before it counts as stuck. */
+  stuckAfterMs: number;
+  amqpUrl: string;
+  /** Print every hop (default: in a trickle, and in bursts of up to 20 cases). */
+  hops?: boolean;
+  out(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface DemoResult {
+  cases: number;
+  completed: number;
+  stuck: number;
+  tracker: Tracker;
+  amqp: boolean;
+  dropDir: string;
+  received: { magdeburg: MagdeburgFachverfahrenSimulator['received']; halle: HalleFachverfahrenSimulator['received']; suelzetal: SuelzetalFachverfahrenSimulator['received']; wittenberg: WittenbergFachverfahrenSimulator['received'] };
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Every (service, municipality) pair the pilot plays, in a fixed order: case i takes pair i mod n. */
+export function casePlan(municipalities: readonly DemoMunicipality[]): Array<{ service: DemoService; m: DemoMunicipality }> {
+  return (['hund', 'wohngeld'] as const).flatMap((service) => municipalities.filter((m) => m.services.includes(service)).map((m) => ({ service, m })));
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const tempData = o.dataDir === undefined;
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'zsa-demo-'));
+  const stopSims = new AbortController();
+  const rng = new Rng(o.seed);
+  const tracker = new Tracker();
+  const ctx: SimContext = { client: new GatewayClient('http://127.0.0.1:0'), tracker, rng: rng.fork('ctx'), municipalities: [], signal: stopSims.signal, warn: (line) => o.out(`! ${line}`) };
+  // Magdeburg's server must listen before the configuration names its URL; its context object gets the client once the gateway runs.
+  const magdeburgCtx: SimContext = { ...ctx, rng: rng.fork('magdeburg') };
+  const magdeburg = new MagdeburgFachverfahrenSimulator(magdeburgCtx);
+  const sims: Simulator[] = [];
+  let gw: GatewayHandle | undefined;
+  let collector: DialectAnswerCollector | undefined;
+  try {
+    await magdeburg.start();
+    const amqp = await brokerAnswers(o.amqpUrl);
+    const run = randomUUID().slice(0, 8);
+    const amqpSource = amqp ? { url: o.amqpUrl, exchange: `zsa-demo.${run}`, queue: `zsa-demo.${run}.fv-15091000-wohngeld` } : undefined;
+    const cfg = demoConfig({ dataDir, port: o.port, magdeburgUrl: magdeburg.url, ...(amqpSource ? { amqp: amqpSource } : {}) });
+    gw = await startGateway(cfg, { log: pino({ level: 'error' }, pino.destination(2)), port: o.port, host: '127.0.0.1' });
+    ctx.client = new GatewayClient(gw.url);
+    ctx.municipalities = pilotMunicipalities(cfg);
+    Object.assign(magdeburgCtx, { client: ctx.client, municipalities: ctx.municipalities });
+    collector = await DialectAnswerCollector.create(ctx.client, gw.services.validator);
+    const dropDir = join(dataDir, 'filedrop-suelzetal');
+    const efa = new EfaServiceSimulator({ ...ctx, rng: rng.fork('efa') });
+    const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') });
+    const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir, collector);
+    const wittenberg = new WittenbergFachverfahrenSimulator({ ...ctx, rng: rng.fork('wittenberg') }, amqpSource);
+    sims.push(efa, new ZsaClerkSimulator({ ...ctx, rng: rng.fork('clerk') }), halle, suelzetal, wittenberg);
+    for (const s of sims) await s.start();
+
+    o.out(`zsa-gateway demo — gateway ${gw.url}, data ${dataDir}${tempData ? ' (temporary)' : ''}, seed ${o.seed}`);
+    o.out(`simulators: ${[...sims.map((s) => s.name), magdeburg.name].join('; ')}`);
+    if (!amqp) o.out(`note: no RabbitMQ at ${o.amqpUrl.replace(/\/\/[^@/]*@/, '//***@')}: Landkreis Wittenberg's Fachverfahren pulls a mailbox instead of AMQP`);
+    for (const m of ctx.municipalities) o.out(`  ${m.short} (AGS ${m.ags}, ARS ${m.ars}): ${m.services.map((s) => `${s} ${m.delegation[s]}`).join(', ')}; Fachverfahren via ${m.channel}`);
+    const printHops = o.hops ?? (o.cases === undefined || o.cases <= 20);
+    if (printHops) {
+      o.out(HOP_HEADER);
+      tracker.onHop((h) => o.out(hopLine(h)));
+    }
+
+    const plan = casePlan(ctx.municipalities);
+    const burst = o.cases !== undefined;
+    const gapMs = o.rate !== undefined ? 1000 / o.rate : burst ? 0 : 2000;
+    const inFlight = new Set<Promise<unknown>>();
+    for (let i = 0; (!burst || i < (o.cases ?? 0)) && !o.signal.aborted; i += 1) {
+      const { service, m } = plan[i % plan.length]!;
+      const p = efa.submitCase(service, m);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (gapMs > 0) await sleep(gapMs, o.signal);
+      else if (inFlight.size >= 16) await Promise.race(inFlight);
+    }
+    await Promise.allSettled([...inFlight]);
+    if (burst) await tracker.settle(o.stuckAfterMs, o.signal);
+
+    const cases = tracker.cases.size;
+    const completed = [...tracker.cases.values()].filter((c) => c.done).length;
+    if (burst) {
+      o.out('');
+      table(tableRows(tracker.cases.values())).forEach((l) => o.out(l));
+      for (const c of tracker.cases.values()) if (!c.done) o.out(`stuck: Vorgang ${c.vorgangId} (${c.service}, ${c.municipality}) after ${c.hops.map((h) => h.to).join(' → ')}${c.failed ? `: ${c.failed}` : ''}`);
+    }
+    o.out(finalLine(cases, completed));
+    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received } };
+  } finally {
+    stopSims.abort();
+    await Promise.allSettled(sims.map((s) => s.stop()));
+    collector?.close();
+    await gw?.close();
+    await magdeburg.stop();
+    if (tempData) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
