@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { startGateway, type GatewayHandle } from '../server.js';
 import { DialectAnswerCollector } from './answers.js';
-import { GatewayClient } from './client.js';
+import { GatewayClient, sleep } from './client.js';
 import { demoConfig } from './config.js';
 import { pilotMunicipalities, type DemoMunicipality, type DemoService } from './participants.js';
 import { finalLine, HOP_HEADER, hopLine, table, tableRows } from './report.js';
@@ -55,12 +55,6 @@ export interface DemoResult {
   received: { magdeburg: MagdeburgFachverfahrenSimulator['received']; halle: HalleFachverfahrenSimulator['received']; suelzetal: SuelzetalFachverfahrenSimulator['received']; wittenberg: WittenbergFachverfahrenSimulator['received'] };
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
-
 /** Every (service, municipality) pair the pilot plays, in a fixed order: case i takes pair i mod n. */
 export function casePlan(municipalities: readonly DemoMunicipality[]): Array<{ service: DemoService; m: DemoMunicipality }> {
   return (['hund', 'wohngeld'] as const).flatMap((service) => municipalities.filter((m) => m.services.includes(service)).map((m) => ({ service, m })));
@@ -72,7 +66,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const stopSims = new AbortController();
   const rng = new Rng(o.seed);
   const tracker = new Tracker();
-  const ctx: SimContext = { client: new GatewayClient('http://127.0.0.1:0'), tracker, rng: rng.fork('ctx'), municipalities: [], signal: stopSims.signal, warn: (line) => o.out(`! ${line}`) };
+  // Once the result is printed nothing else is: hops and simulator warnings of the shutdown are not news.
+  let printing = true;
+  const ctx: SimContext = { client: new GatewayClient('http://127.0.0.1:0'), tracker, rng: rng.fork('ctx'), municipalities: [], signal: stopSims.signal, warn: (line) => printing && o.out(`! ${line}`) };
   // Magdeburg's server must listen before the configuration names its URL; its context object gets the client once the gateway runs.
   const magdeburgCtx: SimContext = { ...ctx, rng: rng.fork('magdeburg') };
   const magdeburg = new MagdeburgFachverfahrenSimulator(magdeburgCtx);
@@ -105,7 +101,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const printHops = o.hops ?? (o.cases === undefined || o.cases <= 20);
     if (printHops) {
       o.out(HOP_HEADER);
-      tracker.onHop((h) => o.out(hopLine(h)));
+      tracker.onHop((h) => printing && o.out(hopLine(h)));
     }
 
     const plan = casePlan(ctx.municipalities);
@@ -130,14 +126,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       table(tableRows(tracker.cases.values())).forEach((l) => o.out(l));
       for (const c of tracker.cases.values()) if (!c.done) o.out(`stuck: Vorgang ${c.vorgangId} (${c.service}, ${c.municipality}) after ${c.hops.map((h) => h.to).join(' → ')}${c.failed ? `: ${c.failed}` : ''}`);
     }
-    o.out(finalLine(cases, completed));
+    printing = false;
+    if (burst) o.out(finalLine(cases, completed));
+    else o.out(`demo: stopped after ${cases} cases, completed ${completed}, still on their way ${cases - completed}`);
     return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received } };
   } finally {
     stopSims.abort();
+    printing = false;
     await Promise.allSettled(sims.map((s) => s.stop()));
+    await magdeburg.stop();
     collector?.close();
     await gw?.close();
-    await magdeburg.stop();
     if (tempData) rmSync(dataDir, { recursive: true, force: true });
   }
 }

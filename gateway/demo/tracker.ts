@@ -96,13 +96,15 @@ export class Tracker {
   /** Resolves when every case is done or failed, after `ms`, or on abort — whichever comes first. */
   async settle(ms: number, signal?: AbortSignal): Promise<void> {
     const until = Date.now() + ms;
-    signal?.addEventListener('abort', () => this.wake(), { once: true });
+    const wake = () => this.wake();
+    signal?.addEventListener('abort', wake, { once: true });
     while (this.pending() > 0 && Date.now() < until && !signal?.aborted) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(1000, until - Date.now()));
         this.waiters.push(() => { clearTimeout(t); resolve(); });
       });
     }
+    signal?.removeEventListener('abort', wake);
   }
 
   private wake(): void {

@@ -48,6 +48,10 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const header = (n: string): string => String(req.headers[n] ?? '');
+    if (this.closed !== undefined) {
+      res.writeHead(503, { 'retry-after': '5' }).end(); // shutting down: the gateway keeps the message and retries
+      return;
+    }
     if (req.method !== 'POST' || (req.url !== '/hund' && req.url !== '/wohngeld')) {
       res.writeHead(404).end();
       return;
