@@ -8,6 +8,7 @@
 import { pollMailbox, SubmitError, type MailboxItem } from '../client.js';
 import { EVIDENCE, hundForm, keeper, wohngeldForm, type Keeper } from '../forms.js';
 import type { DemoMunicipality, DemoService } from '../participants.js';
+import type { Rng } from '../rng.js';
 import { formatOf } from '../tracker.js';
 import { nachreichung, textOf, textsOf, type Evidence } from '../xzsa.js';
 import { isoDay, type SimContext, type Simulator } from './context.js';
@@ -18,8 +19,12 @@ export class EfaServiceSimulator implements Simulator {
   readonly name = 'EfA online service (simulator)';
   private readonly keepers = new Map<string, Keeper[]>();
   private loops: Promise<void>[] = [];
+  /** Draws of the answers (Nachreichung ids) come from their own generator, so the cases a seed submits do not depend on when answers arrive. */
+  private readonly answerRng: Rng;
 
-  constructor(private readonly ctx: SimContext) {}
+  constructor(private readonly ctx: SimContext) {
+    this.answerRng = ctx.rng.fork('answers');
+  }
 
   async start(): Promise<void> {
     const onError = (err: unknown) => this.ctx.warn(`EfA simulator: ${String(err)}`);
@@ -72,7 +77,7 @@ export class EfaServiceSimulator implements Simulator {
     this.ctx.tracker.hop(item.vorgangId, { from: author.startsWith('zsa:') ? 'ZSA clerk' : `FV ${town}`, to: 'EfA Wohngeld', messageType: item.messageType, format: formatOf(item.form) });
     const missing = [...xml.matchAll(/<(?:\w+:)?fehlendeUnterlage>[\s\S]*?<code>(\d+)<\/code>/g)].map((x) => x[1] ?? '99');
     const evidence: Evidence[] = missing.map((art) => ({ art, dateiname: `nachgereicht-${isoDay()}-${CODE_FILES[art] ?? 'nachweis.pdf'}` }));
-    const head = { uuid: this.ctx.rng.uuid(), vorgangId: item.vorgangId, leika: textOf(xml, 'leikaSchluessel') ?? '', ags, author: 'efa:wohngeld-lsa', reader: 'zsa:lsa' };
+    const head = { uuid: this.answerRng.uuid(), vorgangId: item.vorgangId, leika: textOf(xml, 'leikaSchluessel') ?? '', ags, author: 'efa:wohngeld-lsa', reader: 'zsa:lsa' };
     await this.ctx.client.submit(nachreichung(head, { nachforderungUuid: item.messageUuid, evidence }), 'application/xml');
   }
 }

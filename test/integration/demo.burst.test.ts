@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDemo, type DemoResult } from '../../gateway/demo/run.js';
+import { AMQP_URL } from '../support/amqp.js';
+
+/**
+ * `zsa-gateway demo --cases 12` in-process: the gateway with the demo configuration and every
+ * simulator, both services in all four pilot municipalities (12 cases = each pair twice).
+ * Needs RabbitMQ (Landkreis Wittenberg's Fachverfahren reads AMQP). Asserts the final line,
+ * and that each Fachverfahren simulator got its messages in its own format and could read them.
+ */
+describe('demo: a burst of cases reaches every final state, each Fachverfahren in its own format', function () {
+  this.timeout(180_000);
+  const lines: string[] = [];
+  let dataDir = '';
+  let result: DemoResult;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'zsa-demo-test-'));
+    result = await runDemo({ cases: 12, seed: 11, port: 0, dataDir, stuckAfterMs: 90_000, amqpUrl: AMQP_URL, hops: true, out: (l) => lines.push(l), signal: new AbortController().signal });
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('ends with "demo: cases 12 completed 12 stuck 0", no simulator warning on the way', () => {
+    expect(lines[lines.length - 1]).to.equal('demo: cases 12 completed 12 stuck 0');
+    expect(lines.filter((l) => l.startsWith('!')), lines.join('\n')).to.deep.equal([]);
+  });
+
+  it('played both services in all four municipalities and prints a table row for each pair', () => {
+    const pairs = new Set([...result.tracker.cases.values()].map((c) => `${c.municipality}/${c.service}`));
+    expect([...pairs].sort()).to.deep.equal(['Halle (Saale)/hund', 'Halle (Saale)/wohngeld', 'LK Wittenberg/wohngeld', 'Magdeburg/hund', 'Magdeburg/wohngeld', 'Sülzetal/hund']);
+    for (const p of pairs) {
+      const [town, service] = p.split('/');
+      expect(lines.some((l) => l.startsWith(town!) && l.includes(` ${service} `)), `table row ${p}`).to.equal(true);
+    }
+  });
+
+  it('prints each hop as one line, and a delegated Hund case goes EfA → ZSA clerk → Fachverfahren → EfA', () => {
+    const c = [...result.tracker.cases.values()].find((x) => x.municipality === 'Sülzetal')!;
+    expect(c.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → ZSA clerk', 'ZSA clerk → FV Sülzetal', 'FV Sülzetal → EfA Hund']);
+    expect(lines.filter((l) => l.includes(c.vorgangId.slice(0, 8)))).to.have.length(4);
+  });
+
+  it('Magdeburg (hosted REST) got the drafts and the Wohngeld messages over HTTP and read them', () => {
+    const got = result.received.magdeburg;
+    expect(got.filter((r) => r.messageType === 'hund.steuerfestsetzung.0102')).to.have.length(2);
+    expect(got.filter((r) => r.messageType === 'wohngeld.weiterleitung.0205')).to.have.length(2);
+    expect(got.every((r) => r.readable)).to.equal(true);
+  });
+
+  it('Halle (Saale) (pull mailbox) got the Hund applications in HSTX 2.3 and read them', () => {
+    const hund = result.received.halle.filter((r) => r.messageType === 'hund.anmeldung.0101');
+    expect(hund).to.have.length(2);
+    expect(hund.every((r) => r.format === 'HSTX 2.3 XML' && r.readable)).to.equal(true);
+    expect(result.received.halle.filter((r) => r.messageType === 'wohngeld.antrag.0201')).to.have.length(2);
+  });
+
+  it('Sülzetal (file drop) got each draft as an HST-ENTWURF CSV file in its drop, written completely', () => {
+    const drafts = result.received.suelzetal.filter((r) => r.messageType === 'hund.steuerfestsetzung.0102');
+    expect(drafts).to.have.length(2);
+    expect(drafts.every((r) => r.format === 'HST CSV file' && r.readable)).to.equal(true);
+    const inbox = join(result.dropDir, 'eingang');
+    const files = readdirSync(inbox);
+    expect(files.filter((f) => f.endsWith('.part'))).to.deep.equal([]);
+    expect(files.filter((f) => f.endsWith('.csv'))).to.have.length(2);
+    for (const f of files) expect(readFileSync(join(inbox, f), 'utf8')).to.match(/^SATZART;VORGANG_ID;NACHRICHT_ID;/);
+    expect(readdirSync(join(result.dropDir, 'ausgang')).filter((f) => !f.startsWith('.'))).to.deep.equal([]); // every answer collected
+  });
+
+  it('Landkreis Wittenberg consumed its messages from RabbitMQ and read them', () => {
+    expect(result.amqp).to.equal(true);
+    const got = result.received.wittenberg;
+    expect(got.filter((r) => r.messageType === 'wohngeld.weiterleitung.0205')).to.have.length(2);
+    expect(got.every((r) => r.format.endsWith('via AMQP') && r.readable)).to.equal(true);
+  });
+
+  it('a Nachforderung is counted once per incomplete application and answered within the same Vorgang', () => {
+    const wohngeld = [...result.tracker.cases.values()].filter((c) => c.service === 'wohngeld' && c.municipality !== 'Halle (Saale)');
+    expect(wohngeld.reduce((n, c) => n + c.nachforderungen, 0), 'seed 11 plays at least one incomplete application').to.be.greaterThan(0);
+    for (const c of wohngeld) {
+      const asked = c.hops.filter((h) => h.messageType === 'wohngeld.nachforderung.0203' && h.to.startsWith('EfA')).length;
+      expect(c.nachforderungen, c.vorgangId).to.equal(asked);
+      expect(c.hops.filter((h) => h.messageType === 'wohngeld.nachreichung.0204').length).to.equal(asked);
+    }
+  });
+});
+
+describe('demo: the same seed plays the same cases', function () {
+  this.timeout(180_000);
+  it('submits the same Vorgang ids in the same order in two runs with one seed', async () => {
+    const run = async () => {
+      const r = await runDemo({ cases: 6, seed: 23, port: 0, stuckAfterMs: 60_000, amqpUrl: AMQP_URL, hops: false, out: () => undefined, signal: new AbortController().signal });
+      return [...r.tracker.cases.keys()];
+    };
+    const first = await run();
+    expect(first).to.have.length(6);
+    expect(await run()).to.deep.equal(first);
+  });
+});
