@@ -7,8 +7,9 @@
  * - per-municipality dialect mappings: for each entry of DIALECTS whose mapping folder exists,
  *   a copy of the route restricted to that AGS (`match.ags`) whose Fachverfahren target names
  *   the mapping, placed before the route it copies — the message paths stay those of demo.yaml;
- * - the Fachverfahren endpoints of Magdeburg on HTTP (the simulator's REST server) and of
- *   Landkreis Wittenberg on AMQP (when a broker answers; otherwise they stay mailboxes).
+ * - the Fachverfahren endpoints of Magdeburg on HTTP (the simulator's REST server), of
+ *   Sülzetal on the file drop (`filedrop` connector) and of Landkreis Wittenberg on AMQP
+ *   (when a broker answers; otherwise it stays a mailbox).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface DemoConfigOptions {
   port: number;
   /** Base URL of the Magdeburg Fachverfahren simulator (REST). */
   magdeburgUrl: string;
+  /** Import directory of the Sülzetal Fachverfahren (filedrop connector); must exist. */
+  suelzetalDropDir: string;
   /** AMQP endpoint of the Wittenberg Fachverfahren, when a broker answers. */
   amqp?: { url: string; exchange: string; queue: string };
 }
@@ -72,6 +75,7 @@ export function demoConfig(o: DemoConfigOptions): GatewayConfig {
   const swap: Record<string, { connector: string; config: Record<string, unknown> }> = {
     'fv-15003000-hund': { connector: 'http', config: { url: `${o.magdeburgUrl}/hund`, successStatuses: [202] } },
     'fv-15003000-wohngeld': { connector: 'http', config: { url: `${o.magdeburgUrl}/wohngeld`, successStatuses: [202] } },
+    'fv-15083490-hund': { connector: 'filedrop', config: { dir: o.suelzetalDropDir } },
   };
   if (o.amqp) {
     swap['fv-15091000-wohngeld'] = {

@@ -5,7 +5,7 @@
  * `cases` followed by a table and the line `demo: cases N completed N stuck N`. A case is
  * stuck when it has not reached its final state `stuckAfterMs` after the last submission.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -80,13 +80,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const amqp = await brokerAnswers(o.amqpUrl);
     const run = randomUUID().slice(0, 8);
     const amqpSource = amqp ? { url: o.amqpUrl, exchange: `zsa-demo.${run}`, queue: `zsa-demo.${run}.fv-15091000-wohngeld` } : undefined;
-    const cfg = demoConfig({ dataDir, port: o.port, magdeburgUrl: magdeburg.url, ...(amqpSource ? { amqp: amqpSource } : {}) });
+    const dropDir = join(dataDir, 'filedrop-suelzetal');
+    mkdirSync(join(dropDir, 'eingang'), { recursive: true });
+    const cfg = demoConfig({ dataDir, port: o.port, magdeburgUrl: magdeburg.url, suelzetalDropDir: join(dropDir, 'eingang'), ...(amqpSource ? { amqp: amqpSource } : {}) });
     gw = await startGateway(cfg, { log: pino({ level: 'error' }, pino.destination(2)), port: o.port, host: '127.0.0.1' });
     ctx.client = new GatewayClient(gw.url);
     ctx.municipalities = pilotMunicipalities(cfg);
     Object.assign(magdeburgCtx, { client: ctx.client, municipalities: ctx.municipalities });
     collector = await DialectAnswerCollector.create(ctx.client, gw.services.validator);
-    const dropDir = join(dataDir, 'filedrop-suelzetal');
     const efa = new EfaServiceSimulator({ ...ctx, rng: rng.fork('efa') });
     const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') });
     const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir, collector);

@@ -57,7 +57,7 @@ describe('demo: a burst of cases reaches every final state, each Fachverfahren i
     expect(result.received.halle.filter((r) => r.messageType === 'wohngeld.antrag.0201')).to.have.length(2);
   });
 
-  it('Sülzetal (file drop) got each draft as an HST-ENTWURF CSV file in its drop, written completely', () => {
+  it('Sülzetal (file drop) got each draft as an HST-ENTWURF CSV file from the filedrop connector, written completely', () => {
     const drafts = result.received.suelzetal.filter((r) => r.messageType === 'hund.steuerfestsetzung.0102');
     expect(drafts).to.have.length(2);
     expect(drafts.every((r) => r.format === 'HST CSV file' && r.readable)).to.equal(true);

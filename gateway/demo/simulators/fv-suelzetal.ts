@@ -1,22 +1,19 @@
 /**
  * SIMULATOR — the on-prem Hundesteuer Fachverfahren of the Gemeinde Sülzetal (AGS 15083490),
  * not a real system; its only interface is a file drop. Sülzetal delegates Hundehaltung (e2e):
- * it gets the ZSA's draft as HST-ENTWURF CSV (xzsa-steuerfestsetzung-to-fv-csv), one record per
- * instalment, imports it and answers with one HST-RUECK CSV file (FEST, sometimes AEND) in its
- * outgoing directory, which the demo's answer collector maps (fv-csv-to-xzsa) and submits.
- *
- * The gateway has no file-drop egress connector yet, so the draft reaches the drop through the
- * endpoint's pull mailbox: this simulator fetches it and writes it into `<drop>/eingang` the
- * way a file drop must (`.<name>.part`, fsync, rename; names unique per message), then reads
- * the file back from there. Files stay in `eingang` as the proof of the drop.
+ * the gateway's `filedrop` connector writes the ZSA's draft as an HST-ENTWURF CSV file
+ * (xzsa-steuerfestsetzung-to-fv-csv, one record per instalment) into `<drop>/eingang`; this
+ * simulator polls that directory like an import job (complete files only: no dot files),
+ * imports each file once and answers with one HST-RUECK CSV file (FEST, sometimes AEND) in
+ * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits.
+ * Imported files stay in `eingang` as the proof of the drop.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { DialectAnswerCollector } from '../answers.js';
-import { pollMailbox, type MailboxItem } from '../client.js';
-import { formatOf } from '../tracker.js';
+import { sleep } from '../client.js';
 import { municipalityOf, type SimContext, type Simulator } from './context.js';
 import type { Received } from './fv-wohngeld.js';
 
@@ -46,28 +43,48 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
   readonly name = 'Fachverfahren Sülzetal, file drop (simulator)';
   readonly received: Received[] = [];
   private loops: Promise<void>[] = [];
+  private readonly imported = new Set<string>();
   private kassenzeichen = 0;
 
   constructor(private readonly ctx: SimContext, readonly dropDir: string, private readonly answers: DialectAnswerCollector) {}
 
   async start(): Promise<void> {
-    const m = municipalityOf(this.ctx, SUELZETAL);
-    const onError = (err: unknown) => this.ctx.warn(`Sülzetal simulator: ${String(err)}`);
-    this.loops = [pollMailbox(this.ctx.client, m.endpoints.hund ?? 'fv-15083490-hund', (i) => this.onItem(i), { signal: this.ctx.signal, onError })];
+    municipalityOf(this.ctx, SUELZETAL);
+    await mkdir(join(this.dropDir, 'eingang'), { recursive: true });
+    this.loops = [this.importLoop()];
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.loops);
   }
 
-  private async onItem(item: MailboxItem): Promise<void> {
-    const format = formatOf(item.form);
-    const file = await dropFile(join(this.dropDir, 'eingang'), `${item.messageType}-${item.messageUuid}.csv`, item.body);
+  /** The import job: every complete file in `eingang` once, oldest name first. */
+  private async importLoop(): Promise<void> {
+    const inbox = join(this.dropDir, 'eingang');
+    while (!this.ctx.signal.aborted) {
+      let files: string[] = [];
+      try {
+        files = (await readdir(inbox)).filter((f) => !f.startsWith('.') && f.endsWith('.csv') && !this.imported.has(f)).sort();
+      } catch (err) {
+        this.ctx.warn(`Sülzetal simulator: cannot read its drop directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      for (const f of files) {
+        this.imported.add(f);
+        await this.importFile(join(inbox, f), f).catch((err: unknown) => this.ctx.warn(`Sülzetal simulator: ${String(err)}`));
+      }
+      if (files.length === 0) await sleep(50, this.ctx.signal);
+    }
+  }
+
+  private async importFile(file: string, name: string): Promise<void> {
+    const messageType = /^(.+)-[0-9a-f-]{36}\.csv$/.exec(name)?.[1] ?? 'unknown';
+    const format = 'HST CSV file';
     const rows = parse(await readFile(file), { delimiter: ';', columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
     const first = rows[0];
-    const readable = first !== undefined && first['VORGANG_ID'] === item.vorgangId;
-    this.received.push({ messageType: item.messageType, format, readable });
-    this.ctx.tracker.hop(item.vorgangId, { from: item.messageType === 'hund.steuerfestsetzung.0102' ? 'ZSA clerk' : 'EfA Hund', to: 'FV Sülzetal', messageType: item.messageType, format });
+    const vorgangId = first?.['VORGANG_ID'] ?? '';
+    const readable = first !== undefined && this.ctx.tracker.cases.has(vorgangId);
+    this.received.push({ messageType, format, readable });
+    this.ctx.tracker.hop(vorgangId, { from: messageType === 'hund.steuerfestsetzung.0102' ? 'ZSA clerk' : 'EfA Hund', to: 'FV Sülzetal', messageType, format });
     if (!first || first['SATZART'] !== 'EF') return; // only drafts are answered here
     this.kassenzeichen += 1;
     const now = new Date();
