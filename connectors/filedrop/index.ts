@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConnectorContext, ConnectorHealth, ConnectorSpec, DeliveryReceipt, Egress, OutboundMessage } from '../types.js';
 import { NotConnectedError, PermanentError, RetryableError } from '../errors.js';
+import { EgressLifecycle } from '../lifecycle.js';
 
 export const filedropConfigSchema = z
   .object({
@@ -48,10 +49,7 @@ export function writeError(dir: string, err: unknown): Error {
  * same bytes). See README.md.
  */
 class FiledropEgress implements Egress {
-  private health_: ConnectorHealth = { status: 'connecting', detail: 'not connected yet', since: new Date().toISOString() };
-  private connected = false;
-  private closing: Promise<void> | undefined;
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly life = new EgressLifecycle();
   private readonly dir: string;
 
   constructor(private readonly config: FiledropConfig, _ctx: ConnectorContext) {
@@ -60,39 +58,37 @@ class FiledropEgress implements Egress {
 
   /** Checks that the directory exists and is writable; throws while it is not (the core retries), NotConnectedError after close(). */
   async connect(signal: AbortSignal): Promise<void> {
-    if (this.closing) throw new NotConnectedError(`file drop ${this.dir} is closed`);
+    if (this.life.closing) throw new NotConnectedError(`file drop ${this.dir} is closed`);
     signal.throwIfAborted();
     try {
       if (!(await stat(this.dir)).isDirectory()) throw new Error(`${this.dir} is not a directory`);
       await access(this.dir, constants.W_OK);
     } catch (err) {
-      this.setStatus('down', `file drop ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      this.life.setStatus('down', `file drop ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       throw err;
     }
-    if (this.closing) throw new NotConnectedError(`file drop ${this.dir} was closed while connecting`);
-    this.connected = true;
-    if (this.health_.status !== 'up') this.setStatus('up', `file drop ${this.dir}`);
+    if (this.life.closing) throw new NotConnectedError(`file drop ${this.dir} was closed while connecting`);
+    this.life.connected = true;
+    if (this.life.health().status !== 'up') this.life.setStatus('up', `file drop ${this.dir}`);
   }
 
   deliver(msg: OutboundMessage, signal: AbortSignal): Promise<DeliveryReceipt> {
-    if (this.closing || !this.connected || signal.aborted) {
-      const why = this.closing ? 'is closed' : !this.connected ? 'is not connected' : 'delivery aborted before start';
+    if (this.life.closing || !this.life.connected || signal.aborted) {
+      const why = this.life.closing ? 'is closed' : !this.life.connected ? 'is not connected' : 'delivery aborted before start';
       return Promise.reject(new NotConnectedError(`file drop ${this.dir} ${why}`));
     }
     const write = this.write(msg).then(
       (name): DeliveryReceipt => ({ outcome: 'delivered', detail: `written to ${name}` }),
       (err: unknown) => {
         const mapped = writeError(this.dir, err);
-        if (mapped instanceof NotConnectedError && !this.closing) {
-          this.connected = false;
-          this.setStatus('down', mapped.message);
+        if (mapped instanceof NotConnectedError && !this.life.closing) {
+          this.life.connected = false;
+          this.life.setStatus('down', mapped.message);
         }
         throw mapped;
       },
     );
-    this.running.add(write);
-    void write.catch(() => undefined).finally(() => this.running.delete(write));
-    return write;
+    return this.life.track(write);
   }
 
   private async write(msg: OutboundMessage): Promise<string> {
@@ -119,20 +115,12 @@ class FiledropEgress implements Egress {
   }
 
   health(): ConnectorHealth {
-    return this.health_;
+    return this.life.health();
   }
 
   /** Lets running writes finish, then reports `closed`; the same promise on every call. */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled([...this.running]).then(() => {
-      this.connected = false;
-      this.setStatus('closed');
-    });
-    return this.closing;
-  }
-
-  private setStatus(status: ConnectorHealth['status'], detail?: string): void {
-    this.health_ = detail === undefined ? { status, since: new Date().toISOString() } : { status, detail, since: new Date().toISOString() };
+    return this.life.close();
   }
 }
 
