@@ -88,13 +88,16 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     ...(trustAnchors ? { trustAnchors } : {}),
     ...(crl ? { isRevoked: (c: X509Certificate) => crl.isRevoked(c) } : {}),
   });
+  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
+  // Mappings (ADR 0020): compiled once; every mapping the routes and JSON ingress name must exist (before anything is opened).
+  const mapping = await loadPipelineMapping(cfg, validator).catch((err: unknown) => {
+    validator.close();
+    throw err;
+  });
   const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
   await store.migrate();
   const attachments = withUploaders(createFsAttachmentStore(dataDir, atRest), store);
-  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
   const router = new Router(cfg, store);
-  // Mappings (ADR 0020): compiled once; every mapping the routes and JSON ingress name must exist.
-  const mapping = await loadPipelineMapping(cfg, validator);
 
   // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
   // released at once; with a shared database each process has its own owner id (ADR 0011).

@@ -1,8 +1,8 @@
-import type { EndpointConfig, GatewayConfig, RouteConfig } from '../config/schema.js';
+import type { EndpointConfig, GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { CompiledMapping, MappingRegistry } from '../mapping/types.js';
 import type { MessageHeader, NewForm } from '../model/index.js';
-import { delegationMatches, type RouteDecision } from '../routing/router.js';
+import type { RouteDecision } from '../routing/router.js';
 
 /** The outcome of the delivery mapping of one message (ADR 0020). */
 export type DeliveryMapping =
@@ -43,14 +43,13 @@ export class MappingStep {
 
   /**
    * The mapping for the decided target, if any: the mapping named on the route rule that
-   * decided; else, when the endpoint declares `accepts` and the message's version is not
+   * decided (the router's decision carries it: the route is decided once); else, when the endpoint declares `accepts` and the message's version is not
    * among them, the version mapping to an accepted version. When no such mapping is loaded
    * the answer is a `version:<standard>:<versions>` marker: running it fails visibly, and a
    * replay after the mapping was added finds it (`deliver`).
    */
-  mappingFor(route: RouteConfig, decision: RouteDecision, h: MessageHeader): string | undefined {
-    const rule = route.targets.find((t) => (t.when?.test === undefined || t.when.test === h.test) && (!t.when?.delegation || delegationMatches(t.when.delegation, decision.delegation)));
-    if (rule?.mapping !== undefined && rule.to === decision.target) return rule.mapping;
+  mappingFor(decision: RouteDecision, h: MessageHeader): string | undefined {
+    if (decision.mapping !== undefined) return decision.mapping;
     const accepts = this.endpoints.get(decision.endpointId)?.accepts;
     if (accepts === undefined || h.standard === '') return undefined;
     const wanted = accepts.filter((a) => a.standard === h.standard).map((a) => a.version);

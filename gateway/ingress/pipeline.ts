@@ -5,7 +5,6 @@ import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError } from '../errors.js';
 import { RemitGuard } from '../routing/remit.js';
 import type { Router } from '../routing/router.js';
-import type { RouteConfig } from '../config/schema.js';
 import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../model/index.js';
 import type { RouteDecision } from '../routing/router.js';
 import type { MessageStore, NewMessage, Receipt } from '../store/types.js';
@@ -155,7 +154,7 @@ export class IngressPipeline {
       },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
-    const mapped = await this.mapForTarget(format, context.route, decision, h, payload);
+    const mapped = await this.mapForTarget(format, decision, h, payload);
     const result = await this.store.accept({
       id: randomUUID(),
       header: h,
@@ -179,10 +178,11 @@ export class IngressPipeline {
    * The mapping step (ADR 0020): the form the target needs, or why it could not be made.
    * A pass-through JWE is never mapped (the gateway cannot read it).
    */
-  private async mapForTarget(format: PayloadFormat, route: RouteConfig, decision: RouteDecision, h: MessageHeader, payload: Buffer): Promise<Pick<NewMessage, 'mapping' | 'forms' | 'mappingFailure'>> {
-    const name = format === 'xml' ? this.mapping?.step.mappingFor(route, decision, h) : undefined;
-    if (name === undefined) return {};
-    const outcome = await this.mapping!.step.deliver(name, payload, h);
+  private async mapForTarget(format: PayloadFormat, decision: RouteDecision, h: MessageHeader, payload: Buffer): Promise<Pick<NewMessage, 'mapping' | 'forms' | 'mappingFailure'>> {
+    const step = this.mapping?.step;
+    const name = format === 'xml' ? step?.mappingFor(decision, h) : undefined;
+    if (step === undefined || name === undefined) return {};
+    const outcome = await step.deliver(name, payload, h);
     if (outcome.kind === 'mapped') return { mapping: outcome.mapping, forms: [outcome.form] };
     if (outcome.kind === 'failed') {
       this.log.error({ messageUuid: h.messageUuid, mapping: outcome.mapping, reason: outcome.reason }, 'delivery mapping failed; the message is stored dead');

@@ -10,6 +10,7 @@ import { GatewayError, type Issue } from '../errors.js';
 import type { MessageValidator } from '../validation/index.js';
 import { NO_INPUTS, withInputs } from '../validation/input-guard.js';
 import { parseMessage } from '../validation/parse.js';
+import { redactSchemaMessage } from '../validation/redact.js';
 import { validateSchema } from '../validation/xsd-validate.js';
 import { MappingFault } from './fault.js';
 
@@ -44,7 +45,7 @@ export function xsdCheck(xsd: XsdValidator): OutputCheck {
     const doc = withInputs(NO_INPUTS, () => parseMessage(body));
     try {
       const verdict = validateSchema(xsd, doc, MAX_DETAILS);
-      if (verdict.total > 0) throw refused(verdict.details.map((d) => ({ message: d.message.trim(), line: d.line, column: d.col, path: d.xpath, layer: 'xsd' })), 'the target XSD');
+      if (verdict.total > 0) throw refused(verdict.details.map((d) => ({ message: redactSchemaMessage(d.message.trim()), line: d.line, column: d.col, path: d.xpath, layer: 'xsd' })), 'the target XSD');
     } finally {
       doc.dispose();
     }

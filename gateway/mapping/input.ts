@@ -46,10 +46,22 @@ export function parseInput(input: Buffer, spec: SideSpec): ParsedInput {
     case 'csv': {
       const csv = spec.csv;
       if (!csv) throw new MappingFault('input', '', 'the mapping declares no csv columns');
+      let headerMismatch = false;
+      // With a header row, it must name the declared columns in the declared order: a file with swapped columns is refused, not misread.
+      const columns = csv.header
+        ? (header: string[]): string[] => {
+          if (header.length !== csv.columns.length || header.some((h, i) => h !== csv.columns[i])) {
+            headerMismatch = true;
+            throw new Error('header mismatch');
+          }
+          return csv.columns;
+        }
+        : csv.columns;
       try {
-        const records = parseCsv(input, { delimiter: csv.delimiter, columns: csv.columns, from_line: csv.header ? 2 : 1, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>;
+        const records = parseCsv(input, { delimiter: csv.delimiter, columns, skip_empty_lines: true, trim: true, bom: true }) as Array<Record<string, string>>;
         return flat(records);
       } catch (err) {
+        if (headerMismatch) throw new MappingFault('input', 'line 1', 'the header row does not name the declared columns in the declared order');
         const e = err as { code?: unknown; lines?: unknown };
         throw new MappingFault('input', typeof e.lines === 'number' ? `line ${e.lines}` : '', `the input is not CSV of the declared columns (${typeof e.code === 'string' ? e.code : 'parse error'})`);
       }

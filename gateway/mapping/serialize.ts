@@ -24,11 +24,23 @@ const builder = new XMLBuilder({
 
 type Ordered = Record<string, unknown>;
 
+/** Characters XML 1.0 cannot carry at all (escaping does not help). */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 function ordered(node: OutNode): Ordered {
-  const content: Ordered[] = node.children.map(ordered);
-  if (node.value !== undefined) content.unshift({ '#text': String(node.value) });
+  const content: Ordered[] = [];
+  if (node.value !== undefined) {
+    const text = String(node.value);
+    if (NOT_XML.test(text)) throw new MappingFault(node.rule ?? 'output', node.name, 'the value holds a control character XML cannot carry');
+    content.push({ '#text': text });
+  }
+  for (const c of node.children) content.push(ordered(c));
   const el: Ordered = { [node.name]: content };
-  if (node.attrs.length > 0) el[':@'] = Object.fromEntries(node.attrs.map(([k, v]) => [`@_${k}`, v]));
+  if (node.attrs.length > 0) {
+    const bad = node.attrs.find(([, v]) => NOT_XML.test(v));
+    if (bad) throw new MappingFault('output', `${node.name}/@${bad[0]}`, 'the value holds a control character XML cannot carry');
+    el[':@'] = Object.fromEntries(node.attrs.map(([k, v]) => [`@_${k}`, v]));
+  }
   return el;
 }
 
@@ -75,6 +87,7 @@ export function toFixed(root: OutNode, spec: FixedSpec): Buffer {
   const lines = rows(root).map((r, i) => spec.columns.map((col) => {
     const node = r.get(col.name);
     const v = String(node?.value ?? '');
+    if (/[\r\n]/.test(v)) throw new MappingFault(node?.rule ?? 'output', `record[${i}].${col.name}`, 'a line break cannot be carried in a fixed-field record');
     if ([...v].length > col.width) throw new MappingFault(node?.rule ?? 'output', `record[${i}].${col.name}`, `value longer than the column width ${col.width}`);
     return col.align === 'left' ? v.padEnd(col.width, col.pad) : v.padStart(col.width, col.pad);
   }).join(''));

@@ -13,8 +13,9 @@ import { jsonataReason, MappingFault } from './fault.js';
 
 /** Where a rule reads from: the context value (a JSON value or an XmlNode) and its input path. */
 export interface SourceCtx {
-  node: unknown;
-  path: string;
+  readonly node: unknown;
+  /** Read only for error reports (it may be computed on demand). */
+  readonly path: string;
 }
 
 export interface SourceExpr {
@@ -122,6 +123,16 @@ export function xmlSourceCompiler(file: string, namespaces: NamespaceMap): Sourc
   };
 }
 
+/** An item of an XML group; its element path (several XPath evaluations) is computed only for an error report. */
+class XmlItem implements SourceCtx {
+  private cached: string | undefined;
+  constructor(readonly node: XmlNode) {}
+  get path(): string {
+    this.cached ??= elementPath(this.node);
+    return this.cached;
+  }
+}
+
 function xmlExpr(xpath: XmlXPath, expr: string): SourceExpr {
   const at = (ctx: SourceCtx): string => `${ctx.path}/${expr}`;
   return {
@@ -131,7 +142,7 @@ function xmlExpr(xpath: XmlXPath, expr: string): SourceExpr {
       return typeof v === 'string' ? v : undefined;
     },
     items(ctx) {
-      return (ctx.node as XmlNode).find(xpath).map((node) => ({ node, path: elementPath(node) }));
+      return (ctx.node as XmlNode).find(xpath).map((node) => new XmlItem(node));
     },
     test(ctx) {
       return (ctx.node as XmlNode).eval(xpath) === true;

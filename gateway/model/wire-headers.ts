@@ -58,7 +58,7 @@ export const WIRE_HEADERS: readonly WireHeader[] = [
   header('X-Reader', 'reader', KENNUNG, 'praefix:kennung', true, 'Reader kennung.'),
   header('X-Vorgang-Id', 'vorgangId', /^[\x21-\x7e]{1,200}$/, '1-200 printable ASCII characters', true, 'The Vorgang (case) the message belongs to.'),
   header('X-LeiKa', 'leika', /^\d{14}$/, '14 digits', true, 'LeiKa key of the service.'),
-  header('X-AGS', 'ags', /^(\d{8}|\d{12})$/, 'an AGS (8 digits) or an ARS (12 digits)', true, 'AGS of the responsible municipality, or its 12-digit ARS (normalised to the AGS).'),
+  header('X-AGS', 'ags', /^(\d{8}|\d{12})$/, 'an AGS (8 digits) or an ARS (12 digits)', true, 'AGS of the responsible municipality, or its 12-digit ARS (routed by the AGS it stands for, ADR 0021).'),
   header('X-Attempt', 'attempt', /^[1-9]\d{0,5}$/, 'a positive integer', false, 'Delivery attempt, 1 for the first.'),
   header('X-Test', 'test', /^(true|false)$/, 'true or false', false, '`true` for test traffic.'),
   header('X-Message-Form', 'form', /^[a-z0-9][a-z0-9._-]*$/, 'a mapping name', false, 'The stored form sent instead of the payload: the name of the mapping that produced it (ADR 0020). Absent for the payload itself.'),

@@ -9,6 +9,8 @@ export interface RouteDecision {
   endpointId: string;
   /** The rule's symbolic target (`zsa`, `fachverfahren`, `origin`, `reader`, `endpoint:<id>`). */
   target: string;
+  /** The mapping the deciding rule names for its target (`routes[].targets[].mapping`, ADR 0020). */
+  mapping?: string;
   /** null for standards without LeiKa key whose route names no service. */
   service: string | null;
   /** The municipality's delegation of the service at decision time (null without service or AGS). */
@@ -218,6 +220,7 @@ export class Router {
       routeName: route.name,
       endpointId,
       target: rule.to,
+      ...(rule.mapping !== undefined && { mapping: rule.mapping }),
       service: service?.id ?? null,
       delegation: d?.mode ?? null,
       delegationSource: d?.source ?? null,

@@ -5,8 +5,8 @@
  */
 import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import { GatewayError } from '../errors.js';
-import { routingAgs } from '../routing/region-key.js';
 import type { MessageHeader } from '../model/index.js';
+import { routingAgs } from '../routing/region-key.js';
 import { rejectDoctype } from './doctype.js';
 import { LibxmlPathResolver } from './element-path.js';
 import { formatWarning, layerError } from './findings.js';

@@ -113,23 +113,44 @@ export interface Entwurf {
   raten: Array<{ datum: string; cents: number }>; bemerkung?: string;
 }
 
+/**
+ * Plausible drafts, as the XZSA service rules demand: the liability starts in month m of a
+ * year, the instalments add up to annual × (13 − m) / 12 exactly (annual in multiples of 12
+ * cents) and none falls due before the liability starts.
+ */
 export const entwurf: fc.Arbitrary<Entwurf> = fc.record({
   messageUuid: fc.uuid(), vorgangId: fc.uuid(), ags: digits(6).map((d) => `15${d}`), leika: digits(14), bezug: fc.uuid(),
-  jahresCents: fc.integer({ min: 0, max: 500_000 }), ab: isoDate, entwurf: fc.constantFrom('true' as const, 'false' as const, '1' as const, '0' as const),
+  year: fc.integer({ min: 2020, max: 2030 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 28 }),
+  perMonthCents: fc.integer({ min: 0, max: 10_000 }),
+  shares: fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 12 }), offsets: fc.array(fc.nat({ max: 200 }), { minLength: 12, maxLength: 12 }),
+  entwurf: fc.constantFrom('true' as const, 'false' as const, '1' as const, '0' as const),
   bearbeiter: text50, organisation: text50,
-  raten: fc.array(fc.record({ datum: isoDate, cents: fc.integer({ min: 0, max: 500_000 }) }), { minLength: 1, maxLength: 12 }),
   bemerkung: fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ;"&<>\n.,]{0,100}[A-Za-z0-9.]$/), { nil: undefined }),
-}, { requiredKeys: ['messageUuid', 'vorgangId', 'ags', 'leika', 'bezug', 'jahresCents', 'ab', 'entwurf', 'bearbeiter', 'organisation', 'raten'] });
+}, { requiredKeys: ['messageUuid', 'vorgangId', 'ags', 'leika', 'bezug', 'year', 'month', 'day', 'perMonthCents', 'shares', 'offsets', 'entwurf', 'bearbeiter', 'organisation'] })
+  .map(({ year, month, day, perMonthCents, shares, offsets, ...rest }) => {
+    const start = Date.UTC(year, month - 1, day);
+    const due = perMonthCents * (13 - month);
+    const total = shares.reduce((x, y) => x + y, 0);
+    const cents = shares.map((sh) => (total === 0 ? 0 : Math.floor((due * sh) / total)));
+    cents[0] = (cents[0] ?? 0) + due - cents.reduce((x, y) => x + y, 0);
+    let at = start;
+    const raten = cents.map((c, i) => {
+      at += (offsets[i] ?? 0) * 86_400_000;
+      return { datum: iso(new Date(at)), cents: c };
+    });
+    return { ...rest, jahresCents: perMonthCents * 12, ab: iso(new Date(start)), raten };
+  });
 
-export function entwurfXml(e: Entwurf): string {
+/** The draft as XZSA `version` XML (the type is the same in 1.0 and 1.1). */
+export function entwurfXml(e: Entwurf, version: '1.0' | '1.1' = '1.0'): string {
   const cl = (list: string, c: string): string => code(list, c);
   const party = (tag: string, kennung: string): string =>
     `<xzsab:${tag}><xzsab:verzeichnisdienst ${cl('verzeichnisdienst', 'ZSATV')}</xzsab:verzeichnisdienst><xzsab:kennung>${kennung}</xzsab:kennung><xzsab:name>Test</xzsab:name></xzsab:${tag}>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<xzsa:hund.steuerfestsetzung.0102 xmlns:xzsa="urn:zsa-gateway:xzsa:1.0" xmlns:xzsab="urn:zsa-gateway:xzsa:basis:1.0" produkt="Test" produkthersteller="Test" standard="XZSA" version="1.0">
+<xzsa:hund.steuerfestsetzung.0102 xmlns:xzsa="urn:zsa-gateway:xzsa:${version}" xmlns:xzsab="urn:zsa-gateway:xzsa:basis:${version}" produkt="Test" produkthersteller="Test" standard="XZSA" version="${version}">
 <xzsab:nachrichtenkopf><xzsab:identifikation.nachricht><xzsab:nachrichtenUUID>${e.messageUuid}</xzsab:nachrichtenUUID>
 <xzsab:nachrichtentyp ${cl('nachrichtentyp', '0102')}</xzsab:nachrichtentyp><xzsab:erstellungszeitpunkt>2025-03-05T11:40:02+01:00</xzsab:erstellungszeitpunkt></xzsab:identifikation.nachricht>
-${party('leser', `fv:${e.ags}-hund`)}${party('autor', 'zsa:lsa')}
+${party('leser', 'fv:15083490-hund')}${party('autor', 'zsa:lsa')}
 <xzsab:vorgang><xzsab:vorgangsID>${e.vorgangId}</xzsab:vorgangsID><xzsab:leikaSchluessel>${e.leika}</xzsab:leikaSchluessel><xzsab:ags>${e.ags}</xzsab:ags></xzsab:vorgang></xzsab:nachrichtenkopf>
 <xzsa:bezugAnmeldung>${e.bezug}</xzsa:bezugAnmeldung><xzsa:jahresbetrag>${plainAmount(e.jahresCents)}</xzsa:jahresbetrag><xzsa:festsetzungAb>${e.ab}</xzsa:festsetzungAb>
 ${e.raten.map((r) => `<xzsa:faelligkeit><xzsa:datum>${r.datum}</xzsa:datum><xzsa:betrag>${plainAmount(r.cents)}</xzsa:betrag></xzsa:faelligkeit>`).join('\n')}

@@ -79,6 +79,14 @@ describe('mapping bad input', () => {
     expectNamed(await rejection(hund.run(body(f))), 'efa-hund-form-to-xzsa', 'kopf.ags', 'submission.municipalityKey', '1500300');
   });
 
+  it('a control character XML cannot carry is an input failure naming the rule, not an output bug', async () => {
+    const f = form();
+    (f.dog as Record<string, unknown>).name = 'Bel\u0007lo';
+    const err = await rejection(hund.run(body(f)));
+    expect(err.code).to.equal('GW_MAPPING_FAILED');
+    expect(err.extra).to.include({ mapping: 'efa-hund-form-to-xzsa', rule: 'hund.name' });
+  });
+
   it('input that is not JSON is refused as input', async () => {
     const err = await rejection(hund.run(Buffer.from('{"applicant": ')));
     expect(err.code).to.equal('GW_MAPPING_FAILED');

@@ -42,10 +42,24 @@ describe('mapping formats (xml, json, csv, fixed)', () => {
       + '<a:posten status="abgelehnt"><a:betrag>12.00</a:betrag><a:datum>2025-07-01</a:datum></a:posten></a:antwort>');
   });
 
+  it('CSV → XML: output its folder XSD refuses is GW_MAPPING_OUTPUT_INVALID with the element path, quoting no value', async () => {
+    const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('az;betrag;datum;status\nGeheim-Wert;1,00;01.04.2025;OK\n')));
+    expect(err.code).to.equal('GW_MAPPING_OUTPUT_INVALID');
+    expect(err.extra).to.include({ mapping: 'csv-to-xml', rule: 'output' });
+    expect(String(err.extra.path)).to.include('aktenzeichen');
+    expect(JSON.stringify({ message: err.message, issues: err.issues })).to.not.include('Geheim-Wert');
+  });
+
   it('CSV → XML: a bad row names rule and line item', async () => {
     const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('az;betrag;datum;status\nX;1,00;2025-04-01;OK\n')));
     expect(err.code).to.equal('GW_MAPPING_FAILED');
     expect(err.extra).to.deep.equal({ mapping: 'csv-to-xml', rule: 'datum', path: 'records[0].datum' });
+  });
+
+  it('CSV with a header row that does not name the declared columns in order is refused as input', async () => {
+    const err = await rejection(registry.get('csv-to-xml')!.run(Buffer.from('betrag;az;datum;status\n1,00;X;01.04.2025;OK\n')));
+    expect(err.code).to.equal('GW_MAPPING_FAILED');
+    expect(err.extra).to.deep.equal({ mapping: 'csv-to-xml', rule: 'input', path: 'line 1' });
   });
 
   it('XML → fixed-field: widths, left and right alignment, padding', async () => {
@@ -59,6 +73,13 @@ describe('mapping formats (xml, json, csv, fixed)', () => {
     expect(err.code).to.equal('GW_MAPPING_FAILED');
     expect(err.extra).to.include({ rule: 'name', path: 'record[0].name' });
     expect(err.message).to.not.include('Mustermann');
+  });
+
+  it('XML → fixed-field: a line break in a value would split the record and is refused', async () => {
+    const broken = Buffer.from(hund.toString().replace('<xzsa:familienname>Testfrau<', '<xzsa:familienname>Test&#10;frau<'));
+    const err = await rejection(registry.get('xml-to-fixed')!.run(broken));
+    expect(err.code).to.equal('GW_MAPPING_FAILED');
+    expect(err.extra).to.include({ rule: 'name', path: 'record[0].name' });
   });
 
   it('fixed-field → JSON: one item per line, cents to euros, booleans', async () => {

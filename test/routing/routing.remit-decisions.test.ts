@@ -113,6 +113,20 @@ describe('routing: remit and case-party decisions', () => {
     expect(await verdict(header({ messageType: 'hund.steuerfestsetzung.0102', ags: MD, vorgangId: antrag.vorgangId, author: 'zsa:lsa', reader: `ags:${MD}` }))).to.equal('GW_FORBIDDEN:vorgang.service');
   });
 
+  it('picks the target by the author where a rule says `when.author`, and explains it (ADR 0021)', async () => {
+    await router.setDelegation(HAL, 'wohngeld', 'backoffice', 'test', 'target by author');
+    const antrag = header({ messageType: 'wohngeld.antrag.0201', leika: LEIKA_WOHNGELD, ags: HAL, author: 'efa:wohngeld-lsa' });
+    await accept(antrag);
+    const nachforderung = (author: string, reader: string) => router.decide(header({ messageType: 'wohngeld.nachforderung.0203', leika: LEIKA_WOHNGELD, ags: HAL, vorgangId: antrag.vorgangId, author, reader }));
+    const byZsa = await nachforderung('zsa:lsa', `ags:${HAL}`);
+    const byMunicipality = await nachforderung(`ags:${HAL}`, 'efa:wohngeld-lsa');
+    expect([byZsa.endpointId, byMunicipality.endpointId]).to.deep.equal(['fv-15002000-wohngeld', 'efa-wohngeld-lsa']);
+    expect(byZsa.steps).to.include('rule "when delegation is backoffice or prozessschritt:vollstaendigkeitspruefung and the author is a zsa → fachverfahren" applies');
+    // an author of no configured participant meets no `when.author` rule (the remit refuses it before storing)
+    const unknown = await nachforderung('efa:unbekannt', 'efa:wohngeld-lsa').then(() => 'routed', (e: GatewayError) => e.code);
+    expect(unknown).to.equal('GW_ROUTE_NO_MATCH');
+  });
+
   describe('the Nachforderung follows the delegation of the completeness check', () => {
     const cases: Array<[string, string, string, string]> = [
       // [delegation of Halle's wohngeld, author, reader, verdict]

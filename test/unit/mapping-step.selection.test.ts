@@ -1,12 +1,16 @@
 import { expect } from 'chai';
-import type { GatewayConfig, RouteConfig } from '../../gateway/config/schema.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { GatewayError } from '../../gateway/errors.js';
 import { FormIngress } from '../../gateway/ingress/form-ingress.js';
 import { missingMappings } from '../../gateway/ingress/mappings.js';
 import { MappingStep } from '../../gateway/ingress/mapping-step.js';
 import type { CompiledMapping, MappingRegistry } from '../../gateway/mapping/types.js';
 import type { MessageHeader } from '../../gateway/model/index.js';
-import type { RouteDecision } from '../../gateway/routing/router.js';
+import { Router, type RouteDecision } from '../../gateway/routing/router.js';
+import { createStore } from '../../gateway/store/index.js';
 import { testConfig } from '../support/gateway.js';
 
 /** A fake mapping: echoes a fixed body, or throws what it is given. */
@@ -34,8 +38,6 @@ const header = (o: Partial<MessageHeader> = {}): MessageHeader => ({
 
 const decision = (o: Partial<RouteDecision>): RouteDecision => ({ routeName: 'r', endpointId: 'fv-15002000-hund', target: 'fachverfahren', service: 'hund', delegation: 'none', delegationSource: 'config', reason: '', steps: [], ...o });
 
-const route = (targets: RouteConfig['targets']): RouteConfig => ({ name: 'r', match: { messageType: 'hund.anmeldung.0101' }, startsVorgang: true, targets });
-
 describe('mapping step: which mapping a target gets', () => {
   let cfg: GatewayConfig;
   beforeEach(() => {
@@ -45,31 +47,39 @@ describe('mapping step: which mapping a target gets', () => {
   const v11 = fake('xzsa-1.0-to-1.1', 'XZSA 1.0 hund.anmeldung.0101', { standard: 'XZSA', version: '1.1', messageType: 'hund.anmeldung.0101' });
   const back = fake('xzsa-1.1-to-1.0', 'XZSA 1.1 hund.anmeldung.0101', { standard: 'XZSA', version: '1.0', messageType: 'hund.anmeldung.0101' });
 
-  it('takes the mapping of the rule that decided, not of another rule of the route', () => {
-    const step = new MappingStep(cfg, registry());
-    const r = route([
-      { when: { delegation: ['e2e', 'backoffice'] }, to: 'zsa', mapping: 'to-zsa' },
-      { to: 'fachverfahren', mapping: 'to-fv' },
-    ]);
-    expect(step.mappingFor(r, decision({ delegation: 'none' }), header())).to.equal('to-fv');
-    expect(step.mappingFor(r, decision({ delegation: 'e2e', target: 'zsa', endpointId: 'zsa-hund' }), header())).to.equal('to-zsa');
-    expect(step.mappingFor(route([{ to: 'fachverfahren' }]), decision({}), header())).to.equal(undefined);
+  it('takes the mapping of the rule that decided: the router carries it in its decision', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zsa-mapping-step-'));
+    const store = await createStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') });
+    try {
+      const route = cfg.routes.find((r) => r.name === 'hund-anmeldung')!;
+      route.targets = route.targets.map((t) => ({ ...t, mapping: t.to === 'zsa' ? 'to-zsa' : 'to-fv' }));
+      const router = new Router(cfg, store);
+      const step = new MappingStep(cfg, registry());
+      const halle = await router.decide(header({ ags: '15002000' })); // Hund not delegated → fachverfahren
+      const magdeburg = await router.decide(header({ ags: '15003000' })); // delegated → zsa
+      expect(step.mappingFor(halle, header())).to.equal('to-fv');
+      expect(step.mappingFor(magdeburg, header({ version: '1.1' }))).to.equal('to-zsa');
+      expect(step.mappingFor(decision({}), header())).to.equal(undefined);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('picks the version mapping toward what the receiver declares, reading the message\'s version', () => {
     const step = new MappingStep(cfg, registry(back, v11));
     const zsa = decision({ target: 'zsa', endpointId: 'zsa-hund', delegation: 'e2e' });
-    expect(step.mappingFor(route([{ to: 'zsa' }]), zsa, header())).to.equal('xzsa-1.0-to-1.1');
-    expect(step.mappingFor(route([{ to: 'zsa' }]), zsa, header({ version: '1.1', namespace: 'urn:zsa-gateway:xzsa:1.1' }))).to.equal(undefined);
-    expect(step.mappingFor(route([{ to: 'zsa' }]), zsa, header({ standard: 'XBeteiligung', version: '1.2' }))).to.equal(undefined);
-    expect(step.mappingFor(route([{ to: 'fachverfahren' }]), decision({}), header())).to.equal(undefined); // no accepts declared
-    expect(step.mappingFor(route([{ to: 'zsa', mapping: 'named' }]), zsa, header())).to.equal('named'); // the rule's mapping wins
+    expect(step.mappingFor(zsa, header())).to.equal('xzsa-1.0-to-1.1');
+    expect(step.mappingFor(zsa, header({ version: '1.1', namespace: 'urn:zsa-gateway:xzsa:1.1' }))).to.equal(undefined);
+    expect(step.mappingFor(zsa, header({ standard: 'XBeteiligung', version: '1.2' }))).to.equal(undefined);
+    expect(step.mappingFor(decision({}), header())).to.equal(undefined); // no accepts declared
+    expect(step.mappingFor({ ...zsa, mapping: 'named' }, header())).to.equal('named'); // the rule's mapping wins
   });
 
   it('names the gap when no version mapping is loaded, fails visibly, and finds the mapping once it is there (replay)', async () => {
     const zsa = decision({ target: 'zsa', endpointId: 'zsa-hund', delegation: 'e2e' });
     const without = new MappingStep(cfg, registry(back));
-    const marker = without.mappingFor(route([{ to: 'zsa' }]), zsa, header())!;
+    const marker = without.mappingFor(zsa, header())!;
     const failed = await without.deliver(marker, Buffer.from('<x/>'), header());
     expect(failed.kind).to.equal('failed');
     expect(failed.kind === 'failed' && failed.reason).to.include('XZSA 1.0').and.include('1.1');
