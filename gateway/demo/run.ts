@@ -75,6 +75,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const sims: Simulator[] = [];
   let gw: GatewayHandle | undefined;
   let collector: DialectAnswerCollector | undefined;
+  let stopProgress = (): void => undefined;
   try {
     await magdeburg.start();
     const amqp = await brokerAnswers(o.amqpUrl);
@@ -105,6 +106,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       tracker.onHop((h) => printing && o.out(hopLine(h)));
     }
 
+    // Without hop lines a burst still shows it is moving: one progress line every 5 s.
+    const progress = printHops ? undefined : setInterval(() => {
+      const all = [...tracker.cases.values()];
+      o.out(`demo: ${all.length}${o.cases === undefined ? '' : `/${o.cases}`} submitted, ${all.filter((c) => c.done).length} completed`);
+    }, 5000);
+    stopProgress = () => clearInterval(progress);
     const plan = casePlan(ctx.municipalities);
     const burst = o.cases !== undefined;
     const gapMs = o.rate !== undefined ? 1000 / o.rate : burst ? 0 : 2000;
@@ -127,11 +134,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       table(tableRows(tracker.cases.values())).forEach((l) => o.out(l));
       for (const c of tracker.cases.values()) if (!c.done) o.out(`stuck: Vorgang ${c.vorgangId} (${c.service}, ${c.municipality}) after ${c.hops.map((h) => h.to).join(' → ')}${c.failed ? `: ${c.failed}` : ''}`);
     }
+    stopProgress();
     printing = false;
     if (burst) o.out(finalLine(cases, completed));
     else o.out(`demo: stopped after ${cases} cases, completed ${completed}, still on their way ${cases - completed}`);
     return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received } };
   } finally {
+    stopProgress();
     stopSims.abort();
     printing = false;
     await Promise.allSettled(sims.map((s) => s.stop()));

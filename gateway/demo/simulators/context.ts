@@ -15,6 +15,15 @@ export interface SimContext {
   warn(line: string): void;
 }
 
+/** What a Fachverfahren simulator got, as the demo's tests check it. */
+export interface Received {
+  messageType: string;
+  /** Wire format as received, e.g. `HSTX 2.3 XML`, `HST CSV file`, `XZSA XML via AMQP`. */
+  format: string;
+  /** The simulator could read the message in the format it expects. */
+  readable: boolean;
+}
+
 /** Each simulator: start it, stop it (idempotent). */
 export interface Simulator {
   readonly name: string;

@@ -11,8 +11,8 @@
  */
 import { pollMailbox, type MailboxItem } from '../client.js';
 import { formatOf } from '../tracker.js';
-import { municipalityOf, type SimContext, type Simulator } from './context.js';
-import { wohngeldAtFachverfahren, type Received } from './fv-wohngeld.js';
+import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
 
 export const HALLE = '15002000';
 

@@ -11,8 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { formatOf } from '../tracker.js';
 import { freigabe, textOf } from '../xzsa.js';
-import { isoDay, municipalityOf, type SimContext, type Simulator } from './context.js';
-import { wohngeldAtFachverfahren, type Received } from './fv-wohngeld.js';
+import { isoDay, municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
 
 export const MAGDEBURG = '15003000';
 

@@ -14,8 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { DialectAnswerCollector } from '../answers.js';
 import { sleep } from '../client.js';
-import { municipalityOf, type SimContext, type Simulator } from './context.js';
-import type { Received } from './fv-wohngeld.js';
+import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
 
 export const SUELZETAL = '15083490';
 

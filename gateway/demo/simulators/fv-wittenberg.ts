@@ -9,8 +9,8 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { pollMailbox } from '../client.js';
 import { formatOf } from '../tracker.js';
-import { municipalityOf, type SimContext, type Simulator } from './context.js';
-import { wohngeldAtFachverfahren, type Received } from './fv-wohngeld.js';
+import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
 
 export const WITTENBERG = '15091000';
 

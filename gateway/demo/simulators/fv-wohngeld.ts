@@ -10,13 +10,6 @@ import { nachforderung, textOf } from '../xzsa.js';
 import { isoDay, type SimContext } from './context.js';
 import type { DemoMunicipality } from '../participants.js';
 
-export interface Received {
-  messageType: string;
-  format: string;
-  /** The simulator could read the message in the format it expects. */
-  readable: boolean;
-}
-
 export async function wohngeldAtFachverfahren(ctx: SimContext, m: DemoMunicipality, msg: { vorgangId: string; messageType: string; xml: string; format: string }): Promise<boolean> {
   const to = `FV ${m.short}`;
   const readable = textOf(msg.xml, 'vorgangsID') === msg.vorgangId;
