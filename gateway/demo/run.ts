@@ -73,6 +73,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const magdeburgCtx: SimContext = { ...ctx, rng: rng.fork('magdeburg') };
   const magdeburg = new MagdeburgFachverfahrenSimulator(magdeburgCtx);
   const sims: Simulator[] = [];
+  let wittenbergSim: WittenbergFachverfahrenSimulator | undefined;
   let gw: GatewayHandle | undefined;
   let collector: DialectAnswerCollector | undefined;
   let stopProgress = (): void => undefined;
@@ -93,6 +94,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') });
     const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir, collector);
     const wittenberg = new WittenbergFachverfahrenSimulator({ ...ctx, rng: rng.fork('wittenberg') }, amqpSource);
+    wittenbergSim = wittenberg;
     sims.push(efa, new ZsaClerkSimulator({ ...ctx, rng: rng.fork('clerk') }), halle, suelzetal, wittenberg);
     for (const s of sims) await s.start();
 
@@ -137,7 +139,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     stopProgress();
     printing = false;
     if (burst) o.out(finalLine(cases, completed));
-    else o.out(`demo: stopped after ${cases} cases, completed ${completed}, still on their way ${cases - completed}`);
+    else o.out(`demo: stopped after ${cases} case${cases === 1 ? '' : 's'}, completed ${completed}, still on their way ${cases - completed}`);
     return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received } };
   } finally {
     stopProgress();
@@ -147,6 +149,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await magdeburg.stop();
     collector?.close();
     await gw?.close();
+    await wittenbergSim?.removeTopology().catch((err: unknown) => o.out(`! could not remove the demo's AMQP queue: ${String(err)}`));
     if (tempData) rmSync(dataDir, { recursive: true, force: true });
   }
 }

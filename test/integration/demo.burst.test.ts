@@ -99,3 +99,31 @@ describe('demo: the same seed plays the same cases', function () {
     expect(await run()).to.deep.equal(first);
   });
 });
+
+describe('demo: stuck cases and a clean stop', function () {
+  this.timeout(180_000);
+
+  it('counts a case that has not reached its final state within --stuck-after as stuck, and names it', async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ cases: 6, seed: 3, port: 0, stuckAfterMs: 1, amqpUrl: AMQP_URL, hops: false, out: (l) => lines.push(l), signal: new AbortController().signal });
+    expect(r.stuck).to.be.greaterThan(0);
+    expect(r.completed + r.stuck).to.equal(6);
+    expect(lines[lines.length - 1]).to.equal(`demo: cases 6 completed ${r.completed} stuck ${r.stuck}`);
+    expect(lines.filter((l) => l.startsWith('stuck: Vorgang '))).to.have.length(r.stuck);
+  });
+
+  it('a trickle stops cleanly on abort (Ctrl-C): it resolves, says how far it got and removes its temporary data folder', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const done = runDemo({ seed: 5, rate: 4, port: 0, stuckAfterMs: 60_000, amqpUrl: AMQP_URL, out: (l) => {
+      lines.push(l);
+      if (l.includes('→ ZSA clerk') || l.includes('→ FV ')) stop.abort(); // once a case has moved
+    }, signal: stop.signal });
+    const r = await done;
+    const dataLine = lines.find((l) => l.startsWith('zsa-gateway demo'))!;
+    const dir = / data (\S+) \(temporary\)/.exec(dataLine)![1]!;
+    expect(r.cases).to.be.greaterThan(0);
+    expect(lines[lines.length - 1]).to.match(/^demo: stopped after \d+ cases?, completed \d+, still on their way \d+$/);
+    expect(readdirSync(tmpdir())).to.not.include(dir.split('/').pop());
+  });
+});

@@ -58,9 +58,14 @@ export class EfaServiceSimulator implements Simulator {
     return ids.caseId;
   }
 
+  /** Nothing else is expected in the citizen's mailboxes (e.g. a gateway.fehler.0902 would be): said, then acknowledged. */
+  private unexpected(item: MailboxItem): void {
+    this.ctx.warn(`EfA simulator: unexpected ${item.messageType} in Vorgang ${item.vorgangId}, acknowledged without action`);
+  }
+
   /** The municipality's release reached the citizen: the Hund case is done. */
   private async onHund(item: MailboxItem): Promise<void> {
-    if (item.messageType !== 'hund.freigabe.0103') return;
+    if (item.messageType !== 'hund.freigabe.0103') return this.unexpected(item);
     const ags = textOf(item.body.toString('utf8'), 'ags') ?? '';
     const town = this.ctx.municipalities.find((m) => m.ags === ags)?.short ?? ags;
     this.ctx.tracker.hop(item.vorgangId, { from: `FV ${town}`, to: 'EfA Hund', messageType: item.messageType, format: formatOf(item.form) });
@@ -69,7 +74,7 @@ export class EfaServiceSimulator implements Simulator {
 
   /** A Nachforderung: the citizen uploads what is missing, as a Nachreichung into the same Vorgang. */
   private async onWohngeld(item: MailboxItem): Promise<void> {
-    if (item.messageType !== 'wohngeld.nachforderung.0203') return;
+    if (item.messageType !== 'wohngeld.nachforderung.0203') return this.unexpected(item);
     const xml = item.body.toString('utf8');
     const author = textsOf(xml, 'kennung')[1] ?? '';
     const ags = textOf(xml, 'ags') ?? '';

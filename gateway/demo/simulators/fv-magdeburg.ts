@@ -79,7 +79,10 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
       this.ctx.tracker.finish(h.vorgangId);
       return;
     }
-    if (h.messageType !== 'hund.steuerfestsetzung.0102') return;
+    if (h.messageType !== 'hund.steuerfestsetzung.0102') {
+      this.ctx.warn(`Magdeburg simulator: unexpected ${h.messageType} in Vorgang ${h.vorgangId}, taken without action`);
+      return;
+    }
     this.received.push({ messageType: h.messageType, format, readable: textOf(text, 'vorgangsID') === h.vorgangId });
     this.ctx.tracker.hop(h.vorgangId, { from: 'ZSA clerk', to: 'FV Magdeburg', messageType: h.messageType, format });
     const annual = Number(textOf(text, 'jahresbetrag') ?? '0');

@@ -6,7 +6,7 @@
  * prints which. The Landkreis delegates the completeness check (Prozessschritt): it gets the
  * ZSA's Nachforderung to send on to the citizen and the complete case file (fv-wohngeld.ts).
  */
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { pollMailbox } from '../client.js';
 import { formatOf } from '../tracker.js';
 import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
@@ -29,7 +29,6 @@ export class WittenbergFachverfahrenSimulator implements Simulator {
   readonly name: string;
   readonly received: Received[] = [];
   private conn: ChannelModel | undefined;
-  private channel: Channel | undefined;
   private loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -51,7 +50,6 @@ export class WittenbergFachverfahrenSimulator implements Simulator {
     }
     this.conn = await amqp.connect(this.amqpSource.url);
     const ch = await this.conn.createChannel();
-    this.channel = ch;
     await ch.prefetch(16);
     // The gateway's connector declares exchange and queue on connect; declaring here too lets the consumer start first.
     await ch.assertExchange(this.amqpSource.exchange, 'topic', { durable: false });
@@ -73,11 +71,20 @@ export class WittenbergFachverfahrenSimulator implements Simulator {
   async stop(): Promise<void> {
     await Promise.all(this.loops);
     await Promise.allSettled([...this.inFlight]);
-    if (this.channel && this.amqpSource) {
-      await this.channel.deleteQueue(this.amqpSource.queue).catch(() => undefined);
-      await this.channel.deleteExchange(this.amqpSource.exchange).catch(() => undefined);
-    }
     await this.conn?.close().catch(() => undefined);
     this.conn = undefined;
+  }
+
+  /** Removes the demo's exchange and queue from the broker; called after the gateway (whose connector declares them) has closed. */
+  async removeTopology(): Promise<void> {
+    if (!this.amqpSource) return;
+    const conn = await amqp.connect(this.amqpSource.url);
+    try {
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(this.amqpSource.queue);
+      await ch.deleteExchange(this.amqpSource.exchange);
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
   }
 }

@@ -27,6 +27,8 @@ export async function wohngeldAtFachverfahren(ctx: SimContext, m: DemoMunicipali
   } else if (msg.messageType === 'wohngeld.antrag.0201') {
     ctx.tracker.hop(msg.vorgangId, { from: 'EfA Wohngeld', to, messageType: msg.messageType, format: msg.format });
     ctx.tracker.finish(msg.vorgangId);
+  } else {
+    ctx.warn(`${to} simulator: unexpected ${msg.messageType} in Vorgang ${msg.vorgangId}, taken without action`);
   }
   return readable;
 }

@@ -64,8 +64,13 @@ export class ZsaClerkSimulator implements Simulator {
     await Promise.all(this.loops);
   }
 
+  /** Anything else in a ZSA queue (an Abmeldung, a Nachreichung for a file the clerk does not hold): said, then acknowledged. */
+  private unexpected(item: MailboxItem): void {
+    this.ctx.warn(`ZSA clerk simulator: no rule for ${item.messageType} in Vorgang ${item.vorgangId}, acknowledged without action`);
+  }
+
   private async onHund(item: MailboxItem): Promise<void> {
-    if (item.messageType !== 'hund.anmeldung.0101') return;
+    if (item.messageType !== 'hund.anmeldung.0101') return this.unexpected(item);
     const xml = item.body.toString('utf8');
     const ags = textOf(xml, 'ags') ?? '';
     const m = municipalityOf(this.ctx, ags);
@@ -97,7 +102,7 @@ export class ZsaClerkSimulator implements Simulator {
       this.ctx.tracker.hop(item.vorgangId, { from: 'EfA Wohngeld', to: 'ZSA clerk', messageType: item.messageType, format: formatOf(item.form) });
       file.evidence.push(...evidenceIn(xml));
       file.nachreichungen.push(item.messageUuid);
-    } else return;
+    } else return this.unexpected(item);
     const head = { uuid: this.ctx.rng.uuid(), vorgangId: item.vorgangId, leika: textOf(xml, 'leikaSchluessel') ?? '', ags, author: 'zsa:lsa' };
     const missing = missingEvidence(file.incomeCodes, file.evidence.map((e) => e.art));
     if (missing.length > 0) {
