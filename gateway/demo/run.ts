@@ -43,6 +43,8 @@ export interface DemoOptions {
   hops?: boolean;
   out(line: string): void;
   signal: AbortSignal;
+  /** Called once everything runs, before the first case (tests switch a delegation here). */
+  beforeCases?(gatewayUrl: string): Promise<void>;
 }
 
 export interface DemoResult {
@@ -91,7 +93,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     Object.assign(magdeburgCtx, { client: ctx.client, municipalities: ctx.municipalities });
     collector = await DialectAnswerCollector.create(ctx.client, gw.services.validator);
     const efa = new EfaServiceSimulator({ ...ctx, rng: rng.fork('efa') });
-    const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') });
+    const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') }, collector);
     const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir, collector);
     const wittenberg = new WittenbergFachverfahrenSimulator({ ...ctx, rng: rng.fork('wittenberg') }, amqpSource);
     wittenbergSim = wittenberg;
@@ -114,6 +116,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       o.out(`demo: ${all.length}${o.cases === undefined ? '' : `/${o.cases}`} submitted, ${all.filter((c) => c.done).length} completed`);
     }, 5000);
     stopProgress = () => clearInterval(progress);
+    await o.beforeCases?.(gw.url);
     const plan = casePlan(ctx.municipalities);
     const burst = o.cases !== undefined;
     const gapMs = o.rate !== undefined ? 1000 / o.rate : burst ? 0 : 2000;

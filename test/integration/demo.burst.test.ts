@@ -127,3 +127,30 @@ describe('demo: stuck cases and a clean stop', function () {
     expect(readdirSync(tmpdir())).to.not.include(dir.split('/').pop());
   });
 });
+
+describe('demo: a delegation switched while the demo runs changes the paths, each Fachverfahren keeps its dialect', function () {
+  this.timeout(180_000);
+
+  it('Halle switched to e2e releases the ZSA draft in HSTX; Sülzetal switched to none takes the application as HST-IMPORT', async () => {
+    const lines: string[] = [];
+    const switchTo = async (url: string, ars: string, mode: string) => {
+      const res = await fetch(`${url}/api/v1/admin/municipalities/${ars}/delegations/hund`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, reason: 'demo test: switch while running' }) });
+      expect(res.status, await res.text()).to.equal(200);
+    };
+    const r = await runDemo({
+      cases: 6, seed: 8, port: 0, stuckAfterMs: 60_000, amqpUrl: AMQP_URL, hops: false, out: (l) => lines.push(l), signal: new AbortController().signal,
+      beforeCases: async (url) => {
+        await switchTo(url, '150020000000', 'e2e');
+        await switchTo(url, '150830490490', 'none');
+      },
+    });
+    expect(lines[lines.length - 1]).to.equal('demo: cases 6 completed 6 stuck 0');
+    expect(lines.filter((l) => l.startsWith('!')), lines.join('\n')).to.deep.equal([]);
+    const halle = [...r.tracker.cases.values()].find((c) => c.municipality === 'Halle (Saale)' && c.service === 'hund')!;
+    expect(halle.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → ZSA clerk', 'ZSA clerk → FV Halle (Saale)', 'FV Halle (Saale) → EfA Hund']);
+    expect(r.received.halle.filter((x) => x.messageType === 'hund.steuerfestsetzung.0102' && x.readable)).to.have.length(1);
+    const suelzetal = [...r.tracker.cases.values()].find((c) => c.municipality === 'Sülzetal')!;
+    expect(suelzetal.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → FV Sülzetal']);
+    expect(r.received.suelzetal).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'HST CSV file', readable: true }]);
+  });
+});

@@ -6,7 +6,8 @@
  * simulator polls that directory like an import job (complete files only: no dot files),
  * imports each file once and answers with one HST-RUECK CSV file (FEST, sometimes AEND) in
  * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits.
- * Imported files stay in `eingang` as the proof of the drop.
+ * Imported files stay in `eingang` as the proof of the drop. Should Sülzetal stop delegating
+ * while the demo runs, it gets the application as HST-IMPORT (xzsa-to-fv-csv) and takes it in.
  */
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,7 +85,12 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
     const readable = first !== undefined && this.ctx.tracker.cases.has(vorgangId);
     this.received.push({ messageType, format, readable });
     this.ctx.tracker.hop(vorgangId, { from: messageType === 'hund.steuerfestsetzung.0102' ? 'ZSA clerk' : 'EfA Hund', to: 'FV Sülzetal', messageType, format });
-    if (!first || first['SATZART'] !== 'EF') return; // only drafts are answered here
+    if (!first || first['SATZART'] !== 'EF') {
+      // An application (HST-IMPORT, Sülzetal not delegating): taken in, which ends the case. Its
+      // answer would be a hund.freigabe.0103 for a Vorgang without a draft, which the gateway refuses (ADR 0022).
+      this.ctx.tracker.finish(vorgangId);
+      return;
+    }
     this.kassenzeichen += 1;
     const now = new Date();
     const aend = this.ctx.rng.chance(0.1);
