@@ -103,7 +103,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.out(`zsa-gateway demo — gateway ${gw.url}, data ${dataDir}${tempData ? ' (temporary)' : ''}, seed ${o.seed}`);
     o.out(`simulators: ${[...sims.map((s) => s.name), magdeburg.name].join('; ')}`);
     if (!amqp) o.out(`note: no RabbitMQ at ${o.amqpUrl.replace(/\/\/[^@/]*@/, '//***@')}: Landkreis Wittenberg's Fachverfahren pulls a mailbox instead of AMQP`);
-    for (const m of ctx.municipalities) o.out(`  ${m.short} (AGS ${m.ags}, ARS ${m.ars}): ${m.services.map((s) => `${s} ${m.delegation[s]}`).join(', ')}; Fachverfahren via ${m.channel}`);
+    const via = (m: DemoMunicipality): string => (m.channel === 'amqp' && !amqp ? 'pull mailbox (AMQP fallback)' : m.channel);
+    for (const m of ctx.municipalities) o.out(`  ${m.short} (AGS ${m.ags}, ARS ${m.ars}): ${m.services.map((s) => `${s} ${m.delegation[s]}`).join(', ')}; Fachverfahren via ${via(m)}`);
     const printHops = o.hops ?? (o.cases === undefined || o.cases <= 20);
     if (printHops) {
       o.out(HOP_HEADER);

@@ -154,3 +154,18 @@ describe('demo: a delegation switched while the demo runs changes the paths, eac
     expect(r.received.suelzetal).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'HST CSV file', readable: true }]);
   });
 });
+
+describe('demo: without a broker', function () {
+  this.timeout(180_000);
+
+  it('says so and lets Landkreis Wittenberg pull a mailbox instead; every case still completes', async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ cases: 6, seed: 2, port: 0, stuckAfterMs: 60_000, amqpUrl: 'amqp://127.0.0.1:1', hops: false, out: (l) => lines.push(l), signal: new AbortController().signal });
+    expect(r.amqp).to.equal(false);
+    expect(lines.some((l) => l.startsWith('note: no RabbitMQ at amqp://127.0.0.1:1'))).to.equal(true);
+    expect(lines.some((l) => l.includes('LK Wittenberg') && l.includes('pull mailbox (AMQP fallback)'))).to.equal(true);
+    expect(lines[lines.length - 1]).to.equal('demo: cases 6 completed 6 stuck 0');
+    expect(r.received.wittenberg.length).to.be.greaterThan(0);
+    expect(r.received.wittenberg.every((x) => x.readable && !x.format.includes('AMQP'))).to.equal(true);
+  });
+});
