@@ -62,6 +62,32 @@ export function casePlan(municipalities: readonly DemoMunicipality[]): Array<{ s
   return (['hund', 'wohngeld'] as const).flatMap((service) => municipalities.filter((m) => m.services.includes(service)).map((m) => ({ service, m })));
 }
 
+/** The lines that say what runs: the simulators, the broker fallback, each municipality's delegations and channel. */
+function intro(simulators: readonly string[], municipalities: readonly DemoMunicipality[], noBrokerAt: string | undefined): string[] {
+  const via = (m: DemoMunicipality): string => (m.channel === 'amqp' && noBrokerAt !== undefined ? 'pull mailbox (AMQP fallback)' : m.channel);
+  return [
+    `simulators: ${simulators.join('; ')}`,
+    ...(noBrokerAt === undefined ? [] : [`note: no RabbitMQ at ${noBrokerAt.replace(/\/\/[^@/]*@/, '//***@')}: Landkreis Wittenberg's Fachverfahren pulls a mailbox instead of AMQP`]),
+    ...municipalities.map((m) => `  ${m.short} (AGS ${m.ags}, ARS ${m.ars}): ${m.services.map((x) => `${x} ${m.delegation[x]}`).join(', ')}; Fachverfahren via ${via(m)}`),
+  ];
+}
+
+/** Submits the cases: `o.cases` of them (a burst: 16 in flight unless `o.rate`), or one every 1/rate s until aborted. */
+async function playCases(o: DemoOptions, efa: EfaServiceSimulator, plan: ReadonlyArray<{ service: DemoService; m: DemoMunicipality }>): Promise<void> {
+  const burst = o.cases !== undefined;
+  const gapMs = o.rate !== undefined ? 1000 / o.rate : burst ? 0 : 2000;
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; (!burst || i < (o.cases ?? 0)) && !o.signal.aborted; i += 1) {
+    const { service, m } = plan[i % plan.length]!;
+    const p = efa.submitCase(service, m);
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (gapMs > 0) await sleep(gapMs, o.signal);
+    else if (inFlight.size >= 16) await Promise.race(inFlight);
+  }
+  await Promise.allSettled([...inFlight]);
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const tempData = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'zsa-demo-'));
@@ -101,10 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const s of sims) await s.start();
 
     o.out(`zsa-gateway demo — gateway ${gw.url}, data ${dataDir}${tempData ? ' (temporary)' : ''}, seed ${o.seed}`);
-    o.out(`simulators: ${[...sims.map((s) => s.name), magdeburg.name].join('; ')}`);
-    if (!amqp) o.out(`note: no RabbitMQ at ${o.amqpUrl.replace(/\/\/[^@/]*@/, '//***@')}: Landkreis Wittenberg's Fachverfahren pulls a mailbox instead of AMQP`);
-    const via = (m: DemoMunicipality): string => (m.channel === 'amqp' && !amqp ? 'pull mailbox (AMQP fallback)' : m.channel);
-    for (const m of ctx.municipalities) o.out(`  ${m.short} (AGS ${m.ags}, ARS ${m.ars}): ${m.services.map((s) => `${s} ${m.delegation[s]}`).join(', ')}; Fachverfahren via ${via(m)}`);
+    intro([...sims.map((x) => x.name), magdeburg.name], ctx.municipalities, amqp ? undefined : o.amqpUrl).forEach((l) => o.out(l));
     const printHops = o.hops ?? (o.cases === undefined || o.cases <= 20);
     if (printHops) {
       o.out(HOP_HEADER);
@@ -118,19 +141,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }, 5000);
     stopProgress = () => clearInterval(progress);
     await o.beforeCases?.(gw.url);
-    const plan = casePlan(ctx.municipalities);
     const burst = o.cases !== undefined;
-    const gapMs = o.rate !== undefined ? 1000 / o.rate : burst ? 0 : 2000;
-    const inFlight = new Set<Promise<unknown>>();
-    for (let i = 0; (!burst || i < (o.cases ?? 0)) && !o.signal.aborted; i += 1) {
-      const { service, m } = plan[i % plan.length]!;
-      const p = efa.submitCase(service, m);
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-      if (gapMs > 0) await sleep(gapMs, o.signal);
-      else if (inFlight.size >= 16) await Promise.race(inFlight);
-    }
-    await Promise.allSettled([...inFlight]);
+    await playCases(o, efa, casePlan(ctx.municipalities));
     if (burst) await tracker.settle(o.stuckAfterMs, o.signal);
 
     const cases = tracker.cases.size;
