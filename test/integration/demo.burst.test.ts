@@ -131,7 +131,7 @@ describe('demo: stuck cases and a clean stop', function () {
 describe('demo: a delegation switched while the demo runs changes the paths, each Fachverfahren keeps its dialect', function () {
   this.timeout(180_000);
 
-  it('Halle switched to e2e releases the ZSA draft in HSTX; Sülzetal switched to none takes the application as HST-IMPORT', async () => {
+  it('Halle switched to e2e releases the ZSA draft in HSTX; Sülzetal and Magdeburg switched to none take the application as HST-IMPORT and REST JSON', async () => {
     const lines: string[] = [];
     const switchTo = async (url: string, ars: string, mode: string) => {
       const res = await fetch(`${url}/api/v1/admin/municipalities/${ars}/delegations/hund`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, reason: 'demo test: switch while running' }) });
@@ -142,6 +142,7 @@ describe('demo: a delegation switched while the demo runs changes the paths, eac
       beforeCases: async (url) => {
         await switchTo(url, '150020000000', 'e2e');
         await switchTo(url, '150830490490', 'none');
+        await switchTo(url, '15003000', 'none');
       },
     });
     expect(lines[lines.length - 1]).to.equal('demo: cases 6 completed 6 stuck 0');
@@ -152,6 +153,7 @@ describe('demo: a delegation switched while the demo runs changes the paths, eac
     const suelzetal = [...r.tracker.cases.values()].find((c) => c.municipality === 'Sülzetal')!;
     expect(suelzetal.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → FV Sülzetal']);
     expect(r.received.suelzetal).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'HST CSV file', readable: true }]);
+    expect(r.received.magdeburg.filter((x) => x.messageType === 'hund.anmeldung.0101')).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'REST JSON', readable: true }]);
   });
 });
 

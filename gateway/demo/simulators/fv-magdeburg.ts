@@ -72,9 +72,9 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
       return;
     }
     if (h.form !== undefined) {
-      // The REST JSON dialect: read as JSON (meta block with the Vorgang id).
-      const json = JSON.parse(text) as { meta?: { vorgangId?: string } };
-      this.received.push({ messageType: h.messageType, format, readable: h.contentType.startsWith('application/json') && json.meta !== undefined });
+      // The REST JSON dialect (xzsa-to-fv-rest-json): read as JSON, the case id in its meta block.
+      const json = JSON.parse(text) as { meta?: { caseId?: string } };
+      this.received.push({ messageType: h.messageType, format, readable: h.contentType.startsWith('application/json') && json.meta?.caseId === h.vorgangId });
       this.ctx.tracker.hop(h.vorgangId, { from: 'EfA Hund', to: 'FV Magdeburg', messageType: h.messageType, format });
       this.ctx.tracker.finish(h.vorgangId);
       return;
