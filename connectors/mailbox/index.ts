@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../gateway/errors.js';
 import type { ConnectorContext, ConnectorHealth, ConnectorSpec, DeliveryReceipt, Egress, OutboundMessage } from '../types.js';
 import { NotConnectedError, PermanentError, RetryableError } from '../errors.js';
+import { EgressLifecycle } from '../lifecycle.js';
 
 export const mailboxConfigSchema = z
   .object({
@@ -34,10 +35,7 @@ function putError(mailbox: string, err: unknown): Error {
  * receiver acknowledges it over the mailbox API (gateway/api/mailboxes.ts).
  */
 class MailboxEgress implements Egress {
-  private health_: ConnectorHealth = { status: 'connecting', detail: 'not connected yet', since: new Date().toISOString() };
-  private connected = false;
-  private closing: Promise<void> | undefined;
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly life = new EgressLifecycle();
 
   constructor(
     private readonly config: MailboxConfig,
@@ -46,52 +44,42 @@ class MailboxEgress implements Egress {
 
   /** Pings the store; lifts `down` again. Throws the store's error while it does not answer, NotConnectedError after close(). */
   async connect(signal: AbortSignal): Promise<void> {
-    if (this.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} is closed`);
+    if (this.life.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} is closed`);
     signal.throwIfAborted();
     await this.ctx.store.ping();
-    if (this.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} was closed while connecting`);
-    this.connected = true;
-    if (this.health_.status !== 'up') this.setStatus('up', `mailbox ${this.config.mailbox}`);
+    if (this.life.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} was closed while connecting`);
+    this.life.connected = true;
+    if (this.life.health().status !== 'up') this.life.setStatus('up', `mailbox ${this.config.mailbox}`);
   }
 
   deliver(msg: OutboundMessage, signal: AbortSignal): Promise<DeliveryReceipt> {
-    if (this.closing || !this.connected || signal.aborted) {
-      const why = this.closing ? 'is closed' : !this.connected ? 'is not connected' : 'delivery aborted before start';
+    if (this.life.closing || !this.life.connected || signal.aborted) {
+      const why = this.life.closing ? 'is closed' : !this.life.connected ? 'is not connected' : 'delivery aborted before start';
       return Promise.reject(new NotConnectedError(`mailbox ${this.config.mailbox} ${why}`));
     }
     const mailbox = this.config.mailbox;
     const put = this.ctx.store.mailboxPut(mailbox, msg.gatewayId).then(
       (): DeliveryReceipt => {
-        if (!this.closing && this.health_.status !== 'up') this.setStatus('up', `mailbox ${mailbox}`);
+        if (!this.life.closing && this.life.health().status !== 'up') this.life.setStatus('up', `mailbox ${mailbox}`);
         return { outcome: 'in_mailbox', mailbox, detail: `placed in mailbox ${mailbox}` };
       },
       (err: unknown) => {
         const mapped = putError(mailbox, err);
-        if (!(mapped instanceof PermanentError) && !this.closing) this.setStatus('down', mapped.message);
-        if (mapped instanceof NotConnectedError) this.connected = false;
+        if (!(mapped instanceof PermanentError) && !this.life.closing) this.life.setStatus('down', mapped.message);
+        if (mapped instanceof NotConnectedError) this.life.connected = false;
         throw mapped;
       },
     );
-    this.running.add(put);
-    void put.catch(() => undefined).finally(() => this.running.delete(put));
-    return put;
+    return this.life.track(put);
   }
 
   health(): ConnectorHealth {
-    return this.health_;
+    return this.life.health();
   }
 
   /** Lets running puts commit, then reports `closed`; the same promise on every call. The store stays open (it is the gateway's). */
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled([...this.running]).then(() => {
-      this.connected = false;
-      this.setStatus('closed');
-    });
-    return this.closing;
-  }
-
-  private setStatus(status: ConnectorHealth['status'], detail?: string): void {
-    this.health_ = detail === undefined ? { status, since: new Date().toISOString() } : { status, detail, since: new Date().toISOString() };
+    return this.life.close();
   }
 }
 

@@ -1,0 +1,79 @@
+/**
+ * SIMULATOR — the on-prem Fachverfahren of the Stadt Halle (Saale) (AGS 15002000), not a real
+ * system: it cannot be reached from outside, so it pulls its two mailboxes at the gateway
+ * (fetch, then ack). Halle delegates neither service, so it gets the applications themselves:
+ * Hund in its older XML dialect HSTX 2.3 (xzsa-to-fv-legacy-xml), Wohngeld as XZSA. Taking
+ * the application in ends the case in the demo.
+ *
+ * It does not send its HSTX answer (HSTX_BESCHEID, fv-legacy-xml-to-xzsa): the gateway accepts
+ * a hund.freigabe.0103 only for a Vorgang that holds a ZSA draft (Verwaltungshelfer rule,
+ * ADR 0021), and a case Halle handles alone has none — see docs/adr/0022-demo-and-simulators.md.
+ */
+import type { DialectAnswerCollector } from '../answers.js';
+import { pollMailbox, type MailboxItem } from '../client.js';
+import { esc, textOf } from '../xzsa.js';
+import { formatOf } from '../tracker.js';
+import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
+
+export const HALLE = '15002000';
+
+export class HalleFachverfahrenSimulator implements Simulator {
+  readonly name = 'Fachverfahren Halle (Saale), on-prem pull mailbox (simulator)';
+  readonly received: Received[] = [];
+  private loops: Promise<void>[] = [];
+
+  private kassenzeichen = 0;
+
+  constructor(private readonly ctx: SimContext, private readonly answers: DialectAnswerCollector) {}
+
+  async start(): Promise<void> {
+    const m = municipalityOf(this.ctx, HALLE);
+    const onError = (err: unknown) => this.ctx.warn(`Halle simulator: ${String(err)}`);
+    this.loops = [
+      pollMailbox(this.ctx.client, m.endpoints.hund ?? 'fv-15002000-hund', (i) => this.onHund(i), { signal: this.ctx.signal, onError }),
+      pollMailbox(this.ctx.client, m.endpoints.wohngeld ?? 'fv-15002000-wohngeld', async (i) => {
+        const format = formatOf(i.form);
+        const readable = await wohngeldAtFachverfahren(this.ctx, m, { vorgangId: i.vorgangId, messageType: i.messageType, xml: i.body.toString('utf8'), format });
+        this.received.push({ messageType: i.messageType, format, readable });
+      }, { signal: this.ctx.signal, onError }),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops);
+  }
+
+  private async onHund(item: MailboxItem): Promise<void> {
+    if (item.messageType === 'hund.steuerfestsetzung.0102') return this.release(item);
+    const xml = item.body.toString('utf8');
+    const format = formatOf(item.form);
+    // An HSTX_ANMELDUNG, read as the old system does (no namespace, upper-case names, VORGANGSNR in KOPF).
+    const vorgang = /<HSTX_ANMELDUNG VERSION="2\.3">[\s\S]*<KOPF>[\s\S]*<VORGANGSNR>([^<]+)<\/VORGANGSNR>/.exec(xml)?.[1];
+    this.received.push({ messageType: item.messageType, format, readable: vorgang === item.vorgangId });
+    this.ctx.tracker.hop(item.vorgangId, { from: 'EfA Hund', to: 'FV Halle (Saale)', messageType: item.messageType, format });
+    this.ctx.tracker.finish(item.vorgangId);
+  }
+
+  /** A ZSA draft (Halle delegates now): released as drafted, answered in HSTX 2.3. */
+  private async release(item: MailboxItem): Promise<void> {
+    const xml = item.body.toString('utf8');
+    const format = formatOf(item.form);
+    this.received.push({ messageType: item.messageType, format, readable: textOf(xml, 'vorgangsID') === item.vorgangId });
+    this.ctx.tracker.hop(item.vorgangId, { from: 'ZSA clerk', to: 'FV Halle (Saale)', messageType: item.messageType, format });
+    this.kassenzeichen += 1;
+    const now = new Date();
+    const p2 = (n: number): string => String(n).padStart(2, '0');
+    const day = `${p2(now.getDate())}.${p2(now.getMonth() + 1)}.${now.getFullYear()}`;
+    const answer = `<?xml version="1.0" encoding="UTF-8"?>
+<HSTX_BESCHEID VERSION="2.3">
+  <KOPF><ANTWORTNR>${this.ctx.rng.uuid()}</ANTWORTNR><VORGANGSNR>${esc(item.vorgangId)}</VORGANGSNR><BEZUGNR>${esc(item.messageUuid)}</BEZUGNR><EMPFAENGER>efa:hund-lsa</EMPFAENGER><GKZ>${HALLE}</GKZ><LEISTUNGSNR>${esc(textOf(xml, 'leikaSchluessel') ?? '')}</LEISTUNGSNR><ERSTELLT>${day} ${p2(now.getHours())}:${p2(now.getMinutes())}:${p2(now.getSeconds())}</ERSTELLT></KOPF>
+  <ERGEBNIS>1</ERGEBNIS>
+  <KASSENZEICHEN>5.${now.getFullYear()}.${String(this.kassenzeichen).padStart(4, '0')}.1</KASSENZEICHEN>
+  <BESCHEIDDATUM>${day}</BESCHEIDDATUM>
+  <SACHBEARBEITER><NAME>Demo-Sachbearbeitung Steuern</NAME><DIENSTSTELLE>Stadt Halle (Saale), Fachbereich Steuern (Demo)</DIENSTSTELLE></SACHBEARBEITER>
+</HSTX_BESCHEID>
+`;
+    await this.answers.submit('fv-legacy-xml-to-xzsa', Buffer.from(answer));
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * SIMULATOR — the on-prem Hundesteuer Fachverfahren of the Gemeinde Sülzetal (AGS 15083490),
+ * not a real system; its only interface is a file drop. Sülzetal delegates Hundehaltung (e2e):
+ * the gateway's `filedrop` connector writes the ZSA's draft as an HST-ENTWURF CSV file
+ * (xzsa-steuerfestsetzung-to-fv-csv, one record per instalment) into `<drop>/eingang`; this
+ * simulator polls that directory like an import job (complete files only: no dot files),
+ * imports each file once and answers with one HST-RUECK CSV file (FEST, sometimes AEND) in
+ * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits.
+ * Imported files stay in `eingang` as the proof of the drop. Should Sülzetal stop delegating
+ * while the demo runs, it gets the application as HST-IMPORT (xzsa-to-fv-csv) and takes it in.
+ */
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { DialectAnswerCollector } from '../answers.js';
+import { sleep } from '../client.js';
+import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+
+export const SUELZETAL = '15083490';
+
+const RUECK_COLUMNS = ['SATZART', 'ANTWORT_ID', 'VORGANG_ID', 'BEZUG_ID', 'EMPFAENGER', 'AGS', 'LEIKA', 'ERSTELLT', 'STATUS', 'KASSENZEICHEN', 'BESCHEIDDATUM', 'JAHRESSTEUER', 'GRUND', 'GRUNDTEXT', 'SACHBEARBEITUNG', 'DIENSTSTELLE'];
+
+/** Writes `data` as `dir/name` the file-drop way: `.<name>.part`, fsync, rename. */
+export async function dropFile(dir: string, name: string, data: Buffer | string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const part = join(dir, `.${name}.part`);
+  const fh = await open(part, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  const final = join(dir, name);
+  await rename(part, final);
+  return final;
+}
+
+const de = (d: Date): string => `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
+
+export class SuelzetalFachverfahrenSimulator implements Simulator {
+  readonly name = 'Fachverfahren Sülzetal, file drop (simulator)';
+  readonly received: Received[] = [];
+  private loops: Promise<void>[] = [];
+  private readonly imported = new Set<string>();
+  private kassenzeichen = 0;
+
+  constructor(private readonly ctx: SimContext, readonly dropDir: string, private readonly answers: DialectAnswerCollector) {}
+
+  async start(): Promise<void> {
+    municipalityOf(this.ctx, SUELZETAL);
+    await mkdir(join(this.dropDir, 'eingang'), { recursive: true });
+    this.loops = [this.importLoop()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops);
+  }
+
+  /** The import job: every complete file in `eingang` once, oldest name first. */
+  private async importLoop(): Promise<void> {
+    const inbox = join(this.dropDir, 'eingang');
+    while (!this.ctx.signal.aborted) {
+      let files: string[] = [];
+      try {
+        files = (await readdir(inbox)).filter((f) => !f.startsWith('.') && f.endsWith('.csv') && !this.imported.has(f)).sort();
+      } catch (err) {
+        this.ctx.warn(`Sülzetal simulator: cannot read its drop directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      for (const f of files) {
+        this.imported.add(f);
+        await this.importFile(join(inbox, f), f).catch((err: unknown) => this.ctx.warn(`Sülzetal simulator: ${String(err)}`));
+      }
+      if (files.length === 0) await sleep(50, this.ctx.signal);
+    }
+  }
+
+  private async importFile(file: string, name: string): Promise<void> {
+    const messageType = /^(.+)-[0-9a-f-]{36}\.csv$/.exec(name)?.[1] ?? 'unknown';
+    const format = 'HST CSV file';
+    const rows = parse(await readFile(file), { delimiter: ';', columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
+    const first = rows[0];
+    const vorgangId = first?.['VORGANG_ID'] ?? '';
+    const readable = first !== undefined && this.ctx.tracker.cases.has(vorgangId);
+    this.received.push({ messageType, format, readable });
+    this.ctx.tracker.hop(vorgangId, { from: messageType === 'hund.steuerfestsetzung.0102' ? 'ZSA clerk' : 'EfA Hund', to: 'FV Sülzetal', messageType, format });
+    if (!first || first['SATZART'] !== 'EF') {
+      // An application (HST-IMPORT, Sülzetal not delegating): taken in, which ends the case. Its
+      // answer would be a hund.freigabe.0103 for a Vorgang without a draft, which the gateway refuses (ADR 0022).
+      this.ctx.tracker.finish(vorgangId);
+      return;
+    }
+    this.kassenzeichen += 1;
+    const now = new Date();
+    const aend = this.ctx.rng.chance(0.1);
+    const annual = Number((first['JAHRESBETRAG'] ?? '0').replace(',', '.'));
+    const answer = {
+      SATZART: 'RM', ANTWORT_ID: this.ctx.rng.uuid(), VORGANG_ID: first['VORGANG_ID'], BEZUG_ID: first['NACHRICHT_ID'], EMPFAENGER: 'efa:hund-lsa',
+      AGS: first['AGS'], LEIKA: first['LEIKA'], ERSTELLT: `${de(now)} ${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}`,
+      STATUS: aend ? 'AEND' : 'FEST', KASSENZEICHEN: `HST-SUE-${now.getFullYear()}-${String(this.kassenzeichen).padStart(5, '0')}`, BESCHEIDDATUM: de(now),
+      JAHRESSTEUER: aend ? (annual / 2).toFixed(2).replace('.', ',') : '', GRUND: '', GRUNDTEXT: '',
+      SACHBEARBEITUNG: 'Demo-Sachbearbeitung Steuern', DIENSTSTELLE: 'Gemeinde Sülzetal, Steuern und Abgaben (Demo)',
+    };
+    const csv = stringify([answer], { header: true, columns: RUECK_COLUMNS, delimiter: ';', record_delimiter: 'unix' });
+    const out = await dropFile(join(this.dropDir, 'ausgang'), `HST-RUECK-${answer.ANTWORT_ID}.csv`, csv);
+    await this.answers.collect('fv-csv-to-xzsa', out);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * XZSA 1.0 messages the simulators write themselves (the EfA service submits form JSON, which
+ * the gateway maps). One header builder, one function per message type; each returns a
+ * complete document the gateway's validator accepts. All values synthetic.
+ */
+import { createHash } from 'node:crypto';
+
+const NS = 'urn:zsa-gateway:xzsa:1.0';
+const BASIS = 'urn:zsa-gateway:xzsa:basis:1.0';
+
+export interface Head {
+  uuid: string;
+  vorgangId: string;
+  leika: string;
+  ags: string;
+  author: string;
+  reader: string;
+}
+
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const code = (list: string, value: string, name?: string): string =>
+  `listURI="urn:zsa-gateway:xzsa:codeliste:${list}" listVersionID="1.0"><code>${value}</code>${name ? `<name>${esc(name)}</name>` : ''}`;
+
+const party = (tag: string, kennung: string, name: string): string =>
+  `<xzsab:${tag}><xzsab:verzeichnisdienst ${code('verzeichnisdienst', 'ZSATV')}</xzsab:verzeichnisdienst><xzsab:kennung>${esc(kennung)}</xzsab:kennung><xzsab:name>${esc(name)}</xzsab:name></xzsab:${tag}>`;
+
+function message(type: string, h: Head, body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<xzsa:${type} xmlns:xzsa="${NS}" xmlns:xzsab="${BASIS}" produkt="zsa-gateway demo simulators" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="1.0" test="true">
+<xzsab:nachrichtenkopf><xzsab:identifikation.nachricht><xzsab:nachrichtenUUID>${h.uuid}</xzsab:nachrichtenUUID><xzsab:nachrichtentyp ${code('nachrichtentyp', type.slice(-4), type.slice(0, -5))}</xzsab:nachrichtentyp><xzsab:erstellungszeitpunkt>${new Date().toISOString()}</xzsab:erstellungszeitpunkt></xzsab:identifikation.nachricht>
+${party('leser', h.reader, 'Empfänger (Demo)')}${party('autor', h.author, 'Absender (Demo)')}<xzsab:vorgang><xzsab:vorgangsID>${h.vorgangId}</xzsab:vorgangsID><xzsab:leikaSchluessel>${h.leika}</xzsab:leikaSchluessel><xzsab:ags>${h.ags}</xzsab:ags></xzsab:vorgang></xzsab:nachrichtenkopf>
+${body}</xzsa:${type}>
+`;
+}
+
+const clerk = (tag: string, name: string, organisation: string, kennung: string): string =>
+  `<xzsa:${tag}><xzsa:name>${esc(name)}</xzsa:name><xzsa:organisation>${esc(organisation)}</xzsa:organisation><xzsa:kennung>${esc(kennung)}</xzsa:kennung></xzsa:${tag}>`;
+
+export function steuerfestsetzung(h: Head, d: { anmeldungUuid: string; jahresbetrag: string; festsetzungAb: string; instalments: ReadonlyArray<{ datum: string; betrag: string }>; bemerkung: string }): string {
+  const due = d.instalments.map((i) => `<xzsa:faelligkeit><xzsa:datum>${i.datum}</xzsa:datum><xzsa:betrag>${i.betrag}</xzsa:betrag></xzsa:faelligkeit>`).join('');
+  return message('hund.steuerfestsetzung.0102', h, `<xzsa:bezugAnmeldung>${d.anmeldungUuid}</xzsa:bezugAnmeldung><xzsa:jahresbetrag>${d.jahresbetrag}</xzsa:jahresbetrag><xzsa:festsetzungAb>${d.festsetzungAb}</xzsa:festsetzungAb>${due}<xzsa:entwurf>true</xzsa:entwurf>${clerk('sachbearbeitung', 'Demo-Sachbearbeitung Hundesteuer', 'ZSA Sachsen-Anhalt, Team Hundesteuer (Demo)', 'zsa:lsa')}<xzsa:bemerkung>${esc(d.bemerkung)}</xzsa:bemerkung>\n`);
+}
+
+export function freigabe(h: Head, d: { entwurfUuid: string; korrigiert?: string; bescheidnummer: string; datum: string; durch: string; organisation: string }): string {
+  const decision = d.korrigiert === undefined ? code('freigabeentscheidung', '01', 'freigegeben') : code('freigabeentscheidung', '02', 'korrigiert');
+  const corrected = d.korrigiert === undefined ? '' : `<xzsa:korrigierterJahresbetrag>${d.korrigiert}</xzsa:korrigierterJahresbetrag>`;
+  return message('hund.freigabe.0103', h, `<xzsa:bezugEntwurf>${d.entwurfUuid}</xzsa:bezugEntwurf><xzsa:entscheidung ${decision}</xzsa:entscheidung>${corrected}<xzsa:bescheid><xzsa:bescheiddatum>${d.datum}</xzsa:bescheiddatum><xzsa:bescheidnummer>${esc(d.bescheidnummer)}</xzsa:bescheidnummer></xzsa:bescheid>${clerk('freigabeDurch', d.durch, d.organisation, `ags:${h.ags}`)}\n`);
+}
+
+export interface Evidence {
+  /** Wohngeld-Nachweisart code, e.g. `01` Mietvertrag. */
+  art: string;
+  dateiname: string;
+  /** Hash and size as first listed (an Antrag's evidence keeps them through the case file); default: those of evidenceBytes(dateiname). */
+  sha512?: string;
+  groesse?: number;
+}
+
+/** The synthetic bytes an evidence file stands for; its sha512 and size go into the lists. */
+export function evidenceBytes(dateiname: string): Buffer {
+  return Buffer.from(`%PDF-1.4\n% synthetic demo evidence ${dateiname}\n%%EOF\n`);
+}
+
+function evidenceList(list: readonly Evidence[]): string {
+  const items = list.map((e) => {
+    const bytes = evidenceBytes(e.dateiname);
+    const sha = e.sha512 ?? createHash('sha512').update(bytes).digest('hex');
+    return `<xzsa:nachweis><xzsa:art ${code('wohngeld-nachweisart', e.art)}</xzsa:art><xzsa:dateiname>${esc(e.dateiname)}</xzsa:dateiname><xzsa:sha512>${sha}</xzsa:sha512><xzsa:mimeType>application/pdf</xzsa:mimeType><xzsa:groesse>${e.groesse ?? bytes.length}</xzsa:groesse></xzsa:nachweis>`;
+  }).join('');
+  return `<xzsa:nachweise>${items}</xzsa:nachweise>`;
+}
+
+export function nachforderung(h: Head, d: { antragUuid: string; missing: ReadonlyArray<{ art: string; beschreibung: string }>; frist: string }): string {
+  const missing = d.missing.map((m) => `<xzsa:fehlendeUnterlage><xzsa:art ${code('wohngeld-nachweisart', m.art)}</xzsa:art><xzsa:beschreibung>${esc(m.beschreibung)}</xzsa:beschreibung></xzsa:fehlendeUnterlage>`).join('');
+  return message('wohngeld.nachforderung.0203', h, `<xzsa:bezugAntrag>${d.antragUuid}</xzsa:bezugAntrag>${missing}<xzsa:frist>${d.frist}</xzsa:frist><xzsa:hinweis>Bitte reichen Sie die Unterlagen über das Onlinekonto nach.</xzsa:hinweis>\n`);
+}
+
+export function nachreichung(h: Head, d: { nachforderungUuid: string; evidence: readonly Evidence[] }): string {
+  return message('wohngeld.nachreichung.0204', h, `<xzsa:bezugNachforderung>${d.nachforderungUuid}</xzsa:bezugNachforderung>${evidenceList(d.evidence)}\n`);
+}
+
+export function weiterleitung(h: Head, d: { antragUuid: string; nachreichungUuids: readonly string[]; evidence: readonly Evidence[] }): string {
+  const refs = d.nachreichungUuids.map((u) => `<xzsa:bezugNachreichung>${u}</xzsa:bezugNachreichung>`).join('');
+  const pruefung = `<xzsa:pruefung><xzsa:ergebnis ${code('pruefergebnis', '01', 'vollständig')}</xzsa:ergebnis><xzsa:geprueftAm>${new Date().toISOString()}</xzsa:geprueftAm>${clerk('pruefer', 'Demo-Sachbearbeitung Wohngeld', 'ZSA Sachsen-Anhalt, Team Wohngeld (Demo)', 'zsa:lsa')}</xzsa:pruefung>`;
+  return message('wohngeld.weiterleitung.0205', h, `<xzsa:bezugAntrag>${d.antragUuid}</xzsa:bezugAntrag>${refs}${pruefung}${evidenceList(d.evidence)}\n`);
+}
+
+/** Reads the text of the first element `local` (any prefix) of an XML document: enough for the simulators' own reading. */
+export function textOf(xml: string, local: string): string | undefined {
+  const m = new RegExp(`<(?:[A-Za-z0-9_]+:)?${local}(?:\\s[^>]*)?>([^<]*)<`).exec(xml);
+  return m?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
+
+/** Every text of elements `local`, in document order. */
+export function textsOf(xml: string, local: string): string[] {
+  return [...xml.matchAll(new RegExp(`<(?:[A-Za-z0-9_]+:)?${local}(?:\\s[^>]*)?>([^<]*)<`, 'g'))].map((m) => m[1] ?? '');
+}
