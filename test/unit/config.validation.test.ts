@@ -24,6 +24,11 @@ function problems(raw: unknown): Array<{ path?: string; message: string }> {
 }
 
 describe('configuration', () => {
+  it('the reference names every connector the gateway has (connectors/index.ts)', () => {
+    const reference = configReference();
+    for (const name of Object.keys(CONNECTORS)) expect(reference, name).to.contain(`\`${name}\``);
+  });
+
   it('accepts the embedded demo configuration', () => {
     const cfg = loadConfigFile(DEMO_CONFIG_PATH, CONNECTORS, {});
     expect(cfg.municipalities.map((m) => m.ags)).to.include.members(['15003000', '15002000']);
