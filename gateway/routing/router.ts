@@ -214,7 +214,7 @@ export class Router {
 
     const endpointId = this.resolveTarget(rule.to, { service, municipality, reader: h.reader, origin: vorgangOrigin }, fail);
     steps.push(`target ${rule.to} is endpoint "${endpointId}"`);
-    if (service) this.enforceRelease(h, service, municipality, endpointId, vorgangTypes, steps);
+    if (service) this.enforceRelease(h, service, municipality, d?.mode ?? 'none', endpointId, vorgangTypes, steps);
     const delegationText = service && d ? `delegation ${service.id}=${d.mode}` : 'no delegation';
     const decision: RouteDecision = {
       routeName: route.name,
@@ -238,9 +238,12 @@ export class Router {
   /**
    * Verwaltungshelfer rule (services[].releases): a ZSA draft never goes to the citizen's
    * side; a release must come from the municipality responsible for the AGS (or its
-   * Fachverfahren for the service) and belong to a Vorgang that holds the draft.
+   * Fachverfahren for the service) and, while the service is delegated, belong to a
+   * Vorgang that holds the draft. A municipality that has not delegated the service
+   * (`none`) decides its cases itself: its release message is its own Bescheid and needs
+   * no ZSA draft (ADR 0019).
    */
-  private enforceRelease(h: MessageHeader, service: ServiceConfig, municipality: MunicipalityConfig | undefined, endpointId: string, vorgangTypes: string[], steps: string[]): void {
+  private enforceRelease(h: MessageHeader, service: ServiceConfig, municipality: MunicipalityConfig | undefined, mode: string, endpointId: string, vorgangTypes: string[], steps: string[]): void {
     const refuse = (code: 'GW_RELEASE_REQUIRED' | 'GW_RELEASE_NOT_AUTHORISED', detail: string): never => {
       throw new GatewayError(code, detail, { extra: { explanation: [...steps, detail] }, issues: [{ message: detail, layer: 'routing', path: 'nachrichtenkopf/autor/kennung' }] });
     };
@@ -254,10 +257,11 @@ export class Router {
         if (!allowed.has(h.author)) {
           refuse('GW_RELEASE_NOT_AUTHORISED', `${h.messageType} for AGS ${h.ags} must come from ${municipality.name} (${[...allowed].join(', ') || 'no participant configured'}), not from ${h.author}`);
         }
-        if (!vorgangTypes.includes(r.draft)) {
-          refuse('GW_RELEASE_REQUIRED', `Vorgang ${shown(h.vorgangId)} holds no ${r.draft}: there is no draft to release`);
+        const hasDraft = vorgangTypes.includes(r.draft);
+        if (!hasDraft && mode !== 'none') {
+          refuse('GW_RELEASE_REQUIRED', `Vorgang ${shown(h.vorgangId)} holds no ${r.draft}: there is no draft to release (${municipality.name} delegated ${service.id}: ${mode})`);
         }
-        steps.push(`release by ${h.author} for ${municipality.name} of a draft in this Vorgang: allowed`);
+        steps.push(hasDraft ? `release by ${h.author} for ${municipality.name} of a draft in this Vorgang: allowed` : `${municipality.name} has not delegated ${service.id}: its own decision, no ZSA draft needed`);
       }
     }
   }

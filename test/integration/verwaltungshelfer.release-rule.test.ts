@@ -59,6 +59,18 @@ describe('Verwaltungshelfer rule: no ZSA draft reaches the citizen without the m
       expect(res.body.code).to.equal('GW_RELEASE_REQUIRED');
     });
 
+    it('lets a municipality that did not delegate the service send its own decision without a ZSA draft', async () => {
+      const HAL = '15002000'; // Halle: Hund not delegated
+      const anmeldung = hundAnmeldung({ ags: HAL });
+      expect((await post(gw.url, anmeldung)).status).to.equal(202);
+      const res = await post(gw.url, hundFreigabe({ ags: HAL, vorgangId: vorgangOf(anmeldung), author: 'fv:15002000-hund', reader: 'efa:hund-lsa' }));
+      expect(res.status, JSON.stringify(res.body)).to.equal(202);
+      expect((await gw.services.store.getMessage(res.body.gatewayId))!.endpointId).to.equal('efa-hund-lsa');
+      // the ZSA still cannot write into that case
+      const zsa = await post(gw.url, hundFreigabe({ ags: HAL, vorgangId: vorgangOf(anmeldung), author: 'zsa:lsa', reader: 'efa:hund-lsa' }));
+      expect(zsa.status).to.equal(403);
+    });
+
     it('lets the municipality\'s own release (or its Fachverfahren\'s) through to the citizen\'s side', async () => {
       for (const author of [`ags:${AGS}`, 'fv:15003000-hund']) {
         const c = await caseWithDraft();

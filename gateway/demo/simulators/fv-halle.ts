@@ -2,12 +2,11 @@
  * SIMULATOR — the on-prem Fachverfahren of the Stadt Halle (Saale) (AGS 15002000), not a real
  * system: it cannot be reached from outside, so it pulls its two mailboxes at the gateway
  * (fetch, then ack). Halle delegates neither service, so it gets the applications themselves:
- * Hund in its older XML dialect HSTX 2.3 (xzsa-to-fv-legacy-xml), Wohngeld as XZSA. Taking
- * the application in ends the case in the demo.
- *
- * It does not send its HSTX answer (HSTX_BESCHEID, fv-legacy-xml-to-xzsa): the gateway accepts
- * a hund.freigabe.0103 only for a Vorgang that holds a ZSA draft (Verwaltungshelfer rule,
- * ADR 0021), and a case Halle handles alone has none — see docs/adr/0022-demo-and-simulators.md.
+ * Hund in its older XML dialect HSTX 2.3 (xzsa-to-fv-legacy-xml), Wohngeld as XZSA. It
+ * decides a Hund application itself and answers in HSTX (HSTX_BESCHEID, mapped back by
+ * fv-legacy-xml-to-xzsa to hund.freigabe.0103, its own Bescheid to the citizen: a
+ * municipality that did not delegate needs no ZSA draft, ADR 0019); when it delegates, it
+ * releases the ZSA's draft the same way.
  */
 import type { DialectAnswerCollector } from '../answers.js';
 import { pollMailbox, type MailboxItem } from '../client.js';
@@ -52,7 +51,8 @@ export class HalleFachverfahrenSimulator implements Simulator {
     const vorgang = /<HSTX_ANMELDUNG VERSION="2\.3">[\s\S]*<KOPF>[\s\S]*<VORGANGSNR>([^<]+)<\/VORGANGSNR>/.exec(xml)?.[1];
     this.received.push({ messageType: item.messageType, format, readable: vorgang === item.vorgangId });
     this.ctx.tracker.hop(item.vorgangId, { from: 'EfA Hund', to: 'FV Halle (Saale)', messageType: item.messageType, format });
-    this.ctx.tracker.finish(item.vorgangId);
+    // decided by Halle itself; its LeiKa key is read from the HSTX import (LEISTUNGSNR)
+    await this.answer(item, /<LEISTUNGSNR>([^<]*)<\/LEISTUNGSNR>/.exec(xml)?.[1] ?? '');
   }
 
   /** A ZSA draft (Halle delegates now): released as drafted, answered in HSTX 2.3. */
@@ -61,13 +61,18 @@ export class HalleFachverfahrenSimulator implements Simulator {
     const format = formatOf(item.form);
     this.received.push({ messageType: item.messageType, format, readable: textOf(xml, 'vorgangsID') === item.vorgangId });
     this.ctx.tracker.hop(item.vorgangId, { from: 'ZSA clerk', to: 'FV Halle (Saale)', messageType: item.messageType, format });
+    await this.answer(item, textOf(xml, 'leikaSchluessel') ?? '');
+  }
+
+  /** Halle's HSTX_BESCHEID for the message it answers (the application, or the ZSA's draft), submitted through the gateway's mapping. */
+  private async answer(item: MailboxItem, leika: string): Promise<void> {
     this.kassenzeichen += 1;
     const now = new Date();
     const p2 = (n: number): string => String(n).padStart(2, '0');
     const day = `${p2(now.getDate())}.${p2(now.getMonth() + 1)}.${now.getFullYear()}`;
     const answer = `<?xml version="1.0" encoding="UTF-8"?>
 <HSTX_BESCHEID VERSION="2.3">
-  <KOPF><ANTWORTNR>${this.ctx.rng.uuid()}</ANTWORTNR><VORGANGSNR>${esc(item.vorgangId)}</VORGANGSNR><BEZUGNR>${esc(item.messageUuid)}</BEZUGNR><EMPFAENGER>efa:hund-lsa</EMPFAENGER><GKZ>${HALLE}</GKZ><LEISTUNGSNR>${esc(textOf(xml, 'leikaSchluessel') ?? '')}</LEISTUNGSNR><ERSTELLT>${day} ${p2(now.getHours())}:${p2(now.getMinutes())}:${p2(now.getSeconds())}</ERSTELLT></KOPF>
+  <KOPF><ANTWORTNR>${this.ctx.rng.uuid()}</ANTWORTNR><VORGANGSNR>${esc(item.vorgangId)}</VORGANGSNR><BEZUGNR>${esc(item.messageUuid)}</BEZUGNR><EMPFAENGER>efa:hund-lsa</EMPFAENGER><GKZ>${HALLE}</GKZ><LEISTUNGSNR>${esc(leika)}</LEISTUNGSNR><ERSTELLT>${day} ${p2(now.getHours())}:${p2(now.getMinutes())}:${p2(now.getSeconds())}</ERSTELLT></KOPF>
   <ERGEBNIS>1</ERGEBNIS>
   <KASSENZEICHEN>5.${now.getFullYear()}.${String(this.kassenzeichen).padStart(4, '0')}.1</KASSENZEICHEN>
   <BESCHEIDDATUM>${day}</BESCHEIDDATUM>
