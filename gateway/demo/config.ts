@@ -3,7 +3,7 @@
  * `npm start` stays mailbox-only and needs nothing installed. What the demo changes, and only
  * for its own run:
  * - a fresh data folder and a port of its own, quick delivery polling;
- * - JSON form ingress for the two EfA forms (mappings/efa-*-form-to-xzsa);
+ * - (JSON form ingress for the two EfA forms is in demo.yaml itself, so `npm start` takes them too);
  * - per-municipality dialect mappings: for each entry of DIALECTS whose mapping folder exists,
  *   a copy of the route restricted to that AGS (`match.ags`) whose Fachverfahren target names
  *   the mapping, placed before the route it copies — the message paths stay those of demo.yaml;
@@ -18,7 +18,6 @@ import { CONNECTORS } from '../../connectors/index.js';
 import { DEMO_CONFIG_PATH, substituteEnv, validateConfig } from '../config/load.js';
 import type { GatewayConfig, RouteConfig } from '../config/schema.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { HUND_FORM_ID, WOHNGELD_FORM_ID } from './forms.js';
 
 /** Which mapping each municipality's Fachverfahren gets for a message type (ADR 0019); entries whose mapping does not exist are skipped. */
 export const DIALECTS: ReadonlyArray<{ route: string; messageType: string; ags: string; mapping: string }> = [
@@ -65,12 +64,6 @@ export function demoConfig(o: DemoConfigOptions): GatewayConfig {
   raw['server'] = { port: o.port, host: '127.0.0.1' };
   raw['mailbox'] = { leaseMs: 10_000 };
   raw['delivery'] = { pollMs: 20, backoff: { initialMs: 200, multiplier: 2, maxMs: 2000, jitter: 0.1 } };
-  raw['mappings'] = {
-    ingress: [
-      { mapping: 'efa-hund-form-to-xzsa', formId: HUND_FORM_ID, services: ['hund'] },
-      { mapping: 'efa-wohngeld-form-to-xzsa', formId: WOHNGELD_FORM_ID, services: ['wohngeld'] },
-    ],
-  };
   const swap: Record<string, { connector: string; config: Record<string, unknown> }> = {
     'fv-15003000-hund': { connector: 'http', config: { url: `${o.magdeburgUrl}/hund`, successStatuses: [202] } },
     'fv-15003000-wohngeld': { connector: 'http', config: { url: `${o.magdeburgUrl}/wohngeld`, successStatuses: [202] } },

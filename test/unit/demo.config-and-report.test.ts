@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CONNECTORS } from '../../connectors/index.js';
 import { DEMO_CONFIG_PATH, loadConfigFile } from '../../gateway/config/load.js';
 import { demoConfig } from '../../gateway/demo/config.js';
+import { HUND_FORM_ID, WOHNGELD_FORM_ID } from '../../gateway/demo/forms.js';
 import { finalLine, median, tableRows } from '../../gateway/demo/report.js';
 import type { CaseRecord } from '../../gateway/demo/tracker.js';
 
@@ -30,8 +31,11 @@ describe('demo: its configuration is derived from demo.yaml, which stays mailbox
     expect(original.targets.every((t) => t.mapping === undefined)).to.equal(true);
   });
 
-  it('takes both EfA forms as JSON through their ingress mappings', () => {
-    expect(cfg.mappings.ingress.map((i) => i.mapping)).to.deep.equal(['efa-hund-form-to-xzsa', 'efa-wohngeld-form-to-xzsa']);
+  it('takes both EfA forms as JSON through their ingress mappings, with the form ids the simulated EfA service sends', () => {
+    expect(cfg.mappings.ingress.map((i) => [i.mapping, i.formId])).to.deep.equal([
+      ['efa-hund-form-to-xzsa', HUND_FORM_ID],
+      ['efa-wohngeld-form-to-xzsa', WOHNGELD_FORM_ID],
+    ]);
   });
 });
 

@@ -14,7 +14,16 @@ const xml = (headers: Array<[string, string]>, body: Buffer | string = hundAnmel
 const CT = 'Content-Type';
 add('headers', 'no Content-Type', xml([]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
 add('headers', 'empty Content-Type', xml([[CT, '']]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
-for (const t of ['text/plain', 'application/json', 'application/x-www-form-urlencoded', 'text/html', 'application/xmlx', 'xml', 'application/xml+json', 'application/soap+xml2', 'image/svg+xm']) add('headers', `Content-Type ${t}`, xml([[CT, t]]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
+for (const t of ['text/plain', 'application/x-www-form-urlencoded', 'text/html', 'application/xmlx', 'xml', 'application/xml+json', 'application/soap+xml2', 'image/svg+xm']) add('headers', `Content-Type ${t}`, xml([[CT, t]]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
+// JSON is the EfA form channel (mappings.ingress): anything but a known form is refused before any mapping runs
+const form = (name: string, body: string, expect: Expectation) => add('json-forms', name, xml([[CT, 'application/json']], body), expect);
+form('XML sent as JSON', hundAnmeldung(), codes('GW_BAD_REQUEST'));
+form('JSON array', '[{"form":{"id":"S99102013104000-FORM"}}]', codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
+form('unknown form id', '{"form":{"id":"S00000000000000-FORM","version":"1"}}', codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
+form('no form id', '{"applicant":{"name":"Synthetic"}}', codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
+form('known form, nothing else', '{"form":{"id":"S99102013104000-FORM","version":"1"}}', codes('GW_MAPPING_FAILED', 'GW_BAD_REQUEST'));
+form('5000 nested arrays', `${'['.repeat(5000)}${']'.repeat(5000)}`, codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
+form('__proto__ as form', '{"__proto__":{"id":"S99102013104000-FORM"}}', codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
 add('headers', 'duplicate Content-Type, bad one first', xml([[CT, 'text/plain'], [CT, 'application/xml']]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
 add('headers', 'Content-Type with 8 KiB of parameters', xml([[CT, `text/plain; ${'a=b; '.repeat(1600)}`]]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
 add('headers', 'XML content type, gzip Content-Encoding (never inflated)', xml([[CT, 'application/xml'], ['Content-Encoding', 'gzip']], gzipSync(Buffer.alloc(10 * MiB, 0x20))), codes('GW_XML_MALFORMED'));
