@@ -78,7 +78,7 @@ export interface RecipientTrust {
 
 export function loadRecipientKeys(participants: GatewayConfig['participants'], trust: RecipientTrust = {}): Map<string, JWK> {
   const issues: Issue[] = [];
-  const byEndpoint = new Map<string, { jwk: JWK; owner: string }>();
+  const byEndpoint = new Map<string, { jwk: JWK; owner: string; leaf: X509Certificate | undefined }>();
   participants.forEach((p, i) => {
     if (p.encryptionKey === undefined) return;
     const path = `participants/${i}/encryptionKey`;
@@ -99,11 +99,13 @@ export function loadRecipientKeys(participants: GatewayConfig['participants'], t
     if (other !== undefined && other.jwk.kid !== jwk.kid) {
       return void issues.push({ message: `endpoint ${p.endpoint} has two receiving participants with different keys (${other.owner}, ${p.id})`, path });
     }
-    byEndpoint.set(p.endpoint, { jwk, owner: p.id });
+    byEndpoint.set(p.endpoint, { jwk, owner: p.id, leaf });
   });
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `Participant encryption keys are invalid (${issues.length} findings).`, { issues });
   const keys = [...byEndpoint].map(([endpoint, v]) => [endpoint, v.jwk] as [string, JWK]);
-  return trust.isRevoked ? new RevocationCheckedKeys(keys, trust.isRevoked) : new Map(keys);
+  if (!trust.isRevoked) return new Map(keys);
+  const leaves = new Map([...byEndpoint].flatMap(([endpoint, v]) => (v.leaf ? [[endpoint, v.leaf] as const] : [])));
+  return new RevocationCheckedKeys(keys, leaves, trust.isRevoked);
 }
 
 /**
@@ -114,8 +116,10 @@ export function loadRecipientKeys(participants: GatewayConfig['participants'], t
  * is replaced or the message goes dead) and a pull read is refused.
  */
 class RevocationCheckedKeys extends Map<string, JWK> {
+  /** `leaves`: each key's certificate, parsed once at load (the check runs on every delivery). */
   constructor(
     entries: Array<[string, JWK]>,
+    private readonly leaves: ReadonlyMap<string, X509Certificate>,
     private readonly isRevoked: (cert: X509Certificate) => Date | undefined,
   ) {
     super(entries);
@@ -123,7 +127,7 @@ class RevocationCheckedKeys extends Map<string, JWK> {
 
   override get(endpoint: string): JWK | undefined {
     const jwk = super.get(endpoint);
-    const leaf = jwk?.x5c?.[0] ? new X509Certificate(Buffer.from(jwk.x5c[0], 'base64')) : undefined;
+    const leaf = this.leaves.get(endpoint);
     const revokedAt = leaf && this.isRevoked(leaf);
     if (revokedAt) {
       throw new GatewayError('GW_KEY_UNSUITABLE', `the encryption certificate of the receiver at endpoint ${endpoint} was revoked on ${revokedAt.toISOString()}; nothing is sent to it until its key is replaced`, {
