@@ -1,18 +1,11 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import type { AttachmentRef } from '../gateway/model/index.js';
+import type { AttachmentRef, MessageHeader } from '../gateway/model/index.js';
 import type { MessageStore } from '../gateway/store/types.js';
 
-/** The message as a connector sees it when it leaves the gateway. */
-export interface OutboundMessage {
+/** The message as a connector sees it when it leaves the gateway: the routing facts of its header (gateway/model) plus delivery facts. */
+export interface OutboundMessage extends Pick<MessageHeader, 'messageUuid' | 'messageType' | 'vorgangId' | 'author' | 'reader' | 'leika' | 'ags' | 'test'> {
   gatewayId: string;
-  messageUuid: string;
-  messageType: string;
-  vorgangId: string;
-  author: string;
-  reader: string;
-  leika: string;
-  ags: string;
   /** 1 for the first attempt. */
   attempt: number;
   /**
@@ -26,7 +19,6 @@ export interface OutboundMessage {
   payload: Buffer;
   sha512: string;
   attachments: AttachmentRef[];
-  test: boolean;
 }
 
 export interface DeliveryReceipt {

@@ -29,13 +29,8 @@ export interface MessageForm {
   createdAt: string;
 }
 
-/** A form to store with a message: its metadata and the plaintext bytes (sealed at rest by the store). */
-export interface NewForm {
-  name: string;
-  role: FormRole;
-  mapping: string;
-  format: string;
-  mediaType: string;
+/** A form to store with a message: its metadata and the plaintext bytes (sealed at rest by the store, which also hashes and sizes them). */
+export interface NewForm extends Pick<MessageForm, 'name' | 'role' | 'mapping' | 'format' | 'mediaType'> {
   body: Buffer;
 }
 

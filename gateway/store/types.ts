@@ -55,20 +55,10 @@ export type AcceptResult =
   /** same (author, messageUuid) with a different payload hash */
   | { kind: 'conflict'; receipt: Receipt };
 
-export interface StoredMessage {
+/** A stored message: every header fact (gateway/model; the header's `createdAt` kept as `headerCreatedAt`) plus what the gateway did with it. */
+export interface StoredMessage extends Omit<MessageHeader, 'createdAt'> {
   id: string;
   seq: number;
-  messageUuid: string;
-  messageType: string;
-  namespace: string;
-  standard: string;
-  version: string;
-  author: string;
-  reader: string;
-  vorgangId: string;
-  leika: string;
-  ags: string;
-  test: boolean;
   headerCreatedAt: string;
   state: MessageState;
   attempts: number;

@@ -1,4 +1,4 @@
-import type { FormRole, MessageForm } from '../../model/index.js';
+import type { MessageForm } from '../../model/index.js';
 import { GatewayError } from '../../errors.js';
 import type { StoredPayload } from '../sealing.js';
 import type { MessageFormsTable } from '../tables.js';
@@ -7,14 +7,7 @@ import { iso } from './rows.js';
 import type { Selectable } from 'kysely';
 
 /** A form as the store writes it: metadata, plaintext size and hash, and the sealed bytes. */
-export interface SealedForm {
-  name: string;
-  role: FormRole;
-  mapping: string;
-  format: string;
-  mediaType: string;
-  size: number;
-  sha512: string;
+export interface SealedForm extends Omit<MessageForm, 'createdAt'> {
   stored: StoredPayload;
 }
 
