@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,12 +31,20 @@ interface PackageJson {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function licenceOf(pkg: PackageJson, lock: LockEntry): string {
+/** The licence a package's own LICENSE file names on its first line (a few packages state it only there, e.g. png-js). */
+function licenceFromFile(dir: string): string | undefined {
+  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (file === undefined) return undefined;
+  const first = readFileSync(file, 'utf8').trimStart().split('\n')[0]!.trim();
+  return /^MIT License$|^The MIT License/i.test(first) ? 'MIT' : undefined;
+}
+
+function licenceOf(pkg: PackageJson, lock: LockEntry, dir: string): string {
   if (typeof pkg.license === 'string') return pkg.license;
   if (pkg.license && typeof pkg.license === 'object' && pkg.license.type) return pkg.license.type;
   const old = (pkg.licenses ?? []).map((l) => l.type).filter((t): t is string => Boolean(t));
   if (old.length > 0) return old.join(' OR ');
-  return lock.license ?? 'UNKNOWN';
+  return lock.license ?? licenceFromFile(dir) ?? 'UNKNOWN';
 }
 
 function homepageOf(pkg: PackageJson): string | null {
@@ -50,10 +58,11 @@ export function runtimePackages(root = ROOT): RuntimePackage[] {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const out: RuntimePackage[] = [];
   for (const [path, entry] of Object.entries(lock.packages)) {
-    if (path === '' || entry.dev === true || entry.link === true) continue;
+    // '' is the project itself; a path outside node_modules is a workspace folder (gateway/api/typegen), not a package we ship
+    if (path === '' || !path.includes('node_modules/') || entry.dev === true || entry.link === true) continue;
     const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
     const pkg = JSON.parse(readFileSync(join(root, path, 'package.json'), 'utf8')) as PackageJson;
-    out.push({ name, version: entry.version ?? '?', licence: licenceOf(pkg, entry), homepage: homepageOf(pkg) });
+    out.push({ name, version: entry.version ?? '?', licence: licenceOf(pkg, entry, join(root, path)), homepage: homepageOf(pkg) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
 }
