@@ -639,7 +639,9 @@ export interface components {
             ags: string;
             test: boolean;
         };
-        StoredMessage: {
+        StoredMessage: components["schemas"]["StoredMessageFields"];
+        /** @description A stored message (open, for extension by allOf; answers use StoredMessage or a closed extension). */
+        StoredMessageFields: {
             /** Format: uuid */
             id: string;
             seq: number;
@@ -674,7 +676,9 @@ export interface components {
             /** Format: date-time */
             payloadPurgedAt?: string;
         };
-        Transition: {
+        Transition: components["schemas"]["TransitionFields"];
+        /** @description One state transition (open, for extension by allOf). */
+        TransitionFields: {
             seq: number;
             messageId: string;
             from: components["schemas"]["MessageState"] | null;
@@ -684,7 +688,7 @@ export interface components {
             reason: string;
             attempt: number;
         };
-        MessageDetail: components["schemas"]["StoredMessage"] & {
+        MessageDetail: components["schemas"]["StoredMessageFields"] & {
             history: components["schemas"]["Transition"][];
             links: {
                 payload: string;
@@ -733,7 +737,7 @@ export interface components {
         Replayed: {
             replayed: string[];
         };
-        TimelineEntry: components["schemas"]["Transition"] & {
+        TimelineEntry: components["schemas"]["TransitionFields"] & {
             messageType: string;
             author: string;
             endpointId: string;
