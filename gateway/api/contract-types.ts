@@ -18,7 +18,21 @@ export type JsonStatus<Op extends OperationId> = { [S in keyof Responses<Op>]: J
 /** The JSON body `Op` answers with `S` (default 200). */
 export type Answer<Op extends OperationId, S extends number = 200> = S extends keyof Responses<Op> ? JsonOf<Responses<Op>[S]> : never;
 
+/** Checks an answer against the contract at run time; throws when it is outside. */
+export type AnswerCheck = (op: OperationId, status: number, body: unknown) => void;
+let answerCheck: AnswerCheck | undefined;
+
+/**
+ * Test aid (test/support/gateway.ts turns it on for every in-process gateway): from now on
+ * `reply` checks each answer against the contract before sending it, and an answer outside
+ * it throws — a 500 GW_INTERNAL, logged — so any test that provokes it fails.
+ */
+export function checkAnswers(check: AnswerCheck | undefined): void {
+  answerCheck = check;
+}
+
 /** Answers `status` with `body`, typed by the contract's operation `op`. */
-export function reply<Op extends OperationId, S extends JsonStatus<Op>>(res: Response, _op: Op, status: S, body: Answer<Op, S>): void {
+export function reply<Op extends OperationId, S extends JsonStatus<Op>>(res: Response, op: Op, status: S, body: Answer<Op, S>): void {
+  answerCheck?.(op, status, body);
   res.status(status).json(body);
 }

@@ -137,6 +137,13 @@ export class Contract {
     return Object.entries(this.doc.paths).flatMap(([path, item]) => METHODS.flatMap((m) => (item[m] ? [{ method: m.toUpperCase(), path, op: item[m] }] : [])));
   }
 
+  /** The operation with this operationId, with its method and path. */
+  byId(operationId: string): ContractOperation | undefined {
+    this.ids ??= new Map(this.operations().flatMap((o) => (o.op.operationId ? [[o.op.operationId, o] as const] : [])));
+    return this.ids.get(operationId);
+  }
+  private ids: Map<string, ContractOperation> | undefined;
+
   operation(method: string, path: string): OperationObject | undefined {
     return this.doc.paths[path]?.[method.toLowerCase() as HttpMethod];
   }
@@ -236,6 +243,18 @@ export class Contract {
     if (check(value)) return [];
     return (check.errors ?? []).map((e) => `${method} ${path} ${status} ${type}: ${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${safeName((e.params as { additionalProperty?: unknown }).additionalProperty)})` : ''}`);
   }
+}
+
+/**
+ * An AnswerCheck for `checkAnswers` (gateway/api/contract-types.ts): throws with every
+ * finding when a JSON answer of an operation is outside the contract.
+ */
+export function answerChecker(contract = Contract.load()): (operationId: string, status: number, body: unknown) => void {
+  return (operationId, status, body) => {
+    const o = contract.byId(operationId);
+    const found = o ? contract.responseProblems(o.method, o.path, status, 'application/json', body) : [`no operation ${operationId} in the contract`];
+    if (found.length > 0) throw new Error(`answer outside the API contract: ${found.slice(0, 5).join('; ')}`);
+  };
 }
 
 /**

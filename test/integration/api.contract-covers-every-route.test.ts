@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { Contract, toOpenApiPath } from '../../gateway/api/contract.js';
+import { PARTICIPANT_KINDS } from '../../gateway/config/schema.js';
 import { ERROR_CATALOG } from '../../gateway/errors.js';
+import { MESSAGE_STATES } from '../../gateway/model/index.js';
+import { VORGANG_EVENT_KINDS } from '../../gateway/store/vorgang-events.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
@@ -70,8 +73,12 @@ describe('api: the OpenAPI contract covers every served route, with its roles', 
     expect(missing).to.deep.equal([]);
   });
 
-  it("lists exactly the error catalog's codes as the problem document's ErrorCode", () => {
-    const schema = contract.doc.components?.['schemas']?.['ErrorCode'] as { enum: string[] };
-    expect([...schema.enum].sort()).to.deep.equal(Object.keys(ERROR_CATALOG).sort());
+  it("lists exactly the code's values in the contract's enums: error codes, message states, participant kinds, case event kinds", () => {
+    type Node = { enum?: string[]; properties?: Record<string, Node>; items?: Node };
+    const schema = (name: string) => contract.doc.components?.['schemas']?.[name] as Node;
+    expect([...schema('ErrorCode').enum!].sort()).to.deep.equal(Object.keys(ERROR_CATALOG).sort());
+    expect(schema('MessageState').enum).to.deep.equal([...MESSAGE_STATES]);
+    expect([...schema('ParticipantList').properties!['items']!.items!.properties!['kind']!.enum!].sort()).to.deep.equal([...PARTICIPANT_KINDS].sort());
+    expect(schema('VorgangEvent').properties!['kind']!.enum).to.deep.equal([...VORGANG_EVENT_KINDS]);
   });
 });

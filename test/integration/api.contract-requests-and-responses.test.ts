@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { Contract } from '../../gateway/api/contract.js';
+import { answerChecker, Contract } from '../../gateway/api/contract.js';
 import { DEMO_CLIENTS, requiredAuthConfig, tokenFor } from '../auth/oauth-fixture.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';
@@ -120,6 +120,9 @@ describe('api: requests are checked against the contract, answers keep it', func
     expect(contract.responseProblems('GET', '/health', 418, 'application/json', '{}').join()).to.match(/does not list/);
     expect(contract.responseProblems('GET', '/api/v1/admin/stats', 200, 'text/html', '').join()).to.match(/the contract has application\/json/);
     expect(contract.responseProblems('GET', '/api/v1/messages/{id}/receipt', 200, 'application/secevent+jwt', 'not a token').join()).to.match(/pattern/);
+    // the run-time check every in-process test gateway runs on `reply` (test/support/gateway.ts)
+    expect(() => answerChecker(contract)('listMessages', 200, { items: [{ id: 'x' }] })).to.throw(/outside the API contract.*required property/);
+    expect(() => answerChecker(contract)('health', 200, { status: 'ok' })).to.not.throw();
   });
 
   const refusal = (res: Answer) => res.body as { code: string; status: number; detail: string; errors: Array<{ path: string; layer?: string; rule?: string }> };
