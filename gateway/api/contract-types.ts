@@ -1,4 +1,6 @@
 import type { Response } from 'express';
+import type { IssuedToken } from '../auth/tokens.js';
+import type { ProblemDetails } from '../errors.js';
 import type { components, operations } from './openapi.js';
 
 /**
@@ -36,3 +38,10 @@ export function reply<Op extends OperationId, S extends JsonStatus<Op>>(res: Res
   answerCheck?.(op, status, body);
   res.status(status).json(body);
 }
+
+/** Compile-time checks that what the code builds outside `reply` is what the contract says. */
+type Holds<T extends true> = T;
+/** The problem documents of gateway/errors.ts `toProblem` are the contract's Problem. */
+export type ProblemKeepsContract = Holds<ProblemDetails extends Schemas['Problem'] ? true : false>;
+/** The access tokens of gateway/auth/tokens.ts are the contract's TokenAnswer. */
+export type TokenKeepsContract = Holds<IssuedToken extends Schemas['TokenAnswer'] ? true : false>;
