@@ -196,7 +196,8 @@ export class Contract {
     if (params.names.length + query.names.length + headers.names.length === 0 && body === undefined) return null;
     const checkParams = this.ajvParams.compile({ type: 'object', properties: { params: params.schema, query: query.schema, headers: headers.schema } });
     const checkBody = body === undefined ? undefined : this.ajvBody.compile(anchored(body));
-    const pick = (from: Record<string, unknown>, names: string[]) => Object.fromEntries(names.flatMap((n) => (from[n] === undefined ? [] : [[n, from[n]]])));
+    // An empty query value counts as absent, as the handlers have always read it (`?state=&limit=`).
+    const pick = (from: Record<string, unknown>, names: string[]) => Object.fromEntries(names.flatMap((n) => (from[n] === undefined || from[n] === '' ? [] : [[n, from[n]]])));
     return function contractCheck(req: Request, _res: Response, next: NextFunction): void {
       const issues: Issue[] = [];
       const data = { params: pick(req.params, params.names), query: pick(req.query as Record<string, unknown>, query.names), headers: pick(req.headers, headers.names) };
