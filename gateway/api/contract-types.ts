@@ -1,12 +1,11 @@
 import type { Response } from 'express';
-import type { IssuedToken } from '../auth/tokens.js';
-import type { ProblemDetails } from '../errors.js';
 import type { components, operations } from './openapi.js';
 
 /**
  * The types generated from the contract (gateway/api/openapi.d.ts, `npm run api:types`),
  * named for use by handlers and clients (ADR 0026). A handler answers through `reply`, so
  * the body it builds is checked by the compiler against the operation's documented answer.
+ * Clients may import this file: it depends on nothing of the gateway but the generated types.
  */
 export type Schemas = components['schemas'];
 export type OperationId = keyof operations;
@@ -38,10 +37,3 @@ export function reply<Op extends OperationId, S extends JsonStatus<Op>>(res: Res
   answerCheck?.(op, status, body);
   res.status(status).json(body);
 }
-
-/** Compile-time checks that what the code builds outside `reply` is what the contract says. */
-type Holds<T extends true> = T;
-/** The problem documents of gateway/errors.ts `toProblem` are the contract's Problem. */
-export type ProblemKeepsContract = Holds<ProblemDetails extends Schemas['Problem'] ? true : false>;
-/** The access tokens of gateway/auth/tokens.ts are the contract's TokenAnswer. */
-export type TokenKeepsContract = Holds<IssuedToken extends Schemas['TokenAnswer'] ? true : false>;

@@ -4,7 +4,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { GatewayError, type Issue } from '../errors.js';
+import type { IssuedToken } from '../auth/tokens.js';
+import { GatewayError, type Issue, type ProblemDetails } from '../errors.js';
+import type { Schemas } from './contract-types.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 /**
@@ -265,3 +267,10 @@ export function answerChecker(contract = Contract.load()): (operationId: string,
 export function contractChecks(prefix: string, contract = Contract.load()): (method: string, expressPath: string) => RequestHandler | undefined {
   return (method, expressPath) => contract.requestCheck(method, prefix + toOpenApiPath(expressPath));
 }
+
+/** Compile-time checks that what the code builds outside `reply` is what the contract says. */
+type Holds<T extends true> = T;
+/** The problem documents of gateway/errors.ts `toProblem` are the contract's Problem. */
+export type ProblemKeepsContract = Holds<ProblemDetails extends Schemas['Problem'] ? true : false>;
+/** The access tokens of gateway/auth/tokens.ts are the contract's TokenAnswer. */
+export type TokenKeepsContract = Holds<IssuedToken extends Schemas['TokenAnswer'] ? true : false>;
