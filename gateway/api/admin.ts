@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { requireAgs } from '../routing/region-key.js';
 import { actor } from './messages.js';
 import { route, type ApiRoute } from './route.js';
+import { reply } from './contract-types.js';
 import type { GatewayServices } from './services.js';
 
 /** Municipalities and their delegations (switchable at runtime), endpoints, counters, participants, break-glass grants. */
@@ -15,7 +16,7 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
   return [
 
     route('GET', '/admin/municipalities', oversight, async (_req, res) => {
-      res.json({ items: await s.router.listDelegations() });
+      reply(res, 'listMunicipalities', 200, { items: await s.router.listDelegations() });
     }),
 
     route('PUT', '/admin/municipalities/:ags/delegations/:service', adminOnly, json({ limit: '16kb' }), async (req, res) => {
@@ -24,33 +25,33 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
       const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 500) : 'no reason given';
       const change = await s.router.setDelegation(String(req.params['ags']), String(req.params['service']), body.mode, actor(req), reason);
       s.log.info({ change }, 'delegation switched');
-      res.json(change);
+      reply(res, 'setDelegation', 200, change);
     }),
 
     route('GET', '/admin/delegations/history', oversight, async (req, res) => {
       const ags = typeof req.query['ags'] === 'string' ? requireAgs(req.query['ags'], 'query.ags') : undefined;
-      res.json({ items: await s.store.delegationHistory(ags) });
+      reply(res, 'delegationHistory', 200, { items: await s.store.delegationHistory(ags) });
     }),
 
     route('GET', '/admin/endpoints', oversight, async (_req, res) => {
       const depth = await s.store.outboxDepth();
-      res.json({ items: [...s.endpoints.values()].map((e) => ({ ...e.status(), outboxDepth: depth[e.id] ?? 0 })) });
+      reply(res, 'listEndpoints', 200, { items: [...s.endpoints.values()].map((e) => ({ ...e.status(), outboxDepth: depth[e.id] ?? 0 })) });
     }),
 
     route('GET', '/admin/stats', oversight, async (_req, res) => {
-      res.json({ messagesByState: await s.store.countByState(), outboxDepth: await s.store.outboxDepth() });
+      reply(res, 'stats', 200, { messagesByState: await s.store.countByState(), outboxDepth: await s.store.outboxDepth() });
     }),
 
     /** Configured participants and how they authenticate; secrets and hashes never leave the gateway. */
     route('GET', '/admin/participants', adminOnly, (_req, res) => {
-      res.json({
+      reply(res, 'listParticipants', 200, {
         authMode: s.cfg.auth.mode,
         items: s.cfg.participants.map((p) => ({ id: p.id, kind: p.kind, kennung: p.kennung, name: p.name, endpoint: p.endpoint ?? null, services: p.services ?? null, oauthClientId: p.oauth?.clientId ?? null, scopes: p.oauth ? (p.oauth.scopes ?? [p.kind]) : null, pinnedCertificates: p.certFingerprints?.length ?? 0 })),
       });
     }),
 
     route('GET', '/admin/break-glass', oversight, (_req, res) => {
-      res.json({ items: grants.list() });
+      reply(res, 'listBreakGlass', 200, { items: grants.list() });
     }),
 
     /** Records a break-glass grant: operators may read the payloads of one message or Vorgang for `minutes`. */
@@ -69,7 +70,7 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
       if (grantee !== null && !s.cfg.participants.some((p) => p.id === grantee && (p.kind === 'operator' || p.kind === 'admin'))) throw bad('/grantee', `${grantee} is no operator or admin participant`);
       const grant = grants.add({ grantedBy: principalOf(res)?.label ?? actor(req), grantee, reason: reason.slice(0, 1000), messageId, vorgangId }, minutes);
       s.log.warn({ grant }, 'break-glass grant recorded');
-      res.status(201).json(grant);
+      reply(res, 'grantBreakGlass', 201, grant);
     }),
   ];
 }

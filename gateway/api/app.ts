@@ -10,9 +10,12 @@ import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
 import { apiRouter } from './route.js';
+import { reply } from './contract-types.js';
+import { Contract, contractChecks } from './contract.js';
+import { contractDocs } from './docs.js';
 import type { GatewayServices } from './services.js';
 
-/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS and /api/v1 (docs/api.md). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, and /api/v1 (docs/api.md, gateway/api/openapi.yaml). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -31,7 +34,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   app.enable('strict routing');
 
   app.get('/health', (_req, res) => {
-    res.json({ status: s.lifecycle.shuttingDown ? 'stopping' : 'ok' });
+    reply(res, 'health', 200, { status: s.lifecycle.shuttingDown ? 'stopping' : 'ok' });
   });
 
   // Says ready or not, nothing more: it is unauthenticated. Store, endpoints and breakers are at /api/v1/admin/endpoints and /admin/stats.
@@ -43,18 +46,21 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
       s.log.warn({ err: cause instanceof Error ? cause.message : String(cause) }, 'not ready: the store does not answer');
       throw new GatewayError('GW_NOT_READY', 'not ready', { cause });
     }
-    res.json({ status: 'ready' });
+    reply(res, 'ready', 200, { status: 'ready' });
   });
 
   const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
   if (receipts) app.use(receipts.wellKnown);
   const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
   app.use(auth.tokenRouter);
+  // The contract and /api/docs are public, like the JWKS (ADR 0026); /api/v1 requests are checked against the contract.
+  const contract = Contract.load();
+  app.use(contractDocs(contract));
   // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), then the route Express selects
   // runs its own policy first (403 otherwise; gateway/api/route.ts); no route: 404, another method: 405.
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
   const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
-  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
+  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }, contractChecks('/api/v1', contract)));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

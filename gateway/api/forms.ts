@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.js';
 import { sealFor } from '../outbox/recipient-encryption.js';
 import { callerKey } from './messages.js';
 import { route, type ApiRoute } from './route.js';
+import { reply } from './contract-types.js';
 import type { GatewayServices } from './services.js';
 
 const FORM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -19,7 +20,7 @@ export function formsApi(s: GatewayServices): ApiRoute[] {
       const id = String(req.params['id']);
       if ((await s.store.getMessage(id)) === null) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
       const items = (await s.store.listForms(id)).map((f) => ({ ...f, links: { self: `/api/v1/messages/${id}/forms/${f.name}` } }));
-      res.json({ items });
+      reply(res, 'listForms', 200, { items });
     }),
 
     route('GET', '/messages/:id/forms/:name', { roles: ALL_ROLES, check: 'payload' }, async (req, res) => {

@@ -7,6 +7,7 @@ import { wireHeaders } from '../model/wire-headers.js';
 import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
 import { actor, intQuery } from './messages.js';
 import { route, type ApiRoute } from './route.js';
+import { reply } from './contract-types.js';
 import type { GatewayServices } from './services.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -36,7 +37,7 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
     // Mailbox owners; operator and admin may list every mailbox (metadata), but never fetch or acknowledge.
     route('GET', '/mailboxes/:mailbox/messages', { roles: [...PARTIES, ...OVERSIGHT], check: 'mailbox' }, async (req, res) => {
       const mailbox = mailboxName(req.params['mailbox']);
-      res.json({ items: await s.store.mailboxList(mailbox, intQuery(req, 'limit', 100, 1, 500) ?? 100, await exceptAgs(res, mailbox)) });
+      reply(res, 'listMailbox', 200, { items: await s.store.mailboxList(mailbox, intQuery(req, 'limit', 100, 1, 500) ?? 100, await exceptAgs(res, mailbox)) });
     }),
 
     /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML, its mapped form (X-Message-Form) or a JWE, and lease headers; 204 when empty. */
@@ -80,7 +81,7 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       const item = Number(req.params['item']);
       if (!Number.isInteger(item)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
       await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
-      res.json({ acknowledged: item });
+      reply(res, 'ackMailboxItem', 200, { acknowledged: item });
     }),
   ];
 }

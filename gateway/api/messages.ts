@@ -12,6 +12,7 @@ import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js
 import { principalOf } from '../auth/principal.js';
 import { currentDelegations, ownsMessage } from '../auth/ownership.js';
 import { route, type ApiRoute } from './route.js';
+import { reply, type Schemas } from './contract-types.js';
 
 function param(req: Request, name: string): string {
   const v = req.params[name];
@@ -81,20 +82,20 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       const filter = parseFilter(req);
       const part = p?.participant;
       if (!p || !part || p.role === 'operator' || p.role === 'admin') {
-        res.json({ items: await s.store.listMessages(filter) });
+        reply(res, 'listMessages', 200, { items: await s.store.listMessages(filter) });
         return;
       }
       // narrowed in the query; then exactly what GET /messages/{id} would allow (ownsMessage)
       const delegation = await currentDelegations(s.cfg, s.store);
       const items = await s.store.listMessages(scopeMessageFilter(s.cfg, p, filter, delegation));
-      res.json({ items: items.filter((m) => ownsMessage(s.cfg, part, m, delegation)) });
+      reply(res, 'listMessages', 200, { items: items.filter((m) => ownsMessage(s.cfg, part, m, delegation)) });
     }),
 
     route('GET', '/messages/:id', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
       const id = param(req, 'id');
       const m = await s.store.getMessage(id);
       if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-      res.json({ ...m, history: await s.store.history(id), links: { payload: `/api/v1/messages/${id}/payload`, vorgang: `/api/v1/vorgaenge/${m.vorgangId}` } });
+      reply(res, 'getMessage', 200, { ...m, history: await s.store.history(id), links: { payload: `/api/v1/messages/${id}/payload`, vorgang: `/api/v1/vorgaenge/${m.vorgangId}` } });
     }),
 
     // End to end: a caller with a configured encryption key gets the payload as a fresh JWE to that key (ADR 0014).
@@ -112,21 +113,21 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
       if (!(await s.store.replay(id, actor(req)))) throw new GatewayError('GW_STATE_CONFLICT', `message ${id} is ${m.state}; only dead messages can be replayed`);
       s.worker.wake();
-      res.json({ replayed: [id] });
+      reply(res, 'replayMessage', 200, { replayed: [id] });
     }),
 
     route('POST', '/replay', { roles: ADMIN_ONLY, check: 'none' }, async (req, res) => {
       const endpoint = query(req, 'endpoint');
       const ids = await s.store.replayAllDead(actor(req), endpoint);
       s.worker.wake();
-      res.json({ replayed: ids });
+      reply(res, 'replayAll', 200, { replayed: ids });
     }),
 
     route('GET', '/vorgaenge/:id', { roles: ALL_ROLES, check: 'vorgang' }, async (req, res) => {
       const id = param(req, 'id');
       const messages = await s.store.vorgang(id);
       if (messages.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
-      const timeline = [];
+      const timeline: Schemas['TimelineEntry'][] = [];
       for (const m of messages) {
         for (const t of await s.store.history(m.id)) timeline.push({ ...t, messageType: m.messageType, author: m.author, endpointId: m.endpointId });
       }
@@ -134,7 +135,7 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       // Case events the gateway raised itself (ADR 0023): deadline reminders, close as incomplete.
       const events = await s.store.vorgangEvents(id);
       const closed = events.find((e) => e.kind === 'closed');
-      res.json({ vorgangId: id, status: closed ? 'closed-incomplete' : 'open', messages, timeline, events });
+      reply(res, 'getVorgang', 200, { vorgangId: id, status: closed ? 'closed-incomplete' : 'open', messages, timeline, events });
     }),
 
     route('POST', '/attachments', { roles: PARTIES, check: 'none' }, attachmentUploadHandler(s.attachments, limits)),
@@ -165,7 +166,7 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
     }),
 
     route('GET', '/rejections', { roles: OVERSIGHT, check: 'none' }, async (req, res) => {
-      res.json({ items: await s.store.listRejections(intQuery(req, 'limit', 100, 1, 1000) ?? 100) });
+      reply(res, 'listRejections', 200, { items: await s.store.listRejections(intQuery(req, 'limit', 100, 1, 1000) ?? 100) });
     }),
 
     route('POST', '/routes/explain', { roles: ADMIN_ONLY, check: 'none' }, async (req, res) => {
@@ -173,10 +174,11 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       const { header, warnings } = s.validator.check(xml, (h) => s.router.strictnessFor(h));
       try {
         const d = await s.router.decide(header);
-        res.json({ routed: true, header, warnings, decision: d });
+        reply(res, 'explainRoute', 200, { routed: true, header, warnings, decision: d });
       } catch (err) {
         if (err instanceof GatewayError && (err.code === 'GW_ROUTE_NO_MATCH' || err.code === 'GW_VORGANG_UNKNOWN')) {
-          res.json({ routed: false, header, warnings, code: err.code, detail: err.message, steps: err.extra['explanation'] ?? [] });
+          const steps = err.extra['explanation'];
+          reply(res, 'explainRoute', 200, { routed: false, header, warnings, code: err.code, detail: err.message, steps: Array.isArray(steps) ? steps.map(String) : [] });
           return;
         }
         throw err;

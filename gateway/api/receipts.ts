@@ -4,6 +4,7 @@ import { publicJwks, signSet, messageSubject, vorgangRef } from '../crypto/set.j
 import type { SigningKey } from '../crypto/signing-key.js';
 import { GatewayError } from '../errors.js';
 import { route, type ApiRoute } from './route.js';
+import { reply, type Schemas } from './contract-types.js';
 import type { GatewayServices } from './services.js';
 
 const SET_TYPE = 'application/secevent+jwt';
@@ -44,7 +45,7 @@ export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => s
   const events = route('GET', '/messages/:id/events', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
     const m = await load(String(req.params['id']));
     const signing = await key.get();
-    const items = [];
+    const items: Schemas['EventList']['items'] = [];
     for (const t of await s.store.history(m.id)) {
       const token = await signSet(
         {
@@ -59,7 +60,7 @@ export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => s
       );
       items.push({ seq: t.seq, from: t.from, to: t.to, at: t.at, token });
     }
-    res.json({ messageId: m.id, items });
+    reply(res, 'getEvents', 200, { messageId: m.id, items });
   });
   return { wellKnown, api: [receipt, events] };
 }

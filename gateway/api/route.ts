@@ -79,8 +79,14 @@ function decodes(s: string): boolean {
  * that matches no route is 404 GW_NOT_FOUND, a served path with another method is 405;
  * a path parameter that is not valid percent-encoding is 400 GW_BAD_REQUEST naming the
  * parameter. Throws at start when one method and path is declared twice.
+ *
+ * `check`, when given, yields the contract's request check of a route (gateway/api/contract.ts,
+ * ADR 0026); it runs after the guard and the route's body parsers, right before the route's
+ * last handler — so an unauthorised caller learns nothing from validation, and the check
+ * sees the parsed JSON body. Routes the contract does not describe run without one (the
+ * contract test names them).
  */
-export function apiRouter(routes: readonly ApiRoute[], deps: AuthorizeDeps): ExpressRouter {
+export function apiRouter(routes: readonly ApiRoute[], deps: AuthorizeDeps, check?: (method: ApiMethod, path: string) => RequestHandler | undefined): ExpressRouter {
   const r = ExpressRouter({ caseSensitive: true, strict: true });
   const byPath = new Map<string, ApiRoute[]>();
   for (const x of routes) {
@@ -91,7 +97,9 @@ export function apiRouter(routes: readonly ApiRoute[], deps: AuthorizeDeps): Exp
   for (const [path, declared] of byPath) {
     const chain = r.route(path);
     for (const x of declared) {
-      const handlers: RequestHandler[] = [routeGuard(x.method, path, x.policy, deps), ...x.handlers];
+      const validate = check?.(x.method, path);
+      const own = validate ? [...x.handlers.slice(0, -1), validate, x.handlers[x.handlers.length - 1]!] : x.handlers;
+      const handlers: RequestHandler[] = [routeGuard(x.method, path, x.policy, deps), ...own];
       if (x.method === 'GET') chain.get(handlers);
       else if (x.method === 'POST') chain.post(handlers);
       else chain.put(handlers);

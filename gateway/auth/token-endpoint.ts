@@ -5,13 +5,15 @@ import { GatewayError, toProblem } from '../errors.js';
 import { AttemptLimiter, type AttemptVerdict, type LimitRule } from './attempt-limiter.js';
 import { DUMMY_HASH, verifySecret } from './secrets.js';
 import type { TokenService } from './tokens.js';
+import type { Schemas } from '../api/contract-types.js';
 
-/** OAuth2 error codes of RFC 6749 §5.2 this endpoint answers. */
-type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+/** OAuth2 error codes of RFC 6749 §5.2 this endpoint answers (the contract's OAuthError). */
+type OAuthError = Schemas['OAuthError']['error'];
 
 function oauthError(res: Response, status: number, error: OAuthError, description: string): void {
   if (error === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="zsa-gateway", charset="UTF-8"');
-  res.status(status).set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({ error, error_description: description });
+  const body: Schemas['OAuthError'] = { error, error_description: description };
+  res.status(status).set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(body);
 }
 
 /**
@@ -124,7 +126,8 @@ export function tokenEndpoint(
     if (asked.length === 0 || unknown.length > 0) return oauthError(res, 400, 'invalid_scope', `this client may request: ${registered.join(' ')}${unknown.length ? `; not: ${unknown.join(' ')}` : ''}`);
     const issued = await tokens.issue(p, p.oauth.clientId, [...new Set(asked)]);
     log.info({ participant: p.id, scope: issued.scope, expiresIn: issued.expires_in }, 'access token issued');
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(issued);
+    const answer: Schemas['TokenAnswer'] = issued;
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(answer);
   });
   return r;
 }

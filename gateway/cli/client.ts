@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Agent, fetch as undiciFetch, FormData as UndiciFormData } from 'undici';
-import type { ProblemDetails } from '../errors.js';
+import type { Schemas } from '../api/contract-types.js';
+
+/** A refusal as the contract describes it (problem details with a GW_ code). */
+type ProblemDetails = Schemas['Problem'];
 
 /**
  * What the CLI presents to the gateway (ADR 0012): a Bearer token (`--token` /
@@ -56,7 +59,7 @@ async function send(url: string, init: FetchInit): Promise<Response> {
  * `POST /token` with the client credentials (form body). Answers the access token; an
  * OAuth2 error becomes ApiError with the `error` and its description.
  */
-export async function fetchToken(base: string, clientId: string, clientSecret: string, scope?: string): Promise<{ access_token: string; expires_in: number; scope: string }> {
+export async function fetchToken(base: string, clientId: string, clientSecret: string, scope?: string): Promise<Schemas['TokenAnswer']> {
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...(scope ? { scope } : {}) });
   let res: Response;
   try {
@@ -65,9 +68,10 @@ export async function fetchToken(base: string, clientId: string, clientSecret: s
     throw new Error(`cannot reach the gateway at ${base} (is it running? set --url or ZSA_GATEWAY_URL)`, { cause });
   }
   const text = await res.text();
-  const body = (text ? JSON.parse(text) : {}) as { access_token?: string; expires_in?: number; scope?: string; error?: string; error_description?: string };
+  // 200: TokenAnswer; 400/401: OAuthError; 429: problem details that also carry the OAuth2 members (the contract's /token)
+  const body = (text ? JSON.parse(text) : {}) as Partial<Schemas['TokenAnswer'] & Schemas['OAuthError']>;
   if (!res.ok || !body.access_token) throw new ApiError(res.status, null, `${body.error ?? 'token request failed'}: ${body.error_description ?? text}`);
-  return { access_token: body.access_token, expires_in: body.expires_in ?? 0, scope: body.scope ?? '' };
+  return { access_token: body.access_token, token_type: 'Bearer', expires_in: body.expires_in ?? 0, scope: body.scope ?? '' };
 }
 
 async function authHeader(base: string): Promise<Record<string, string>> {

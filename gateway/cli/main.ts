@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
+import type { Answer } from '../api/contract-types.js';
 import { addCredentialOptions, registerAuthCommands } from './auth.js';
 import { formatIssue, headerSummary, printMessage, printMessages, printDelegations, printExplain } from './print.js';
 
@@ -103,8 +104,8 @@ program
   .action(async (file: string, o: { attachment?: string[]; url?: string }) => {
     const base = gatewayUrl(o.url);
     const res = o.attachment?.length
-      ? await api<Record<string, unknown>>(base, 'POST', '/api/v1/messages', { type: 'multipart/form-data', data: await multipartBody(file, o.attachment) }, {})
-      : await api<Record<string, unknown>>(base, 'POST', '/api/v1/messages', { type: 'application/xml', data: await readFile(file) });
+      ? await api<Answer<'submitMessage', 202>>(base, 'POST', '/api/v1/messages', { type: 'multipart/form-data', data: await multipartBody(file, o.attachment) }, {})
+      : await api<Answer<'submitMessage', 202>>(base, 'POST', '/api/v1/messages', { type: 'application/xml', data: await readFile(file) });
     console.log(JSON.stringify(res.body, null, 2));
   });
 
@@ -115,7 +116,7 @@ routes
   .addOption(urlOption())
   .addOption(jsonOption())
   .action(async (file: string, o: { url?: string; json?: boolean }) => {
-    const res = await api<Parameters<typeof printExplain>[0]>(gatewayUrl(o.url), 'POST', '/api/v1/routes/explain', { type: 'application/xml', data: await readFile(file) });
+    const res = await api<Answer<'explainRoute'>>(gatewayUrl(o.url), 'POST', '/api/v1/routes/explain', { type: 'application/xml', data: await readFile(file) });
     if (o.json) console.log(JSON.stringify(res.body, null, 2));
     else printExplain(res.body);
     process.exitCode = res.body.routed ? 0 : 1;
@@ -135,7 +136,7 @@ messages
     if (o.state) q.set('state', o.state);
     if (o.endpoint) q.set('endpoint', o.endpoint);
     if (o.vorgang) q.set('vorgang', o.vorgang);
-    const res = await api<{ items: Parameters<typeof printMessages>[0] }>(gatewayUrl(o.url), 'GET', `/api/v1/messages?${q}`);
+    const res = await api<Answer<'listMessages'>>(gatewayUrl(o.url), 'GET', `/api/v1/messages?${q}`);
     if (o.json) console.log(JSON.stringify(res.body.items, null, 2));
     else printMessages(res.body.items);
   });
@@ -144,7 +145,7 @@ messages
   .addOption(urlOption())
   .addOption(jsonOption())
   .action(async (id: string, o: { url?: string; json?: boolean }) => {
-    const res = await api<Parameters<typeof printMessage>[0]>(gatewayUrl(o.url), 'GET', `/api/v1/messages/${encodeURIComponent(id)}`);
+    const res = await api<Answer<'getMessage'>>(gatewayUrl(o.url), 'GET', `/api/v1/messages/${encodeURIComponent(id)}`);
     if (o.json) console.log(JSON.stringify(res.body, null, 2));
     else printMessage(res.body);
   });
@@ -158,7 +159,7 @@ program
   .action(async (id: string | undefined, o: { all?: boolean; endpoint?: string; url?: string }) => {
     if (!id && !o.all) throw new GatewayError('GW_BAD_REQUEST', 'name a message id or use --all');
     const path = id ? `/api/v1/messages/${encodeURIComponent(id)}/replay` : `/api/v1/replay${o.endpoint ? `?endpoint=${encodeURIComponent(o.endpoint)}` : ''}`;
-    const res = await api<{ replayed: string[] }>(gatewayUrl(o.url), 'POST', path);
+    const res = await api<Answer<'replayAll'>>(gatewayUrl(o.url), 'POST', path);
     console.log(`replayed ${res.body.replayed.length}${res.body.replayed.length ? `: ${res.body.replayed.join(' ')}` : ''}`);
   });
 
@@ -168,7 +169,7 @@ delegation
   .addOption(urlOption())
   .addOption(jsonOption())
   .action(async (o: { url?: string; json?: boolean }) => {
-    const res = await api<{ items: Parameters<typeof printDelegations>[0] }>(gatewayUrl(o.url), 'GET', '/api/v1/admin/municipalities');
+    const res = await api<Answer<'listMunicipalities'>>(gatewayUrl(o.url), 'GET', '/api/v1/admin/municipalities');
     if (o.json) console.log(JSON.stringify(res.body.items, null, 2));
     else printDelegations(res.body.items);
   });
@@ -178,7 +179,7 @@ delegation
   .requiredOption('--reason <text>', 'why (recorded)')
   .addOption(urlOption())
   .action(async (ags: string, service: string, mode: string, o: { reason: string; url?: string }) => {
-    const res = await api<{ ags: string; previous: string | null; mode: string; at: string }>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${encodeURIComponent(ags)}/delegations/${encodeURIComponent(service)}`, {
+    const res = await api<Answer<'setDelegation'>>(gatewayUrl(o.url), 'PUT', `/api/v1/admin/municipalities/${encodeURIComponent(ags)}/delegations/${encodeURIComponent(service)}`, {
       type: 'application/json',
       data: JSON.stringify({ mode, reason: o.reason }),
     });

@@ -1,7 +1,7 @@
 import type { Issue } from '../errors.js';
-import type { StoredMessage, Transition } from '../store/types.js';
+import type { Answer, Schemas } from '../api/contract-types.js';
 
-/** Plain-text renderings for the CLI (German labels are for screens; the CLI is for operators and stays English). */
+/** Plain-text renderings for the CLI of the API's answers, typed by the contract (German labels are for screens; the CLI is for operators and stays English). */
 
 /** One finding as `line L[:C] path: message`; parts that are unknown are left out (no invented column 0). */
 export function formatIssue(i: Issue): string {
@@ -19,14 +19,14 @@ export function headerSummary(h: { messageType: string; messageUuid: string; aut
   return `${h.messageType} ${shown(h.messageUuid)} (${shown(h.author)} → ${shown(h.reader)}${h.ags ? `, AGS ${h.ags}` : ''})`;
 }
 
-export function printMessages(items: StoredMessage[]): void {
+export function printMessages(items: Schemas['StoredMessage'][]): void {
   if (items.length === 0) return console.log('(no messages)');
   for (const m of items) {
     console.log([m.id, m.state.padEnd(12), m.messageType.padEnd(28), shown(m.ags), m.endpointId.padEnd(22), m.receivedAt, m.attempts ? `attempts=${m.attempts}` : ''].join('  ').trimEnd());
   }
 }
 
-export function printMessage(m: StoredMessage & { history: Transition[] }): void {
+export function printMessage(m: Answer<'getMessage'>): void {
   console.log(`${m.messageType}  ${m.id}`);
   console.log(`  state      ${m.state}${m.lastError ? ` (last error: ${m.lastError})` : ''}`);
   console.log(`  UUID       ${shown(m.messageUuid)}   Vorgang ${shown(m.vorgangId)}`);
@@ -37,15 +37,15 @@ export function printMessage(m: StoredMessage & { history: Transition[] }): void
   for (const t of m.history) console.log(`    ${t.at}  ${(t.from ?? '-').padEnd(12)} → ${t.to.padEnd(12)} #${t.attempt}  ${t.reason}`);
 }
 
-export function printDelegations(items: Array<{ ags: string; name: string; delegations: Array<{ service: string; mode: string; source: string }> }>): void {
+export function printDelegations(items: Schemas['MunicipalityDelegations'][]): void {
   for (const m of items) {
     console.log(`${m.ags}  ${m.name}`);
     for (const d of m.delegations) console.log(`    ${d.service.padEnd(12)} ${d.mode.padEnd(40)} (${d.source})`);
   }
 }
 
-export function printExplain(r: { routed: boolean; header: { messageType: string; ags: string; leika: string }; decision?: { endpointId: string; steps: string[] }; steps?: string[]; detail?: string }): void {
+export function printExplain(r: Answer<'explainRoute'>): void {
   console.log(`${r.header.messageType} for AGS ${shown(r.header.ags)}, LeiKa ${shown(r.header.leika)}`);
-  for (const s of r.decision?.steps ?? r.steps ?? []) console.log(`  - ${s}`);
-  console.log(r.routed && r.decision ? `→ endpoint ${r.decision.endpointId}` : `→ not routable${r.detail ? `: ${r.detail}` : ''}`);
+  for (const s of r.routed ? r.decision.steps : r.steps) console.log(`  - ${s}`);
+  console.log(r.routed ? `→ endpoint ${r.decision.endpointId}` : `→ not routable${r.detail ? `: ${r.detail}` : ''}`);
 }

@@ -20,7 +20,7 @@ export const DELEGATION_MODE = z
   .string()
   .regex(/^(none|e2e|backoffice|prozessschritt:[a-z0-9-]+)$/, 'delegation is none, e2e, backoffice or prozessschritt:<step>');
 
-const PARTICIPANT_KINDS = ['efa-service', 'municipality', 'zsa', 'fachverfahren', 'operator', 'admin'] as const;
+export const PARTICIPANT_KINDS = ['efa-service', 'municipality', 'zsa', 'fachverfahren', 'operator', 'admin'] as const;
 
 /** `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>` (gateway/auth/secrets.ts, `zsa-gateway auth hash-secret`). */
 const SECRET_HASH = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{43,}$/, 'clientSecretHash must be scrypt$N$r$p$salt$hash (zsa-gateway auth hash-secret)');

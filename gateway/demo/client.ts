@@ -1,7 +1,10 @@
+import type { Answer, Schemas } from '../api/contract-types.js';
+
 /**
  * The simulators' way into the gateway: its public HTTP API, as any participant uses it
- * (docs/api.md). The demo runs with `auth.mode: off`, so the header's author is who writes;
- * the remit and the route's `from` still check it.
+ * (docs/api.md, answers typed by the contract gateway/api/openapi.yaml). The demo runs with
+ * `auth.mode: off`, so the header's author is who writes; the remit and the route's `from`
+ * still check it.
  */
 export interface MailboxItem {
   item: string;
@@ -27,7 +30,8 @@ export class GatewayClient {
   /** Submits one message (XML, or form JSON for an ingress mapping); resolves with the gateway id, throws SubmitError unless 202. */
   async submit(body: string | Buffer, contentType: 'application/xml' | 'application/json'): Promise<string> {
     const res = await fetch(`${this.baseUrl}/api/v1/messages`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
-    const json = (await res.json().catch(() => ({}))) as { gatewayId?: string; code?: string; detail?: string };
+    // 202: the receipt; any refusal: problem details (an unreadable body counts as neither)
+    const json = (await res.json().catch(() => ({}))) as Partial<Answer<'submitMessage', 202> & Schemas['Problem']>;
     if (res.status !== 202 || json.gatewayId === undefined) throw new SubmitError(res.status, json.code ?? 'unknown', json.detail ?? '');
     return json.gatewayId;
   }
@@ -55,8 +59,8 @@ export class GatewayClient {
     const res = await fetch(`${this.baseUrl}/api/v1/mailboxes/${mailbox}/messages/${item.item}/ack`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leaseToken: item.leaseToken }),
     });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new SubmitError(res.status, 'mailbox.ack', mailbox);
+    const json = (await res.json().catch(() => ({}))) as Partial<Answer<'ackMailboxItem'> & Schemas['Problem']>;
+    if (res.status !== 200 || json.acknowledged === undefined) throw new SubmitError(res.status, json.code ?? 'mailbox.ack', json.detail ?? mailbox);
   }
 }
 

@@ -9,6 +9,7 @@ import type { AttachmentRef } from '../model/index.js';
 import type { Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
+import { reply, type Schemas } from '../api/contract-types.js';
 
 export interface IngressLimits {
   maxMessageBytes: number;
@@ -240,7 +241,7 @@ function uploaderOf(res: Response): string {
   return principalOf(res)?.participant?.kennung ?? LOCAL_UPLOADER;
 }
 
-export function receiptBody(r: Receipt, duplicate: boolean) {
+export function receiptBody(r: Receipt, duplicate: boolean): Schemas['SubmitReceipt'] {
   return {
     ...r,
     duplicate,
@@ -280,10 +281,8 @@ export function messageIngressHandler(
       throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose, application/json (form data) or multipart/form-data`);
     }
     const result = await pipeline.submit(xml, refs, meta);
-    res
-      .status(result.outcome === 'created' ? 202 : 200)
-      .location(`/api/v1/messages/${result.receipt.gatewayId}`)
-      .json(receiptBody(result.receipt, result.outcome === 'duplicate'));
+    res.location(`/api/v1/messages/${result.receipt.gatewayId}`);
+    reply(res, 'submitMessage', result.outcome === 'created' ? 202 : 200, receiptBody(result.receipt, result.outcome === 'duplicate'));
   };
 }
 
@@ -293,6 +292,6 @@ export function attachmentUploadHandler(attachments: AttachmentStore, limits: In
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxAttachmentBytes) throw tooLarge('attachment', limits.maxAttachmentBytes);
     const stored = await attachments.putStream(req, { maxBytes: limits.maxAttachmentBytes, uploader: uploaderOf(res) });
-    res.status(201).json({ ...stored, links: { self: `/api/v1/attachments/${stored.sha512}` } });
+    reply(res, 'uploadAttachment', 201, { ...stored, links: { self: `/api/v1/attachments/${stored.sha512}` } });
   };
 }

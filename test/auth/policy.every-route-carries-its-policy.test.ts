@@ -4,7 +4,7 @@ import { startTestGateway, testConfig } from '../support/gateway.js';
 import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
 /** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
-const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json'];
+const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json', 'GET /api/openapi.yaml', 'GET /api/docs', 'GET /api/docs/:asset'];
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -21,7 +21,7 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1 but the public probes, the token endpoint and the JWKS', () => {
+  it('serves nothing outside /api/v1 but the public probes, the token endpoint, the JWKS and the API contract with its docs', () => {
     const outside = served.filter((r) => !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
   });

@@ -151,7 +151,7 @@ describe('cli: send, messages list/show, replay', function () {
     expect(unknown.code, show(unknown)).to.equal(2);
     expect(unknown.stderr).to.contain('(GW_NOT_FOUND): no message no-such-id');
     expect(badState.code, show(badState)).to.equal(2);
-    expect(badState.stderr).to.contain('unknown state "lost"');
+    expect(badState.stderr).to.contain('query.state must be one of received, validated'); // the API contract's check (ADR 0026)
     expect(badState.stderr).to.match(/^ {2}query\.state: /m);
     expect(badLimit.code, show(badLimit)).to.equal(2);
     expect(badLimit.stderr).to.match(/^ {2}query\.limit: /m);

@@ -7,6 +7,11 @@ import { CONNECTORS } from '../../connectors/index.js';
 import { DEMO_CONFIG_PATH, substituteEnv, validateConfig } from '../../gateway/config/load.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { startGateway, type GatewayHandle } from '../../gateway/server.js';
+import { answerChecker } from '../../gateway/api/contract.js';
+import { checkAnswers } from '../../gateway/api/contract-types.js';
+
+// Every JSON answer of an in-process test gateway is checked against the API contract (ADR 0026): one outside it is a 500.
+checkAnswers(answerChecker());
 
 /** A fresh data folder, removed when the test process exits (also for configs never started). */
 const tempDirs = new Set<string>();

@@ -81,4 +81,21 @@ json('invalid UTF-8 in the mode', Buffer.concat([Buffer.from('{"mode":"e2'), Buf
 add('admin-json', 'mailbox ack with malformed JSON', { method: 'POST', path: '/api/v1/mailboxes/fv-15003000-hund/messages/1/ack', headers: [[CT, 'application/json']], body: Buffer.from('{"leaseToken":') }, codes('GW_BAD_REQUEST'));
 add('admin-json', 'mailbox ack with a token of the wrong type', { method: 'POST', path: '/api/v1/mailboxes/fv-15003000-hund/messages/1/ack', headers: [[CT, 'application/json']], body: Buffer.from('{"leaseToken":["a"]}') }, codes('GW_BAD_REQUEST'));
 
+// Parameters and JSON bodies the API contract refuses (ADR 0026): 400 naming where, never crashing, never echoing.
+const GET = (path: string): RawRequest => ({ method: 'GET', path, headers: [], body: Buffer.alloc(0) });
+const param = (name: string, path: string) => add('contract-params', name, GET(path), codes('GW_BAD_REQUEST'));
+param('limit far beyond any integer', `/api/v1/messages?limit=${'9'.repeat(400)}`);
+param('limit as an array of 1000', `/api/v1/messages?${Array.from({ length: 1000 }, () => 'limit=1').join('&')}`);
+param('state of 8 KiB', `/api/v1/messages?state=${'x'.repeat(8 * 1024)}`);
+param('state with a NUL byte', '/api/v1/messages?state=queued%00');
+param('before as a negative zero', '/api/v1/messages?before=-0');
+param('rejections limit NaN', '/api/v1/rejections?limit=NaN');
+param('mailbox limit Infinity', '/api/v1/mailboxes/zsa-hund/messages?limit=Infinity');
+const glass = (name: string, body: string) => add('contract-params', name, { method: 'POST', path: '/api/v1/admin/break-glass', headers: [[CT, 'application/json']], body: Buffer.from(body) }, codes('GW_BAD_REQUEST'));
+glass('break-glass with __proto__ members', '{"__proto__":{"minutes":5,"reason":"0123456789abc"},"messageId":"m"}');
+glass('break-glass with constructor.prototype', '{"constructor":{"prototype":{"minutes":5}},"reason":"0123456789abc","messageId":"m"}');
+glass('break-glass minutes as a string', '{"reason":"0123456789abc","messageId":"m","minutes":"5"}');
+glass('break-glass minutes 1e400', '{"reason":"0123456789abc","messageId":"m","minutes":1e400}');
+glass('break-glass as an array', '[{"reason":"0123456789abc","messageId":"m","minutes":5}]');
+
 export const HTTP_REQUEST_ENTRIES: readonly HostileEntry[] = entries;
