@@ -19,6 +19,7 @@ import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
 import { DeadlineWatcher } from './deadlines/watcher.js';
 import { startAmqpIngress } from './ingress/amqp.js';
+import { routingApiOf } from './fitconnect/wiring.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
@@ -134,7 +135,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
-  const app = createApp(services, { signing, auth });
+  const fitConnectRouting = cfg.fitConnect.enabled ? routingApiOf(cfg, dataDir, jweKeys, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log) : undefined;
+  const app = createApp(services, { signing, auth, ...(fitConnectRouting ? { fitConnectRouting } : {}) });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls
