@@ -58,6 +58,22 @@ export function loadCallbackTargets(cfg: GatewayConfig, env: NodeJS.ProcessEnv =
   return out;
 }
 
+/**
+ * A DNS lookup for callback requests that fails when any address of the host is outside
+ * the callback policy (callback-url.ts), so a name cannot lead the gateway to a refused
+ * address (checked on each connection, after resolution; no redirects are followed).
+ */
+export function guardedLookup(policy: CallbackUrlPolicy): NonNullable<RequestOptions['lookup']> {
+  return (host, opts, cb) =>
+    dnsLookup(host, { ...opts, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return cb(err, '', 0);
+      const bad = addresses.map((a) => addressProblem(a.address, policy)).find((p) => p !== undefined);
+      if (bad) return cb(new Error(`callback host ${host} resolves to a refused address: ${bad}`), '', 0);
+      if ((opts as { all?: boolean }).all) return (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      return cb(null, addresses[0]!.address, addresses[0]!.family);
+    });
+}
+
 /** One submission a callback announces. A bare id is announced in `submissionIds` only. */
 export type NewSubmissionRef = string | { submissionId: string; caseId: string };
 
@@ -191,15 +207,7 @@ export class CallbackNotifier {
     if (why) return Promise.reject(new Error(`callback URL refused: ${why}`));
     const url = new URL(target.url);
     const timestamp = String(Math.floor(this.now() / 1000));
-    const policy = this.o.urlPolicy;
-    const lookup: RequestOptions['lookup'] = (host, opts, cb) =>
-      dnsLookup(host, { ...opts, all: true }, (err, addresses: LookupAddress[]) => {
-        if (err) return cb(err, '', 0);
-        const bad = addresses.map((a) => addressProblem(a.address, policy)).find((p) => p !== undefined);
-        if (bad) return cb(new Error(`callback host ${host} resolves to a refused address: ${bad}`), '', 0);
-        if ((opts as { all?: boolean }).all) return (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-        return cb(null, addresses[0]!.address, addresses[0]!.family);
-      });
+    const lookup = guardedLookup(this.o.urlPolicy);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<number>((ok, fail) => {
       const req = send(

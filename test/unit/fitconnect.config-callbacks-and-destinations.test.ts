@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../../gateway/errors.js';
-import { loadCallbackTargets } from '../../gateway/fitconnect/callbacks.js';
+import { guardedLookup, loadCallbackTargets } from '../../gateway/fitconnect/callbacks.js';
 import { DEST, demoWithFitConnect, fitConnectBlock, LEIKA } from '../support/fitconnect-fixture.js';
 
 const SECRET = 'cb-secret-magdeburg-0123456789abcdef';
@@ -49,6 +49,13 @@ describe('FIT-Connect configuration: destinations and callbacks', () => {
       const f = findings(withCallback(url), o);
       expect(f.some((x) => x.startsWith('fitConnect.destinations.0.callback.url: callback URL refused')), `${url} ${JSON.stringify(o)}: ${f.join(' | ')}`).to.equal(true);
     }
+  });
+
+  it('refuses at delivery a host name that resolves to a refused address (localhost in production)', async () => {
+    const resolve = (allowLoopback: boolean) =>
+      new Promise<string>((ok) => guardedLookup({ allowLoopback })('localhost', { family: 4 }, (err, address) => ok(err ? err.message : String(address))));
+    expect(await resolve(false)).to.equal('callback host localhost resolves to a refused address: address 127.0.0.1 is loopback');
+    expect(await resolve(true)).to.equal('127.0.0.1');
   });
 
   it('allows http to a loopback receiver in development (auth.mode off) only', () => {
