@@ -80,6 +80,20 @@ describe('FIT-Connect Routing API over HTTP', function () {
     }
   });
 
+  it('refuses oversized and hostile input without repeating it', async () => {
+    const huge = '9'.repeat(5000);
+    const res = await request(gw.url).get(`${ROUTES}?leikaKey=${huge}&ars=150030000000`).expect(400);
+    // detail and findings name the parameter, not its value (`instance` is the request URL, as on every problem of the gateway)
+    expect(JSON.stringify({ ...res.body, instance: undefined })).not.to.contain('99999999999999999999');
+    const many = Array.from({ length: 11 }, (_, i) => `areaSearchexpression=Ort${i}`).join('&');
+    await request(gw.url).get(`/fit-connect/routing/v1/areas?${many}`).expect(400);
+    await request(gw.url).get(`/fit-connect/routing/v1/areas?areaSearchexpression=${'a'.repeat(101)}`).expect(400);
+    await request(gw.url).get('/fit-connect/routing/v1/areas?areaSearchexpression=**').expect(400);
+    const xss = await request(gw.url).get('/fit-connect/routing/v1/areas').query({ areaSearchexpression: '<script>' }).expect(200);
+    expect(xss.body).to.deep.equal({ count: 0, offset: 0, totalCount: 0, areas: [] });
+    expect(xss.headers['content-type']).to.match(/^application\/json/);
+  });
+
   it('searches areas, tells its version, and serves nothing else on its paths', async () => {
     const found = await request(gw.url).get('/fit-connect/routing/v1/areas').query({ areaSearchexpression: 'Mag*' }).expect(200);
     expect(found.body).to.deep.equal({ count: 1, offset: 0, totalCount: 1, areas: [{ id: '150030000000', name: 'Landeshauptstadt Magdeburg', type: 'Kreisfreie Stadt' }] });
