@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { Logger } from 'pino';
@@ -107,6 +107,7 @@ export class CallbackNotifier {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Set<number>();
+  private readonly requests = new Set<ClientRequest>();
   private stopped = true;
   private readonly now: () => number;
 
@@ -141,11 +142,16 @@ export class CallbackNotifier {
     this.wake();
   }
 
-  /** Stops the loop and waits for deliveries in flight; pending callbacks stay stored. Idempotent. */
+  /**
+   * Stops the loop; requests in flight are cut off and count as no attempt (they stay due
+   * and are sent after the next start), so a receiver that holds its answer cannot hold the
+   * shutdown. Idempotent.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const r of this.requests) r.destroy(new Error('the gateway is stopping'));
     await this.running;
   }
 
@@ -181,17 +187,19 @@ export class CallbackNotifier {
         this.o.store.failed(id, 'the destination has no callback configured any more', this.now(), undefined);
         return;
       }
-      const status = await this.post(target, body).then(
-        (s) => s,
+      const answer = await this.post(target, body).then(
+        (a) => a,
         (err: unknown) => (err instanceof Error ? err.message : String(err)),
       );
-      if (typeof status === 'number' && status >= 200 && status < 300) {
+      if (typeof answer !== 'string' && answer.status >= 200 && answer.status < 300) {
         this.o.store.delivered(id, this.now());
         return;
       }
-      const error = typeof status === 'number' ? `HTTP ${status}` : status;
+      if (this.stopped) return; // cut off by stop(): no attempt, still due
+      const error = typeof answer === 'string' ? answer : `HTTP ${answer.status}`;
       const n = attempts + 1;
-      const retryAt = n >= this.o.maxAttempts ? undefined : this.now() + backoffDelay(this.o.backoff, n);
+      const retryAfterMs = typeof answer === 'string' ? undefined : answer.retryAfterMs;
+      const retryAt = n >= this.o.maxAttempts ? undefined : this.now() + backoffDelay(this.o.backoff, n, retryAfterMs);
       this.o.store.failed(id, error, this.now(), retryAt);
       const log = { destinationId, callback: id, attempt: n, error };
       if (retryAt === undefined) this.o.log.error(log, 'FIT-Connect callback given up after the last attempt');
@@ -201,15 +209,18 @@ export class CallbackNotifier {
     }
   }
 
-  /** One POST; resolves with the status code. Refuses URLs and resolved addresses outside the callback policy; follows no redirects. */
-  private post(target: CallbackTarget, body: string): Promise<number> {
+  /**
+   * One POST; resolves with the status code and a `Retry-After` in seconds if the receiver
+   * sent one. Refuses URLs and resolved addresses outside the callback policy; follows no redirects.
+   */
+  private post(target: CallbackTarget, body: string): Promise<{ status: number; retryAfterMs?: number }> {
     const why = callbackUrlProblem(target.url, this.o.urlPolicy);
     if (why) return Promise.reject(new Error(`callback URL refused: ${why}`));
     const url = new URL(target.url);
     const timestamp = String(Math.floor(this.now() / 1000));
     const lookup = guardedLookup(this.o.urlPolicy);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<number>((ok, fail) => {
+    return new Promise<{ status: number; retryAfterMs?: number }>((ok, fail) => {
       const req = send(
         url,
         {
@@ -225,10 +236,13 @@ export class CallbackNotifier {
         },
         (res) => {
           res.resume();
-          res.on('end', () => ok(res.statusCode ?? 0));
+          const after = /^\d{1,6}$/.exec(String(res.headers['retry-after'] ?? ''))?.[0];
+          res.on('end', () => ok({ status: res.statusCode ?? 0, ...(after !== undefined ? { retryAfterMs: Number(after) * 1000 } : {}) }));
           res.on('error', fail);
         },
       );
+      this.requests.add(req);
+      req.on('close', () => this.requests.delete(req));
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs} ms`)));
       req.on('error', fail);
       req.end(body);

@@ -142,6 +142,32 @@ describe('FIT-Connect callbacks: delivery', function () {
     }
   });
 
+  it('cuts off a held request on stop without counting it, and sends the callback after the restart', async () => {
+    let seen = 0;
+    const hang: Server = createServer(() => {
+      seen += 1; // never answers
+    });
+    await new Promise<void>((ok) => hang.listen(0, '127.0.0.1', ok));
+    const dir = freshDir();
+    try {
+      const first = notifierFor(`http://127.0.0.1:${(hang.address() as AddressInfo).port}/cb`, dir, { timeoutMs: 600_000 });
+      first.notifier.start();
+      await first.notifier.notifyNewSubmissions(DEST.magdeburgHund, [SUBMISSION]);
+      await waitFor('the receiver to hold the request', () => (seen > 0 ? true : undefined));
+      await first.notifier.stop();
+      expect(first.store.get(1)).to.deep.include({ attempts: 0, deliveredAt: null, deadAt: null });
+      first.store.close();
+    } finally {
+      hang.closeAllConnections();
+      await new Promise<void>((ok) => hang.close(() => ok()));
+    }
+    const p = await peer();
+    const second = notifierFor(p.url, dir);
+    second.notifier.start();
+    await waitFor('the resumed callback', () => (second.store.get(1)?.deliveredAt ? true : undefined));
+    expect(p.received.every((r) => hmacHolds(r))).to.equal(true);
+  });
+
   it('is wired into the gateway: services.fitConnectCallbacks sends with the secret from the environment', async () => {
     const p = await peer();
     process.env['FC_CB_TEST_MAGDEBURG'] = SECRET;
