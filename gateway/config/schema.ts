@@ -350,7 +350,7 @@ const DESTINATION_ID = z
 export const fitConnectDestinationSchema = z
   .object({
     id: DESTINATION_ID.describe('The destination id (Destination-ID, a UUID) senders address; the gateway answers it as the entry point (docs/adr/0028).'),
-    participant: ID.describe('The participant that receives what is sent to this destination (a municipality or the ZSA) and owns its callback.'),
+    participant: ID.describe('The participant that receives what is sent to this destination (a municipality, the ZSA or a Fachverfahren) and owns its callback.'),
     areas: z
       .array(z.string().regex(/^(\d{8}|\d{12})$/, 'an area is an AGS (8 digits) or an ARS (12 digits)'))
       .min(1)
