@@ -19,6 +19,8 @@ import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
 import { DeadlineWatcher } from './deadlines/watcher.js';
 import { startAmqpIngress } from './ingress/amqp.js';
+import { routingApiOf, startCallbacks } from './fitconnect/wiring.js';
+import { loadCallbackTargets } from './fitconnect/callbacks.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
@@ -77,6 +79,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
+  const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
   // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
   const tls = cfg.server.tls;
   const trustAnchors = tls ? certificatesOf(readFileSync(tls.caFile, 'utf8')) : undefined;
@@ -124,7 +128,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping);
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys };
+  const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
@@ -134,7 +139,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
-  const app = createApp(services, { signing, auth });
+  const fitConnectRouting = cfg.fitConnect.enabled ? routingApiOf(cfg, dataDir, jweKeys, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log) : undefined;
+  const app = createApp(services, { signing, auth, ...(fitConnectRouting ? { fitConnectRouting } : {}) });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls
@@ -174,6 +180,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       if (crl) process.off('SIGHUP', reloadCrl);
       await Promise.all(consumers.map((c) => c.close()));
       await deadlines.stop();
+      await callbacks?.close();
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();

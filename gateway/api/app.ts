@@ -23,6 +23,8 @@ export interface AppOptions {
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
+  /** The FIT-Connect Routing API (gateway/fitconnect/routing.ts), public, mounted at `<fitConnect.basePath>/routing`. */
+  fitConnectRouting?: RequestHandler;
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -51,6 +53,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
 
   const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
   if (receipts) app.use(receipts.wellKnown);
+  if (opts.fitConnectRouting) app.use(`${s.cfg.fitConnect.basePath}/routing`, opts.fitConnectRouting);
   const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
   app.use(auth.tokenRouter);
   // The contract and /api/docs are public, like the JWKS (ADR 0026); /api/v1 requests are checked against the contract.

@@ -9,6 +9,7 @@ import type { Router } from '../routing/router.js';
 import type { AttachmentStore } from '../store/attachments.js';
 import type { MessageStore } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
+import type { CallbackNotifier } from '../fitconnect/callbacks.js';
 
 /** Everything the HTTP API needs, built once by gateway/server.ts. */
 export interface GatewayServices {
@@ -26,4 +27,6 @@ export interface GatewayServices {
   /** Public encryption keys of receiving participants by endpoint id (mailbox fetches are encrypted to them). */
   recipientKeys?: RecipientKeys;
   lifecycle: { ready: boolean; shuttingDown: boolean };
+  /** FIT-Connect callbacks (`fitConnect.enabled`): the submission side calls `notifyNewSubmissions` after a submit is stored. */
+  fitConnectCallbacks?: CallbackNotifier;
 }

@@ -7,6 +7,7 @@ import type { ConnectorSpec } from '../../connectors/types.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { arsMismatch } from '../routing/region-key.js';
+import { fitConnectConfigIssues } from '../fitconnect/config-check.js';
 
 /** The embedded default configuration with demo participants (used by `npm start`). */
 export const DEMO_CONFIG_PATH = join(PACKAGE_ROOT, 'gateway', 'config', 'demo.yaml');
@@ -100,6 +101,7 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
       if (t.to.startsWith('endpoint:')) needEndpoint(`routes.${i}.targets.${j}.to`, t.to.slice('endpoint:'.length));
     }),
   );
+  issues.push(...fitConnectConfigIssues(cfg));
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `configuration has ${issues.length} problem(s)`, { issues });
   return cfg;
 }

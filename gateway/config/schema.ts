@@ -341,6 +341,63 @@ export const mappingsSchema = z
   })
   .strict();
 
+/** A destination id: a UUID, kept in lower case (FIT-Connect destination ids are UUIDs, compared case-insensitively). */
+const DESTINATION_ID = z
+  .string()
+  .overwrite((v) => v.trim().toLowerCase())
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'destination id must be a UUID');
+
+export const fitConnectDestinationSchema = z
+  .object({
+    id: DESTINATION_ID.describe('The destination id (Destination-ID, a UUID) senders address; the gateway answers it as the entry point (docs/adr/0028).'),
+    participant: ID.describe('The participant that receives what is sent to this destination (a municipality, the ZSA or a Fachverfahren) and owns its callback.'),
+    areas: z
+      .array(z.string().regex(/^(\d{8}|\d{12})$/, 'an area is an AGS (8 digits) or an ARS (12 digits)'))
+      .min(1)
+      .describe('Areas the destination is responsible for: AGS (8 digits) or ARS (12 digits). An ARS ending in zero groups stands for its whole district or Land (`150910000000` = Landkreis Wittenberg). Routing answers a place inside one of them.'),
+    services: z
+      .array(
+        z
+          .object({
+            leika: LEIKA.describe('LeiKa key (Leistungsschlüssel) of the public service, one of `services[].leika` of `service`.'),
+            service: ID.describe('The gateway service id the submissions belong to.'),
+            submissionSchema: z
+              .object({
+                uri: z.string().min(1).max(200).describe('URI of the submission schema (Fachdatenschema), e.g. `urn:xoev-de:…` or an https URL.'),
+                mimeType: z.string().max(50).regex(/^[-\w.]+\/[-\w.]+$/, 'mimeType like application/json').describe('Media type of the schema, `application/json` (JSON Schema) or `application/xml` (XSD).'),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .describe('Public services offered at this destination.'),
+    callback: z
+      .object({
+        url: z.string().min(1).describe('Where new submissions are announced (HTTP POST with HMAC-SHA512 headers). https only; http to a loopback host only when `auth.mode` is `off` (development); no user info, no link-local, unspecified or (in production) loopback address.'),
+        secretRef: z
+          .string()
+          .regex(/^(env:[A-Z_][A-Z0-9_]*|file:.+)$/, 'secretRef is env:<VARIABLE> or file:<path>')
+          .describe('Where the callback secret is read at start: `env:<VARIABLE>` or `file:<path>`; at least 32 characters. The secret itself is never written in the configuration.'),
+      })
+      .strict()
+      .optional()
+      .describe('Callback (webhook) of the destination, as FIT-Connect destinations configure it.'),
+  })
+  .strict();
+
+export const fitConnectSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the FIT-Connect-compatible APIs (docs/fit-connect.md).'),
+    basePath: z
+      .string()
+      .regex(/^\/[a-z0-9-]+(\/[a-z0-9-]+)*$/, 'basePath is an absolute path of lower-case segments, e.g. /fit-connect')
+      .default('/fit-connect')
+      .describe('Path under which the FIT-Connect-compatible APIs are served; the Routing API is at `<basePath>/routing/v1`.'),
+    destinations: z.array(fitConnectDestinationSchema).default([]).describe('FIT-Connect destinations (Zustellpunkte) the gateway answers.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -354,6 +411,7 @@ export const configSchema = z
     crypto: z
       .object({
         signingKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs receipts and events. Default: `<dataDir>/keys/gateway-sig.private.jwk.json`, generated on first use as a development key.'),
+        routingSigningKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs FIT-Connect routing results (`destinationSignature`, `destinationParametersSignature`; ADR 0028). Default: `<dataDir>/keys/gateway-routing-sig.private.jwk.json`, generated on first use as a development key.'),
         issuer: z.string().url().optional().describe('The gateway\'s id URL, the `iss` of its signed receipts and events. Default: its own base URL.'),
         atRest: atRestSchema.optional().describe('Keys that seal payloads and attachments at rest (AES-256-GCM). Default: `<dataDir>/keys/at-rest.json`, generated on first start (mode 0600) as a development key.'),
         jwe: z
@@ -382,6 +440,7 @@ export const configSchema = z
     services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
+    fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})),
   })
   .strict();
 
@@ -397,3 +456,5 @@ export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
+export type FitConnectConfig = z.output<typeof fitConnectSchema>;
+export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
