@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { liabilityMonths } from '../../validation/rules.js';
 import { bescheidPdf } from './bescheid-pdf.js';
-import type { Instalment } from './dog-tax.js';
+import { textOf, textsOf } from '../xzsa.js';
+import { firstYearInstalments, type Instalment } from './dog-tax.js';
 
 export interface Lastschrift {
   mandatsreferenz: string;
@@ -108,4 +109,59 @@ export function zahlweiseNote(l: Lastschrift | undefined): string {
 export function zahlweiseFromNote(text: string | undefined): Lastschrift | undefined {
   const m = /\[Zahlweise: Lastschrift; Mandat ([^;\]]+); IBAN ([A-Z0-9*]+)\]/.exec(text ?? '');
   return m ? { mandatsreferenz: m[1] ?? '', ibanMaskiert: m[2] ?? '' } : undefined;
+}
+
+/** Who issues: the municipality's office as it signs the Bescheid. */
+export interface Issuer {
+  gemeinde: string;
+  dienststelle: string;
+  sachbearbeitung: string;
+  ags: string;
+}
+
+/** What the Fachverfahren decided for one case: the assessment as drafted (or its own), and a corrected annual amount if it changed it. */
+export interface Decision {
+  vorgangId: string;
+  bescheidnummer: string;
+  kassenzeichen: string;
+  bescheiddatum: string;
+  jahresbetrag: string;
+  festsetzungAb: string;
+  instalments: readonly Instalment[];
+  /** Corrected annual amount: the instalments are computed anew from it (dog-tax.ts). */
+  korrigiert?: string;
+  lastschrift?: Lastschrift;
+  hund?: string;
+  empfaenger?: { name: string; anschrift: string[] };
+}
+
+/**
+ * The Bescheid for a decision: assessment (the corrected amount's, when corrected), payment
+ * plan from the Bescheid date, payment way (direct debit with the mandate the citizen gave,
+ * else the E-Payment reference), and the PDF.
+ */
+export async function issueBescheid(i: Issuer, d: Decision): Promise<{ data: BescheidData; dokument: BescheidDokument }> {
+  const jahresbetrag = d.korrigiert ?? d.jahresbetrag;
+  const instalments = d.korrigiert === undefined ? d.instalments : firstYearInstalments(cents(d.korrigiert), d.festsetzungAb);
+  const plan = zahlungsplan(instalments, d.bescheiddatum);
+  const data: BescheidData = {
+    ...i, vorgangId: d.vorgangId, bescheidnummer: d.bescheidnummer, bescheiddatum: d.bescheiddatum,
+    entscheidung: d.korrigiert === undefined ? 'freigegeben' : 'korrigiert',
+    ...(d.hund ? { hund: d.hund } : {}), ...(d.empfaenger ? { empfaenger: d.empfaenger } : {}),
+    festsetzung: festsetzung(jahresbetrag, d.festsetzungAb, instalments),
+    zahlung: { kassenzeichen: d.kassenzeichen, ...(d.lastschrift ? { lastschrift: d.lastschrift } : { ePaymentReferenz: ePaymentReferenz(i.ags, d.kassenzeichen) }), faelligkeiten: plan.faelligkeiten },
+    nachholung: plan.nachholung,
+  };
+  return { data, dokument: await bescheidDokument(data) };
+}
+
+/** What a Fachverfahren takes from the ZSA's draft (XZSA hund.steuerfestsetzung.0102): amounts, start, instalments, and the payment way the clerk noted. */
+export function draftOf(xml: string): Pick<Decision, 'jahresbetrag' | 'festsetzungAb' | 'instalments' | 'lastschrift'> {
+  const dates = textsOf(xml, 'datum');
+  const amounts = textsOf(xml, 'betrag');
+  const lastschrift = zahlweiseFromNote(textOf(xml, 'bemerkung'));
+  return {
+    jahresbetrag: textOf(xml, 'jahresbetrag') ?? '0.00', festsetzungAb: textOf(xml, 'festsetzungAb') ?? '',
+    instalments: dates.map((datum, i) => ({ datum, betrag: amounts[i] ?? '0.00' })), ...(lastschrift ? { lastschrift } : {}),
+  };
 }
