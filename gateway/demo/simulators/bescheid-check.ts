@@ -33,7 +33,7 @@ const cents = (s: string | undefined): number => Math.round(Number(s ?? 'NaN') *
  * the citizen pays by transfer). Problem texts name what is wrong, never a citizen's value.
  */
 export async function checkBescheid(vorgangId: string, xml: string, mandate: string | undefined, fetchPdf: (sha512: string) => Promise<Buffer>): Promise<BescheidReceived> {
-  const version = /\sversion="([^"]+)"/.exec(xml)?.[1] ?? '';
+  const version = /<(?:\w+:)?hund\.freigabe\.0103\s[^>]*\bversion="([^"]+)"/.exec(xml)?.[1] ?? '';
   const entscheidung = /<(?:\w+:)?entscheidung[^>]*>\s*<code>(\d+)<\/code>/.exec(xml)?.[1] ?? '';
   const r: BescheidReceived = { vorgangId, version, entscheidung, problems: [] };
   if (entscheidung === '03') return r; // a refusal: no Bescheid to pay
