@@ -97,3 +97,51 @@ describe('Hund Bescheid with PDF and payment details over HTTP', function () {
     }
   });
 });
+
+describe('Hund Bescheid for a citizen\'s service that reads only XZSA 1.0', function () {
+  this.timeout(60_000);
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  before(async () => {
+    const cfg = testConfig();
+    cfg.endpoints.find((e) => e.id === 'efa-hund-lsa')!.accepts = [{ standard: 'XZSA', version: '1.0' }];
+    gw = await startTestGateway(cfg);
+  });
+  after(() => gw?.stop());
+
+  const post = (xml: string, pdf?: Buffer, name = 'bescheid.pdf') => {
+    let req = request(gw.url).post('/api/v1/messages').field('message', xml);
+    if (pdf) req = req.attach('attachment', pdf, { filename: name, contentType: 'application/pdf' });
+    return req;
+  };
+
+  async function releaseXml(): Promise<{ xml: string; pdf: Buffer; name: string }> {
+    const anmeldung = hundAnmeldung({ ags: AGS });
+    expect((await post(anmeldung)).status).to.equal(202);
+    const vorgangId = vorgangOf(anmeldung);
+    const draft = hundSteuerfestsetzung({ ags: AGS, vorgangId, anmeldungUuid: uuidOf(anmeldung), author: 'zsa:lsa', reader: `fv:${AGS}-hund` });
+    expect((await post(draft)).status).to.equal(202);
+    const { data, dokument } = await issueBescheid(issuer, {
+      vorgangId, bescheidnummer: 'HST-MD-2025-000777', kassenzeichen: 'HST-MD-2025-000777', bescheiddatum: '2025-03-10',
+      jahresbetrag: '96.00', festsetzungAb: '2025-03-01', instalments: firstYearInstalments(9600, '2025-03-01'),
+    });
+    const head = { uuid: randomUUID(), vorgangId, leika: '99102013104000', ags: AGS, author: `fv:${AGS}-hund`, reader: 'efa:hund-lsa' };
+    return { xml: freigabe(head, { entwurfUuid: uuidOf(draft), bescheid: data, dokument, durch: 'Demo', organisation: 'Steueramt (Demo)' }), pdf: dokument.bytes, name: dokument.dateiname };
+  }
+
+  it('gets a release without payment details in 1.0, and a Bescheid with them is kept dead naming the rule instead of cut down', async () => {
+    const plain = await releaseXml();
+    const withoutPlan = plain.xml.replace(/<xzsa:festsetzung>[\s\S]*<\/xzsa:dokument>/, '');
+    const ok = await post(withoutPlan);
+    expect(ok.status, ok.text).to.equal(202);
+    const delivered = (await gw.services.store.getMessage(ok.body.gatewayId))!;
+    expect(delivered.state).to.be.oneOf(['queued', 'in_mailbox']);
+    expect(delivered.mapping).to.equal('xzsa-1.1-to-1.0-freigabe');
+
+    const full = await releaseXml();
+    const res = await post(full.xml, full.pdf, full.name);
+    expect(res.status, res.text).to.equal(202);
+    const dead = (await gw.services.store.getMessage(res.body.gatewayId))!;
+    expect(dead.state).to.equal('dead');
+    expect(dead.lastError).to.contain('xzsa-1.1-to-1.0-freigabe').and.contain('bescheid.angaben-erst-ab-1.1');
+  });
+});
