@@ -12,6 +12,31 @@ const uuidOf = (xml: string) => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!
 const vorgangOf = (xml: string) => /<xzsab:vorgangsID>([^<]+)</.exec(xml)![1]!;
 const issuer = { gemeinde: 'Landeshauptstadt Magdeburg', dienststelle: 'Steueramt (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung', ags: AGS };
 
+type Pdf = { name: string; bytes: Buffer; sha512: string };
+
+/** Posts XML, with the PDF as an `attachment` part when given. */
+const postTo = (url: string, xml: string, pdf?: Pick<Pdf, 'name' | 'bytes'>) => {
+  let req = request(url).post('/api/v1/messages').field('message', xml);
+  if (pdf) req = req.attach('attachment', pdf.bytes, { filename: pdf.name, contentType: 'application/pdf' });
+  return req;
+};
+
+/** Anmeldung and ZSA draft of a Magdeburg case (96 EUR a year from 1 March 2025), then the municipality's release with its Bescheid, `edit`ed. */
+async function releaseAt(url: string, edit: (xml: string) => string = (x) => x, over: Partial<Decision> = {}): Promise<{ xml: string; pdf: Pdf }> {
+  const anmeldung = hundAnmeldung({ ags: AGS });
+  expect((await postTo(url, anmeldung)).status).to.equal(202);
+  const vorgangId = vorgangOf(anmeldung);
+  const draft = hundSteuerfestsetzung({ ags: AGS, vorgangId, anmeldungUuid: uuidOf(anmeldung), author: 'zsa:lsa', reader: `fv:${AGS}-hund` });
+  expect((await postTo(url, draft)).status).to.equal(202);
+  const { data, dokument } = await issueBescheid(issuer, {
+    vorgangId, bescheidnummer: `HST-MD-2025-${vorgangId.slice(0, 6)}`, kassenzeichen: `HST-MD-2025-${vorgangId.slice(0, 6)}`, bescheiddatum: '2025-03-10',
+    jahresbetrag: '96.00', festsetzungAb: '2025-03-01', instalments: firstYearInstalments(9600, '2025-03-01'), ...over,
+  });
+  const head = { uuid: randomUUID(), vorgangId, leika: '99102013104000', ags: AGS, author: `fv:${AGS}-hund`, reader: 'efa:hund-lsa' };
+  const xml = edit(freigabe(head, { entwurfUuid: uuidOf(draft), bescheid: data, dokument, durch: 'Demo-Sachbearbeitung', organisation: 'Steueramt (Demo)' }));
+  return { xml, pdf: { name: dokument.dateiname, bytes: dokument.bytes, sha512: dokument.sha512 } };
+}
+
 /**
  * The Bescheid with its PDF on the demo configuration (ADR 0024): the municipality's release
  * (XZSA 1.1 hund.freigabe.0103) names the PDF in `bescheid/dokument`; the gateway takes it only
@@ -27,27 +52,8 @@ describe('Hund Bescheid with PDF and payment details over HTTP', function () {
   });
   after(() => gw?.stop());
 
-  const post = (xml: string, pdf?: { name: string; bytes: Buffer }) => {
-    let req = request(gw.url).post('/api/v1/messages').field('message', xml);
-    if (pdf) req = req.attach('attachment', pdf.bytes, { filename: pdf.name, contentType: 'application/pdf' });
-    return req;
-  };
-
-  /** Anmeldung and ZSA draft of a Magdeburg case (96 EUR a year from 1 March 2025), then the municipality's release with its Bescheid. */
-  async function release(edit: (xml: string) => string = (x) => x, over: Partial<Decision> = {}): Promise<{ xml: string; pdf: { name: string; bytes: Buffer; sha512: string } }> {
-    const anmeldung = hundAnmeldung({ ags: AGS });
-    expect((await post(anmeldung)).status).to.equal(202);
-    const vorgangId = vorgangOf(anmeldung);
-    const draft = hundSteuerfestsetzung({ ags: AGS, vorgangId, anmeldungUuid: uuidOf(anmeldung), author: 'zsa:lsa', reader: `fv:${AGS}-hund` });
-    expect((await post(draft)).status).to.equal(202);
-    const { data, dokument } = await issueBescheid(issuer, {
-      vorgangId, bescheidnummer: `HST-MD-2025-${vorgangId.slice(0, 6)}`, kassenzeichen: `HST-MD-2025-${vorgangId.slice(0, 6)}`, bescheiddatum: '2025-03-10',
-      jahresbetrag: '96.00', festsetzungAb: '2025-03-01', instalments: firstYearInstalments(9600, '2025-03-01'), ...over,
-    });
-    const head = { uuid: randomUUID(), vorgangId, leika: '99102013104000', ags: AGS, author: `fv:${AGS}-hund`, reader: 'efa:hund-lsa' };
-    const xml = edit(freigabe(head, { entwurfUuid: uuidOf(draft), bescheid: data, dokument, durch: 'Demo-Sachbearbeitung', organisation: 'Steueramt (Demo)' }));
-    return { xml, pdf: { name: dokument.dateiname, bytes: dokument.bytes, sha512: dokument.sha512 } };
-  }
+  const post = (xml: string, pdf?: Pick<Pdf, 'name' | 'bytes'>) => postTo(gw.url, xml, pdf);
+  const release = (edit?: (xml: string) => string, over?: Partial<Decision>) => releaseAt(gw.url, edit, over);
 
   it('takes the release with its PDF, and the citizen\'s service downloads exactly that PDF by the hash the Bescheid names', async () => {
     const r = await release();
@@ -108,28 +114,10 @@ describe('Hund Bescheid for a citizen\'s service that reads only XZSA 1.0', func
   });
   after(() => gw?.stop());
 
-  const post = (xml: string, pdf?: Buffer, name = 'bescheid.pdf') => {
-    let req = request(gw.url).post('/api/v1/messages').field('message', xml);
-    if (pdf) req = req.attach('attachment', pdf, { filename: name, contentType: 'application/pdf' });
-    return req;
-  };
-
-  async function releaseXml(): Promise<{ xml: string; pdf: Buffer; name: string }> {
-    const anmeldung = hundAnmeldung({ ags: AGS });
-    expect((await post(anmeldung)).status).to.equal(202);
-    const vorgangId = vorgangOf(anmeldung);
-    const draft = hundSteuerfestsetzung({ ags: AGS, vorgangId, anmeldungUuid: uuidOf(anmeldung), author: 'zsa:lsa', reader: `fv:${AGS}-hund` });
-    expect((await post(draft)).status).to.equal(202);
-    const { data, dokument } = await issueBescheid(issuer, {
-      vorgangId, bescheidnummer: 'HST-MD-2025-000777', kassenzeichen: 'HST-MD-2025-000777', bescheiddatum: '2025-03-10',
-      jahresbetrag: '96.00', festsetzungAb: '2025-03-01', instalments: firstYearInstalments(9600, '2025-03-01'),
-    });
-    const head = { uuid: randomUUID(), vorgangId, leika: '99102013104000', ags: AGS, author: `fv:${AGS}-hund`, reader: 'efa:hund-lsa' };
-    return { xml: freigabe(head, { entwurfUuid: uuidOf(draft), bescheid: data, dokument, durch: 'Demo', organisation: 'Steueramt (Demo)' }), pdf: dokument.bytes, name: dokument.dateiname };
-  }
+  const post = (xml: string, pdf?: Pick<Pdf, 'name' | 'bytes'>) => postTo(gw.url, xml, pdf);
 
   it('gets a release without payment details in 1.0, and a Bescheid with them is kept dead naming the rule instead of cut down', async () => {
-    const plain = await releaseXml();
+    const plain = await releaseAt(gw.url);
     const withoutPlan = plain.xml.replace(/<xzsa:festsetzung>[\s\S]*<\/xzsa:dokument>/, '');
     const ok = await post(withoutPlan);
     expect(ok.status, ok.text).to.equal(202);
@@ -137,8 +125,8 @@ describe('Hund Bescheid for a citizen\'s service that reads only XZSA 1.0', func
     expect(delivered.state).to.be.oneOf(['queued', 'in_mailbox']);
     expect(delivered.mapping).to.equal('xzsa-1.1-to-1.0-freigabe');
 
-    const full = await releaseXml();
-    const res = await post(full.xml, full.pdf, full.name);
+    const full = await releaseAt(gw.url);
+    const res = await post(full.xml, full.pdf);
     expect(res.status, res.text).to.equal(202);
     const dead = (await gw.services.store.getMessage(res.body.gatewayId))!;
     expect(dead.state).to.equal('dead');
