@@ -75,9 +75,9 @@ export class EfaServiceSimulator implements Simulator {
     if (item.messageType !== 'hund.freigabe.0103') return this.unexpected(item);
     const ags = textOf(item.body.toString('utf8'), 'ags') ?? '';
     const town = this.ctx.municipalities.find((m) => m.ags === ags)?.short ?? ags;
-    this.ctx.tracker.hop(item.vorgangId, { from: `FV ${town}`, to: 'EfA Hund', messageType: item.messageType, format: formatOf(item.form) });
     const got = await checkBescheid(item.vorgangId, item.body.toString('utf8'), this.mandates.get(item.vorgangId), (sha) => this.ctx.client.attachment(sha));
     this.bescheide.push(got);
+    this.ctx.tracker.hop(item.vorgangId, { from: `FV ${town}`, to: 'EfA Hund', messageType: item.messageType, format: `${formatOf(item.form)}${got.pdf?.hashMatches ? ' + PDF' : ''}` });
     if (got.problems.length === 0) return this.ctx.tracker.finish(item.vorgangId);
     this.ctx.tracker.fail(item.vorgangId, `Bescheid refused by the EfA service: ${got.problems.join('; ')}`);
     this.ctx.warn(`EfA simulator: Bescheid in Vorgang ${item.vorgangId} refused: ${got.problems.join('; ')}`);
