@@ -102,6 +102,20 @@ describe('Hund Bescheid with PDF and payment details over HTTP', function () {
       expect((res.body.errors as Array<{ rule: string; path: string }>).map((e) => [e.rule, e.path]), what).to.deep.equal([[rule, path]]);
     }
   });
+  it('takes a direct debit only by the SEPA mandate the application gave (caseMatches), naming path and rule, never a value', async () => {
+    const lastschrift = (mandatsreferenz: string) => ({ lastschrift: { mandatsreferenz, ibanMaskiert: 'DE02**************2051' } });
+    const same = await release(undefined, lastschrift('HST-15003000-000001')); // the fixture Anmeldung's mandate
+    const ok = await post(same.xml, same.pdf);
+    expect(ok.status, ok.text).to.equal(202);
+    const other = await release(undefined, lastschrift('HST-15003000-999999'));
+    const res = await post(other.xml, other.pdf);
+    expect(res.status, res.text).to.equal(422);
+    expect(res.body.code).to.equal('GW_CASE_MISMATCH');
+    expect((res.body.errors as Array<{ path: string; rule: string }>).map((e) => [e.path, e.rule])).to.deep.equal([['/hund.freigabe.0103/bescheid/zahlung/lastschrift/mandatsreferenz', 'case.bescheid-mandat']]);
+    expect(res.text).to.not.include('HST-15003000-');
+    const rejected = (await gw.services.store.listRejections(20)).find((r) => r.messageUuid === /<xzsab:nachrichtenUUID>([^<]+)</.exec(other.xml)![1]);
+    expect(rejected?.code).to.equal('GW_CASE_MISMATCH');
+  });
 });
 
 describe('Hund Bescheid for a citizen\'s service that reads only XZSA 1.0', function () {
