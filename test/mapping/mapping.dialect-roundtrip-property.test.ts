@@ -6,7 +6,8 @@
  *  - XZSA hund.steuerfestsetzung.0102 → HST-ENTWURF writes one record per instalment, in order,
  *    with every case field on each;
  *  - HSTX_BESCHEID and HST-RUECK → XZSA hund.freigabe.0103 keep every mapped field, the
- *    Bescheid's assessment, payment plan and PDF reference included;
+ *    Bescheid's assessment, payment plan and PDF reference included; down to 1.0 a release
+ *    without them keeps every field, one with them is refused;
  *  - XZSA 1.0 → 1.1 → 1.0 gives the same message; 1.1 → 1.0 → 1.1 too when the message has
  *    none of what 1.0 cannot hold, and otherwise says so (weitereHunde note, ARS → AGS); a 1.1
  *    draft (hund.steuerfestsetzung.0102) becomes the same draft in 1.0.
@@ -216,6 +217,22 @@ describe('dialect and version mappings: round-trip properties', function () {
       const out = await m.run(Buffer.from(hstRueck(r)));
       expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(expectedFreigabe(r, false, GRUNDTEXTE));
       expect(planOf(out.body)).to.deep.equal(expectedPlan(r));
+    }), { numRuns: RUNS });
+  });
+
+  it('HSTX_BESCHEID → XZSA 1.1 → 1.0 keeps every field of a release without payment details, and refuses one with them', async () => {
+    const up = await dialect('fv-legacy-xml-to-xzsa');
+    const down = await dialect('xzsa-1.1-to-1.0-freigabe');
+    await fc.assert(fc.asyncProperty(antwort, async (r) => {
+      const v11 = await up.run(Buffer.from(hstxBescheid(r)));
+      const hasPlan = r.ergebnis !== 'abgl' && r.plan !== undefined;
+      if (hasPlan) {
+        const err = await down.run(v11.body).then(() => undefined, (e: { extra?: { rule?: string } }) => e);
+        expect(err?.extra?.rule).to.equal('bescheid.angaben-erst-ab-1.1');
+        return;
+      }
+      const v10 = await down.run(v11.body);
+      expect(texts(v10.body, FREIGABE_PATHS, NS10)).to.deep.equal(expectedFreigabe(r, true, GRUNDTEXTE));
     }), { numRuns: RUNS });
   });
 
