@@ -35,6 +35,7 @@ export const ERROR_CATALOG = {
   GW_VORGANG_UNKNOWN: { title: 'The follow-up message belongs to no known Vorgang', status: 422, retryable: false },
   GW_VORGANG_CLOSED: { title: 'The Vorgang was closed as incomplete after its deadline; only the municipality may still write to it', status: 409, retryable: false },
   GW_EVIDENCE_MISMATCH: { title: 'An evidence entry names no attachment of the Vorgang, or its size differs', status: 422, retryable: false },
+  GW_CASE_MISMATCH: { title: 'A value of the message differs from the one an earlier message of its Vorgang gave', status: 422, retryable: false },
   GW_VORGANG_EXISTS: { title: 'A message that opens a Vorgang names a Vorgang id that already exists', status: 409, retryable: false },
   GW_DUPLICATE_CONFLICT: { title: 'Message UUID already used for a different payload', status: 409, retryable: false },
   GW_STATE_CONFLICT: { title: 'The message is not in a state that allows this action', status: 409, retryable: false },

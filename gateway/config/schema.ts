@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deadlineSchema, deadlineWatcherSchema, evidenceSchema } from './service-rules.js';
+import { caseMatchSchema, deadlineSchema, deadlineWatcherSchema, evidenceSchema } from './service-rules.js';
 import { KENNUNG as KENNUNG_PATTERN, normalizeKennung } from '../validation/kennung.js';
 import { RULE_ID_HINT, RULE_ID_PATTERN, type StrictLayer } from '../validation/types.js';
 
@@ -101,6 +101,7 @@ export const serviceSchema = z
       .optional()
       .describe('DSGVO retention (`zsa-gateway retention run`). Absent: payloads of this service are kept.'),
     evidence: evidenceSchema.optional().describe('Evidence cross-check (ADR 0023): every entry of a message\'s evidence list must name the hash of an attachment of the message or of an earlier message of its Vorgang (GW_EVIDENCE_MISMATCH). Absent: no check.'),
+    caseMatches: z.array(caseMatchSchema).default([]).describe('Values a message must take from an earlier message of its Vorgang (ADR 0024), e.g. the SEPA mandate on a Bescheid must be the one the application gave (GW_CASE_MISMATCH).'),
     deadlines: z.array(deadlineSchema).default([]).describe('Deadlines of the case (ADR 0023), e.g. a Nachforderung unanswered: reminder, then close as incomplete.'),
   })
   .strict();

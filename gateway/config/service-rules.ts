@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Per-service rules of the case flow (ADR 0023): the evidence cross-check and deadlines.
+ * Per-service rules of the case flow (ADR 0023): the evidence cross-check, deadlines, and
+ * values that must agree with an earlier message of the Vorgang (ADR 0024).
  * Kept apart from schema.ts so the services section stays readable.
  */
 
@@ -29,6 +30,16 @@ export const evidenceSchema = z
   })
   .strict();
 
+export const caseMatchSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, . and -').describe('Name of the check; a refusal names the rule `case.<id>`.'),
+    message: z.string().min(1).describe('Message type the check applies to, e.g. `hund.freigabe.0103`.'),
+    path: LOCAL_PATH.describe('The value in that message, by element local names below the root, e.g. `bescheid/zahlung/lastschrift/mandatsreferenz`. A message without it passes.'),
+    earlier: z.string().min(1).describe('Message type in the same Vorgang the value must come from (its latest), e.g. `hund.anmeldung.0101`.'),
+    earlierPath: LOCAL_PATH.describe('The value there, e.g. `sepaMandat/mandatsreferenz`; the message is refused when it differs or the earlier message gives none.'),
+  })
+  .strict();
+
 export const deadlineSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -').describe('Name of the deadline (in case events, logs and the notice), e.g. `nachreichung`.'),
@@ -50,4 +61,5 @@ export const deadlineWatcherSchema = z
 
 export type EvidenceConfig = z.output<typeof evidenceSchema>;
 export type DeadlineConfig = z.output<typeof deadlineSchema>;
+export type CaseMatchConfig = z.output<typeof caseMatchSchema>;
 export type DeadlineWatcherConfig = z.output<typeof deadlineWatcherSchema>;

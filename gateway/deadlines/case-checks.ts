@@ -4,6 +4,7 @@ import type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index
 import { partiesOf } from '../routing/remit.js';
 import type { DecisionContext, RouteDecision } from '../routing/router.js';
 import type { MessageStore } from '../store/types.js';
+import { checkCaseMatches } from '../validation/case-match.js';
 import { checkEvidence } from '../validation/evidence.js';
 
 /**
@@ -12,10 +13,12 @@ import { checkEvidence } from '../validation/evidence.js';
  * - a Vorgang a deadline closed as incomplete takes follow-ups only from its municipality
  *   and that municipality's Fachverfahren for the service (GW_VORGANG_CLOSED);
  * - the evidence list (`services[].evidence`) must name attachments of this message or of
- *   earlier messages of the Vorgang (GW_EVIDENCE_MISMATCH). A pass-through JWE is not read.
+ *   earlier messages of the Vorgang (GW_EVIDENCE_MISMATCH);
+ * - values named by `services[].caseMatches` must be those an earlier message of the Vorgang
+ *   gave (GW_CASE_MISMATCH, ADR 0024). A pass-through JWE is not read.
  */
 export async function checkCase(
-  store: Pick<MessageStore, 'vorgang' | 'vorgangEvents'>,
+  store: Pick<MessageStore, 'vorgang' | 'vorgangEvents' | 'getPayload'>,
   author: ParticipantConfig,
   h: MessageHeader,
   decision: RouteDecision,
@@ -36,7 +39,12 @@ export async function checkCase(
     }
   }
   const evidence = context.service?.evidence;
-  if (evidence === undefined || payload.format !== 'xml') return;
-  const earlier = opening === null ? [] : (await store.vorgang(h.vorgangId)).flatMap((m) => m.attachments);
-  checkEvidence(payload.bytes, evidence, payload.attachments, earlier);
+  const matches = context.service?.caseMatches ?? [];
+  if (payload.format !== 'xml' || (evidence === undefined && !matches.some((m) => m.message === h.messageType))) return;
+  const vorgang = opening === null ? [] : await store.vorgang(h.vorgangId);
+  if (evidence !== undefined) checkEvidence(payload.bytes, evidence, payload.attachments, vorgang.flatMap((m) => m.attachments));
+  await checkCaseMatches(payload.bytes, h.messageType, matches, async (type) => {
+    const latest = vorgang.filter((m) => m.messageType === type && m.payloadFormat === 'xml' && m.payloadPurgedAt === undefined).at(-1);
+    return latest === undefined ? undefined : (await store.getPayload(latest.id)) ?? undefined;
+  });
 }

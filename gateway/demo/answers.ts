@@ -5,9 +5,11 @@
  * Fachverfahren's answer in its own dialect (Sülzetal's HST-RUECK file, Halle's HSTX_BESCHEID)
  * cannot reach it on its own. This collector maps the answer with the gateway's own compiled
  * mapping (fv-csv-to-xzsa, fv-legacy-xml-to-xzsa: the same engine, schema and service-rule
- * checks) and submits the XZSA result through the HTTP API.
+ * checks) and submits the XZSA result through the HTTP API — with the Bescheid's PDF, which
+ * the Fachverfahren writes beside its answer, as an attachment (multipart; ADR 0024).
  */
 import { readFile, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { GatewayClient } from './client.js';
 import { loadMappings, type MappingRegistry } from '../mapping/index.js';
 import { mappingDirPath } from '../ingress/mappings.js';
@@ -21,18 +23,20 @@ export class DialectAnswerCollector {
     return new DialectAnswerCollector(client, await loadMappings([mappingDirPath('./mappings')], { validator }));
   }
 
-  /** Maps one answer file with `mapping`, submits the XZSA message, then removes the file. Throws the mapping's or the gateway's error. */
-  async collect(mapping: string, file: string): Promise<void> {
-    await this.submit(mapping, await readFile(file));
-    await rm(file, { force: true });
+  /** Maps one answer file with `mapping`, submits the XZSA message with the PDF files beside it, then removes them all. Throws the mapping's or the gateway's error. */
+  async collect(mapping: string, file: string, pdfs: readonly string[] = []): Promise<void> {
+    const attachments = await Promise.all(pdfs.map(async (f) => ({ name: basename(f), mediaType: 'application/pdf', bytes: await readFile(f) })));
+    await this.submit(mapping, await readFile(file), attachments);
+    await Promise.all([file, ...pdfs].map((f) => rm(f, { force: true })));
   }
 
-  /** Maps one answer in a dialect (e.g. HSTX_BESCHEID a Fachverfahren posts) and submits the XZSA message. */
-  async submit(mapping: string, answer: Buffer): Promise<void> {
+  /** Maps one answer in a dialect (e.g. HSTX_BESCHEID a Fachverfahren posts) and submits the XZSA message, multipart when it has attachments. */
+  async submit(mapping: string, answer: Buffer, attachments: ReadonlyArray<{ name: string; mediaType: string; bytes: Buffer }> = []): Promise<void> {
     const m = this.registry.get(mapping);
     if (!m) throw new Error(`demo: mapping ${mapping} is not loaded`);
     const out = await m.run(answer);
-    await this.client.submit(out.body, 'application/xml');
+    if (attachments.length === 0) await this.client.submit(out.body, 'application/xml');
+    else await this.client.submitWithAttachments(out.body, attachments);
   }
 
   close(): void {

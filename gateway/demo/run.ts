@@ -55,6 +55,8 @@ export interface DemoResult {
   amqp: boolean;
   dropDir: string;
   received: { magdeburg: MagdeburgFachverfahrenSimulator['received']; halle: HalleFachverfahrenSimulator['received']; suelzetal: SuelzetalFachverfahrenSimulator['received']; wittenberg: WittenbergFachverfahrenSimulator['received'] };
+  /** Every Hund Bescheid the EfA service got, as it checked it (ADR 0024). */
+  bescheide: EfaServiceSimulator['bescheide'];
 }
 
 /** Every (service, municipality) pair the pilot plays, in a fixed order: case i takes pair i mod n. */
@@ -156,7 +158,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     printing = false;
     if (burst) o.out(finalLine(cases, completed));
     else o.out(`demo: stopped after ${cases} case${cases === 1 ? '' : 's'}, completed ${completed}, still on their way ${cases - completed}`);
-    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received } };
+    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received }, bescheide: efa.bescheide };
   } finally {
     stopProgress();
     stopSims.abort();

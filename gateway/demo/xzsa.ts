@@ -1,12 +1,14 @@
 /**
- * XZSA 1.0 messages the simulators write themselves (the EfA service submits form JSON, which
- * the gateway maps). One header builder, one function per message type; each returns a
- * complete document the gateway's validator accepts. All values synthetic.
+ * XZSA messages the simulators write themselves (the EfA service submits form JSON, which
+ * the gateway maps): XZSA 1.0, except the Bescheid (hund.freigabe.0103 in 1.1, whose Bescheid
+ * carries assessment, payment and the PDF reference, ADR 0024). One header builder, one
+ * function per message type; each returns a complete document the gateway's validator
+ * accepts. All values synthetic.
  */
 import { createHash } from 'node:crypto';
+import type { BescheidData, BescheidDokument } from './simulators/bescheid.js';
 
-const NS = 'urn:zsa-gateway:xzsa:1.0';
-const BASIS = 'urn:zsa-gateway:xzsa:basis:1.0';
+type Version = '1.0' | '1.1';
 
 export interface Head {
   uuid: string;
@@ -27,9 +29,9 @@ const code = (list: string, value: string, name?: string): string =>
 const party = (tag: string, kennung: string, name: string): string =>
   `<xzsab:${tag}><xzsab:verzeichnisdienst ${code('verzeichnisdienst', 'ZSATV')}</xzsab:verzeichnisdienst><xzsab:kennung>${esc(kennung)}</xzsab:kennung><xzsab:name>${esc(name)}</xzsab:name></xzsab:${tag}>`;
 
-function message(type: string, h: Head, body: string): string {
+function message(type: string, h: Head, body: string, version: Version = '1.0'): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
-<xzsa:${type} xmlns:xzsa="${NS}" xmlns:xzsab="${BASIS}" produkt="zsa-gateway demo simulators" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="1.0" test="true">
+<xzsa:${type} xmlns:xzsa="urn:zsa-gateway:xzsa:${version}" xmlns:xzsab="urn:zsa-gateway:xzsa:basis:${version}" produkt="zsa-gateway demo simulators" produkthersteller="zsa-gateway" produktversion="1.0" standard="XZSA" version="${version}" test="true">
 <xzsab:nachrichtenkopf><xzsab:identifikation.nachricht><xzsab:nachrichtenUUID>${h.uuid}</xzsab:nachrichtenUUID><xzsab:nachrichtentyp ${code('nachrichtentyp', type.slice(-4), type.slice(0, -5))}</xzsab:nachrichtentyp><xzsab:erstellungszeitpunkt>${new Date().toISOString()}</xzsab:erstellungszeitpunkt></xzsab:identifikation.nachricht>
 ${party('leser', h.reader, 'Empfänger (Demo)')}${party('autor', h.author, 'Absender (Demo)')}<xzsab:vorgang><xzsab:vorgangsID>${h.vorgangId}</xzsab:vorgangsID><xzsab:leikaSchluessel>${h.leika}</xzsab:leikaSchluessel><xzsab:ags>${h.ags}</xzsab:ags></xzsab:vorgang></xzsab:nachrichtenkopf>
 ${body}</xzsa:${type}>
@@ -44,10 +46,25 @@ export function steuerfestsetzung(h: Head, d: { anmeldungUuid: string; jahresbet
   return message('hund.steuerfestsetzung.0102', h, `<xzsa:bezugAnmeldung>${d.anmeldungUuid}</xzsa:bezugAnmeldung><xzsa:jahresbetrag>${d.jahresbetrag}</xzsa:jahresbetrag><xzsa:festsetzungAb>${d.festsetzungAb}</xzsa:festsetzungAb>${due}<xzsa:entwurf>true</xzsa:entwurf>${clerk('sachbearbeitung', 'Demo-Sachbearbeitung Hundesteuer', 'ZSA Sachsen-Anhalt, Team Hundesteuer (Demo)', 'zsa:lsa')}<xzsa:bemerkung>${esc(d.bemerkung)}</xzsa:bemerkung>\n`);
 }
 
-export function freigabe(h: Head, d: { entwurfUuid: string; korrigiert?: string; bescheidnummer: string; datum: string; durch: string; organisation: string }): string {
+/** The Bescheid element of XZSA 1.1 (ADR 0024): date and number, assessment, payment plan and way, the PDF reference. */
+export function bescheidXml(b: BescheidData, doc: Pick<BescheidDokument, 'dateiname' | 'mimeType' | 'sha512' | 'groesse'>): string {
+  const f = b.festsetzung;
+  const z = b.zahlung;
+  const way = z.lastschrift
+    ? `<xzsa:lastschrift><xzsa:mandatsreferenz>${esc(z.lastschrift.mandatsreferenz)}</xzsa:mandatsreferenz><xzsa:ibanMaskiert>${esc(z.lastschrift.ibanMaskiert)}</xzsa:ibanMaskiert></xzsa:lastschrift>`
+    : `<xzsa:ePaymentReferenz>${esc(z.ePaymentReferenz ?? '')}</xzsa:ePaymentReferenz>`;
+  const due = z.faelligkeiten.map((i) => `<xzsa:faelligkeit><xzsa:datum>${i.datum}</xzsa:datum><xzsa:betrag>${i.betrag}</xzsa:betrag></xzsa:faelligkeit>`).join('');
+  return `<xzsa:bescheid><xzsa:bescheiddatum>${b.bescheiddatum}</xzsa:bescheiddatum><xzsa:bescheidnummer>${esc(b.bescheidnummer)}</xzsa:bescheidnummer>`
+    + `<xzsa:festsetzung><xzsa:jahresbetrag>${f.jahresbetrag}</xzsa:jahresbetrag><xzsa:festsetzungAb>${f.festsetzungAb}</xzsa:festsetzungAb>${f.festsetzungBis ? `<xzsa:festsetzungBis>${f.festsetzungBis}</xzsa:festsetzungBis>` : ''}<xzsa:betrag>${f.betrag}</xzsa:betrag></xzsa:festsetzung>`
+    + `<xzsa:zahlung><xzsa:kassenzeichen>${esc(z.kassenzeichen)}</xzsa:kassenzeichen>${way}${due}</xzsa:zahlung>`
+    + `<xzsa:dokument><xzsa:dateiname>${esc(doc.dateiname)}</xzsa:dateiname><xzsa:mimeType>${doc.mimeType}</xzsa:mimeType><xzsa:sha512>${doc.sha512}</xzsa:sha512><xzsa:groesse>${doc.groesse}</xzsa:groesse></xzsa:dokument></xzsa:bescheid>`;
+}
+
+/** The municipality's release with its Bescheid, XZSA 1.1; `korrigiert` is the corrected annual amount of a changed draft. */
+export function freigabe(h: Head, d: { entwurfUuid: string; korrigiert?: string; bescheid: BescheidData; dokument: BescheidDokument; durch: string; organisation: string }): string {
   const decision = d.korrigiert === undefined ? code('freigabeentscheidung', '01', 'freigegeben') : code('freigabeentscheidung', '02', 'korrigiert');
   const corrected = d.korrigiert === undefined ? '' : `<xzsa:korrigierterJahresbetrag>${d.korrigiert}</xzsa:korrigierterJahresbetrag>`;
-  return message('hund.freigabe.0103', h, `<xzsa:bezugEntwurf>${d.entwurfUuid}</xzsa:bezugEntwurf><xzsa:entscheidung ${decision}</xzsa:entscheidung>${corrected}<xzsa:bescheid><xzsa:bescheiddatum>${d.datum}</xzsa:bescheiddatum><xzsa:bescheidnummer>${esc(d.bescheidnummer)}</xzsa:bescheidnummer></xzsa:bescheid>${clerk('freigabeDurch', d.durch, d.organisation, `ags:${h.ags}`)}\n`);
+  return message('hund.freigabe.0103', h, `<xzsa:bezugEntwurf>${d.entwurfUuid}</xzsa:bezugEntwurf><xzsa:entscheidung ${decision}</xzsa:entscheidung>${corrected}${bescheidXml(d.bescheid, d.dokument)}${clerk('freigabeDurch', d.durch, d.organisation, `ags:${h.ags}`)}\n`, '1.1');
 }
 
 export interface Evidence {

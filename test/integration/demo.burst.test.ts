@@ -76,6 +76,23 @@ describe('demo: a burst of cases reaches every final state, each Fachverfahren i
     expect(got.every((r) => r.format.endsWith('via AMQP') && r.readable)).to.equal(true);
   });
 
+  it('the citizen\'s service got each Hund Bescheid with its PDF attached (hash and size as named) and a payment plan that starts with the liability, on every path', () => {
+    const hund = [...result.tracker.cases.values()].filter((c) => c.service === 'hund');
+    expect(result.bescheide.map((b) => b.vorgangId).sort()).to.deep.equal(hund.map((c) => c.vorgangId).sort());
+    const towns = new Set<string>();
+    for (const b of result.bescheide) {
+      const town = result.tracker.cases.get(b.vorgangId)!.municipality;
+      towns.add(town);
+      expect(b.problems, `${town} ${b.vorgangId}`).to.deep.equal([]);
+      expect(b.version).to.equal('1.1');
+      expect(b.pdf).to.include({ isPdf: true, hashMatches: true });
+      expect(b.firstDue! >= b.festsetzungAb!, `${town}: first instalment ${b.firstDue} before the liability starts ${b.festsetzungAb}`).to.equal(true);
+      expect(b.mandatsreferenz === undefined, 'a direct debit or an E-Payment reference, never both').to.equal(b.ePaymentReferenz !== undefined);
+    }
+    // delegated via XZSA (Magdeburg) and HST-RUECK (Sülzetal), Halle's own decision via HSTX
+    expect([...towns].sort()).to.deep.equal(['Halle (Saale)', 'Magdeburg', 'Sülzetal']);
+  });
+
   it('a Nachforderung is counted once per incomplete application and answered within the same Vorgang', () => {
     const wohngeld = [...result.tracker.cases.values()].filter((c) => c.service === 'wohngeld' && c.municipality !== 'Halle (Saale)');
     expect(wohngeld.reduce((n, c) => n + c.nachforderungen, 0), 'seed 11 plays at least one incomplete application').to.be.greaterThan(0);
@@ -149,6 +166,9 @@ describe('demo: a delegation switched while the demo runs changes the paths, eac
     expect(lines.filter((l) => l.startsWith('!')), lines.join('\n')).to.deep.equal([]);
     const halle = [...r.tracker.cases.values()].find((c) => c.municipality === 'Halle (Saale)' && c.service === 'hund')!;
     expect(halle.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → ZSA clerk', 'ZSA clerk → FV Halle (Saale)', 'FV Halle (Saale) → EfA Hund']);
+    const released = r.bescheide.find((b) => b.vorgangId === halle.vorgangId)!;
+    expect(released.problems).to.deep.equal([]);
+    expect(released.pdf).to.include({ isPdf: true, hashMatches: true });
     expect(r.received.halle.filter((x) => x.messageType === 'hund.steuerfestsetzung.0102' && x.readable)).to.have.length(1);
     const suelzetal = [...r.tracker.cases.values()].find((c) => c.municipality === 'Sülzetal')!;
     expect(suelzetal.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → FV Sülzetal']);

@@ -88,7 +88,38 @@ export interface Antwort {
   kassenzeichen: string; bescheiddatum: string; cents: number;
   grund: 0 | 1 | 2 | 3; grundtext?: string;
   bearbeiter: string; dienststelle: string;
+  /** The Bescheid's assessment, payment plan and PDF (ADR 0024); consistent by construction (pro rata, sum, no instalment before the start). */
+  plan?: Zahlungsplan;
 }
+
+export interface Zahlungsplan {
+  /** YYYY-MM-01: the liability starts on the first of a month. */
+  ab: string;
+  jahresCents: number;
+  festgesetztCents: number;
+  raten: Array<{ datum: string; cents: number }>;
+  epay?: string;
+  lastschrift?: { mandat: string; iban: string };
+  datei: string; sha512: string; groesse: number;
+}
+
+export const zahlungsplan: fc.Arbitrary<Zahlungsplan> = fc.record({
+  year: fc.integer({ min: 2020, max: 2030 }), month: fc.integer({ min: 1, max: 12 }), jahresCents: fc.integer({ min: 1200, max: 120_000 }),
+  parts: fc.integer({ min: 1, max: 4 }), lastschrift: fc.boolean(), mandat: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,30}$/), iban4: digits(4), epay: fc.stringMatching(/^EPAY-[0-9A-Z]{6,20}$/),
+  sha512: fc.stringMatching(/^[0-9a-f]{128}$/), groesse: fc.integer({ min: 1, max: 9_999_999 }),
+}).map((g) => {
+  const festgesetztCents = Math.round((g.jahresCents * (13 - g.month)) / 12);
+  const base = Math.floor(festgesetztCents / g.parts);
+  const raten = Array.from({ length: g.parts }, (_, i) => ({
+    datum: `${g.year}-${pad(Math.min(12, g.month + i))}-15`,
+    cents: i === g.parts - 1 ? festgesetztCents - base * (g.parts - 1) : base,
+  }));
+  return {
+    ab: `${g.year}-${pad(g.month)}-01`, jahresCents: g.jahresCents, festgesetztCents, raten,
+    ...(g.lastschrift ? { lastschrift: { mandat: g.mandat, iban: `DE02${'*'.repeat(14)}${g.iban4}` } } : { epay: g.epay }),
+    datei: 'hundesteuerbescheid.pdf', sha512: g.sha512, groesse: g.groesse,
+  };
+});
 
 export const antwort: fc.Arbitrary<Antwort> = fc.record({
   antwortId: fc.uuid(), vorgangId: fc.uuid(), bezugId: fc.uuid(),
@@ -98,7 +129,7 @@ export const antwort: fc.Arbitrary<Antwort> = fc.record({
   kassenzeichen: fc.stringMatching(/^[0-9A-Z][0-9A-Z.\-/]{0,20}$/), bescheiddatum: isoDate, cents: fc.integer({ min: 0, max: 99_999_999 }),
   grund: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const),
   grundtext: fc.option(text50, { nil: undefined }),
-  bearbeiter: text50, dienststelle: text50,
+  bearbeiter: text50, dienststelle: text50, plan: zahlungsplan,
 }, { requiredKeys: ['antwortId', 'vorgangId', 'bezugId', 'empfaenger', 'gkz', 'leika', 'erstellt', 'ergebnis', 'kassenzeichen', 'bescheiddatum', 'cents', 'grund', 'bearbeiter', 'dienststelle'] });
 
 export const germanDate = (iso: string): string => iso.split('-').reverse().join('.');

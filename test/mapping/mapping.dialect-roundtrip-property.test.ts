@@ -5,7 +5,9 @@
  *    back through its documented conversions (dates, code tables) gives the XZSA value again;
  *  - XZSA hund.steuerfestsetzung.0102 → HST-ENTWURF writes one record per instalment, in order,
  *    with every case field on each;
- *  - HSTX_BESCHEID and HST-RUECK → XZSA hund.freigabe.0103 keep every mapped field;
+ *  - HSTX_BESCHEID and HST-RUECK → XZSA hund.freigabe.0103 keep every mapped field, the
+ *    Bescheid's assessment, payment plan and PDF reference included; down to 1.0 a release
+ *    without them keeps every field, one with them is refused;
  *  - XZSA 1.0 → 1.1 → 1.0 gives the same message; 1.1 → 1.0 → 1.1 too when the message has
  *    none of what 1.0 cannot hold, and otherwise says so (weitereHunde note, ARS → AGS); a 1.1
  *    draft (hund.steuerfestsetzung.0102) becomes the same draft in 1.0.
@@ -18,12 +20,14 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { XmlDocument } from 'libxml2-wasm';
 import {
-  anmeldung, anmeldungXml, antwort, entwurf, entwurfXml, escapeXml, germanAmount, germanDate, pad, plainAmount, type Anmeldung, type Antwort,
+  anmeldung, anmeldungXml, antwort, entwurf, entwurfXml, escapeXml, germanAmount, germanDate, pad, plainAmount, type Anmeldung, type Antwort, type Zahlungsplan,
 } from './dialects.arbitraries.js';
 import { dialect } from './dialects.support.js';
 
 const RUNS = 60;
-const NS = { xzsa: 'urn:zsa-gateway:xzsa:1.0', xzsab: 'urn:zsa-gateway:xzsa:basis:1.0' };
+/** The answers map to XZSA 1.1 (its Bescheid carries the payment plan, ADR 0024). */
+const NS = { xzsa: 'urn:zsa-gateway:xzsa:1.1', xzsab: 'urn:zsa-gateway:xzsa:basis:1.1' };
+const NS10 = { xzsa: 'urn:zsa-gateway:xzsa:1.0', xzsab: 'urn:zsa-gateway:xzsa:basis:1.0' };
 const STEUERART: Record<Anmeldung['kategorie'], string> = { '01': 'A', '02': 'L', '03': 'E' };
 const STEUERKLASSE: Record<Anmeldung['kategorie'], string> = { '01': '1', '02': '3', '03': '4' };
 
@@ -73,9 +77,36 @@ function expectedFreigabe(r: Antwort, seconds: boolean, grundtexte: readonly str
   return [
     r.antwortId, `${e.date}T${pad(e.h)}:${pad(e.m)}:${seconds ? pad(e.s) : '00'}`, r.empfaenger, `fv:${r.gkz}-hund`,
     r.vorgangId, r.leika, r.gkz, r.bezugId, { fest: '01', aend: '02', abgl: '03' }[r.ergebnis],
-    r.ergebnis === 'aend' ? plainAmount(r.cents) : undefined, issued ? r.bescheiddatum : undefined, issued ? r.kassenzeichen : undefined,
+    r.ergebnis === 'aend' ? plainAmount(r.plan ? r.plan.jahresCents : r.cents) : undefined, issued ? r.bescheiddatum : undefined, issued ? r.kassenzeichen : undefined,
     begruendung, r.bearbeiter, r.dienststelle, `ags:${r.gkz}`,
   ];
+}
+
+const B = '/xzsa:hund.freigabe.0103/xzsa:bescheid';
+const PLAN_PATHS = [
+  'xzsa:festsetzung/xzsa:jahresbetrag', 'xzsa:festsetzung/xzsa:festsetzungAb', 'xzsa:festsetzung/xzsa:betrag', 'xzsa:zahlung/xzsa:kassenzeichen',
+  'xzsa:zahlung/xzsa:ePaymentReferenz', 'xzsa:zahlung/xzsa:lastschrift/xzsa:mandatsreferenz', 'xzsa:zahlung/xzsa:lastschrift/xzsa:ibanMaskiert',
+  'xzsa:dokument/xzsa:dateiname', 'xzsa:dokument/xzsa:mimeType', 'xzsa:dokument/xzsa:sha512', 'xzsa:dokument/xzsa:groesse',
+].map((p) => `${B}/${p}`);
+
+/** The Bescheid's plan texts in PLAN_PATHS order, then every instalment as `date amount`. */
+function expectedPlan(r: Antwort): Array<string | undefined> {
+  const p = r.ergebnis === 'abgl' ? undefined : r.plan;
+  if (!p) return [...PLAN_PATHS.map(() => undefined)];
+  return [
+    plainAmount(p.jahresCents), p.ab, plainAmount(p.festgesetztCents), r.kassenzeichen, p.epay, p.lastschrift?.mandat, p.lastschrift?.iban,
+    p.datei, 'application/pdf', p.sha512, String(p.groesse), ...p.raten.map((x) => `${x.datum} ${plainAmount(x.cents)}`),
+  ];
+}
+
+function planOf(xml: Buffer): Array<string | undefined> {
+  const doc = XmlDocument.fromBuffer(xml);
+  try {
+    const raten = doc.find(`${B}/xzsa:zahlung/xzsa:faelligkeit`, NS).map((n) => `${n.get('xzsa:datum', NS)?.content} ${n.get('xzsa:betrag', NS)?.content}`);
+    return [...texts(xml, PLAN_PATHS, NS), ...raten];
+  } finally {
+    doc.dispose();
+  }
 }
 
 const HSTX_GRUENDE = ['A1', 'A2', 'A3', 'A9'];
@@ -85,28 +116,42 @@ const GRUNDTEXTE = [
   'Die Angaben zur Anmeldung sind unvollständig.', 'Sonstiger Ablehnungsgrund.',
 ];
 
+function hstxPlan(p: Zahlungsplan): string {
+  const way = p.lastschrift ? `<LASTSCHRIFT><MANDATSREF>${p.lastschrift.mandat}</MANDATSREF><IBAN_MASKIERT>${p.lastschrift.iban}</IBAN_MASKIERT></LASTSCHRIFT>` : `<EPAY_REF>${p.epay}</EPAY_REF>`;
+  return `<FESTSETZUNG_AB>${germanDate(p.ab)}</FESTSETZUNG_AB><FESTGESETZT>${germanAmount(p.festgesetztCents)}</FESTGESETZT><ZAHLUNG>${way}`
+    + `${p.raten.map((x) => `<RATE><FAELLIG>${germanDate(x.datum)}</FAELLIG><BETRAG>${germanAmount(x.cents)}</BETRAG></RATE>`).join('')}</ZAHLUNG>`
+    + `<DOKUMENT><DATEI>${p.datei}</DATEI><SHA512>${p.sha512}</SHA512><GROESSE>${p.groesse}</GROESSE></DOKUMENT>`;
+}
+
 function hstxBescheid(r: Antwort): string {
   const e = r.erstellt;
   const issued = r.ergebnis !== 'abgl';
+  const p = r.plan;
   return `<?xml version="1.0" encoding="UTF-8"?><HSTX_BESCHEID VERSION="2.3"><KOPF><ANTWORTNR>${r.antwortId}</ANTWORTNR>`
     + `<VORGANGSNR>${r.vorgangId}</VORGANGSNR><BEZUGNR>${r.bezugId}</BEZUGNR><EMPFAENGER>${r.empfaenger}</EMPFAENGER><GKZ>${r.gkz}</GKZ>`
     + `<LEISTUNGSNR>${r.leika}</LEISTUNGSNR><ERSTELLT>${germanDate(e.date)} ${pad(e.h)}:${pad(e.m)}:${pad(e.s)}</ERSTELLT></KOPF>`
     + `<ERGEBNIS>${{ fest: '1', aend: '2', abgl: '9' }[r.ergebnis]}</ERGEBNIS>`
-    + (issued ? `<KASSENZEICHEN>${r.kassenzeichen}</KASSENZEICHEN><BESCHEIDDATUM>${germanDate(r.bescheiddatum)}</BESCHEIDDATUM><JAHRESSTEUER>${germanAmount(r.cents)}</JAHRESSTEUER>` : '')
+    + (issued ? `<KASSENZEICHEN>${r.kassenzeichen}</KASSENZEICHEN><BESCHEIDDATUM>${germanDate(r.bescheiddatum)}</BESCHEIDDATUM><JAHRESSTEUER>${germanAmount(p ? p.jahresCents : r.cents)}</JAHRESSTEUER>` : '')
+    + (issued && p ? hstxPlan(p) : '')
     + (issued ? '' : `<ABLEHNUNG><GRUND>${HSTX_GRUENDE[r.grund]}</GRUND>${r.grundtext ? `<TEXT>${escapeXml(r.grundtext)}</TEXT>` : ''}</ABLEHNUNG>`)
     + `<SACHBEARBEITER><NAME>${escapeXml(r.bearbeiter)}</NAME><DIENSTSTELLE>${escapeXml(r.dienststelle)}</DIENSTSTELLE></SACHBEARBEITER></HSTX_BESCHEID>`;
 }
 
 const RUECK_COLUMNS = ['SATZART', 'ANTWORT_ID', 'VORGANG_ID', 'BEZUG_ID', 'EMPFAENGER', 'AGS', 'LEIKA', 'ERSTELLT', 'STATUS',
-  'KASSENZEICHEN', 'BESCHEIDDATUM', 'JAHRESSTEUER', 'GRUND', 'GRUNDTEXT', 'SACHBEARBEITUNG', 'DIENSTSTELLE'];
+  'KASSENZEICHEN', 'BESCHEIDDATUM', 'JAHRESSTEUER', 'GRUND', 'GRUNDTEXT', 'SACHBEARBEITUNG', 'DIENSTSTELLE',
+  'FESTSETZUNG_AB', 'FESTGESETZT', 'EPAY_REF', 'MANDATSREF', 'IBAN_MASKIERT', 'DATEI', 'SHA512', 'GROESSE', 'FAELLIG_AM', 'RATENBETRAG'];
 
+/** One record per instalment (the case columns repeated); one record without plan columns when there is no plan. */
 function hstRueck(r: Antwort): string {
   const e = r.erstellt;
   const issued = r.ergebnis !== 'abgl';
+  const p = issued ? r.plan : undefined;
   const row = ['RM', r.antwortId, r.vorgangId, r.bezugId, r.empfaenger, r.gkz, r.leika, `${germanDate(e.date)} ${pad(e.h)}:${pad(e.m)}`,
     { fest: 'FEST', aend: 'AEND', abgl: 'ABGL' }[r.ergebnis], issued ? r.kassenzeichen : '', issued ? germanDate(r.bescheiddatum) : '',
-    issued ? germanAmount(r.cents) : '', issued ? '' : RUECK_GRUENDE[r.grund], issued ? '' : (r.grundtext ?? ''), r.bearbeiter, r.dienststelle];
-  return stringifyCsv([row], { delimiter: ';', header: true, columns: RUECK_COLUMNS });
+    issued ? germanAmount(p ? p.jahresCents : r.cents) : '', issued ? '' : RUECK_GRUENDE[r.grund], issued ? '' : (r.grundtext ?? ''), r.bearbeiter, r.dienststelle];
+  if (!p) return stringifyCsv([[...row, '', '', '', '', '', '', '', '', '', '']], { delimiter: ';', header: true, columns: RUECK_COLUMNS });
+  const kase = [...row, germanDate(p.ab), germanAmount(p.festgesetztCents), p.epay ?? '', p.lastschrift?.mandat ?? '', p.lastschrift?.iban ?? '', p.datei, p.sha512, String(p.groesse)];
+  return stringifyCsv(p.raten.map((x) => [...kase, germanDate(x.datum), germanAmount(x.cents)]), { delimiter: ';', header: true, columns: RUECK_COLUMNS });
 }
 
 /** An order-preserving tree of a whole XML document, every value a string, for comparing messages. */
@@ -162,6 +207,7 @@ describe('dialect and version mappings: round-trip properties', function () {
     await fc.assert(fc.asyncProperty(antwort, async (r) => {
       const out = await m.run(Buffer.from(hstxBescheid(r)));
       expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(expectedFreigabe(r, true, GRUNDTEXTE));
+      expect(planOf(out.body)).to.deep.equal(expectedPlan(r));
     }), { numRuns: RUNS });
   });
 
@@ -170,6 +216,23 @@ describe('dialect and version mappings: round-trip properties', function () {
     await fc.assert(fc.asyncProperty(antwort, async (r) => {
       const out = await m.run(Buffer.from(hstRueck(r)));
       expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(expectedFreigabe(r, false, GRUNDTEXTE));
+      expect(planOf(out.body)).to.deep.equal(expectedPlan(r));
+    }), { numRuns: RUNS });
+  });
+
+  it('HSTX_BESCHEID → XZSA 1.1 → 1.0 keeps every field of a release without payment details, and refuses one with them', async () => {
+    const up = await dialect('fv-legacy-xml-to-xzsa');
+    const down = await dialect('xzsa-1.1-to-1.0-freigabe');
+    await fc.assert(fc.asyncProperty(antwort, async (r) => {
+      const v11 = await up.run(Buffer.from(hstxBescheid(r)));
+      const hasPlan = r.ergebnis !== 'abgl' && r.plan !== undefined;
+      if (hasPlan) {
+        const err = await down.run(v11.body).then(() => undefined, (e: { extra?: { rule?: string } }) => e);
+        expect(err?.extra?.rule).to.equal('bescheid.angaben-erst-ab-1.1');
+        return;
+      }
+      const v10 = await down.run(v11.body);
+      expect(texts(v10.body, FREIGABE_PATHS, NS10)).to.deep.equal(expectedFreigabe(r, true, GRUNDTEXTE));
     }), { numRuns: RUNS });
   });
 
@@ -204,7 +267,7 @@ describe('dialect and version mappings: round-trip properties', function () {
       const v10 = await down.run(Buffer.from(anmeldungXml(a, '1.1')));
       const [ags, bemerkung, haltungsbeginn] = texts(v10.body, [
         '/xzsa:hund.anmeldung.0101/xzsab:nachrichtenkopf/xzsab:vorgang/xzsab:ags', '/xzsa:hund.anmeldung.0101/xzsa:bemerkung',
-        '/xzsa:hund.anmeldung.0101/xzsa:haltungsbeginn'], NS);
+        '/xzsa:hund.anmeldung.0101/xzsa:haltungsbeginn'], NS10);
       expect(ags).to.equal(`15${kreis}${gemeinde}`);
       const note = `[XZSA 1.1 weitereHunde: ${weitere}]`;
       expect(bemerkung).to.equal(a.bemerkung === undefined ? note : `${a.bemerkung}\n${note}`);

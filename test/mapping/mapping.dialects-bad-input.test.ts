@@ -55,6 +55,24 @@ const CASES: BadCase[] = [
     rule: 'bescheid.datum', path: 'BESCHEIDDATUM', secret: '2025-04-28',
   },
   {
+    title: 'HSTX → XZSA: an instalment due date in ISO form',
+    mapping: 'fv-legacy-xml-to-xzsa', input: 'bescheid-mit-zahlungsplan.input.xml',
+    edit: (s) => replaceOnce(s, '<FAELLIG>15.08.2025<', '<FAELLIG>2025-08-15<'),
+    rule: 'rate.datum', path: 'FAELLIG', secret: '2025-08-15',
+  },
+  {
+    title: 'HSTX → XZSA: the Bescheid names its PDF without a hash',
+    mapping: 'fv-legacy-xml-to-xzsa', input: 'bescheid-mit-zahlungsplan.input.xml',
+    edit: (s) => replaceOnce(s, /<SHA512>[0-9a-f]+<\/SHA512>/, ''),
+    rule: 'dokument.sha512', path: 'SHA512',
+  },
+  {
+    title: 'HST-RUECK → XZSA: an unmasked IBAN where the masked one belongs',
+    mapping: 'fv-csv-to-xzsa', input: 'festgesetzt-mit-zahlungsplan.input.csv',
+    edit: (s) => s.split('DE02**************3000').join('DE02120300000000203000'),
+    rule: 'zahlung.iban', path: 'IBAN_MASKIERT', secret: 'DE02120300000000203000',
+  },
+  {
     title: 'HSTX → XZSA: a refusal reason key with no XZSA wording',
     mapping: 'fv-legacy-xml-to-xzsa', input: 'abgelehnt.input.xml',
     edit: (s) => replaceOnce(s, '<GRUND>A1<', '<GRUND>A7<'),

@@ -3,7 +3,8 @@
  * beantragen"), not a real one. It submits synthetic, plausible forms as JSON through the
  * gateway's HTTP API (the gateway maps them to XZSA), polls its two mailboxes for answers,
  * and answers a Nachforderung with a Nachreichung carrying exactly the evidence asked for.
- * A case ends here when the citizen gets the municipality's Bescheid (hund.freigabe.0103).
+ * A case ends here when the citizen gets the municipality's Bescheid (hund.freigabe.0103):
+ * completed when its PDF and payment details pass bescheid-check.ts, failed otherwise.
  */
 import { pollMailbox, SubmitError, type MailboxItem } from '../client.js';
 import { EVIDENCE, hundForm, keeper, wohngeldForm, type Keeper } from '../forms.js';
@@ -12,6 +13,7 @@ import type { Rng } from '../rng.js';
 import { formatOf } from '../tracker.js';
 import { nachreichung, textOf, textsOf, type Evidence } from '../xzsa.js';
 import { isoDay, type SimContext, type Simulator } from './context.js';
+import { checkBescheid, type BescheidReceived } from './bescheid-check.js';
 
 const CODE_FILES: Record<string, string> = Object.fromEntries(Object.values(EVIDENCE).map((e) => [e.code, e.file]));
 
@@ -19,6 +21,10 @@ export class EfaServiceSimulator implements Simulator {
   readonly name = 'EfA online service (simulator)';
   private readonly keepers = new Map<string, Keeper[]>();
   private loops: Promise<void>[] = [];
+  /** The SEPA mandate reference each Hund application gave (undefined: transfer), to check its Bescheid against. */
+  private readonly mandates = new Map<string, string | undefined>();
+  /** Every Hund Bescheid received, as checked (bescheid-check.ts). */
+  readonly bescheide: BescheidReceived[] = [];
   /** Draws of the answers (Nachreichung ids) come from their own generator, so the cases a seed submits do not depend on when answers arrive. */
   private readonly answerRng: Rng;
 
@@ -48,6 +54,7 @@ export class EfaServiceSimulator implements Simulator {
     const k = service === 'hund' && known.length > 0 && rng.chance(0.2) ? rng.pick(known) : keeper(rng, m, now);
     if (service === 'hund') this.keepers.set(m.ags, [...known, k]);
     const form = service === 'hund' ? hundForm(rng, m, k, ids, now) : wohngeldForm(rng, m, k, ids, now);
+    if (service === 'hund') this.mandates.set(ids.caseId, (form['payment'] as { mandateReference?: string }).mandateReference);
     this.ctx.tracker.open({ vorgangId: ids.caseId, service, municipality: m.short, from: service === 'hund' ? 'EfA Hund' : 'EfA Wohngeld', format: 'form JSON' });
     try {
       await this.ctx.client.submit(JSON.stringify(form), 'application/json');
@@ -68,8 +75,12 @@ export class EfaServiceSimulator implements Simulator {
     if (item.messageType !== 'hund.freigabe.0103') return this.unexpected(item);
     const ags = textOf(item.body.toString('utf8'), 'ags') ?? '';
     const town = this.ctx.municipalities.find((m) => m.ags === ags)?.short ?? ags;
-    this.ctx.tracker.hop(item.vorgangId, { from: `FV ${town}`, to: 'EfA Hund', messageType: item.messageType, format: formatOf(item.form) });
-    this.ctx.tracker.finish(item.vorgangId);
+    const got = await checkBescheid(item.vorgangId, item.body.toString('utf8'), this.mandates.get(item.vorgangId), (sha) => this.ctx.client.attachment(sha));
+    this.bescheide.push(got);
+    this.ctx.tracker.hop(item.vorgangId, { from: `FV ${town}`, to: 'EfA Hund', messageType: item.messageType, format: `${formatOf(item.form)}${got.pdf?.hashMatches ? ' + PDF' : ''}` });
+    if (got.problems.length === 0) return this.ctx.tracker.finish(item.vorgangId);
+    this.ctx.tracker.fail(item.vorgangId, `Bescheid refused by the EfA service: ${got.problems.join('; ')}`);
+    this.ctx.warn(`EfA simulator: Bescheid in Vorgang ${item.vorgangId} refused: ${got.problems.join('; ')}`);
   }
 
   /** A Nachforderung: the citizen uploads what is missing, as a Nachreichung into the same Vorgang. */

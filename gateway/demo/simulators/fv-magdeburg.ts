@@ -3,14 +3,16 @@
  * 15003000), not a real system: a local HTTP server that the gateway's `http` connector
  * delivers to (POST /hund, POST /wohngeld; answers 202 once it has the message). Magdeburg
  * delegates Hundehaltung (e2e): it gets the ZSA's draft and releases it as the municipality's
- * Bescheid (hund.freigabe.0103, XZSA — no back mapping of the REST dialect exists), mostly
- * unchanged, sometimes corrected. It gets the REST JSON dialect (xzsa-to-fv-rest-json) for an
+ * Bescheid (hund.freigabe.0103, XZSA 1.1 — no back mapping of the REST dialect exists), mostly
+ * unchanged, sometimes corrected, with the Bescheid's PDF as attachment and its payment plan
+ * (bescheid.ts). It gets the REST JSON dialect (xzsa-to-fv-rest-json) for an
  * application, should Magdeburg stop delegating. Wohngeld: fv-wohngeld.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatOf } from '../tracker.js';
 import { freigabe, textOf } from '../xzsa.js';
+import { draftOf, issueBescheid } from './bescheid.js';
 import { isoDay, municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
 import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
 
@@ -85,14 +87,15 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
     }
     this.received.push({ messageType: h.messageType, format, readable: textOf(text, 'vorgangsID') === h.vorgangId });
     this.ctx.tracker.hop(h.vorgangId, { from: 'ZSA clerk', to: 'FV Magdeburg', messageType: h.messageType, format });
-    const annual = Number(textOf(text, 'jahresbetrag') ?? '0');
+    const draft = draftOf(text);
     // One in ten drafts is corrected: the Steueramt knows of a reduction the form did not mention.
-    const corrected = this.ctx.rng.chance(0.1) ? (annual / 2).toFixed(2) : undefined;
+    const corrected = this.ctx.rng.chance(0.1) ? (Number(draft.jahresbetrag) / 2).toFixed(2) : undefined;
     this.bescheide += 1;
+    const nummer = `HST-MD-${isoDay().slice(0, 4)}-${String(this.bescheide).padStart(6, '0')}`;
+    const issuer = { gemeinde: 'Landeshauptstadt Magdeburg', dienststelle: 'Steueramt (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung Steueramt', ags: MAGDEBURG };
+    const { data, dokument } = await issueBescheid(issuer, { vorgangId: h.vorgangId, bescheidnummer: nummer, kassenzeichen: nummer, bescheiddatum: isoDay(), ...draft, ...(corrected ? { korrigiert: corrected } : {}) });
     const head = { uuid: this.ctx.rng.uuid(), vorgangId: h.vorgangId, leika: textOf(text, 'leikaSchluessel') ?? '', ags: MAGDEBURG, author: `fv:${MAGDEBURG}-hund`, reader: 'efa:hund-lsa' };
-    await this.ctx.client.submit(freigabe(head, {
-      entwurfUuid: h.messageUuid, ...(corrected ? { korrigiert: corrected } : {}), bescheidnummer: `HST-MD-${isoDay().slice(0, 4)}-${String(this.bescheide).padStart(6, '0')}`,
-      datum: isoDay(), durch: 'Demo-Sachbearbeitung Steueramt', organisation: 'Landeshauptstadt Magdeburg, Steueramt (Demo)',
-    }), 'application/xml');
+    const xml = freigabe(head, { entwurfUuid: h.messageUuid, ...(corrected ? { korrigiert: corrected } : {}), bescheid: data, dokument, durch: issuer.sachbearbeitung, organisation: 'Landeshauptstadt Magdeburg, Steueramt (Demo)' });
+    await this.ctx.client.submitWithAttachments(xml, [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
   }
 }

@@ -4,8 +4,10 @@
  * the gateway's `filedrop` connector writes the ZSA's draft as an HST-ENTWURF CSV file
  * (xzsa-steuerfestsetzung-to-fv-csv, one record per instalment) into `<drop>/eingang`; this
  * simulator polls that directory like an import job (complete files only: no dot files),
- * imports each file once and answers with one HST-RUECK CSV file (FEST, sometimes AEND) in
- * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits.
+ * imports each file once and answers with one HST-RUECK 2 CSV file (FEST, sometimes AEND; one
+ * record per instalment of the Bescheid's payment plan) and the Bescheid's PDF beside it in
+ * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits with
+ * the PDF attached (ADR 0024).
  * Imported files stay in `eingang` as the proof of the drop. Should Sülzetal stop delegating
  * while the demo runs, it gets the application as HST-IMPORT (xzsa-to-fv-csv) and takes it in.
  */
@@ -16,10 +18,12 @@ import { stringify } from 'csv-stringify/sync';
 import type { DialectAnswerCollector } from '../answers.js';
 import { sleep } from '../client.js';
 import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
+import { issueBescheid, zahlweiseFromNote } from './bescheid.js';
 
 export const SUELZETAL = '15083490';
 
-const RUECK_COLUMNS = ['SATZART', 'ANTWORT_ID', 'VORGANG_ID', 'BEZUG_ID', 'EMPFAENGER', 'AGS', 'LEIKA', 'ERSTELLT', 'STATUS', 'KASSENZEICHEN', 'BESCHEIDDATUM', 'JAHRESSTEUER', 'GRUND', 'GRUNDTEXT', 'SACHBEARBEITUNG', 'DIENSTSTELLE'];
+const RUECK_COLUMNS = ['SATZART', 'ANTWORT_ID', 'VORGANG_ID', 'BEZUG_ID', 'EMPFAENGER', 'AGS', 'LEIKA', 'ERSTELLT', 'STATUS', 'KASSENZEICHEN', 'BESCHEIDDATUM', 'JAHRESSTEUER', 'GRUND', 'GRUNDTEXT', 'SACHBEARBEITUNG', 'DIENSTSTELLE',
+  'FESTSETZUNG_AB', 'FESTGESETZT', 'EPAY_REF', 'MANDATSREF', 'IBAN_MASKIERT', 'DATEI', 'SHA512', 'GROESSE', 'FAELLIG_AM', 'RATENBETRAG'];
 
 /** Writes `data` as `dir/name` the file-drop way: `.<name>.part`, fsync, rename. */
 export async function dropFile(dir: string, name: string, data: Buffer | string): Promise<string> {
@@ -94,16 +98,35 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
     this.kassenzeichen += 1;
     const now = new Date();
     const aend = this.ctx.rng.chance(0.1);
-    const annual = Number((first['JAHRESBETRAG'] ?? '0').replace(',', '.'));
-    const answer = {
+    const iso = (d: string): string => d.split('.').reverse().join('-');
+    const num = (a: string): string => a.replace(',', '.');
+    const kz = `HST-SUE-${now.getFullYear()}-${String(this.kassenzeichen).padStart(5, '0')}`;
+    const lastschrift = zahlweiseFromNote(first['BEMERKUNG']);
+    const issuer = { gemeinde: 'Gemeinde Sülzetal', dienststelle: 'Steuern und Abgaben (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung Steuern', ags: SUELZETAL };
+    const { data, dokument } = await issueBescheid(issuer, {
+      vorgangId, bescheidnummer: kz, kassenzeichen: kz, bescheiddatum: iso(de(now)),
+      jahresbetrag: num(first['JAHRESBETRAG'] ?? '0'), festsetzungAb: iso(first['FESTSETZUNG_AB'] ?? ''),
+      instalments: rows.map((r) => ({ datum: iso(r['FAELLIG_AM'] ?? ''), betrag: num(r['RATENBETRAG'] ?? '0') })),
+      ...(aend ? { korrigiert: (Number(num(first['JAHRESBETRAG'] ?? '0')) / 2).toFixed(2) } : {}), ...(lastschrift ? { lastschrift } : {}),
+    });
+    const amount = (a: string): string => a.replace('.', ',');
+    const germanIso = (d: string): string => d.split('-').reverse().join('.');
+    const z = data.zahlung;
+    const kase = {
       SATZART: 'RM', ANTWORT_ID: this.ctx.rng.uuid(), VORGANG_ID: first['VORGANG_ID'], BEZUG_ID: first['NACHRICHT_ID'], EMPFAENGER: 'efa:hund-lsa',
       AGS: first['AGS'], LEIKA: first['LEIKA'], ERSTELLT: `${de(now)} ${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}`,
-      STATUS: aend ? 'AEND' : 'FEST', KASSENZEICHEN: `HST-SUE-${now.getFullYear()}-${String(this.kassenzeichen).padStart(5, '0')}`, BESCHEIDDATUM: de(now),
-      JAHRESSTEUER: aend ? (annual / 2).toFixed(2).replace('.', ',') : '', GRUND: '', GRUNDTEXT: '',
-      SACHBEARBEITUNG: 'Demo-Sachbearbeitung Steuern', DIENSTSTELLE: 'Gemeinde Sülzetal, Steuern und Abgaben (Demo)',
+      STATUS: aend ? 'AEND' : 'FEST', KASSENZEICHEN: kz, BESCHEIDDATUM: de(now),
+      JAHRESSTEUER: amount(data.festsetzung.jahresbetrag), GRUND: '', GRUNDTEXT: '',
+      SACHBEARBEITUNG: issuer.sachbearbeitung, DIENSTSTELLE: 'Gemeinde Sülzetal, Steuern und Abgaben (Demo)',
+      FESTSETZUNG_AB: germanIso(data.festsetzung.festsetzungAb), FESTGESETZT: amount(data.festsetzung.betrag), EPAY_REF: z.ePaymentReferenz ?? '',
+      MANDATSREF: z.lastschrift?.mandatsreferenz ?? '', IBAN_MASKIERT: z.lastschrift?.ibanMaskiert ?? '', DATEI: dokument.dateiname, SHA512: dokument.sha512, GROESSE: String(dokument.groesse),
     };
-    const csv = stringify([answer], { header: true, columns: RUECK_COLUMNS, delimiter: ';', record_delimiter: 'unix' });
-    const out = await dropFile(join(this.dropDir, 'ausgang'), `HST-RUECK-${answer.ANTWORT_ID}.csv`, csv);
-    await this.answers.collect('fv-csv-to-xzsa', out);
+    // One record per instalment, the case columns repeated (HST-RUECK 2); the PDF first, so the answer never names a file not yet there.
+    const records = z.faelligkeiten.map((r) => ({ ...kase, FAELLIG_AM: germanIso(r.datum), RATENBETRAG: amount(r.betrag) }));
+    const outDir = join(this.dropDir, 'ausgang');
+    const pdf = await dropFile(outDir, dokument.dateiname, dokument.bytes);
+    const csv = stringify(records, { header: true, columns: RUECK_COLUMNS, delimiter: ';', record_delimiter: 'unix' });
+    const out = await dropFile(outDir, `HST-RUECK-${kase.ANTWORT_ID}.csv`, csv);
+    await this.answers.collect('fv-csv-to-xzsa', out, [pdf]);
   }
 }

@@ -3,7 +3,8 @@
  * (pull mailboxes `zsa-hund`, `zsa-wohngeld`: fetch, then ack) and applies simple, visible rules:
  * - Hund: a draft tax assessment (hund.steuerfestsetzung.0102) from the municipality's rates
  *   (rates.ts) by the rules in dog-tax.ts, sent to the municipality's Fachverfahren for release
- *   (the ZSA is Verwaltungshelfer: the Bescheid stays the municipality's). A further dog is
+ *   (the ZSA is Verwaltungshelfer: the Bescheid stays the municipality's), with the payment way
+ *   the citizen chose noted for the Bescheid (bescheid.ts `zahlweiseNote`). A further dog is
  *   recognised by the clerk's own register of keepers it has drafted for in the municipality.
  * - Wohngeld: the completeness check (completeness.ts). Missing evidence → a Nachforderung
  *   (to the Fachverfahren under backoffice/prozessschritt, which sends it on to the citizen;
@@ -18,6 +19,14 @@ import { EVIDENCE_NAMES, missingEvidence } from './completeness.js';
 import { isoDay, municipalityOf, type SimContext, type Simulator } from './context.js';
 import { draftAssessment } from './dog-tax.js';
 import { ratesFor } from './rates.js';
+import { maskIban, zahlweiseNote, type Lastschrift } from './bescheid.js';
+
+/** The SEPA mandate of an Anmeldung, masked for the draft's payment note (the draft has no payment element: ADR 0024). */
+function mandateIn(xml: string): Lastschrift | undefined {
+  const ref = textOf(xml, 'mandatsreferenz');
+  const iban = textOf(xml, 'iban');
+  return ref && iban ? { mandatsreferenz: ref, ibanMaskiert: maskIban(iban) } : undefined;
+}
 
 interface WohngeldFile {
   antragUuid: string;
@@ -84,7 +93,7 @@ export class ZsaClerkSimulator implements Simulator {
     const start = textOf(xml, 'haltungsbeginn') ?? textOf(xml, 'beginnHaltung') ?? isoDay();
     const draft = draftAssessment(ratesFor(ags), { start, dangerous: kategorie !== '01', dogsAlreadyKept: kept, ...(reduction ? { reduction } : {}) });
     const head = { uuid: this.ctx.rng.uuid(), vorgangId: item.vorgangId, leika: textOf(xml, 'leikaSchluessel') ?? '', ags, author: 'zsa:lsa', reader: `fv:${m.ags}-hund` };
-    const body = steuerfestsetzung(head, { anmeldungUuid: item.messageUuid, jahresbetrag: draft.jahresbetrag, festsetzungAb: draft.festsetzungAb, instalments: draft.instalments, bemerkung: `Entwurf (ZSA, Demo): ${draft.notes.join('; ')}` });
+    const body = steuerfestsetzung(head, { anmeldungUuid: item.messageUuid, jahresbetrag: draft.jahresbetrag, festsetzungAb: draft.festsetzungAb, instalments: draft.instalments, bemerkung: `Entwurf (ZSA, Demo): ${draft.notes.join('; ')} ${zahlweiseNote(mandateIn(xml))}` });
     await this.ctx.client.submit(body, 'application/xml');
   }
 
