@@ -32,8 +32,8 @@ function config(fv: HttpPeer, zsa: HttpPeer, fvMapping: string): GatewayConfig {
   const cfg = testConfig({ endpoints: { 'fv-15002000-hund': { connector: 'http', config: { url: fv.url } }, 'zsa-hund': { connector: 'http', config: { url: zsa.url } } } });
   cfg.mappings.dirs = ['./mappings', TEST_MAPPINGS];
   cfg.mappings.ingress = [
-    { mapping: 'efa-hund-form-to-xzsa', formId: 'S99102013104000-FORM', services: ['hund'] },
-    { mapping: 'efa-wohngeld-form-to-xzsa', formId: 'S99106004001000-FORM', services: ['wohngeld'] },
+    { mapping: 'efa-hund-form-to-xzsa', mediaType: 'application/json', formId: 'S99102013104000-FORM', services: ['hund'] },
+    { mapping: 'efa-wohngeld-form-to-xzsa', mediaType: 'application/json', formId: 'S99106004001000-FORM', services: ['wohngeld'] },
   ];
   const route = cfg.routes.find((r) => r.name === 'hund-anmeldung')!;
   route.targets = route.targets.map((t) => (t.to === 'fachverfahren' ? { ...t, mapping: fvMapping } : t));
@@ -259,7 +259,7 @@ describe('pipeline: mappings the configuration names must exist', function () {
     const cfg = testConfig();
     const route = cfg.routes.findIndex((r) => r.name === 'hund-anmeldung');
     cfg.routes[route]!.targets[0] = { ...cfg.routes[route]!.targets[0]!, mapping: 'no-such-dialect' };
-    cfg.mappings.ingress = [{ mapping: 'no-such-form', formId: 'F' }];
+    cfg.mappings.ingress = [{ mapping: 'no-such-form', mediaType: 'application/json', formId: 'F' }];
     let refused: unknown;
     try {
       const gw = await startGateway(cfg, { log: quietLog(), port: 0, host: '127.0.0.1' });
