@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -9,7 +9,7 @@ import { GatewayError } from '../../gateway/errors.js';
 import { startGateway } from '../../gateway/server.js';
 import { quietLog, startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { HttpPeer } from '../support/http-peer.js';
-import { hundAnmeldung } from '../support/xzsa-fixtures.js';
+import { hundAnmeldung, nachweisContent } from '../support/xzsa-fixtures.js';
 
 const HALLE = '15002000'; // Hund not delegated: straight to its Fachverfahren (HSTX legacy XML dialect here)
 const MAGDEBURG = '15003000'; // Hund delegated e2e: to the ZSA queue (declares XZSA 1.1 here)
@@ -126,15 +126,24 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     expect(history.map((x) => x.to)).to.include('mapped');
   });
 
-  it('takes a Wohngeld form by its own form id through its own ingress mapping', async () => {
+  it('takes a Wohngeld form by its own form id through its own ingress mapping, as multipart with the evidence files it lists', async () => {
     // the fixture carries another Wohngeld LeiKa key than the demo's service: take the configured one
     const leika = t.gw.services.cfg.services.find((x) => x.id === 'wohngeld')!.leika[0]!;
-    const json = readFileSync(WOHNGELD_FORM, 'utf8').replace(/"leikaKey": "\d{14}"/, `"leikaKey": "${leika}"`);
-    const receipt = await post(t.gw, json, 'application/json');
-    const m = await t.gw.services.store.getMessage(receipt.gatewayId);
+    const form = JSON.parse(readFileSync(WOHNGELD_FORM, 'utf8').replace(/"leikaKey": "\d{14}"/, `"leikaKey": "${leika}"`)) as { evidence: Array<{ fileName: string; size: number; sha512: string }> };
+    // the demo cross-checks evidence lists (ADR 0023): list the files this test uploads
+    const files = form.evidence.map((e) => nachweisContent(e.fileName));
+    form.evidence.forEach((e, i) => Object.assign(e, { size: files[i]!.length, sha512: createHash('sha512').update(files[i]!).digest('hex') }));
+    const json = JSON.stringify(form);
+    expect((await request(t.gw.url).post('/api/v1/messages').set('content-type', 'application/json').send(json)).body.code).to.equal('GW_EVIDENCE_MISMATCH');
+    let req = request(t.gw.url).post('/api/v1/messages').attach('message', Buffer.from(json), { filename: 'form.json', contentType: 'application/json' });
+    form.evidence.forEach((e, i) => (req = req.attach('attachment', files[i]!, { filename: e.fileName, contentType: 'application/pdf' })));
+    const res = await req;
+    expect(res.status, res.text).to.equal(202);
+    const m = await t.gw.services.store.getMessage(res.body.gatewayId as string);
     expect(m!.messageType).to.equal('wohngeld.antrag.0201');
     expect(m!.state).not.to.equal('dead');
-    const original = await t.gw.services.store.getForm(receipt.gatewayId, 'original');
+    expect(m!.attachments.map((a) => a.name)).to.deep.equal(form.evidence.map((e) => e.fileName));
+    const original = await t.gw.services.store.getForm(m!.id, 'original');
     expect(original!.form.mapping).to.equal('efa-wohngeld-form-to-xzsa');
     expect(original!.body.toString('utf8')).to.equal(json);
   });
