@@ -56,6 +56,7 @@ export const ERROR_CATALOG = {
   GW_MAPPING_CONFIG_INVALID: { title: 'A mapping file is invalid', status: 500, retryable: false },
   GW_MAPPING_FAILED: { title: 'The message could not be mapped to the target format', status: 422, retryable: false },
   GW_MAPPING_OUTPUT_INVALID: { title: 'A mapping produced output its target schema refuses', status: 500, retryable: false },
+  GW_DIALECT_NOT_CONFIGURED: { title: 'No ingress mapping takes this document from this participant', status: 415, retryable: false },
   GW_TOO_MANY_REQUESTS: { title: 'Too many failed attempts; the client or address is locked out for a while', status: 429, retryable: true },
   GW_RATE_LIMITED: { title: 'Too many requests from this address in the current window', status: 429, retryable: true },
   GW_UPLOAD_BUDGET_EXCEEDED: { title: 'The uploader has stored as many attachment bytes as its budget allows for now', status: 429, retryable: true },

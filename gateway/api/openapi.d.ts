@@ -141,8 +141,9 @@ export interface paths {
         /**
          * Submit a message
          * @description XÖV XML; a compact JWE (`application/jose`: decrypted, or with the X-Message-* routing headers
-         *     routed on them as pass-through); EfA form JSON that an ingress mapping turns into XÖV (ADR 0020);
-         *     or multipart with attachments. 202 once durably stored; 200 with the original receipt for the
+         *     routed on them as pass-through); EfA form JSON, or a Fachverfahren's answer in its own dialect
+         *     (REST JSON, CSV, older XML by its root element), that an ingress mapping turns into XÖV
+         *     (ADR 0020, ADR 0025); or multipart with attachments. 202 once durably stored; 200 with the original receipt for the
          *     same author, message UUID and bytes. Every refusal is also written to the rejection log.
          */
         post: operations["submitMessage"];
@@ -574,7 +575,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_NOT_READY" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1196,8 +1197,9 @@ export interface operations {
                 "application/xml": string;
                 "application/jose": string;
                 "application/json": Record<string, never>;
+                "text/csv": string;
                 "multipart/form-data": {
-                    /** @description The XÖV message (file or field). */
+                    /** @description The XÖV message (file or field), or a form or dialect document (JSON, CSV, XML) an ingress mapping takes, by the part's content type. */
                     message: string;
                     /** @description Attachments, streamed to disk and stored once per content. */
                     attachment?: string[];

@@ -131,9 +131,15 @@ export async function api<T>(base: string, method: string, path: string, body?: 
 }
 
 /** Builds the multipart body for `send` with attachments. */
-export async function multipartBody(xmlFile: string, attachmentFiles: string[]): Promise<FormData> {
+/** The media type a message file is sent as: by its extension, `.csv` and `.json` for the documents an ingress mapping takes (ADR 0025), else XML. */
+export function messageTypeOf(file: string): 'text/csv' | 'application/json' | 'application/xml' {
+  const ext = file.toLowerCase().split('.').pop();
+  return ext === 'csv' ? 'text/csv' : ext === 'json' ? 'application/json' : 'application/xml';
+}
+
+export async function multipartBody(messageFile: string, attachmentFiles: string[]): Promise<FormData> {
   const form = new FormData();
-  form.append('message', new Blob([await readFile(xmlFile)], { type: 'application/xml' }), basename(xmlFile));
+  form.append('message', new Blob([await readFile(messageFile)], { type: messageTypeOf(messageFile) }), basename(messageFile));
   for (const f of attachmentFiles) form.append('attachment', new Blob([await readFile(f)], { type: guessType(f) }), basename(f));
   return form;
 }

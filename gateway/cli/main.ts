@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, toProblem } from '../errors.js';
-import { api, ApiError, gatewayUrl, multipartBody } from './client.js';
+import { api, ApiError, gatewayUrl, messageTypeOf, multipartBody } from './client.js';
 import type { Answer } from '../api/contract-types.js';
 import { addCredentialOptions, registerAuthCommands } from './auth.js';
 import { formatIssue, headerSummary, printMessage, printMessages, printDelegations, printExplain } from './print.js';
@@ -98,14 +98,14 @@ program
 
 program
   .command('send <file>')
-  .description('submit an XÖV message (with attachments) to the running gateway')
+  .description('submit an XÖV message, or a document an ingress mapping takes (.json, .csv: form data, a Fachverfahren\'s dialect), with attachments, to the running gateway')
   .option('-a, --attachment <files...>', 'attachments (evidence PDFs, scans)')
   .addOption(urlOption())
   .action(async (file: string, o: { attachment?: string[]; url?: string }) => {
     const base = gatewayUrl(o.url);
     const res = o.attachment?.length
       ? await api<Answer<'submitMessage', 202>>(base, 'POST', '/api/v1/messages', { type: 'multipart/form-data', data: await multipartBody(file, o.attachment) }, {})
-      : await api<Answer<'submitMessage', 202>>(base, 'POST', '/api/v1/messages', { type: 'application/xml', data: await readFile(file) });
+      : await api<Answer<'submitMessage', 202>>(base, 'POST', '/api/v1/messages', { type: messageTypeOf(file), data: await readFile(file) });
     console.log(JSON.stringify(res.body, null, 2));
   });
 

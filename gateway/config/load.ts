@@ -86,13 +86,14 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
       needEndpoint(`municipalities.${i}.fachverfahren.${svc}`, ep);
     }
   });
-  cfg.ingress.amqp.forEach((q, i) =>
-    q.authors.forEach((id, j) => {
-      const p = cfg.participants.find((x) => x.id === id);
-      if (!p) problem(`ingress.amqp.${i}.authors.${j}`, `unknown participant "${id}"`);
-      else if (!['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)) problem(`ingress.amqp.${i}.authors.${j}`, `participant "${id}" is a ${p.kind}, which never writes messages`);
-    }),
-  );
+  /** An author list names participants that write messages. */
+  const needAuthor = (path: string, id: string) => {
+    const p = cfg.participants.find((x) => x.id === id);
+    if (!p) problem(path, `unknown participant "${id}"`);
+    else if (!['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)) problem(path, `participant "${id}" is a ${p.kind}, which never writes messages`);
+  };
+  cfg.ingress.amqp.forEach((q, i) => q.authors.forEach((id, j) => needAuthor(`ingress.amqp.${i}.authors.${j}`, id)));
+  cfg.mappings.ingress.forEach((e, i) => (e.authors ?? []).forEach((id, j) => needAuthor(`mappings.ingress.${i}.authors.${j}`, id)));
   cfg.routes.forEach((r, i) => {
     if (r.service !== undefined && !services.has(r.service)) problem(`routes.${i}.service`, `unknown service "${r.service}"`);
   });

@@ -319,13 +319,55 @@ const atRestSchema = z
   .strict()
   .refine((a) => a.keys.some((k) => k.id === a.active), { message: 'active must name one of keys', path: ['active'] });
 
+/** Media types a submission may be mapped from at ingress (ADR 0020, ADR 0025). */
+export const INGRESS_MEDIA_TYPES = ['application/json', 'text/csv', 'application/xml'] as const;
+export type IngressMediaType = (typeof INGRESS_MEDIA_TYPES)[number];
+
 export const ingressMappingSchema = z
   .object({
-    mapping: ID.describe('Mapping (folder name) from the submitted JSON to an XÖV message, e.g. `efa-hund-form-to-xzsa`.'),
-    formId: z.string().min(1).describe('Value of the form id field (`mappings.formIdField`) that selects this mapping.'),
+    mapping: ID.describe('Mapping (folder name) from the submitted document to an XÖV message, e.g. `efa-hund-form-to-xzsa`, `fv-csv-to-xzsa`.'),
+    mediaType: z
+      .enum(INGRESS_MEDIA_TYPES)
+      .default('application/json')
+      .describe('Media type of the submitted document (the request\'s, or the multipart `message` part\'s): `application/json` (EfA form data, a REST dialect), `text/csv` (a file dialect), `application/xml` (an XML dialect whose root is not an XÖV message).'),
+    formId: z.string().min(1).optional().describe('JSON: the value of the form id field that selects this mapping (required for `application/json`).'),
+    formIdField: z
+      .string()
+      .regex(/^(\/[^/]+)+$/, 'a JSON pointer such as /meta/kind')
+      .optional()
+      .describe('JSON: pointer of the field holding `formId` in this dialect. Default: `mappings.formIdField`.'),
+    root: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9._-]{0,127}$/, 'an XML element name without prefix')
+      .optional()
+      .describe('XML: local name of the root element that selects this mapping (required for `application/xml`), e.g. `HSTX_BESCHEID`.'),
+    namespace: z.string().min(1).optional().describe('XML: namespace of that root element. Absent: the root must be in no namespace.'),
+    record: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('CSV: the value of the first field of the first data record (the record type, e.g. `RM`) that selects this mapping. Absent: any CSV of this author.'),
+    records: z
+      .enum(['one', 'many'])
+      .optional()
+      .describe('CSV: `one` (default) refuses a file with more than one data record (`GW_MAPPING_FAILED`, rule `ingress.records`): a mapping that reads the first record would drop the others silently. `many` for mappings that read every record.'),
+    authors: z
+      .array(ID)
+      .min(1)
+      .optional()
+      .describe('Participants (ids) whose documents this mapping takes, and the only authors the mapped message may name. Required for `text/csv` and `application/xml`: a dialect belongs to its participants; from anybody else the document is refused (`GW_DIALECT_NOT_CONFIGURED`).'),
     services: z.array(ID).min(1).optional().describe('Only for authors whose participant lists one of these services (`participants[].services`). Absent: any author.'),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    need(e.mediaType !== 'application/json' || e.formId !== undefined, 'formId', 'a JSON ingress mapping needs formId');
+    need(e.mediaType !== 'application/xml' || e.root !== undefined, 'root', 'an XML ingress mapping needs root');
+    need(e.mediaType === 'application/json' || e.authors !== undefined, 'authors', `a ${e.mediaType} ingress mapping needs authors (a dialect belongs to its participants)`);
+    need(e.mediaType === 'application/json' || (e.formId === undefined && e.formIdField === undefined), 'formId', 'formId and formIdField are for application/json only');
+    need(e.mediaType === 'application/xml' || (e.root === undefined && e.namespace === undefined), 'root', 'root and namespace are for application/xml only');
+    need(e.mediaType === 'text/csv' || (e.record === undefined && e.records === undefined), 'record', 'record and records are for text/csv only');
+  });
 
 export const mappingsSchema = z
   .object({
@@ -338,7 +380,7 @@ export const mappingsSchema = z
     ingress: z
       .array(ingressMappingSchema)
       .default([])
-      .describe('JSON submissions (EfA form data): the first entry whose `formId` and `services` fit chooses the mapping to XÖV; the result is validated and routed like any XML message and the JSON is kept as the message\'s `original` form (ADR 0020).'),
+      .describe('Submissions mapped to XÖV at ingress: EfA form JSON, and the answers of Fachverfahren in their own dialect (JSON, CSV, XML). The first entry whose media type, selector (`formId`, `root`, `record`), `authors` and `services` fit chooses the mapping; the result is validated, routed and stored like any XML message and the submitted document is kept as the message\'s `original` form (ADR 0020, ADR 0025).'),
   })
   .strict();
 

@@ -36,21 +36,6 @@ export class GatewayClient {
     return json.gatewayId;
   }
 
-  /**
-   * Submits an XML message with attachments as multipart/form-data (part `message`, one file
-   * part `attachment` each): the gateway stores each attachment by its sha512 with the message.
-   * Resolves with the gateway id, throws SubmitError unless 202.
-   */
-  async submitWithAttachments(xml: string | Buffer, attachments: ReadonlyArray<{ name: string; mediaType: string; bytes: Buffer }>): Promise<string> {
-    const form = new FormData();
-    form.append('message', new Blob([typeof xml === 'string' ? xml : new Uint8Array(xml)], { type: 'application/xml' }), 'message.xml');
-    for (const a of attachments) form.append('attachment', new Blob([new Uint8Array(a.bytes)], { type: a.mediaType }), a.name);
-    const res = await fetch(`${this.baseUrl}/api/v1/messages`, { method: 'POST', body: form });
-    const json = (await res.json().catch(() => ({}))) as { gatewayId?: string; code?: string; detail?: string };
-    if (res.status !== 202 || json.gatewayId === undefined) throw new SubmitError(res.status, json.code ?? 'unknown', json.detail ?? '');
-    return json.gatewayId;
-  }
-
   /** The bytes of an attachment of one of the caller's messages, by its sha512; throws SubmitError unless 200. */
   async attachment(sha512: string): Promise<Buffer> {
     const res = await fetch(`${this.baseUrl}/api/v1/attachments/${sha512}`);

@@ -4,6 +4,7 @@
  * "Beispiel…", "Muster…", "Probe…" and the like; IBANs are published test numbers.
  */
 import type { Rng } from './rng.js';
+import { evidenceBytes, sha512Hex } from './xzsa.js';
 import type { DemoMunicipality } from './participants.js';
 
 export const HUND_FORM_ID = 'S99102013104000-FORM';
@@ -74,7 +75,12 @@ export const EVIDENCE = {
 } as const;
 export type EvidenceType = keyof typeof EVIDENCE;
 
-/** A Wohngeld first application; each evidence file is left out with a seeded chance (the completeness check will ask for it). */
+/**
+ * A Wohngeld first application; each evidence file is left out with a seeded chance (the
+ * completeness check will ask for it). The form lists each uploaded file with the sha512 and
+ * size of its synthetic bytes (`evidenceBytes(fileName, caseId)`): the EfA service attaches
+ * exactly these files (`evidenceFilesOf`), and the gateway cross-checks the list against them.
+ */
 export function wohngeldForm(rng: Rng, m: DemoMunicipality, k: Keeper, ids: { submissionId: string; caseId: string }, now: Date): Record<string, unknown> {
   const pensioner = rng.chance(0.3);
   const incomes = pensioner
@@ -83,7 +89,10 @@ export function wohngeldForm(rng: Rng, m: DemoMunicipality, k: Keeper, ids: { su
   const children = pensioner ? 0 : rng.int(0, 3);
   const members = Array.from({ length: children }, () => ({ firstName: rng.pick(FIRST), lastName: k.lastName, birthDate: de(daysAgo(now, rng.int(365, 17 * 365))), relationship: 'child' }));
   const wanted: EvidenceType[] = ['lease', pensioner ? 'pension' : 'income', 'heating-costs'];
-  const evidence = wanted.filter(() => !rng.chance(0.25)).map((t) => ({ type: t, fileName: EVIDENCE[t].file, mediaType: 'application/pdf', size: 50_000 + rng.int(0, 40_000), sha512: 'ab'.repeat(64) }));
+  const evidence = wanted.filter(() => !rng.chance(0.25)).map((t) => {
+    const bytes = evidenceBytes(EVIDENCE[t].file, ids.caseId);
+    return { type: t, fileName: EVIDENCE[t].file, mediaType: 'application/pdf', size: bytes.length, sha512: sha512Hex(bytes) };
+  });
   const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   return {
     form: { id: WOHNGELD_FORM_ID, version: '2.0.1', name: 'Antrag auf Wohngeld (Mietzuschuss) – Erstantrag' },
@@ -96,4 +105,10 @@ export function wohngeldForm(rng: Rng, m: DemoMunicipality, k: Keeper, ids: { su
     evidence,
     remarks: 'Synthetischer Demo-Fall; alle Personen sind erfunden.',
   };
+}
+
+/** The files a Wohngeld form lists under `evidence`, as the EfA service uploads them with it. */
+export function evidenceFilesOf(form: Record<string, unknown>, caseId: string): Array<{ name: string; mediaType: string; bytes: Buffer }> {
+  const listed = Array.isArray(form['evidence']) ? (form['evidence'] as Array<{ fileName: string; mediaType: string }>) : [];
+  return listed.map((e) => ({ name: e.fileName, mediaType: e.mediaType, bytes: evidenceBytes(e.fileName, caseId) }));
 }

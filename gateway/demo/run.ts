@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { startGateway, type GatewayHandle } from '../server.js';
-import { DialectAnswerCollector } from './answers.js';
 import { GatewayClient, sleep } from './client.js';
 import { demoConfig } from './config.js';
 import { pilotMunicipalities, type DemoMunicipality, type DemoService } from './participants.js';
@@ -105,7 +104,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const sims: Simulator[] = [];
   let wittenbergSim: WittenbergFachverfahrenSimulator | undefined;
   let gw: GatewayHandle | undefined;
-  let collector: DialectAnswerCollector | undefined;
   let stopProgress = (): void => undefined;
   try {
     await magdeburg.start();
@@ -119,10 +117,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     ctx.client = new GatewayClient(gw.url);
     ctx.municipalities = pilotMunicipalities(cfg);
     Object.assign(magdeburgCtx, { client: ctx.client, municipalities: ctx.municipalities });
-    collector = await DialectAnswerCollector.create(ctx.client, gw.services.validator);
     const efa = new EfaServiceSimulator({ ...ctx, rng: rng.fork('efa') });
-    const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') }, collector);
-    const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir, collector);
+    const halle = new HalleFachverfahrenSimulator({ ...ctx, rng: rng.fork('halle') });
+    const suelzetal = new SuelzetalFachverfahrenSimulator({ ...ctx, rng: rng.fork('suelzetal') }, dropDir);
     const wittenberg = new WittenbergFachverfahrenSimulator({ ...ctx, rng: rng.fork('wittenberg') }, amqpSource);
     wittenbergSim = wittenberg;
     sims.push(efa, new ZsaClerkSimulator({ ...ctx, rng: rng.fork('clerk') }), halle, suelzetal, wittenberg);
@@ -165,7 +162,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     printing = false;
     await Promise.allSettled(sims.map((s) => s.stop()));
     await magdeburg.stop();
-    collector?.close();
     await gw?.close();
     await wittenbergSim?.removeTopology().catch((err: unknown) => o.out(`! could not remove the demo's AMQP queue: ${String(err)}`));
     if (tempData) rmSync(dataDir, { recursive: true, force: true });

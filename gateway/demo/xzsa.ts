@@ -71,20 +71,27 @@ export interface Evidence {
   /** Wohngeld-Nachweisart code, e.g. `01` Mietvertrag. */
   art: string;
   dateiname: string;
-  /** Hash and size as first listed (an Antrag's evidence keeps them through the case file); default: those of evidenceBytes(dateiname). */
+  /** Hash and size as first listed (an Antrag's evidence keeps them through the case file); default: those of evidenceBytes(dateiname, vorgangId). */
   sha512?: string;
   groesse?: number;
 }
 
-/** The synthetic bytes an evidence file stands for; its sha512 and size go into the lists. */
-export function evidenceBytes(dateiname: string): Buffer {
-  return Buffer.from(`%PDF-1.4\n% synthetic demo evidence ${dateiname}\n%%EOF\n`);
+/**
+ * The synthetic file an evidence entry stands for: a small PDF naming the file and its case,
+ * so two cases never upload the same bytes. Its sha512 and size go into the lists, and the
+ * file itself is attached (the gateway cross-checks both: ADR 0023).
+ */
+export function evidenceBytes(dateiname: string, vorgangId: string): Buffer {
+  return Buffer.from(`%PDF-1.4\n% synthetic demo evidence (no real document): ${dateiname}, Vorgang ${vorgangId}\n%%EOF\n`);
 }
 
-function evidenceList(list: readonly Evidence[]): string {
+/** The sha512 (hex) of evidence bytes, as the lists carry it. */
+export const sha512Hex = (bytes: Buffer): string => createHash('sha512').update(bytes).digest('hex');
+
+function evidenceList(list: readonly Evidence[], vorgangId: string): string {
   const items = list.map((e) => {
-    const bytes = evidenceBytes(e.dateiname);
-    const sha = e.sha512 ?? createHash('sha512').update(bytes).digest('hex');
+    const bytes = evidenceBytes(e.dateiname, vorgangId);
+    const sha = e.sha512 ?? sha512Hex(bytes);
     return `<xzsa:nachweis><xzsa:art ${code('wohngeld-nachweisart', e.art)}</xzsa:art><xzsa:dateiname>${esc(e.dateiname)}</xzsa:dateiname><xzsa:sha512>${sha}</xzsa:sha512><xzsa:mimeType>application/pdf</xzsa:mimeType><xzsa:groesse>${e.groesse ?? bytes.length}</xzsa:groesse></xzsa:nachweis>`;
   }).join('');
   return `<xzsa:nachweise>${items}</xzsa:nachweise>`;
@@ -96,13 +103,13 @@ export function nachforderung(h: Head, d: { antragUuid: string; missing: Readonl
 }
 
 export function nachreichung(h: Head, d: { nachforderungUuid: string; evidence: readonly Evidence[] }): string {
-  return message('wohngeld.nachreichung.0204', h, `<xzsa:bezugNachforderung>${d.nachforderungUuid}</xzsa:bezugNachforderung>${evidenceList(d.evidence)}\n`);
+  return message('wohngeld.nachreichung.0204', h, `<xzsa:bezugNachforderung>${d.nachforderungUuid}</xzsa:bezugNachforderung>${evidenceList(d.evidence, h.vorgangId)}\n`);
 }
 
 export function weiterleitung(h: Head, d: { antragUuid: string; nachreichungUuids: readonly string[]; evidence: readonly Evidence[] }): string {
   const refs = d.nachreichungUuids.map((u) => `<xzsa:bezugNachreichung>${u}</xzsa:bezugNachreichung>`).join('');
   const pruefung = `<xzsa:pruefung><xzsa:ergebnis ${code('pruefergebnis', '01', 'vollständig')}</xzsa:ergebnis><xzsa:geprueftAm>${new Date().toISOString()}</xzsa:geprueftAm>${clerk('pruefer', 'Demo-Sachbearbeitung Wohngeld', 'ZSA Sachsen-Anhalt, Team Wohngeld (Demo)', 'zsa:lsa')}</xzsa:pruefung>`;
-  return message('wohngeld.weiterleitung.0205', h, `<xzsa:bezugAntrag>${d.antragUuid}</xzsa:bezugAntrag>${refs}${pruefung}${evidenceList(d.evidence)}\n`);
+  return message('wohngeld.weiterleitung.0205', h, `<xzsa:bezugAntrag>${d.antragUuid}</xzsa:bezugAntrag>${refs}${pruefung}${evidenceList(d.evidence, h.vorgangId)}\n`);
 }
 
 /** Reads the text of the first element `local` (any prefix) of an XML document: enough for the simulators' own reading. */

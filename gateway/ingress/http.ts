@@ -10,6 +10,7 @@ import type { Receipt } from '../store/types.js';
 import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
 import { reply, type Schemas } from '../api/contract-types.js';
+import type { IngressMediaType } from '../config/schema.js';
 
 export interface IngressLimits {
   maxMessageBytes: number;
@@ -33,6 +34,25 @@ export function isJoseType(contentType: string | undefined): boolean {
 /** `application/json` (EfA form data, ADR 0020). */
 export function isJsonType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/** `text/csv` (a Fachverfahren's file dialect, ADR 0025); a charset other than UTF-8 is not `text/csv` we read. */
+export function isCsvType(contentType: string | undefined): boolean {
+  const [type, ...params] = (contentType ?? '').split(';').map((x) => x.trim().toLowerCase());
+  return type === 'text/csv' && params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
+}
+
+/**
+ * The ingress media type of a document (request body or multipart `message` part): JSON and
+ * CSV by their types; anything XML-typed, untyped (`text/plain`, the multipart default) or
+ * `application/octet-stream` is read as XML (or a JWE). Undefined: not accepted.
+ */
+function ingressTypeOf(contentType: string | undefined, part: boolean): IngressMediaType | undefined {
+  if (isJsonType(contentType)) return 'application/json';
+  if (isCsvType(contentType)) return 'text/csv';
+  if (isXmlType(contentType) || isJoseType(contentType)) return 'application/xml';
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return part && (t === '' || t === 'text/plain' || t === 'application/octet-stream') ? 'application/xml' : undefined;
 }
 
 export function isXmlType(contentType: string | undefined): boolean {
@@ -94,7 +114,7 @@ const SHA512 = /^[0-9a-f]{128}$/;
  * POST /api/v1/attachments — together at most `maxAttachments` (else GW_PAYLOAD_TOO_LARGE).
  * The refs come back in the order of their parts.
  */
-async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore, caller: ParticipantConfig | null): Promise<{ xml: Buffer; refs: AttachmentRef[] }> {
+async function readMultipart(req: Request, limits: IngressLimits, attachments: AttachmentStore, caller: ParticipantConfig | null): Promise<{ xml: Buffer; refs: AttachmentRef[]; mediaType: IngressMediaType }> {
   const uploader = caller?.kennung ?? LOCAL_UPLOADER;
   let bb: busboy.Busboy;
   try {
@@ -104,6 +124,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
   }
   const pending: Array<Promise<void>> = [];
   let xml: Buffer | null = null;
+  let mediaType: IngressMediaType | undefined = 'application/xml';
   let failure: unknown = null;
   const fail = (e: unknown): void => {
     failure ??= e;
@@ -136,6 +157,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
         stream.resume();
         return;
       }
+      mediaType = ingressTypeOf(info.mimeType, true);
       pending.push(
         (async () => {
           // Read to the end even past the limit (keeping nothing more): leaving the part
@@ -186,6 +208,7 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
     }
     if (field === 'message') {
       if (!firstMessagePart()) return;
+      mediaType = ingressTypeOf(info.mimeType, true);
       // busboy cuts a field at limits.fieldSize and only says so in valueTruncated: refuse, never accept the cut.
       if (info.valueTruncated) fail(tooLarge('message', limits.maxMessageBytes));
       else xml = Buffer.from(value, 'utf8');
@@ -233,7 +256,8 @@ async function readMultipart(req: Request, limits: IngressLimits, attachments: A
   await Promise.all(pending);
   if (failure) throw failure;
   if (!xml) throw new GatewayError('GW_BAD_REQUEST', 'multipart submission has no "message" part', { issues: [{ message: 'missing part', path: 'message' }] });
-  return { xml, refs: refs.filter((r): r is AttachmentRef => r !== undefined) };
+  if (mediaType === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', 'the "message" part\'s content type is not accepted; send it as application/xml, application/json or text/csv', { issues: [{ message: 'unsupported content type', path: 'message' }] });
+  return { xml, refs: refs.filter((r): r is AttachmentRef => r !== undefined), mediaType };
 }
 
 /** Who uploads in this request: the authenticated participant's kennung, else the local admin. */
@@ -252,8 +276,9 @@ export function receiptBody(r: Receipt, duplicate: boolean): Schemas['SubmitRece
 /**
  * POST /api/v1/messages: XML body, a compact JWE (`application/jose`, decrypted by the
  * pipeline; or, with the X-Message-* routing headers, taken as pass-through), JSON form data
- * (`application/json`, mapped to XÖV; ADR 0020), or multipart with attachments; 202 +
- * receipt once durably stored.
+ * or a Fachverfahren's dialect (`application/json`, `text/csv`, XML with a dialect root:
+ * mapped to XÖV; ADR 0020, ADR 0025), or multipart with attachments and any of these as the
+ * `message` part; 202 + receipt once durably stored.
  */
 export function messageIngressHandler(
   pipeline: IngressPipeline,
@@ -269,16 +294,22 @@ export function messageIngressHandler(
     const check = headerCheck?.(req, res);
     if (check) meta.checkHeader = check;
     if (wantsPassThrough(req.headers)) meta.passThrough = passThroughHeader(req.headers);
-    if (isXmlType(type) || isJoseType(type)) {
+    const caller = principalOf(res)?.participant ?? null;
+    const submitter = caller === null ? null : { id: caller.id, services: caller.services };
+    const direct = ingressTypeOf(type, false);
+    if (isJoseType(type) || (direct !== undefined && meta.passThrough !== undefined && isXmlType(type))) {
       xml = await readBody(req, limits.maxMessageBytes);
-    } else if (isJsonType(type) && meta.passThrough === undefined) {
-      // EfA form data: mapped to XÖV by the ingress mapping its form id selects (ADR 0020)
+    } else if (direct !== undefined && meta.passThrough === undefined) {
+      // XÖV XML, or a document that an ingress mapping turns into XÖV: EfA form JSON, a
+      // Fachverfahren's dialect (JSON, CSV, XML by its root element; ADR 0020, ADR 0025)
       xml = await readBody(req, limits.maxMessageBytes);
-      meta.json = { services: principalOf(res)?.participant?.services ?? null };
+      meta.ingress = { mediaType: direct, submitter };
     } else if ((type ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      ({ xml, refs } = await readMultipart(req, limits, attachments, principalOf(res)?.participant ?? null));
+      let mediaType: IngressMediaType;
+      ({ xml, refs, mediaType } = await readMultipart(req, limits, attachments, caller));
+      if (meta.passThrough === undefined) meta.ingress = { mediaType, submitter };
     } else {
-      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose, application/json (form data) or multipart/form-data`);
+      throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaTypeOf(type)} is not accepted; send application/xml, application/jose, application/json or text/csv (where an ingress mapping takes them) or multipart/form-data`);
     }
     const result = await pipeline.submit(xml, refs, meta);
     res.location(`/api/v1/messages/${result.receipt.gatewayId}`);

@@ -17,7 +17,8 @@ export function mappingDirPath(dir: string): string {
 
 /**
  * Every mapping the configuration names that the registry does not hold: route rules
- * (`routes[].targets[].mapping`) and JSON ingress (`mappings.ingress[].mapping`); one issue each.
+ * (`routes[].targets[].mapping`) and ingress (`mappings.ingress[].mapping`, which must read the
+ * entry's media type and write XML); one issue each.
  */
 export function missingMappings(cfg: GatewayConfig, registry: MappingRegistry): Issue[] {
   const issues: Issue[] = [];
@@ -27,8 +28,13 @@ export function missingMappings(cfg: GatewayConfig, registry: MappingRegistry): 
       if (t.mapping !== undefined && !known.has(t.mapping)) issues.push({ message: `mapping "${t.mapping}" is not in mappings.dirs`, path: `routes[${i}].targets[${j}].mapping`, rule: 'config.mapping-unknown' });
     }),
   );
+  const reads: Record<string, string> = { 'application/json': 'json', 'text/csv': 'csv', 'application/xml': 'xml' };
   cfg.mappings.ingress.forEach((e, i) => {
-    if (!known.has(e.mapping)) issues.push({ message: `mapping "${e.mapping}" is not in mappings.dirs`, path: `mappings.ingress[${i}].mapping`, rule: 'config.mapping-unknown' });
+    const m = registry.get(e.mapping);
+    if (!known.has(e.mapping) || m === undefined) issues.push({ message: `mapping "${e.mapping}" is not in mappings.dirs`, path: `mappings.ingress[${i}].mapping`, rule: 'config.mapping-unknown' });
+    else if (m.from.format !== reads[e.mediaType] || m.to.format !== 'xml') {
+      issues.push({ message: `mapping "${e.mapping}" reads ${m.from.format} and writes ${m.to.format}; an ingress mapping for ${e.mediaType} must read ${reads[e.mediaType]} and write XML`, path: `mappings.ingress[${i}].mapping`, rule: 'config.mapping-format' });
+    }
   });
   return issues;
 }
@@ -44,5 +50,5 @@ export async function loadPipelineMapping(cfg: GatewayConfig, validator: Message
   const registry: MappingRegistry = dirs.length === 0 ? { get: () => undefined, names: () => [] } : await loadMappings(dirs, { validator });
   const issues = missingMappings(cfg, registry);
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `the configuration names ${issues.length} mapping(s) that do not exist`, { issues });
-  return { registry, step: new MappingStep(cfg, registry), forms: new FormIngress(cfg.mappings, registry) };
+  return { registry, step: new MappingStep(cfg, registry), forms: new FormIngress(cfg.mappings, registry, (id) => cfg.participants.find((p) => p.id === id)?.kennung) };
 }

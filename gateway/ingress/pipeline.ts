@@ -8,7 +8,8 @@ import type { Router } from '../routing/router.js';
 import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../model/index.js';
 import type { RouteDecision } from '../routing/router.js';
 import type { MessageStore, NewMessage, Receipt } from '../store/types.js';
-import type { FormIngress } from './form-ingress.js';
+import type { FormIngress, Submitter } from './form-ingress.js';
+import type { IngressMediaType } from '../config/schema.js';
 import type { MappingStep } from './mapping-step.js';
 import type { MessageValidator } from '../validation/types.js';
 import { refusalSummary } from './diagnostics.js';
@@ -36,10 +37,13 @@ export interface SubmitMeta {
    */
   checkHeader?: (header: MessageHeader) => void;
   /**
-   * The body is JSON (EfA form data): it is mapped to XÖV first (form-ingress.ts) and kept
-   * as the message's `original` form. `services`: the author's services, null when unknown.
+   * The media type the body came in and who sent it (null: unknown, `auth.mode: off`). JSON
+   * and CSV are always mapped to XÖV first (form-ingress.ts: EfA form data, a Fachverfahren's
+   * dialect), XML only when its root element is one an XML ingress mapping selects; the
+   * submitted document is kept as the message's `original` form (ADR 0020, ADR 0025).
+   * Absent (AMQP, CLI): the body is XÖV XML or a JWE.
    */
-  json?: { services: readonly string[] | null };
+  ingress?: { mediaType: IngressMediaType; submitter: Submitter };
 }
 
 /** The mapping side of the pipeline (ADR 0020); without it routes may name no mapping and JSON is refused. */
@@ -82,15 +86,17 @@ export class IngressPipeline {
     let xml = body;
     let sha512 = sha512Of(body);
     let original: NewForm | undefined;
+    let authors: ReadonlySet<string> | undefined;
     let header: { author: string; messageUuid: string; messageType: string } | null = meta.passThrough ?? null;
     try {
       if (meta.passThrough !== undefined) {
         meta.checkHeader?.(meta.passThrough);
         return await this.acceptRouted(meta.passThrough, body, sha512, 'jwe', attachments, []);
       }
-      if (meta.json !== undefined) {
-        if (this.mapping === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', 'this gateway maps no JSON submissions (mappings.ingress)');
-        ({ xml, original } = await this.mapping.forms.toXml(body, meta.json.services));
+      const into = meta.ingress;
+      if (into !== undefined && (into.mediaType !== 'application/xml' || this.mapping?.forms.claimsXml(body) === true)) {
+        if (this.mapping === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `this gateway maps no ${into.mediaType} submissions (mappings.ingress)`);
+        ({ xml, original, authors } = await this.mapping.forms.toXml(body, into.mediaType, into.submitter));
         sha512 = sha512Of(xml);
       } else if (isCompactJwe(body)) {
         xml = await this.decrypt(body);
@@ -99,6 +105,7 @@ export class IngressPipeline {
       const checked = this.validator.check(xml, (h) => this.router.strictnessFor(h));
       header = checked.header;
       meta.checkHeader?.(checked.header);
+      if (authors !== undefined && !authors.has(checked.header.author)) throw dialectAuthor(original?.mapping ?? '');
       return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original);
     } catch (err) {
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL') {
@@ -212,5 +219,18 @@ function conflict(author: string, uuid: string, gatewayId: string): GatewayError
   return new GatewayError('GW_DUPLICATE_CONFLICT', `message UUID ${uuid} of ${author} was already accepted with a different payload`, {
     extra: { gatewayId },
     issues: [{ message: 'nachrichtenUUID reused for a different payload', path: 'nachrichtenkopf/identifikation.nachricht/nachrichtenUUID', layer: 'idempotency' }],
+  });
+}
+
+/**
+ * A mapped dialect document whose message names an author outside its ingress mapping's
+ * `authors` (e.g. another municipality's key in an answer file): refused even where nobody is
+ * authenticated, so a dialect cannot write in another participant's name (ADR 0025).
+ */
+function dialectAuthor(mapping: string): GatewayError {
+  const rule = 'ingress.dialect-author';
+  return new GatewayError('GW_FORBIDDEN', `the message mapped by ${mapping} names an author its ingress mapping does not take (rule ${rule})`, {
+    extra: { rule, mapping },
+    issues: [{ message: 'autor is not one of the ingress mapping\'s authors', path: 'nachrichtenkopf/autor/kennung', layer: 'authorization', rule }],
   });
 }

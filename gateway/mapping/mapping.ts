@@ -26,6 +26,7 @@ export class RuleMapping implements CompiledMapping {
 
   constructor(readonly name: string, private readonly spec: MappingFile, private readonly rules: CompiledRule[], private readonly check: OutputCheck | undefined) {
     this.from = { format: spec.from.format, describe: spec.from.describe };
+    if (spec.from.csv) this.from.csv = { delimiter: spec.from.csv.delimiter, header: spec.from.csv.header };
     const t = spec.to;
     this.to = { format: t.format, describe: t.describe };
     if (t.standard) this.to.standard = t.standard;

@@ -19,7 +19,8 @@ export interface MappedOutput {
 export interface CompiledMapping {
   /** Folder name under mappings/, e.g. 'efa-hund-form-to-xzsa'. */
   name: string;
-  from: { format: MappingFormat; describe: string };
+  /** `csv`: how a CSV source is split (ingress reads the record type with it before mapping). */
+  from: { format: MappingFormat; describe: string; csv?: { delimiter: string; header: boolean } };
   to: { format: MappingFormat; describe: string; standard?: string; version?: string; messageType?: string };
   /**
    * Maps `input` and validates the output against the target's schema (XSD for XML — via

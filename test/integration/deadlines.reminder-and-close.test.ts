@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DeadlineWatcher } from '../../gateway/deadlines/watcher.js';
+import { withListedEvidence } from '../support/evidence.js';
 import { quietLog, startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { wohngeldAntrag, wohngeldNachforderung, wohngeldNachreichung } from '../support/xzsa-fixtures.js';
 
@@ -22,7 +23,7 @@ describe('deadlines: an unanswered Nachforderung is reminded, then the case is c
   });
   after(() => gw?.stop());
 
-  const post = (xml: string) => request(gw.url).post('/api/v1/messages').set('content-type', 'application/xml').send(xml);
+  const post = (xml: string) => withListedEvidence(gw.url, xml); // a Nachreichung comes with the files it lists
   const uuidOf = (xml: string): string => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!;
   const vorgang = async (id: string) => {
     const res = await request(gw.url).get(`/api/v1/vorgaenge/${id}`);

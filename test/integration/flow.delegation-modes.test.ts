@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { withListedEvidence } from '../support/evidence.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import {
   hundAnmeldung, hundFreigabe, hundSteuerfestsetzung, wohngeldAntrag, wohngeldNachforderung, wohngeldNachreichung,
@@ -30,7 +31,7 @@ describe('flow: each delegation mode has its own message paths', function () {
 
   /** Posts the message and returns the mailbox it reached (its endpoint, once it lies there, listed). */
   async function reached(xml: string): Promise<string> {
-    const res = await request(gw.url).post('/api/v1/messages').set('content-type', 'application/xml').send(xml);
+    const res = await withListedEvidence(gw.url, xml); // with the evidence files it lists
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
     const id = res.body.gatewayId as string;
     const endpoint = await waitFor(`${id} in its mailbox`, async () => {
@@ -44,7 +45,7 @@ describe('flow: each delegation mode has its own message paths', function () {
 
   /** Posts the message and returns the rule that refused it (403) or the error code. */
   async function refused(xml: string): Promise<string> {
-    const res = await request(gw.url).post('/api/v1/messages').set('content-type', 'application/xml').send(xml);
+    const res = await withListedEvidence(gw.url, xml); // with the evidence files it lists
     expect(res.status, JSON.stringify(res.body)).to.be.oneOf([403, 422]);
     return (res.body.rule as string | undefined) ?? (res.body.code as string);
   }

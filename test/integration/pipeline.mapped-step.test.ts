@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -9,7 +9,7 @@ import { GatewayError } from '../../gateway/errors.js';
 import { startGateway } from '../../gateway/server.js';
 import { quietLog, startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { HttpPeer } from '../support/http-peer.js';
-import { hundAnmeldung } from '../support/xzsa-fixtures.js';
+import { hundAnmeldung, nachweisContent } from '../support/xzsa-fixtures.js';
 
 const HALLE = '15002000'; // Hund not delegated: straight to its Fachverfahren (HSTX legacy XML dialect here)
 const MAGDEBURG = '15003000'; // Hund delegated e2e: to the ZSA queue (declares XZSA 1.1 here)
@@ -32,8 +32,8 @@ function config(fv: HttpPeer, zsa: HttpPeer, fvMapping: string): GatewayConfig {
   const cfg = testConfig({ endpoints: { 'fv-15002000-hund': { connector: 'http', config: { url: fv.url } }, 'zsa-hund': { connector: 'http', config: { url: zsa.url } } } });
   cfg.mappings.dirs = ['./mappings', TEST_MAPPINGS];
   cfg.mappings.ingress = [
-    { mapping: 'efa-hund-form-to-xzsa', formId: 'S99102013104000-FORM', services: ['hund'] },
-    { mapping: 'efa-wohngeld-form-to-xzsa', formId: 'S99106004001000-FORM', services: ['wohngeld'] },
+    { mapping: 'efa-hund-form-to-xzsa', mediaType: 'application/json', formId: 'S99102013104000-FORM', services: ['hund'] },
+    { mapping: 'efa-wohngeld-form-to-xzsa', mediaType: 'application/json', formId: 'S99106004001000-FORM', services: ['wohngeld'] },
   ];
   const route = cfg.routes.find((r) => r.name === 'hund-anmeldung')!;
   route.targets = route.targets.map((t) => (t.to === 'fachverfahren' ? { ...t, mapping: fvMapping } : t));
@@ -126,15 +126,24 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     expect(history.map((x) => x.to)).to.include('mapped');
   });
 
-  it('takes a Wohngeld form by its own form id through its own ingress mapping', async () => {
+  it('takes a Wohngeld form by its own form id through its own ingress mapping, as multipart with the evidence files it lists', async () => {
     // the fixture carries another Wohngeld LeiKa key than the demo's service: take the configured one
     const leika = t.gw.services.cfg.services.find((x) => x.id === 'wohngeld')!.leika[0]!;
-    const json = readFileSync(WOHNGELD_FORM, 'utf8').replace(/"leikaKey": "\d{14}"/, `"leikaKey": "${leika}"`);
-    const receipt = await post(t.gw, json, 'application/json');
-    const m = await t.gw.services.store.getMessage(receipt.gatewayId);
+    const form = JSON.parse(readFileSync(WOHNGELD_FORM, 'utf8').replace(/"leikaKey": "\d{14}"/, `"leikaKey": "${leika}"`)) as { evidence: Array<{ fileName: string; size: number; sha512: string }> };
+    // the demo cross-checks evidence lists (ADR 0023): list the files this test uploads
+    const files = form.evidence.map((e) => nachweisContent(e.fileName));
+    form.evidence.forEach((e, i) => Object.assign(e, { size: files[i]!.length, sha512: createHash('sha512').update(files[i]!).digest('hex') }));
+    const json = JSON.stringify(form);
+    expect((await request(t.gw.url).post('/api/v1/messages').set('content-type', 'application/json').send(json)).body.code).to.equal('GW_EVIDENCE_MISMATCH');
+    let req = request(t.gw.url).post('/api/v1/messages').attach('message', Buffer.from(json), { filename: 'form.json', contentType: 'application/json' });
+    form.evidence.forEach((e, i) => (req = req.attach('attachment', files[i]!, { filename: e.fileName, contentType: 'application/pdf' })));
+    const res = await req;
+    expect(res.status, res.text).to.equal(202);
+    const m = await t.gw.services.store.getMessage(res.body.gatewayId as string);
     expect(m!.messageType).to.equal('wohngeld.antrag.0201');
     expect(m!.state).not.to.equal('dead');
-    const original = await t.gw.services.store.getForm(receipt.gatewayId, 'original');
+    expect(m!.attachments.map((a) => a.name)).to.deep.equal(form.evidence.map((e) => e.fileName));
+    const original = await t.gw.services.store.getForm(m!.id, 'original');
     expect(original!.form.mapping).to.equal('efa-wohngeld-form-to-xzsa');
     expect(original!.body.toString('utf8')).to.equal(json);
   });
@@ -259,7 +268,7 @@ describe('pipeline: mappings the configuration names must exist', function () {
     const cfg = testConfig();
     const route = cfg.routes.findIndex((r) => r.name === 'hund-anmeldung');
     cfg.routes[route]!.targets[0] = { ...cfg.routes[route]!.targets[0]!, mapping: 'no-such-dialect' };
-    cfg.mappings.ingress = [{ mapping: 'no-such-form', formId: 'F' }];
+    cfg.mappings.ingress = [{ mapping: 'no-such-form', mediaType: 'application/json', formId: 'F' }];
     let refused: unknown;
     try {
       const gw = await startGateway(cfg, { log: quietLog(), port: 0, host: '127.0.0.1' });

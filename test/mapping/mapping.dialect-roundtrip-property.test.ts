@@ -154,6 +154,20 @@ function hstRueck(r: Antwort): string {
   return stringifyCsv(p.raten.map((x) => [...kase, germanDate(x.datum), germanAmount(x.cents)]), { delimiter: ';', header: true, columns: RUECK_COLUMNS });
 }
 
+const REST_GRUENDE = ['ALREADY_REGISTERED', 'NOT_RESIDENT', 'INCOMPLETE', 'OTHER'];
+
+/** Magdeburg's REST JSON decision (mappings/fv-rest-json-to-xzsa/README.md); time stamps with offset, amounts in cents. */
+function restDecision(r: Antwort): string {
+  const e = r.erstellt;
+  const issued = r.ergebnis !== 'abgl';
+  return JSON.stringify({
+    meta: { kind: 'dog-tax.decision', answerId: r.antwortId, caseId: r.vorgangId, inReplyTo: r.bezugId, recipient: r.empfaenger, municipalityKey: r.gkz, serviceKey: r.leika, createdAt: `${e.date}T${pad(e.h)}:${pad(e.m)}:${pad(e.s)}+01:00` },
+    decision: { fest: 'ISSUED', aend: 'ISSUED_WITH_CHANGES', abgl: 'REFUSED' }[r.ergebnis],
+    ...(issued ? { notice: { number: r.kassenzeichen, date: r.bescheiddatum }, annualTaxCents: r.cents } : { refusal: { reasonCode: REST_GRUENDE[r.grund], ...(r.grundtext ? { text: r.grundtext } : {}) } }),
+    decidedBy: { name: r.bearbeiter, office: r.dienststelle },
+  });
+}
+
 /** An order-preserving tree of a whole XML document, every value a string, for comparing messages. */
 const tree = (xml: Buffer | string): unknown => new XMLParser({
   preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false,
@@ -233,6 +247,16 @@ describe('dialect and version mappings: round-trip properties', function () {
       }
       const v10 = await down.run(v11.body);
       expect(texts(v10.body, FREIGABE_PATHS, NS10)).to.deep.equal(expectedFreigabe(r, true, GRUNDTEXTE));
+    }), { numRuns: RUNS });
+  });
+
+  it('REST JSON decision → XZSA hund.freigabe.0103 keeps every mapped field', async () => {
+    const m = await dialect('fv-rest-json-to-xzsa');
+    await fc.assert(fc.asyncProperty(antwort, async (r) => {
+      const out = await m.run(Buffer.from(restDecision(r)));
+      const want = expectedFreigabe(r, true, GRUNDTEXTE);
+      want[1] = `${want[1]}+01:00`; // the dialect's time stamps carry their offset, XZSA takes them as they are
+      expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(want);
     }), { numRuns: RUNS });
   });
 

@@ -132,6 +132,24 @@ const CASES: BadCase[] = [
     edit: (s) => replaceOnce(s, /<xzsab:vorgangsID>[^<]*<\/xzsab:vorgangsID>/, ''),
     rule: 'vorgang.id', path: 'vorgangsID',
   },
+  {
+    title: 'REST JSON → XZSA: the corrected amount as a German decimal instead of cents',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-aenderung.input.json',
+    edit: (s) => replaceOnce(s, '"annualTaxCents": 4500', '"annualTaxCents": "45,17"'),
+    rule: 'korrigierterJahresbetrag', path: 'annualTaxCents', secret: '45,17',
+  },
+  {
+    title: 'REST JSON → XZSA: a time stamp without its offset',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-aenderung.input.json',
+    edit: (s) => replaceOnce(s, '"2025-03-18T11:04:27+01:00"', '"2025-03-18T11:04:27"'),
+    rule: 'kopf.erstellt', path: 'meta.createdAt', secret: '11:04:27',
+  },
+  {
+    title: 'REST JSON → XZSA: a decision without the case it belongs to',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-aenderung.input.json',
+    edit: (s) => replaceOnce(s, '"caseId": "c2a4f6e8-1b3d-4c5e-8f70-9a1b2c3d4e5f",', ''),
+    rule: 'vorgang.id', path: 'meta.caseId',
+  },
 ];
 
 describe('dialect and version mappings: bad input', function () {

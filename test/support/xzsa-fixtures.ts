@@ -272,6 +272,14 @@ export function nachweis(art: string, dateiname: string, mimeType = 'application
   return { art, dateiname, sha512: createHash('sha512').update(content).digest('hex'), mimeType, groesse: content.length };
 }
 
+/** The evidence files an XML message built from these fixtures lists, as attachments (name, media type, `nachweisContent` bytes). */
+export function listedNachweise(xml: string): Array<{ name: string; mediaType: string; content: Buffer }> {
+  return [...xml.matchAll(/<xzsa:nachweis>([\s\S]*?)<\/xzsa:nachweis>/g)].map((m) => {
+    const name = /<xzsa:dateiname>([^<]*)</.exec(m[1]!)![1]!.replace(/&amp;/g, '&');
+    return { name, mediaType: /<xzsa:mimeType>([^<]*)</.exec(m[1]!)?.[1] ?? 'application/pdf', content: nachweisContent(name) };
+  });
+}
+
 function nachweisliste(list: readonly NachweisFixture[]): string {
   const items = list.map((n) => `    <xzsa:nachweis>
       <xzsa:art ${code('wohngeld-nachweisart', n.art)}</xzsa:art>
@@ -286,7 +294,14 @@ ${n.groesse === undefined ? '' : `      <xzsa:groesse>${n.groesse}</xzsa:groesse
 const SELBST_GEBURTSDATUM = '1979-02-28';
 const KINDER = ['Mia', 'Ben', 'Lea', 'Paul', 'Emma', 'Noah'];
 
-const ANTRAG_NACHWEISE = [nachweis('01', 'mietvertrag.pdf'), nachweis('03', 'lohnabrechnung-2025-02.pdf')];
+/**
+ * Evidence lists name files that must come with the message or its Vorgang (the gateway checks
+ * it where `services[].evidence` is set, as in the demo: ADR 0023). So the defaults are a case
+ * as it is sent: an application listing nothing yet (its evidence comes with the Nachreichung),
+ * a Nachreichung listing one file (post it with `withListedEvidence`), and a case file listing
+ * that same file. Tests about evidence pass `nachweise` and attach what they list.
+ */
+const NACHGEREICHT = nachweis('06', 'heizkostenabrechnung-2024.pdf');
 
 export function wohngeldAntrag(o: FixtureOptions & { nachweise?: NachweisFixture[]; haushaltsmitglieder?: number } = {}): string {
   const members = Array.from({ length: Math.max(1, o.haushaltsmitglieder ?? 2) }, (_, i) => i === 0
@@ -312,7 +327,7 @@ ${anschrift('    ')}    <xzsa:wohnflaeche>62.5</xzsa:wohnflaeche>
     <xzsa:iban>DE02500105170137075030</xzsa:iban>
     <xzsa:kontoinhaber>Jonas Probemann</xzsa:kontoinhaber>
   </xzsa:bankverbindung>
-${nachweisliste(o.nachweise ?? ANTRAG_NACHWEISE)}`);
+${nachweisliste(o.nachweise ?? [])}`);
 }
 
 const FEHLT = `  <xzsa:fehlendeUnterlage>
@@ -340,7 +355,7 @@ ${FEHLT}  <xzsa:frist>${esc(o.frist ?? '2025-04-02')}</xzsa:frist>
 
 export function wohngeldNachreichung(o: FixtureOptions & { nachforderungUuid?: string; nachweise?: NachweisFixture[] } = {}): string {
   return message('wohngeld.nachreichung.0204', o, `  <xzsa:bezugNachforderung>${esc(o.nachforderungUuid ?? randomUUID())}</xzsa:bezugNachforderung>
-${nachweisliste(o.nachweise ?? [nachweis('06', 'heizkostenabrechnung-2024.pdf')])}`);
+${nachweisliste(o.nachweise ?? [NACHGEREICHT])}`);
 }
 
 export function wohngeldWeiterleitung(o: FixtureOptions & {
@@ -352,7 +367,7 @@ ${refs}  <xzsa:pruefung>
     <xzsa:ergebnis ${code('pruefergebnis', '01', 'vollständig')}</xzsa:ergebnis>
     <xzsa:geprueftAm>2025-03-20T10:30:00+01:00</xzsa:geprueftAm>
 ${pruefer('    ')}  </xzsa:pruefung>
-${nachweisliste(o.nachweise ?? [...ANTRAG_NACHWEISE, nachweis('06', 'heizkostenabrechnung-2024.pdf')])}`);
+${nachweisliste(o.nachweise ?? [NACHGEREICHT])}`);
 }
 
 export function gatewayQuittung(o: FixtureOptions & { gatewayId?: string; refUuid?: string; state?: string } = {}): string {

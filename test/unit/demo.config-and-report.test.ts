@@ -32,9 +32,21 @@ describe('demo: its configuration is derived from demo.yaml, which stays mailbox
   });
 
   it('takes both EfA forms as JSON through their ingress mappings, with the form ids the simulated EfA service sends', () => {
-    expect(cfg.mappings.ingress.map((i) => [i.mapping, i.formId])).to.deep.equal([
+    expect(cfg.mappings.ingress.filter((i) => i.authors === undefined).map((i) => [i.mapping, i.formId])).to.deep.equal([
       ['efa-hund-form-to-xzsa', HUND_FORM_ID],
       ['efa-wohngeld-form-to-xzsa', WOHNGELD_FORM_ID],
+    ]);
+  });
+
+  it('cross-checks the Wohngeld evidence lists against the attachments of the case (the simulators attach what they list)', () => {
+    expect(cfg.services.find((x) => x.id === 'wohngeld')!.evidence).to.deep.equal({ item: 'nachweise/nachweis', sha512: 'sha512', size: 'groesse' });
+  });
+
+  it('takes each pilot Hund Fachverfahren\'s answer in its own dialect, from that Fachverfahren only (ADR 0025)', () => {
+    expect(cfg.mappings.ingress.filter((i) => i.authors !== undefined).map((i) => [i.mapping, i.mediaType, i.authors])).to.deep.equal([
+      ['fv-rest-json-to-xzsa', 'application/json', ['fv-15003000-hund']],
+      ['fv-csv-to-xzsa', 'text/csv', ['fv-15083490-hund']],
+      ['fv-legacy-xml-to-xzsa', 'application/xml', ['fv-15002000-hund']],
     ]);
   });
 });

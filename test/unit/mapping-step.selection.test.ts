@@ -109,12 +109,12 @@ describe('mapping step: which mapping a target gets', () => {
     expect(same.kind === 'mapped' && same.form.mapping).to.equal('xzsa-to-dialect');
   });
 
-  it('config check lists every mapping the routes and JSON ingress name that is not loaded', () => {
+  it('config check lists every mapping the routes and ingress name that is not loaded, and an ingress mapping that does not read its media type', () => {
     cfg.routes[0]!.targets = cfg.routes[0]!.targets.map((t) => ({ ...t, mapping: 'missing-a' }));
-    cfg.mappings.ingress = [{ mapping: 'missing-b', formId: 'F' }, { mapping: 'xzsa-1.0-to-1.1', formId: 'G' }];
+    cfg.mappings.ingress = [{ mapping: 'missing-b', mediaType: 'application/json', formId: 'F' }, { mapping: 'xzsa-1.0-to-1.1', mediaType: 'application/xml', root: 'X', authors: ['fv-15002000-hund'] }, { mapping: 'xzsa-1.0-to-1.1', mediaType: 'text/csv', authors: ['fv-15002000-hund'] }];
     const issues = missingMappings(cfg, registry(v11));
-    expect(issues.map((i) => i.path)).to.deep.equal([...cfg.routes[0]!.targets.map((_t, j) => `routes[0].targets[${j}].mapping`), 'mappings.ingress[0].mapping']);
-    expect(issues.every((i) => i.rule === 'config.mapping-unknown')).to.equal(true);
+    expect(issues.map((i) => i.path)).to.deep.equal([...cfg.routes[0]!.targets.map((_t, j) => `routes[0].targets[${j}].mapping`), 'mappings.ingress[0].mapping', 'mappings.ingress[2].mapping']);
+    expect(issues.map((i) => i.rule)).to.deep.equal([...cfg.routes[0]!.targets.map(() => 'config.mapping-unknown'), 'config.mapping-unknown', 'config.mapping-format']);
   });
 });
 
@@ -131,16 +131,16 @@ describe('JSON form ingress: which answers before any mapping runs', () => {
   }
 
   it('refuses JSON with 415 when no ingress mapping is configured', async () => {
-    const err = await refusal(new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [] }, registry()).toXml(form({ form: { id: 'F' } }), null));
+    const err = await refusal(new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [] }, registry()).toXml(form({ form: { id: 'F' } }), 'application/json', null));
     expect(err.code).to.equal('GW_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('refuses a body that is not JSON with 400, and a form id no entry takes (form id or services) with 422 naming the field', async () => {
-    const ingress = new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [{ mapping: 'efa', formId: 'F', services: ['hund'] }] }, registry(fake('efa', 'JSON', {})));
-    expect((await refusal(ingress.toXml(Buffer.from('<xml/>'), null))).code).to.equal('GW_BAD_REQUEST');
-    const wrongService = await refusal(ingress.toXml(form({ form: { id: 'F' } }), ['wohngeld']));
+    const ingress = new FormIngress({ dirs: [], formIdField: '/form/id', ingress: [{ mapping: 'efa', mediaType: 'application/json', formId: 'F', services: ['hund'] }] }, registry(fake('efa', 'JSON', {})));
+    expect((await refusal(ingress.toXml(Buffer.from('<xml/>'), 'application/json', null))).code).to.equal('GW_BAD_REQUEST');
+    const wrongService = await refusal(ingress.toXml(form({ form: { id: 'F' } }), 'application/json', { id: 'efa-wohngeld-lsa', services: ['wohngeld'] }));
     expect(wrongService.code).to.equal('GW_MAPPING_FAILED');
     expect(wrongService.issues[0]!.path).to.equal('/form/id');
-    expect((await ingress.toXml(form({ form: { id: 'F' } }), ['hund'])).original.mapping).to.equal('efa');
+    expect((await ingress.toXml(form({ form: { id: 'F' } }), 'application/json', { id: 'efa-hund-lsa', services: ['hund'] })).original.mapping).to.equal('efa');
   });
 });

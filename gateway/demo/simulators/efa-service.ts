@@ -1,17 +1,20 @@
 /**
  * SIMULATOR — an EfA online service (both citizen portals: "Hund anmelden" and "Wohngeld
  * beantragen"), not a real one. It submits synthetic, plausible forms as JSON through the
- * gateway's HTTP API (the gateway maps them to XZSA), polls its two mailboxes for answers,
- * and answers a Nachforderung with a Nachreichung carrying exactly the evidence asked for.
+ * gateway's HTTP API (the gateway maps them to XZSA) — a Wohngeld application as multipart
+ * with its evidence files attached —, polls its two mailboxes for answers, and answers a
+ * Nachforderung with a Nachreichung listing and attaching exactly the evidence asked for (the
+ * gateway cross-checks every listed hash against the attachments of the case, ADR 0023).
  * A case ends here when the citizen gets the municipality's Bescheid (hund.freigabe.0103):
  * completed when its PDF and payment details pass bescheid-check.ts, failed otherwise.
  */
 import { pollMailbox, SubmitError, type MailboxItem } from '../client.js';
-import { EVIDENCE, hundForm, keeper, wohngeldForm, type Keeper } from '../forms.js';
+import { submitWithFiles } from '../dialect-submit.js';
+import { EVIDENCE, evidenceFilesOf, hundForm, keeper, wohngeldForm, type Keeper } from '../forms.js';
 import type { DemoMunicipality, DemoService } from '../participants.js';
 import type { Rng } from '../rng.js';
 import { formatOf } from '../tracker.js';
-import { nachreichung, textOf, textsOf, type Evidence } from '../xzsa.js';
+import { evidenceBytes, nachreichung, textOf, textsOf, type Evidence } from '../xzsa.js';
 import { isoDay, type SimContext, type Simulator } from './context.js';
 import { checkBescheid, type BescheidReceived } from './bescheid-check.js';
 
@@ -57,7 +60,8 @@ export class EfaServiceSimulator implements Simulator {
     if (service === 'hund') this.mandates.set(ids.caseId, (form['payment'] as { mandateReference?: string }).mandateReference);
     this.ctx.tracker.open({ vorgangId: ids.caseId, service, municipality: m.short, from: service === 'hund' ? 'EfA Hund' : 'EfA Wohngeld', format: 'form JSON' });
     try {
-      await this.ctx.client.submit(JSON.stringify(form), 'application/json');
+      if (service === 'hund') await this.ctx.client.submit(JSON.stringify(form), 'application/json');
+      else await submitWithFiles(this.ctx.client, JSON.stringify(form), 'application/json', evidenceFilesOf(form, ids.caseId));
     } catch (err) {
       this.ctx.tracker.fail(ids.caseId, err instanceof SubmitError ? `${err.status} ${err.code}` : String(err));
       this.ctx.warn(`EfA simulator: submission refused: ${err instanceof SubmitError ? `${err.status} ${err.code}` : String(err)}`);
@@ -94,6 +98,7 @@ export class EfaServiceSimulator implements Simulator {
     const missing = [...xml.matchAll(/<(?:\w+:)?fehlendeUnterlage>[\s\S]*?<code>(\d+)<\/code>/g)].map((x) => x[1] ?? '99');
     const evidence: Evidence[] = missing.map((art) => ({ art, dateiname: `nachgereicht-${isoDay()}-${CODE_FILES[art] ?? 'nachweis.pdf'}` }));
     const head = { uuid: this.answerRng.uuid(), vorgangId: item.vorgangId, leika: textOf(xml, 'leikaSchluessel') ?? '', ags, author: 'efa:wohngeld-lsa', reader: 'zsa:lsa' };
-    await this.ctx.client.submit(nachreichung(head, { nachforderungUuid: item.messageUuid, evidence }), 'application/xml');
+    const files = evidence.map((e) => ({ name: e.dateiname, mediaType: 'application/pdf', bytes: evidenceBytes(e.dateiname, item.vorgangId) }));
+    await submitWithFiles(this.ctx.client, nachreichung(head, { nachforderungUuid: item.messageUuid, evidence }), 'application/xml', files);
   }
 }

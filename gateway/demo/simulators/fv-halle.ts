@@ -9,7 +9,7 @@
  * demo rules (dog-tax.ts) itself; when it delegates, it releases the ZSA's draft the same way.
  * Either way the Bescheid's PDF goes beside the answer and its payment plan into it (ADR 0024).
  */
-import type { DialectAnswerCollector } from '../answers.js';
+import { submitWithFiles } from '../dialect-submit.js';
 import { pollMailbox, type MailboxItem } from '../client.js';
 import { esc, textOf } from '../xzsa.js';
 import { formatOf } from '../tracker.js';
@@ -30,7 +30,7 @@ export class HalleFachverfahrenSimulator implements Simulator {
   /** Dogs per keeper (name, first name, birth date) Halle has assessed: the further-dog rate. */
   private readonly keepers = new Map<string, number>();
 
-  constructor(private readonly ctx: SimContext, private readonly answers: DialectAnswerCollector) {}
+  constructor(private readonly ctx: SimContext) {}
 
   async start(): Promise<void> {
     const m = municipalityOf(this.ctx, HALLE);
@@ -81,7 +81,7 @@ export class HalleFachverfahrenSimulator implements Simulator {
     await this.answer(item, textOf(xml, 'leikaSchluessel') ?? '', draftOf(xml));
   }
 
-  /** Halle's HSTX_BESCHEID for the message it answers (the application, or the ZSA's draft), with its PDF beside it, submitted through the gateway's mapping. */
+  /** Halle's HSTX_BESCHEID for the message it answers (the application, or the ZSA's draft), with its PDF beside it, posted as it is (the gateway maps it). */
   private async answer(item: MailboxItem, leika: string, d: Pick<Decision, 'jahresbetrag' | 'festsetzungAb' | 'instalments' | 'lastschrift' | 'hund' | 'empfaenger'>): Promise<void> {
     this.kassenzeichen += 1;
     const now = new Date();
@@ -110,6 +110,7 @@ export class HalleFachverfahrenSimulator implements Simulator {
   <SACHBEARBEITER><NAME>${issuer.sachbearbeitung}</NAME><DIENSTSTELLE>Stadt Halle (Saale), Fachbereich Steuern (Demo)</DIENSTSTELLE></SACHBEARBEITER>
 </HSTX_BESCHEID>
 `;
-    await this.answers.submit('fv-legacy-xml-to-xzsa', Buffer.from(answer), [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
+    // posted as it is: the gateway maps HSTX_BESCHEID at ingress (fv-legacy-xml-to-xzsa, ADR 0025)
+    await submitWithFiles(this.ctx.client, Buffer.from(answer), 'application/xml', [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
   }
 }

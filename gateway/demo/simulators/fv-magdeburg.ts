@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { submitWithFiles } from '../dialect-submit.js';
 import { formatOf } from '../tracker.js';
 import { freigabe, textOf } from '../xzsa.js';
 import { draftOf, issueBescheid } from './bescheid.js';
@@ -96,6 +97,6 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
     const { data, dokument } = await issueBescheid(issuer, { vorgangId: h.vorgangId, bescheidnummer: nummer, kassenzeichen: nummer, bescheiddatum: isoDay(), ...draft, ...(corrected ? { korrigiert: corrected } : {}) });
     const head = { uuid: this.ctx.rng.uuid(), vorgangId: h.vorgangId, leika: textOf(text, 'leikaSchluessel') ?? '', ags: MAGDEBURG, author: `fv:${MAGDEBURG}-hund`, reader: 'efa:hund-lsa' };
     const xml = freigabe(head, { entwurfUuid: h.messageUuid, ...(corrected ? { korrigiert: corrected } : {}), bescheid: data, dokument, durch: issuer.sachbearbeitung, organisation: 'Landeshauptstadt Magdeburg, Steueramt (Demo)' });
-    await this.ctx.client.submitWithAttachments(xml, [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
+    await submitWithFiles(this.ctx.client, xml, 'application/xml', [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
   }
 }

@@ -15,7 +15,7 @@ import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { DialectAnswerCollector } from '../answers.js';
+import { submitDialectFile } from '../dialect-submit.js';
 import { sleep } from '../client.js';
 import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
 import { issueBescheid, zahlweiseFromNote } from './bescheid.js';
@@ -50,7 +50,7 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
   private readonly imported = new Set<string>();
   private kassenzeichen = 0;
 
-  constructor(private readonly ctx: SimContext, readonly dropDir: string, private readonly answers: DialectAnswerCollector) {}
+  constructor(private readonly ctx: SimContext, readonly dropDir: string) {}
 
   async start(): Promise<void> {
     municipalityOf(this.ctx, SUELZETAL);
@@ -127,6 +127,7 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
     const pdf = await dropFile(outDir, dokument.dateiname, dokument.bytes);
     const csv = stringify(records, { header: true, columns: RUECK_COLUMNS, delimiter: ';', record_delimiter: 'unix' });
     const out = await dropFile(outDir, `HST-RUECK-${kase.ANTWORT_ID}.csv`, csv);
-    await this.answers.collect('fv-csv-to-xzsa', out, [pdf]);
+    // posted as it is: the gateway maps HST-RUECK 2 at ingress (fv-csv-to-xzsa, ADR 0025)
+    await submitDialectFile(this.ctx.client, out, 'text/csv', [pdf]);
   }
 }

@@ -24,6 +24,24 @@ form('no form id', '{"applicant":{"name":"Synthetic"}}', codes('GW_BAD_REQUEST',
 form('known form, nothing else', '{"form":{"id":"S99102013104000-FORM","version":"1"}}', codes('GW_MAPPING_FAILED', 'GW_BAD_REQUEST'));
 form('5000 nested arrays', `${'['.repeat(5000)}${']'.repeat(5000)}`, codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
 form('__proto__ as form', '{"__proto__":{"id":"S99102013104000-FORM"}}', codes('GW_BAD_REQUEST', 'GW_MAPPING_FAILED'));
+// A Fachverfahren's own dialect (mappings.ingress, ADR 0025): CSV by record type, XML by root element. Hostile
+// documents are refused by the selector or the mapping, naming rule and path, never a value.
+const RUECK = 'SATZART;ANTWORT_ID;VORGANG_ID;BEZUG_ID;EMPFAENGER;AGS;LEIKA;ERSTELLT;STATUS;KASSENZEICHEN;BESCHEIDDATUM;JAHRESSTEUER;GRUND;GRUNDTEXT;SACHBEARBEITUNG;DIENSTSTELLE\n';
+const csv = (name: string, body: Buffer | string, expect: Expectation, type = 'text/csv') => add('dialects', name, xml([[CT, type]], body), expect);
+const mapped = codes('GW_MAPPING_FAILED', 'GW_DIALECT_NOT_CONFIGURED');
+csv('binary noise as CSV', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)), mapped);
+csv('header only', RUECK, mapped);
+csv('unclosed quote', `${RUECK}RM;"never closed;x\n`, mapped);
+csv('formula in the record type (CSV injection)', `${RUECK}=HYPERLINK("http://example.invalid");1;2;3;efa:hund-lsa;15083490;99102013104000;10.06.2025 14:32;FEST;K;10.06.2025;;;;A;B\n`, mapped);
+csv('20000 columns', `${RUECK}RM${';x'.repeat(20_000)}\n`, mapped);
+csv('UTF-16 with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${RUECK}RM;1\n`, 'utf16le')]), mapped);
+csv('CSV in latin1', `${RUECK}RM;1\n`, codes('GW_UNSUPPORTED_MEDIA_TYPE'), 'text/csv; charset=iso-8859-1');
+const hstx = (name: string, body: string, expect: Expectation) => add('dialects', name, xml([[CT, 'application/xml']], body), expect);
+hstx('HSTX root behind an external DTD', '<?xml version="1.0"?><!DOCTYPE HSTX_BESCHEID SYSTEM "http://example.invalid/x.dtd"><HSTX_BESCHEID VERSION="2.3"/>', codes('GW_XML_EXTERNAL_ENTITY'));
+hstx('HSTX root, nothing inside', '<HSTX_BESCHEID VERSION="2.3"/>', codes('GW_MAPPING_FAILED'));
+hstx('HSTX root with 5000 nested elements', `<HSTX_BESCHEID>${'<KOPF>'.repeat(5000)}${'</KOPF>'.repeat(5000)}</HSTX_BESCHEID>`, codes('GW_MAPPING_FAILED'));
+hstx('HSTX root in a namespace no mapping selects', '<h:HSTX_BESCHEID xmlns:h="urn:example:hstx"/>', codes('GW_UNKNOWN_MESSAGE_TYPE'));
+form('REST decision, meta through __proto__', '{"__proto__":{"kind":"dog-tax.decision"},"meta":{"kind":"dog-tax.decision"}}', codes('GW_MAPPING_FAILED'));
 add('headers', 'duplicate Content-Type, bad one first', xml([[CT, 'text/plain'], [CT, 'application/xml']]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
 add('headers', 'Content-Type with 8 KiB of parameters', xml([[CT, `text/plain; ${'a=b; '.repeat(1600)}`]]), codes('GW_UNSUPPORTED_MEDIA_TYPE'));
 add('headers', 'XML content type, gzip Content-Encoding (never inflated)', xml([[CT, 'application/xml'], ['Content-Encoding', 'gzip']], gzipSync(Buffer.alloc(10 * MiB, 0x20))), codes('GW_XML_MALFORMED'));
