@@ -252,7 +252,8 @@ describe('dialect and version mappings: round-trip properties', function () {
 
   it('REST JSON decision → XZSA hund.freigabe.0103 keeps every mapped field', async () => {
     const m = await dialect('fv-rest-json-to-xzsa');
-    await fc.assert(fc.asyncProperty(antwort, async (r) => {
+    // the REST JSON dialect carries no payment plan (yet): its decisions are generated without one
+    await fc.assert(fc.asyncProperty(antwort.map(({ plan: _plan, ...r }) => r), async (r) => {
       const out = await m.run(Buffer.from(restDecision(r)));
       const want = expectedFreigabe(r, true, GRUNDTEXTE);
       want[1] = `${want[1]}+01:00`; // the dialect's time stamps carry their offset, XZSA takes them as they are
