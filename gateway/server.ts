@@ -29,6 +29,7 @@ import { Router } from './routing/router.js';
 import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
 import { UploadBudget, withUploadBudget } from './store/upload-budget.js';
 import { createStore } from './store/index.js';
+import { FitDestinations } from './fitconnect/destinations.js';
 import { loadValidator } from './validation/index.js';
 
 export interface StartOptions {
@@ -134,7 +135,14 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
-  const app = createApp(services, { signing, auth });
+  // FIT-Connect-compatible API (ADR 0027): destinations and their keys are loaded before the server listens.
+  const fitConnect = cfg.fitConnect.enabled
+    ? {
+        cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys,
+        destinations: FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production')),
+      }
+    : undefined;
+  const app = createApp(services, { signing, auth, ...(fitConnect ? { fitConnect } : {}) });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls

@@ -100,6 +100,17 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
       if (t.to.startsWith('endpoint:')) needEndpoint(`routes.${i}.targets.${j}.to`, t.to.slice('endpoint:'.length));
     }),
   );
+  dupes(cfg.fitConnect.destinations.map((d) => d.id), 'fitConnect.destinations');
+  cfg.fitConnect.destinations.forEach((d, i) => {
+    const p = cfg.participants.find((x) => x.id === d.participant);
+    if (!p) problem(`fitConnect.destinations.${i}.participant`, `unknown participant "${d.participant}"`);
+    else if (!['municipality', 'zsa', 'fachverfahren'].includes(p.kind)) problem(`fitConnect.destinations.${i}.participant`, `participant "${d.participant}" is a ${p.kind}; a destination belongs to a municipality, its Fachverfahren or the ZSA`);
+    d.services.forEach((svc, j) => {
+      const s = cfg.services.find((x) => x.id === svc.service);
+      if (!s) problem(`fitConnect.destinations.${i}.services.${j}.service`, `unknown service "${svc.service}"`);
+      else if (!s.leika.includes(svc.leika)) problem(`fitConnect.destinations.${i}.services.${j}.leika`, `LeiKa key ${svc.leika} is not one of service "${svc.service}"`);
+    });
+  });
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `configuration has ${issues.length} problem(s)`, { issues });
   return cfg;
 }

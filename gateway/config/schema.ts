@@ -341,6 +341,40 @@ export const mappingsSchema = z
   })
   .strict();
 
+const UUID = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID');
+
+export const fitConnectServiceSchema = z
+  .object({
+    leika: LEIKA.describe('LeiKa key of the public service; published as `urn:de:fim:leika:leistung:<key>` (FIT-Connect `publicService.identifier`).'),
+    service: ID.describe('The gateway service (`services[].id`) the submissions belong to, e.g. `hund`.'),
+    submissionSchema: z
+      .object({
+        uri: z.string().url().describe('`schemaUri` of the form data (FIT-Connect `submissionSchemas[].schemaUri`); the sender names it in the metadata (`contentStructure.data.submissionSchema.schemaUri`).'),
+        mimeType: z.literal('application/json').default('application/json').describe('Media type of the form data; only JSON forms are mapped.'),
+        file: z.string().min(1).describe('The JSON Schema (draft 2020-12) the form data is validated against, relative to the working directory or the package (`gateway/fitconnect/schemas/...`).'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const fitConnectDestinationSchema = z
+  .object({
+    id: UUID.describe('The destination id (FIT-Connect `destinationId`), a UUID.'),
+    participant: ID.describe('The participant whose remit the destination is (a municipality or the ZSA): it subscribes (lists, fetches, accepts, rejects) its submissions; the ZSA may also where the municipality delegated the service.'),
+    areas: z.array(z.string().regex(/^(\d{8}|\d{12})$/, 'an AGS (8 digits) or ARS (12 digits)')).min(1).describe('AGS/ARS the destination serves; the form\'s municipality key must be one of them.'),
+    services: z.array(fitConnectServiceSchema).min(1).describe('Public services the destination accepts submissions for.'),
+    encryptionKey: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a kid').describe('kid of the destination\'s encryption key, a key the gateway holds: one of `crypto.jwe.keys`; without `crypto.jwe` a development key with this kid is generated under `<dataDir>/keys/fit-connect/` on first start.'),
+  })
+  .strict();
+
+export const fitConnectSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the FIT-Connect-compatible Submission API (ADR 0027, docs/fit-connect.md).'),
+    basePath: z.string().regex(/^(\/[a-z0-9-]+)+$/, 'a path such as /fit-connect').default('/fit-connect').describe('Where the API is mounted: a FIT-Connect SDK is configured with `<gateway>/fit-connect` as its Submission API base URL.'),
+    destinations: z.array(fitConnectDestinationSchema).default([]).describe('Destinations (Zustellpunkte) the gateway serves.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -382,6 +416,7 @@ export const configSchema = z
     services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
+    fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
   })
   .strict();
 
@@ -396,4 +431,6 @@ export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
 export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
+export type FitConnectConfig = z.output<typeof fitConnectSchema>;
+export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
