@@ -1,0 +1,235 @@
+import { expect } from 'chai';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompactEncrypt, compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { requiredAuthConfig, testTokenFor, tokenFor, withTestClients } from '../auth/oauth-fixture.js';
+import { encryptionKeys } from '../crypto/support.js';
+import { startTestGateway } from '../support/gateway.js';
+
+/**
+ * A FIT-Connect sender written with `jose` and fetch only (no gateway code) submits a Hund
+ * application with two attachments to Halle's destination; Halle's subscriber lists, fetches,
+ * decrypts and accepts it; the sender verifies the signed accept event against the JWKS.
+ * Every refusal answers with FIT-Connect's problem type, stores no message, and the next
+ * good submission goes through.
+ */
+const HALLE = '5a1c0e3e-3b0f-4f6a-9a51-150020000001';
+const MAGDEBURG = '5a1c0e3e-3b0f-4f6a-9a51-150030000001';
+const HUND = 'urn:de:fim:leika:leistung:99102013104000';
+const SCHEMA_URI = 'urn:zsa-gateway:fit-connect:submission-schema:hund-anmeldung:1.2';
+const PROBLEM = 'https://schema.fitko.de/fit-connect/submission-api/problems/';
+const EVENT = 'https://schema.fitko.de/fit-connect/events/';
+const FORM = readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/halle-ags-reduction-transfer.input.json');
+const sha512 = (b: Uint8Array) => createHash('sha512').update(b).digest('hex');
+
+interface Knobs {
+  destinationId?: string;
+  identifier?: string;
+  dataHash?: string;
+  attachmentHash?: string;
+  skipUpload?: boolean;
+  extraInMetadata?: boolean;
+  kid?: string;
+  alg?: string;
+  badMetadata?: boolean;
+  form?: Buffer;
+  useServiceType?: boolean;
+}
+
+describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP', function () {
+  this.timeout(180_000);
+  const keyDir = mkdtempSync(join(tmpdir(), 'zsa-fit-keys-'));
+  const halleKeys = encryptionKeys('fit-halle');
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let base: string;
+  let sender: string;
+
+  before(async () => {
+    const cfg = await withTestClients(requiredAuthConfig(), ['efa-wohngeld-lsa']);
+    const file = join(keyDir, 'halle.jwk.json');
+    writeFileSync(file, JSON.stringify(halleKeys.publicJwk));
+    cfg.participants = cfg.participants.map((p) => (p.id === 'halle' ? { ...p, encryptionKey: file } : p));
+    gw = await startTestGateway(cfg);
+    base = `${gw.url}/fit-connect`;
+    sender = await tokenFor(gw.url, 'efa-hund-lsa');
+  });
+  after(async () => {
+    await gw?.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  const call = async (token: string, method: string, path: string, body?: unknown, type = 'application/json') => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': type }) },
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, text, type: res.headers.get('content-type') ?? '' };
+  };
+
+  /** The whole sender flow as a FIT-Connect SDK does it; `k` spoils one step. */
+  async function send(k: Knobs = {}) {
+    const destinationId = k.destinationId ?? HALLE;
+    const dest = await call(sender, 'GET', `/v1/destinations/${HALLE}`);
+    expect(dest.status).to.equal(200);
+    const jwk = (await call(sender, 'GET', `/v1/destinations/${HALLE}/keys/${dest.json.encryptionKid}`)).json as JWK;
+    expect(jwk.key_ops).to.deep.equal(['wrapKey']);
+    expect(jwk.x5c).to.be.an('array').that.is.not.empty;
+    // WebCrypto imports a wrapKey-only JWK without the encrypt usage jose asks for: import the bare key material, as SDKs do.
+    const alg = k.alg ?? 'RSA-OAEP-256';
+    const key = await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, alg);
+    const enc = (bytes: Uint8Array) => new CompactEncrypt(bytes).setProtectedHeader({ alg, enc: 'A256GCM', kid: k.kid ?? jwk.kid! }).encrypt(key);
+    const attachments = [Buffer.from('%PDF-1.4 synthetic Schwerbehindertenausweis'), Buffer.from('%PDF-1.4 synthetic Ausbildungsnachweis')];
+    const ids = [randomUUID(), randomUUID()];
+    const svc = { identifier: k.identifier ?? HUND, name: 'Hund anmelden' };
+    const created = await call(sender, 'POST', '/v1/submissions', { destinationId, announcedAttachments: ids, ...(k.useServiceType ? { serviceType: svc } : { publicService: svc }) });
+    if (created.status !== 201) return { created, submit: null as null | Awaited<ReturnType<typeof call>> };
+    const { submissionId, caseId } = created.json as { submissionId: string; caseId: string };
+    for (const [i, id] of ids.entries()) {
+      if (k.skipUpload && i === 1) continue;
+      const up = await call(sender, 'PUT', `/v1/submissions/${submissionId}/attachments/${id}`, await enc(attachments[i]!), 'application/jose');
+      expect(up.status, up.text).to.equal(204);
+    }
+    const form = k.form ?? FORM;
+    const metadata = {
+      $schema: 'https://schema.fitko.de/fit-connect/metadata/1.0.0/metadata.schema.json',
+      contentStructure: {
+        data: { hash: { type: 'sha512', content: k.dataHash ?? sha512(form) }, submissionSchema: { schemaUri: SCHEMA_URI, mimeType: 'application/json' } },
+        attachments: [
+          ...ids.map((id, i) => ({ attachmentId: id, hash: { type: 'sha512', content: i === 0 && k.attachmentHash ? k.attachmentHash : sha512(attachments[i]!) }, purpose: 'attachment', mimeType: 'application/pdf', filename: `nachweis-${i + 1}.pdf` })),
+          ...(k.extraInMetadata ? [{ attachmentId: randomUUID(), hash: { type: 'sha512', content: sha512(attachments[0]!) }, purpose: 'attachment', mimeType: 'application/pdf' }] : []),
+        ],
+      },
+      ...(k.badMetadata ? { contentStructure: { attachments: 'none' } } : {}),
+    };
+    const submit = await call(sender, 'PUT', `/v1/submissions/${submissionId}`, {
+      encryptedMetadata: await enc(Buffer.from(JSON.stringify(metadata))),
+      encryptedData: await enc(form),
+    });
+    return { created, submit, submissionId, caseId, attachments, ids };
+  }
+
+  async function expectNothingStored(caseId: string | undefined) {
+    if (caseId === undefined) return;
+    expect(await gw.services.store.vorgang(caseId)).to.deep.equal([]);
+    const [sub] = await gw.services.store.fitConnect.caseSubmissions(caseId);
+    expect(sub?.status).to.not.equal('submitted');
+  }
+
+  it('carries a Hund application end to end: submit, list, fetch, decrypt, accept, signed accept event', async () => {
+    const sent = await send();
+    expect(sent.created.status, sent.created.text).to.equal(201);
+    expect(sent.submit!.status, sent.submit!.text).to.equal(202);
+    expect(sent.submit!.json).to.deep.equal({ destinationId: HALLE, submissionId: sent.submissionId, caseId: sent.caseId });
+    const stored = await gw.services.store.vorgang(sent.caseId!);
+    expect(stored.map((m) => m.messageType)).to.deep.equal(['hund.anmeldung.0101']);
+    expect(stored[0]!.messageUuid).to.equal(sent.submissionId);
+
+    const halle = await tokenFor(gw.url, 'halle');
+    const list = await call(halle, 'GET', `/v1/submissions?destinationId=${HALLE}`);
+    expect(list.status).to.equal(200);
+    expect(list.json.submissions).to.deep.include({ destinationId: HALLE, submissionId: sent.submissionId, caseId: sent.caseId });
+    const got = await call(halle, 'GET', `/v1/submissions/${sent.submissionId}`);
+    expect(got.status, got.text).to.equal(200);
+    const { key_ops: _ops, alg: _alg, ...material } = halleKeys.privateJwk;
+    const priv = await importJWK(material, 'RSA-OAEP-256');
+    const data = (await compactDecrypt(got.json.encryptedData, priv)).plaintext;
+    expect(Buffer.from(data).equals(FORM)).to.equal(true);
+    const meta = JSON.parse(Buffer.from((await compactDecrypt(got.json.encryptedMetadata, priv)).plaintext).toString('utf8'));
+    expect(meta.contentStructure.data.hash.content).to.equal(sha512(data));
+    for (const [i, id] of sent.ids!.entries()) {
+      const a = await call(halle, 'GET', `/v1/submissions/${sent.submissionId}/attachments/${id}`);
+      expect(a.type).to.match(/^application\/jose/);
+      const bytes = (await compactDecrypt(a.text, priv)).plaintext;
+      expect(sha512(bytes)).to.equal(sha512(sent.attachments![i]!));
+    }
+
+    const subscriberKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const accept = await new SignJWT({ $schema: 'https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json', events: { [`${EVENT}accept-submission`]: {} }, txn: `case:${sent.caseId}` })
+      .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt', kid: 'halle-sig' })
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .setIssuer(HALLE)
+      .setSubject(`submission:${sent.submissionId}`)
+      .sign(subscriberKey);
+    const posted = await call(halle, 'POST', `/v1/cases/${sent.caseId}/events`, accept, 'application/jose');
+    expect(posted.status, posted.text).to.equal(204);
+
+    const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
+    expect(log.status).to.equal(200);
+    const jwks = createLocalJWKSet((await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JWK[] });
+    const names: string[] = [];
+    for (const token of log.json.eventLog as string[]) {
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, { algorithms: ['PS512'], typ: 'secevent+jwt' });
+      expect(payload.sub).to.equal(`submission:${sent.submissionId}`);
+      expect(payload['txn']).to.equal(`case:${sent.caseId}`);
+      expect(protectedHeader.alg).to.equal('PS512');
+      names.push(Object.keys(payload['events'] as object)[0]!.slice(EVENT.length));
+    }
+    expect(names).to.deep.equal(['create-submission', 'submit-submission', 'accept-submission']);
+    expect((await gw.services.store.fitConnect.get(sent.submissionId!))?.status).to.equal('accepted');
+  });
+
+  it('accepts a v1 sender that names the service as serviceType', async () => {
+    const sent = await send({ useServiceType: true });
+    expect(sent.submit!.status, sent.submit!.text).to.equal(202);
+  });
+
+  const refusals: Array<[string, Knobs, number, string]> = [
+    ['data hash mismatch', { dataHash: 'a'.repeat(128) }, 422, 'hash-mismatch'],
+    ['one attachment hash mismatch', { attachmentHash: 'b'.repeat(128) }, 422, 'hash-mismatch'],
+    ['announced attachment missing', { skipUpload: true }, 422, 'missing-attachments'],
+    ['extra attachment', { extraInMetadata: true }, 422, 'unexpected-attachment'],
+    ['wrong kid', { kid: 'not-the-destination-key' }, 422, 'encryption-issue'],
+    ['wrong alg', { alg: 'RSA-OAEP' }, 422, 'encryption-issue'],
+    ['metadata not matching the schema', { badMetadata: true }, 422, 'metadata-schema-violation'],
+    ['form data not matching the submission schema', { form: Buffer.from(JSON.stringify({ form: { id: 'S99102013104000-FORM', version: '1.2.0' }, submission: { municipalityKey: '15002000' } })) }, 422, 'data-schema-violation'],
+    ['unknown destination', { destinationId: randomUUID() }, 404, 'destination-not-found'],
+    ['unknown service', { identifier: 'urn:de:fim:leika:leistung:99107023037000' }, 422, 'service-not-available'],
+  ];
+  for (const [what, knobs, status, type] of refusals) {
+    it(`refuses ${what} with ${type}, stores nothing, and the next good submission goes through`, async () => {
+      const sent = await send(knobs);
+      const refusal = sent.submit ?? sent.created;
+      expect(refusal.status, refusal.text).to.equal(status);
+      expect(refusal.type).to.match(/^application\/problem\+json/);
+      expect(refusal.json.type).to.equal(`${PROBLEM}${type}`);
+      await expectNothingStored(sent.caseId);
+      if (sent.caseId !== undefined) {
+        const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
+        expect((log.json.eventLog as string[]).length).to.equal(2); // create-submission, reject-submission
+      }
+      const good = await send();
+      expect(good.submit!.status, good.submit!.text).to.equal(202);
+    });
+  }
+
+  it('keeps to the remit: another sender reads no foreign case or submission, a subscriber lists no other destination', async () => {
+    const sent = await send();
+    expect(sent.submit!.status).to.equal(202);
+    const other = await testTokenFor(gw.url, 'efa-wohngeld-lsa');
+    const events = await call(other, 'GET', `/v1/cases/${sent.caseId}/events`);
+    expect(events.status).to.equal(404);
+    expect(events.json.type).to.equal(`${PROBLEM}case-not-found`);
+    const upload = await call(other, 'PUT', `/v1/submissions/${sent.submissionId}/attachments/${sent.ids![0]}`, 'eyJ.a.b.c.d', 'application/jose');
+    expect(upload.status).to.equal(404);
+    const magdeburg = await tokenFor(gw.url, 'magdeburg');
+    const list = await call(magdeburg, 'GET', `/v1/submissions?destinationId=${HALLE}`);
+    expect(list.status).to.equal(403);
+    const fetchForeign = await call(magdeburg, 'GET', `/v1/submissions/${sent.submissionId}`);
+    expect(fetchForeign.status).to.equal(404);
+    const own = await call(magdeburg, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
+    expect(own.status).to.equal(200);
+    const senderLists = await call(sender, 'GET', `/v1/submissions?destinationId=${HALLE}`);
+    expect(senderLists.status).to.equal(403);
+  });
+});
