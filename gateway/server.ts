@@ -142,7 +142,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
         destinations: FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production')),
       }
     : undefined;
-  const app = createApp(services, { signing, auth, ...(fitConnect ? { fitConnect } : {}) });
+  if (fitConnect) services.fitConnect = fitConnect;
+  const app = createApp(services, { signing, auth });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls

@@ -13,7 +13,6 @@ import { apiRouter } from './route.js';
 import type { GatewayServices } from './services.js';
 import { fitConnectRouter } from '../fitconnect/routes.js';
 import { FitConnectService } from '../fitconnect/service.js';
-import type { FitConnectDeps } from '../fitconnect/types.js';
 
 /** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS and /api/v1 (docs/api.md). */
 export interface AppOptions {
@@ -23,8 +22,6 @@ export interface AppOptions {
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
-  /** The FIT-Connect-compatible API (ADR 0027), mounted at `fitConnect.basePath` when `fitConnect.enabled`. */
-  fitConnect?: FitConnectDeps;
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -60,8 +57,9 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
   const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
   app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
-  if (opts.fitConnect && s.cfg.fitConnect.enabled) {
-    const fit = fitConnectRouter(new FitConnectService(opts.fitConnect), opts.fitConnect, opts.authenticate ?? auth.authenticate, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }, receipts?.wellKnown);
+  if (s.fitConnect && s.cfg.fitConnect.enabled) {
+    const fitService = new FitConnectService(s.fitConnect);
+    const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log, fitConnect: fitService }, receipts?.wellKnown);
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
   app.use((req) => notFound(req));

@@ -9,6 +9,7 @@ import type { Router } from '../routing/router.js';
 import type { AttachmentStore } from '../store/attachments.js';
 import type { MessageStore } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
+import type { FitConnectDeps } from '../fitconnect/types.js';
 
 /** Everything the HTTP API needs, built once by gateway/server.ts. */
 export interface GatewayServices {
@@ -25,5 +26,7 @@ export interface GatewayServices {
   audit?: AuditLog;
   /** Public encryption keys of receiving participants by endpoint id (mailbox fetches are encrypted to them). */
   recipientKeys?: RecipientKeys;
+  /** The FIT-Connect-compatible API (ADR 0027), when `fitConnect.enabled`; mounted at `fitConnect.basePath`. */
+  fitConnect?: FitConnectDeps;
   lifecycle: { ready: boolean; shuttingDown: boolean };
 }

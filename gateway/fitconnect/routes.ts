@@ -39,9 +39,10 @@ function textBody(types: readonly string[], limit: number): [RequestHandler, Req
 
 /**
  * The FIT-Connect-compatible routes (FIT-Connect Submission API v1 paths, ADR 0027), each
- * declared with its policy like every /api/v1 route (ADR 0014): the role decides here, the
- * remit (sender of the submission, subscriber of the destination, ZSA only where delegated)
- * is decided by FitConnectService on the stored submission.
+ * declared with its policy like every /api/v1 route (ADR 0014): the roles, and the remit check
+ * on the path's submission or case (`fit-sender`, `fit-subscriber`, `fit-case`: gateway/auth/
+ * policy.ts, decided by FitConnectService). The list of a destination's submissions narrows
+ * by subscriber in the handler (`list`), the destination being a query parameter.
  */
 export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): ApiRoute[] {
   const limits = d.cfg.server;
@@ -55,11 +56,11 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
     route('POST', '/v1/submissions', { roles: SENDERS, check: 'none' }, json({ limit: '64kb' }), async (req, res) => {
       res.status(201).json(await svc.create(who(res), (req.body ?? {}) as Record<string, unknown>));
     }),
-    route('PUT', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SENDERS, check: 'none' }, ...textBody(['application/jose'], Math.ceil(limits.maxAttachmentBytes * 1.4) + 4096), async (req, res) => {
+    route('PUT', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SENDERS, check: 'fit-sender' }, ...textBody(['application/jose'], Math.ceil(limits.maxAttachmentBytes * 1.4) + 4096), async (req, res) => {
       await svc.upload(who(res), param(req, 'submissionId'), param(req, 'attachmentId'), String(req.body ?? ''));
       res.status(204).end();
     }),
-    route('PUT', '/v1/submissions/:submissionId', { roles: SENDERS, check: 'none' }, json({ limit: Math.ceil(limits.maxMessageBytes * 2.8) + 65_536 }), async (req, res) => {
+    route('PUT', '/v1/submissions/:submissionId', { roles: SENDERS, check: 'fit-sender' }, json({ limit: Math.ceil(limits.maxMessageBytes * 2.8) + 65_536 }), async (req, res) => {
       res.status(202).json(await svc.submit(who(res), param(req, 'submissionId'), (req.body ?? {}) as Record<string, unknown>));
     }),
     route('GET', '/v1/submissions', { roles: SUBSCRIBERS, check: 'list' }, async (req, res) => {
@@ -68,18 +69,18 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
       const { limit, offset } = page(req);
       res.json(await svc.list(who(res), destinationId, limit, offset));
     }),
-    route('GET', '/v1/submissions/:submissionId', { roles: SUBSCRIBERS, check: 'none' }, async (req, res) => {
+    route('GET', '/v1/submissions/:submissionId', { roles: SUBSCRIBERS, check: 'fit-subscriber' }, async (req, res) => {
       res.json(await svc.fetch(who(res), param(req, 'submissionId')));
     }),
-    route('GET', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SUBSCRIBERS, check: 'none' }, async (req, res) => {
+    route('GET', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SUBSCRIBERS, check: 'fit-subscriber' }, async (req, res) => {
       res.type('application/jose').send(await svc.fetchAttachment(who(res), param(req, 'submissionId'), param(req, 'attachmentId')));
     }),
-    route('GET', '/v1/cases/:caseId/events', { roles: PARTIES, check: 'none' }, async (req, res) => {
+    route('GET', '/v1/cases/:caseId/events', { roles: PARTIES, check: 'fit-case' }, async (req, res) => {
       const { limit, offset } = page(req);
       const log = await svc.events(who(res), param(req, 'caseId'), limit, offset);
       res.json({ ...log, count: log.eventLog.length, offset, totalCount: log.eventLog.length });
     }),
-    route('POST', '/v1/cases/:caseId/events', { roles: SUBSCRIBERS, check: 'none' }, ...textBody(['application/jose', 'application/jwt', 'application/secevent+jwt'], 65_536), async (req, res) => {
+    route('POST', '/v1/cases/:caseId/events', { roles: SUBSCRIBERS, check: 'fit-case' }, ...textBody(['application/jose', 'application/jwt', 'application/secevent+jwt'], 65_536), async (req, res) => {
       await svc.postEvent(who(res), param(req, 'caseId'), String(req.body ?? ''));
       res.status(204).end();
     }),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { currentDelegations } from '../auth/ownership.js';
+import type { FitConnectRemit } from '../auth/policy.js';
 import type { ParticipantConfig } from '../config/schema.js';
 import { signFitConnectSet, type FitConnectEventName } from '../crypto/set.js';
 import { GatewayError, type Issue } from '../errors.js';
@@ -30,7 +31,7 @@ const notFound = (id: string) => new GatewayError('GW_FC_SUBMISSION_NOT_FOUND', 
  * off`); remit checks are made here on the stored submission, and a submission the caller may
  * not see answers exactly like an unknown one.
  */
-export class FitConnectService implements ServiceSchemas {
+export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   private readonly validators = new Map<string, (v: unknown) => Issue[]>();
 
   constructor(private readonly d: FitConnectDeps) {
@@ -237,16 +238,31 @@ export class FitConnectService implements ServiceSchemas {
     if (!ok) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${sub.submissionId} is ${sub.status}; only a submitted submission is accepted or rejected`);
   }
 
-  /** `GET /v1/cases/{caseId}/events`: the case's event log, for its sender and its subscriber. */
-  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[] }> {
-    const subs = UUID.test(caseId) ? await this.d.store.fitConnect.caseSubmissions(caseId) : [];
-    const first = subs[0];
+  /** Route policy `fit-sender` (gateway/auth/policy.ts). */
+  asSender(p: ParticipantConfig, submissionId: string): Promise<FitSubmission> {
+    return this.own(p, submissionId);
+  }
+
+  /** Route policy `fit-subscriber`. */
+  asSubscriber(p: ParticipantConfig, submissionId: string): Promise<unknown> {
+    return this.subscribed(p, submissionId);
+  }
+
+  /** Route policy `fit-case`: the sender of the case's submission or a subscriber of its destination. */
+  async asCaseParty(p: ParticipantConfig | null, caseId: string): Promise<FitSubmission> {
+    const first = (UUID.test(caseId) ? await this.d.store.fitConnect.caseSubmissions(caseId) : [])[0];
     const none = () => new GatewayError('GW_FC_CASE_NOT_FOUND', `no case ${caseId.slice(0, 64)}`);
     if (first === undefined) throw none();
     if (p !== null && !isSender(p, first)) {
       const dest = this.d.destinations.get(first.destinationId);
       if (!isSubscriber(p, dest, this.serviceOf(dest, first), await currentDelegations(this.d.cfg, this.d.store))) throw none();
     }
+    return first;
+  }
+
+  /** `GET /v1/cases/{caseId}/events`: the case's event log, for its sender and its subscriber. */
+  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[] }> {
+    await this.asCaseParty(p, caseId);
     return { eventLog: (await this.d.store.fitConnect.caseEvents(caseId, limit, offset)).map((e) => e.token) };
   }
 
