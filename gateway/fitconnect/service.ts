@@ -136,14 +136,13 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     } catch (err) {
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL' && !err.code.startsWith('GW_NOT_READY')) {
         const problem = { type: fitProblemType(err.code) ?? `urn:zsa-gateway:problem:${err.code}`, title: err.code, detail: err.message.slice(0, 500), instance: err.issues[0]?.path ?? 'submission' };
-        await this.d.store.fitConnect.transition(sub.submissionId, ['created'], 'rejected', [await this.event('reject-submission', sub, { problems: [problem] })]);
+        const events = [await this.event('reject-submission', sub, { problems: [problem] }), await this.event('delete-submission', sub)];
+        await this.d.store.fitConnect.transition(sub.submissionId, ['created'], 'rejected', events, { purge: true });
       }
       throw err;
     }
     const done = await this.d.store.fitConnect.transition(sub.submissionId, ['created'], 'submitted', [await this.event('submit-submission', sub)], {
-      messageId: gatewayId,
-      encryptedMetadata: String(body.encryptedMetadata),
-      encryptedData: String(body.encryptedData),
+      parts: { messageId: gatewayId, encryptedMetadata: String(body.encryptedMetadata), encryptedData: String(body.encryptedData) },
     });
     if (!done) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${id} was submitted concurrently`);
     return { destinationId: sub.destinationId, submissionId: sub.submissionId, caseId: sub.caseId };
@@ -188,7 +187,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /** `GET /v1/submissions/{id}`: metadata and data re-encrypted to the subscriber's key. */
   async fetch(p: ParticipantConfig | null, id: string): Promise<Record<string, unknown>> {
     const { sub, dest } = await this.subscribed(p, id);
-    if (sub.status !== 'submitted' && sub.status !== 'accepted' && sub.status !== 'rejected') throw notFound(id);
+    if (sub.status !== 'submitted') throw notFound(id); // FIT-Connect: only submissions ready for pickup
     const key = this.subscriberKey(p);
     return {
       destinationId: sub.destinationId,
@@ -205,7 +204,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   async fetchAttachment(p: ParticipantConfig | null, id: string, attachmentId: string): Promise<string> {
     const { sub, dest } = await this.subscribed(p, id);
     const aid = attachmentId.toLowerCase();
-    if (sub.status === 'created' || sub.status === 'deleted' || !sub.announced.includes(aid)) throw notFound(id);
+    if (sub.status !== 'submitted' || !sub.announced.includes(aid)) throw notFound(id);
     const key = this.subscriberKey(p);
     const meta = JSON.parse((await decryptPart(dest, sub.encryptedMetadata, 'encryptedMetadata')).toString('utf8')) as FitMetadata;
     const mime = meta.contentStructure.attachments.find((a) => a.attachmentId.toLowerCase() === aid)?.mimeType ?? 'application/octet-stream';
@@ -234,7 +233,9 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       throw new GatewayError('GW_FC_EVENT_INVALID', 'a reject-submission names 1 to 50 problems', { issues: [{ message: 'problems missing', path: 'events/reject-submission/problems', rule: 'event.problems' }] });
     }
     const to = name === 'accept-submission' ? 'accepted' : 'rejected';
-    const ok = await this.d.store.fitConnect.transition(sub.submissionId, ['submitted'], to, [await this.event(name, sub, problems === undefined ? {} : { problems: cleanProblems(problems as unknown[]) })]);
+    // FIT-Connect deletes a submission's content once it is accepted or rejected: so does the gateway (the message it became stays).
+    const events = [await this.event(name, sub, problems === undefined ? {} : { problems: cleanProblems(problems as unknown[]) }), await this.event('delete-submission', sub)];
+    const ok = await this.d.store.fitConnect.transition(sub.submissionId, ['submitted'], to, events, { purge: true });
     if (!ok) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${sub.submissionId} is ${sub.status}; only a submitted submission is accepted or rejected`);
   }
 
@@ -262,8 +263,21 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
 
   /** `GET /v1/cases/{caseId}/events`: the case's event log, for its sender and its subscriber. */
   async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[] }> {
-    await this.asCaseParty(p, caseId);
+    const sub = await this.asCaseParty(p, caseId);
+    await this.observeForward(sub);
     return { eventLog: (await this.d.store.fitConnect.caseEvents(caseId, limit, offset)).map((e) => e.token) };
+  }
+
+  /**
+   * forward-submission: the message the submission became was handed on along its route (put
+   * into the receiver's mailbox or delivered to its endpoint). Recorded once, when first
+   * observed (on reading the event log), so it needs no hook in the delivery worker.
+   */
+  private async observeForward(sub: FitSubmission): Promise<void> {
+    if (sub.messageId === null) return;
+    const m = await this.d.store.getMessage(sub.messageId);
+    if (m === null || !['in_mailbox', 'delivered', 'acknowledged'].includes(m.state)) return;
+    await this.d.store.fitConnect.addEventOnce(sub.submissionId, await this.event('forward-submission', sub));
   }
 
   private async event(name: FitConnectEventName, s: Pick<FitSubmission, 'submissionId' | 'caseId'>, details: Record<string, unknown> = {}): Promise<FitEventRecord> {

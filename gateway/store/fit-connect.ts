@@ -61,9 +61,13 @@ export interface FitConnectStore {
   attachments(submissionId: string): Promise<Map<string, string>>;
   /**
    * Moves a submission from one of `from` to `to` with its events (and, for `submitted`, the
-   * submitted parts); false when it is not in one of `from` (nothing written).
+   * submitted parts); false when it is not in one of `from` (nothing written). `purge`: the
+   * encrypted parts and uploaded attachments are deleted in the same transaction (after an
+   * accept or reject; the metadata row and the event log stay).
    */
-  transition(submissionId: string, from: readonly FitSubmissionStatus[], to: FitSubmissionStatus, events: readonly FitEventRecord[], parts?: SubmittedParts): Promise<boolean>;
+  transition(submissionId: string, from: readonly FitSubmissionStatus[], to: FitSubmissionStatus, events: readonly FitEventRecord[], opts?: { parts?: SubmittedParts; purge?: boolean }): Promise<boolean>;
+  /** Records `event` for the submission unless an event of that name is already logged for it; true when this call recorded it. */
+  addEventOnce(submissionId: string, event: FitEventRecord): Promise<boolean>;
   /** Submissions of a destination in `status`, oldest first. */
   listByDestination(destinationId: string, status: FitSubmissionStatus, limit: number, offset: number): Promise<FitSubmission[]>;
   /** The submissions of a case (one per case here), oldest first. */

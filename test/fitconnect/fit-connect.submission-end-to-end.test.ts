@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CompactEncrypt, compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { requiredAuthConfig, testTokenFor, tokenFor, withTestClients } from '../auth/oauth-fixture.js';
 import { encryptionKeys } from '../crypto/support.js';
-import { startTestGateway } from '../support/gateway.js';
+import { startTestGateway, waitFor } from '../support/gateway.js';
 
 /**
  * A FIT-Connect sender written with `jose` and fetch only (no gateway code) submits a Hund
@@ -133,6 +133,10 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
     const stored = await gw.services.store.vorgang(sent.caseId!);
     expect(stored.map((m) => m.messageType)).to.deep.equal(['hund.anmeldung.0101']);
     expect(stored[0]!.messageUuid).to.equal(sent.submissionId);
+    // Halle did not delegate Hund: the message goes on to its Fachverfahren's mailbox (forward-submission once observed)
+    await waitFor('in mailbox', async () => ((await gw.services.store.getMessage(stored[0]!.id))?.state === 'in_mailbox' ? true : undefined));
+    const before = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
+    expect(before.json.eventLog).to.have.length(3);
 
     const halle = await tokenFor(gw.url, 'halle');
     const list = await call(halle, 'GET', `/v1/submissions?destinationId=${HALLE}`);
@@ -175,8 +179,13 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
       expect(protectedHeader.alg).to.equal('PS512');
       names.push(Object.keys(payload['events'] as object)[0]!.slice(EVENT.length));
     }
-    expect(names).to.deep.equal(['create-submission', 'submit-submission', 'accept-submission']);
+    expect(names).to.deep.equal(['create-submission', 'submit-submission', 'forward-submission', 'accept-submission', 'delete-submission']);
     expect((await gw.services.store.fitConnect.get(sent.submissionId!))?.status).to.equal('accepted');
+    // accepted: the content is deleted, as FIT-Connect does; a second accept is a state conflict
+    expect((await call(halle, 'GET', `/v1/submissions/${sent.submissionId}`)).status).to.equal(404);
+    const again = await call(halle, 'POST', `/v1/cases/${sent.caseId}/events`, accept, 'application/jose');
+    expect(again.status).to.equal(409);
+    expect(again.json.type).to.equal(`${PROBLEM}submission-state-invalid`);
   });
 
   it('accepts a v1 sender that names the service as serviceType', async () => {
@@ -206,7 +215,8 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
       await expectNothingStored(sent.caseId);
       if (sent.caseId !== undefined) {
         const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
-        expect((log.json.eventLog as string[]).length).to.equal(2); // create-submission, reject-submission
+        expect((log.json.eventLog as string[]).length).to.equal(3); // create-submission, reject-submission, delete-submission
+        expect(await gw.services.store.fitConnect.attachments(sent.submissionId!)).to.have.property('size', 0);
       }
       const good = await send();
       expect(good.submit!.status, good.submit!.text).to.equal(202);

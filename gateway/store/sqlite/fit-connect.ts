@@ -69,8 +69,9 @@ export function attachments(ctx: SqliteContext, submissionId: string): Map<strin
   return new Map(rows.map((r) => [r.attachment_id, r.jwe]));
 }
 
-export function transition(ctx: SqliteContext, submissionId: string, from: readonly FitSubmissionStatus[], to: FitSubmissionStatus, events: readonly FitEventRecord[], parts?: SubmittedParts): boolean {
+export function transition(ctx: SqliteContext, submissionId: string, from: readonly FitSubmissionStatus[], to: FitSubmissionStatus, events: readonly FitEventRecord[], opts: { parts?: SubmittedParts; purge?: boolean } = {}): boolean {
   const now = ctx.now();
+  const parts = opts.parts;
   const r = ctx.sql.run(
     ctx.qb
       .updateTable('fit_submissions')
@@ -78,13 +79,24 @@ export function transition(ctx: SqliteContext, submissionId: string, from: reado
         status: to,
         updated_at: now,
         ...(parts !== undefined && { message_id: parts.messageId, encrypted_metadata: parts.encryptedMetadata, encrypted_data: parts.encryptedData }),
+        ...(opts.purge === true && { encrypted_metadata: null, encrypted_data: null }),
       })
       .where('submission_id', '=', submissionId)
       .where('status', 'in', [...from]),
   );
   if (r.changes !== 1) return false;
+  if (opts.purge === true) ctx.sql.run(ctx.qb.deleteFrom('fit_attachments').where('submission_id', '=', submissionId));
   const s = get(ctx, submissionId)!;
   insertEvents(ctx, s.caseId, submissionId, events, now);
+  return true;
+}
+
+export function addEventOnce(ctx: SqliteContext, submissionId: string, event: FitEventRecord): boolean {
+  const s = get(ctx, submissionId);
+  if (s === null) return false;
+  const seen = ctx.sql.first(ctx.qb.selectFrom('fit_events').select('seq').where('submission_id', '=', submissionId).where('event', '=', event.event));
+  if (seen !== undefined) return false;
+  insertEvents(ctx, s.caseId, submissionId, [event], ctx.now());
   return true;
 }
 
