@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactEncrypt, compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { requiredAuthConfig, testTokenFor, tokenFor, withTestClients } from '../auth/oauth-fixture.js';
 import { encryptionKeys } from '../crypto/support.js';
 import { startTestGateway, waitFor } from '../support/gateway.js';
+import { call as call0, EVENT, FORM, HALLE, MAGDEBURG, PROBLEM, send as send0, sha512, type Knobs } from './sender.js';
 
 /**
  * A FIT-Connect sender written with `jose` and fetch only (no gateway code) submits a Hund
@@ -15,29 +16,6 @@ import { startTestGateway, waitFor } from '../support/gateway.js';
  * Every refusal answers with FIT-Connect's problem type, stores no message, and the next
  * good submission goes through.
  */
-const HALLE = '5a1c0e3e-3b0f-4f6a-9a51-150020000001';
-const MAGDEBURG = '5a1c0e3e-3b0f-4f6a-9a51-150030000001';
-const HUND = 'urn:de:fim:leika:leistung:99102013104000';
-const SCHEMA_URI = 'urn:zsa-gateway:fit-connect:submission-schema:hund-anmeldung:1.2';
-const PROBLEM = 'https://schema.fitko.de/fit-connect/submission-api/problems/';
-const EVENT = 'https://schema.fitko.de/fit-connect/events/';
-const FORM = readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/halle-ags-reduction-transfer.input.json');
-const sha512 = (b: Uint8Array) => createHash('sha512').update(b).digest('hex');
-
-interface Knobs {
-  destinationId?: string;
-  identifier?: string;
-  dataHash?: string;
-  attachmentHash?: string;
-  skipUpload?: boolean;
-  extraInMetadata?: boolean;
-  kid?: string;
-  alg?: string;
-  badMetadata?: boolean;
-  form?: Buffer;
-  useServiceType?: boolean;
-}
-
 describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP', function () {
   this.timeout(180_000);
   const keyDir = mkdtempSync(join(tmpdir(), 'zsa-fit-keys-'));
@@ -60,63 +38,8 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
     rmSync(keyDir, { recursive: true, force: true });
   });
 
-  const call = async (token: string, method: string, path: string, body?: unknown, type = 'application/json') => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': type }) },
-      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: any = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json, text, type: res.headers.get('content-type') ?? '' };
-  };
-
-  /** The whole sender flow as a FIT-Connect SDK does it; `k` spoils one step. */
-  async function send(k: Knobs = {}) {
-    const destinationId = k.destinationId ?? HALLE;
-    const dest = await call(sender, 'GET', `/v1/destinations/${HALLE}`);
-    expect(dest.status).to.equal(200);
-    const jwk = (await call(sender, 'GET', `/v1/destinations/${HALLE}/keys/${dest.json.encryptionKid}`)).json as JWK;
-    expect(jwk.key_ops).to.deep.equal(['wrapKey']);
-    expect(jwk.x5c).to.be.an('array').that.is.not.empty;
-    // WebCrypto imports a wrapKey-only JWK without the encrypt usage jose asks for: import the bare key material, as SDKs do.
-    const alg = k.alg ?? 'RSA-OAEP-256';
-    const key = await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, alg);
-    const enc = (bytes: Uint8Array) => new CompactEncrypt(bytes).setProtectedHeader({ alg, enc: 'A256GCM', kid: k.kid ?? jwk.kid! }).encrypt(key);
-    const attachments = [Buffer.from('%PDF-1.4 synthetic Schwerbehindertenausweis'), Buffer.from('%PDF-1.4 synthetic Ausbildungsnachweis')];
-    const ids = [randomUUID(), randomUUID()];
-    const svc = { identifier: k.identifier ?? HUND, name: 'Hund anmelden' };
-    const created = await call(sender, 'POST', '/v1/submissions', { destinationId, announcedAttachments: ids, ...(k.useServiceType ? { serviceType: svc } : { publicService: svc }) });
-    if (created.status !== 201) return { created, submit: null as null | Awaited<ReturnType<typeof call>> };
-    const { submissionId, caseId } = created.json as { submissionId: string; caseId: string };
-    for (const [i, id] of ids.entries()) {
-      if (k.skipUpload && i === 1) continue;
-      const up = await call(sender, 'PUT', `/v1/submissions/${submissionId}/attachments/${id}`, await enc(attachments[i]!), 'application/jose');
-      expect(up.status, up.text).to.equal(204);
-    }
-    const form = k.form ?? FORM;
-    const metadata = {
-      $schema: 'https://schema.fitko.de/fit-connect/metadata/1.0.0/metadata.schema.json',
-      contentStructure: {
-        data: { hash: { type: 'sha512', content: k.dataHash ?? sha512(form) }, submissionSchema: { schemaUri: SCHEMA_URI, mimeType: 'application/json' } },
-        attachments: [
-          ...ids.map((id, i) => ({ attachmentId: id, hash: { type: 'sha512', content: i === 0 && k.attachmentHash ? k.attachmentHash : sha512(attachments[i]!) }, purpose: 'attachment', mimeType: 'application/pdf', filename: `nachweis-${i + 1}.pdf` })),
-          ...(k.extraInMetadata ? [{ attachmentId: randomUUID(), hash: { type: 'sha512', content: sha512(attachments[0]!) }, purpose: 'attachment', mimeType: 'application/pdf' }] : []),
-        ],
-      },
-      ...(k.badMetadata ? { contentStructure: { attachments: 'none' } } : {}),
-    };
-    const submit = await call(sender, 'PUT', `/v1/submissions/${submissionId}`, {
-      encryptedMetadata: await enc(Buffer.from(JSON.stringify(metadata))),
-      encryptedData: await enc(form),
-    });
-    return { created, submit, submissionId, caseId, attachments, ids };
-  }
+  const call = (token: string, method: string, path: string, body?: unknown, type?: string) => call0(base, token, method, path, body, type);
+  const send = (k: Knobs = {}) => send0(base, sender, k);
 
   async function expectNothingStored(caseId: string | undefined) {
     if (caseId === undefined) return;
