@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JWK } from 'jose';
@@ -7,6 +7,7 @@ import type { FitConnectRemit } from '../auth/policy.js';
 import type { ParticipantConfig } from '../config/schema.js';
 import { signFitConnectSet, type FitConnectEventName } from '../crypto/set.js';
 import { GatewayError, type Issue } from '../errors.js';
+import { refusalSummary } from '../ingress/diagnostics.js';
 import { sealFor } from '../outbox/recipient-encryption.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
@@ -122,7 +123,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     let gatewayId: string;
     try {
       const uploaded = await this.d.store.fitConnect.attachments(sub.submissionId);
-      const checked = await checkSubmission(this.d, this, dest, sub, body, uploaded, p?.kennung ?? LOCAL_UPLOADER);
+      const checked = await checkSubmission(this.d, this, dest, sub, body, uploaded, p?.kennung ?? LOCAL_UPLOADER).catch(async (err: unknown) => {
+        // the pipeline records its own refusals; the FIT-Connect checks before it are recorded here (no content: refusalSummary)
+        if (err instanceof GatewayError) await this.recordRefusal(err, p, sub, body);
+        throw err;
+      });
       const result = await this.d.pipeline.submit(checked.form, checked.attachments, {
         remote: 'fit-connect',
         json: { services: p?.services ?? null },
@@ -146,6 +151,13 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     });
     if (!done) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${id} was submitted concurrently`);
     return { destinationId: sub.destinationId, submissionId: sub.submissionId, caseId: sub.caseId };
+  }
+
+  private async recordRefusal(err: GatewayError, p: ParticipantConfig | null, sub: FitSubmission, body: Record<string, unknown>): Promise<void> {
+    const bytes = Buffer.from(`${String(body.encryptedMetadata ?? '')}.${String(body.encryptedData ?? '')}`);
+    await this.d.store
+      .recordRejection({ code: err.code, detail: refusalSummary(err), author: p?.kennung ?? null, messageUuid: sub.submissionId, messageType: null, size: bytes.length, sha512: createHash('sha512').update(bytes).digest('hex'), remote: 'fit-connect' })
+      .catch((e: unknown) => this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not record rejection'));
   }
 
   /** `GET /v1/submissions?destinationId=`: the destination's submissions ready for pickup (status submitted). */

@@ -136,6 +136,10 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
       expect(refusal.type).to.match(/^application\/problem\+json/);
       expect(refusal.json.type).to.equal(`${PROBLEM}${type}`);
       await expectNothingStored(sent.caseId);
+      if (sent.submissionId !== undefined) {
+        const logged = (await gw.services.store.listRejections(500)).filter((r) => r.messageUuid === sent.submissionId);
+        expect(logged.map((r) => r.remote), 'one entry in the rejection log').to.have.length(1);
+      }
       if (sent.caseId !== undefined) {
         const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
         expect((log.json.eventLog as string[]).length).to.equal(3); // create-submission, reject-submission, delete-submission
@@ -145,6 +149,21 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
       expect(good.submit!.status, good.submit!.text).to.equal(202);
     });
   }
+
+  it('refuses a form the submission schema admits but the pipeline does not (a date that does not exist), rejected once, nothing stored', async () => {
+    const form = JSON.parse(FORM.toString('utf8')) as { dog: { birthDate: string } };
+    form.dog.birthDate = '31.02.2021';
+    const fromFit = async () => (await gw.services.store.listRejections(500)).filter((r) => r.remote === 'fit-connect').length;
+    const before = await fromFit();
+    const sent = await send({ form: Buffer.from(JSON.stringify(form)) });
+    expect(sent.submit!.status, sent.submit!.text).to.equal(422);
+    expect(sent.submit!.json.type).to.match(/^urn:zsa-gateway:problem:/);
+    await expectNothingStored(sent.caseId);
+    expect(await fromFit(), 'one entry in the rejection log').to.equal(before + 1);
+    const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
+    const names = (log.json.eventLog as string[]).map((t) => Object.keys((JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString('utf8')) as { events: object }).events)[0]!.slice(EVENT.length));
+    expect(names).to.deep.equal(['create-submission', 'reject-submission', 'delete-submission']);
+  });
 
   it('keeps to the remit: another sender reads no foreign case or submission, a subscriber lists no other destination', async () => {
     const sent = await send();
