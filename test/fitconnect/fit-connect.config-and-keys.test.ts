@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CONNECTORS } from '../../connectors/index.js';
+import { DEMO_CONFIG_PATH, substituteEnv, validateConfig } from '../../gateway/config/load.js';
+import { checkX5c } from '../../gateway/crypto/x5c.js';
+import { GatewayError } from '../../gateway/errors.js';
+import { FitDestinations } from '../../gateway/fitconnect/destinations.js';
+import { encryptionKeys } from '../crypto/support.js';
+
+function demoRaw(): Record<string, any> {
+  return substituteEnv(parseYaml(readFileSync(DEMO_CONFIG_PATH, 'utf8')), {}) as Record<string, any>;
+}
+
+function refused(fn: () => unknown): Array<{ path?: string; message: string }> {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(GatewayError);
+    expect((err as GatewayError).code).to.equal('GW_CONFIG_INVALID');
+    return (err as GatewayError).issues;
+  }
+  throw new Error('accepted');
+}
+
+/** `fitConnect` configuration (ADR 0027): every cross-reference problem listed; destination keys. */
+describe('FIT-Connect configuration and destination keys', function () {
+  this.timeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), 'zsa-fit-cfg-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists every cross-reference problem of the destinations at once', () => {
+    const raw = demoRaw();
+    const [first] = raw['fitConnect'].destinations;
+    raw['fitConnect'].destinations.push({ ...first }); // same id twice
+    raw['fitConnect'].destinations.push({ ...first, id: '00000000-0000-4000-8000-000000000001', participant: 'nobody' });
+    raw['fitConnect'].destinations.push({ ...first, id: '00000000-0000-4000-8000-000000000002', participant: 'efa-hund-lsa' });
+    raw['fitConnect'].destinations.push({ ...first, id: '00000000-0000-4000-8000-000000000003', services: [{ ...first.services[0], leika: '99107023037000' }, { ...first.services[0], service: 'katze' }] });
+    const issues = refused(() => validateConfig(raw, CONNECTORS));
+    const paths = issues.map((i) => i.path);
+    expect(paths).to.include.members([
+      'fitConnect.destinations.5',
+      'fitConnect.destinations.6.participant',
+      'fitConnect.destinations.7.participant',
+      'fitConnect.destinations.8.services.0.leika',
+      'fitConnect.destinations.8.services.1.service',
+    ]);
+    expect(refused(() => validateConfig({ ...demoRaw(), fitConnect: { enabled: true, destinations: [{ ...first, id: 'NOT-A-UUID' }] } }, CONNECTORS)).length).to.be.greaterThan(0);
+  });
+
+  it('generates one development key per destination on first use (0600, self-signed x5c), and reads it again later', async () => {
+    const cfg = validateConfig(demoRaw(), CONNECTORS);
+    const dests = FitDestinations.load(cfg, dir, () => undefined);
+    const halle = dests.get('5a1c0e3e-3b0f-4f6a-9a51-150020000001');
+    const { publicKey } = await halle.keys();
+    expect(publicKey).to.include({ kid: 'fc-dest-halle', alg: 'RSA-OAEP-256' });
+    expect(publicKey).to.not.have.property('d');
+    expect(checkX5c(publicKey)).to.deep.equal([]);
+    const file = join(dir, 'keys', 'fit-connect', 'fc-dest-halle.private.jwk.json');
+    expect(statSync(file).mode & 0o777).to.equal(0o600);
+    const again = await FitDestinations.load(cfg, dir, () => { throw new Error('must not generate again'); }).get(halle.cfg.id).keys();
+    expect(again.publicKey.n).to.equal(publicKey.n);
+    expect(() => dests.get('00000000-0000-4000-8000-000000000000')).to.throw(GatewayError, /no destination/);
+  });
+
+  it('takes configured keys from crypto.jwe.keys by kid and refuses a destination whose kid is not there', async () => {
+    const { privateJwk } = encryptionKeys('fit-configured', 'fc-dest-halle');
+    const file = join(dir, 'configured.private.jwk.json');
+    writeFileSync(file, JSON.stringify(privateJwk));
+    const raw = demoRaw();
+    raw['crypto'] = { jwe: { keys: [file] } };
+    const cfg = validateConfig(raw, CONNECTORS);
+    const issues = refused(() => FitDestinations.load(cfg, dir, () => undefined));
+    expect(issues.map((i) => i.path)).to.include('fitConnect.destinations/0/encryptionKey'); // fc-dest-magdeburg is not configured
+    cfg.fitConnect.destinations = cfg.fitConnect.destinations.filter((d) => d.encryptionKey === 'fc-dest-halle');
+    const keys = await FitDestinations.load(cfg, dir, () => undefined).get('5a1c0e3e-3b0f-4f6a-9a51-150020000001').keys();
+    expect(keys.publicKey.n).to.equal(privateJwk.n);
+  });
+});
