@@ -363,6 +363,10 @@ export const fitConnectDestinationSchema = z
     participant: ID.describe('The participant whose remit the destination is (a municipality or the ZSA): it subscribes (lists, fetches, accepts, rejects) its submissions; the ZSA may also where the municipality delegated the service.'),
     areas: z.array(z.string().regex(/^(\d{8}|\d{12})$/, 'an AGS (8 digits) or ARS (12 digits)')).min(1).describe('AGS/ARS the destination serves; the form\'s municipality key must be one of them.'),
     services: z.array(fitConnectServiceSchema).min(1).describe('Public services the destination accepts submissions for.'),
+    subscriberSigningKeys: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Paths to the public PS512 JWKs (RSA ≥ 4096) the destination\'s subscriber signs its accept-submission and reject-submission SETs with (`iss` = the destination id). When given, an event whose signature does not verify against one of them is refused; they are also served at `/v1/destinations/{id}/keys/{kid}`. Empty: the authenticated subscriber\'s event is taken without a signature check (docs/fit-connect.md).'),
     encryptionKey: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a kid').describe('kid of the destination\'s encryption key, a key the gateway holds: one of `crypto.jwe.keys`; without `crypto.jwe` a development key with this kid is generated under `<dataDir>/keys/fit-connect/` on first start.'),
   })
   .strict();

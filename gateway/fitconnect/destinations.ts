@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { issueCertificate } from '../../certs-dev/x509.js';
 import type { FitConnectDestinationConfig, GatewayConfig } from '../config/schema.js';
 import { decryptWith } from '../crypto/jwe.js';
-import { JWE_ALG } from '../crypto/jwk.js';
+import { checkRsaKey, JWE_ALG, publicJwk } from '../crypto/jwk.js';
 import { KeyFile } from '../crypto/key-file.js';
 import { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError, type Issue } from '../errors.js';
@@ -22,6 +22,8 @@ export interface FitDestination {
   keys(): Promise<DestinationKeys>;
   /** The areas as AGS (an ARS counts by its AGS). */
   ags: ReadonlySet<string>;
+  /** Public PS512 keys the subscriber signs its accept/reject SETs with (`subscriberSigningKeys`); empty: not checked. */
+  signingKeys: readonly JWK[];
 }
 
 export interface DestinationKeys {
@@ -66,7 +68,18 @@ export class FitDestinations {
           loading = null;
           throw err;
         }));
-      byId.set(d.id, { cfg: d, keys, ags: new Set(d.areas.map(routingAgs)) });
+      const signingKeys = d.subscriberSigningKeys.flatMap((file, j) => {
+        const jwk = readJwk(file);
+        const where = `fitConnect.destinations/${i}/subscriberSigningKeys/${j}`;
+        if (jwk === undefined) {
+          issues.push({ message: `${file} cannot be read as a JWK`, path: where });
+          return [];
+        }
+        const found = checkRsaKey(jwk, 'signing', 'public', where);
+        issues.push(...found);
+        return found.length === 0 ? [publicJwk(jwk)] : [];
+      });
+      byId.set(d.id, { cfg: d, keys, ags: new Set(d.areas.map(routingAgs)), signingKeys });
     }
     if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `FIT-Connect destination keys are invalid (${issues.length} findings).`, { issues });
     return new FitDestinations(byId);

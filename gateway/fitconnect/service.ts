@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import { currentDelegations } from '../auth/ownership.js';
 import type { FitConnectRemit } from '../auth/policy.js';
 import type { ParticipantConfig } from '../config/schema.js';
-import { signFitConnectSet, type FitConnectEventName } from '../crypto/set.js';
+import { signFitConnectSet, verifySet, type FitConnectEventName } from '../crypto/set.js';
 import { ERROR_CATALOG, GatewayError, type Issue } from '../errors.js';
 import { refusalSummary } from '../ingress/diagnostics.js';
 import { sealFor } from '../outbox/recipient-encryption.js';
@@ -70,9 +70,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
 
   /** `GET /v1/destinations/{id}/keys/{kid}`: the destination's public encryption JWK (with x5c). */
   async key(id: string, kid: string): Promise<JWK> {
-    const { publicKey } = await this.d.destinations.get(id).keys();
-    if (publicKey.kid !== kid) throw new GatewayError('GW_NOT_FOUND', `destination ${id} has no key ${kid.slice(0, 64)}`);
-    return publicKey;
+    const dest = this.d.destinations.get(id);
+    const { publicKey } = await dest.keys();
+    const key = publicKey.kid === kid ? publicKey : dest.signingKeys.find((k) => k.kid === kid);
+    if (key === undefined) throw new GatewayError('GW_NOT_FOUND', `destination ${id} has no key ${kid.slice(0, 64)}`);
+    return key;
   }
 
   /** `POST /v1/submissions`. Accepts `publicService` (v2 senders) or `serviceType` (v1 senders). */
@@ -227,8 +229,9 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /**
    * `POST /v1/cases/{caseId}/events`: the subscriber's accept-submission or reject-submission
    * (a SET). The gateway records the event in the case's log as its own SET (signed with the
-   * gateway's key, so the sender verifies one JWKS); the subscriber's signature is not checked
-   * (deviation, docs/fit-connect.md): the caller is authenticated and must be the subscriber.
+   * gateway's key, so the sender verifies one JWKS). The subscriber's own signature is checked
+   * against the destination's `subscriberSigningKeys` (PS512, `iss` = destination id) when it
+   * names any; without them the authenticated subscriber's event is taken (docs/fit-connect.md).
    */
   async postEvent(p: ParticipantConfig | null, caseId: string, token: string): Promise<void> {
     const claims = decodeSet(token);
@@ -238,8 +241,15 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     if (name === undefined || subId === undefined || claims.txn !== `case:${caseId}`) {
       throw new GatewayError('GW_FC_EVENT_INVALID', 'the body must be a SET with one accept-submission or reject-submission event, sub submission:<id> and txn case:<caseId>', { issues: [{ message: 'not an accept or reject of this case', path: 'body', rule: 'event.shape' }] });
     }
-    const { sub } = await this.subscribed(p, subId);
+    const { sub, dest } = await this.subscribed(p, subId);
     if (sub.caseId !== caseId) throw new GatewayError('GW_FC_CASE_NOT_FOUND', `no case ${caseId}`);
+    if (dest.signingKeys.length > 0) {
+      // the subscriber's own signature, as FIT-Connect requires, when the destination names its keys
+      await verifySet(token, { keys: dest.signingKeys }, { issuer: dest.cfg.id }).catch((err: unknown) => {
+        const rule = err instanceof GatewayError ? (err.issues[0]?.rule ?? 'set.signature') : 'set.signature';
+        throw new GatewayError('GW_FC_EVENT_INVALID', `the event's signature does not verify against the destination's subscriber keys (${rule})`, { issues: [{ message: 'signature refused', path: 'body', rule }], cause: err });
+      });
+    }
     const details = entries[0]![1] as Record<string, unknown>;
     const problems = name === 'reject-submission' ? details['problems'] : undefined;
     if (name === 'reject-submission' && (!Array.isArray(problems) || problems.length === 0 || problems.length > 50)) {

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { requiredAuthConfig, testTokenFor, tokenFor, withTestClients } from '../auth/oauth-fixture.js';
-import { encryptionKeys } from '../crypto/support.js';
+import { encryptionKeys, signingKeys } from '../crypto/support.js';
 import { startTestGateway, waitFor } from '../support/gateway.js';
 import { call as call0, EVENT, FORM, HALLE, MAGDEBURG, PROBLEM, send as send0, sha512, type Knobs } from './sender.js';
 
@@ -20,6 +20,7 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
   this.timeout(180_000);
   const keyDir = mkdtempSync(join(tmpdir(), 'zsa-fit-keys-'));
   const halleKeys = encryptionKeys('fit-halle');
+  const halleSig = signingKeys('fit-halle-sig');
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let base: string;
   let sender: string;
@@ -29,6 +30,9 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
     const file = join(keyDir, 'halle.jwk.json');
     writeFileSync(file, JSON.stringify(halleKeys.publicJwk));
     cfg.participants = cfg.participants.map((p) => (p.id === 'halle' ? { ...p, encryptionKey: file } : p));
+    const sigFile = join(keyDir, 'halle-sig.jwk.json');
+    writeFileSync(sigFile, JSON.stringify(halleSig.publicJwk));
+    cfg.fitConnect.destinations = cfg.fitConnect.destinations.map((d) => (d.id === HALLE ? { ...d, subscriberSigningKeys: [sigFile] } : d));
     gw = await startTestGateway(cfg);
     base = `${gw.url}/fit-connect`;
     sender = await tokenFor(gw.url, 'efa-hund-lsa');
@@ -80,14 +84,23 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
       expect(sha512(bytes)).to.equal(sha512(sent.attachments![i]!));
     }
 
-    const subscriberKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const accept = await new SignJWT({ $schema: 'https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json', events: { [`${EVENT}accept-submission`]: {} }, txn: `case:${sent.caseId}` })
-      .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt', kid: 'halle-sig' })
-      .setIssuedAt()
-      .setJti(randomUUID())
-      .setIssuer(HALLE)
-      .setSubject(`submission:${sent.submissionId}`)
-      .sign(subscriberKey);
+    // Halle's subscriber signs its accept with its own PS512 key, which the destination names (subscriberSigningKeys)
+    const acceptSignedWith = async (jwk: JWK) => {
+      const { kid: _k, alg: _a, use: _u, ...bare } = jwk;
+      return new SignJWT({ $schema: 'https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json', events: { [`${EVENT}accept-submission`]: {} }, txn: `case:${sent.caseId}` })
+        .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt', kid: halleSig.publicJwk.kid! })
+        .setIssuedAt()
+        .setJti(randomUUID())
+        .setIssuer(HALLE)
+        .setSubject(`submission:${sent.submissionId}`)
+        .sign(await importJWK(bare, 'PS512'));
+    };
+    const forged = await call(halle, 'POST', `/v1/cases/${sent.caseId}/events`, await acceptSignedWith(signingKeys('fit-forger', halleSig.publicJwk.kid).privateJwk), 'application/jose');
+    expect(forged.status).to.equal(422);
+    expect(forged.json.type).to.equal(`${PROBLEM}event-invalid`);
+    const accept = await acceptSignedWith(halleSig.privateJwk);
+    const published = await call(halle, 'GET', `/v1/destinations/${HALLE}/keys/${halleSig.publicJwk.kid}`);
+    expect(published.json).to.include({ kid: halleSig.publicJwk.kid, n: halleSig.publicJwk.n }).and.not.have.property('d');
     const posted = await call(halle, 'POST', `/v1/cases/${sent.caseId}/events`, accept, 'application/jose');
     expect(posted.status, posted.text).to.equal(204);
 
