@@ -6,7 +6,7 @@ import { currentDelegations } from '../auth/ownership.js';
 import type { FitConnectRemit } from '../auth/policy.js';
 import type { ParticipantConfig } from '../config/schema.js';
 import { signFitConnectSet, verifySet, type FitConnectEventName } from '../crypto/set.js';
-import { ERROR_CATALOG, GatewayError, type Issue } from '../errors.js';
+import { ERROR_CATALOG, GatewayError, problemType, type Issue } from '../errors.js';
 import { refusalSummary } from '../ingress/diagnostics.js';
 import { sealFor } from '../outbox/recipient-encryption.js';
 import { PACKAGE_ROOT } from '../paths.js';
@@ -143,7 +143,8 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     } catch (err) {
       // a refusal of the submission rejects it; a passing fault (store not ready, upload budget) leaves it `created` for another try
       if (err instanceof GatewayError && !ERROR_CATALOG[err.code].retryable && ERROR_CATALOG[err.code].status < 500) {
-        const problem = { type: fitProblemType(err.code) ?? `urn:zsa-gateway:problem:${err.code}`, title: err.code, detail: err.message.slice(0, 500), instance: err.issues[0]?.path ?? 'submission' };
+        // the event outlives the purged content: it names what and where, never content (refusalSummary, not err.message)
+        const problem = { type: fitProblemType(err.code) ?? problemType(err.code), title: ERROR_CATALOG[err.code].title, detail: refusalSummary(err).slice(0, 500), instance: err.issues[0]?.path ?? 'submission' };
         const events = [await this.event('reject-submission', sub, { problems: [problem] }), await this.event('delete-submission', sub)];
         await this.d.store.fitConnect.transition(sub.submissionId, ['created'], 'rejected', events, { purge: true });
       }

@@ -77,6 +77,8 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     expect(badJson.headers.get('content-type')).to.match(/^application\/problem\+json/);
     const noService = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: ['not-a-uuid'], publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
     expect(noService.status).to.equal(400);
+    const many = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: Array.from({ length: 51 }, () => randomUUID()), publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
+    expect(many.status).to.equal(413); // server.maxAttachments
     const twice = randomUUID();
     const dup = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: [twice, twice], publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
     expect(dup.status).to.equal(400);

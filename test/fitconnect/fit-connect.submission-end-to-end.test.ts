@@ -176,6 +176,9 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
     const log = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
     const names = (log.json.eventLog as string[]).map((t) => Object.keys((JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString('utf8')) as { events: object }).events)[0]!.slice(EVENT.length));
     expect(names).to.deep.equal(['create-submission', 'reject-submission', 'delete-submission']);
+    const reject = JSON.parse(Buffer.from((log.json.eventLog as string[])[1]!.split('.')[1]!, 'base64url').toString('utf8')) as { events: Record<string, { problems: Array<Record<string, string>> }> };
+    expect(JSON.stringify(reject), 'no form content in the event log').to.not.include('31.02.2021');
+    expect(reject.events[`${EVENT}reject-submission`]!.problems[0]!.type).to.equal(sent.submit!.json.type);
   });
 
   it('keeps to the remit: another sender reads no foreign case or submission, a subscriber lists no other destination', async () => {
