@@ -78,6 +78,10 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
+  const fitDestinations = cfg.fitConnect.enabled
+    ? FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production'))
+    : undefined;
   // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
   const tls = cfg.server.tls;
   const trustAnchors = tls ? certificatesOf(readFileSync(tls.caFile, 'utf8')) : undefined;
@@ -135,14 +139,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
-  // FIT-Connect-compatible API (ADR 0027): destinations and their keys are loaded before the server listens.
-  const fitConnect = cfg.fitConnect.enabled
-    ? {
-        cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys,
-        destinations: FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production')),
-      }
-    : undefined;
-  if (fitConnect) services.fitConnect = fitConnect;
+  // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
+  if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations };
   const app = createApp(services, { signing, auth });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
