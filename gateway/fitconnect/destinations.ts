@@ -35,11 +35,12 @@ export interface DestinationKeys {
 
 /**
  * The destinations of `fitConnect.destinations`. Each destination's `encryptionKey` names a
- * kid: the private JWK with that kid from `crypto.jwe.keys` (checked at start: GW_CONFIG_INVALID
- * when no key has it), or — without `crypto.jwe`, in the embedded default — a development key
- * generated on first use under `<dataDir>/keys/fit-connect/<kid>.private.jwk.json` (RSA-4096,
- * with a self-signed certificate as `x5c`), so a gateway that never serves FIT-Connect pays
- * nothing at start.
+ * kid: the private JWK with that kid from `crypto.jwe.keys`, or — when no configured key has it
+ * (the embedded default configures none) — a development key generated on first use under
+ * `<dataDir>/keys/fit-connect/<kid>.private.jwk.json` (RSA-4096, with a self-signed
+ * certificate as `x5c`; `onGenerated` is told, and the server warns), so a gateway that never
+ * serves FIT-Connect pays nothing at start. Subscriber signing keys are read and checked at
+ * start (GW_CONFIG_INVALID listing every finding).
  */
 export class FitDestinations {
   private constructor(private readonly byId: ReadonlyMap<string, FitDestination>) {}
@@ -51,10 +52,9 @@ export class FitDestinations {
     for (const [i, d] of cfg.fitConnect.destinations.entries()) {
       const path = `fitConnect.destinations/${i}/encryptionKey`;
       let source: () => Promise<JWK>;
-      if (configured !== undefined) {
-        const jwk = configured.map(readJwk).find((k) => k?.kid === d.encryptionKey);
-        if (jwk === undefined) issues.push({ message: `no key of crypto.jwe.keys has kid "${d.encryptionKey}"`, path });
-        source = () => Promise.resolve(jwk!);
+      const jwk = configured?.map(readJwk).find((k) => k?.kid === d.encryptionKey);
+      if (jwk !== undefined) {
+        source = () => Promise.resolve(jwk);
       } else {
         const file = new KeyFile(join(dataDir, 'keys', 'fit-connect', `${d.encryptionKey.replace(/[^A-Za-z0-9._-]/g, '_')}.private.jwk.json`), () => devKey(d.encryptionKey, d.id), onGenerated);
         source = () => file.get();

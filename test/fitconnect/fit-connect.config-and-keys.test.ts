@@ -47,17 +47,29 @@ describe('FIT-Connect configuration and destination keys', function () {
     expect(() => dests.get('00000000-0000-4000-8000-000000000000')).to.throw(GatewayError, /no destination/);
   });
 
-  it('takes configured keys from crypto.jwe.keys by kid and refuses a destination whose kid is not there', async () => {
+  it('takes a configured key from crypto.jwe.keys by kid, and a development key (with a warning) for a kid none has', async () => {
     const { privateJwk } = encryptionKeys('fit-configured', 'fc-dest-halle');
     const file = join(dir, 'configured.private.jwk.json');
     writeFileSync(file, JSON.stringify(privateJwk));
     const raw = demoRaw();
     raw['crypto'] = { jwe: { keys: [file] } };
     const cfg = validateConfig(raw, CONNECTORS);
-    const issues = refused(() => FitDestinations.load(cfg, dir, () => undefined));
-    expect(issues.map((i) => i.path)).to.include('fitConnect.destinations/0/encryptionKey'); // fc-dest-magdeburg is not configured
-    cfg.fitConnect.destinations = cfg.fitConnect.destinations.filter((d) => d.encryptionKey === 'fc-dest-halle');
-    const keys = await FitDestinations.load(cfg, dir, () => undefined).get('5a1c0e3e-3b0f-4f6a-9a51-150020000001').keys();
-    expect(keys.publicKey.n).to.equal(privateJwk.n);
+    const generated: string[] = [];
+    const dests = FitDestinations.load(cfg, join(dir, 'other'), (f) => generated.push(f));
+    expect((await dests.get('5a1c0e3e-3b0f-4f6a-9a51-150020000001').keys()).publicKey.n).to.equal(privateJwk.n);
+    expect(generated).to.deep.equal([]);
+    await dests.get('5a1c0e3e-3b0f-4f6a-9a51-150030000001').keys(); // fc-dest-magdeburg is not configured
+    expect(generated).to.have.length(1);
+  });
+
+  it('refuses at start a subscriber signing key that is missing or not a PS512 RSA-4096 public key', () => {
+    const { privateJwk } = encryptionKeys('fit-configured', 'not-a-signing-key');
+    const file = join(dir, 'enc-as-sig.jwk.json');
+    writeFileSync(file, JSON.stringify(privateJwk));
+    const cfg = validateConfig(demoRaw(), CONNECTORS);
+    cfg.fitConnect.destinations[0] = { ...cfg.fitConnect.destinations[0]!, subscriberSigningKeys: [join(dir, 'missing.json'), file] };
+    const paths = refused(() => FitDestinations.load(cfg, dir, () => undefined)).map((i) => i.path ?? '');
+    expect(paths.some((p) => p === 'fitConnect.destinations/0/subscriberSigningKeys/0')).to.equal(true);
+    expect(paths.some((p) => p.startsWith('fitConnect.destinations/0/subscriberSigningKeys/1'))).to.equal(true);
   });
 });
