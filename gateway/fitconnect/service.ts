@@ -60,7 +60,6 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       services: dest.cfg.services.map((s) => ({
         identifier: `${LEIKA_URN}${s.leika}`,
         submissionSchemas: [{ schemaUri: s.submissionSchema.uri, mimeType: s.submissionSchema.mimeType }],
-        regions: dest.cfg.areas.map((a) => (a.length === 12 ? `urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:${a}` : `urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:ags:${a}`)),
       })),
       encryptionKid: publicKey.kid,
       metadataVersions: ['1.0.0', '2.0.0'],
