@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import type { Role } from '../../gateway/auth/principal.js';
 import { requiredAuthConfig, tokenFor, type DemoClient } from '../auth/oauth-fixture.js';
@@ -9,6 +11,7 @@ import { startTestGateway } from '../support/gateway.js';
 import { appOf, servedRoutes } from '../support/served-routes.js';
 import { call, EVENT, MAGDEBURG, PROBLEM, send } from './sender.js';
 
+const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020;
 const CLIENT_OF: Record<Role, DemoClient> = { 'efa-service': 'efa-hund-lsa', municipality: 'halle', fachverfahren: 'fv-15003000-hund', zsa: 'zsa-lsa', operator: 'betrieb', admin: 'admin' };
 const FIT = '/fit-connect';
 
@@ -52,6 +55,27 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
       .filter((r) => r.path.startsWith(`${FIT}/`))
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     expect([...new Set(served)].sort()).to.deep.equal([...new Set(documented)].sort());
+  });
+
+  it('answers in the shapes of the fragment\'s schemas: destination, key, created, submitted, list, event log, problem', async () => {
+    const fragment = parseYaml(readFileSync('gateway/fitconnect/openapi.fragment.yaml', 'utf8')) as { components: object };
+    const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+    ajv.addSchema({ $id: 'https://zsa-gateway.invalid/fit-connect-fragment', components: fragment.components });
+    const check = (schema: string, value: unknown) => {
+      const validate = ajv.getSchema(`https://zsa-gateway.invalid/fit-connect-fragment#/components/schemas/${schema}`)!;
+      expect(validate(value), `${schema}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    };
+    const efa = await token('efa-hund-lsa');
+    const dest = await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}`);
+    check('FitConnectDestination', dest.json);
+    check('FitConnectJwk', (await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}/keys/${dest.json.encryptionKid}`)).json);
+    const form = Buffer.from(readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json'));
+    const sent = await send(base, efa, { form }, MAGDEBURG);
+    check('FitConnectSubmissionCreated', sent.created.json);
+    check('FitConnectSubmissionCreated', sent.submit!.json);
+    check('FitConnectSubmissionsForPickup', (await call(base, await token('magdeburg'), 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`)).json);
+    check('FitConnectEventLog', (await call(base, efa, 'GET', `/v1/cases/${sent.caseId}/events`)).json);
+    check('FitConnectProblem', (await call(base, efa, 'GET', `/v1/destinations/${randomUUID()}`)).json);
   });
 
   it('refuses every role its policy does not name (403 route.roles) and callers without a token (401)', async () => {
