@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactDecrypt, createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
@@ -8,6 +8,8 @@ import { requiredAuthConfig, testTokenFor, tokenFor, withTestClients } from '../
 import { encryptionKeys, signingKeys } from '../crypto/support.js';
 import { startTestGateway, waitFor } from '../support/gateway.js';
 import { call as call0, EVENT, FORM, HALLE, MAGDEBURG, PROBLEM, send as send0, sha512, type Knobs } from './sender.js';
+
+const WITTENBERG = '5a1c0e3e-3b0f-4f6a-9a51-150910000001';
 
 /**
  * A FIT-Connect sender written with `jose` and fetch only (no gateway code) submits a Hund
@@ -122,6 +124,17 @@ describe('FIT-Connect Submission API: sender, subscriber and event log over HTTP
     const again = await call(halle, 'POST', `/v1/cases/${sent.caseId}/events`, accept, 'application/jose');
     expect(again.status).to.equal(409);
     expect(again.json.type).to.equal(`${PROBLEM}submission-state-invalid`);
+  });
+
+  it('carries a Wohngeld application to Landkreis Wittenberg: a second service and sender, the municipality named by its ARS', async () => {
+    const form = JSON.parse(readFileSync('mappings/efa-wohngeld-form-to-xzsa/fixtures/family-ars-two-incomes.input.json', 'utf8')) as { form: { id: string } };
+    form.form.id = 'S99107023037000-FORM'; // the form id the demo's ingress mapping selects (gateway/config/demo.yaml)
+    const wohngeld = await testTokenFor(gw.url, 'efa-wohngeld-lsa');
+    const sent = await send0(base, wohngeld, { form: Buffer.from(JSON.stringify(form)), identifier: 'urn:de:fim:leika:leistung:99107023037000', schemaUri: 'urn:zsa-gateway:fit-connect:submission-schema:wohngeld-antrag:2.0' }, WITTENBERG);
+    expect(sent.submit!.status, sent.submit!.text).to.equal(202);
+    expect((await gw.services.store.vorgang(sent.caseId!)).map((m) => [m.messageType, m.ags])).to.deep.equal([['wohngeld.antrag.0201', '15091000']]);
+    const hundSender = await call(sender, 'GET', `/v1/cases/${sent.caseId}/events`);
+    expect(hundSender.status, 'another EfA service reads no foreign case').to.equal(404);
   });
 
   it('accepts a v1 sender that names the service as serviceType', async () => {

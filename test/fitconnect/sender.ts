@@ -29,6 +29,8 @@ export interface Knobs {
   badMetadata?: boolean;
   form?: Buffer;
   useServiceType?: boolean;
+  /** The metadata's `submissionSchema.schemaUri` (default: the Hund form's). */
+  schemaUri?: string;
 }
 
 export interface Answer {
@@ -82,7 +84,7 @@ export async function send(base: string, token: string, k: Knobs = {}, keyOf = H
   const metadata = {
     $schema: 'https://schema.fitko.de/fit-connect/metadata/1.0.0/metadata.schema.json',
     contentStructure: {
-      data: { hash: { type: 'sha512', content: k.dataHash ?? sha512(form) }, submissionSchema: { schemaUri: SCHEMA_URI, mimeType: 'application/json' } },
+      data: { hash: { type: 'sha512', content: k.dataHash ?? sha512(form) }, submissionSchema: { schemaUri: k.schemaUri ?? SCHEMA_URI, mimeType: 'application/json' } },
       attachments: [
         ...ids.map((id, i) => ({ attachmentId: id, hash: { type: 'sha512', content: i === 0 && k.attachmentHash ? k.attachmentHash : sha512(attachments[i]!) }, purpose: 'attachment', mimeType: 'application/pdf', filename: `nachweis-${i + 1}.pdf` })),
         ...(k.extraInMetadata ? [{ attachmentId: randomUUID(), hash: { type: 'sha512', content: sha512(attachments[0]!) }, purpose: 'attachment', mimeType: 'application/pdf' }] : []),
