@@ -31,6 +31,7 @@ import { Router } from './routing/router.js';
 import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
 import { UploadBudget, withUploadBudget } from './store/upload-budget.js';
 import { createStore } from './store/index.js';
+import { FitDestinations } from './fitconnect/destinations.js';
 import { loadValidator } from './validation/index.js';
 
 export interface StartOptions {
@@ -81,6 +82,10 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
   // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
   const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
+  // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
+  const fitDestinations = cfg.fitConnect.enabled
+    ? FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production'))
+    : undefined;
   // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
   const tls = cfg.server.tls;
   const trustAnchors = tls ? certificatesOf(readFileSync(tls.caFile, 'utf8')) : undefined;
@@ -139,8 +144,10 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
-  const fitConnectRouting = cfg.fitConnect.enabled ? routingApiOf(cfg, dataDir, jweKeys, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log) : undefined;
-  const app = createApp(services, { signing, auth, ...(fitConnectRouting ? { fitConnectRouting } : {}) });
+  // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
+  if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
+  if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
+  const app = createApp(services, { signing, auth });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
   const server: Server = tls

@@ -14,6 +14,8 @@ import { reply } from './contract-types.js';
 import { Contract, contractChecks } from './contract.js';
 import { contractDocs } from './docs.js';
 import type { GatewayServices } from './services.js';
+import { fitConnectRouter } from '../fitconnect/routes.js';
+import { FitConnectService } from '../fitconnect/service.js';
 
 /** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, and /api/v1 (docs/api.md, gateway/api/openapi.yaml). */
 export interface AppOptions {
@@ -23,8 +25,6 @@ export interface AppOptions {
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
-  /** The FIT-Connect Routing API (gateway/fitconnect/routing.ts), public, mounted at `<fitConnect.basePath>/routing`. */
-  fitConnectRouting?: RequestHandler;
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -53,7 +53,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
 
   const receipts = opts.signing ? receiptsApi(s, opts.signing.key, opts.signing.issuer) : null;
   if (receipts) app.use(receipts.wellKnown);
-  if (opts.fitConnectRouting) app.use(`${s.cfg.fitConnect.basePath}/routing`, opts.fitConnectRouting);
+  if (s.fitConnectRouting) app.use(`${s.cfg.fitConnect.basePath}/routing`, s.fitConnectRouting);
   const auth = opts.auth ?? createAuth(s.cfg, { log: s.log });
   app.use(auth.tokenRouter);
   // The contract and /api/docs are public, like the JWKS (ADR 0026); /api/v1 requests are checked against the contract.
@@ -64,6 +64,11 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
   const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
   app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }, contractChecks('/api/v1', contract)));
+  if (s.fitConnect && s.cfg.fitConnect.enabled) {
+    const fitService = new FitConnectService(s.fitConnect);
+    const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log, fitConnect: fitService }, receipts?.wellKnown);
+    app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
+  }
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

@@ -545,6 +545,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fit-connect/routing/v1/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Responsible destinations for a public service in a place
+         * @description Exactly one of ags, ars and areaId. Destinations whose configured areas contain the place and that offer the LeiKa key; an unknown key or a place without destination gives an empty list. Each route carries a destinationSignature (JWT, PS512) and, when the gateway holds encryption keys, destinationParameters with a detached destinationParametersSignature.
+         */
+        get: operations["fitConnectRoutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/routing/v1/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Areas the gateway's configuration knows, by name
+         * @description Every expression must match a word of the area name (case-insensitive); `*` before or after an expression stands for any prefix or suffix of the word. Postal codes are not searched.
+         */
+        get: operations["fitConnectAreas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/routing/v1/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Version of the Routing API layout served */
+        get: operations["fitConnectRoutingInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/routing/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public key(s) that verify destinationSignature and destinationParametersSignature */
+        get: operations["fitConnectRoutingJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gateway's public signing keys (verify the event log's SETs) */
+        get: operations["fitConnectJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/destinations/{destinationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A destination (status, encryption key id, services with submission schemas) */
+        get: operations["fitConnectGetDestination"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/destinations/{destinationId}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A public key of the destination by kid — its encryption key (JWK with x5c), or a subscriber signing key (subscriberSigningKeys) */
+        get: operations["fitConnectGetDestinationKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Submissions of a destination ready for pickup (subscriber) */
+        get: operations["fitConnectListSubmissions"];
+        put?: never;
+        /** Create a submission (sender, role efa-service) */
+        post: operations["fitConnectCreateSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/submissions/{submissionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One submission, re-encrypted to the subscriber's key (subscriber) */
+        get: operations["fitConnectGetSubmission"];
+        /** Submit encrypted metadata and data (sender); decrypted, checked, mapped and routed */
+        put: operations["fitConnectSubmitSubmission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/submissions/{submissionId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment, re-encrypted to the subscriber's key (subscriber) */
+        get: operations["fitConnectGetAttachment"];
+        /** Upload an announced attachment as compact JWE (sender) */
+        put: operations["fitConnectAddAttachment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/cases/{caseId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The case's event log (sender or subscriber) */
+        get: operations["fitConnectGetCaseEvents"];
+        put?: never;
+        /** Accept or reject a submission with a SET (subscriber) */
+        post: operations["fitConnectSendCaseEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -575,7 +772,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -917,6 +1114,181 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        FitConnectRoutingProblem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            instance?: string;
+            errors?: {
+                message: string;
+                path?: string;
+            }[];
+        };
+        FitConnectRoutingRouteResult: {
+            count: number;
+            offset: number;
+            totalCount: number;
+            routes: components["schemas"]["FitConnectRoutingRoute"][];
+        };
+        FitConnectRoutingRoute: {
+            /** Format: uuid */
+            destinationId: string;
+            /** @description JWT (`typ` jwt, `alg` PS512, `kid`) whose payload is the addressing information `{ submissionHost, iss, services[{ gebietIDs, leistungIDs }], destinationId, iat, jti }`. */
+            destinationSignature: string;
+            destinationParameters?: components["schemas"]["FitConnectRoutingDestinationParameters"];
+            /** @description Detached compact JWS (PS512) over the canonical JSON of destinationParameters (members sorted, no whitespace). */
+            destinationParametersSignature?: string;
+            /** @description Name of the receiving participant. */
+            destinationName?: string;
+        };
+        FitConnectRoutingDestinationParameters: {
+            encryptionKid: string;
+            metadataVersions?: string[];
+            publicKeys: components["schemas"]["FitConnectRoutingJwks"];
+            replyChannels?: Record<string, never>;
+            /** @enum {string} */
+            status: "active";
+            submissionSchemas: {
+                schemaUri: string;
+                mimeType?: string;
+            }[];
+            /** Format: uri */
+            submissionUrl: string;
+        };
+        FitConnectRoutingAreaResult: {
+            count: number;
+            offset: number;
+            totalCount: number;
+            areas: components["schemas"]["FitConnectRoutingArea"][];
+        };
+        FitConnectRoutingArea: {
+            /** @description The ARS (12 digits) where known */
+            id: string;
+            name: string;
+            /**
+             * @example Kreisfreie Stadt
+             * @example Landkreis
+             * @example Gemeinde
+             */
+            type: string;
+        };
+        FitConnectRoutingInfo: {
+            version: {
+                major: number;
+                minor: number;
+                patch: number;
+            };
+        };
+        FitConnectRoutingJwks: {
+            keys: {
+                /** @enum {string} */
+                kty: "RSA";
+                kid: string;
+                alg?: string;
+                use?: string;
+                key_ops?: string[];
+                n: string;
+                e: string;
+                x5c?: string[];
+            }[];
+        };
+        /** @description Compact JWE, RSA-OAEP-256 + A256GCM, kid of the destination's key, no zip. */
+        FitConnectCompactJwe: string;
+        /** @description Compact JWS (SET, RFC 8417), PS512, typ secevent+jwt. */
+        FitConnectSet: string;
+        FitConnectJwk: {
+            /** @constant */
+            kty: "RSA";
+            kid: string;
+            /** @constant */
+            alg?: "RSA-OAEP-256";
+            key_ops?: string[];
+            use?: string;
+            n: string;
+            e: string;
+            x5c?: string[];
+        };
+        FitConnectJwks: {
+            keys: Record<string, never>[];
+        };
+        FitConnectPublicService: {
+            /** @example urn:de:fim:leika:leistung:99102013104000 */
+            identifier: string;
+            name?: string;
+        };
+        FitConnectDestination: {
+            /** Format: uuid */
+            destinationId: string;
+            /** @constant */
+            status: "active";
+            encryptionKid: string;
+            metadataVersions?: string[];
+            replyChannels?: Record<string, never>;
+            services: {
+                identifier: string;
+                submissionSchemas: {
+                    schemaUri: string;
+                    mimeType: string;
+                }[];
+            }[];
+        };
+        /** @description v2 senders send publicService, v1 senders serviceType; one of them is required. */
+        FitConnectCreateSubmission: {
+            /** Format: uuid */
+            destinationId: string;
+            announcedAttachments?: string[];
+            publicService?: components["schemas"]["FitConnectPublicService"];
+            serviceType?: components["schemas"]["FitConnectPublicService"];
+        };
+        FitConnectSubmissionCreated: {
+            /** Format: uuid */
+            destinationId: string;
+            /** Format: uuid */
+            submissionId: string;
+            /** Format: uuid */
+            caseId: string;
+        };
+        FitConnectSubmitSubmission: {
+            encryptedMetadata: components["schemas"]["FitConnectCompactJwe"];
+            encryptedData: components["schemas"]["FitConnectCompactJwe"];
+        };
+        FitConnectSubmissionsForPickup: {
+            count?: number;
+            offset?: number;
+            totalCount?: number;
+            submissions: components["schemas"]["FitConnectSubmissionCreated"][];
+        };
+        FitConnectSubmission: {
+            /** Format: uuid */
+            destinationId: string;
+            /** Format: uuid */
+            submissionId: string;
+            /** Format: uuid */
+            caseId: string;
+            serviceType: components["schemas"]["FitConnectPublicService"];
+            attachments: string[];
+            encryptedMetadata: components["schemas"]["FitConnectCompactJwe"];
+            encryptedData: components["schemas"]["FitConnectCompactJwe"];
+        };
+        FitConnectEventLog: {
+            eventLog: components["schemas"]["FitConnectSet"][];
+            count?: number;
+            offset?: number;
+            totalCount?: number;
+        };
+        FitConnectProblem: {
+            /** @description https://schema.fitko.de/fit-connect/submission-api/problems/<name>, or the gateway URN for errors outside the FIT-Connect checks */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /** @description The gateway catalog code (docs/errors.md) */
+            code?: string;
+            errors?: Record<string, never>[];
+        };
     };
     responses: {
         /** @description A refusal or error as problem details. */
@@ -926,6 +1298,34 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A query parameter is missing, repeated, unknown or malformed (GW_BAD_REQUEST; `errors[].path` names it, e.g. `query.ars`). */
+        FitConnectRoutingBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["FitConnectRoutingProblem"];
+            };
+        };
+        /** @description Too many requests from this address in the window (GW_RATE_LIMITED); `Retry-After` in seconds. */
+        FitConnectRoutingRateLimited: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["FitConnectRoutingProblem"];
+            };
+        };
+        /** @description RFC 7807 problem with a FIT-Connect problem type (docs/errors.md, GW_FC_*) */
+        FitConnectProblem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["FitConnectProblem"];
             };
         };
     };
@@ -941,6 +1341,12 @@ export interface components {
         XVorgangId: string;
         XLeiKa: string;
         XAGS: string;
+        FitConnectRoutingOffset: number;
+        FitConnectRoutingLimit: number;
+        FitConnectDestinationId: string;
+        FitConnectSubmissionId: string;
+        FitConnectAttachmentId: string;
+        FitConnectCaseId: string;
     };
     requestBodies: never;
     headers: {
@@ -949,6 +1355,12 @@ export interface components {
         RetryAfter: string;
         /** @description `/api/v1/messages/<gatewayId>` */
         MessageLocation: string;
+        /** @description Requests allowed per window and address. */
+        FitConnectRoutingRateLimitLimit: number;
+        /** @description Requests left in the current window. */
+        FitConnectRoutingRateLimitRemaining: number;
+        /** @description Seconds until the window ends. */
+        FitConnectRoutingRateLimitReset: number;
     };
     pathItems: never;
 }
@@ -1925,6 +2337,405 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
+        };
+    };
+    fitConnectRoutes: {
+        parameters: {
+            query: {
+                /** @example 99102013104000 */
+                leikaKey: string;
+                /** @example 15003000 */
+                ags?: string;
+                /** @example 150030000000 */
+                ars?: string;
+                areaId?: string;
+                offset?: components["parameters"]["FitConnectRoutingOffset"];
+                limit?: components["parameters"]["FitConnectRoutingLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Routes (possibly none). */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["FitConnectRoutingRateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["FitConnectRoutingRateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["FitConnectRoutingRateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectRoutingRouteResult"];
+                };
+            };
+            400: components["responses"]["FitConnectRoutingBadRequest"];
+            429: components["responses"]["FitConnectRoutingRateLimited"];
+        };
+    };
+    fitConnectAreas: {
+        parameters: {
+            query: {
+                /**
+                 * @example [
+                 *       "Mag*"
+                 *     ]
+                 */
+                areaSearchexpression: string[];
+                offset?: components["parameters"]["FitConnectRoutingOffset"];
+                limit?: components["parameters"]["FitConnectRoutingLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching areas. */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["FitConnectRoutingRateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["FitConnectRoutingRateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["FitConnectRoutingRateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectRoutingAreaResult"];
+                };
+            };
+            400: components["responses"]["FitConnectRoutingBadRequest"];
+            429: components["responses"]["FitConnectRoutingRateLimited"];
+        };
+    };
+    fitConnectRoutingInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectRoutingInfo"];
+                };
+            };
+            429: components["responses"]["FitConnectRoutingRateLimited"];
+        };
+    };
+    fitConnectRoutingJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK Set (RFC 7517) of PS512 verification keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jwk-set+json": components["schemas"]["FitConnectRoutingJwks"];
+                };
+            };
+            429: components["responses"]["FitConnectRoutingRateLimited"];
+        };
+    };
+    fitConnectJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jwk-set+json": components["schemas"]["FitConnectJwks"];
+                };
+            };
+        };
+    };
+    fitConnectGetDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destinationId: components["parameters"]["FitConnectDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectDestination"];
+                };
+            };
+            401: components["responses"]["FitConnectProblem"];
+            403: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetDestinationKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destinationId: components["parameters"]["FitConnectDestinationId"];
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JWK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jwk+json": components["schemas"]["FitConnectJwk"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectListSubmissions: {
+        parameters: {
+            query: {
+                destinationId: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The submissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectSubmissionsForPickup"];
+                };
+            };
+            400: components["responses"]["FitConnectProblem"];
+            403: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectCreateSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FitConnectCreateSubmission"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectSubmissionCreated"];
+                };
+            };
+            400: components["responses"]["FitConnectProblem"];
+            403: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+            413: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submissionId: components["parameters"]["FitConnectSubmissionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The submission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectSubmission"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectSubmitSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submissionId: components["parameters"]["FitConnectSubmissionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FitConnectSubmitSubmission"];
+            };
+        };
+        responses: {
+            /** @description Accepted (stored as a message and routed) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectSubmissionCreated"];
+                };
+            };
+            400: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+            409: components["responses"]["FitConnectProblem"];
+            413: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submissionId: components["parameters"]["FitConnectSubmissionId"];
+                attachmentId: components["parameters"]["FitConnectAttachmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jose": components["schemas"]["FitConnectCompactJwe"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectAddAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submissionId: components["parameters"]["FitConnectSubmissionId"];
+                attachmentId: components["parameters"]["FitConnectAttachmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/jose": components["schemas"]["FitConnectCompactJwe"];
+            };
+        };
+        responses: {
+            /** @description Stored (or replaced) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["FitConnectProblem"];
+            409: components["responses"]["FitConnectProblem"];
+            413: components["responses"]["FitConnectProblem"];
+            415: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetCaseEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                caseId: components["parameters"]["FitConnectCaseId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectEventLog"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectSendCaseEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: components["parameters"]["FitConnectCaseId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/jose": components["schemas"]["FitConnectSet"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["FitConnectProblem"];
+            409: components["responses"]["FitConnectProblem"];
+            415: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
         };
     };
 }

@@ -16,14 +16,20 @@ function normalise(err: unknown): unknown {
   return err;
 }
 
-/** The last middleware: every error becomes RFC 7807 problem+json; unexpected ones are logged, never leaked. */
-export function problemHandler(log: Logger) {
+/**
+ * The last middleware: every error becomes RFC 7807 problem+json; unexpected ones are logged,
+ * never leaked. `typeOf` may give a catalog code another problem `type` (the FIT-Connect API
+ * answers with FIT-Connect's problem URIs; the `code` member still names the catalog entry).
+ */
+export function problemHandler(log: Logger, typeOf?: (code: string) => string | undefined) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = normalise(err);
     if (!(e instanceof GatewayError) || e.code === 'GW_INTERNAL') {
       log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), path: req.path }, 'unexpected error');
     }
     const problem = toProblem(e, req.originalUrl);
+    const type = typeOf?.(problem.code);
+    if (type !== undefined) problem.type = type;
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/types.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
@@ -10,6 +11,7 @@ import type { AttachmentStore } from '../store/attachments.js';
 import type { MessageStore } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
 import type { CallbackNotifier } from '../fitconnect/callbacks.js';
+import type { FitConnectDeps } from '../fitconnect/types.js';
 
 /** Everything the HTTP API needs, built once by gateway/server.ts. */
 export interface GatewayServices {
@@ -26,7 +28,11 @@ export interface GatewayServices {
   audit?: AuditLog;
   /** Public encryption keys of receiving participants by endpoint id (mailbox fetches are encrypted to them). */
   recipientKeys?: RecipientKeys;
+  /** The FIT-Connect-compatible API (ADR 0027), when `fitConnect.enabled`; mounted at `fitConnect.basePath`. */
+  fitConnect?: FitConnectDeps;
   lifecycle: { ready: boolean; shuttingDown: boolean };
   /** FIT-Connect callbacks (`fitConnect.enabled`): the submission side calls `notifyNewSubmissions` after a submit is stored. */
   fitConnectCallbacks?: CallbackNotifier;
+  /** The FIT-Connect Routing API (gateway/fitconnect/routing.ts, `fitConnect.enabled`): public, mounted at `<fitConnect.basePath>/routing`. */
+  fitConnectRouting?: RequestHandler;
 }

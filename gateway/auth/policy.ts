@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { GatewayConfig } from '../config/schema.js';
+import type { GatewayConfig, ParticipantConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
 import type { BreakGlassGrants } from './break-glass.js';
@@ -25,8 +25,19 @@ import { principalOf, type Principal, type Role } from './principal.js';
  * - `list`: allowed; the handler narrows the query to the participant's own messages.
  * - `attachment`: it uploaded the attachment or one of the messages that carry it is its own (operator and
  *   admin: not at all without a break-glass grant — attachments are payload).
+ * - `fit-sender`: the FIT-Connect submission `:submissionId` is one the participant created; `fit-subscriber`:
+ *   it subscribes to the submission's destination (the destination's participant, or the ZSA where delegated);
+ *   `fit-case`: it is the sender or a subscriber of the FIT-Connect case `:caseId` (ADR 0027). An unknown id and
+ *   a foreign one get the same FIT-Connect "not found" answer.
  */
-export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment';
+export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case';
+
+/** The remit decisions of the FIT-Connect API (gateway/fitconnect/service.ts); each throws its FIT-Connect not-found error to refuse. */
+export interface FitConnectRemit {
+  asSender(p: ParticipantConfig, submissionId: string): Promise<unknown>;
+  asSubscriber(p: ParticipantConfig, submissionId: string): Promise<unknown>;
+  asCaseParty(p: ParticipantConfig, caseId: string): Promise<unknown>;
+}
 
 /** The policy of one route: the roles that may call it and the ownership check on its path parameters. */
 export interface RoutePolicy {
@@ -52,6 +63,8 @@ export interface AuthorizeDeps {
   store: MessageStore;
   grants: BreakGlassGrants;
   log: { warn(obj: object, msg: string): void };
+  /** The FIT-Connect remit; without it the `fit-*` checks refuse (fail closed). */
+  fitConnect?: FitConnectRemit;
 }
 
 async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCheck, params: Record<string, string>): Promise<void> {
@@ -72,6 +85,15 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       if (!carriers.some((m) => ownsMessage(d.cfg, part, m, delegation)) && !(await d.store.uploadedBy(sha, part.kennung))) {
         throw forbidden(p, 'attachment.own', 'the attachment is neither its upload nor part of one of its messages');
       }
+      return;
+    }
+    case 'fit-sender':
+    case 'fit-subscriber':
+    case 'fit-case': {
+      if (d.fitConnect === undefined) throw forbidden(p, 'fit-connect.off', 'the FIT-Connect API is not configured');
+      if (check === 'fit-sender') await d.fitConnect.asSender(part, params['submissionId']!);
+      else if (check === 'fit-subscriber') await d.fitConnect.asSubscriber(part, params['submissionId']!);
+      else await d.fitConnect.asCaseParty(part, params['caseId']!);
       return;
     }
     case 'vorgang': {

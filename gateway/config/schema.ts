@@ -390,31 +390,31 @@ const DESTINATION_ID = z
   .overwrite((v) => v.trim().toLowerCase())
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'destination id must be a UUID');
 
+export const fitConnectServiceSchema = z
+  .object({
+    leika: LEIKA.describe('LeiKa key of the public service; published as `urn:de:fim:leika:leistung:<key>` (FIT-Connect `publicService.identifier`).'),
+    service: ID.describe('The gateway service (`services[].id`) the submissions belong to, e.g. `hund`.'),
+    submissionSchema: z
+      .object({
+        uri: z.string().url().describe('`schemaUri` of the form data (FIT-Connect `submissionSchemas[].schemaUri`); the sender names it in the metadata (`contentStructure.data.submissionSchema.schemaUri`).'),
+        mimeType: z.literal('application/json').default('application/json').describe('Media type of the form data; only JSON forms are mapped.'),
+        file: z.string().min(1).describe('The JSON Schema (draft 2020-12) the form data is validated against, relative to the working directory or the package (`gateway/fitconnect/schemas/...`).'),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const fitConnectDestinationSchema = z
   .object({
-    id: DESTINATION_ID.describe('The destination id (Destination-ID, a UUID) senders address; the gateway answers it as the entry point (docs/adr/0028).'),
-    participant: ID.describe('The participant that receives what is sent to this destination (a municipality, the ZSA or a Fachverfahren) and owns its callback.'),
-    areas: z
-      .array(z.string().regex(/^(\d{8}|\d{12})$/, 'an area is an AGS (8 digits) or an ARS (12 digits)'))
-      .min(1)
-      .describe('Areas the destination is responsible for: AGS (8 digits) or ARS (12 digits). An ARS ending in zero groups stands for its whole district or Land (`150910000000` = Landkreis Wittenberg). Routing answers a place inside one of them.'),
-    services: z
-      .array(
-        z
-          .object({
-            leika: LEIKA.describe('LeiKa key (Leistungsschlüssel) of the public service, one of `services[].leika` of `service`.'),
-            service: ID.describe('The gateway service id the submissions belong to.'),
-            submissionSchema: z
-              .object({
-                uri: z.string().min(1).max(200).describe('URI of the submission schema (Fachdatenschema), e.g. `urn:xoev-de:…` or an https URL.'),
-                mimeType: z.string().max(50).regex(/^[-\w.]+\/[-\w.]+$/, 'mimeType like application/json').describe('Media type of the schema, `application/json` (JSON Schema) or `application/xml` (XSD).'),
-              })
-              .strict(),
-          })
-          .strict(),
-      )
-      .min(1)
-      .describe('Public services offered at this destination.'),
+    id: DESTINATION_ID.describe('The destination id (FIT-Connect `destinationId`), a UUID; senders address it, and the gateway answers it as the entry point (ADR 0027, ADR 0028).'),
+    participant: ID.describe('The participant whose remit the destination is (a municipality or the ZSA): it subscribes (lists, fetches, accepts, rejects) its submissions; the ZSA may also where the municipality delegated the service.'),
+    areas: z.array(z.string().regex(/^(\d{8}|\d{12})$/, 'an AGS (8 digits) or ARS (12 digits)')).min(1).describe('AGS/ARS the destination serves; the form\'s municipality key must be one of them.'),
+    services: z.array(fitConnectServiceSchema).min(1).describe('Public services the destination accepts submissions for.'),
+    subscriberSigningKeys: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Paths to the public PS512 JWKs (RSA ≥ 4096) the destination\'s subscriber signs its accept-submission and reject-submission SETs with (`iss` = the destination id). When given, an event whose signature does not verify against one of them is refused; they are also served at `/v1/destinations/{id}/keys/{kid}`. Empty: the authenticated subscriber\'s event is taken without a signature check (docs/fit-connect.md).'),
+    encryptionKey: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a kid').describe('kid of the destination\'s encryption key, a key the gateway holds: the key of `crypto.jwe.keys` with this kid; when none has it (the embedded default), a DEVELOPMENT key with this kid is generated under `<dataDir>/keys/fit-connect/` on first use, with a warning in the log.'),
     callback: z
       .object({
         url: z.string().min(1).describe('Where new submissions are announced (HTTP POST with HMAC-SHA512 headers). https only; http to a loopback host only when `auth.mode` is `off` (development); no user info, no link-local, unspecified or (in production) loopback address.'),
@@ -431,13 +431,9 @@ export const fitConnectDestinationSchema = z
 
 export const fitConnectSchema = z
   .object({
-    enabled: z.boolean().default(false).describe('Serve the FIT-Connect-compatible APIs (docs/fit-connect.md).'),
-    basePath: z
-      .string()
-      .regex(/^\/[a-z0-9-]+(\/[a-z0-9-]+)*$/, 'basePath is an absolute path of lower-case segments, e.g. /fit-connect')
-      .default('/fit-connect')
-      .describe('Path under which the FIT-Connect-compatible APIs are served; the Routing API is at `<basePath>/routing/v1`.'),
-    destinations: z.array(fitConnectDestinationSchema).default([]).describe('FIT-Connect destinations (Zustellpunkte) the gateway answers.'),
+    enabled: z.boolean().default(false).describe('Serve the FIT-Connect-compatible Submission API and Routing API (ADR 0027, ADR 0028, docs/fit-connect.md).'),
+    basePath: z.string().regex(/^(\/[a-z0-9-]+)+$/, 'a path such as /fit-connect').default('/fit-connect').describe('Where the APIs are mounted: a FIT-Connect SDK is configured with `<gateway>/fit-connect` as its Submission API base URL; the Routing API is at `<basePath>/routing/v1`.'),
+    destinations: z.array(fitConnectDestinationSchema).default([]).describe('Destinations (Zustellpunkte) the gateway serves.'),
   })
   .strict();
 
@@ -483,7 +479,7 @@ export const configSchema = z
     services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
-    fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})),
+    fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
   })
   .strict();
 
@@ -498,6 +494,6 @@ export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
 export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
-export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
 export type FitConnectConfig = z.output<typeof fitConnectSchema>;
 export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
+export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;

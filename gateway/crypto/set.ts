@@ -89,35 +89,78 @@ const verifyKeys = new WeakMap<object, Promise<CryptoKey>>();
  * GW_BAD_REQUEST for a malformed issuer, subject or txn.
  */
 export async function signSet(event: GatewayEvent, signingJwk: JWK, opts: { now?: Date } = {}): Promise<string> {
+  const now = opts.now ?? new Date();
+  return signClaims(
+    { toe: seconds(event.occurredAt ?? now), txn: event.txn, events: { [SET_EVENT_TYPES[event.kind]]: { ...event.details } } },
+    { issuer: event.issuer, subject: event.subject, txn: event.txn },
+    signingJwk,
+    now,
+  );
+}
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** Checks key, refs and issuer, then signs `claims` with a fresh jti, iss, iat and sub (the one signing path of every SET). */
+async function signClaims(claims: Record<string, unknown>, who: { issuer: string; subject: string; txn: string }, signingJwk: JWK, now: Date): Promise<string> {
   assertRsaKey(signingJwk, 'signing', 'private', 'The SET signing key');
-  checkRef(event.subject, 'subject');
-  checkRef(event.txn, 'txn');
-  if (!/^https?:\/\/\S+$/.test(event.issuer) || !URL.canParse(event.issuer)) {
-    throw new GatewayError('GW_BAD_REQUEST', `The SET issuer must be the gateway's http(s) id URL (got ${show(event.issuer)}).`);
+  checkRef(who.subject, 'subject');
+  checkRef(who.txn, 'txn');
+  if (!/^https?:\/\/\S+$/.test(who.issuer) || !URL.canParse(who.issuer)) {
+    throw new GatewayError('GW_BAD_REQUEST', `The SET issuer must be the gateway's http(s) id URL (got ${show(who.issuer)}).`);
   }
   let key = signingKeys.get(signingJwk);
   if (key === undefined) {
     key = importJWK(rsaKeyMaterial(signingJwk, 'private'), SET_ALG) as Promise<CryptoKey>;
     signingKeys.set(signingJwk, key);
   }
-  const now = opts.now ?? new Date();
-  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
-  return new SignJWT({
-    toe: seconds(event.occurredAt ?? now),
-    txn: event.txn,
-    events: { [SET_EVENT_TYPES[event.kind]]: { ...event.details } },
-  })
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: SET_ALG, typ: SET_TYP, kid: signingJwk.kid! })
     .setJti(randomUUID())
-    .setIssuer(event.issuer)
+    .setIssuer(who.issuer)
     .setIssuedAt(seconds(now))
-    .setSubject(event.subject)
+    .setSubject(who.subject)
     .sign(await key);
+}
+
+/**
+ * FIT-Connect's event types (docs.fitko.de/fit-connect, "Event Log"; the same URIs in
+ * optiGov/php-fitconnect src/Enums/FitConnectEventState.php): the events of a submission's
+ * life, each a SET with `sub` = `submission:<id>`, `txn` = `case:<id>` and a `$schema` claim.
+ */
+export const FIT_CONNECT_EVENT_NAMES = ['create-submission', 'submit-submission', 'notify-submission', 'forward-submission', 'accept-submission', 'reject-submission', 'delete-submission'] as const;
+export type FitConnectEventName = (typeof FIT_CONNECT_EVENT_NAMES)[number];
+export const fitConnectEventUri = (name: FitConnectEventName) => `https://schema.fitko.de/fit-connect/events/${name}`;
+/** The SET payload schema FIT-Connect's events name in `$schema`. */
+export const FIT_CONNECT_SET_SCHEMA = 'https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json';
+
+export interface FitConnectEvent {
+  name: FitConnectEventName;
+  /** The gateway's id URL (`iss`). */
+  issuer: string;
+  submissionId: string;
+  caseId: string;
+  /** The event's object, e.g. `{ problems: [...] }` for reject-submission; `{}` when it has none. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Signs one FIT-Connect event as a SET (PS512, `typ` secevent+jwt) with the gateway's
+ * signing key, verifiable with `verifySet` against the gateway's JWKS. Called once when the
+ * event happens; the token is stored in the case's event log.
+ */
+export function signFitConnectSet(e: FitConnectEvent, signingJwk: JWK, opts: { now?: Date } = {}): Promise<string> {
+  const txn = `case:${e.caseId}`;
+  return signClaims(
+    { $schema: FIT_CONNECT_SET_SCHEMA, txn, events: { [fitConnectEventUri(e.name)]: { ...(e.details ?? {}) } } },
+    { issuer: e.issuer, subject: `submission:${e.submissionId}`, txn },
+    signingJwk,
+    opts.now ?? new Date(),
+  );
 }
 
 function checkRef(value: string, what: string): void {
   if (typeof value !== 'string' || !REF.test(value)) {
-    throw new GatewayError('GW_BAD_REQUEST', `The SET ${what} must look like "message:<id>" or "vorgang:<id>" (got ${show(value)}).`);
+    throw new GatewayError('GW_BAD_REQUEST', `The SET ${what} must look like "<kind>:<id>" (message:, vorgang:, submission:, case:; got ${show(value)}).`);
   }
 }
 

@@ -22,6 +22,9 @@ export interface DB {
   attachment_uploads: AttachmentUploadsTable;
   message_forms: MessageFormsTable;
   vorgang_events: VorgangEventsTable;
+  fit_submissions: FitSubmissionsTable;
+  fit_attachments: FitAttachmentsTable;
+  fit_events: FitEventsTable;
 }
 
 export type EpochMs = number;
@@ -192,5 +195,40 @@ export interface VorgangEventsTable {
   after_message_id: string;
   /** The gateway-authored notice (kind `closed`); null for a reminder. */
   notice_message_id: string | null;
+  at: EpochMs;
+}
+
+/** FIT-Connect submissions (ADR 0027, gateway/store/fit-connect.ts). */
+export interface FitSubmissionsTable {
+  submission_id: string;
+  case_id: string;
+  destination_id: string;
+  author: string;
+  leika: string;
+  /** JSON array of announced attachment ids. */
+  announced: string;
+  status: string;
+  message_id: string | null;
+  encrypted_metadata: string | null;
+  encrypted_data: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** Uploaded attachments of FIT-Connect submissions: compact JWEs to the destination's key. */
+export interface FitAttachmentsTable {
+  submission_id: string;
+  attachment_id: string;
+  jwe: string;
+  at: EpochMs;
+}
+
+/** The event log of FIT-Connect cases: one signed SET per event. */
+export interface FitEventsTable {
+  seq: Generated<number>;
+  case_id: string;
+  submission_id: string;
+  event: string;
+  token: string;
   at: EpochMs;
 }

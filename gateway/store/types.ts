@@ -1,3 +1,4 @@
+import type { FitConnectStore } from './fit-connect.js';
 import type { AttachmentRef, MessageForm, MessageHeader, MessageState, NewForm, PayloadFormat } from '../model/index.js';
 
 /** The core message types live in gateway/model/; re-exported for importers not yet moved there. */
@@ -332,6 +333,8 @@ export interface MessageStore {
    */
   recordVorgangEvent(e: NewVorgangEvent): Promise<boolean>;
   /** The case events of a Vorgang, oldest first. */
+  /** The FIT-Connect Submission API's submissions, attachments and event log (ADR 0027). */
+  readonly fitConnect: FitConnectStore;
   vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
   /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;

@@ -3,8 +3,16 @@ import { apiRouter, route } from '../../gateway/api/route.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
-/** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
-const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json', 'GET /api/openapi.yaml', 'GET /api/docs', 'GET /api/docs/:asset'];
+/** Routes served without authentication, on purpose; anything else must be an /api/v1 or FIT-Connect route with its guard. */
+const PUBLIC = [
+  'GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json', 'GET /api/openapi.yaml', 'GET /api/docs', 'GET /api/docs/:asset',
+  'GET /fit-connect/.well-known/jwks.json',
+  // the FIT-Connect Routing API is public like FITKO's, each route with its per-address limit (ADR 0028)
+  'GET /fit-connect/routing/v1/routes', 'GET /fit-connect/routing/v1/areas', 'GET /fit-connect/routing/v1/info', 'GET /fit-connect/routing/.well-known/jwks.json',
+];
+/** The FIT-Connect-compatible API of the demo configuration (fitConnect.basePath, ADR 0027). */
+const FIT = '/fit-connect';
+const guarded = (r: ServedRoute) => r.path.startsWith('/api/v1/') || r.path.startsWith(`${FIT}/v1/`);
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -21,8 +29,8 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1 but the public probes, the token endpoint, the JWKS and the API contract with its docs', () => {
-    const outside = served.filter((r) => !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
+  it('serves nothing outside /api/v1 and the FIT-Connect API but the public probes, the token endpoint, the JWKS, the API contract with its docs and the Routing API', () => {
+    const outside = served.filter((r) => !guarded(r)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
   });
 
@@ -30,6 +38,13 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     const api = served.filter((r) => r.path.startsWith('/api/v1/'));
     const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice('/api/v1'.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
     expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'} all=${r.allHandler ?? 'none'}`)).to.deep.equal([]);
+  });
+
+  it('runs, first on every FIT-Connect route, the guard built for exactly that method and path', () => {
+    const fit = served.filter((r) => r.path.startsWith(`${FIT}/v1/`));
+    expect(fit.map((r) => `${r.method} ${r.path}`)).to.include.members([`POST ${FIT}/v1/submissions`, `PUT ${FIT}/v1/submissions/:submissionId`, `GET ${FIT}/v1/cases/:caseId/events`]);
+    const wrong = fit.filter((r) => r.guardFor !== `${r.method} ${r.path.slice(FIT.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
+    expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'}`)).to.deep.equal([]);
   });
 
   it('refuses at declaration a path that is not lower-case literals and :params, a policy without roles, and a check without its parameter', () => {

@@ -15,6 +15,9 @@ const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
  * both directions; each /api/v1 operation documents exactly its route's roles and ownership
  * check, and only the routes served without authentication are documented as public.
  */
+/** Routes that run a policy guard: /api/v1 and the FIT-Connect Submission API of the demo configuration (`/fit-connect/v1`, ADR 0027). */
+const guarded = (r: ServedRoute): boolean => r.path.startsWith('/api/v1/') || r.path.startsWith('/fit-connect/v1/');
+
 describe('api: the OpenAPI contract covers every served route, with its roles', () => {
   const contract = Contract.load();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -40,9 +43,9 @@ describe('api: the OpenAPI contract covers every served route, with its roles', 
     expect(documented().filter((k) => !servedKeys().includes(k)), 'in gateway/api/openapi.yaml but not served').to.deep.equal([]);
   });
 
-  it("documents each /api/v1 route's roles (x-roles) and ownership check (x-ownership-check) exactly as its policy has them", () => {
+  it("documents each guarded route's roles (x-roles) and ownership check (x-ownership-check) exactly as its policy has them (/api/v1, FIT-Connect Submission API)", () => {
     const wrong: string[] = [];
-    for (const r of served.filter((x) => x.path.startsWith('/api/v1/'))) {
+    for (const r of served.filter(guarded)) {
       const op = contract.operation(r.method, toOpenApiPath(r.path));
       if (!op) continue; // named by the test above
       const roles = [...(op['x-roles'] ?? [])].sort();
@@ -54,9 +57,9 @@ describe('api: the OpenAPI contract covers every served route, with its roles', 
     expect(wrong).to.deep.equal([]);
   });
 
-  it('documents the routes outside /api/v1 as public (security: [] or an anonymous alternative) and names no roles for them', () => {
+  it('documents the unguarded routes as public (security: [] or an anonymous alternative) and names no roles for them', () => {
     const wrong: string[] = [];
-    for (const r of served.filter((x) => !x.path.startsWith('/api/v1/'))) {
+    for (const r of served.filter((x) => !guarded(x))) {
       const op = contract.operation(r.method, toOpenApiPath(r.path));
       if (!op) continue;
       const anonymous = op.security !== undefined && (op.security.length === 0 || op.security.some((s) => Object.keys(s as object).length === 0));

@@ -9,6 +9,7 @@ import { readTests } from './suite/reads.js';
 import { retentionTests } from './suite/retention.js';
 import { uploadTests } from './suite/uploads.js';
 import { vorgangEventTests } from './suite/vorgang-events.js';
+import { fitConnectTests } from './suite/fit-connect.js';
 
 /**
  * Opens a store for the suite. Without an argument: a fresh, migrated store on its own,
@@ -57,5 +58,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     uploadTests(harness);
     formTests(harness);
     vorgangEventTests(harness);
+    fitConnectTests(harness);
   });
 }

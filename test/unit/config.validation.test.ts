@@ -2,26 +2,13 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { CONNECTORS } from '../../connectors/index.js';
-import { DEMO_CONFIG_PATH, loadConfigFile, substituteEnv, validateConfig } from '../../gateway/config/load.js';
+import { DEMO_CONFIG_PATH, loadConfigFile, validateConfig } from '../../gateway/config/load.js';
 import { configReference } from '../../gateway/config/docs.js';
 import { GatewayError } from '../../gateway/errors.js';
+import { configProblems, demoRaw } from '../support/demo-config.js';
 
-function demoRaw(): Record<string, any> {
-  return substituteEnv(parseYaml(readFileSync(DEMO_CONFIG_PATH, 'utf8')), {}) as Record<string, any>;
-}
-
-function problems(raw: unknown): Array<{ path?: string; message: string }> {
-  try {
-    validateConfig(raw, CONNECTORS);
-  } catch (err) {
-    expect(err).to.be.instanceOf(GatewayError);
-    expect((err as GatewayError).code).to.equal('GW_CONFIG_INVALID');
-    return (err as GatewayError).issues;
-  }
-  throw new Error('configuration was accepted');
-}
+const problems = (raw: unknown) => configProblems(() => validateConfig(raw, CONNECTORS));
 
 describe('configuration', () => {
   it('the reference names every connector the gateway has (connectors/index.ts)', () => {

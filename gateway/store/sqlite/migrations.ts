@@ -221,6 +221,48 @@ CREATE TABLE vorgang_events (
 CREATE INDEX vorgang_events_vorgang_id ON vorgang_events (vorgang_id, seq);
 `,
   },
+  {
+    version: 8,
+    name: 'FIT-Connect submissions, attachments and event log',
+    // ADR 0027: a submission from creation to accept/reject; attachments as uploaded JWEs;
+    // the case's event log as signed SETs (signed once, when the event happens).
+    sql: `
+CREATE TABLE fit_submissions (
+  submission_id      TEXT    PRIMARY KEY,
+  case_id            TEXT    NOT NULL,
+  destination_id     TEXT    NOT NULL,
+  author             TEXT    NOT NULL,
+  leika              TEXT    NOT NULL,
+  announced          TEXT    NOT NULL,
+  status             TEXT    NOT NULL CHECK (status IN ('created', 'submitted', 'accepted', 'rejected', 'deleted')),
+  message_id         TEXT    REFERENCES messages (id),
+  encrypted_metadata TEXT,
+  encrypted_data     TEXT,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE INDEX fit_submissions_destination ON fit_submissions (destination_id, status, created_at);
+CREATE INDEX fit_submissions_case ON fit_submissions (case_id);
+
+CREATE TABLE fit_attachments (
+  submission_id TEXT    NOT NULL REFERENCES fit_submissions (submission_id),
+  attachment_id TEXT    NOT NULL,
+  jwe           TEXT    NOT NULL,
+  at            INTEGER NOT NULL,
+  PRIMARY KEY (submission_id, attachment_id)
+);
+
+CREATE TABLE fit_events (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id       TEXT    NOT NULL,
+  submission_id TEXT    NOT NULL REFERENCES fit_submissions (submission_id),
+  event         TEXT    NOT NULL,
+  token         TEXT    NOT NULL,
+  at            INTEGER NOT NULL
+);
+CREATE INDEX fit_events_case ON fit_events (case_id, seq);
+`,
+  },
 ];
 
 export interface Migration {

@@ -1,3 +1,5 @@
+import * as fit from './fit-connect.js';
+import type { FitConnectStore } from '../fit-connect.js';
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type { MessageForm, NewForm } from '../../model/index.js';
@@ -68,6 +70,8 @@ export interface SqliteDiagnostics {
  * directly on the same connection. Semantics: gateway/store/types.ts.
  */
 export class SqliteMessageStore implements MessageStore {
+  /** The FIT-Connect port (ADR 0027): its writes go through the same group commit. */
+  readonly fitConnect: FitConnectStore;
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly ctx: SqliteContext;
@@ -78,6 +82,17 @@ export class SqliteMessageStore implements MessageStore {
   constructor(private readonly opts: SqliteStoreOptions) {
     this.db = openDatabase(opts.path);
     this.ctx = { sql: new SqlRunner(this.db), qb: createQueryBuilder(), now: opts.now ?? Date.now };
+    this.fitConnect = {
+      create: (sub, event) => this.write(() => fit.create(this.ctx, sub, event)),
+      get: (id) => this.read(() => fit.get(this.ctx, id)),
+      putAttachment: (id, attachmentId, jwe) => this.write(() => fit.putAttachment(this.ctx, id, attachmentId, jwe)),
+      attachments: (id) => this.read(() => fit.attachments(this.ctx, id)),
+      transition: (id, from, to, events, opts) => this.write(() => fit.transition(this.ctx, id, from, to, events, opts)),
+      addEventOnce: (id, event) => this.write(() => fit.addEventOnce(this.ctx, id, event)),
+      listByDestination: (destinationId, status, limit, offset) => this.read(() => fit.listByDestination(this.ctx, destinationId, status, limit, offset)),
+      caseSubmissions: (caseId) => this.read(() => fit.caseSubmissions(this.ctx, caseId)),
+      caseEvents: (caseId, limit, offset) => this.read(() => fit.caseEvents(this.ctx, caseId, limit, offset)),
+    };
     this.commits = new GroupCommit(this.db);
     this.sealer = new PayloadSealer(opts.atRest);
   }

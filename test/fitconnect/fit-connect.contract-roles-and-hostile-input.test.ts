@@ -1,0 +1,173 @@
+import { expect } from 'chai';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SignJWT } from 'jose';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+import type { Role } from '../../gateway/auth/principal.js';
+import { requiredAuthConfig, tokenFor, type DemoClient } from '../auth/oauth-fixture.js';
+import { startTestGateway } from '../support/gateway.js';
+import { appOf, servedRoutes } from '../support/served-routes.js';
+import { call, EVENT, MAGDEBURG, PROBLEM, send } from './sender.js';
+
+const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020;
+const CLIENT_OF: Record<Role, DemoClient> = { 'efa-service': 'efa-hund-lsa', municipality: 'halle', fachverfahren: 'fv-15003000-hund', zsa: 'zsa-lsa', operator: 'betrieb', admin: 'admin' };
+const FIT = '/fit-connect';
+
+/** A subscriber's SET for `caseId`/`submissionId` (its signature is not what the gateway checks: see docs/fit-connect.md). */
+async function subscriberSet(caseId: string, submissionId: string, event: string, details: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({ events: { [`${EVENT}${event}`]: details }, txn: `case:${caseId}` })
+    .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt' })
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setIssuer(MAGDEBURG)
+    .setSubject(`submission:${submissionId}`)
+    .sign(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+}
+
+/**
+ * The FIT-Connect routes as served: the API contract names exactly them; each refuses
+ * every role its policy does not name and every caller without a token; hostile input
+ * (malformed bodies, wrong media types, other spellings, bad events) gets a problem, never
+ * a crash; the ZSA subscribes to a municipality's destination only while it is delegated.
+ */
+describe('FIT-Connect API: contract, roles and hostile input', function () {
+  this.timeout(180_000);
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let base: string;
+  const tokens = new Map<DemoClient, string>();
+  const token = async (c: DemoClient) => {
+    if (!tokens.has(c)) tokens.set(c, await tokenFor(gw.url, c));
+    return tokens.get(c)!;
+  };
+
+  before(async () => {
+    gw = await startTestGateway(requiredAuthConfig());
+    base = `${gw.url}${FIT}`;
+  });
+  after(() => gw?.stop());
+
+  it('serves exactly the FIT-Connect paths and methods of the contract (gateway/api/openapi.yaml)', () => {
+    const contract = parseYaml(readFileSync('gateway/api/openapi.yaml', 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(contract.paths).filter(([path]) => path.startsWith(`${FIT}/`)).flatMap(([path, ops]) => Object.keys(ops).filter((m) => ['get', 'put', 'post', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+    const served = servedRoutes(appOf(gw))
+      .filter((r) => r.path.startsWith(`${FIT}/`))
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+    expect([...new Set(served)].sort()).to.deep.equal([...new Set(documented)].sort());
+  });
+
+  it('answers in the shapes of the contract\'s schemas: destination, key, created, submitted, list, event log, problem', async () => {
+    const contract = parseYaml(readFileSync('gateway/api/openapi.yaml', 'utf8')) as { components: object };
+    const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+    ajv.addSchema({ $id: 'https://zsa-gateway.invalid/fit-connect-fragment', components: contract.components });
+    const check = (schema: string, value: unknown) => {
+      const validate = ajv.getSchema(`https://zsa-gateway.invalid/fit-connect-fragment#/components/schemas/${schema}`)!;
+      expect(validate(value), `${schema}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    };
+    const efa = await token('efa-hund-lsa');
+    const dest = await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}`);
+    check('FitConnectDestination', dest.json);
+    check('FitConnectJwk', (await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}/keys/${dest.json.encryptionKid}`)).json);
+    const form = Buffer.from(readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json'));
+    const sent = await send(base, efa, { form }, MAGDEBURG);
+    check('FitConnectSubmissionCreated', sent.created.json);
+    check('FitConnectSubmissionCreated', sent.submit!.json);
+    check('FitConnectSubmissionsForPickup', (await call(base, await token('magdeburg'), 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`)).json);
+    check('FitConnectEventLog', (await call(base, efa, 'GET', `/v1/cases/${sent.caseId}/events`)).json);
+    check('FitConnectProblem', (await call(base, efa, 'GET', `/v1/destinations/${randomUUID()}`)).json);
+  });
+
+  it('refuses every role its policy does not name (403 route.roles) and callers without a token (401)', async () => {
+    const routes = servedRoutes(appOf(gw)).filter((r) => r.path.startsWith(`${FIT}/v1/`));
+    expect(routes).to.have.length(10);
+    const wrong: string[] = [];
+    for (const r of routes) {
+      const path = r.path.replace(/:([A-Za-z0-9_]+)/g, () => randomUUID()).slice(FIT.length);
+      for (const role of (Object.keys(CLIENT_OF) as Role[]).filter((x) => !r.policy!.roles.includes(x))) {
+        const res = await call(base, await token(CLIENT_OF[role]), r.method, path);
+        if (res.status !== 403 || res.json.rule !== 'route.roles') wrong.push(`${role} ${r.method} ${path}: ${res.status}`);
+      }
+      const anon = await call(base, undefined, r.method, path);
+      if (anon.status !== 401) wrong.push(`anonymous ${r.method} ${path}: ${anon.status}`);
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('answers malformed input with problems: bad JSON, wrong media type, not a JWE, other spellings, out-of-range paging', async () => {
+    const efa = await token('efa-hund-lsa');
+    const badJson = await fetch(`${base}/v1/submissions`, { method: 'POST', headers: { authorization: `Bearer ${efa}`, 'content-type': 'application/json' }, body: '{"destinationId": ' });
+    expect(badJson.status).to.equal(400);
+    expect(badJson.headers.get('content-type')).to.match(/^application\/problem\+json/);
+    const noService = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: ['not-a-uuid'], publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
+    expect(noService.status).to.equal(400);
+    const many = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: Array.from({ length: 51 }, () => randomUUID()), publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
+    expect(many.status).to.equal(413); // server.maxAttachments
+    const twice = randomUUID();
+    const dup = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: [twice, twice], publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
+    expect(dup.status).to.equal(400);
+    const aid = randomUUID();
+    const created = await call(base, efa, 'POST', '/v1/submissions', { destinationId: MAGDEBURG, announcedAttachments: [aid], publicService: { identifier: 'urn:de:fim:leika:leistung:99102013104000' } });
+    expect(created.status).to.equal(201);
+    const id = created.json.submissionId as string;
+    const octets = await call(base, efa, 'PUT', `/v1/submissions/${id}/attachments/${aid}`, 'eyJhbGciOiJub25lIn0.a.b.c.d', 'application/octet-stream');
+    expect(octets.status).to.equal(415);
+    const notJwe = await call(base, efa, 'PUT', `/v1/submissions/${id}/attachments/${aid}`, 'hello, world', 'application/jose');
+    expect(notJwe.json.type).to.equal(`${PROBLEM}encryption-issue`);
+    const unannounced = await call(base, efa, 'PUT', `/v1/submissions/${id}/attachments/${randomUUID()}`, 'eyJ.a.b.c.d', 'application/jose');
+    expect(unannounced.json.type).to.equal(`${PROBLEM}attachment-not-announced`);
+    const emptySubmit = await call(base, efa, 'PUT', `/v1/submissions/${id}`, {});
+    expect(emptySubmit.status).to.equal(422);
+    expect(emptySubmit.json.type).to.equal(`${PROBLEM}encryption-issue`);
+    for (const spelled of [`/V1/submissions/${id}`, `/v1/Submissions/${id}`, `/v1/submissions/${id}/`, `/v1//submissions/${id}`]) {
+      const r = await call(base, efa, 'PUT', spelled, {});
+      expect(r.status, spelled).to.equal(404);
+    }
+    const upper = await call(base, efa, 'GET', `/v1/cases/${created.json.caseId.toUpperCase()}/events`);
+    expect(upper.status).to.equal(404);
+    const paging = await call(base, efa, 'GET', `/v1/cases/${created.json.caseId}/events?limit=100000`);
+    expect(paging.status).to.equal(400);
+  });
+
+  it('lets the ZSA subscribe to Magdeburg\'s destination only while Magdeburg delegates Hund, and takes accept/reject SETs of the right shape only', async () => {
+    const efa = await token('efa-hund-lsa');
+    const form = Buffer.from(readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json'));
+    const sent = await send(base, efa, { form }, MAGDEBURG);
+    expect(sent.submit!.status, sent.submit!.text).to.equal(202);
+    const zsa = await token('zsa-lsa');
+    const listed = await call(base, zsa, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
+    expect(listed.status).to.equal(200);
+    expect(listed.json.submissions.map((s: { submissionId: string }) => s.submissionId)).to.include(sent.submissionId);
+    // Magdeburg has no encryption key configured: a subscriber must have one to fetch
+    const magdeburg = await token('magdeburg');
+    const noKey = await call(base, magdeburg, 'GET', `/v1/submissions/${sent.submissionId}`);
+    expect(noKey.status).to.equal(422);
+
+    const wrongCase = await call(base, magdeburg, 'POST', `/v1/cases/${randomUUID()}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'accept-submission'), 'application/jose');
+    expect(wrongCase.status).to.equal(404);
+    const notASet = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, 'not.a.set', 'application/jose');
+    expect(notASet.json.type).to.equal(`${PROBLEM}event-invalid`);
+    const otherEvent = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'submit-submission'), 'application/jose');
+    expect(otherEvent.json.type).to.equal(`${PROBLEM}event-invalid`);
+    const noProblems = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'reject-submission', { problems: [] }), 'application/jose');
+    expect(noProblems.json.type).to.equal(`${PROBLEM}event-invalid`);
+
+    const admin = await token('admin');
+    const off = await fetch(`${gw.url}/api/v1/admin/municipalities/15003000/delegations/hund`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'none', reason: 'test: Magdeburg takes Hund back' }) });
+    expect(off.status).to.equal(200);
+    // Magdeburg still delegates Wohngeld's completeness check: the ZSA lists the destination, but no Hund submission of it
+    const after = await call(base, zsa, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
+    expect(after.status).to.equal(200);
+    expect(after.json.submissions.map((s: { submissionId: string }) => s.submissionId)).to.not.include(sent.submissionId);
+    expect((await call(base, zsa, 'GET', `/v1/submissions?destinationId=5a1c0e3e-3b0f-4f6a-9a51-150020000001`)).status).to.equal(403); // Halle delegates nothing
+    expect((await call(base, zsa, 'GET', `/v1/cases/${sent.caseId}/events`)).status).to.equal(404);
+
+    const problem = { type: 'https://schema.fitko.de/fit-connect/events/problems/schema-violation', title: 'Schema-Fehler', detail: 'synthetic', instance: 'data' };
+    const reject = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'reject-submission', { problems: [problem] }), 'application/jose');
+    expect(reject.status, reject.text).to.equal(204);
+    const log = await call(base, efa, 'GET', `/v1/cases/${sent.caseId}/events`);
+    const events = (log.json.eventLog as string[]).map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString('utf8')) as { events: Record<string, { problems?: unknown[] }> });
+    const rejected = events.find((e) => `${EVENT}reject-submission` in e.events);
+    expect(rejected?.events[`${EVENT}reject-submission`]?.problems).to.deep.equal([problem]);
+  });
+});
