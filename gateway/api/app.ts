@@ -10,9 +10,10 @@ import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
 import { apiRouter } from './route.js';
+import { alertsApi, mountMetrics } from '../monitoring/api.js';
 import type { GatewayServices } from './services.js';
 
-/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS and /api/v1 (docs/api.md). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, /metrics and /api/v1 (docs/api.md). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -53,8 +54,11 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), then the route Express selects
   // runs its own policy first (403 otherwise; gateway/api/route.ts); no route: 404, another method: 405.
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
-  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
-  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
+  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : []), ...(s.monitoring ? alertsApi(s.monitoring) : [])];
+  const deps = { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log };
+  // Prometheus scrape (ADR 0029): outside /api/v1 by convention, but authenticated and guarded by its own policy like an API route.
+  if (s.monitoring) mountMetrics(app, s, s.monitoring, opts.authenticate ?? auth.authenticate, deps);
+  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, deps));
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

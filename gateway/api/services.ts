@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Monitoring } from '../monitoring/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -26,4 +27,6 @@ export interface GatewayServices {
   /** Public encryption keys of receiving participants by endpoint id (mailbox fetches are encrypted to them). */
   recipientKeys?: RecipientKeys;
   lifecycle: { ready: boolean; shuttingDown: boolean };
+  /** Metrics and alerts (gateway/monitoring, ADR 0029); absent in unit setups: then /metrics and /api/v1/alerts are not served. */
+  monitoring?: Monitoring;
 }

@@ -341,6 +341,48 @@ export const mappingsSchema = z
   })
   .strict();
 
+const alertBase = {
+  id: ID.describe('Rule id, named in alert events, the log, `GET /api/v1/alerts` and the metric `zsa_gateway_alerts_active{rule}`.'),
+  severity: z.enum(['warning', 'critical']).default('warning').describe('Carried in the alert event for the receiver to route on.'),
+};
+const ENDPOINT_FILTER = ID.optional().describe('Only this endpoint. Absent: every endpoint, one alert per endpoint that breaks the rule.');
+
+export const alertRuleSchema = z.discriminatedUnion('kind', [
+  z
+    .object({ ...alertBase, kind: z.literal('backlog').describe('Messages not yet delivered (not dead) at an endpoint exceed `threshold`.'), threshold: z.number().int().min(0).describe('Fires when the backlog is above this number.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('oldest-undelivered').describe('The oldest message not yet delivered at an endpoint is older than `olderThanSeconds`.'), olderThanSeconds: z.number().int().min(1).describe('Age in seconds.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('dead-letters').describe('Dead messages at an endpoint exceed `threshold` (default 0: any dead letter fires; replaying them resolves it).'), threshold: z.number().int().min(0).default(0).describe('Fires when the number of dead messages is above this.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('endpoint-down').describe('An endpoint has been down (not connected, or its circuit not closed) for longer than `forSeconds`, as seen by consecutive evaluations.'), forSeconds: z.number().int().min(0).describe('How long it must stay down.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('certificate-expiry').describe('A certificate the gateway holds or trusts (server certificate, participant CA, certificates of participants\' encryption keys) expires within `withinDays` (or has expired).'), withinDays: z.number().int().min(1).max(3650).describe('Days before notAfter.') })
+    .strict(),
+]);
+
+export const monitoringSchema = z
+  .object({
+    evaluateIntervalMs: z.number().int().min(1000).max(3_600_000).default(60_000).describe('How often the alert rules are evaluated.'),
+    webhook: z
+      .object({
+        url: z.string().min(1).describe('Receiver of alert events (POST JSON, `firing` and `resolved`). `https:`; plain `http:` only to a loopback host and only with `auth.mode: off` (development).'),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Timeout of one POST.'),
+        maxAttempts: z.number().int().min(1).max(20).default(5).describe('Attempts per event (exponential backoff from 1 s); a non-2xx answer or network error is retried, then the event is logged as undelivered.'),
+        bearerTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Name of an environment variable holding a token sent as `Authorization: Bearer` (the token itself is never configured).'),
+      })
+      .strict()
+      .optional()
+      .describe('Alert webhook. Absent: alerts go to the log and `GET /api/v1/alerts` only.'),
+    recentAlerts: z.number().int().min(0).max(10_000).default(200).describe('Resolved alerts kept in memory for `GET /api/v1/alerts`.'),
+    alerts: z.array(alertRuleSchema).default([]).describe('Alert rules (ADR 0029, docs/metrics.md).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -382,6 +424,7 @@ export const configSchema = z
     services: z.array(serviceSchema).default([]).describe('Services (LeiKa keys, ZSA queue, delegations). None are needed for routes of standards without LeiKa key that route by reader, standard or endpoint.'),
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
+    monitoring: monitoringSchema.default(monitoringSchema.parse({})).describe('Alert rules and their webhook (metrics at `GET /metrics`: docs/metrics.md).'),
   })
   .strict();
 
@@ -395,5 +438,7 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
 export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
+export type AlertRuleConfig = z.output<typeof alertRuleSchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;

@@ -1,7 +1,7 @@
 import { MESSAGE_STATES } from '../../model/states.js';
-import type { MessageFilter, StoredMessage, Transition } from '../types.js';
+import type { BacklogRow, MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
-import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
+import { boundLimit, MESSAGE_COLUMNS, toState, toStoredMessage, toTransition } from './rows.js';
 import { purgedError } from './retention.js';
 import { template } from './template.js';
 import type { StoredPayload } from '../sealing.js';
@@ -85,4 +85,19 @@ export function countByState(ctx: SqliteContext): Record<string, number> {
   );
   for (const r of rows) counts[r.state] = Number(r.n);
   return counts;
+}
+
+/** States `backlog` reports; the same list as the partial index messages_backlog (migration 8), so SQLite can use it. */
+const BACKLOG_STATES = ['received', 'validated', 'routed', 'mapped', 'queued', 'retrying', 'in_mailbox', 'dead'] as const;
+
+/** Open and dead messages per endpoint and state with the oldest receive time; reads the covering index only. */
+export function backlog(ctx: SqliteContext): BacklogRow[] {
+  const rows = ctx.sql.all(
+    ctx.qb
+      .selectFrom('messages')
+      .select((eb) => ['endpoint_id', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('received_at').as('oldest')])
+      .where('state', 'in', [...BACKLOG_STATES])
+      .groupBy(['state', 'endpoint_id']),
+  );
+  return rows.map((r) => ({ endpointId: r.endpoint_id, state: toState(r.state), count: Number(r.n), oldestReceivedAt: Number(r.oldest) }));
 }

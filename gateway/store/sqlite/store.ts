@@ -8,6 +8,8 @@ import { GatewayError } from '../../errors.js';
 import { PayloadSealer } from '../sealing.js';
 import type {
   AcceptResult,
+  AckedMessage,
+  BacklogRow,
   ClaimOptions,
   DelegationChange,
   DelegationMode,
@@ -50,6 +52,8 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** At-rest keys: payloads are sealed with the active one (ADR 0009). Without: stored in the clear. */
   atRest?: KeyRing;
+  /** Called after every committed write batch with its duration in seconds and its size (gateway/monitoring). */
+  onCommit?: (seconds: number, operations: number) => void;
 }
 
 /** Connection settings as SQLite reports them (for health pages and tests). */
@@ -78,7 +82,7 @@ export class SqliteMessageStore implements MessageStore {
   constructor(private readonly opts: SqliteStoreOptions) {
     this.db = openDatabase(opts.path);
     this.ctx = { sql: new SqlRunner(this.db), qb: createQueryBuilder(), now: opts.now ?? Date.now };
-    this.commits = new GroupCommit(this.db);
+    this.commits = new GroupCommit(this.db, opts.onCommit);
     this.sealer = new PayloadSealer(opts.atRest);
   }
 
@@ -223,6 +227,9 @@ export class SqliteMessageStore implements MessageStore {
   countByState(): Promise<Record<string, number>> {
     return this.read(() => reads.countByState(this.ctx));
   }
+  backlog(): Promise<BacklogRow[]> {
+    return this.read(() => reads.backlog(this.ctx));
+  }
 
   // --- pull mailboxes --------------------------------------------------------------------
   mailboxPut(mailboxName: string, messageId: string): Promise<void> {
@@ -237,7 +244,7 @@ export class SqliteMessageStore implements MessageStore {
     const { payloadKeyId, payloadPart, ...lease } = leased;
     return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }, payloadPart) };
   }
-  mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<void> {
+  mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<AckedMessage | null> {
     return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
   }
 
