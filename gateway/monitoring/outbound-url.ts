@@ -33,13 +33,24 @@ export function outboundUrlProblem(url: string, opts: { development: boolean }):
   return isIP(host) === 0 ? undefined : forbiddenAddress(host);
 }
 
+/** An IPv4-mapped IPv6 address as dotted IPv4 (`::ffff:a9fe:a9fe` — the WHATWG URL parser's spelling — or `::ffff:169.254.169.254`). */
+function mappedV4(a: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1];
+  if (dotted !== undefined) return dotted;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
+  if (!hex) return undefined;
+  const hi = parseInt(hex[1]!, 16);
+  const lo = parseInt(hex[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 function isLoopbackAddress(a: string): boolean {
-  return a === '::1' || /^127\./.test(a) || /^::ffff:127\./.test(a);
+  return a === '::1' || /^127\./.test(a) || /^127\./.test(mappedV4(a) ?? '');
 }
 
 /** Unspecified, link-local and multicast/reserved addresses are never called. */
 function forbiddenAddress(a: string): string | undefined {
-  const v4 = isIP(a) === 4 ? a : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1];
+  const v4 = isIP(a) === 4 ? a : mappedV4(a);
   if (v4 !== undefined) {
     const [first, second] = v4.split('.').map(Number) as [number, number];
     if (first === 0) return `address ${v4} is the unspecified network`;

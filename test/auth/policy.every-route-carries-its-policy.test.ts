@@ -5,6 +5,8 @@ import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.
 
 /** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
 const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json'];
+/** Outside /api/v1 but authenticated and guarded by its own policy (ADR 0029). */
+const GUARDED_OUTSIDE = ['GET /metrics'];
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -21,9 +23,14 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1 but the public probes, the token endpoint and the JWKS', () => {
-    const outside = served.filter((r) => !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
+  it('serves nothing outside /api/v1 but the public probes, the token endpoint, the JWKS and the guarded Prometheus scrape', () => {
+    const outside = served.filter((r) => !r.path.startsWith('/api/v1/') && !GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
+  });
+
+  it('runs the guard of its own policy first on GET /metrics (operator, admin), and answers other methods with the 405 responder', () => {
+    const metrics = served.filter((r) => GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`));
+    expect(metrics.map((r) => [r.guardFor, r.policy && [...r.policy.roles], r.allHandler])).to.deep.equal([['GET /metrics', ['operator', 'admin'], 'methodNotAllowed']]);
   });
 
   it('runs, first on every /api/v1 route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
