@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { MESSAGE_STATES } from '../../model/states.js';
 import type { BacklogRow, MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
@@ -92,12 +93,16 @@ const BACKLOG_STATES = ['received', 'validated', 'routed', 'mapped', 'queued', '
 
 /** Open and dead messages per endpoint and state with the oldest receive time; reads the covering index only. */
 export function backlog(ctx: SqliteContext): BacklogRow[] {
-  const rows = ctx.sql.all(
-    ctx.qb
-      .selectFrom('messages')
-      .select((eb) => ['endpoint_id', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('received_at').as('oldest')])
-      .where('state', 'in', [...BACKLOG_STATES])
-      .groupBy(['state', 'endpoint_id']),
-  );
+  const rows = ctx.sql.all(backlogQuery(ctx.qb));
   return rows.map((r) => ({ endpointId: r.endpoint_id, state: toState(r.state), count: Number(r.n), oldestReceivedAt: Number(r.oldest) }));
+}
+
+/** The backlog query (exported for the test that checks its plan). */
+export function backlogQuery(qb: SqliteContext['qb']) {
+  return qb
+    .selectFrom('messages')
+    .select((eb) => ['endpoint_id', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('received_at').as('oldest')])
+    // literals, not bound parameters: only then can SQLite prove the partial index's WHERE holds and read it alone
+    .where('state', 'in', BACKLOG_STATES.map((st) => sql.lit(st)))
+    .groupBy(['state', 'endpoint_id']);
 }
