@@ -22,6 +22,20 @@ const COMMIT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 const CIRCUIT_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 const OPEN = new Set<MessageState>(OPEN_STATES);
 
+let processMetrics: Registry | undefined;
+/**
+ * prom-client's default metrics (process, heap, GC, event-loop lag sampled every 20 ms)
+ * describe the process, not one gateway: one registry per process, made on first use and
+ * merged into each scrape, so tests that start many gateways do not start many monitors.
+ */
+function processRegistry(): Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 20 });
+  }
+  return processMetrics;
+}
+
 /** The facts of a message its counters are labelled by: route, service (from LeiKa or route) and endpoint — all bounded by the configuration. */
 export interface MessageFacts {
   routeName: string;
@@ -78,7 +92,8 @@ export function backlogView(rows: readonly BacklogRow[], endpointIds: readonly s
 
 /**
  * The gateway's Prometheus metrics (ADR 0029, docs/metrics.md), one Registry per gateway
- * (tests run several in one process). Counters and histograms are updated on the hot path
+ * (tests run several in one process); the process-wide default metrics are merged in at
+ * each scrape. Counters and histograms are updated on the hot path
  * through IngressObserver / DeliveryObserver / `mailboxAcked` / `commit` — no I/O there;
  * backlog, endpoint, certificate and alert gauges are computed when /metrics is scraped.
  */
@@ -96,6 +111,7 @@ export class GatewayMetrics implements IngressObserver, DeliveryObserver {
   private readonly commitSeconds: Histogram;
   private readonly services = new Map<string, string>();
   private readonly children = new Map<string, Series>();
+  private readonly withDefaults: boolean;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -105,7 +121,7 @@ export class GatewayMetrics implements IngressObserver, DeliveryObserver {
     const registers = [this.registry];
     const now = sources.now ?? Date.now;
     const three: Labels3[] = ['route', 'service', 'endpoint'];
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    this.withDefaults = opts.defaultMetrics !== false;
     this.received = new Counter({ name: `${PREFIX}messages_received_total`, help: 'Submissions that reached the ingress pipeline (HTTP, AMQP, JSON forms), whatever their outcome: received = accepted + duplicate + rejected.', registers });
     this.accepted = new Counter({ name: `${PREFIX}messages_accepted_total`, help: 'Messages stored (durably) as new.', labelNames: three, registers });
     this.duplicates = new Counter({ name: `${PREFIX}messages_duplicate_total`, help: 'Repeated submissions of a stored message (same author, UUID and payload), answered with the first receipt.', labelNames: three, registers });
@@ -296,6 +312,7 @@ export class GatewayMetrics implements IngressObserver, DeliveryObserver {
 
   /** The exposition text and its content type (text/plain; version=0.0.4). */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const registry = this.withDefaults ? Registry.merge([processRegistry(), this.registry]) : this.registry;
+    return { contentType: registry.contentType, body: await registry.metrics() };
   }
 }
