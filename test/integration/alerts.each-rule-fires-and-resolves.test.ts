@@ -35,6 +35,7 @@ describe('alerts: each rule fires and resolves, with both events at the webhook'
       endpoints: { [PUSHED]: { connector: 'http', config: { url: fv.url } } },
       delivery: { maxAttempts: 20, circuitBreaker: { failureThreshold: 1, cooldownMs: 300 } },
     });
+    cfg.monitoring.evaluateIntervalMs = 3_600_000; // only the test's evaluations run, on the test's clock
     cfg.monitoring.webhook = { url: `http://127.0.0.1:${receiver.port}/alerts`, timeoutMs: 2000, maxAttempts: 3 };
     cfg.monitoring.alerts = [
       { id: 'zsa-queue-backlog', kind: 'backlog', severity: 'warning', threshold: 1, endpoint: MAILBOX },
