@@ -26,6 +26,7 @@ import { IngressPipeline } from './ingress/pipeline.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
+import { createMonitoring, type GatewayMetrics, type Monitoring } from './monitoring/index.js';
 import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
 import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
@@ -53,6 +54,8 @@ export interface GatewayHandle {
   revocation: CrlFile | undefined;
   /** The deadline watcher (ADR 0023); `tick(now)` runs one pass now. */
   deadlines: DeadlineWatcher;
+  /** Metrics and alerts (ADR 0029); `monitoring.alerts.evaluate(now)` runs one evaluation now. */
+  monitoring: Monitoring;
 }
 
 /**
@@ -107,7 +110,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     validator.close();
     throw err;
   });
-  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest });
+  // Metrics are built once the endpoints exist; the store's commit timings reach them from the first commit on.
+  let metrics: GatewayMetrics | undefined;
+  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest, onCommit: (seconds) => metrics?.commit(seconds) });
   await store.migrate();
   const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);
@@ -128,19 +133,22 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
     endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
   }
-  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step });
+  let baseUrl = '';
+  // Metrics and alerts (ADR 0029): counters fed by the pipeline, the worker and mailbox acks; gauges read on scrape.
+  const monitoring = createMonitoring({ cfg, store, endpoints, log, recipientKeys, ...(jweKeys ? { jweKeys: jweKeys.publicJwks().keys } : {}), instance: () => `${hostname()}${baseUrl === '' ? '' : ` ${baseUrl}`}` });
+  metrics = monitoring.metrics;
+  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step, observer: monitoring.metrics });
   const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping);
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics);
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
   );
-  let baseUrl = '';
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
@@ -174,6 +182,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const deadlines = new DeadlineWatcher({ cfg, store, router, validator, log: log.child({ component: 'deadlines' }), onAccepted: () => w.wake() });
   deadlines.start();
   const consumers = startAmqpIngress(cfg, pipeline, store, log);
+  monitoring.start();
   lifecycle.ready = true;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.server.port;
@@ -188,6 +197,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await Promise.all(consumers.map((c) => c.close()));
       await deadlines.stop();
       await callbacks?.close();
+      await monitoring.close();
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();
@@ -202,5 +212,5 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await store.close();
       log.info('zsa-gateway stopped');
     })());
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines, monitoring };
 }

@@ -13,11 +13,12 @@ import { apiRouter } from './route.js';
 import { reply } from './contract-types.js';
 import { Contract, contractChecks } from './contract.js';
 import { contractDocs } from './docs.js';
+import { alertsApi, mountMetrics } from '../monitoring/api.js';
 import type { GatewayServices } from './services.js';
 import { fitConnectRouter } from '../fitconnect/routes.js';
 import { FitConnectService } from '../fitconnect/service.js';
 
-/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, and /api/v1 (docs/api.md, gateway/api/openapi.yaml). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, /metrics and /api/v1 (docs/api.md, gateway/api/openapi.yaml). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -62,11 +63,14 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), then the route Express selects
   // runs its own policy first (403 otherwise; gateway/api/route.ts); no route: 404, another method: 405.
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
-  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
-  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }, contractChecks('/api/v1', contract)));
+  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : []), ...(s.monitoring ? alertsApi(s.monitoring) : [])];
+  const deps = { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log };
+  // Prometheus scrape (ADR 0029): outside /api/v1 by convention, but authenticated and guarded by its own policy like an API route.
+  if (s.monitoring) mountMetrics(app, s, s.monitoring, opts.authenticate ?? auth.authenticate, deps);
+  app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, deps, contractChecks('/api/v1', contract)));
   if (s.fitConnect && s.cfg.fitConnect.enabled) {
     const fitService = new FitConnectService(s.fitConnect);
-    const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log, fitConnect: fitService }, receipts?.wellKnown);
+    const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { ...deps, fitConnect: fitService }, receipts?.wellKnown);
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
   app.use((req) => notFound(req));

@@ -10,9 +10,9 @@ import { principalOf } from '../auth/principal.js';
  * authentication, so refusals are recorded too. Changing calls (anything but GET/HEAD and
  * message submissions) hold their answer until the entry is committed (it joins the audit
  * log's group commit); reads and submissions are recorded right after their answer. A failed append is logged as an error
- * (ADR 0010, addendum).
+ * (ADR 0010, addendum). `onlyRefused`: only refused reads are recorded (the metrics scrape).
  */
-export function auditTrail(audit: AuditLog, log: Logger) {
+export function auditTrail(audit: AuditLog, log: Logger, opts: { onlyRefused?: boolean } = {}) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const entry = () => {
       const principal = principalOf(res);
@@ -34,7 +34,10 @@ export function auditTrail(audit: AuditLog, log: Logger) {
     if (req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && req.path === '/messages')) {
       res.once('finish', () => {
         try {
-          void audit.append(entry()).catch(failed);
+          const e = entry();
+          // `onlyRefused` (GET /metrics, ADR 0029): a Prometheus scrape every few seconds reads aggregates only; refusals are still recorded
+          if (opts.onlyRefused && e.outcome === 'allowed') return;
+          void audit.append(e).catch(failed);
         } catch (err) {
           failed(err);
         }

@@ -80,7 +80,8 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       if (typeof token !== 'string' || token.length === 0) throw new GatewayError('GW_BAD_REQUEST', 'leaseToken is required', { issues: [{ message: 'missing', path: '/leaseToken' }] });
       const item = Number(req.params['item']);
       if (!Number.isInteger(item)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
-      await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
+      const acked = await s.store.mailboxAck(mailboxName(req.params['mailbox']), item, token, actor(req));
+      if (acked !== null) s.monitoring?.metrics.deliveredFacts(acked);
       reply(res, 'ackMailboxItem', 200, { acknowledged: item });
     }),
   ];

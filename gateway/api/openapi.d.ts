@@ -742,6 +742,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics of this gateway instance
+         * @description The Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4; charset=utf-8`); every metric is documented in
+         *     docs/metrics.md. Roles: operator, admin (a read-only `operator:read` token suffices).
+         *     Refused scrapes are audited, served ones are not.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active and recently resolved alerts
+         * @description The alerts of this gateway instance (rules: `monitoring.alerts`, docs/metrics.md).
+         *     Roles: operator, admin. Carries configuration ids and numbers only.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1066,6 +1109,16 @@ export interface components {
             inFlight: number;
             maxInFlight: number;
             outboxDepth: number;
+            /**
+             * Format: date-time
+             * @description The last delivery this instance saw succeed at the endpoint (null when none since start).
+             */
+            lastSuccessAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last delivery attempt this instance saw fail at the endpoint (null when none since start).
+             */
+            lastFailureAt: string | null;
         };
         Stats: {
             messagesByState: {
@@ -1288,6 +1341,60 @@ export interface components {
             /** @description The gateway catalog code (docs/errors.md) */
             code?: string;
             errors?: Record<string, never>[];
+        };
+        AlertList: {
+            active: components["schemas"]["Alert"][];
+            /** @description Resolved alerts, newest first, at most `monitoring.recentAlerts`. */
+            recent: components["schemas"]["Alert"][];
+        };
+        Alert: {
+            /** @description The rule id (`monitoring.alerts[].id`). */
+            rule: string;
+            /** @enum {string} */
+            kind: "backlog" | "oldest-undelivered" | "dead-letters" | "endpoint-down" | "certificate-expiry";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            /** @description An endpoint id, or a certificate subject (`server`, `server-chain-<n>`, `participant-ca-<n>`, `encryption-key:<endpoint>`, `gateway-jwe:<kid>`). */
+            subject: string;
+            /** @enum {string} */
+            status: "firing" | "resolved";
+            /**
+             * Format: date-time
+             * @description The evaluation that first saw the rule broken.
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description The last evaluation that saw it broken.
+             */
+            lastSeen: string;
+            /**
+             * Format: date-time
+             * @description The evaluation that saw it hold again (status `resolved` only).
+             */
+            resolvedAt?: string;
+            /** @description The measured value in `unit` (for certificates the whole days left; negative once expired). */
+            value: number;
+            /** @description The rule's limit in `unit`. */
+            threshold: number;
+            /** @enum {string} */
+            unit: "messages" | "seconds" | "days";
+            /** @description One English sentence naming the subject and the numbers. */
+            summary: string;
+        };
+        /** @description The body of each webhook POST (not an API response; documented for receivers). */
+        AlertEvent: {
+            /** @constant */
+            version: 1;
+            /** @constant */
+            source: "zsa-gateway";
+            /** @description Host name and base URL of the sending gateway instance. */
+            instance: string;
+            /** @enum {string} */
+            status: "firing" | "resolved";
+            alert: components["schemas"]["Alert"];
+            /** Format: date-time */
+            sentAt: string;
         };
     };
     responses: {
@@ -2736,6 +2843,55 @@ export interface operations {
             409: components["responses"]["FitConnectProblem"];
             415: components["responses"]["FitConnectProblem"];
             422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP zsa_gateway_messages_accepted_total Messages stored (durably) as new.
+                     *     # TYPE zsa_gateway_messages_accepted_total counter
+                     *     zsa_gateway_messages_accepted_total{route="hund-anmeldung",service="hund",endpoint="fv-15002000-hund"} 6
+                     */
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active alerts and the recent resolved ones (newest first). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
         };
     };
 }

@@ -53,7 +53,7 @@ export function route(method: ApiMethod, path: string, policy: RoutePolicy, ...h
  * 405 GW_METHOD_NOT_ALLOWED with `Allow`. Registered with `.all()` after the route's own
  * methods, so it never runs before a method's guard and handlers.
  */
-function methodNotAllowed(path: string, allowed: readonly ApiMethod[]): RequestHandler {
+export function methodNotAllowed(path: string, allowed: readonly ApiMethod[]): RequestHandler {
   const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
   return function methodNotAllowed(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Allow', allow);

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Monitoring } from '../monitoring/index.js';
 import type { AuditLog } from '../audit/types.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -35,4 +36,6 @@ export interface GatewayServices {
   fitConnectCallbacks?: CallbackNotifier;
   /** The FIT-Connect Routing API (gateway/fitconnect/routing.ts, `fitConnect.enabled`): public, mounted at `<fitConnect.basePath>/routing`. */
   fitConnectRouting?: RequestHandler;
+  /** Metrics and alerts (gateway/monitoring, ADR 0029); absent in unit setups: then /metrics and /api/v1/alerts are not served. */
+  monitoring?: Monitoring;
 }

@@ -13,6 +13,7 @@ interface JsonSchema {
   pattern?: string;
   required?: string[];
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   const?: unknown;
   minimum?: number;
   maximum?: number;
@@ -22,6 +23,7 @@ function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.const !== undefined) return `\`${String(s.const)}\``;
   if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
+  if (s.oneOf) return `one of ${s.oneOf.length} kinds (\`kind\`, below)`;
   if (s.type === 'array' && s.items) return `list of ${typeOf(s.items)}`;
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) return `map of ${typeOf(s.additionalProperties)}`;
   return Array.isArray(s.type) ? s.type.join('/') : (s.type ?? 'any');
@@ -36,6 +38,8 @@ function rows(s: JsonSchema, path: string, out: string[]): void {
     out.push(`| \`${p}\` | ${typeOf(prop)} | ${req} | ${dflt} | ${(prop.description ?? '').replace(/\|/g, '\\|')}${extra} |`);
     if (prop.type === 'object' && prop.properties) rows(prop, p, out);
     if (prop.type === 'array' && prop.items?.properties) rows(prop.items, `${p}[]`, out);
+    // a discriminated union (e.g. monitoring.alerts): the keys of each kind, under `path[kind=…]`
+    if (prop.type === 'array' && prop.items?.oneOf) for (const v of prop.items.oneOf) if (v.properties) rows(v, `${p}[kind=${String(v.properties['kind']?.const ?? '?')}]`, out);
     if (prop.anyOf) for (const a of prop.anyOf) if (a.properties) rows(a, p, out);
   }
 }

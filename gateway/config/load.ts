@@ -1,3 +1,4 @@
+import { outboundUrlProblem } from '../auth/outbound-url.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -103,6 +104,13 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
     }),
   );
   issues.push(...fitConnectConfigIssues(cfg));
+  dupes(cfg.monitoring.alerts.map((a) => a.id), 'monitoring.alerts');
+  cfg.monitoring.alerts.forEach((a, i) => {
+    if ('endpoint' in a) needEndpoint(`monitoring.alerts.${i}.endpoint`, a.endpoint);
+  });
+  const hook = cfg.monitoring.webhook;
+  const hookProblem = hook === undefined ? undefined : outboundUrlProblem(hook.url, { development: cfg.auth.mode === 'off' });
+  if (hookProblem !== undefined) problem('monitoring.webhook.url', hookProblem);
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `configuration has ${issues.length} problem(s)`, { issues });
   return cfg;
 }

@@ -408,7 +408,7 @@ export const fitConnectDestinationSchema = z
   .object({
     id: DESTINATION_ID.describe('The destination id (FIT-Connect `destinationId`), a UUID; senders address it, and the gateway answers it as the entry point (ADR 0027, ADR 0028).'),
     participant: ID.describe('The participant whose remit the destination is (a municipality or the ZSA): it subscribes (lists, fetches, accepts, rejects) its submissions; the ZSA may also where the municipality delegated the service.'),
-    areas: z.array(z.string().regex(/^(\d{8}|\d{12})$/, 'an AGS (8 digits) or ARS (12 digits)')).min(1).describe('AGS/ARS the destination serves; the form\'s municipality key must be one of them.'),
+    areas: z.array(z.string().regex(/^(\d{8}|\d{12})$/, 'an area is an AGS (8 digits) or an ARS (12 digits)')).min(1).describe('AGS/ARS the destination serves; the form\'s municipality key must be one of them.'),
     services: z.array(fitConnectServiceSchema).min(1).describe('Public services the destination accepts submissions for.'),
     subscriberSigningKeys: z
       .array(z.string().min(1))
@@ -434,6 +434,48 @@ export const fitConnectSchema = z
     enabled: z.boolean().default(false).describe('Serve the FIT-Connect-compatible Submission API and Routing API (ADR 0027, ADR 0028, docs/fit-connect.md).'),
     basePath: z.string().regex(/^(\/[a-z0-9-]+)+$/, 'a path such as /fit-connect').default('/fit-connect').describe('Where the APIs are mounted: a FIT-Connect SDK is configured with `<gateway>/fit-connect` as its Submission API base URL; the Routing API is at `<basePath>/routing/v1`.'),
     destinations: z.array(fitConnectDestinationSchema).default([]).describe('Destinations (Zustellpunkte) the gateway serves.'),
+  })
+  .strict();
+
+const alertBase = {
+  id: ID.describe('Rule id, named in alert events, the log, `GET /api/v1/alerts` and the metric `zsa_gateway_alerts_active{rule}`.'),
+  severity: z.enum(['warning', 'critical']).default('warning').describe('Carried in the alert event for the receiver to route on.'),
+};
+const ENDPOINT_FILTER = ID.optional().describe('Only this endpoint. Absent: every endpoint, one alert per endpoint that breaks the rule.');
+
+export const alertRuleSchema = z.discriminatedUnion('kind', [
+  z
+    .object({ ...alertBase, kind: z.literal('backlog').describe('Messages not yet delivered (not dead) at an endpoint exceed `threshold`.'), threshold: z.number().int().min(0).describe('Fires when the backlog is above this number.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('oldest-undelivered').describe('The oldest message not yet delivered at an endpoint is older than `olderThanSeconds`.'), olderThanSeconds: z.number().int().min(1).describe('Age in seconds.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('dead-letters').describe('Dead messages at an endpoint exceed `threshold` (default 0: any dead letter fires; replaying them resolves it).'), threshold: z.number().int().min(0).default(0).describe('Fires when the number of dead messages is above this.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('endpoint-down').describe('An endpoint has been down (not connected, or its circuit not closed) for longer than `forSeconds`, as seen by consecutive evaluations.'), forSeconds: z.number().int().min(0).describe('How long it must stay down.'), endpoint: ENDPOINT_FILTER })
+    .strict(),
+  z
+    .object({ ...alertBase, kind: z.literal('certificate-expiry').describe('A certificate the gateway holds or trusts (server certificate, participant CA, certificates of participants\' encryption keys) expires within `withinDays` (or has expired).'), withinDays: z.number().int().min(1).max(3650).describe('Days before notAfter.') })
+    .strict(),
+]);
+
+export const monitoringSchema = z
+  .object({
+    evaluateIntervalMs: z.number().int().min(1000).max(3_600_000).default(60_000).describe('How often the alert rules are evaluated.'),
+    webhook: z
+      .object({
+        url: z.string().min(1).describe('Receiver of alert events (POST JSON, `firing` and `resolved`). `https:`; plain `http:` only to a loopback host and only with `auth.mode: off` (development).'),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Timeout of one POST.'),
+        maxAttempts: z.number().int().min(1).max(20).default(5).describe('Attempts per event (exponential backoff from 1 s); a non-2xx answer or network error is retried, then the event is logged as undelivered.'),
+        bearerTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Name of an environment variable holding a token sent as `Authorization: Bearer` (the token itself is never configured).'),
+      })
+      .strict()
+      .optional()
+      .describe('Alert webhook. Absent: alerts go to the log and `GET /api/v1/alerts` only.'),
+    recentAlerts: z.number().int().min(0).max(10_000).default(200).describe('Resolved alerts kept in memory for `GET /api/v1/alerts`.'),
+    alerts: z.array(alertRuleSchema).default([]).describe('Alert rules (ADR 0029, docs/metrics.md).'),
   })
   .strict();
 
@@ -480,6 +522,7 @@ export const configSchema = z
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
     fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
+    monitoring: monitoringSchema.default(monitoringSchema.parse({})).describe('Alert rules and their webhook (metrics at `GET /metrics`: docs/metrics.md).'),
   })
   .strict();
 
@@ -493,6 +536,8 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteAuthorConfig = z.output<typeof routeAuthorSchema>;
 export type AuthorParty = (typeof AUTHOR_PARTIES)[number];
 export type DeliveryConfig = z.output<typeof deliverySchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
+export type AlertRuleConfig = z.output<typeof alertRuleSchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
 export type FitConnectConfig = z.output<typeof fitConnectSchema>;
 export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError, type Issue } from '../errors.js';
 import { backoffDelay, type BackoffPolicy } from '../outbox/backoff.js';
-import { addressProblem, callbackUrlProblem, type CallbackUrlPolicy } from './callback-url.js';
+import { addressProblem, outboundUrlProblem as callbackUrlProblem, type OutboundUrlPolicy as CallbackUrlPolicy } from '../auth/outbound-url.js';
 import type { CallbackStore } from './callback-store.js';
 import { CALLBACK_AUTH_HEADER, CALLBACK_TIMESTAMP_HEADER, callbackHmac, NEW_SUBMISSIONS_TYPE } from './client/verify-callback.js';
 
@@ -60,7 +60,7 @@ export function loadCallbackTargets(cfg: GatewayConfig, env: NodeJS.ProcessEnv =
 
 /**
  * A DNS lookup for callback requests that fails when any address of the host is outside
- * the callback policy (callback-url.ts), so a name cannot lead the gateway to a refused
+ * the outbound URL policy (gateway/auth/outbound-url.ts), so a name cannot lead the gateway to a refused
  * address (checked on each connection, after resolution; no redirects are followed).
  */
 export function guardedLookup(policy: CallbackUrlPolicy): NonNullable<RequestOptions['lookup']> {

@@ -1,6 +1,6 @@
 import type { Issue } from '../errors.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { callbackUrlProblem } from './callback-url.js';
+import { outboundUrlProblem } from '../auth/outbound-url.js';
 
 /** Participant kinds that may receive at a FIT-Connect destination. */
 const RECEIVERS = new Set(['municipality', 'zsa', 'fachverfahren']);
@@ -9,7 +9,7 @@ const RECEIVERS = new Set(['municipality', 'zsa', 'fachverfahren']);
  * Cross references of `fitConnect.destinations` (called by validateConfig with the other
  * cross checks): unique ids, a receiving participant, services whose LeiKa key belongs to
  * the named gateway service (once per destination), and callback URLs within the policy
- * of callback-url.ts (development = `auth.mode: off`). Returns every finding.
+ * of gateway/auth/outbound-url.ts (development = `auth.mode: off`). Returns every finding.
  */
 export function fitConnectConfigIssues(cfg: GatewayConfig): Issue[] {
   const issues: Issue[] = [];
@@ -31,7 +31,7 @@ export function fitConnectConfigIssues(cfg: GatewayConfig): Issue[] {
       leikas.add(s.leika);
     });
     if (d.callback) {
-      const why = callbackUrlProblem(d.callback.url, { allowLoopback: cfg.auth.mode === 'off' });
+      const why = outboundUrlProblem(d.callback.url, { development: cfg.auth.mode === 'off' });
       if (why) problem(`${at}.callback.url`, `callback URL refused: ${why}`);
     }
   });

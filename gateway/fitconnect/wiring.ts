@@ -41,7 +41,7 @@ export function startCallbacks(cfg: GatewayConfig, dataDir: string, log: Logger,
   const notifier = new CallbackNotifier({
     store,
     targets,
-    urlPolicy: { allowLoopback: cfg.auth.mode === 'off' },
+    urlPolicy: { development: cfg.auth.mode === 'off' },
     log: log.child({ component: 'fitconnect-callbacks' }),
     backoff: cfg.delivery.backoff,
     maxAttempts: cfg.delivery.maxAttempts,

@@ -20,6 +20,17 @@ export interface SubmitResult {
   receipt: Receipt;
   endpointId: string;
   routeName: string;
+  /** The message's LeiKa key (header), for the service label of metrics. */
+  leika: string;
+}
+
+/**
+ * Told the outcome of every `submit` once it settled (gateway/monitoring counts and times
+ * them). `startedAt` is `performance.now()` at entry. Must not throw and must not do I/O:
+ * it runs on the hot path.
+ */
+export interface IngressObserver {
+  submitted(startedAt: number, outcome: { result: SubmitResult } | { error: unknown }): void;
 }
 
 export interface SubmitMeta {
@@ -78,11 +89,26 @@ export class IngressPipeline {
     private readonly onAccepted: () => void,
     private readonly jwe?: PrivateKeyRing,
     private readonly mapping?: PipelineMapping,
+    private readonly observer?: IngressObserver,
   ) {
     this.remit = new RemitGuard(router, store);
   }
 
   async submit(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
+    const o = this.observer;
+    if (o === undefined) return this.run(body, attachments, meta);
+    const startedAt = performance.now();
+    try {
+      const result = await this.run(body, attachments, meta);
+      o.submitted(startedAt, { result });
+      return result;
+    } catch (error) {
+      o.submitted(startedAt, { error });
+      throw error;
+    }
+  }
+
+  private async run(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
     let xml = body;
     let sha512 = sha512Of(body);
     let original: NewForm | undefined;
@@ -182,7 +208,7 @@ export class IngressPipeline {
     });
     if (result.kind === 'conflict') throw conflict(h.author, h.messageUuid, result.receipt.gatewayId);
     if (result.kind === 'created') this.onAccepted();
-    return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName };
+    return { outcome: result.kind, receipt: result.receipt, endpointId: decision.endpointId, routeName: decision.routeName, leika: h.leika };
   }
 
   /**
@@ -211,6 +237,7 @@ export class IngressPipeline {
       receipt: { gatewayId: m.id, messageUuid: m.messageUuid, author: m.author, state: m.state, receivedAt: m.receivedAt, sha512: m.sha512 },
       endpointId,
       routeName,
+      leika: m.leika,
     };
   }
 }

@@ -12,6 +12,10 @@ export interface EndpointStatus {
   consecutiveFailures: number;
   inFlight: number;
   maxInFlight: number;
+  /** ISO time the peer last accepted a delivery (or answered with a permanent refusal); null: not since start. */
+  lastSuccessAt: string | null;
+  /** ISO time of the last failed attempt (retryable error, timeout); null: not since start. */
+  lastFailureAt: string | null;
 }
 
 const RECONNECT = { initialMs: 250, multiplier: 2, maxMs: 30_000, jitter: 0.2 };
@@ -24,6 +28,9 @@ const RECONNECT = { initialMs: 250, multiplier: 2, maxMs: 30_000, jitter: 0.2 };
  */
 export class EndpointRuntime {
   inFlight = 0;
+  /** Epoch ms of the last answer of the peer / the last failed attempt (metrics, alerts, status); null: none since start. */
+  lastSuccessAt: number | null = null;
+  lastFailureAt: number | null = null;
   private connected = false;
   private connecting: Promise<void> | null = null;
   private readonly closed = new AbortController();
@@ -94,6 +101,8 @@ export class EndpointRuntime {
       consecutiveFailures: this.breaker.consecutiveFailures,
       inFlight: this.inFlight,
       maxInFlight: this.maxInFlight,
+      lastSuccessAt: this.lastSuccessAt === null ? null : new Date(this.lastSuccessAt).toISOString(),
+      lastFailureAt: this.lastFailureAt === null ? null : new Date(this.lastFailureAt).toISOString(),
     };
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { OutboundMessage } from '../../connectors/types.js';
 import { NotConnectedError, PermanentError, RetryableError } from '../../connectors/errors.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import type { MessageStore, OutboxItem } from '../store/types.js';
+import type { MessageStore, OutboxItem, StoredMessage } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { encryptForRecipient, type RecipientKeys } from './recipient-encryption.js';
 import type { EndpointRuntime } from './endpoint.js';
@@ -19,6 +19,20 @@ export interface WorkerOptions {
   recipientKeys?: RecipientKeys;
   /** Maps a replayed message whose delivery mapping failed before (ADR 0020). */
   mapping?: MappingStep;
+  /** Told each recorded outcome (gateway/monitoring); called after the store committed it. */
+  observer?: DeliveryObserver;
+}
+
+/**
+ * What the worker tells metrics, after the state transition committed. Must not throw and
+ * must not do I/O (hot path). A message put into a pull mailbox is not `delivered` yet: the
+ * mailbox acknowledgement is (gateway/api/mailboxes.ts).
+ */
+export interface DeliveryObserver {
+  delivered(m: StoredMessage): void;
+  dead(m: StoredMessage): void;
+  /** A retryable attempt failed (the message will go again). */
+  attemptFailed(endpointId: string): void;
 }
 
 function errorText(err: unknown): string {
@@ -134,8 +148,12 @@ export class DeliveryWorker {
       const outbound = await encryptForRecipient(toOutbound(item, attempt), item.endpointId, this.o.recipientKeys);
       const receipt = await raceAbort(ep.egress.deliver(outbound, signal), signal);
       ep.breaker.success();
+      ep.lastSuccessAt = Date.now();
       if (receipt.outcome === 'in_mailbox') await this.o.store.markInMailbox(item, receipt.mailbox ?? ep.id);
-      else await this.o.store.markDelivered(item, receipt.detail);
+      else {
+        await this.o.store.markDelivered(item, receipt.detail);
+        this.o.observer?.delivered(item.message);
+      }
     } catch (err) {
       await this.onFailure(ep, item, attempt, err).catch((markErr: unknown) =>
         this.o.log.error({ gatewayId: item.messageId, err: errorText(markErr) }, 'could not record delivery outcome; the lease will expire and the message go again'),
@@ -163,6 +181,7 @@ export class DeliveryWorker {
     if (outcome.kind === 'none') return item;
     this.o.log.error({ gatewayId: item.messageId, mapping: name, reason: outcome.reason }, 'delivery mapping failed again; message is dead');
     await this.o.store.markDead(item, outcome.reason, false);
+    this.o.observer?.dead(item.message);
     return null;
   }
 
@@ -181,15 +200,20 @@ export class DeliveryWorker {
     }
     if (err instanceof PermanentError) {
       ep.breaker.success(); // the peer answered; it refused this message only
+      ep.lastSuccessAt = Date.now();
       log.warn({ reason: err.message }, 'delivery refused permanently; message is dead');
       await this.o.store.markDead(item, `refused by ${ep.id}: ${err.message}`, true);
+      this.o.observer?.dead(item.message);
       return;
     }
     ep.breaker.failure();
+    ep.lastFailureAt = Date.now();
+    this.o.observer?.attemptFailed(ep.id);
     const reason = err instanceof RetryableError ? err.message : `unexpected error: ${errorText(err)}`;
     if (attempt >= this.o.delivery.maxAttempts) {
       log.warn({ reason }, 'last attempt failed; message is dead');
       await this.o.store.markDead(item, `gave up after ${attempt} attempts: ${reason}`, true);
+      this.o.observer?.dead(item.message);
       return;
     }
     const retryAfter = err instanceof RetryableError ? err.retryAfterMs : undefined;

@@ -13,6 +13,8 @@ export type StoreOptions = {
   path: string;
   /** At-rest keys (ADR 0009); without them payloads are stored in the clear. */
   atRest?: KeyRing;
+  /** Called after every committed write batch: duration in seconds, number of operations (store commit metrics, ADR 0029). */
+  onCommit?: (seconds: number, operations: number) => void;
 };
 
 /**
@@ -23,7 +25,7 @@ export type StoreOptions = {
 export async function createStore(opts: StoreOptions): Promise<MessageStore> {
   switch (opts.kind) {
     case 'sqlite': {
-      const store = new SqliteMessageStore({ path: opts.path, ...(opts.atRest ? { atRest: opts.atRest } : {}) });
+      const store = new SqliteMessageStore({ path: opts.path, ...(opts.atRest ? { atRest: opts.atRest } : {}), ...(opts.onCommit ? { onCommit: opts.onCommit } : {}) });
       try {
         await store.migrate();
       } catch (err) {

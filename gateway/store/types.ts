@@ -79,6 +79,25 @@ export interface StoredMessage extends Omit<MessageHeader, 'createdAt'> {
   payloadPurgedAt?: string;
 }
 
+/** One group of `MessageStore.backlog`. */
+export interface BacklogRow {
+  endpointId: string;
+  state: MessageState;
+  count: number;
+  /** Epoch ms of the oldest message of the group. */
+  oldestReceivedAt: number;
+}
+
+/** What a mailbox acknowledgement made delivered (`MessageStore.mailboxAck`). */
+export interface AckedMessage {
+  messageId: string;
+  routeName: string;
+  endpointId: string;
+  leika: string;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
 export interface Transition {
   seq: number;
   messageId: string;
@@ -270,6 +289,12 @@ export interface MessageStore {
   /** All messages of a Vorgang, oldest first. */
   vorgang(vorgangId: string): Promise<StoredMessage[]>;
   countByState(): Promise<Record<string, number>>;
+  /**
+   * Messages still on their way (OPEN_STATES) and dead ones, per endpoint and state, with the
+   * receive time of the oldest: one query on a covering index (migration 9), called on every
+   * metrics scrape and alert evaluation (gateway/monitoring, ADR 0029).
+   */
+  backlog(): Promise<BacklogRow[]>;
 
   // --- pull mailboxes (XTA-like: list, fetch with lease, acknowledge) ------------------
   /** Idempotent on (mailbox, messageId). */
@@ -282,8 +307,12 @@ export interface MessageStore {
    * service some municipalities took back).
    */
   mailboxFetch(mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null>;
-  /** Acknowledges with the lease token: item closed, message → delivered. Throws GW_LEASE_INVALID. */
-  mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<void>;
+  /**
+   * Acknowledges with the lease token: item closed, message → delivered. Resolves with the
+   * facts of the message that became delivered now (for metrics), null when it was already
+   * delivered (a repeated ack). Throws GW_LEASE_INVALID.
+   */
+  mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<AckedMessage | null>;
 
   // --- delegations ---------------------------------------------------------------------
   /** Records a runtime delegation switch (overrides the config value from now on). */

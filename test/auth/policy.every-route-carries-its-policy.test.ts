@@ -12,7 +12,9 @@ const PUBLIC = [
 ];
 /** The FIT-Connect-compatible API of the demo configuration (fitConnect.basePath, ADR 0027). */
 const FIT = '/fit-connect';
-const guarded = (r: ServedRoute) => r.path.startsWith('/api/v1/') || r.path.startsWith(`${FIT}/v1/`);
+/** Outside /api/v1 but authenticated and guarded by its own policy (ADR 0029). */
+const GUARDED_OUTSIDE = ['GET /metrics'];
+const guarded = (r: ServedRoute) => r.path.startsWith('/api/v1/') || r.path.startsWith(`${FIT}/v1/`) || GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`);
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -29,9 +31,14 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1 and the FIT-Connect API but the public probes, the token endpoint, the JWKS, the API contract with its docs and the Routing API', () => {
+  it('serves nothing outside /api/v1, the FIT-Connect API and the guarded Prometheus scrape but the public probes, the token endpoint, the JWKS, the API contract with its docs and the Routing API', () => {
     const outside = served.filter((r) => !guarded(r)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
+  });
+
+  it('runs the guard of its own policy first on GET /metrics (operator, admin), and answers other methods with the 405 responder', () => {
+    const metrics = served.filter((r) => GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`));
+    expect(metrics.map((r) => [r.guardFor, r.policy && [...r.policy.roles], r.allHandler])).to.deep.equal([['GET /metrics', ['operator', 'admin'], 'methodNotAllowed']]);
   });
 
   it('runs, first on every /api/v1 route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {

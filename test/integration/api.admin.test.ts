@@ -73,6 +73,9 @@ describe('api: admin endpoints, stats and delegation switches', function () {
     expect(http).to.include({ connector: 'http', breaker: 'open', consecutiveFailures: 1, inFlight: 0, outboxDepth: 1 });
     expect(http.maxInFlight).to.be.a('number').above(0);
     expect(http.health.status).to.be.a('string');
+    // the failed attempt is stamped; the peer never answered with success
+    expect((http as unknown as { lastFailureAt: string | null }).lastFailureAt).to.match(/^\d{4}-\d{2}-\d{2}T/);
+    expect((http as unknown as { lastSuccessAt: string | null }).lastSuccessAt).to.equal(null);
     const zsa = items.find((e) => e.id === 'zsa-hund')!;
     expect(zsa).to.include({ connector: 'mailbox', breaker: 'closed', consecutiveFailures: 0, outboxDepth: 0, connected: true });
     expect(zsa.health.status).to.equal('up');

@@ -110,6 +110,9 @@ describe('api: requests are checked against the contract, answers keep it', func
     await call('put', '/api/v1/admin/municipalities/{ags}/delegations/{service}', '/api/v1/admin/municipalities/15999999/delegations/hund', (r) => r.send({ mode: 'e2e' }));
     await call('get', '/api/v1/admin/delegations/history', '/api/v1/admin/delegations/history');
 
+    // monitoring (ADR 0029): the Prometheus text and the alert list
+    await call('get', '/metrics', '/metrics');
+    await call('get', '/api/v1/alerts', '/api/v1/alerts');
     // the public FIT-Connect routes (ADR 0027, 0028); the Submission API below /fit-connect/v1 needs a sender's
     // encryption flow: test/fitconnect/fit-connect.contract-roles-and-hostile-input.test.ts checks its answers against these schemas
     await call('get', '/fit-connect/routing/v1/routes', `/fit-connect/routing/v1/routes?leikaKey=99102013104000&ags=${MAGDEBURG}`);

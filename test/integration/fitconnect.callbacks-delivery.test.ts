@@ -37,7 +37,7 @@ describe('FIT-Connect callbacks: delivery', function () {
     const notifier = new CallbackNotifier({
       store,
       targets,
-      urlPolicy: { allowLoopback: true },
+      urlPolicy: { development: true },
       log: quietLog(),
       backoff: { initialMs: 20, multiplier: 2, maxMs: 200, jitter: 0.1 },
       maxAttempts: 50,

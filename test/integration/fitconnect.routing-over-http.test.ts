@@ -23,7 +23,10 @@ describe('FIT-Connect Routing API over HTTP', function () {
     writeFileSync(routingFile, JSON.stringify(rsaJwk('routing-test-1', 'PS512')));
     writeFileSync(encFile, JSON.stringify(rsaJwk('enc-test-1', 'RSA-OAEP-256')));
     // auth.mode required: the routing routes stay public, everything below /api/v1 needs a login
-    const cfg = testGatewayWithFitConnect(base, fitConnectBlock(), {
+    // Magdeburg's destination decrypts with the configured key enc-test-1 (crypto.jwe.keys), the others with development keys
+    const block = fitConnectBlock() as { destinations: Array<Record<string, unknown>> };
+    block.destinations[0]!['encryptionKey'] = 'enc-test-1';
+    const cfg = testGatewayWithFitConnect(base, block, {
       crypto: { routingSigningKeyFile: routingFile, jwe: { keys: [encFile] } },
       auth: { ...base.auth, mode: 'required' },
     });

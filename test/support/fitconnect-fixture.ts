@@ -19,7 +19,7 @@ export const DEST = {
 
 export const LEIKA = { hundAnmeldung: '99102013104000', hundAbmeldung: '99102013070000', wohngeld: '99107023037000' } as const;
 
-const hundSchema = { uri: 'urn:xoev-de:zsa:efa-form:hund-anmeldung:1.0', mimeType: 'application/json' };
+const hundSchema = { uri: 'urn:xoev-de:zsa:efa-form:hund-anmeldung:1.0', mimeType: 'application/json', file: 'gateway/fitconnect/schemas/hund-anmeldung.schema.json' };
 
 export function fitConnectBlock(callbacks: Partial<Record<keyof typeof DEST, { url: string; secretRef: string }>> = {}): Record<string, unknown> {
   const d = (key: keyof typeof DEST, participant: string, areas: string[], services: unknown[]) => ({
@@ -27,6 +27,7 @@ export function fitConnectBlock(callbacks: Partial<Record<keyof typeof DEST, { u
     participant,
     areas,
     services,
+    encryptionKey: `fc-test-${key}`,
     ...(callbacks[key] ? { callback: callbacks[key] } : {}),
   });
   return {
@@ -39,7 +40,7 @@ export function fitConnectBlock(callbacks: Partial<Record<keyof typeof DEST, { u
       d('halleHund', 'halle', ['15002000'], [{ leika: LEIKA.hundAnmeldung, service: 'hund', submissionSchema: hundSchema }]),
       d('suelzetalHund', 'suelzetal', ['15083490'], [{ leika: LEIKA.hundAnmeldung, service: 'hund', submissionSchema: hundSchema }]),
       d('wittenbergWohngeld', 'wittenberg', ['15091000'], [
-        { leika: LEIKA.wohngeld, service: 'wohngeld', submissionSchema: { uri: 'urn:xoev-de:zsa:efa-form:wohngeld-antrag:1.0', mimeType: 'application/json' } },
+        { leika: LEIKA.wohngeld, service: 'wohngeld', submissionSchema: { uri: 'urn:xoev-de:zsa:efa-form:wohngeld-antrag:1.0', mimeType: 'application/json', file: 'gateway/fitconnect/schemas/wohngeld-antrag.schema.json' } },
       ]),
     ],
   };

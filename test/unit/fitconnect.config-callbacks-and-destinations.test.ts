@@ -52,8 +52,8 @@ describe('FIT-Connect configuration: destinations and callbacks', () => {
   });
 
   it('refuses at delivery a host name that resolves to a refused address (localhost in production)', async () => {
-    const resolve = (allowLoopback: boolean) =>
-      new Promise<string>((ok) => guardedLookup({ allowLoopback })('localhost', { family: 4 }, (err, address) => ok(err ? err.message : String(address))));
+    const resolve = (development: boolean) =>
+      new Promise<string>((ok) => guardedLookup({ development })('localhost', { family: 4 }, (err, address) => ok(err ? err.message : String(address))));
     expect(await resolve(false)).to.equal('callback host localhost resolves to a refused address: address 127.0.0.1 is loopback');
     expect(await resolve(true)).to.equal('127.0.0.1');
   });
@@ -70,8 +70,8 @@ describe('FIT-Connect configuration: destinations and callbacks', () => {
       ...block,
       destinations: [
         ...block.destinations,
-        { id: DEST.magdeburgHund.toUpperCase(), participant: 'efa-hund-lsa', areas: ['15003000'], services: [{ leika: LEIKA.wohngeld, service: 'hund', submissionSchema: { uri: 'urn:x', mimeType: 'application/json' } }] },
-        { id: 'not-a-uuid', participant: 'nobody', areas: ['1500'], services: [] },
+        { id: DEST.magdeburgHund.toUpperCase(), participant: 'efa-hund-lsa', areas: ['15003000'], services: [{ leika: LEIKA.wohngeld, service: 'hund', submissionSchema: { uri: 'urn:x', mimeType: 'application/json', file: 'gateway/fitconnect/schemas/wohngeld-antrag.schema.json' } }], encryptionKey: 'fc-test-bad' },
+        { id: 'not-a-uuid', participant: 'nobody', areas: ['1500'], services: [], encryptionKey: 'fc-test-bad' },
       ],
     };
     const f = findings(bad);

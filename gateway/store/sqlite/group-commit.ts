@@ -33,7 +33,11 @@ export class GroupCommit {
   /** Transaction control as prepared statements: `exec` would parse the SQL again for every operation. */
   private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {
+  /** `onCommit`: called after each committed batch with its duration from BEGIN to the end of COMMIT (seconds) and its size (metrics). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly onCommit?: (seconds: number, operations: number) => void,
+  ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       savepoint: db.prepare('SAVEPOINT op'),
@@ -71,6 +75,7 @@ export class GroupCommit {
 
   private runBatch(batch: PendingWrite[]): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const began = this.onCommit === undefined ? 0 : performance.now();
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -98,6 +103,7 @@ export class GroupCommit {
     } catch (error) {
       return this.failAll(batch, error);
     }
+    this.onCommit?.((performance.now() - began) / 1000, batch.length);
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
       if (o.ok) w.resolve(o.value);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { GatewayError } from '../../errors.js';
 import { canTransition } from '../../model/states.js';
-import type { MailboxItem, MailboxLease } from '../types.js';
+import type { AckedMessage, MailboxItem, MailboxLease } from '../types.js';
 import type { MailboxTable } from '../tables.js';
 import { deliveryForm, formPart } from './forms.js';
 import type { SqliteContext } from './connection.js';
@@ -95,7 +95,7 @@ export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: numbe
  * answer got lost can retry. Throws GW_LEASE_INVALID for an unknown item, a wrong token
  * or an expired lease, GW_STATE_CONFLICT when the message can no longer become delivered.
  */
-export function mailboxAck(ctx: SqliteContext, mailbox: string, itemId: number, leaseToken: string, actor: string): void {
+export function mailboxAck(ctx: SqliteContext, mailbox: string, itemId: number, leaseToken: string, actor: string): AckedMessage | null {
   const now = ctx.now();
   const row = ctx.sql.first(
     ctx.qb.selectFrom('mailbox').selectAll().where('id', '=', itemId).where('mailbox', '=', mailbox),
@@ -104,15 +104,17 @@ export function mailboxAck(ctx: SqliteContext, mailbox: string, itemId: number, 
     new GatewayError('GW_LEASE_INVALID', `Mailbox ${mailbox}, item ${itemId}: ${why}.`, { extra: { mailbox, itemId } });
   if (row === undefined) throw invalid('no such item');
   if (row.lease_token !== leaseToken) throw invalid('the lease token does not match');
-  if (row.acked_at !== null) return;
+  if (row.acked_at !== null) return null;
   if (row.lease_until === null || row.lease_until <= now) throw invalid('the lease has expired');
 
   ctx.sql.run(ctx.qb.updateTable('mailbox').set({ acked_at: now, acked_by: actor }).where('id', '=', itemId));
-  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select('state').where('id', '=', row.message_id));
+  const m = ctx.sql.first(ctx.qb.selectFrom('messages').select(['state', 'route_name', 'endpoint_id', 'leika', 'received_at']).where('id', '=', row.message_id));
   const state = m === undefined ? undefined : toState(m.state);
-  if (state === 'delivered' || state === 'acknowledged') return;
+  if (state === 'delivered' || state === 'acknowledged') return null;
   if (state !== undefined && canTransition(state, 'delivered')) {
     ctx.sql.run(ctx.qb.deleteFrom('outbox').where('message_id', '=', row.message_id));
   }
   changeState(ctx, row.message_id, 'delivered', `acknowledged by ${actor} (mailbox ${mailbox})`, row.deliveries);
+  // m is defined here: changeState throws GW_NOT_FOUND for a missing message
+  return { messageId: row.message_id, routeName: m!.route_name, endpointId: m!.endpoint_id, leika: m!.leika, receivedAt: m!.received_at };
 }

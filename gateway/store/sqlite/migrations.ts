@@ -263,6 +263,18 @@ CREATE TABLE fit_events (
 CREATE INDEX fit_events_case ON fit_events (case_id, seq);
 `,
   },
+  {
+    version: 9,
+    name: 'backlog index for metrics and alerts',
+    // ADR 0029: /metrics and the alert evaluator ask, on every scrape/evaluation, how many
+    // messages wait per endpoint and state and since when. A partial covering index holds
+    // exactly the open and dead rows, so that query reads the index only, never the table,
+    // and delivered messages (the bulk of the table) cost nothing.
+    sql: `
+CREATE INDEX messages_backlog ON messages (state, endpoint_id, received_at)
+  WHERE state IN ('received', 'validated', 'routed', 'mapped', 'queued', 'retrying', 'in_mailbox', 'dead');
+`,
+  },
 ];
 
 export interface Migration {

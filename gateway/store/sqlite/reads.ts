@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { MESSAGE_STATES } from '../../model/states.js';
-import type { MessageFilter, StoredMessage, Transition } from '../types.js';
+import type { BacklogRow, MessageFilter, StoredMessage, Transition } from '../types.js';
 import type { SqliteContext } from './connection.js';
-import { boundLimit, MESSAGE_COLUMNS, toStoredMessage, toTransition } from './rows.js';
+import { boundLimit, MESSAGE_COLUMNS, toState, toStoredMessage, toTransition } from './rows.js';
 import { purgedError } from './retention.js';
 import { template } from './template.js';
 import type { StoredPayload } from '../sealing.js';
@@ -85,4 +86,23 @@ export function countByState(ctx: SqliteContext): Record<string, number> {
   );
   for (const r of rows) counts[r.state] = Number(r.n);
   return counts;
+}
+
+/** States `backlog` reports; the same list as the partial index messages_backlog (migration 9), so SQLite can use it. */
+const BACKLOG_STATES = ['received', 'validated', 'routed', 'mapped', 'queued', 'retrying', 'in_mailbox', 'dead'] as const;
+
+/** Open and dead messages per endpoint and state with the oldest receive time; reads the covering index only. */
+export function backlog(ctx: SqliteContext): BacklogRow[] {
+  const rows = ctx.sql.all(backlogQuery(ctx.qb));
+  return rows.map((r) => ({ endpointId: r.endpoint_id, state: toState(r.state), count: Number(r.n), oldestReceivedAt: Number(r.oldest) }));
+}
+
+/** The backlog query (exported for the test that checks its plan). */
+export function backlogQuery(qb: SqliteContext['qb']) {
+  return qb
+    .selectFrom('messages')
+    .select((eb) => ['endpoint_id', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('received_at').as('oldest')])
+    // literals, not bound parameters: only then can SQLite prove the partial index's WHERE holds and read it alone
+    .where('state', 'in', BACKLOG_STATES.map((st) => sql.lit(st)))
+    .groupBy(['state', 'endpoint_id']);
 }

@@ -10,6 +10,8 @@ import { GatewayError } from '../../errors.js';
 import { PayloadSealer } from '../sealing.js';
 import type {
   AcceptResult,
+  AckedMessage,
+  BacklogRow,
   ClaimOptions,
   DelegationChange,
   DelegationMode,
@@ -52,6 +54,8 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** At-rest keys: payloads are sealed with the active one (ADR 0009). Without: stored in the clear. */
   atRest?: KeyRing;
+  /** Called after every committed write batch with its duration in seconds and its size (gateway/monitoring). */
+  onCommit?: (seconds: number, operations: number) => void;
 }
 
 /** Connection settings as SQLite reports them (for health pages and tests). */
@@ -93,7 +97,7 @@ export class SqliteMessageStore implements MessageStore {
       caseSubmissions: (caseId) => this.read(() => fit.caseSubmissions(this.ctx, caseId)),
       caseEvents: (caseId, limit, offset) => this.read(() => fit.caseEvents(this.ctx, caseId, limit, offset)),
     };
-    this.commits = new GroupCommit(this.db);
+    this.commits = new GroupCommit(this.db, opts.onCommit);
     this.sealer = new PayloadSealer(opts.atRest);
   }
 
@@ -238,6 +242,9 @@ export class SqliteMessageStore implements MessageStore {
   countByState(): Promise<Record<string, number>> {
     return this.read(() => reads.countByState(this.ctx));
   }
+  backlog(): Promise<BacklogRow[]> {
+    return this.read(() => reads.backlog(this.ctx));
+  }
 
   // --- pull mailboxes --------------------------------------------------------------------
   mailboxPut(mailboxName: string, messageId: string): Promise<void> {
@@ -252,7 +259,7 @@ export class SqliteMessageStore implements MessageStore {
     const { payloadKeyId, payloadPart, ...lease } = leased;
     return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }, payloadPart) };
   }
-  mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<void> {
+  mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<AckedMessage | null> {
     return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
   }
 

@@ -1,11 +1,28 @@
 import { expect } from 'chai';
 import { MESSAGE_STATES } from '../../../gateway/model/index.js';
 import type { StoreHarness } from './fixtures.js';
-import { acceptAll, EP_A, EP_B, isIso, newMessage } from './fixtures.js';
+import { acceptAll, claimOne, EP_A, EP_B, isIso, newMessage } from './fixtures.js';
 
 /** getMessage, getMessageByUuid, getPayload, listMessages, vorgang, countByState. */
 export function readTests(h: StoreHarness): void {
   describe('reads', () => {
+    it('backlog groups open and dead messages by endpoint and state with the oldest receive time; delivered ones are left out', async () => {
+      const store = await h.open();
+      expect(await store.backlog()).to.deep.equal([]);
+      const [a1, a2, a3] = await acceptAll(store, [newMessage(), newMessage(), newMessage()]);
+      await acceptAll(store, [newMessage({ endpointId: EP_B })]);
+      const first = await claimOne(store, EP_A);
+      await store.markDelivered(first, 'HTTP 200');
+      const second = await claimOne(store, EP_A);
+      await store.markDead(second, 'refused by fv-a: HTTP 400', true);
+      const rows = await store.backlog();
+      const key = (r: { endpointId: string; state: string; count: number }) => `${r.endpointId}/${r.state}=${r.count}`;
+      expect(rows.map(key).sort()).to.deep.equal([`${EP_A}/dead=1`, `${EP_A}/queued=1`, `${EP_B}/queued=1`].sort());
+      const queuedA = rows.find((r) => r.endpointId === EP_A && r.state === 'queued')!;
+      expect(queuedA.oldestReceivedAt).to.equal(Date.parse((await store.getMessage(a3!))!.receivedAt));
+      expect([first.messageId, second.messageId].sort()).to.deep.equal([a1, a2].sort());
+    });
+
     it('getMessage returns every stored field; unknown ids give null', async () => {
       const store = await h.open();
       const m = newMessage({ warnings: ['w1', 'w2'], test: true });
