@@ -27,6 +27,7 @@ import type {
   Transition,
 } from '../types.js';
 import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
+import * as browse from './browse.js';
 import * as delegations from './delegations.js';
 import * as forms from './forms.js';
 import { formPart, type SealedForm } from './forms.js';
@@ -41,6 +42,7 @@ import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
 import * as events from './vorgang-events.js';
+import type { BrowsePage, BrowseQuery, OverviewFigures } from '../browse-types.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from '../vorgang-events.js';
 
 export interface SqliteStoreOptions {
@@ -222,6 +224,12 @@ export class SqliteMessageStore implements MessageStore {
   }
   countByState(): Promise<Record<string, number>> {
     return this.read(() => reads.countByState(this.ctx));
+  }
+  browseMessages(q: BrowseQuery): Promise<BrowsePage> {
+    return this.read(() => browse.browseMessages(this.ctx, q));
+  }
+  overviewFigures(now: Date): Promise<OverviewFigures> {
+    return this.read(() => browse.overviewFigures(this.ctx, now));
   }
 
   // --- pull mailboxes --------------------------------------------------------------------
