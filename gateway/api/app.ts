@@ -10,9 +10,10 @@ import { mailboxApi } from './mailboxes.js';
 import { messagesApi } from './messages.js';
 import { notFound, problemHandler } from './problem.js';
 import { apiRouter } from './route.js';
+import { mountUi, type OverviewSources } from '../ui/index.js';
 import type { GatewayServices } from './services.js';
 
-/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS and /api/v1 (docs/api.md). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, /api/v1 and the monitoring UI at /ui (docs/api.md). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -20,6 +21,8 @@ export interface AppOptions {
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
+  /** Data sources the monitoring UI's overview shows when present (alerts, service figures; gateway/ui). */
+  ui?: OverviewSources;
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -55,6 +58,8 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
   const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : [])];
   app.use('/api/v1', opts.authenticate ?? auth.authenticate, apiRouter(routes, { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
+  // The monitoring UI (ADR 0030): its routes carry their policies like the API's.
+  mountUi(app, s, auth, opts.ui);
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

@@ -65,8 +65,18 @@ export interface OverviewFigures {
   edges: FlowEdge[];
 }
 
+/** The newest success and failure seen on an endpoint's messages (durable; any gateway instance). */
+export interface EndpointActivity {
+  lastSuccessAt: string | null;
+  lastErrorAt: string | null;
+  /** The stored reason of that failure (status and size, never the peer's text). */
+  lastError: string | null;
+}
+
 /** Browser and overview reads; part of MessageStore. */
 export interface BrowseReads {
+  /** Per endpoint id: newest message delivered (or placed in a mailbox) and newest retrying or dead, from index messages_state_endpoint. */
+  endpointActivity(endpointIds: readonly string[]): Promise<Record<string, EndpointActivity>>;
   browseMessages(q: BrowseQuery): Promise<BrowsePage>;
   /** Figures of the last hour and day before `now`, backlog of every open message. */
   overviewFigures(now: Date): Promise<OverviewFigures>;

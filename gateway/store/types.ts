@@ -200,7 +200,7 @@ export type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent, V
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from './vorgang-events.js';
 import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
 import type { BrowseReads } from './browse-types.js';
-export type { BrowsePage, BrowseQuery, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
+export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
 
 /**
  * The one seam between the gateway and its database. Every method is one transaction;

@@ -1,6 +1,6 @@
 import { OPEN_STATES } from '../../model/states.js';
 import { canonicalId } from '../../model/patterns.js';
-import type { BrowsePage, BrowseQuery, FlowCounts, FlowEdge, OverviewFigures } from '../browse-types.js';
+import type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from '../browse-types.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
 
@@ -119,4 +119,23 @@ export function overviewFigures(ctx: SqliteContext, now: Date): OverviewFigures 
   for (const b of backlog) row(b.leika, b.ags).backlog += b.n;
   for (const r of rows.values()) r.deliveryMs.sort((a, b) => a - b);
   return { byServiceAndAgs: [...rows.values()].sort((a, b) => a.leika.localeCompare(b.leika) || a.ags.localeCompare(b.ags)), edges: [...edges.values()] };
+}
+
+/** See BrowseReads.endpointActivity: one index lookup per (endpoint, state). */
+export function endpointActivity(ctx: SqliteContext, endpointIds: readonly string[]): Record<string, EndpointActivity> {
+  const newest = (endpointId: string, states: readonly string[]) => {
+    let best: { updated_at: number; last_error: string | null } | undefined;
+    for (const state of states) {
+      const r = ctx.sql.first(ctx.qb.selectFrom('messages').select(['updated_at', 'last_error']).where('state', '=', state).where('endpoint_id', '=', endpointId).orderBy('seq', 'desc').limit(1));
+      if (r && (!best || r.updated_at > best.updated_at)) best = r;
+    }
+    return best;
+  };
+  const out: Record<string, EndpointActivity> = {};
+  for (const id of endpointIds) {
+    const ok = newest(id, ['delivered', 'acknowledged', 'in_mailbox']);
+    const bad = newest(id, ['retrying', 'dead']);
+    out[id] = { lastSuccessAt: ok ? new Date(ok.updated_at).toISOString() : null, lastErrorAt: bad ? new Date(bad.updated_at).toISOString() : null, lastError: bad?.last_error ?? null };
+  }
+  return out;
 }

@@ -42,7 +42,7 @@ import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
 import * as events from './vorgang-events.js';
-import type { BrowsePage, BrowseQuery, OverviewFigures } from '../browse-types.js';
+import type { BrowsePage, BrowseQuery, EndpointActivity, OverviewFigures } from '../browse-types.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from '../vorgang-events.js';
 
 export interface SqliteStoreOptions {
@@ -227,6 +227,9 @@ export class SqliteMessageStore implements MessageStore {
   }
   browseMessages(q: BrowseQuery): Promise<BrowsePage> {
     return this.read(() => browse.browseMessages(this.ctx, q));
+  }
+  endpointActivity(endpointIds: readonly string[]): Promise<Record<string, EndpointActivity>> {
+    return this.read(() => browse.endpointActivity(this.ctx, endpointIds));
   }
   overviewFigures(now: Date): Promise<OverviewFigures> {
     return this.read(() => browse.overviewFigures(this.ctx, now));
