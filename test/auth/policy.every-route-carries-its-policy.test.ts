@@ -3,8 +3,14 @@ import { apiRouter, route } from '../../gateway/api/route.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
-/** Routes served without authentication, on purpose; anything else must be an /api/v1 route with its guard. */
-const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json'];
+/**
+ * Routes served without authentication, on purpose (the UI's sign-in form, its redirect and
+ * its two static files among them); anything else must be an /api/v1 or /ui route with its guard.
+ */
+const PUBLIC = ['GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json', 'GET /ui', 'GET /ui/login', 'POST /ui/login', 'GET /ui/assets/:file'];
+/** The prefixes whose routes are declared with a policy (gateway/api/route.ts): the API and the monitoring UI. */
+const GUARDED = ['/api/v1', '/ui'];
+const guardedPrefix = (path: string) => GUARDED.find((p) => path.startsWith(`${p}/`));
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -21,14 +27,15 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1 but the public probes, the token endpoint and the JWKS', () => {
-    const outside = served.filter((r) => !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`);
+  it('serves nothing outside /api/v1 and /ui but the public probes, the token endpoint, the JWKS and the UI sign-in', () => {
+    const outside = served.filter((r) => !guardedPrefix(r.path) || PUBLIC.includes(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
   });
 
-  it('runs, first on every /api/v1 route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
-    const api = served.filter((r) => r.path.startsWith('/api/v1/'));
-    const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice('/api/v1'.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
+  it('runs, first on every /api/v1 and /ui route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
+    const api = served.filter((r) => guardedPrefix(r.path) && !PUBLIC.includes(`${r.method} ${r.path}`));
+    expect(api.filter((r) => r.path.startsWith('/ui/')).length, 'UI routes found').to.be.greaterThan(5);
+    const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice(guardedPrefix(r.path)!.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
     expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'} all=${r.allHandler ?? 'none'}`)).to.deep.equal([]);
   });
 
