@@ -115,7 +115,7 @@ describe('ui: sign-in, session cookie, CSRF and the policies of every page', fun
     expect(history.at(-1)).to.include({ actor: 'participant:admin', reason: 'Halle delegiert Hund (Test)' });
   });
 
-  it('refuses an operator the admin-only changes (403 route.roles), and makes no session of a forged token or another kind's token', async () => {
+  it('refuses an operator the admin-only changes (403 route.roles), and makes no session of a forged token or a token of another kind', async () => {
     const { jar, csrf } = await as('betrieb');
     const sw = await request(gw.url).post('/ui/delegations').set('cookie', jar.header).type('form').send({ _csrf: csrf, ags: HALLE, service: 'hund', mode: 'none', reason: 'Operator darf nicht', confirm: 'ja' });
     expect(sw.status).to.equal(403);
