@@ -79,16 +79,15 @@ export const csrfCheck: RequestHandler = (req: Request, res: Response, next: Nex
 
 /**
  * Leaves the Principal of a UI request in res.locals (the route guards read it as on the
- * API). Mode `off`: the local admin. Mode `required`: the participant of a valid session
- * token whose scope names its role; only operators and admins have a UI session. Without
- * one no Principal is set and the guard answers 401, which the UI turns into the sign-in page.
+ * API). Mode `off`: the API's own authentication, i.e. the local admin — after the client
+ * certificate check when mTLS is configured, exactly as on /api/v1. Mode `required`: the
+ * participant of a valid session token whose scope names its role; only operators and
+ * admins have a UI session. Without one no Principal is set and the guard answers 401,
+ * which the UI turns into the sign-in page.
  */
-export function uiAuthenticate(auth: Pick<AuthRuntime, 'mode' | 'tokens'>): RequestHandler {
+export function uiAuthenticate(auth: Pick<AuthRuntime, 'mode' | 'tokens' | 'authenticate'>): RequestHandler {
+  if (auth.mode === 'off') return auth.authenticate;
   return (req, res, next) => {
-    if (auth.mode === 'off') {
-      res.locals['principal'] = { role: 'admin', participant: null, via: 'local', readOnly: false, label: `anonymous@${req.ip ?? 'unknown'}` } satisfies Principal;
-      return next();
-    }
     const token = cookiesOf(req)[SESSION_COOKIE];
     if (token === undefined || !/^[A-Za-z0-9._-]{20,4096}$/.test(token)) return next();
     auth.tokens.verify(token).then((v) => {
