@@ -8,42 +8,15 @@ import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { DEMO_CLIENTS, tokenFor, type DemoClient } from '../auth/oauth-fixture.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
 import { HttpPeer } from '../support/http-peer.js';
-import { hundAnmeldung } from '../support/xzsa-fixtures.js';
+import { a11yProblems } from './a11y-check.js';
+import { hundAnmeldung, hundFreigabe, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
 
 /** Debian's Chromium (.ci/run installs it); the flags this machine needs (docs: the env skill's node-svc notes). */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(PACKAGE_ROOT, 'docs/screenshots');
 const HALLE = '15002000';
-
-/**
- * A simple automated accessibility check (no extra dependency): one `<h1>`, `lang="de"`, a
- * skip link to `<main>`, every form control labelled, every table with a caption and
- * header cells, every SVG with a title, no positive tabindex. Returns what is wrong.
- */
-async function a11yProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    if (document.documentElement.lang !== 'de') out.push('html lang is not de');
-    if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
-    if (!document.querySelector('a.skip[href="#inhalt"]') || !document.querySelector('main#inhalt')) out.push('no skip link to main');
-    document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach((el) => {
-      const e = el as HTMLInputElement;
-      if ((e.labels?.length ?? 0) === 0 && !e.getAttribute('aria-label')) out.push(`unlabelled ${e.tagName} ${e.name}`);
-    });
-    document.querySelectorAll('table').forEach((t, i) => {
-      if (!t.querySelector('caption')) out.push(`table ${i} without caption`);
-      if (!t.querySelector('th')) out.push(`table ${i} without header cells`);
-    });
-    document.querySelectorAll('svg').forEach((s, i) => {
-      if (!s.querySelector('title') || s.getAttribute('role') !== 'img') out.push(`svg ${i} without role img and title`);
-    });
-    document.querySelectorAll('[tabindex]').forEach((el) => {
-      if (Number(el.getAttribute('tabindex')) > 0) out.push('positive tabindex');
-    });
-    return out;
-  });
-}
+const MAGDEBURG = '15003000';
 
 describe('browser: the monitoring UI in Chromium (operator and admin)', function () {
   this.timeout(180_000);
@@ -55,6 +28,8 @@ describe('browser: the monitoring UI in Chromium (operator and admin)', function
   const messageUuid = randomUUID();
   const vorgangId = randomUUID();
   let deadId: string;
+  /** A Magdeburg Hund case across three hops: EfA → ZSA (delegated), ZSA draft → municipality, release → citizen's side. */
+  const caseId = randomUUID();
 
   async function signIn(client: DemoClient): Promise<{ ctx: BrowserContext; page: Page }> {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -83,6 +58,15 @@ describe('browser: the monitoring UI in Chromium (operator and admin)', function
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
     deadId = res.body.gatewayId as string;
     await waitFor('the message dead', async () => ((await gw.services.store.getMessage(deadId))?.state === 'dead' ? true : undefined));
+    const send = async (client: DemoClient, xml: string) => {
+      const r = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${await tokenFor(gw.url, client)}`).set('content-type', 'application/xml').send(xml);
+      expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    };
+    const anmeldungUuid = randomUUID();
+    const draftUuid = randomUUID();
+    await send('efa-hund-lsa', hundAnmeldung({ ags: MAGDEBURG, vorgangId: caseId, messageUuid: anmeldungUuid }));
+    await send('zsa-lsa', hundSteuerfestsetzung({ ags: MAGDEBURG, vorgangId: caseId, anmeldungUuid, messageUuid: draftUuid, author: 'zsa:lsa', reader: `ags:${MAGDEBURG}` }));
+    await send('magdeburg', hundFreigabe({ ags: MAGDEBURG, vorgangId: caseId, author: `ags:${MAGDEBURG}`, reader: 'efa:hund-lsa', entwurfUuid: draftUuid }));
     // Playwright starts each launch with a fresh, empty profile directory of its own (it refuses --user-data-dir here).
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS.filter((f) => f !== '--headless'), headless: true });
     ({ ctx: adminCtx, page: admin } = await signIn('admin'));
@@ -132,6 +116,15 @@ describe('browser: the monitoring UI in Chromium (operator and admin)', function
     expect(await admin.locator('ol.timeline li').count()).to.equal(1);
     expect(await admin.locator('ol.timeline').textContent()).to.contain('EfA-Onlinedienst');
     expect(await admin.getByRole('table').first().textContent()).to.contain('unzustellbar');
+    expect(await a11yProblems(admin)).to.deep.equal([]);
+    // the three-hop case: each station in order
+    await admin.goto(`${gw.url}/ui/vorgaenge/${caseId}`);
+    const hops = await admin.locator('ol.timeline li p.route').allTextContents();
+    expect(hops.map((h) => h.replace(/\s+/g, ' ').trim())).to.deep.equal([
+      'EfA-Onlinedienst → Gateway → ZSA',
+      'ZSA → Gateway → Gemeinde / Fachverfahren',
+      'Gemeinde / Fachverfahren → Gateway → EfA-Onlinedienst',
+    ]);
     expect(await a11yProblems(admin)).to.deep.equal([]);
     await shot(admin, 'vorgang');
   });

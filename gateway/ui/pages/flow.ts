@@ -17,9 +17,11 @@ export async function flowPage(s: GatewayServices, c: PageContext): Promise<Html
   const targets = [...new Set([...edges.map((e) => e.endpointId), ...s.endpoints.keys()])].sort();
   const rowH = 46;
   const height = Math.max(authors.length, targets.length, 1) * rowH + 40;
-  const width = 980;
+  const width = 1100;
   const left = 20;
-  const nodeW = 270;
+  const nodeW = 330;
+  // labels fit the box (13 px font); the full name is in the node's <title>
+  const fit = (name: string) => (name.length > 44 ? `${name.slice(0, 43)}…` : name);
   const right = width - nodeW - 20;
   const yOf = (list: string[], x: string) => 30 + list.indexOf(x) * rowH;
   const status = new Map([...s.endpoints.values()].map((e) => [e.id, e.status()] as const));
@@ -38,13 +40,14 @@ export async function flowPage(s: GatewayServices, c: PageContext): Promise<Html
   }
   for (const a of authors) {
     const y = yOf(authors, a);
-    parts.push(`<g class="node"><rect x="${left}" y="${y}" width="${nodeW}" height="32" rx="6"/><text x="${left + 10}" y="${y + 20}">${escapeHtml(byKennung.get(a) ?? a)}</text></g>`);
+    const name = byKennung.get(a) ?? a;
+    parts.push(`<g class="node"><rect x="${left}" y="${y}" width="${nodeW}" height="32" rx="6"/><text x="${left + 10}" y="${y + 20}">${escapeHtml(fit(name))}</text><title>${escapeHtml(`${name} (${a})`)}</title></g>`);
   }
   for (const t of targets) {
     const y = yOf(targets, t);
     const st = status.get(t);
     const cls = st === undefined ? '' : st.connected && st.breaker === 'closed' ? 'ok' : 'bad';
-    parts.push(`<g class="node ${cls}"><rect x="${right}" y="${y}" width="${nodeW}" height="32" rx="6"/><text x="${right + 10}" y="${y + 20}">${escapeHtml(byEndpoint.get(t) ? `${byEndpoint.get(t)}` : t)}</text><title>${escapeHtml(`Endpunkt ${t}${st ? `: ${st.health.status}, Schutzschalter ${st.breaker}` : ''}`)}</title></g>`);
+    parts.push(`<g class="node ${cls}"><rect x="${right}" y="${y}" width="${nodeW}" height="32" rx="6"/><text x="${right + 10}" y="${y + 20}">${escapeHtml(fit(byEndpoint.get(t) ?? t))}</text><title>${escapeHtml(`Endpunkt ${t}${st ? `: ${st.health.status}, Schutzschalter ${st.breaker}` : ''}`)}</title></g>`);
   }
   const svg = trusted(`<svg class="flow" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="flow-title" xmlns="http://www.w3.org/2000/svg"><title id="flow-title">Nachrichtenflüsse des letzten Tages: Absender links, Endpunkte rechts</title>${parts.join('')}</svg>`);
   const rows = edges
