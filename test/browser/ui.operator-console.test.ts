@@ -158,7 +158,7 @@ describe('browser: the monitoring UI in Chromium (operator and admin)', function
     await row.getByLabel('Grund').fill('Halle delegiert Hund ab sofort (Testfall)');
     await row.getByLabel('bestätigt').check();
     expect(await a11yProblems(admin)).to.deep.equal([]);
-    await row.getByRole('button', { name: 'Umschalten' }).click();
+    await row.getByRole('button', { name: /^Umschalten/ }).click();
     await admin.waitForURL(/switched=1$/);
     expect(await delegations().getByRole('row').filter({ hasText: HALLE }).filter({ hasText: 'Hundehaltung' }).textContent()).to.contain('umgeschaltet im Betrieb');
     expect(await admin.getByRole('table', { name: /Umschaltungen/ }).textContent()).to.contain('Halle delegiert Hund ab sofort');
@@ -178,7 +178,7 @@ describe('browser: the monitoring UI in Chromium (operator and admin)', function
       await page.goto(`${gw.url}/ui/dead-letters`);
       expect(await page.getByRole('button', { name: /erneut zustellen/ }).count()).to.equal(0);
       await page.goto(`${gw.url}/ui/delegations`);
-      expect(await page.getByRole('button', { name: 'Umschalten' }).count()).to.equal(0);
+      expect(await page.getByRole('button', { name: /^Umschalten/ }).count()).to.equal(0);
     } finally {
       await ctx.close();
     }

@@ -80,10 +80,10 @@ export async function delegationsPage(s: GatewayServices, c: PageContext, notice
       d.source === 'runtime' ? 'umgeschaltet im Betrieb' : 'Konfiguration',
       ...(c.isAdmin
         ? [html`<form method="post" action="/ui/delegations" class="inline">${csrfField(c)}<input type="hidden" name="ags" value="${m.ags}"><input type="hidden" name="service" value="${d.service}">
-<label for="m-${m.ags}-${d.service}">Neue Art</label><select id="m-${m.ags}-${d.service}" name="mode">${modes.map((x) => html`<option value="${x}"${x === d.mode ? html` selected` : null}>${modeLabel(x)}</option>`)}</select>
-<label for="r-${m.ags}-${d.service}">Grund</label><input id="r-${m.ags}-${d.service}" name="reason" required minlength="5" maxlength="500">
-<input type="checkbox" id="c-${m.ags}-${d.service}" name="confirm" value="ja" required><label for="c-${m.ags}-${d.service}">bestätigt</label>
-<button type="submit">Umschalten</button></form>`]
+<label for="m-${m.ags}-${d.service}">Neue Art<span class="sr"> (${m.name}, ${serviceName.get(d.service) ?? d.service})</span></label><select id="m-${m.ags}-${d.service}" name="mode">${modes.map((x) => html`<option value="${x}"${x === d.mode ? html` selected` : null}>${modeLabel(x)}</option>`)}</select>
+<label for="r-${m.ags}-${d.service}">Grund<span class="sr"> (${m.name}, ${serviceName.get(d.service) ?? d.service})</span></label><input id="r-${m.ags}-${d.service}" name="reason" required minlength="5" maxlength="500">
+<input type="checkbox" id="c-${m.ags}-${d.service}" name="confirm" value="ja" required><label for="c-${m.ags}-${d.service}">bestätigt<span class="sr"> (${m.name}, ${serviceName.get(d.service) ?? d.service})</span></label>
+<button type="submit">Umschalten<span class="sr"> (${m.name}, ${serviceName.get(d.service) ?? d.service})</span></button></form>`]
         : []),
     ]),
   );

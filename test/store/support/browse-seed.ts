@@ -53,6 +53,11 @@ export function seedBrowseStore(n: number, lastMs = Date.parse('2026-11-30T12:00
     VALUES (?, ?, ?, ?, ?, 'urn:zsa-gateway:xzsa:1.0', 'xzsa', '1.0', ?, ?, ?, 0, ?, ?, ?, ?, ?, 1800, ?, x'', ?, ?, ?)`);
   const sha = 'ab'.repeat(64);
   let sample: SeededStore['sample'] | undefined;
+  // Bulk load: the messages indexes the migrations created are dropped and re-created from
+  // their own stored definitions after the insert (one sort per index instead of a million
+  // random B-tree inserts); the UNIQUE constraints' indexes stay in place throughout.
+  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL`).all() as Array<{ name: string; sql: string }>;
+  for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
   db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const at = firstMs + Math.floor((span * i) / n);
@@ -72,6 +77,7 @@ export function seedBrowseStore(n: number, lastMs = Date.parse('2026-11-30T12:00
       if (i === Math.floor(n / 2)) sample = { id, messageUuid: uuid, vorgangId: vorgang, endpointId: endpoint, seq: Number((db.prepare('SELECT last_insert_rowid() AS s').get() as { s: number }).s) };
     }
   })();
+  for (const ix of indexes) db.exec(ix.sql);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('cache_size = -2000');
