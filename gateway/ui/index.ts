@@ -76,9 +76,10 @@ export function uiRoutes(s: GatewayServices, sources: OverviewSources): ApiRoute
       const who = actor(req);
       const replayed: string[] = [];
       for (const id of ids.slice(0, 500)) {
-        const ok = await s.store.replay(id, who);
-        await s.audit?.append({ actor: who, action: 'ui.message.replay', target: `message:${id}`, outcome: 'allowed', detail: { replayed: ok, reason: reason.slice(0, 500) } });
-        if (ok) replayed.push(id);
+        // one message that cannot be replayed (no longer dead, payload purged) does not stop the others
+        const ok = await s.store.replay(id, who).catch((err: unknown) => (err instanceof GatewayError ? err.code : Promise.reject(err)));
+        await s.audit?.append({ actor: who, action: 'ui.message.replay', target: `message:${id}`, outcome: 'allowed', detail: { replayed: ok === true, ...(typeof ok === 'string' ? { refused: ok } : {}), reason: reason.slice(0, 500) } });
+        if (ok === true) replayed.push(id);
       }
       s.worker.wake();
       s.log.info({ replayed: replayed.length, asked: ids.length, actor: who }, 'dead letters replayed from the UI');

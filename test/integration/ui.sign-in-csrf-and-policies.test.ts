@@ -115,6 +115,21 @@ describe('ui: sign-in, session cookie, CSRF and the policies of every page', fun
     expect(history.at(-1)).to.include({ actor: 'participant:admin', reason: 'Halle delegiert Hund (Test)' });
   });
 
+  it('replays only dead messages: a selection of a live and an unknown id replays none, each one audited with the reason', async () => {
+    const { jar, csrf } = await as('admin');
+    const res = await request(gw.url).post('/ui/dead-letters/replay').set('cookie', jar.header).type('form').send(`_csrf=${encodeURIComponent(csrf)}&ids=${messageId}&ids=00000000-0000-4000-8000-000000000000&reason=Probe+ohne+Wirkung&confirm=ja`);
+    expect(res.status).to.equal(303);
+    expect(res.headers['location']).to.equal('/ui/dead-letters?replayed=0');
+    const entries = (await gw.services.audit!.list()).filter((e) => e.action === 'ui.message.replay');
+    expect(entries.map((e) => [e.target, e.actor, e.detail['replayed'], e.detail['reason']])).to.deep.equal([
+      [`message:${messageId}`, 'participant:admin', false, 'Probe ohne Wirkung'],
+      ['message:00000000-0000-4000-8000-000000000000', 'participant:admin', false, 'Probe ohne Wirkung'],
+    ]);
+    expect((await gw.services.store.getMessage(messageId))?.state).to.not.equal('dead');
+    const unconfirmed = await request(gw.url).post('/ui/dead-letters/replay').set('cookie', jar.header).type('form').send({ _csrf: csrf, ids: messageId, reason: 'ohne Bestätigung' });
+    expect(unconfirmed.status).to.equal(400);
+  });
+
   it('refuses an operator the admin-only changes (403 route.roles), and makes no session of a forged token or a token of another kind', async () => {
     const { jar, csrf } = await as('betrieb');
     const sw = await request(gw.url).post('/ui/delegations').set('cookie', jar.header).type('form').send({ _csrf: csrf, ags: HALLE, service: 'hund', mode: 'none', reason: 'Operator darf nicht', confirm: 'ja' });

@@ -1,6 +1,6 @@
 import type { GatewayServices } from '../../api/services.js';
 import { quantile } from '../../store/sqlite/browse.js';
-import type { EndpointActivity } from '../../store/browse-types.js';
+import type { EndpointActivity, FlowCounts } from '../../store/browse-types.js';
 import { html, type Html } from '../html.js';
 import { duration, table, time, type PageContext, page } from '../layout.js';
 
@@ -36,8 +36,24 @@ export async function overviewLive(s: GatewayServices, sources: OverviewSources)
   const now = new Date();
   const figures = await s.store.overviewFigures(now);
   const names = namer(s);
-  const flowRows = figures.byServiceAndAgs.map((r) => [
-    html`${names.service(r.leika)}<br><small>${r.leika}</small>`,
+  // one row per configured service (several LeiKa keys) and municipality
+  const merged = new Map<string, FlowCounts & { keys: string[] }>();
+  for (const r of figures.byServiceAndAgs) {
+    const k = `${names.service(r.leika)}|${r.ags}`;
+    const m = merged.get(k);
+    if (!m) merged.set(k, { ...r, deliveryMs: [...r.deliveryMs], keys: [r.leika] });
+    else {
+      m.lastHour += r.lastHour;
+      m.lastDay += r.lastDay;
+      m.failedDay += r.failedDay;
+      m.backlog += r.backlog;
+      m.deliveryMs.push(...r.deliveryMs);
+      m.keys.push(r.leika);
+    }
+  }
+  for (const m of merged.values()) m.deliveryMs.sort((a, b) => a - b);
+  const flowRows = [...merged.values()].map((r) => [
+    html`${names.service(r.leika)}<br><small>${r.keys.join(', ')}</small>`,
     html`${names.municipality(r.ags)}<br><small>${r.ags}</small>`,
     r.lastHour,
     r.lastDay,
