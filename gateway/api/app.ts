@@ -14,11 +14,12 @@ import { reply } from './contract-types.js';
 import { Contract, contractChecks } from './contract.js';
 import { contractDocs } from './docs.js';
 import { alertsApi, mountMetrics } from '../monitoring/api.js';
+import { mountUi, type OverviewSources } from '../ui/index.js';
 import type { GatewayServices } from './services.js';
 import { fitConnectRouter } from '../fitconnect/routes.js';
 import { FitConnectService } from '../fitconnect/service.js';
 
-/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, /metrics and /api/v1 (docs/api.md, gateway/api/openapi.yaml). */
+/** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, /metrics, /api/v1 and the monitoring UI at /ui (docs/api.md, gateway/api/openapi.yaml). */
 export interface AppOptions {
   /** Authentication (mTLS and/or Bearer tokens), the token endpoint and break-glass grants (gateway/auth). Default: built from `s.cfg` without mTLS. */
   auth?: AuthRuntime;
@@ -26,6 +27,8 @@ export interface AppOptions {
   authenticate?: RequestHandler;
   /** The receipt/event signing key and the issuer URL (`iss`) of the SETs. */
   signing?: { key: SigningKey; issuer: () => string };
+  /** Data sources the monitoring UI's overview shows when present (alerts, service figures; gateway/ui). */
+  ui?: OverviewSources;
 }
 
 export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
@@ -73,6 +76,8 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { ...deps, fitConnect: fitService }, receipts?.wellKnown);
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
+  // The monitoring UI (ADR 0030): its routes carry their policies like the API's.
+  mountUi(app, s, auth, opts.ui);
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

@@ -65,19 +65,20 @@ export function auditTrail(audit: AuditLog, log: Logger, opts: { onlyRefused?: b
 
 const UUIDISH = /^[0-9a-f]{8}-[0-9a-f-]{27}$/i;
 
-/** `GET /api/v1/messages/<uuid>/payload` → `api.get.messages.id.payload` (ids folded so actions group). */
+/** `GET /api/v1/messages/<uuid>/payload` → `api.get.messages.id.payload`, `/ui/…` → `ui.get.…` (ids folded so actions group). */
 export function actionOf(method: string, path: string): string {
+  const ui = /^\/ui(\/|$)/.test(path);
   const words = path
-    .replace(/^\/api\/v1\/?/, '')
+    .replace(/^\/api\/v1\/?|^\/ui\/?/, '')
     .split('/')
     .filter(Boolean)
     .map((w) => (UUIDISH.test(w) || /^\d+$/.test(w) || /^[0-9a-f]{128}$/.test(w) ? 'id' : w.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '') || 'x'));
-  return ['api', method.toLowerCase().replace(/[^a-z]/g, '') || 'other', ...words].join('.');
+  return [ui ? 'ui' : 'api', method.toLowerCase().replace(/[^a-z]/g, '') || 'other', ...words].join('.');
 }
 
 /** The resource a path names: `message:<id>`, `vorgang:<id>`, `mailbox:<name>`, `municipality:<ags>`, else `api:<path>`. */
 export function targetOf(path: string): string {
-  const m = /^\/api\/v1\/(messages|vorgaenge|mailboxes|attachments|admin\/municipalities)\/([^/]+)/.exec(path);
+  const m = /^\/(?:api\/v1|ui)\/(messages|vorgaenge|mailboxes|attachments|admin\/municipalities)\/([^/]+)/.exec(path);
   const kinds: Record<string, string> = { messages: 'message', vorgaenge: 'vorgang', mailboxes: 'mailbox', attachments: 'attachment', 'admin/municipalities': 'municipality' };
   if (m && m[2]) return `${kinds[m[1]!]}:${safeDecode(m[2]).replace(/\s/g, '_').slice(0, 200) || '-'}`;
   return `api:${path.replace(/\s/g, '_') || '/'}`;

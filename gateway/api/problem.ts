@@ -2,8 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError, toProblem } from '../errors.js';
 
-/** Maps errors thrown before our handlers ran (body parsers) to catalog codes. */
-function normalise(err: unknown): unknown {
+/** Maps errors thrown before our handlers ran (body parsers) to catalog codes (also used by the UI's error pages). */
+export function normaliseError(err: unknown): unknown {
   if (err instanceof GatewayError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new GatewayError('GW_PAYLOAD_TOO_LARGE', 'request body is larger than the limit', { cause: err });
@@ -23,7 +23,7 @@ function normalise(err: unknown): unknown {
  */
 export function problemHandler(log: Logger, typeOf?: (code: string) => string | undefined) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const e = normalise(err);
+    const e = normaliseError(err);
     if (!(e instanceof GatewayError) || e.code === 'GW_INTERNAL') {
       log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), path: req.path }, 'unexpected error');
     }

@@ -6,7 +6,7 @@ import { GatewayError } from '../errors.js';
 import { BreakGlassGrants } from './break-glass.js';
 import type { RevocationCheck } from './crl.js';
 import { buildAuthenticate } from './principal.js';
-import { tokenEndpoint } from './token-endpoint.js';
+import { exchangeClientCredentials, tokenEndpoint, type ClientCredentialsExchange } from './token-endpoint.js';
 import { TokenKey } from './token-key.js';
 import { TokenService } from './tokens.js';
 
@@ -18,6 +18,8 @@ export interface AuthRuntime {
   /** `POST /token` (mounted at the root, outside /api/v1). */
   tokenRouter: Router;
   tokens: TokenService;
+  /** The client credentials check of `POST /token`, also used by the monitoring UI's sign-in (one limiter for both). */
+  exchange: ClientCredentialsExchange;
   grants: BreakGlassGrants;
 }
 
@@ -48,5 +50,6 @@ export function createAuth(cfg: GatewayConfig, o: CreateAuthOptions): AuthRuntim
   const key = new TokenKey(keyFile, cfg.auth.tokenKeyFile === undefined, (file) => log.warn({ file }, 'generated a DEVELOPMENT token signing key; configure auth.tokenKeyFile in production'));
   const tokens = new TokenService(cfg.auth, key, cfg.participants);
   const authenticate = buildAuthenticate({ mode: cfg.auth.mode, participants: cfg.participants, tokens, log, mtls: o.mtls ?? false, ...(o.crl ? { crl: o.crl } : {}) });
-  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(cfg.participants, tokens, log, cfg.auth.tokenRateLimit), tokens, grants: new BreakGlassGrants(undefined, join(resolve(cfg.store.dataDir), 'break-glass.jsonl')) };
+  const exchange = exchangeClientCredentials(cfg.participants, tokens, log, cfg.auth.tokenRateLimit);
+  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(exchange), tokens, exchange, grants: new BreakGlassGrants(undefined, join(resolve(cfg.store.dataDir), 'break-glass.jsonl')) };
 }

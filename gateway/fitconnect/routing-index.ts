@@ -12,7 +12,7 @@ import { agsOfArs, agsPrefix, arsPrefix, RS_URN } from './client/region.js';
  * service each Gemeinde offers itself) finds nothing: responsibility is decided per place.
  */
 
-/** `gebietIDs` URN of a Gemeinde known only by its AGS (FIT-Connect names areas by ARS only; see docs/fit-connect-routing.md). */
+/** `gebietIDs` URN of a Gemeinde known only by its AGS (FIT-Connect names areas by ARS only; see docs/fit-connect.md). */
 export const AGS_URN = 'urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:ags:';
 
 export interface Area {

@@ -11,7 +11,7 @@ import { windowLimit, type WindowLimitOptions } from './rate-limit.js';
 import { RoutingIndex, type IndexedDestination, type PlaceQuery } from './routing-index.js';
 
 /**
- * The FIT-Connect-compatible Routing API (docs/fit-connect-routing.md, ADR 0028), mounted
+ * The FIT-Connect-compatible Routing API (docs/fit-connect.md, ADR 0028), mounted
  * at `<fitConnect.basePath>/routing`:
  *
  *   GET /v1/routes?leikaKey=&(ags|ars|areaId)=[&offset&limit]   responsible destinations, signed

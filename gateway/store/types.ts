@@ -219,6 +219,8 @@ export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } 
 export type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent, VorgangEventKind } from './vorgang-events.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from './vorgang-events.js';
 import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+import type { BrowseReads } from './browse-types.js';
+export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
 
 /**
  * The one seam between the gateway and its database. Every method is one transaction;
@@ -226,7 +228,7 @@ import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } 
  * change also writes a `Transition`. Backends: SQLite (embedded default); PostgreSQL
  * later, behind the same interface and the same test suite (test/store/).
  */
-export interface MessageStore {
+export interface MessageStore extends BrowseReads {
   readonly kind: string;
 
   /** Creates or upgrades the schema. Called once at start; safe to call again. */

@@ -3,9 +3,13 @@ import { apiRouter, route } from '../../gateway/api/route.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { appOf, servedRoutes, type ServedRoute } from '../support/served-routes.js';
 
-/** Routes served without authentication, on purpose; anything else must be an /api/v1 or FIT-Connect route with its guard. */
+/**
+ * Routes served without authentication, on purpose (the UI's sign-in form, its redirect and its
+ * two static files among them); anything else must be an /api/v1, /ui or FIT-Connect route with its guard.
+ */
 const PUBLIC = [
   'GET /health', 'GET /ready', 'POST /token', 'GET /.well-known/jwks.json', 'GET /api/openapi.yaml', 'GET /api/docs', 'GET /api/docs/:asset',
+  'GET /ui', 'GET /ui/login', 'POST /ui/login', 'GET /ui/assets/:file',
   'GET /fit-connect/.well-known/jwks.json',
   // the FIT-Connect Routing API is public like FITKO's, each route with its per-address limit (ADR 0028)
   'GET /fit-connect/routing/v1/routes', 'GET /fit-connect/routing/v1/areas', 'GET /fit-connect/routing/v1/info', 'GET /fit-connect/routing/.well-known/jwks.json',
@@ -14,7 +18,11 @@ const PUBLIC = [
 const FIT = '/fit-connect';
 /** Outside /api/v1 but authenticated and guarded by its own policy (ADR 0029). */
 const GUARDED_OUTSIDE = ['GET /metrics'];
-const guarded = (r: ServedRoute) => r.path.startsWith('/api/v1/') || r.path.startsWith(`${FIT}/v1/`) || GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`);
+/** The prefixes whose routes are declared with a policy (gateway/api/route.ts): the API and the monitoring UI. */
+const GUARDED = ['/api/v1', '/ui'];
+const guardedPrefix = (path: string) => GUARDED.find((p) => path.startsWith(`${p}/`));
+const guarded = (r: ServedRoute) =>
+  !PUBLIC.includes(`${r.method} ${r.path}`) && (guardedPrefix(r.path) !== undefined || r.path.startsWith(`${FIT}/v1/`) || GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`));
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -31,7 +39,7 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1, the FIT-Connect API and the guarded Prometheus scrape but the public probes, the token endpoint, the JWKS, the API contract with its docs and the Routing API', () => {
+  it('serves nothing outside /api/v1, /ui, the FIT-Connect API and the guarded Prometheus scrape but the public probes, the token endpoint, the JWKS, the API contract with its docs, the UI sign-in and the Routing API', () => {
     const outside = served.filter((r) => !guarded(r)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
   });
@@ -41,9 +49,10 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(metrics.map((r) => [r.guardFor, r.policy && [...r.policy.roles], r.allHandler])).to.deep.equal([['GET /metrics', ['operator', 'admin'], 'methodNotAllowed']]);
   });
 
-  it('runs, first on every /api/v1 route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
-    const api = served.filter((r) => r.path.startsWith('/api/v1/'));
-    const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice('/api/v1'.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
+  it('runs, first on every /api/v1 and /ui route, the guard built for exactly that method and path, and answers other methods with the 405 responder', () => {
+    const api = served.filter((r) => guardedPrefix(r.path) && !PUBLIC.includes(`${r.method} ${r.path}`));
+    expect(api.filter((r) => r.path.startsWith('/ui/')).length, 'UI routes found').to.be.greaterThan(5);
+    const wrong = api.filter((r) => r.guardFor !== `${r.method} ${r.path.slice(guardedPrefix(r.path)!.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
     expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'} all=${r.allHandler ?? 'none'}`)).to.deep.equal([]);
   });
 

@@ -111,8 +111,10 @@ describe('auth: every served route is denied to every role without it (generated
   before(async () => {
     gw = await startTestGateway(requiredAuthConfig());
     const app = appOf(gw);
-    // the /api/v1 routes and the guarded routes outside it (GET /metrics, ADR 0029)
-    api = servedRoutes(app).filter((r) => r.path.startsWith('/api/v1/') || r.policy !== undefined);
+    // the /api/v1 routes and the guarded Prometheus scrape outside it (GET /metrics, ADR 0029); the UI's pages
+    // (cookie sessions, test/integration/ui.sign-in-csrf-and-policies.test.ts) and the FIT-Connect API
+    // (test/fitconnect/fit-connect.contract-roles-and-hostile-input.test.ts) are refused by role in their own tests
+    api = servedRoutes(app).filter((r) => r.path.startsWith('/api/v1/') || `${r.method} ${r.path}` === 'GET /metrics');
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
   });

@@ -49,4 +49,14 @@ describe('gateway over mTLS', function () {
       expect(body).to.include({ code: 'GW_UNAUTHENTICATED', reason });
     }
   });
+
+  it('refuses the monitoring UI without a client certificate too (auth.mode off is the local admin only after the certificate check)', async () => {
+    const res = await request(`${gw.url}/ui/overview`, { dispatcher: agent() });
+    const body = (await res.body.json()) as { code: string };
+    expect(res.statusCode).to.equal(401);
+    expect(body.code).to.equal('GW_UNAUTHENTICATED');
+    const ok = await request(`${gw.url}/ui/overview`, { dispatcher: agent(client('zsa-lsa')) });
+    expect(ok.statusCode).to.equal(200);
+    expect(await ok.body.text()).to.contain('<h1>Übersicht</h1>');
+  });
 });

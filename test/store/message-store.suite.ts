@@ -1,4 +1,5 @@
 import type { MessageStore } from '../../gateway/store/types.js';
+import { browseTests } from './suite/browse.js';
 import { delegationTests } from './suite/delegations.js';
 import type { StoreHarness } from './suite/fixtures.js';
 import { formTests } from './suite/forms.js';
@@ -59,5 +60,6 @@ export function messageStoreSuite(name: string, factory: StoreFactory, cleanup?:
     formTests(harness);
     vorgangEventTests(harness);
     fitConnectTests(harness);
+    browseTests(harness);
   });
 }

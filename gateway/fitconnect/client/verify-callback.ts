@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * FIT-Connect callbacks (webhooks), both halves (docs/fit-connect-routing.md "Callbacks"):
+ * FIT-Connect callbacks (webhooks), both halves (docs/fit-connect.md "Callbacks"):
  * the sender of a callback puts into `callback-authentication` the hex HMAC-SHA512, keyed
  * with the callback secret, of `<callback-timestamp>.<body>`, and into `callback-timestamp`
  * the Unix time in seconds. This file imports no gateway code: an EfA provider's or a

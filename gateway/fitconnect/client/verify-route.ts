@@ -4,7 +4,7 @@ import { LEIKA_URN, RS_URN, arsWithin } from './region.js';
 
 /**
  * What a sender checks before it trusts a routing result (`GET …/routing/v1/routes`),
- * after FIT-Connect's "Zustellpunkt ermitteln" (docs/fit-connect-routing.md):
+ * after FIT-Connect's "Zustellpunkt ermitteln" (docs/fit-connect.md):
  *
  * 1. `destinationSignature` is a compact JWS (a JWT, `typ: jwt`) signed PS512 by a key of
  *    the routing JWKS the sender configured (FIT-Connect: the Self-Service-Portal's

@@ -31,6 +31,7 @@ import type {
   Transition,
 } from '../types.js';
 import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
+import * as browse from './browse.js';
 import * as delegations from './delegations.js';
 import * as forms from './forms.js';
 import { formPart, type SealedForm } from './forms.js';
@@ -45,6 +46,7 @@ import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
 import * as events from './vorgang-events.js';
+import type { BrowsePage, BrowseQuery, EndpointActivity, OverviewFigures } from '../browse-types.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from '../vorgang-events.js';
 
 export interface SqliteStoreOptions {
@@ -244,6 +246,15 @@ export class SqliteMessageStore implements MessageStore {
   }
   backlog(): Promise<BacklogRow[]> {
     return this.read(() => reads.backlog(this.ctx));
+  }
+  browseMessages(q: BrowseQuery): Promise<BrowsePage> {
+    return this.read(() => browse.browseMessages(this.ctx, q));
+  }
+  endpointActivity(endpointIds: readonly string[]): Promise<Record<string, EndpointActivity>> {
+    return this.read(() => browse.endpointActivity(this.ctx, endpointIds));
+  }
+  overviewFigures(now: Date): Promise<OverviewFigures> {
+    return this.read(() => browse.overviewFigures(this.ctx, now));
   }
 
   // --- pull mailboxes --------------------------------------------------------------------
