@@ -20,7 +20,7 @@ export interface ApiRoute {
 const SEGMENT = /^(?::[a-z][A-Za-z0-9]*|[a-z0-9][a-z0-9._-]*)$/;
 
 /** The path parameter each ownership check reads (gateway/auth/policy.ts checkOwnership). */
-const CHECK_PARAM: Record<OwnershipCheck, string | undefined> = { none: undefined, list: undefined, mailbox: 'mailbox', message: 'id', payload: 'id', vorgang: 'id', attachment: 'sha512' };
+const CHECK_PARAM: Record<OwnershipCheck, string | undefined> = { none: undefined, list: undefined, mailbox: 'mailbox', message: 'id', payload: 'id', vorgang: 'id', attachment: 'sha512', proof: 'id' };
 
 /**
  * Declares one route. Throws at start (not per request) when the path is not of the one
