@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../tables.js';
 import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from '../report-types.js';
 import type { SqliteContext } from './connection.js';
 
@@ -13,8 +14,9 @@ const list = (xs: readonly string[]) => (xs.length > 0 ? [...xs] : NONE);
 /** SQLite-specific: the bytes of the attachments a message refers to (JSON array of AttachmentRef). */
 const attachmentBytes = sql<number>`(SELECT coalesce(sum(json_extract(a.value, '$.size')), 0) FROM json_each(m.attachments) AS a)`;
 
-export function reportMessages(ctx: SqliteContext, p: ReportPeriod): ReportMessage[] {
-  let q = ctx.qb
+/** The query of `reportMessages` (exported for the query-plan test). */
+export function reportMessagesQuery(qb: Kysely<DB>, p: ReportPeriod) {
+  let q = qb
     .selectFrom('messages as m')
     .select(['m.id', 'm.vorgang_id', 'm.message_type', 'm.leika', 'm.route_name', 'm.ags', 'm.endpoint_id', 'm.size', 'm.header_created_at', 'm.received_at'])
     .select((eb) => eb.selectFrom('transitions as t').select((x) => x.fn.min('t.at').as('first')).whereRef('t.message_id', '=', 'm.id').where('t.to_state', '=', 'delivered').as('delivered_at'))
@@ -22,7 +24,11 @@ export function reportMessages(ctx: SqliteContext, p: ReportPeriod): ReportMessa
     .where('m.received_at', '>=', p.from.getTime())
     .where('m.received_at', '<', p.to.getTime());
   if (p.ags !== undefined) q = q.where('m.ags', 'in', list(p.ags));
-  return ctx.sql.all(q.orderBy('m.received_at')).map((r) => ({
+  return q.orderBy('m.received_at');
+}
+
+export function reportMessages(ctx: SqliteContext, p: ReportPeriod): ReportMessage[] {
+  return ctx.sql.all(reportMessagesQuery(ctx.qb, p)).map((r) => ({
     id: r.id,
     vorgangId: r.vorgang_id,
     messageType: r.message_type,
@@ -39,9 +45,9 @@ export function reportMessages(ctx: SqliteContext, p: ReportPeriod): ReportMessa
 }
 
 /** Vorgänge opened (an opening-route message stored) before `to` and neither closed by a delivered closing message nor closed as incomplete before `to`. */
-export function openCases(ctx: SqliteContext, to: Date, def: CaseDefinition, ags?: readonly string[]): OpenCaseCount[] {
+export function openCasesQuery(qb: Kysely<DB>, to: Date, def: CaseDefinition, ags?: readonly string[]) {
   const t = to.getTime();
-  let q = ctx.qb
+  let q = qb
     .selectFrom('messages as o')
     .select(['o.ags', 'o.leika', 'o.route_name'])
     .select((eb) => eb.fn.countAll<number>().as('open'))
@@ -62,8 +68,11 @@ export function openCases(ctx: SqliteContext, to: Date, def: CaseDefinition, ags
     )
     .where((eb) => eb.not(eb.exists(eb.selectFrom('vorgang_events as e').select('e.seq').whereRef('e.vorgang_id', '=', 'o.vorgang_id').where('e.kind', '=', 'closed').where('e.at', '<', t))))
     .groupBy(['o.ags', 'o.leika', 'o.route_name']);
-  if (ags !== undefined) q = q.where('o.ags', 'in', list(ags));
-  return ctx.sql.all(q).map((r) => ({ ags: r.ags, leika: r.leika, routeName: r.route_name, open: Number(r.open) }));
+  return ags === undefined ? q : q.where('o.ags', 'in', list(ags));
+}
+
+export function openCases(ctx: SqliteContext, to: Date, def: CaseDefinition, ags?: readonly string[]): OpenCaseCount[] {
+  return ctx.sql.all(openCasesQuery(ctx.qb, to, def, ags)).map((r) => ({ ags: r.ags, leika: r.leika, routeName: r.route_name, open: Number(r.open) }));
 }
 
 /**
@@ -108,16 +117,19 @@ export function closedIncomplete(ctx: SqliteContext, p: ReportPeriod): ClosedInc
 }
 
 /** Messages and bytes per (AGS, LeiKa, route) stored in the period, summed in SQL. */
-export function usage(ctx: SqliteContext, p: ReportPeriod): UsageAggregate[] {
-  let q = ctx.qb
+export function usageQuery(qb: Kysely<DB>, p: ReportPeriod) {
+  let q = qb
     .selectFrom('messages as m')
     .select(['m.ags', 'm.leika', 'm.route_name'])
     .select((eb) => [eb.fn.countAll<number>().as('messages'), eb.fn.sum<number>('m.size').as('payload_bytes'), eb.fn.sum<number>(attachmentBytes).as('attachment_bytes')])
     .where('m.received_at', '>=', p.from.getTime())
     .where('m.received_at', '<', p.to.getTime())
     .groupBy(['m.ags', 'm.leika', 'm.route_name']);
-  if (p.ags !== undefined) q = q.where('m.ags', 'in', list(p.ags));
-  return ctx.sql.all(q).map((r) => ({
+  return p.ags === undefined ? q : q.where('m.ags', 'in', list(p.ags));
+}
+
+export function usage(ctx: SqliteContext, p: ReportPeriod): UsageAggregate[] {
+  return ctx.sql.all(usageQuery(ctx.qb, p)).map((r) => ({
     ags: r.ags,
     leika: r.leika,
     routeName: r.route_name,
