@@ -51,7 +51,7 @@ describe('reports: the period queries use their indexes', function () {
 
   it('open cases: only the opening routes\' messages, by route and time; closes looked up by Vorgang', () => {
     const lines = plan(openCasesQuery(qb, nov.to, caseDefinition(testConfig())));
-    expect(lines.join('\n')).to.include('USING INDEX messages_route_received_at');
+    expect(lines.join('\n')).to.include('USING COVERING INDEX messages_route_received_at');
     expect(lines.join('\n')).to.match(/SEARCH c USING INDEX messages_vorgang_id/);
     noFullScan(lines, 'o');
     noFullScan(lines, 'c');
