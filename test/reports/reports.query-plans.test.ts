@@ -34,11 +34,11 @@ describe('reports: the period queries use their indexes', function () {
 
   const noFullScan = (lines: string[], alias: string) => expect(lines.filter((l) => new RegExp(`^SCAN ${alias}( |$)`).test(l)), lines.join('\n')).to.deep.equal([]);
 
-  it('messages of a period (also narrowed to an AGS): by received_at; first delivery by message id', () => {
+  it('messages of a period (also narrowed to an AGS): by received_at; first delivery by the partial index of deliveries', () => {
     for (const p of [nov, { ...nov, ags: ['15003000'] }]) {
       const lines = plan(reportMessagesQuery(qb, p));
       expect(lines.join('\n')).to.match(/SEARCH m USING INDEX messages_received_at \(received_at>\? AND received_at<\?\)/);
-      expect(lines.join('\n')).to.match(/SEARCH t USING INDEX transitions_message_id/);
+      expect(lines.join('\n')).to.match(/SEARCH t USING COVERING INDEX transitions_delivered \(message_id=\?\)/);
       noFullScan(lines, 'm');
     }
   });
@@ -53,6 +53,7 @@ describe('reports: the period queries use their indexes', function () {
     const lines = plan(openCasesQuery(qb, nov.to, caseDefinition(testConfig())));
     expect(lines.join('\n')).to.include('USING COVERING INDEX messages_route_received_at');
     expect(lines.join('\n')).to.match(/SEARCH c USING INDEX messages_vorgang_id/);
+    expect(lines.join('\n')).to.match(/SEARCH ct USING COVERING INDEX transitions_delivered/);
     noFullScan(lines, 'o');
     noFullScan(lines, 'c');
   });
