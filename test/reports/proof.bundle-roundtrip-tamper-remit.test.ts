@@ -145,6 +145,18 @@ describe('proof of delivery: bundle over HTTP, offline verification, tampering, 
     expect(await status('halle', '/api/v1/messages/00000000-0000-4000-8000-000000000000/proof')).to.equal('halle 404');
   });
 
+  it('a municipality gets the proof of an application delivered to its own Fachverfahren', async () => {
+    // Halle (15002000) keeps Hund: the application goes to its Fachverfahren's endpoint
+    const r = await request(gw.url).post('/api/v1/messages').set('authorization', await as('efa-hund-lsa')).set('content-type', 'application/xml').send(hundAnmeldung({ ags: '15002000' }));
+    expect(r.status).to.equal(202);
+    const halleId: string = r.body.gatewayId ?? r.body.id;
+    const mine = await request(gw.url).get(`/api/v1/messages/${halleId}/proof`).set('authorization', await as('halle'));
+    expect(mine.status).to.equal(200);
+    expect((await verifyProofBundle(JSON.parse(mine.text), { jwks })).ok).to.equal(true);
+    const other = await request(gw.url).get(`/api/v1/messages/${halleId}/proof`).set('authorization', await as('magdeburg'));
+    expect([other.status, other.body.rule]).to.deep.equal([403, 'proof.own']);
+  });
+
   it('a Vorgang\'s proof holds only the caller\'s messages; non-parties are refused', async () => {
     const path = `/api/v1/vorgaenge/${encodeURIComponent(vorgang)}/proof`;
     const zsa = await request(gw.url).get(path).set('authorization', await as('zsa-lsa'));
