@@ -49,6 +49,7 @@ export const ERROR_CATALOG = {
   GW_JWE_KEY_UNKNOWN: { title: 'The payload is encrypted to a key the gateway does not hold', status: 422, retryable: false },
   GW_KEY_UNSUITABLE: { title: 'A key does not meet the crypto profile', status: 422, retryable: false },
   GW_SET_INVALID: { title: 'The Security Event Token is invalid', status: 400, retryable: false },
+  GW_PROOF_INVALID: { title: 'The proof-of-delivery bundle or its key set cannot be read', status: 400, retryable: false },
   GW_AT_REST_KEY_UNKNOWN: { title: 'Stored data names an encryption key the gateway does not hold', status: 500, retryable: false },
   GW_AT_REST_INTEGRITY: { title: 'Stored data failed its integrity check', status: 500, retryable: false },
   GW_AUDIT_CHAIN_BROKEN: { title: 'The audit log is inconsistent; appends are refused', status: 500, retryable: false },

@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.js';
 import { adminApi } from './admin.js';
 import { auditTrail } from './audit.js';
 import { receiptsApi } from './receipts.js';
+import { proofApi, reportsApi } from '../reports/api.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { createAuth, type AuthRuntime } from '../auth/index.js';
 import { formsApi } from './forms.js';
@@ -66,7 +67,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
   // Every /api/v1 call is audited (allowed or refused), then: who is it (401 otherwise), then the route Express selects
   // runs its own policy first (403 otherwise; gateway/api/route.ts); no route: 404, another method: 405.
   if (s.audit) app.use('/api/v1', auditTrail(s.audit, s.log));
-  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...(receipts ? receipts.api : []), ...(s.monitoring ? alertsApi(s.monitoring) : [])];
+  const routes = [...messagesApi(s), ...formsApi(s), ...mailboxApi(s), ...adminApi(s, auth.grants), ...reportsApi(s), ...(receipts ? receipts.api : []), ...(opts.signing ? proofApi(s, opts.signing.key, opts.signing.issuer) : []), ...(s.monitoring ? alertsApi(s.monitoring) : [])];
   const deps = { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log };
   // Prometheus scrape (ADR 0029): outside /api/v1 by convention, but authenticated and guarded by its own policy like an API route.
   if (s.monitoring) mountMetrics(app, s, s.monitoring, opts.authenticate ?? auth.authenticate, deps);

@@ -785,6 +785,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cases and median/p90 time per hop, per service and municipality
+         * @description Roles municipality, operator, admin. A municipality sees only its own AGS (rule report.own-ags). Definitions in docs/reports.md.
+         */
+        get: operations["getServiceFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases, messages and bytes per municipality and service (basis for sharing costs) */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof of delivery (Zustellnachweis) of a message
+         * @description All roles; a participant only for a message it sent, is the reader of, or that went to one of its endpoints (rule proof.own). Operator and admin: every message.
+         */
+        get: operations["getMessageProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vorgaenge/{id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof of delivery of the caller's messages of a Vorgang
+         * @description All roles; the caller must be a party of the case (vorgang.party); the bundle holds only the messages it sent or received (none - 403 proof.own). Operator and admin: all.
+         */
+        get: operations["getVorgangProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -815,7 +892,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1396,6 +1473,150 @@ export interface components {
             /** Format: date-time */
             sentAt: string;
         };
+        ReportPeriod: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            to: string;
+            month: string | null;
+            /** @constant */
+            timeZone: "Europe/Berlin";
+        };
+        ReportScope: "all" | string[];
+        HopFigure: {
+            count: number;
+            /** @description nearest rank */
+            medianMs: number | null;
+            p90Ms: number | null;
+        };
+        CaseFigures: {
+            opened: number;
+            closed: number;
+            closedIncomplete: number;
+            open: number;
+            /** @description snapshot at asOf */
+            overdueDeadlines: number;
+        };
+        FigureRow: {
+            service: string;
+            serviceName: string;
+            /** @description null in totals */
+            ags: string | null;
+            municipality: string | null;
+            cases: components["schemas"]["CaseFigures"];
+            hops: {
+                ingress: components["schemas"]["HopFigure"];
+                toZsa: components["schemas"]["HopFigure"];
+                delivery: components["schemas"]["HopFigure"];
+                release: components["schemas"]["HopFigure"];
+                toCitizen: components["schemas"]["HopFigure"];
+                endToEnd: components["schemas"]["HopFigure"];
+            };
+        };
+        FiguresReport: {
+            period: components["schemas"]["ReportPeriod"];
+            /** Format: date-time */
+            asOf: string;
+            scope: components["schemas"]["ReportScope"];
+            items: components["schemas"]["FigureRow"][];
+            totals: components["schemas"]["FigureRow"][];
+        };
+        UsageRow: {
+            period: string;
+            ags: string;
+            municipality: string | null;
+            /** @description empty for messages of no configured service */
+            service: string;
+            casesOpened: number;
+            messages: number;
+            payloadBytes: number;
+            attachmentBytes: number;
+            bytes: number;
+        };
+        UsageReport: {
+            period: components["schemas"]["ReportPeriod"];
+            scope: components["schemas"]["ReportScope"];
+            items: components["schemas"]["UsageRow"][];
+        };
+        ProofTransition: {
+            seq: number;
+            from: string | null;
+            to: string;
+            /** Format: date-time */
+            at: string;
+            reason: string;
+            attempt: number;
+        };
+        ProofMessage: {
+            id: string;
+            messageUuid: string;
+            messageType: string;
+            vorgangId: string;
+            author: string;
+            reader: string;
+            ags: string;
+            leika: string;
+            endpointId: string;
+            state: string;
+            size: number;
+            sha512: string;
+            /** Format: date-time */
+            receivedAt: string;
+            transitions: components["schemas"]["ProofTransition"][];
+            /** @description signed receipt SET (compact JWS) */
+            receipt: string;
+            /** @description one signed state-change SET per transition */
+            events: string[];
+        };
+        AuditEntry: {
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            actor: string;
+            action: string;
+            target: string;
+            /** @enum {string} */
+            outcome: "allowed" | "refused";
+            detail: Record<string, never>;
+            prevHash: string;
+            hash: string;
+        };
+        ProofBundle: {
+            /** @constant */
+            format: "zsa-gateway/proof/v1";
+            subject: string;
+            /** Format: uri */
+            issuer: string;
+            /** Format: date-time */
+            createdAt: string;
+            messages: components["schemas"]["ProofMessage"][];
+            vorgangEvents: {
+                /** @enum {string} */
+                kind: "reminder" | "closed";
+                deadline: string;
+                afterMessageId: string;
+                noticeMessageId: string | null;
+                /** Format: date-time */
+                at: string;
+            }[];
+            audit: {
+                entries: components["schemas"]["AuditEntry"][];
+                head: {
+                    seq: number;
+                    hash: string;
+                };
+                /** @description signed audit-checkpoint SET */
+                headToken: string;
+            };
+            keys: {
+                keys: Record<string, never>[];
+            };
+            /** @description signed proof-bundle SET: sha-256 over the canonical JSON of the bundle without manifest */
+            manifest: string;
+        };
     };
     responses: {
         /** @description A refusal or error as problem details. */
@@ -1435,6 +1656,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["FitConnectProblem"];
             };
         };
+        /** @description RFC 7807 problem details (GW_BAD_REQUEST naming query.<name>, GW_UNAUTHENTICATED, GW_FORBIDDEN with rule, GW_NOT_FOUND). */
+        ReportProblem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The proof bundle (download), the printable German page, or the PDF. */
+        Proof: {
+            headers: {
+                "Content-Disposition"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ProofBundle"];
+                "text/html": string;
+                "application/pdf": string;
+            };
+        };
     };
     parameters: {
         /** @description The gateway id of the message. */
@@ -1454,6 +1696,17 @@ export interface components {
         FitConnectSubmissionId: string;
         FitConnectAttachmentId: string;
         FitConnectCaseId: string;
+        /** @description Calendar month in German time (Europe/Berlin). Either month, or from and to. */
+        ReportMonth: string;
+        /** @description Start; YYYY-MM-DD (midnight German time) or ISO 8601 with offset. */
+        ReportFrom: string;
+        /** @description End, exclusive; at most 366 days after from. */
+        ReportTo: string;
+        /** @description One municipality, by AGS (8 digits) or ARS (12 digits). A municipality may name only its own. */
+        ReportAgs: string;
+        /** @description json (default) or csv; Accept text/csv also selects CSV. */
+        ReportFormat: "json" | "csv";
+        ProofFormat: "json" | "html" | "pdf";
     };
     requestBodies: never;
     headers: {
@@ -2892,6 +3145,118 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
+        };
+    };
+    getServiceFigures: {
+        parameters: {
+            query?: {
+                /** @description Calendar month in German time (Europe/Berlin). Either month, or from and to. */
+                month?: components["parameters"]["ReportMonth"];
+                /** @description Start; YYYY-MM-DD (midnight German time) or ISO 8601 with offset. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description End, exclusive; at most 366 days after from. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description One municipality, by AGS (8 digits) or ARS (12 digits). A municipality may name only its own. */
+                ags?: components["parameters"]["ReportAgs"];
+                /** @description A configured service id, e.g. hund. */
+                service?: string;
+                /** @description json (default) or csv; Accept text/csv also selects CSV. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FiguresReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["ReportProblem"];
+            401: components["responses"]["ReportProblem"];
+            403: components["responses"]["ReportProblem"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description Calendar month in German time (Europe/Berlin). Either month, or from and to. */
+                month?: components["parameters"]["ReportMonth"];
+                /** @description Start; YYYY-MM-DD (midnight German time) or ISO 8601 with offset. */
+                from?: components["parameters"]["ReportFrom"];
+                /** @description End, exclusive; at most 366 days after from. */
+                to?: components["parameters"]["ReportTo"];
+                /** @description One municipality, by AGS (8 digits) or ARS (12 digits). A municipality may name only its own. */
+                ags?: components["parameters"]["ReportAgs"];
+                /** @description json (default) or csv; Accept text/csv also selects CSV. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["ReportProblem"];
+            401: components["responses"]["ReportProblem"];
+            403: components["responses"]["ReportProblem"];
+        };
+    };
+    getMessageProof: {
+        parameters: {
+            query?: {
+                format?: components["parameters"]["ProofFormat"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Proof"];
+            400: components["responses"]["ReportProblem"];
+            401: components["responses"]["ReportProblem"];
+            403: components["responses"]["ReportProblem"];
+            404: components["responses"]["ReportProblem"];
+        };
+    };
+    getVorgangProof: {
+        parameters: {
+            query?: {
+                format?: components["parameters"]["ProofFormat"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Proof"];
+            400: components["responses"]["ReportProblem"];
+            401: components["responses"]["ReportProblem"];
+            403: components["responses"]["ReportProblem"];
+            404: components["responses"]["ReportProblem"];
         };
     };
 }

@@ -102,3 +102,14 @@ export function ownsMessage(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<St
   }
   return agsOf(cfg, p).includes(m.ags);
 }
+
+/**
+ * The narrower remit of proofs of delivery (ADR 0031): a message the participant wrote, is
+ * the named reader of, or that went to one of its endpoints (for a municipality also its
+ * Fachverfahren; for the ZSA its work queues) — and that it may read now (`ownsMessage`).
+ * A municipality does not get proof for a message about its AGS that it neither sent nor received.
+ */
+export function sentOrReceived(cfg: GatewayConfig, p: ParticipantConfig, m: Pick<StoredMessage, 'author' | 'reader' | 'endpointId' | 'ags' | 'leika' | 'routeName'>, delegation: DelegationLookup): boolean {
+  const party = m.author === p.kennung || m.reader === p.kennung || endpointsOf(cfg, p).includes(m.endpointId);
+  return party && ownsMessage(cfg, p, m, delegation);
+}

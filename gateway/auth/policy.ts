@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { MessageStore } from '../store/types.js';
 import type { BreakGlassGrants } from './break-glass.js';
 import { isPartyOfVorgang } from '../routing/remit.js';
-import { currentDelegations, mailboxesOf, ownsMessage } from './ownership.js';
+import { currentDelegations, mailboxesOf, ownsMessage, sentOrReceived } from './ownership.js';
 import { principalOf, type Principal, type Role } from './principal.js';
 
 /**
@@ -23,6 +23,8 @@ import { principalOf, type Principal, type Role } from './principal.js';
  *   (routing/remit.ts); operator and admin see all metadata.
  * - `payload`: like `message`, but operator and admin need a break-glass grant in force.
  * - `list`: allowed; the handler narrows the query to the participant's own messages.
+ * - `proof`: the message is one the participant sent or received (`sentOrReceived`, ADR 0031);
+ *   operator and admin: all (a proof carries metadata only).
  * - `attachment`: it uploaded the attachment or one of the messages that carry it is its own (operator and
  *   admin: not at all without a break-glass grant — attachments are payload).
  * - `fit-sender`: the FIT-Connect submission `:submissionId` is one the participant created; `fit-subscriber`:
@@ -30,7 +32,7 @@ import { principalOf, type Principal, type Role } from './principal.js';
  *   `fit-case`: it is the sender or a subscriber of the FIT-Connect case `:caseId` (ADR 0027). An unknown id and
  *   a foreign one get the same FIT-Connect "not found" answer.
  */
-export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case';
+export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case' | 'proof';
 
 /** The remit decisions of the FIT-Connect API (gateway/fitconnect/service.ts); each throws its FIT-Connect not-found error to refuse. */
 export interface FitConnectRemit {
@@ -103,6 +105,12 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
       // standards), so a 404 would tell a non-party which cases exist.
       const opening = (await d.store.vorgang(params['id']!))[0];
       if (!opening || !(await isPartyOfVorgang(d.cfg, d.store, part, opening))) throw forbidden(p, 'vorgang.party', `Vorgang ${params['id']} is not a case it is a party of`);
+      return;
+    }
+    case 'proof': {
+      const m = await d.store.getMessage(params['id']!);
+      if (!m || oversight) return; // the handler answers 404
+      if (!sentOrReceived(d.cfg, part, m, await currentDelegations(d.cfg, d.store))) throw forbidden(p, 'proof.own', `message ${m.id} is not one it sent or received`);
       return;
     }
     case 'message':

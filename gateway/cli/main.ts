@@ -197,6 +197,7 @@ async function registerOptionalGroups(argv: string[]): Promise<void> {
   if (wants('certs')) (await import('./certs.js')).registerCertsCommands(program);
   if (wants('standards')) (await import('./standards.js')).registerStandardsCommands(program);
   if (wants('audit')) (await import('./audit.js')).registerAuditCommands(program);
+  if (wants('report') || wants('proof')) (await import('./report.js')).registerReportCommands(program);
   if (wants('retention')) (await import('./retention.js')).registerRetentionCommands(program, loadConfig);
   if (wants('demo')) (await import('../demo/command.js')).registerDemoCommand(program);
 }

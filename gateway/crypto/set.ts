@@ -25,6 +25,8 @@ export const SET_EVENT_TYPES = {
   rejection: 'urn:zsa-gateway:event:rejection',
   /** The head of the audit log at a point in time (an external anchor, ADR 0010). */
   auditCheckpoint: 'urn:zsa-gateway:event:audit-checkpoint',
+  /** A proof-of-delivery bundle: the digest of everything else in it (ADR 0031). */
+  proofBundle: 'urn:zsa-gateway:event:proof-bundle',
 } as const;
 
 export const SET_TYP = 'secevent+jwt';
@@ -34,6 +36,7 @@ export interface SetEventDetails {
   stateChange: { from: MessageState | null; to: MessageState; messageUuid: string; reason: string; attempt?: number };
   rejection: { code: string; reason: string; messageUuid: string | null; author: string | null; sha512: string };
   auditCheckpoint: { seq: number; hash: string };
+  proofBundle: { format: string; subject: string; digestAlg: 'sha-256'; digest: string; messages: number; auditEntries: number };
 }
 
 export type SetEventKind = keyof SetEventDetails;

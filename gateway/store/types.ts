@@ -221,6 +221,8 @@ import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } 
 import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
 import type { BrowseReads } from './browse-types.js';
 export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
+import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
+export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
 
 /**
  * The one seam between the gateway and its database. Every method is one transaction;
@@ -369,6 +371,18 @@ export interface MessageStore extends BrowseReads {
   vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
   /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;
+
+  // --- service figures and usage (ADR 0031) ------------------------------------------------
+  /** Messages stored in the period (oldest first) with the time each was first delivered; no payload. */
+  reportMessages(p: ReportPeriod): Promise<ReportMessage[]>;
+  /** Open Vorgänge at `to` per (AGS, LeiKa, opening route), counted in SQL (see CaseDefinition). */
+  reportOpenCases(to: Date, def: CaseDefinition, ags?: readonly string[]): Promise<OpenCaseCount[]>;
+  /** Per Vorgang of `vorgangIds`, its first stored message of `which`'s types or routes, with its first delivery. */
+  reportFirstOf(vorgangIds: readonly string[], which: FirstOf): Promise<VorgangMessageTime[]>;
+  /** Vorgänge closed as incomplete (case event `closed`) within the period. */
+  reportClosedIncomplete(p: ReportPeriod): Promise<ClosedIncomplete[]>;
+  /** Messages, payload and attachment bytes per (AGS, LeiKa, route) stored in the period, summed in SQL. */
+  reportUsage(p: ReportPeriod): Promise<UsageAggregate[]>;
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;

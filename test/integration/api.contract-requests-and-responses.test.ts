@@ -82,6 +82,13 @@ describe('api: requests are checked against the contract, answers keep it', func
     await call('get', '/api/v1/messages/{id}/events', `/api/v1/messages/${id}/events`);
     const vorgang = (await gw.services.store.getMessage(id))!.vorgangId;
     await call('get', '/api/v1/vorgaenge/{id}', `/api/v1/vorgaenge/${encodeURIComponent(vorgang)}`);
+    // service figures, usage and proof of delivery (ADR 0031): JSON, CSV, HTML, PDF
+    await call('get', '/api/v1/reports/figures', '/api/v1/reports/figures?month=2026-11');
+    await call('get', '/api/v1/reports/figures', '/api/v1/reports/figures?month=2026-11&format=csv');
+    await call('get', '/api/v1/reports/usage', '/api/v1/reports/usage?month=2026-11');
+    await call('get', '/api/v1/messages/{id}/proof', `/api/v1/messages/${id}/proof`);
+    await call('get', '/api/v1/messages/{id}/proof', `/api/v1/messages/${id}/proof?format=html`);
+    await call('get', '/api/v1/vorgaenge/{id}/proof', `/api/v1/vorgaenge/${encodeURIComponent(vorgang)}/proof?format=pdf`);
     await call('get', '/api/v1/rejections', '/api/v1/rejections');
     await call('post', '/api/v1/routes/explain', '/api/v1/routes/explain', (r) => xml(r, hundAnmeldung({ ags: HALLE })));
 

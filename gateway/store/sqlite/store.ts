@@ -47,6 +47,8 @@ import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
 import * as events from './vorgang-events.js';
 import type { BrowsePage, BrowseQuery, EndpointActivity, OverviewFigures } from '../browse-types.js';
+import * as reports from './reports.js';
+import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from '../report-types.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from '../vorgang-events.js';
 
 export interface SqliteStoreOptions {
@@ -326,6 +328,22 @@ export class SqliteMessageStore implements MessageStore {
   }
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]> {
     return this.read(() => events.deadlineCandidates(this.ctx, q));
+  }
+
+  reportMessages(p: ReportPeriod): Promise<ReportMessage[]> {
+    return this.read(() => reports.reportMessages(this.ctx, p));
+  }
+  reportOpenCases(to: Date, def: CaseDefinition, ags?: readonly string[]): Promise<OpenCaseCount[]> {
+    return this.read(() => reports.openCases(this.ctx, to, def, ags));
+  }
+  reportFirstOf(vorgangIds: readonly string[], which: FirstOf): Promise<VorgangMessageTime[]> {
+    return this.read(() => reports.firstOf(this.ctx, vorgangIds, which));
+  }
+  reportClosedIncomplete(p: ReportPeriod): Promise<ClosedIncomplete[]> {
+    return this.read(() => reports.closedIncomplete(this.ctx, p));
+  }
+  reportUsage(p: ReportPeriod): Promise<UsageAggregate[]> {
+    return this.read(() => reports.usage(this.ctx, p));
   }
 
   ping(): Promise<void> {
