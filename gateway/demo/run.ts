@@ -53,6 +53,8 @@ export interface DemoResult {
   tracker: Tracker;
   amqp: boolean;
   dropDir: string;
+  /** What Magdeburg's Fachverfahren answered (REST JSON decisions with their PDF). */
+  answered: { magdeburg: MagdeburgFachverfahrenSimulator['answered'] };
   received: { magdeburg: MagdeburgFachverfahrenSimulator['received']; halle: HalleFachverfahrenSimulator['received']; suelzetal: SuelzetalFachverfahrenSimulator['received']; wittenberg: WittenbergFachverfahrenSimulator['received'] };
   /** Every Hund Bescheid the EfA service got, as it checked it (ADR 0024). */
   bescheide: EfaServiceSimulator['bescheide'];
@@ -155,7 +157,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     printing = false;
     if (burst) o.out(finalLine(cases, completed));
     else o.out(`demo: stopped after ${cases} case${cases === 1 ? '' : 's'}, completed ${completed}, still on their way ${cases - completed}`);
-    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received }, bescheide: efa.bescheide };
+    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received }, bescheide: efa.bescheide, answered: { magdeburg: magdeburg.answered } };
   } finally {
     stopProgress();
     stopSims.abort();
