@@ -44,6 +44,8 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** Called once everything runs, before the first case (tests switch a delegation here). */
   beforeCases?(gatewayUrl: string): Promise<void>;
+  /** Called once a burst has settled, while the gateway still runs (tests read the Vorgang timelines here). */
+  afterCases?(gatewayUrl: string, tracker: Tracker): Promise<void>;
 }
 
 export interface DemoResult {
@@ -145,6 +147,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const burst = o.cases !== undefined;
     await playCases(o, efa, casePlan(ctx.municipalities));
     if (burst) await tracker.settle(o.stuckAfterMs, o.signal);
+    await o.afterCases?.(gw.url, tracker);
 
     const cases = tracker.cases.size;
     const completed = [...tracker.cases.values()].filter((c) => c.done).length;
