@@ -130,6 +130,36 @@ describe('ingress: Fachverfahren answers in their own dialect (CSV, legacy XML, 
     expect((await gw.services.store.getMessage(res.body.gatewayId))!.attachments.map((a) => a.name)).to.deep.equal(['hundesteuerbescheid.pdf']);
   });
 
+  it('refuses Magdeburg\'s REST JSON decision whose named PDF is not the attachment it sends (hash), without naming hash or file', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n% synthetic Bescheid Hundesteuer Magdeburg (Demo)\n%%EOF\n');
+    const json = decisionWithBescheid(await caseFor(MAGDEBURG), pdf);
+    const other = Buffer.from('%PDF-1.4\n% another synthetic document\n%%EOF\n');
+    const res = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${await token('fv-15003000-hund')}`)
+      .attach('message', Buffer.from(json), { filename: 'decision.json', contentType: 'application/json' })
+      .attach('attachment', other, { filename: 'hundesteuerbescheid.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body.code).to.equal('GW_EVIDENCE_MISMATCH');
+    expect(JSON.stringify(res.body)).to.not.include(createHash('sha512').update(pdf).digest('hex')).and.not.include('hundesteuerbescheid.pdf');
+  });
+
+  it('refuses Magdeburg\'s REST JSON decision debiting by another mandate than the application gave (GW_CASE_MISMATCH), never naming the mandate; the application\'s own passes', async () => {
+    const c = await caseFor(MAGDEBURG);
+    const withDebit = (mandateRef: string) => {
+      const d = JSON.parse(decisionWithBescheid(c, Buffer.from('%PDF-1.4\n%%EOF\n'))) as { meta: { answerId: string }; payment: Record<string, unknown>; document?: unknown };
+      d.meta.answerId = randomUUID();
+      delete d.document;
+      delete d.payment['ePaymentReference'];
+      d.payment['directDebit'] = { mandateRef, ibanMasked: 'DE02**************2051' };
+      return JSON.stringify(d);
+    };
+    const res = await post('fv-15003000-hund', withDebit('HST-15003000-999999'), 'application/json');
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body.code).to.equal('GW_CASE_MISMATCH');
+    expect(JSON.stringify(res.body)).to.not.include('HST-15003000-999999');
+    const own = await post('fv-15003000-hund', withDebit('HST-15003000-000001'), 'application/json');
+    expect(own.status, JSON.stringify(own.body)).to.equal(202);
+  });
+
   it('refuses Magdeburg\'s REST JSON decision whose payment plan contradicts its assessment, naming mapping and XZSA rule; the next good one passes', async () => {
     const c = await caseFor(MAGDEBURG);
     const bad = JSON.parse(decisionWithBescheid(c, Buffer.from('%PDF-1.4\n%%EOF\n'))) as { assessment: { amountCents: number } };
