@@ -1,7 +1,7 @@
 /**
  * SIMULATOR — what a municipality's Fachverfahren puts into a Hundesteuer Bescheid (ADR 0024):
  * the assessment, the payment plan and payment way, and the PDF. Shared by every Fachverfahren
- * simulator that issues one (Magdeburg in XZSA, Halle in HSTX, Sülzetal in HST-RUECK), so the
+ * simulator that issues one (Magdeburg in REST JSON, Halle in HSTX, Sülzetal in HST-RUECK), so the
  * citizen's service gets the same content whatever dialect the municipality speaks.
  *
  * Payment plan: the instalments of the assessment (dog-tax.ts: the first not before the
