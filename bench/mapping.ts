@@ -9,6 +9,7 @@
  * Each is run for BENCH_SECONDS (default 3) per round after a warm-up; the median of 3
  * rounds is reported per wall-clock second and per CPU second. The last line is
  * `mapping: <form→XZSA>/s form→xzsa, <XZSA→REST>/s xzsa→rest-json (1 core)`.
+ * BENCH_WARMUP (default 500) sets the warm-up runs per mapping (the smoke test uses a few).
  *
  *   npm run bench:mapping
  */
@@ -23,7 +24,7 @@ const MAPPINGS = fileURLToPath(new URL('../mappings/', import.meta.url));
 const SCHEMAS = fileURLToPath(new URL('../schemas-xoev/', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = 3;
-const WARMUP = 500;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 500);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

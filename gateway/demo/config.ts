@@ -24,6 +24,7 @@ export const DIALECTS: ReadonlyArray<{ route: string; messageType: string; ags: 
   { route: 'hund-anmeldung', messageType: 'hund.anmeldung.0101', ags: '15002000', mapping: 'xzsa-to-fv-legacy-xml' },
   { route: 'hund-anmeldung', messageType: 'hund.anmeldung.0101', ags: '15003000', mapping: 'xzsa-to-fv-rest-json' },
   { route: 'hund-anmeldung', messageType: 'hund.anmeldung.0101', ags: '15083490', mapping: 'xzsa-to-fv-csv' },
+  { route: 'hund-steuerfestsetzung', messageType: 'hund.steuerfestsetzung.0102', ags: '15003000', mapping: 'xzsa-steuerfestsetzung-to-fv-rest-json' },
   { route: 'hund-steuerfestsetzung', messageType: 'hund.steuerfestsetzung.0102', ags: '15083490', mapping: 'xzsa-steuerfestsetzung-to-fv-csv' },
 ];
 

@@ -44,6 +44,8 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** Called once everything runs, before the first case (tests switch a delegation here). */
   beforeCases?(gatewayUrl: string): Promise<void>;
+  /** Called once a burst has settled, while the gateway still runs (tests read the Vorgang timelines here). */
+  afterCases?(gatewayUrl: string, tracker: Tracker): Promise<void>;
 }
 
 export interface DemoResult {
@@ -53,6 +55,8 @@ export interface DemoResult {
   tracker: Tracker;
   amqp: boolean;
   dropDir: string;
+  /** What Magdeburg's Fachverfahren answered (REST JSON decisions with their PDF). */
+  answered: { magdeburg: MagdeburgFachverfahrenSimulator['answered'] };
   received: { magdeburg: MagdeburgFachverfahrenSimulator['received']; halle: HalleFachverfahrenSimulator['received']; suelzetal: SuelzetalFachverfahrenSimulator['received']; wittenberg: WittenbergFachverfahrenSimulator['received'] };
   /** Every Hund Bescheid the EfA service got, as it checked it (ADR 0024). */
   bescheide: EfaServiceSimulator['bescheide'];
@@ -143,6 +147,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const burst = o.cases !== undefined;
     await playCases(o, efa, casePlan(ctx.municipalities));
     if (burst) await tracker.settle(o.stuckAfterMs, o.signal);
+    await o.afterCases?.(gw.url, tracker);
 
     const cases = tracker.cases.size;
     const completed = [...tracker.cases.values()].filter((c) => c.done).length;
@@ -155,7 +160,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     printing = false;
     if (burst) o.out(finalLine(cases, completed));
     else o.out(`demo: stopped after ${cases} case${cases === 1 ? '' : 's'}, completed ${completed}, still on their way ${cases - completed}`);
-    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received }, bescheide: efa.bescheide };
+    return { cases, completed, stuck: cases - completed, tracker, amqp, dropDir, received: { magdeburg: magdeburg.received, halle: halle.received, suelzetal: suelzetal.received, wittenberg: wittenberg.received }, bescheide: efa.bescheide, answered: { magdeburg: magdeburg.answered } };
   } finally {
     stopProgress();
     stopSims.abort();

@@ -1,47 +1,37 @@
 /**
- * Serialising the output tree per target format. XML goes through fast-xml-parser's
- * XMLBuilder with every option set explicitly (ADR 0018): `preserveOrder` keeps element
- * order exactly as built, values are always strings we give it (no number parsing, so
- * "000" stays "000"), entities are escaped, nothing is formatted or suppressed.
+ * Serialising the output tree per target format. XML is written directly from the tree
+ * (ADR 0032, replacing fast-xml-parser's XMLBuilder of ADR 0018 with the same output): element
+ * and attribute order exactly as built, values exactly the strings the rules produced (no
+ * number parsing, so "000" stays "000"), the five XML characters escaped, nothing formatted
+ * or suppressed; a control character XML cannot carry is a GW_MAPPING_FAILED naming the rule.
  */
-import { XMLBuilder } from 'fast-xml-parser';
 import { stringify } from 'csv-stringify/sync';
 import { MappingFault } from './fault.js';
 import type { CsvSpec, FixedSpec, TargetSpec } from './schema.js';
 import { OutNode, type OutValue } from './target.js';
 
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  format: false,
-  suppressEmptyNode: false,
-  suppressBooleanAttributes: false,
-  suppressUnpairedNode: false,
-  processEntities: true,
-});
-
-type Ordered = Record<string, unknown>;
+/** The five characters XML escapes in text and attribute values, as fast-xml-parser's builder escaped them (ADR 0032). */
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
+const escapeXml = (s: string): string => s.replace(/[&<>'"]/g, (c) => ESCAPES[c] ?? c);
 
 /** Characters XML 1.0 cannot carry at all (escaping does not help). */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
-function ordered(node: OutNode): Ordered {
-  const content: Ordered[] = [];
+/** One element: start tag with its attributes in order, its text, its children in order, end tag (an empty element too: `<x></x>`). */
+function writeElement(node: OutNode, out: string[]): void {
+  out.push('<', node.name);
+  for (const [k, v] of node.attrs) {
+    if (NOT_XML.test(v)) throw new MappingFault('output', `${node.name}/@${k}`, 'the value holds a control character XML cannot carry');
+    out.push(' ', k, '="', escapeXml(v), '"');
+  }
+  out.push('>');
   if (node.value !== undefined) {
     const text = String(node.value);
     if (NOT_XML.test(text)) throw new MappingFault(node.rule ?? 'output', node.name, 'the value holds a control character XML cannot carry');
-    content.push({ '#text': text });
+    out.push(escapeXml(text));
   }
-  for (const c of node.children) content.push(ordered(c));
-  const el: Ordered = { [node.name]: content };
-  if (node.attrs.length > 0) {
-    const bad = node.attrs.find(([, v]) => NOT_XML.test(v));
-    if (bad) throw new MappingFault('output', `${node.name}/@${bad[0]}`, 'the value holds a control character XML cannot carry');
-    el[':@'] = Object.fromEntries(node.attrs.map(([k, v]) => [`@_${k}`, v]));
-  }
-  return el;
+  for (const c of node.children) writeElement(c, out);
+  out.push('</', node.name, '>');
 }
 
 export function toXml(root: OutNode, spec: TargetSpec): Buffer {
@@ -50,7 +40,10 @@ export function toXml(root: OutNode, spec: TargetSpec): Buffer {
   top.attrs.push(...decls, ...Object.entries(spec.attributes), ...root.attrs);
   top.children.push(...root.children);
   top.value = root.value;
-  return Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${builder.build([ordered(top)]) as string}\n`, 'utf8');
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
+  writeElement(top, out);
+  out.push('\n');
+  return Buffer.from(out.join(''), 'utf8');
 }
 
 export type Json = OutValue | null | Json[] | { [k: string]: Json };

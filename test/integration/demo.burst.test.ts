@@ -43,9 +43,9 @@ describe('demo: a burst of cases reaches every final state, each Fachverfahren i
     expect(lines.filter((l) => l.includes(c.vorgangId.slice(0, 8)))).to.have.length(4);
   });
 
-  it('Magdeburg (hosted REST) got the drafts and the Wohngeld messages over HTTP and read them', () => {
+  it('Magdeburg (hosted REST) got the drafts as REST JSON and the Wohngeld messages over HTTP and read them', () => {
     const got = result.received.magdeburg;
-    expect(got.filter((r) => r.messageType === 'hund.steuerfestsetzung.0102')).to.have.length(2);
+    expect(got.filter((r) => r.messageType === 'hund.steuerfestsetzung.0102' && r.format === 'REST JSON')).to.have.length(2);
     expect(got.filter((r) => r.messageType === 'wohngeld.weiterleitung.0205')).to.have.length(2);
     expect(got.every((r) => r.readable)).to.equal(true);
   });
@@ -89,8 +89,11 @@ describe('demo: a burst of cases reaches every final state, each Fachverfahren i
       expect(b.firstDue! >= b.festsetzungAb!, `${town}: first instalment ${b.firstDue} before the liability starts ${b.festsetzungAb}`).to.equal(true);
       expect(b.mandatsreferenz === undefined, 'a direct debit or an E-Payment reference, never both').to.equal(b.ePaymentReferenz !== undefined);
     }
-    // delegated via XZSA (Magdeburg) and HST-RUECK (Sülzetal), Halle's own decision via HSTX
+    // delegated via REST JSON (Magdeburg) and HST-RUECK (Sülzetal), Halle's own decision via HSTX
     expect([...towns].sort()).to.deep.equal(['Halle (Saale)', 'Magdeburg', 'Sülzetal']);
+    const magdeburg = hund.filter((c) => c.municipality === 'Magdeburg').map((c) => c.vorgangId);
+    expect(result.answered.magdeburg.map((a) => a.vorgangId).sort()).to.deep.equal(magdeburg.sort());
+    expect(result.answered.magdeburg.every((a) => a.mediaType === 'application/json' && a.attachment.endsWith('.pdf'))).to.equal(true);
   });
 
   it('a Nachforderung is counted once per incomplete application and answered within the same Vorgang', () => {
@@ -148,32 +151,45 @@ describe('demo: stuck cases and a clean stop', function () {
 describe('demo: a delegation switched while the demo runs changes the paths, each Fachverfahren keeps its dialect', function () {
   this.timeout(180_000);
 
-  it('Halle switched to e2e releases the ZSA draft in HSTX; Sülzetal and Magdeburg switched to none take the application as HST-IMPORT and REST JSON', async () => {
+  it('Halle switched to e2e releases the ZSA draft in HSTX; Sülzetal and Magdeburg switched to none take the application as HST-IMPORT and REST JSON and answer the citizen themselves', async () => {
     const lines: string[] = [];
     const switchTo = async (url: string, ars: string, mode: string) => {
       const res = await fetch(`${url}/api/v1/admin/municipalities/${ars}/delegations/hund`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode, reason: 'demo test: switch while running' }) });
       expect(res.status, await res.text()).to.equal(200);
     };
     const r = await runDemo({
-      cases: 6, seed: 8, port: 0, stuckAfterMs: 60_000, amqpUrl: AMQP_URL, hops: false, out: (l) => lines.push(l), signal: new AbortController().signal,
+      cases: 12, seed: 8, port: 0, stuckAfterMs: 60_000, amqpUrl: AMQP_URL, hops: false, out: (l) => lines.push(l), signal: new AbortController().signal,
       beforeCases: async (url) => {
         await switchTo(url, '150020000000', 'e2e');
         await switchTo(url, '150830490490', 'none');
         await switchTo(url, '15003000', 'none');
       },
     });
-    expect(lines[lines.length - 1]).to.equal('demo: cases 6 completed 6 stuck 0');
+    expect(lines[lines.length - 1]).to.equal('demo: cases 12 completed 12 stuck 0');
     expect(lines.filter((l) => l.startsWith('!')), lines.join('\n')).to.deep.equal([]);
-    const halle = [...r.tracker.cases.values()].find((c) => c.municipality === 'Halle (Saale)' && c.service === 'hund')!;
-    expect(halle.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → ZSA clerk', 'ZSA clerk → FV Halle (Saale)', 'FV Halle (Saale) → EfA Hund']);
-    const released = r.bescheide.find((b) => b.vorgangId === halle.vorgangId)!;
-    expect(released.problems).to.deep.equal([]);
-    expect(released.pdf).to.include({ isPdf: true, hashMatches: true });
-    expect(r.received.halle.filter((x) => x.messageType === 'hund.steuerfestsetzung.0102' && x.readable)).to.have.length(1);
-    const suelzetal = [...r.tracker.cases.values()].find((c) => c.municipality === 'Sülzetal')!;
-    expect(suelzetal.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → FV Sülzetal']);
-    expect(r.received.suelzetal).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'HST CSV file', readable: true }]);
-    expect(r.received.magdeburg.filter((x) => x.messageType === 'hund.anmeldung.0101')).to.deep.equal([{ messageType: 'hund.anmeldung.0101', format: 'REST JSON', readable: true }]);
+    const hund = [...r.tracker.cases.values()].filter((c) => c.service === 'hund');
+    const halle = hund.filter((c) => c.municipality === 'Halle (Saale)');
+    expect(halle).to.have.length(2);
+    for (const c of halle) expect(c.hops.map((h) => `${h.from} → ${h.to}`)).to.deep.equal(['EfA Hund → gateway', 'EfA Hund → ZSA clerk', 'ZSA clerk → FV Halle (Saale)', 'FV Halle (Saale) → EfA Hund']);
+    expect(r.received.halle.filter((x) => x.messageType === 'hund.steuerfestsetzung.0102' && x.readable)).to.have.length(2);
+    // not delegating: the application goes straight to the Fachverfahren, which sends its own Bescheid to the citizen
+    for (const town of ['Sülzetal', 'Magdeburg']) {
+      const own = hund.filter((c) => c.municipality === town);
+      expect(own, town).to.have.length(2);
+      for (const c of own) expect(c.hops.map((h) => `${h.from} → ${h.to}`), town).to.deep.equal(['EfA Hund → gateway', `EfA Hund → FV ${town}`, `FV ${town} → EfA Hund`]);
+    }
+    expect(r.received.suelzetal).to.deep.equal([1, 2].map(() => ({ messageType: 'hund.anmeldung.0101', format: 'HST CSV file', readable: true })));
+    expect(r.received.magdeburg.filter((x) => x.messageType.startsWith('hund.'))).to.deep.equal([1, 2].map(() => ({ messageType: 'hund.anmeldung.0101', format: 'REST JSON', readable: true })));
+    // every Hund case ends with a checked Bescheid (XZSA 1.1, PDF hash and size as named, pro rata, instalments, mandate)
+    expect(r.bescheide.map((b) => b.vorgangId).sort()).to.deep.equal(hund.map((c) => c.vorgangId).sort());
+    for (const b of r.bescheide) {
+      expect(b.problems, b.vorgangId).to.deep.equal([]);
+      expect(b.version).to.equal('1.1');
+      expect(b.pdf).to.include({ isPdf: true, hashMatches: true });
+    }
+    // Magdeburg answered its own applications as REST JSON decisions with the PDF (Sülzetal's HST-RUECK: the Bescheide above)
+    expect(r.answered.magdeburg.map((a) => a.vorgangId).sort()).to.deep.equal(hund.filter((c) => c.municipality === 'Magdeburg').map((c) => c.vorgangId).sort());
+    expect(r.answered.magdeburg.every((a) => a.mediaType === 'application/json' && a.attachment.endsWith('.pdf'))).to.equal(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { tokenFor, testTokenFor, withTestClients, requiredAuthConfig } from '../auth/oauth-fixture.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
@@ -33,6 +33,15 @@ const hstx = (c: { vorgangId: string; bezug: string; root?: string }) => `<?xml 
 const decision = (c: { vorgangId: string; bezug: string }) => JSON.stringify({
   meta: { kind: 'dog-tax.decision', answerId: randomUUID(), caseId: c.vorgangId, inReplyTo: c.bezug, recipient: 'efa:hund-lsa', municipalityKey: MAGDEBURG, serviceKey: LEIKA, createdAt: '2025-03-18T11:04:27+01:00' },
   decision: 'ISSUED', notice: { number: 'HST-MD-2025-000412', date: '2025-03-18' }, decidedBy: { name: 'Demo-Sachbearbeitung Steueramt', office: 'Landeshauptstadt Magdeburg, Steueramt (Demo)' },
+});
+
+/** The same decision with the Bescheid's assessment (96 € a year from 1 April 2025: 72 €), E-Payment, three instalments and `pdf` as its document. */
+const decisionWithBescheid = (c: { vorgangId: string; bezug: string }, pdf: Buffer) => JSON.stringify({
+  ...JSON.parse(decision(c)) as object,
+  annualTaxCents: 9600,
+  assessment: { from: '2025-04-01', amountCents: 7200 },
+  payment: { cashReference: 'HST-MD-2025-000412', ePaymentReference: 'EPAY-15003000-HSTMD2025000412', instalments: [{ due: '2025-05-15', amountCents: 2400 }, { due: '2025-08-15', amountCents: 2400 }, { due: '2025-11-15', amountCents: 2400 }] },
+  document: { fileName: 'hundesteuerbescheid.pdf', mediaType: 'application/pdf', sha512: createHash('sha512').update(pdf).digest('hex'), size: pdf.length },
 });
 
 /**
@@ -73,13 +82,13 @@ describe('ingress: Fachverfahren answers in their own dialect (CSV, legacy XML, 
   }
 
   /** The stored answer: XZSA hund.freigabe.0103 by the Fachverfahren, to the citizen's service, the dialect document kept as `original`. */
-  async function expectMapped(gatewayId: string, o: { ags: string; mapping: string; mediaType: string; original: string | Buffer; xzsa?: '1.0' | '1.1' }) {
+  async function expectMapped(gatewayId: string, o: { ags: string; mapping: string; mediaType: string; original: string | Buffer }) {
     const m = (await gw.services.store.getMessage(gatewayId))!;
     expect(m.messageType).to.equal('hund.freigabe.0103');
     expect(m.author).to.equal(`fv:${o.ags}-hund`);
     expect(m.endpointId).to.equal('efa-hund-lsa');
     expect(m.state).to.not.equal('dead');
-    expect((await gw.services.store.getPayload(gatewayId))!.toString('utf8')).to.include(`urn:zsa-gateway:xzsa:${o.xzsa ?? '1.1'}`);
+    expect((await gw.services.store.getPayload(gatewayId))!.toString('utf8')).to.include('urn:zsa-gateway:xzsa:1.1');
     const original = (await gw.services.store.getForm(gatewayId, 'original'))!;
     expect(original.form).to.include({ mapping: o.mapping, mediaType: o.mediaType, role: 'original' });
     expect(original.body.equals(Buffer.from(o.original))).to.equal(true);
@@ -104,7 +113,62 @@ describe('ingress: Fachverfahren answers in their own dialect (CSV, legacy XML, 
     const json = decision(await caseFor(MAGDEBURG));
     const res = await post('fv-15003000-hund', json, 'application/json');
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
-    await expectMapped(res.body.gatewayId, { ags: MAGDEBURG, mapping: 'fv-rest-json-to-xzsa', mediaType: 'application/json', original: json, xzsa: '1.0' });
+    await expectMapped(res.body.gatewayId, { ags: MAGDEBURG, mapping: 'fv-rest-json-to-xzsa', mediaType: 'application/json', original: json });
+  });
+
+  it('takes Magdeburg\'s REST JSON decision with payment plan and its PDF (multipart) and stores an XZSA 1.1 Bescheid naming the attachment', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n% synthetic Bescheid Hundesteuer Magdeburg (Demo)\n%%EOF\n');
+    const json = decisionWithBescheid(await caseFor(MAGDEBURG), pdf);
+    const res = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${await token('fv-15003000-hund')}`)
+      .attach('message', Buffer.from(json), { filename: 'decision.json', contentType: 'application/json' })
+      .attach('attachment', pdf, { filename: 'hundesteuerbescheid.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(202);
+    await expectMapped(res.body.gatewayId, { ags: MAGDEBURG, mapping: 'fv-rest-json-to-xzsa', mediaType: 'application/json', original: json });
+    const xml = (await gw.services.store.getPayload(res.body.gatewayId))!.toString('utf8');
+    expect(xml).to.include('<xzsa:betrag>72.00</xzsa:betrag>').and.include(`<xzsa:sha512>${createHash('sha512').update(pdf).digest('hex')}</xzsa:sha512>`);
+    expect(xml.match(/<xzsa:faelligkeit>/g)).to.have.length(3);
+    expect((await gw.services.store.getMessage(res.body.gatewayId))!.attachments.map((a) => a.name)).to.deep.equal(['hundesteuerbescheid.pdf']);
+  });
+
+  it('refuses Magdeburg\'s REST JSON decision whose named PDF is not the attachment it sends (hash), without naming hash or file', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n% synthetic Bescheid Hundesteuer Magdeburg (Demo)\n%%EOF\n');
+    const json = decisionWithBescheid(await caseFor(MAGDEBURG), pdf);
+    const other = Buffer.from('%PDF-1.4\n% another synthetic document\n%%EOF\n');
+    const res = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${await token('fv-15003000-hund')}`)
+      .attach('message', Buffer.from(json), { filename: 'decision.json', contentType: 'application/json' })
+      .attach('attachment', other, { filename: 'hundesteuerbescheid.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body.code).to.equal('GW_EVIDENCE_MISMATCH');
+    expect(JSON.stringify(res.body)).to.not.include(createHash('sha512').update(pdf).digest('hex')).and.not.include('hundesteuerbescheid.pdf');
+  });
+
+  it('refuses Magdeburg\'s REST JSON decision debiting by another mandate than the application gave (GW_CASE_MISMATCH), never naming the mandate; the application\'s own passes', async () => {
+    const c = await caseFor(MAGDEBURG);
+    const withDebit = (mandateRef: string) => {
+      const d = JSON.parse(decisionWithBescheid(c, Buffer.from('%PDF-1.4\n%%EOF\n'))) as { meta: { answerId: string }; payment: Record<string, unknown>; document?: unknown };
+      d.meta.answerId = randomUUID();
+      delete d.document;
+      delete d.payment['ePaymentReference'];
+      d.payment['directDebit'] = { mandateRef, ibanMasked: 'DE02**************2051' };
+      return JSON.stringify(d);
+    };
+    const res = await post('fv-15003000-hund', withDebit('HST-15003000-999999'), 'application/json');
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body.code).to.equal('GW_CASE_MISMATCH');
+    expect(JSON.stringify(res.body)).to.not.include('HST-15003000-999999');
+    const own = await post('fv-15003000-hund', withDebit('HST-15003000-000001'), 'application/json');
+    expect(own.status, JSON.stringify(own.body)).to.equal(202);
+  });
+
+  it('refuses Magdeburg\'s REST JSON decision whose payment plan contradicts its assessment, naming mapping and XZSA rule; the next good one passes', async () => {
+    const c = await caseFor(MAGDEBURG);
+    const bad = JSON.parse(decisionWithBescheid(c, Buffer.from('%PDF-1.4\n%%EOF\n'))) as { assessment: { amountCents: number } };
+    bad.assessment.amountCents = 9600; // a full year for a dog kept from 1 April
+    const res = await post('fv-15003000-hund', JSON.stringify({ ...bad, document: undefined }), 'application/json');
+    expect(res.status, JSON.stringify(res.body)).to.equal(422);
+    expect(res.body).to.include({ code: 'GW_MAPPING_FAILED', mapping: 'fv-rest-json-to-xzsa', rule: 'rules.hund.freigabe.bescheid-anteilig' });
+    const good = await post('fv-15003000-hund', decision(c), 'application/json');
+    expect(good.status, JSON.stringify(good.body)).to.equal(202);
   });
 
   it('takes the dialect document as the multipart message part with the Bescheid as an attachment', async () => {

@@ -162,6 +162,28 @@ describe('pipeline: the mapped step delivers each receiver its own format and ke
     expect(rejection!.detail).to.include('efa-hund-form-to-xzsa/halter.familienname');
   });
 
+  it('answers a code with no translation and a date in the wrong form with 422 naming mapping, rule and path (never the value), and the next good form still flows', async () => {
+    type Form = { applicant: Record<string, unknown>; dog: Record<string, unknown>; submission: Record<string, unknown> };
+    const bad: Array<[(f: Form) => void, string, string, string]> = [
+      [(f) => { f.dog['dangerous'] = 'Kampfhund-vielleicht'; }, 'hund.kategorie.code', 'dog.dangerous', 'Kampfhund-vielleicht'],
+      [(f) => { f.applicant['birthDate'] = '1984-06-15'; }, 'halter.geburtsdatum', 'applicant.birthDate', '1984-06-15'],
+    ];
+    for (const [edit, rule, path, value] of bad) {
+      const form = JSON.parse(readFileSync(FORM, 'utf8')) as Form;
+      Object.assign(form.submission, { id: randomUUID(), caseId: randomUUID() });
+      edit(form);
+      const res = await request(t.gw.url).post('/api/v1/messages').set('content-type', 'application/json').send(JSON.stringify(form));
+      expect(res.status, rule).to.equal(422);
+      expect(res.body.code).to.equal('GW_MAPPING_FAILED');
+      expect(JSON.stringify(res.body.errors)).to.include('efa-hund-form-to-xzsa').and.include(rule).and.include(path);
+      expect(JSON.stringify(res.body)).to.not.include(value);
+    }
+    const good = JSON.parse(readFileSync(FORM, 'utf8')) as Form;
+    Object.assign(good.submission, { id: randomUUID(), caseId: randomUUID() });
+    const ok = await post(t.gw, JSON.stringify(good), 'application/json');
+    await inState(t.gw, ok.gatewayId, 'delivered');
+  });
+
   it('hands a pull mailbox the mapped form too (Fachverfahren of a municipality that stopped delegating)', async () => {
     const DESSAU = '15001000';
     const sw = await request(t.gw.url).put(`/api/v1/admin/municipalities/${DESSAU}/delegations/hund`).set('x-actor', 'test:admin').send({ mode: 'none', reason: 'Test' });

@@ -8,7 +8,7 @@ import type { CompiledMapping } from '../../gateway/mapping/index.js';
 import { loadAll, MAPPINGS_DIR } from './support.js';
 
 export const DIALECT_MAPPINGS = [
-  'xzsa-to-fv-csv', 'xzsa-steuerfestsetzung-to-fv-csv', 'fv-csv-to-xzsa', 'fv-rest-json-to-xzsa', 'xzsa-to-fv-legacy-xml', 'fv-legacy-xml-to-xzsa', 'xzsa-1.0-to-1.1', 'xzsa-1.1-to-1.0', 'xzsa-1.1-to-1.0-steuerfestsetzung', 'xzsa-1.1-to-1.0-freigabe',
+  'xzsa-to-fv-csv', 'xzsa-steuerfestsetzung-to-fv-csv', 'xzsa-steuerfestsetzung-to-fv-rest-json', 'fv-csv-to-xzsa', 'fv-rest-json-to-xzsa', 'xzsa-to-fv-legacy-xml', 'fv-legacy-xml-to-xzsa', 'xzsa-1.0-to-1.1', 'xzsa-1.1-to-1.0', 'xzsa-1.1-to-1.0-steuerfestsetzung', 'xzsa-1.1-to-1.0-freigabe',
 ] as const;
 export type DialectMapping = (typeof DIALECT_MAPPINGS)[number];
 

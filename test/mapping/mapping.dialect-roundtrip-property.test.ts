@@ -4,8 +4,8 @@
  *  - XZSA → HSTX_ANMELDUNG and XZSA → HST-IMPORT keep every mapped field: reading the dialect
  *    back through its documented conversions (dates, code tables) gives the XZSA value again;
  *  - XZSA hund.steuerfestsetzung.0102 → HST-ENTWURF writes one record per instalment, in order,
- *    with every case field on each;
- *  - HSTX_BESCHEID and HST-RUECK → XZSA hund.freigabe.0103 keep every mapped field, the
+ *    with every case field on each; → REST JSON "dog-tax draft" keeps every field and instalment;
+ *  - HSTX_BESCHEID, HST-RUECK and the REST JSON decision → XZSA hund.freigabe.0103 keep every mapped field, the
  *    Bescheid's assessment, payment plan and PDF reference included; down to 1.0 a release
  *    without them keeps every field, one with them is refused;
  *  - XZSA 1.0 → 1.1 → 1.0 gives the same message; 1.1 → 1.0 → 1.1 too when the message has
@@ -156,14 +156,24 @@ function hstRueck(r: Antwort): string {
 
 const REST_GRUENDE = ['ALREADY_REGISTERED', 'NOT_RESIDENT', 'INCOMPLETE', 'OTHER'];
 
-/** Magdeburg's REST JSON decision (mappings/fv-rest-json-to-xzsa/README.md); time stamps with offset, amounts in cents. */
+/** Magdeburg's REST JSON decision (mappings/fv-rest-json-to-xzsa/README.md); time stamps with offset, amounts in cents, the Bescheid's plan and PDF when it has them. */
 function restDecision(r: Antwort): string {
   const e = r.erstellt;
   const issued = r.ergebnis !== 'abgl';
+  const p = issued ? r.plan : undefined;
   return JSON.stringify({
     meta: { kind: 'dog-tax.decision', answerId: r.antwortId, caseId: r.vorgangId, inReplyTo: r.bezugId, recipient: r.empfaenger, municipalityKey: r.gkz, serviceKey: r.leika, createdAt: `${e.date}T${pad(e.h)}:${pad(e.m)}:${pad(e.s)}+01:00` },
     decision: { fest: 'ISSUED', aend: 'ISSUED_WITH_CHANGES', abgl: 'REFUSED' }[r.ergebnis],
-    ...(issued ? { notice: { number: r.kassenzeichen, date: r.bescheiddatum }, annualTaxCents: r.cents } : { refusal: { reasonCode: REST_GRUENDE[r.grund], ...(r.grundtext ? { text: r.grundtext } : {}) } }),
+    ...(issued ? { notice: { number: r.kassenzeichen, date: r.bescheiddatum }, annualTaxCents: p ? p.jahresCents : r.cents } : { refusal: { reasonCode: REST_GRUENDE[r.grund], ...(r.grundtext ? { text: r.grundtext } : {}) } }),
+    ...(p ? {
+      assessment: { from: p.ab, amountCents: p.festgesetztCents },
+      payment: {
+        cashReference: r.kassenzeichen,
+        ...(p.lastschrift ? { directDebit: { mandateRef: p.lastschrift.mandat, ibanMasked: p.lastschrift.iban } } : { ePaymentReference: p.epay }),
+        instalments: p.raten.map((x) => ({ due: x.datum, amountCents: x.cents })),
+      },
+      document: { fileName: p.datei, mediaType: 'application/pdf', sha512: p.sha512, size: p.groesse },
+    } : {}),
     decidedBy: { name: r.bearbeiter, office: r.dienststelle },
   });
 }
@@ -252,13 +262,26 @@ describe('dialect and version mappings: round-trip properties', function () {
 
   it('REST JSON decision → XZSA hund.freigabe.0103 keeps every mapped field', async () => {
     const m = await dialect('fv-rest-json-to-xzsa');
-    // the REST JSON dialect carries no payment plan (yet): its decisions are generated without one
-    await fc.assert(fc.asyncProperty(antwort.map(({ plan: _plan, ...r }) => r), async (r) => {
+    await fc.assert(fc.asyncProperty(antwort, async (r) => {
       const out = await m.run(Buffer.from(restDecision(r)));
       const want = expectedFreigabe(r, true, GRUNDTEXTE);
       want[1] = `${want[1]}+01:00`; // the dialect's time stamps carry their offset, XZSA takes them as they are
-      // the REST JSON decision maps to XZSA 1.0 (no payment details or PDF in that dialect yet)
-      expect(texts(out.body, FREIGABE_PATHS, NS10)).to.deep.equal(want);
+      expect(texts(out.body, FREIGABE_PATHS, NS)).to.deep.equal(want);
+      expect(planOf(out.body)).to.deep.equal(expectedPlan(r));
+    }), { numRuns: RUNS });
+  });
+
+  it('XZSA hund.steuerfestsetzung.0102 → REST JSON "dog-tax draft" keeps every field and instalment in order', async () => {
+    const m = await dialect('xzsa-steuerfestsetzung-to-fv-rest-json');
+    await fc.assert(fc.asyncProperty(entwurf, async (e) => {
+      const out = await m.run(Buffer.from(entwurfXml(e)));
+      expect(JSON.parse(out.body.toString('utf8'))).to.deep.equal({
+        meta: { kind: 'dog-tax.draft', messageId: e.messageUuid, caseId: e.vorgangId, createdAt: '2025-03-05T11:40:02+01:00', serviceKey: e.leika, municipalityKey: e.ags, sender: 'zsa:lsa', applicationId: e.bezug },
+        isDraft: e.entwurf === 'true' || e.entwurf === '1', annualTaxCents: e.jahresCents, liableFrom: e.ab,
+        instalments: e.raten.map((x) => ({ due: x.datum, amountCents: x.cents })),
+        preparedBy: { name: e.bearbeiter, office: e.organisation },
+        ...(e.bemerkung === undefined ? {} : { notes: e.bemerkung }),
+      });
     }), { numRuns: RUNS });
   });
 

@@ -150,6 +150,42 @@ const CASES: BadCase[] = [
     edit: (s) => replaceOnce(s, '"caseId": "c2a4f6e8-1b3d-4c5e-8f70-9a1b2c3d4e5f",', ''),
     rule: 'vorgang.id', path: 'meta.caseId',
   },
+  {
+    title: 'REST JSON → XZSA: an instalment due date in German form',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-zahlungsplan-und-pdf.input.json',
+    edit: (s) => replaceOnce(s, '"due": "2025-08-15"', '"due": "15.08.2025"'),
+    rule: 'rate.datum', path: 'due', secret: '15.08.2025',
+  },
+  {
+    title: 'REST JSON → XZSA: a Bescheid document that is not a PDF',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-zahlungsplan-und-pdf.input.json',
+    edit: (s) => replaceOnce(s, '"mediaType": "application/pdf"', '"mediaType": "text/html"'),
+    rule: 'dokument.medientyp', path: 'document.mediaType', secret: 'text/html',
+  },
+  {
+    title: 'REST JSON → XZSA: a direct debit without its mandate reference',
+    mapping: 'fv-rest-json-to-xzsa', input: 'festgesetzt-mit-zahlungsplan-und-pdf.input.json',
+    edit: (s) => replaceOnce(s, '"mandateRef": "HST-15003000-000731", ', ''),
+    rule: 'zahlung.mandat', path: 'payment.directDebit.mandateRef',
+  },
+  {
+    title: 'XZSA → REST JSON draft: a draft without any instalment',
+    mapping: 'xzsa-steuerfestsetzung-to-fv-rest-json', input: 'entwurf-lastschrift-drei-raten.input.xml',
+    edit: (s) => replaceOnce(s, /<xzsa:faelligkeit>[\s\S]*<\/xzsa:faelligkeit>/, ''),
+    rule: 'raten.anzahl', path: 'faelligkeit',
+  },
+  {
+    title: 'XZSA → REST JSON draft: the start of the liability in German form',
+    mapping: 'xzsa-steuerfestsetzung-to-fv-rest-json', input: 'entwurf-lastschrift-drei-raten.input.xml',
+    edit: (s) => replaceOnce(s, '<xzsa:festsetzungAb>2025-04-01<', '<xzsa:festsetzungAb>01.04.2025<'),
+    rule: 'liableFrom', path: 'festsetzungAb', secret: '01.04.2025',
+  },
+  {
+    title: 'XZSA → REST JSON draft: no annual amount',
+    mapping: 'xzsa-steuerfestsetzung-to-fv-rest-json', input: 'entwurf-lastschrift-drei-raten.input.xml',
+    edit: (s) => replaceOnce(s, '<xzsa:jahresbetrag>96.00</xzsa:jahresbetrag>', ''),
+    rule: 'annualTax', path: 'jahresbetrag',
+  },
 ];
 
 describe('dialect and version mappings: bad input', function () {

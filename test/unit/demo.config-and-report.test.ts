@@ -27,6 +27,9 @@ describe('demo: its configuration is derived from demo.yaml, which stays mailbox
     expect(halle.targets.find((t) => t.to === 'zsa')!.mapping).to.equal(undefined);
     expect(names.indexOf('hund-anmeldung-15002000')).to.be.lessThan(names.indexOf('hund-anmeldung'));
     expect(cfg.routes.find((r) => r.name === 'hund-steuerfestsetzung-15083490')!.targets[0]!.mapping).to.equal('xzsa-steuerfestsetzung-to-fv-csv');
+    const magdeburg = cfg.routes.find((r) => r.name === 'hund-steuerfestsetzung-15003000')!;
+    expect([magdeburg.match.ags, magdeburg.targets[0]!.mapping]).to.deep.equal([['15003000'], 'xzsa-steuerfestsetzung-to-fv-rest-json']);
+    expect(names.indexOf('hund-steuerfestsetzung-15003000')).to.be.lessThan(names.indexOf('hund-steuerfestsetzung'));
     const original = cfg.routes.find((r) => r.name === 'hund-anmeldung')!;
     expect(original.targets.every((t) => t.mapping === undefined)).to.equal(true);
   });

@@ -1,7 +1,7 @@
 /**
  * SIMULATOR — what a municipality's Fachverfahren puts into a Hundesteuer Bescheid (ADR 0024):
  * the assessment, the payment plan and payment way, and the PDF. Shared by every Fachverfahren
- * simulator that issues one (Magdeburg in XZSA, Halle in HSTX, Sülzetal in HST-RUECK), so the
+ * simulator that issues one (Magdeburg in REST JSON, Halle in HSTX, Sülzetal in HST-RUECK), so the
  * citizen's service gets the same content whatever dialect the municipality speaks.
  *
  * Payment plan: the instalments of the assessment (dog-tax.ts: the first not before the
@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import { liabilityMonths } from '../../validation/rules.js';
 import { bescheidPdf } from './bescheid-pdf.js';
 import { textOf, textsOf } from '../xzsa.js';
-import { firstYearInstalments, type Instalment } from './dog-tax.js';
+import { draftAssessment, firstYearInstalments, type DogTaxDraft, type Instalment } from './dog-tax.js';
+import { ratesFor } from './rates.js';
 
 export interface Lastschrift {
   mandatsreferenz: string;
@@ -164,4 +165,23 @@ export function draftOf(xml: string): Pick<Decision, 'jahresbetrag' | 'festsetzu
     jahresbetrag: textOf(xml, 'jahresbetrag') ?? '0.00', festsetzungAb: textOf(xml, 'festsetzungAb') ?? '',
     instalments: dates.map((datum, i) => ({ datum, betrag: amounts[i] ?? '0.00' })), ...(lastschrift ? { lastschrift } : {}),
   };
+}
+
+/**
+ * A non-delegating municipality's own assessment of an application (no ZSA draft): the demo
+ * rules (dog-tax.ts) with the municipality's rates; a further dog is recognised by the
+ * Fachverfahren's own register of keepers, as the ZSA clerk does (XZSA 1.0 has no field for it).
+ */
+export class OwnAssessment {
+  /** Dogs per keeper (name, first name, birth date) this Fachverfahren has assessed. */
+  private readonly keepers = new Map<string, number>();
+
+  constructor(private readonly ags: string) {}
+
+  /** Called once per application; `start` YYYY-MM-DD (the keeping's start), `keeper` any stable key of the person. */
+  assess(keeper: string, c: { start: string; dangerous: boolean }): DogTaxDraft {
+    const kept = this.keepers.get(keeper) ?? 0;
+    this.keepers.set(keeper, kept + 1);
+    return draftAssessment(ratesFor(this.ags), { start: c.start, dangerous: c.dangerous, dogsAlreadyKept: kept });
+  }
 }

@@ -15,9 +15,7 @@ import { esc, textOf } from '../xzsa.js';
 import { formatOf } from '../tracker.js';
 import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
 import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
-import { draftOf, issueBescheid, maskIban, type Decision } from './bescheid.js';
-import { draftAssessment } from './dog-tax.js';
-import { ratesFor } from './rates.js';
+import { draftOf, issueBescheid, maskIban, OwnAssessment, type Decision } from './bescheid.js';
 
 export const HALLE = '15002000';
 
@@ -27,8 +25,7 @@ export class HalleFachverfahrenSimulator implements Simulator {
   private loops: Promise<void>[] = [];
 
   private kassenzeichen = 0;
-  /** Dogs per keeper (name, first name, birth date) Halle has assessed: the further-dog rate. */
-  private readonly keepers = new Map<string, number>();
+  private readonly own = new OwnAssessment(HALLE);
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -60,10 +57,7 @@ export class HalleFachverfahrenSimulator implements Simulator {
     // decided by Halle itself, by the demo rules (dog-tax.ts) with the default rates; a further dog by its own register of keepers
     const el = (name: string): string => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
     const iso = (de: string): string => de.split('.').reverse().join('-');
-    const keeperKey = [el('NAME'), el('VORNAME'), el('GEBDATUM')].join('|');
-    const kept = this.keepers.get(keeperKey) ?? 0;
-    this.keepers.set(keeperKey, kept + 1);
-    const own = draftAssessment(ratesFor(HALLE), { start: iso(el('HALTUNG_AB')), dangerous: el('STEUERART') !== 'A', dogsAlreadyKept: kept });
+    const own = this.own.assess([el('NAME'), el('VORNAME'), el('GEBDATUM')].join('|'), { start: iso(el('HALTUNG_AB')), dangerous: el('STEUERART') !== 'A' });
     const mandat = el('MANDATSREF');
     await this.answer(item, el('LEISTUNGSNR'), {
       jahresbetrag: own.jahresbetrag, festsetzungAb: own.festsetzungAb, instalments: own.instalments,

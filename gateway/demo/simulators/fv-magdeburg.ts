@@ -1,30 +1,50 @@
 /**
  * SIMULATOR — the hosted (REST) Fachverfahren of the Landeshauptstadt Magdeburg (AGS
  * 15003000), not a real system: a local HTTP server that the gateway's `http` connector
- * delivers to (POST /hund, POST /wohngeld; answers 202 once it has the message). Magdeburg
- * delegates Hundehaltung (e2e): it gets the ZSA's draft and releases it as the municipality's
- * Bescheid (hund.freigabe.0103, XZSA 1.1 — no back mapping of the REST dialect exists), mostly
- * unchanged, sometimes corrected, with the Bescheid's PDF as attachment and its payment plan
- * (bescheid.ts). It gets the REST JSON dialect (xzsa-to-fv-rest-json) for an
- * application, should Magdeburg stop delegating. Wohngeld: fv-wohngeld.ts.
+ * delivers to (POST /hund, POST /wohngeld; answers 202 once it has the message). It speaks
+ * the REST JSON dialect both ways. Magdeburg delegates Hundehaltung (e2e): it gets the ZSA's
+ * draft as a "dog-tax draft" (xzsa-steuerfestsetzung-to-fv-rest-json) and releases it, mostly
+ * unchanged, sometimes corrected, as a "dog-tax decision" with the Bescheid's payment plan and
+ * its PDF as attachment (bescheid.ts), which the gateway maps to hund.freigabe.0103 (XZSA 1.1,
+ * fv-rest-json-to-xzsa). Should Magdeburg stop delegating, it gets the application as a "dog
+ * registration" (xzsa-to-fv-rest-json) and decides it itself by the demo rules (dog-tax.ts)
+ * with its rates, answering the same way. Wohngeld: fv-wohngeld.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { submitWithFiles } from '../dialect-submit.js';
 import { formatOf } from '../tracker.js';
-import { freigabe, textOf } from '../xzsa.js';
-import { draftOf, issueBescheid } from './bescheid.js';
+import { issueBescheid, maskIban, OwnAssessment, zahlweiseFromNote, type Decision } from './bescheid.js';
 import { isoDay, municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
 import { wohngeldAtFachverfahren } from './fv-wohngeld.js';
 
 export const MAGDEBURG = '15003000';
 
+/** What Magdeburg reads of the REST JSON it imports: a "dog-tax draft" (xzsa-steuerfestsetzung-to-fv-rest-json) or a "dog registration" (xzsa-to-fv-rest-json). */
+interface RestImport {
+  meta?: { kind?: string; messageId?: string; caseId?: string; serviceKey?: string };
+  annualTaxCents?: number;
+  liableFrom?: string;
+  instalments?: Array<{ due: string; amountCents: number }>;
+  notes?: string;
+  keeper?: { givenName: string; surname: string; dateOfBirth: string; address: { street: string; houseNo: string; zip: string; town: string } };
+  dog?: { callName?: string; category?: string };
+  keepingFrom?: string;
+  directDebit?: { iban: string; mandateRef: string };
+}
+
+const cents = (s: string): number => Math.round(Number(s) * 100);
+const euro = (c: number): string => (c / 100).toFixed(2);
+
 export class MagdeburgFachverfahrenSimulator implements Simulator {
   readonly name = 'Fachverfahren Magdeburg, hosted REST (simulator)';
   readonly received: Received[] = [];
+  /** The decisions Magdeburg posted (accepted by the gateway), in the order posted: Vorgang, media type, the PDF attached. */
+  readonly answered: Array<{ vorgangId: string; mediaType: 'application/json'; attachment: string }> = [];
   private server: Server | undefined;
   private closed: Promise<void> | undefined;
   private bescheide = 0;
+  private readonly own = new OwnAssessment(MAGDEBURG);
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly ctx: SimContext) {}
@@ -74,29 +94,63 @@ export class MagdeburgFachverfahrenSimulator implements Simulator {
       this.received.push({ messageType: h.messageType, format, readable });
       return;
     }
-    if (h.form !== undefined) {
-      // The REST JSON dialect (xzsa-to-fv-rest-json): read as JSON, the case id in its meta block.
-      const json = JSON.parse(text) as { meta?: { caseId?: string } };
-      this.received.push({ messageType: h.messageType, format, readable: h.contentType.startsWith('application/json') && json.meta?.caseId === h.vorgangId });
-      this.ctx.tracker.hop(h.vorgangId, { from: 'EfA Hund', to: 'FV Magdeburg', messageType: h.messageType, format });
-      this.ctx.tracker.finish(h.vorgangId);
+    const known = h.messageType === 'hund.steuerfestsetzung.0102' || h.messageType === 'hund.anmeldung.0101';
+    if (h.form === undefined || !known || !h.contentType.startsWith('application/json')) {
+      this.ctx.warn(`Magdeburg simulator: unexpected ${h.messageType} (${format}) in Vorgang ${h.vorgangId}, taken without action`);
       return;
     }
-    if (h.messageType !== 'hund.steuerfestsetzung.0102') {
-      this.ctx.warn(`Magdeburg simulator: unexpected ${h.messageType} in Vorgang ${h.vorgangId}, taken without action`);
+    // The REST JSON dialect: read as JSON, the case id in its meta block.
+    const json = JSON.parse(text) as RestImport;
+    this.received.push({ messageType: h.messageType, format, readable: json.meta?.caseId === h.vorgangId });
+    if (json.meta?.kind === 'dog-tax.draft') {
+      // xzsa-steuerfestsetzung-to-fv-rest-json: the ZSA's draft (Magdeburg delegates), released, one in ten corrected.
+      this.ctx.tracker.hop(h.vorgangId, { from: 'ZSA clerk', to: 'FV Magdeburg', messageType: h.messageType, format });
+      const lastschrift = zahlweiseFromNote(json.notes);
+      const jahresbetrag = euro(json.annualTaxCents ?? 0);
+      // The Steueramt sometimes knows of a reduction the form did not mention.
+      const corrected = this.ctx.rng.chance(0.1) ? (Number(jahresbetrag) / 2).toFixed(2) : undefined;
+      await this.decide(json, {
+        jahresbetrag, festsetzungAb: json.liableFrom ?? '', instalments: (json.instalments ?? []).map((i) => ({ datum: i.due, betrag: euro(i.amountCents) })),
+        ...(corrected ? { korrigiert: corrected } : {}), ...(lastschrift ? { lastschrift } : {}),
+      });
       return;
     }
-    this.received.push({ messageType: h.messageType, format, readable: textOf(text, 'vorgangsID') === h.vorgangId });
-    this.ctx.tracker.hop(h.vorgangId, { from: 'ZSA clerk', to: 'FV Magdeburg', messageType: h.messageType, format });
-    const draft = draftOf(text);
-    // One in ten drafts is corrected: the Steueramt knows of a reduction the form did not mention.
-    const corrected = this.ctx.rng.chance(0.1) ? (Number(draft.jahresbetrag) / 2).toFixed(2) : undefined;
+    // xzsa-to-fv-rest-json: the application itself (Magdeburg does not delegate now), decided by the demo rules.
+    this.ctx.tracker.hop(h.vorgangId, { from: 'EfA Hund', to: 'FV Magdeburg', messageType: h.messageType, format });
+    const k = json.keeper;
+    const own = this.own.assess([k?.surname, k?.givenName, k?.dateOfBirth].join('|'), { start: json.keepingFrom ?? '', dangerous: json.dog?.category !== 'STANDARD' });
+    const debit = json.directDebit;
+    await this.decide(json, {
+      jahresbetrag: own.jahresbetrag, festsetzungAb: own.festsetzungAb, instalments: own.instalments,
+      ...(debit ? { lastschrift: { mandatsreferenz: debit.mandateRef, ibanMaskiert: maskIban(debit.iban) } } : {}),
+      ...(json.dog?.callName ? { hund: json.dog.callName } : {}),
+      ...(k ? { empfaenger: { name: `${k.givenName} ${k.surname}`, anschrift: [`${k.address.street} ${k.address.houseNo}`, `${k.address.zip} ${k.address.town}`] } } : {}),
+    });
+  }
+
+  /** The Bescheid for the imported draft or application, posted as a REST JSON "dog-tax decision" with its PDF (the gateway maps it, fv-rest-json-to-xzsa). */
+  private async decide(to: RestImport, d: Pick<Decision, 'jahresbetrag' | 'festsetzungAb' | 'instalments' | 'korrigiert' | 'lastschrift' | 'hund' | 'empfaenger'>): Promise<void> {
+    const meta = to.meta ?? {};
     this.bescheide += 1;
     const nummer = `HST-MD-${isoDay().slice(0, 4)}-${String(this.bescheide).padStart(6, '0')}`;
     const issuer = { gemeinde: 'Landeshauptstadt Magdeburg', dienststelle: 'Steueramt (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung Steueramt', ags: MAGDEBURG };
-    const { data, dokument } = await issueBescheid(issuer, { vorgangId: h.vorgangId, bescheidnummer: nummer, kassenzeichen: nummer, bescheiddatum: isoDay(), ...draft, ...(corrected ? { korrigiert: corrected } : {}) });
-    const head = { uuid: this.ctx.rng.uuid(), vorgangId: h.vorgangId, leika: textOf(text, 'leikaSchluessel') ?? '', ags: MAGDEBURG, author: `fv:${MAGDEBURG}-hund`, reader: 'efa:hund-lsa' };
-    const xml = freigabe(head, { entwurfUuid: h.messageUuid, ...(corrected ? { korrigiert: corrected } : {}), bescheid: data, dokument, durch: issuer.sachbearbeitung, organisation: 'Landeshauptstadt Magdeburg, Steueramt (Demo)' });
-    await submitWithFiles(this.ctx.client, xml, 'application/xml', [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
+    const { data, dokument } = await issueBescheid(issuer, { vorgangId: meta.caseId ?? '', bescheidnummer: nummer, kassenzeichen: nummer, bescheiddatum: isoDay(), ...d });
+    const z = data.zahlung;
+    const decision = {
+      meta: { kind: 'dog-tax.decision', answerId: this.ctx.rng.uuid(), caseId: meta.caseId, inReplyTo: meta.messageId, recipient: 'efa:hund-lsa', municipalityKey: MAGDEBURG, serviceKey: meta.serviceKey, createdAt: new Date().toISOString() },
+      decision: d.korrigiert === undefined ? 'ISSUED' : 'ISSUED_WITH_CHANGES',
+      notice: { number: nummer, date: data.bescheiddatum },
+      annualTaxCents: cents(data.festsetzung.jahresbetrag),
+      assessment: { from: data.festsetzung.festsetzungAb, amountCents: cents(data.festsetzung.betrag) },
+      payment: {
+        cashReference: z.kassenzeichen,
+        ...(z.lastschrift ? { directDebit: { mandateRef: z.lastschrift.mandatsreferenz, ibanMasked: z.lastschrift.ibanMaskiert } } : { ePaymentReference: z.ePaymentReferenz }),
+        instalments: z.faelligkeiten.map((r) => ({ due: r.datum, amountCents: cents(r.betrag) })),
+      },
+      document: { fileName: dokument.dateiname, mediaType: dokument.mimeType, sha512: dokument.sha512, size: dokument.groesse },
+      decidedBy: { name: issuer.sachbearbeitung, office: 'Landeshauptstadt Magdeburg, Steueramt (Demo)' },
+    };
+    await submitWithFiles(this.ctx.client, JSON.stringify(decision), 'application/json', [{ name: dokument.dateiname, mediaType: dokument.mimeType, bytes: dokument.bytes }]);
+    this.answered.push({ vorgangId: meta.caseId ?? '', mediaType: 'application/json', attachment: dokument.dateiname });
   }
 }

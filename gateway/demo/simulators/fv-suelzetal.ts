@@ -6,10 +6,11 @@
  * simulator polls that directory like an import job (complete files only: no dot files),
  * imports each file once and answers with one HST-RUECK 2 CSV file (FEST, sometimes AEND; one
  * record per instalment of the Bescheid's payment plan) and the Bescheid's PDF beside it in
- * `<drop>/ausgang`, which the demo's answer collector maps (fv-csv-to-xzsa) and submits with
- * the PDF attached (ADR 0024).
+ * `<drop>/ausgang`, and posts both as they are (the gateway maps HST-RUECK at ingress,
+ * fv-csv-to-xzsa, the PDF as attachment; ADR 0024, 0025).
  * Imported files stay in `eingang` as the proof of the drop. Should Sülzetal stop delegating
- * while the demo runs, it gets the application as HST-IMPORT (xzsa-to-fv-csv) and takes it in.
+ * while the demo runs, it gets the application as HST-IMPORT (xzsa-to-fv-csv) and decides it
+ * itself, by the demo rules (dog-tax.ts) with its rates, answering with the same HST-RUECK 2.
  */
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { stringify } from 'csv-stringify/sync';
 import { submitDialectFile } from '../dialect-submit.js';
 import { sleep } from '../client.js';
 import { municipalityOf, type Received, type SimContext, type Simulator } from './context.js';
-import { issueBescheid, zahlweiseFromNote } from './bescheid.js';
+import { issueBescheid, maskIban, OwnAssessment, zahlweiseFromNote, type Decision } from './bescheid.js';
 
 export const SUELZETAL = '15083490';
 
@@ -49,6 +50,7 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
   private loops: Promise<void>[] = [];
   private readonly imported = new Set<string>();
   private kassenzeichen = 0;
+  private readonly own = new OwnAssessment(SUELZETAL);
 
   constructor(private readonly ctx: SimContext, readonly dropDir: string) {}
 
@@ -89,28 +91,48 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
     const readable = first !== undefined && this.ctx.tracker.cases.has(vorgangId);
     this.received.push({ messageType, format, readable });
     this.ctx.tracker.hop(vorgangId, { from: messageType === 'hund.steuerfestsetzung.0102' ? 'ZSA clerk' : 'EfA Hund', to: 'FV Sülzetal', messageType, format });
-    if (!first || first['SATZART'] !== 'EF') {
-      // An application (HST-IMPORT, Sülzetal not delegating): taken in, which ends the case. Its
-      // answer would be a hund.freigabe.0103 for a Vorgang without a draft, which the gateway refuses (ADR 0022).
-      this.ctx.tracker.finish(vorgangId);
-      return;
-    }
-    this.kassenzeichen += 1;
-    const now = new Date();
-    const aend = this.ctx.rng.chance(0.1);
+    if (first === undefined) return;
     const iso = (d: string): string => d.split('.').reverse().join('-');
     const num = (a: string): string => a.replace(',', '.');
-    const kz = `HST-SUE-${now.getFullYear()}-${String(this.kassenzeichen).padStart(5, '0')}`;
+    if (first['SATZART'] === 'HA') {
+      // An application (HST-IMPORT): Sülzetal does not delegate now and decides itself, by the demo rules.
+      const own = this.own.assess([first['NAME'], first['VORNAME'], first['GEBURTSDATUM']].join('|'), { start: iso(first['HALTUNG_AB'] ?? ''), dangerous: first['STEUERKLASSE'] !== '1' });
+      const mandat = first['MANDATSREFERENZ'] ?? '';
+      await this.answer(first, false, {
+        jahresbetrag: own.jahresbetrag, festsetzungAb: own.festsetzungAb, instalments: own.instalments,
+        ...(mandat ? { lastschrift: { mandatsreferenz: mandat, ibanMaskiert: maskIban(first['IBAN'] ?? '') } } : {}),
+        hund: first['HUND_NAME'] ?? '', empfaenger: { name: `${first['VORNAME'] ?? ''} ${first['NAME'] ?? ''}`, anschrift: [`${first['STRASSE'] ?? ''} ${first['HAUSNUMMER'] ?? ''}`, `${first['PLZ'] ?? ''} ${first['ORT'] ?? ''}`] },
+      });
+      return;
+    }
+    if (first['SATZART'] !== 'EF') {
+      this.ctx.warn(`Sülzetal simulator: unknown record type in ${name}, not imported`);
+      return;
+    }
+    // A ZSA draft (HST-ENTWURF): released, one in ten corrected (AEND).
+    const aend = this.ctx.rng.chance(0.1);
     const lastschrift = zahlweiseFromNote(first['BEMERKUNG']);
-    const issuer = { gemeinde: 'Gemeinde Sülzetal', dienststelle: 'Steuern und Abgaben (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung Steuern', ags: SUELZETAL };
-    const { data, dokument } = await issueBescheid(issuer, {
-      vorgangId, bescheidnummer: kz, kassenzeichen: kz, bescheiddatum: iso(de(now)),
+    await this.answer(first, aend, {
       jahresbetrag: num(first['JAHRESBETRAG'] ?? '0'), festsetzungAb: iso(first['FESTSETZUNG_AB'] ?? ''),
       instalments: rows.map((r) => ({ datum: iso(r['FAELLIG_AM'] ?? ''), betrag: num(r['RATENBETRAG'] ?? '0') })),
       ...(aend ? { korrigiert: (Number(num(first['JAHRESBETRAG'] ?? '0')) / 2).toFixed(2) } : {}), ...(lastschrift ? { lastschrift } : {}),
     });
+  }
+
+  /**
+   * Sülzetal's HST-RUECK 2 answer to the imported record `first` (an application or a draft: its
+   * VORGANG_ID, NACHRICHT_ID, AGS and LEIKA are echoed), with the Bescheid's PDF beside it,
+   * posted as it is (the gateway maps it, fv-csv-to-xzsa).
+   */
+  private async answer(first: Record<string, string>, aend: boolean, d: Pick<Decision, 'jahresbetrag' | 'festsetzungAb' | 'instalments' | 'korrigiert' | 'lastschrift' | 'hund' | 'empfaenger'>): Promise<void> {
+    this.kassenzeichen += 1;
+    const now = new Date();
+    const iso = (x: string): string => x.split('.').reverse().join('-');
+    const kz = `HST-SUE-${now.getFullYear()}-${String(this.kassenzeichen).padStart(5, '0')}`;
+    const issuer = { gemeinde: 'Gemeinde Sülzetal', dienststelle: 'Steuern und Abgaben (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung Steuern', ags: SUELZETAL };
+    const { data, dokument } = await issueBescheid(issuer, { vorgangId: first['VORGANG_ID'] ?? '', bescheidnummer: kz, kassenzeichen: kz, bescheiddatum: iso(de(now)), ...d });
     const amount = (a: string): string => a.replace('.', ',');
-    const germanIso = (d: string): string => d.split('-').reverse().join('.');
+    const germanIso = (x: string): string => x.split('-').reverse().join('.');
     const z = data.zahlung;
     const kase = {
       SATZART: 'RM', ANTWORT_ID: this.ctx.rng.uuid(), VORGANG_ID: first['VORGANG_ID'], BEZUG_ID: first['NACHRICHT_ID'], EMPFAENGER: 'efa:hund-lsa',
