@@ -23,7 +23,7 @@ describe('auth: token endpoint and access-token checks', function () {
       const res = await form({ grant_type: 'client_credentials', client_id: 'betrieb', client_secret: 'demo-operator-secret' });
       expect(res.status).to.equal(200);
       expect(res.headers['cache-control']).to.equal('no-store');
-      expect(res.body).to.include({ token_type: 'Bearer', expires_in: 300, scope: 'operator' });
+      expect(res.body).to.include({ token_type: 'Bearer', expires_in: 300, scope: 'operator operator:read' }); // without `scope`, every scope registered for the client (gateway/config/demo.yaml)
       const [header, payload] = (res.body.access_token as string).split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
       expect(header).to.include({ alg: 'ES256', typ: 'at+jwt' });
       expect(payload).to.include({ iss: 'urn:zsa-gateway', aud: 'urn:zsa-gateway:api', sub: 'betrieb', client_id: 'betrieb' });
