@@ -22,10 +22,31 @@ const RULE_KIND_LABEL: Record<string, string> = {
 };
 const UNIT_LABEL: Record<string, string> = { messages: 'Nachrichten', seconds: 's', days: 'Tage' };
 
+/** A German description of an alert from its numbers (the evaluator's `summary` is English, for logs and the webhook). */
+export function alertText(x: Pick<Alert, 'kind' | 'subject' | 'value' | 'threshold'>): string {
+  const n = (v: number) => v.toLocaleString('de-DE');
+  switch (x.kind) {
+    case 'backlog':
+      return `${n(x.value)} Nachrichten warten auf Zustellung an ${x.subject} (mehr als ${n(x.threshold)}).`;
+    case 'oldest-undelivered':
+      return `Die älteste unzugestellte Nachricht an ${x.subject} wartet seit ${duration(x.value * 1000)} (Grenze ${duration(x.threshold * 1000)}).`;
+    case 'dead-letters':
+      return `${n(x.value)} unzustellbare Nachricht(en) an ${x.subject} (mehr als ${n(x.threshold)}); erneut zustellen unter „Unzustellbare Nachrichten“.`;
+    case 'endpoint-down':
+      return `Endpunkt ${x.subject} ist seit ${duration(x.value * 1000)} nicht erreichbar (Grenze ${duration(x.threshold * 1000)}).`;
+    case 'certificate-expiry':
+      return x.value <= 0 ? `Zertifikat ${x.subject} ist abgelaufen.` : `Zertifikat ${x.subject} läuft in ${n(x.value)} Tagen ab (Warnung ab ${n(x.threshold)} Tagen).`;
+  }
+}
+
 /** How many resolved alerts the overview lists (all are at GET /api/v1/alerts). */
 const RECENT_SHOWN = 10;
 
-/** The overview's "Warnungen" section: first on the page, firing alerts with a badge each, then the recently resolved. */
+/**
+ * The overview's "Warnungen" section: first on the page, firing alerts with a badge each, then
+ * the recently resolved. No role=alert: the live fragment is replaced every 10 s, and a screen
+ * reader would announce the same alert again at each refresh; the count is in the heading.
+ */
 export function alertsSection(a: AlertView): Html {
   const rule = (x: Alert) => html`${x.rule}<br><small>${RULE_KIND_LABEL[x.kind] ?? x.kind}</small>`;
   const measured = (x: Alert) => `${x.value.toLocaleString('de-DE')} ${UNIT_LABEL[x.unit] ?? x.unit} (Grenze ${x.threshold.toLocaleString('de-DE')})`;
@@ -36,11 +57,11 @@ export function alertsSection(a: AlertView): Html {
     time(x.since),
     time(x.lastSeen),
     measured(x),
-    x.summary,
+    alertText(x),
   ]);
-  const recent = a.recent.slice(0, RECENT_SHOWN).map((x) => [rule(x), x.subject, time(x.since), time(x.resolvedAt), x.summary]);
+  const recent = a.recent.slice(0, RECENT_SHOWN).map((x) => [rule(x), x.subject, time(x.since), time(x.resolvedAt), alertText(x)]);
   return html`<section aria-labelledby="h-alerts" class="alerts${a.active.length > 0 ? ' firing' : ''}"><h2 id="h-alerts">Warnungen${a.active.length > 0 ? html` <span class="badge bad">${a.active.length} aktiv</span>` : null}</h2>
-${a.active.length === 0 ? html`<p class="notice" role="status">Keine Warnung aktiv.</p>` : html`<div role="alert">${table('Aktive Warnungen', ['Schwere', 'Regel', 'Betroffen', 'aktiv seit', 'zuletzt gesehen', 'Messwert', 'Beschreibung'], active)}</div>`}
+${a.active.length === 0 ? html`<p class="notice" role="status">Keine Warnung aktiv.</p>` : table('Aktive Warnungen', ['Schwere', 'Regel', 'Betroffen', 'aktiv seit', 'zuletzt gesehen', 'Messwert', 'Beschreibung'], active)}
 ${table('Kürzlich behobene Warnungen', ['Regel', 'Betroffen', 'aktiv seit', 'behoben am', 'Beschreibung'], recent, 'Keine.')}
 </section>`;
 }
