@@ -78,7 +78,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
   // The monitoring UI (ADR 0030): its routes carry their policies like the API's.
-  mountUi(app, s, auth, opts.ui);
+  mountUi(app, s, auth, opts.ui, opts.signing);
   app.use((req) => notFound(req));
   app.use(problemHandler(s.log));
   return app;

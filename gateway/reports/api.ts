@@ -39,7 +39,7 @@ function format<F extends string>(req: Request, allowed: readonly [F, ...F[]]): 
 
 const fileId = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
 
-function sendCsv(res: Response, name: string, body: string): void {
+export function sendCsv(res: Response, name: string, body: string): void {
   res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
   res.type('text/csv; charset=utf-8').send(body);
 }

@@ -16,6 +16,13 @@ import { deadLettersPage, delegationsPage, vorgangPage } from './pages/cases.js'
 import { flowPage } from './pages/flow.js';
 import { browserPage, messagePage, payloadPage } from './pages/messages.js';
 import { overviewLive, overviewPage, type OverviewSources } from './pages/overview.js';
+import { figuresPage, monthOf } from './pages/reports.js';
+import { computeFigures } from '../reports/figures.js';
+import { figuresCsv } from '../reports/figures-csv.js';
+import { proofApi, sendCsv } from '../reports/api.js';
+import { monthPeriod } from '../reports/period.js';
+import { computeUsage, usageCsv } from '../reports/usage.js';
+import type { SigningKey } from '../crypto/signing-key.js';
 import { clearSessionCookie, csrfCheck, csrfToken, setSessionCookie, uiAuthenticate } from './session.js';
 
 export type { OverviewSources } from './pages/overview.js';
@@ -50,10 +57,20 @@ const param = (req: Request, name: string): string => String(req.params[name]);
  * any of them; changes are admin-only, carry a CSRF token and reuse the API's logic
  * (store.replay, router.setDelegation) and its audit trail.
  */
-export function uiRoutes(s: GatewayServices, sources: OverviewSources): ApiRoute[] {
+export function uiRoutes(s: GatewayServices, sources: OverviewSources, signing?: UiSigning): ApiRoute[] {
   const oversight = { roles: OVERSIGHT, check: 'none' } as const;
   const adminOnly = { roles: ADMIN_ONLY, check: 'none' } as const;
   return [
+    ...(signing ? proofRoutes(s, signing) : []),
+    route('GET', '/figures', oversight, async (req, res) => send(res, await figuresPage(s, pageContext(req, res), monthOf(req.query['month'])))),
+    route('GET', '/figures.csv', oversight, async (req, res) => {
+      const month = monthOf(req.query['month']);
+      sendCsv(res, `kennzahlen-${month}`, figuresCsv(await computeFigures(s.cfg, s.store, monthPeriod(month))));
+    }),
+    route('GET', '/usage.csv', oversight, async (req, res) => {
+      const month = monthOf(req.query['month']);
+      sendCsv(res, `nutzung-${month}`, usageCsv(await computeUsage(s.cfg, s.store, monthPeriod(month))));
+    }),
     route('GET', '/overview', oversight, async (req, res) => send(res, await overviewPage(s, pageContext(req, res), sources))),
     route('GET', '/overview/live', oversight, async (_req, res) => send(res, await overviewLive(s, sources))),
     route('GET', '/flow', oversight, async (req, res) => send(res, await flowPage(s, pageContext(req, res)))),
@@ -104,6 +121,27 @@ export function uiRoutes(s: GatewayServices, sources: OverviewSources): ApiRoute
   ];
 }
 
+/** The receipt signing key and issuer, as the API's proof routes get them (gateway/api/app.ts). */
+export interface UiSigning {
+  key: SigningKey;
+  issuer: () => string;
+}
+
+/**
+ * "Zustellnachweis" downloads of the message and Vorgang pages: the API's proof routes
+ * (gateway/reports/api.ts, ADR 0031) with the same handlers and ownership checks, below
+ * /ui with the UI session and their policy narrowed to operator and admin. The printable
+ * HTML carries its own inline style sheet, allowed for that one answer (it has no scripts).
+ */
+function proofRoutes(s: GatewayServices, signing: UiSigning): ApiRoute[] {
+  const printable = (req: Request, res: Response, next: NextFunction) => {
+    if (req.query['format'] === 'html') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+  return proofApi(s, signing.key, signing.issuer).map((r) => route(r.method, r.path, { ...r.policy, roles: OVERSIGHT }, printable, ...r.handlers));
+}
+
 const STATUS_TITLE: Record<number, string> = { 400: 'Ungültige Anfrage', 401: 'Anmeldung nötig', 403: 'Kein Zugriff', 404: 'Nicht gefunden', 405: 'Methode nicht erlaubt', 409: 'Konflikt', 429: 'Zu viele Versuche' };
 
 function loginPage(req: Request, res: Response, message?: string): Html {
@@ -124,7 +162,7 @@ function loginPage(req: Request, res: Response, message?: string): Html {
  * (redirect), the sign-in form and the two static files; everything else goes through
  * `uiRoutes` with its guards. Errors become German HTML pages (401 on a page: the sign-in).
  */
-export function mountUi(app: express.Express, s: GatewayServices, auth: AuthRuntime, sources: OverviewSources = {}): void {
+export function mountUi(app: express.Express, s: GatewayServices, auth: AuthRuntime, sources: OverviewSources = {}, signing?: UiSigning): void {
   const r = ExpressRouter({ caseSensitive: true, strict: true });
   r.use(securityHeaders);
   r.get('/assets/:file', (req, res, next) => {
@@ -148,7 +186,7 @@ export function mountUi(app: express.Express, s: GatewayServices, auth: AuthRunt
     const next = field(req, 'next');
     res.redirect(303, /^\/ui\/[A-Za-z0-9/_.?=&%-]*$/.test(next) && !next.startsWith('/ui//') ? next : '/ui/overview');
   });
-  r.use(uiAuthenticate(auth), apiRouter(uiRoutes(s, sources), { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
+  r.use(uiAuthenticate(auth), apiRouter(uiRoutes(s, sources, signing), { cfg: s.cfg, store: s.store, grants: auth.grants, log: s.log }));
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const problem = toProblem(normaliseError(err), req.originalUrl);
     if (problem.status >= 500) s.log.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'UI error');

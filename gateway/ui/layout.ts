@@ -23,6 +23,7 @@ const NAV: ReadonlyArray<[string, string]> = [
   ['/messages', 'Nachrichten'],
   ['/dead-letters', 'Unzustellbare Nachrichten'],
   ['/delegations', 'Delegationen'],
+  ['/figures', 'Kennzahlen'],
 ];
 
 const ROLE_LABEL: Record<string, string> = { operator: 'Betrieb', admin: 'Administration' };

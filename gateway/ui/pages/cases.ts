@@ -1,5 +1,6 @@
 import type { GatewayServices } from '../../api/services.js';
 import { GatewayError } from '../../errors.js';
+import { proofLinks } from './reports.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page, stateBadge, table, time, type PageContext } from '../layout.js';
 import { MESSAGE_HEAD, messageRows } from './messages.js';
@@ -42,6 +43,7 @@ export async function vorgangPage(s: GatewayServices, c: PageContext, id: string
   return page(c, `Vorgang ${id}`, html`<p>${names.service(first.leika)} · ${names.municipality(first.ags)} (${first.ags}) · ${messages.length} Nachrichten${events.some((e) => e.kind === 'closed') ? ' · als unvollständig geschlossen' : ''}</p>
 <section aria-labelledby="h-steps"><h2 id="h-steps">Verlauf über alle Stationen</h2><ol class="timeline">${steps}</ol></section>
 <section aria-labelledby="h-trans"><h2 id="h-trans">Alle Zustandswechsel</h2>${table('Zustandswechsel aller Nachrichten des Vorgangs, nach Zeit', ['Zeit', 'Nachricht', 'von', 'nach', 'Grund'], timeline.map((t) => t.row))}</section>
+${proofLinks(`/ui/vorgaenge/${encodeURIComponent(first.vorgangId)}/proof`, 'dieses Vorgangs')}
 ${events.length === 0 ? null : html`<section aria-labelledby="h-ev"><h2 id="h-ev">Fristereignisse</h2>${table('Vom Gateway ausgelöste Ereignisse', ['Zeit', 'Art', 'Frist'], events.map((e) => [time(e.at), e.kind === 'closed' ? 'geschlossen' : 'Erinnerung', e.deadline]))}</section>`}`);
 }
 

@@ -5,6 +5,7 @@ import { isMessageState, MESSAGE_STATES } from '../../model/states.js';
 import { requireAgs } from '../../routing/region-key.js';
 import type { BrowseQuery } from '../../store/browse-types.js';
 import type { StoredMessage } from '../../store/types.js';
+import { proofLinks } from './reports.js';
 import { html, type Html } from '../html.js';
 import { page, STATE_LABEL, stateBadge, table, time, type PageContext } from '../layout.js';
 import { namer } from './overview.js';
@@ -142,7 +143,7 @@ ${m.lastError ? html`<p class="error"><strong>Letzter Fehler:</strong> ${m.lastE
 <section aria-labelledby="h-payload"><h2 id="h-payload">Nutzdaten</h2>
 ${m.payloadPurgedAt ? html`<p>Die Nutzdaten wurden am ${time(m.payloadPurgedAt)} nach der Aufbewahrungsfrist gelöscht.</p>` : html`<p>Betrieb und Administration sehen Nutzdaten nur mit einer gültigen Break-Glass-Freigabe; jeder Zugriff wird protokolliert.</p><p><a href="/ui/messages/${encodeURIComponent(m.id)}/payload">Nutzdaten anzeigen</a></p>`}
 </section>`;
-  return page(c, `Nachricht ${m.messageType}`, body);
+  return page(c, `Nachricht ${m.messageType}`, html`${body}${proofLinks(`/ui/messages/${encodeURIComponent(m.id)}/proof`, 'dieser Nachricht')}`);
 }
 
 /** Only reached through the route's `payload` check: an operator or admin holds a break-glass grant for this message or its Vorgang. */

@@ -3,17 +3,20 @@ import { quantile } from '../../store/sqlite/browse.js';
 import type { EndpointActivity, FlowCounts } from '../../store/browse-types.js';
 import { html, type Html } from '../html.js';
 import { duration, table, time, type PageContext, page } from '../layout.js';
+import type { FiguresReport } from '../../reports/figures.js';
+import { alertsSection, figuresSection, type AlertView } from './reports.js';
 
 /**
  * Sources the overview shows when they exist (ADR 0030): the alert rules' current events
- * (`GET /api/v1/alerts`) and the service figures are built on other branches. Until a
- * source is passed in, its section is not rendered at all — never placeholder figures.
+ * (the evaluator behind `GET /api/v1/alerts`) and the service figures of the current month
+ * (gateway/reports). gateway/server.ts passes both (gateway/ui/sources.ts); a section
+ * whose source is absent is not rendered at all — never placeholder figures.
  */
 export interface OverviewSources {
-  /** Current alerts, newest first. */
-  alerts?: () => Promise<ReadonlyArray<{ rule: string; severity: string; since: string; summary: string }>>;
-  /** Service figures (cases opened/closed, open, overdue) per service and municipality. */
-  figures?: () => Promise<ReadonlyArray<{ service: string; ags: string; opened: number; closed: number; open: number; overdue: number }>>;
+  /** Alerts firing now and the recently resolved, newest first. */
+  alerts?: () => AlertView | Promise<AlertView>;
+  /** Service figures of the current month per service and municipality. */
+  figures?: () => Promise<FiguresReport>;
 }
 
 /** Names for keys: a LeiKa key's configured service, an AGS's configured municipality. */
@@ -81,7 +84,7 @@ export async function overviewLive(s: GatewayServices, sources: OverviewSources)
   const alerts = sources.alerts ? await sources.alerts() : undefined;
   const caseFigures = sources.figures ? await sources.figures() : undefined;
   return html`<p class="stamp">Stand: ${time(now.toISOString())}</p>
-${alerts === undefined ? null : html`<section aria-labelledby="h-alerts"><h2 id="h-alerts">Alarme</h2>${table('Aktive Alarme', ['Regel', 'Schwere', 'seit', 'Beschreibung'], alerts.map((a) => [a.rule, a.severity, time(a.since), a.summary]), 'Kein Alarm aktiv.')}</section>`}
+${alerts === undefined ? null : alertsSection(alerts)}
 <section aria-labelledby="h-flows"><h2 id="h-flows">Nachrichten je Dienst und Gemeinde</h2>
 ${table('Nachrichten der letzten Stunde und des letzten Tages, Rückstand, Fehlerquote und Zeit bis zur Zustellung', ['Dienst', 'Gemeinde', 'letzte Stunde', 'letzter Tag', 'Rückstand', 'Fehlerquote (Tag)', 'p50 bis Zustellung', 'p95 bis Zustellung'], flowRows, 'Noch keine Nachrichten.')}
 <p class="hint">Fehlerquote: Anteil der Nachrichten des letzten Tages, die jetzt unzustellbar sind oder erneut versucht werden. Rückstand: Nachrichten, die noch auf dem Weg sind.</p>
@@ -89,7 +92,7 @@ ${table('Nachrichten der letzten Stunde und des letzten Tages, Rückstand, Fehle
 <section aria-labelledby="h-endpoints"><h2 id="h-endpoints">Endpunkte</h2>
 ${table('Zustand der Endpunkte', ['Endpunkt', 'Connector', 'Verbindung', 'Schutzschalter', 'Letzter Erfolg', 'Letzter Fehler', 'Warteschlange'], endpointRows)}
 </section>
-${caseFigures === undefined ? null : html`<section aria-labelledby="h-figures"><h2 id="h-figures">Kennzahlen der Dienste</h2>${table('Vorgänge je Dienst und Gemeinde', ['Dienst', 'Gemeinde', 'eröffnet', 'abgeschlossen', 'offen', 'überfällig'], caseFigures.map((f) => [f.service, names.municipality(f.ags), f.opened, f.closed, f.open, f.overdue]))}</section>`}`;
+${caseFigures === undefined ? null : figuresSection(caseFigures)}`;
 }
 
 export async function overviewPage(s: GatewayServices, c: PageContext, sources: OverviewSources): Promise<Html> {
