@@ -67,7 +67,8 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       })),
       encryptionKid: publicKey.kid,
       metadataVersions: ['1.0.0', '2.0.0'],
-      replyChannels: {},
+      // the reply channel (ADR 0033): replies come back over this API, encrypted to the sender's reply key
+      replyChannels: { fitConnect: {} },
     };
   }
 
