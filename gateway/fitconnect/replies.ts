@@ -86,17 +86,15 @@ export class FitReplies {
   async list(p: ParticipantConfig | null, caseId: string): Promise<ReplySummary[]> {
     const { sub, to } = await this.ownCase(p, caseId);
     const out: ReplySummary[] = [];
-    for (const mailbox of mailboxesOf(this.d.cfg, to)) {
-      for (const item of await this.d.store.mailboxList(mailbox, 500)) {
-        if (item.vorgangId !== caseId) continue;
-        let reply = await this.d.store.fitConnect.replyOfMessage(item.messageId);
-        if (reply === null) {
-          const replyId = randomUUID();
-          const event = await this.event('submit-reply', sub, replyId, { messageType: item.messageType });
-          reply = await this.d.store.fitConnect.ensureReply({ replyId, caseId, submissionId: sub.submissionId, messageId: item.messageId, mailboxItem: item.id }, event);
-        }
-        if (reply.status === 'available') out.push({ replyId: reply.replyId, caseId, submissionId: sub.submissionId, messageType: item.messageType, createdAt: reply.createdAt });
+    for (const item of await this.d.store.fitConnect.caseMailboxItems(caseId, mailboxesOf(this.d.cfg, to))) {
+      let reply = await this.d.store.fitConnect.replyOfMessage(item.messageId);
+      if (reply === null) {
+        // signed only for a message seen the first time; a concurrent first listing keeps the one stored first
+        const replyId = randomUUID();
+        const event = await this.event('submit-reply', sub, replyId, { messageType: item.messageType });
+        reply = await this.d.store.fitConnect.ensureReply({ replyId, caseId, submissionId: sub.submissionId, messageId: item.messageId, mailboxItem: item.id }, event);
       }
+      if (reply.status === 'available') out.push({ replyId: reply.replyId, caseId, submissionId: sub.submissionId, messageType: item.messageType, createdAt: reply.createdAt });
     }
     return out;
   }
@@ -167,10 +165,16 @@ export class FitReplies {
    */
   async accept(p: ParticipantConfig | null, replyId: string): Promise<void> {
     const { reply, sub, to } = await this.own(p, replyId);
-    const mailbox = mailboxesOf(this.d.cfg, to).find(Boolean);
-    const lease = mailbox === undefined ? null : await this.d.store.mailboxFetch(mailbox, this.d.cfg.mailbox.leaseMs, reply.mailboxItem);
-    if (mailbox === undefined || lease === null) throw new GatewayError('GW_FC_SUBMISSION_STATE', `reply ${reply.replyId} is being fetched through the mailbox; try again when its lease ends`);
-    await this.d.store.mailboxAck(mailbox, reply.mailboxItem, lease.leaseToken, to.kennung ?? to.id);
+    let acked = false;
+    for (const mailbox of mailboxesOf(this.d.cfg, to)) {
+      // the item is in exactly one of the sender's mailboxes; elsewhere the fetch finds nothing
+      const lease = await this.d.store.mailboxFetch(mailbox, this.d.cfg.mailbox.leaseMs, reply.mailboxItem);
+      if (lease === null || lease.item.messageId !== reply.messageId) continue;
+      await this.d.store.mailboxAck(mailbox, reply.mailboxItem, lease.leaseToken, to.kennung);
+      acked = true;
+      break;
+    }
+    if (!acked) throw new GatewayError('GW_FC_SUBMISSION_STATE', `reply ${reply.replyId} is being fetched through the mailbox; try again when its lease ends`);
     if (!(await this.d.store.fitConnect.acceptReply(reply.replyId, [await this.event('accept-reply', sub, reply.replyId)]))) throw notFound(replyId);
   }
 

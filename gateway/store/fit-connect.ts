@@ -56,6 +56,14 @@ export interface SubmittedParts {
 export const FIT_REPLY_STATUSES = ['available', 'accepted'] as const;
 export type FitReplyStatus = (typeof FIT_REPLY_STATUSES)[number];
 
+/** An open mailbox item of a case's message (FitConnectStore.caseMailboxItems). */
+export interface CaseMailboxItem {
+  id: number;
+  mailbox: string;
+  messageId: string;
+  messageType: string;
+}
+
 /** A reply on a case (ADR 0033): a message of the case in the sender's mailbox, under a stable reply id. */
 export interface FitReply {
   replyId: string;
@@ -95,6 +103,12 @@ export interface FitConnectStore {
    */
   ensureReply(r: Omit<FitReply, 'status' | 'createdAt'>, event: FitEventRecord): Promise<FitReply>;
   getReply(replyId: string): Promise<FitReply | null>;
+  /**
+   * The open items of a case's messages in the given mailboxes (not acknowledged, lease free or
+   * expired), oldest first: what may become or still is a reply. Read by the case's messages, so a
+   * busy mailbox does not hide a case's items behind others.
+   */
+  caseMailboxItems(caseId: string, mailboxes: readonly string[]): Promise<CaseMailboxItem[]>;
   /** The reply a message became, if it became one. */
   replyOfMessage(messageId: string): Promise<FitReply | null>;
   /** Marks an available reply accepted with its events; false when it is not available (nothing written). */

@@ -136,6 +136,23 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
     expect(await listReplies(client(wohngeld), sent.caseId!)).to.deep.equal([]);
   });
 
+  it('keeps one delivery state: a reply acknowledged through the mailbox API is closed here, and a reply leased there waits', async () => {
+    const { caseId } = await hundCaseWithBescheid({ replyChannel: replyChannel(replyKeys.publicJwk) });
+    const [reply] = await listReplies(client(hund), caseId);
+    const item = (await gw.services.store.mailboxList('efa-hund-lsa', 500)).find((i) => i.vorgangId === caseId)!;
+    const fetched = await request(gw.url).post(`/api/v1/mailboxes/efa-hund-lsa/fetch?item=${item.id}`).set('authorization', `Bearer ${hund}`);
+    expect(fetched.status).to.equal(200);
+    // leased through the mailbox: not listed, and not acknowledged from this side meanwhile
+    expect(await listReplies(client(hund), caseId)).to.deep.equal([]);
+    const busy = await call0(base, hund, 'POST', `/v1/replies/${reply!.replyId}/accept`);
+    expect(busy.status).to.equal(409);
+    const ack = await request(gw.url).post(`/api/v1/mailboxes/efa-hund-lsa/messages/${item.id}/ack`).set('authorization', `Bearer ${hund}`).send({ leaseToken: fetched.headers['x-lease-token'] });
+    expect(ack.status, ack.text).to.equal(200);
+    const gone = await call0(base, hund, 'GET', `/v1/replies/${reply!.replyId}`);
+    expect(gone.status, 'acknowledged in the mailbox: not handed out again as a reply').to.equal(404);
+    expect(await listReplies(client(hund), caseId)).to.deep.equal([]);
+  });
+
   it('hands no reply to another sender: its case ids, reply ids and attachment ids all answer not found', async () => {
     const { caseId } = await hundCaseWithBescheid({ replyChannel: replyChannel(replyKeys.publicJwk) });
     const [reply] = await listReplies(client(hund), caseId);

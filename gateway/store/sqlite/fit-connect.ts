@@ -1,4 +1,4 @@
-import type { FitEvent, FitEventRecord, FitReply, FitReplyStatus, FitSubmission, FitSubmissionStatus, NewFitSubmission, SubmittedParts } from '../fit-connect.js';
+import type { CaseMailboxItem, FitEvent, FitEventRecord, FitReply, FitReplyStatus, FitSubmission, FitSubmissionStatus, NewFitSubmission, SubmittedParts } from '../fit-connect.js';
 import type { FitRepliesTable, FitSubmissionsTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { iso } from './rows.js';
@@ -150,4 +150,22 @@ export function acceptReply(ctx: SqliteContext, replyId: string, events: readonl
   const rep = getReply(ctx, replyId)!;
   insertEvents(ctx, rep.caseId, rep.submissionId, events, now);
   return true;
+}
+
+export function caseMailboxItems(ctx: SqliteContext, caseId: string, mailboxes: readonly string[]): CaseMailboxItem[] {
+  if (mailboxes.length === 0) return [];
+  const now = ctx.now();
+  return ctx.sql
+    .all(
+      ctx.qb
+        .selectFrom('messages')
+        .innerJoin('mailbox', 'mailbox.message_id', 'messages.id')
+        .select(['mailbox.id as id', 'mailbox.mailbox as mailbox', 'messages.id as messageId', 'messages.message_type as messageType'])
+        .where('messages.vorgang_id', '=', caseId)
+        .where('mailbox.mailbox', 'in', [...mailboxes])
+        .where('mailbox.acked_at', 'is', null)
+        .where((eb) => eb.or([eb('mailbox.lease_until', 'is', null), eb('mailbox.lease_until', '<=', now)]))
+        .orderBy('mailbox.id'),
+    )
+    .map((r) => ({ id: r.id, mailbox: r.mailbox, messageId: r.messageId, messageType: r.messageType }));
 }

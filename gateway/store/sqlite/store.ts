@@ -102,6 +102,7 @@ export class SqliteMessageStore implements MessageStore {
       caseEvents: (caseId, limit, offset) => this.read(() => fit.caseEvents(this.ctx, caseId, limit, offset)),
       ensureReply: (r, event) => this.write(() => fit.ensureReply(this.ctx, r, event)),
       getReply: (id) => this.read(() => fit.getReply(this.ctx, id)),
+      caseMailboxItems: (caseId, mailboxes) => this.read(() => fit.caseMailboxItems(this.ctx, caseId, mailboxes)),
       replyOfMessage: (id) => this.read(() => fit.replyOfMessage(this.ctx, id)),
       acceptReply: (id, events) => this.write(() => fit.acceptReply(this.ctx, id, events)),
     };
