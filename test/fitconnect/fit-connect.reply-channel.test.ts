@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import request from 'supertest';
 import { issueBescheid } from '../../gateway/demo/simulators/bescheid.js';
@@ -29,17 +31,25 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
   this.timeout(240_000);
   const replyKeys = encryptionKeys('efa-hund-reply');
   const otherKeys = encryptionKeys('efa-other-reply');
+  const keyDir = mkdtempSync(join(tmpdir(), 'zsa-fit-reply-keys-'));
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let base: string;
   let hund: string;
 
   before(async () => {
     const cfg = await withTestClients(requiredAuthConfig(), ['efa-wohngeld-lsa', 'fv-15091000-wohngeld']);
+    // the Wohngeld service has a registered key (participants[].encryptionKey); the Hund service has none
+    const file = join(keyDir, 'efa-wohngeld.jwk.json');
+    writeFileSync(file, JSON.stringify(otherKeys.publicJwk));
+    cfg.participants = cfg.participants.map((p) => (p.id === 'efa-wohngeld-lsa' ? { ...p, encryptionKey: file } : p));
     gw = await startTestGateway(cfg);
     base = `${gw.url}/fit-connect`;
     hund = await tokenFor(gw.url, 'efa-hund-lsa');
   });
-  after(() => gw?.stop());
+  after(async () => {
+    await gw?.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
 
   const client = (token: string): ReplyClient => ({ base, token });
   const replyChannel = (key: JWK) => ({ fitConnect: { processStandards: ['urn:xoev-de:xzsa:standard:xzsa_1.1'], encryptionPublicKey: key } });
@@ -107,7 +117,7 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
     expect(replyEvents.every((c) => c.sub === `reply:${opened.replyId}` && c['txn'] === `case:${caseId}`)).to.equal(true);
   });
 
-  it('brings a Wohngeld Nachforderung back as a reply, encrypted to the reply key the sender named', async () => {
+  it('brings a Wohngeld Nachforderung back as a reply, encrypted to the sender\'s registered key when its metadata name none', async () => {
     const form = JSON.parse(readFileSync('mappings/efa-wohngeld-form-to-xzsa/fixtures/family-ars-two-incomes.input.json', 'utf8')) as { form: { id: string }; evidence: Array<{ sha512: string; size: number }> };
     form.form.id = 'S99107023037000-FORM';
     const files: [Buffer, Buffer] = [Buffer.from('%PDF-1.4 synthetic Mietvertrag'), Buffer.from('%PDF-1.4 synthetic Lohnabrechnung')];
@@ -115,7 +125,6 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
     const wohngeld = await testTokenFor(gw.url, 'efa-wohngeld-lsa');
     const sent = await send0(base, wohngeld, {
       form: Buffer.from(JSON.stringify(form)), identifier: 'urn:de:fim:leika:leistung:99107023037000', schemaUri: 'urn:zsa-gateway:fit-connect:submission-schema:wohngeld-antrag:2.0', attachments: files,
-      replyChannel: replyChannel(otherKeys.publicJwk),
     }, WITTENBERG);
     expect(sent.submit!.status, sent.submit!.text).to.equal(202);
     const antrag = (await gw.services.store.vorgang(sent.caseId!))[0]!;
@@ -126,7 +135,7 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
     await waitFor('Nachforderung in the sender mailbox', async () => ((await gw.services.store.vorgang(sent.caseId!)).some((m) => m.messageType === 'wohngeld.nachforderung.0203' && m.state === 'in_mailbox') ? true : undefined));
     const [reply] = await listReplies(client(wohngeld), sent.caseId!);
     expect(reply?.messageType).to.equal('wohngeld.nachforderung.0203');
-    // the Hund service's key does not open it; the key the Wohngeld sender named does
+    // the Hund service's reply key does not open it; the Wohngeld service's registered key does
     const wrongKey = await fetchReply(client(wohngeld), reply!.replyId, replyKeys.privateJwk).catch((e: unknown) => e);
     expect(wrongKey).to.be.instanceOf(ReplyError).and.have.property('type', 'decryption-failed');
     const opened = await fetchReply(client(wohngeld), reply!.replyId, otherKeys.privateJwk);
