@@ -66,6 +66,7 @@ export const ERROR_CATALOG = {
   GW_FC_AREA_NOT_SERVED: { title: 'FIT-Connect: the destination does not serve the municipality the form names', status: 422, retryable: false },
   GW_FC_SUBMISSION_NOT_FOUND: { title: 'FIT-Connect: no such submission', status: 404, retryable: false },
   GW_FC_CASE_NOT_FOUND: { title: 'FIT-Connect: no such case', status: 404, retryable: false },
+  GW_FC_REPLY_NOT_FOUND: { title: 'FIT-Connect: no such reply available', status: 404, retryable: false },
   GW_FC_SUBMISSION_STATE: { title: 'FIT-Connect: the submission is not in a state that allows this', status: 409, retryable: false },
   GW_FC_ATTACHMENT_NOT_ANNOUNCED: { title: 'FIT-Connect: the attachment was not announced', status: 422, retryable: false },
   GW_FC_ATTACHMENTS_MISSING: { title: 'FIT-Connect: announced attachments were not uploaded or are missing from the metadata', status: 422, retryable: false },

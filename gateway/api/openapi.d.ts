@@ -742,6 +742,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fit-connect/v1/cases/{caseId}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The replies waiting on the sender's own case (reply channel, ADR 0033)
+         * @description Each message of the case in the sender's mailbox (a Bescheid, a Nachforderung, a status
+         *     notice) is listed once as a reply with a stable id; acknowledged replies are not listed.
+         */
+        get: operations["fitConnectListReplies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/replies/{replyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reply, metadata and data encrypted to the sender's reply key (sender) */
+        get: operations["fitConnectGetReply"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/replies/{replyId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment of a reply, encrypted to the sender's reply key (sender) */
+        get: operations["fitConnectGetReplyAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fit-connect/v1/replies/{replyId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge a reply (accept-reply); it is not handed out again, here or in the mailbox */
+        post: operations["fitConnectAcceptReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -892,7 +964,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1402,6 +1474,36 @@ export interface components {
             encryptedMetadata: components["schemas"]["FitConnectCompactJwe"];
             encryptedData: components["schemas"]["FitConnectCompactJwe"];
         };
+        FitConnectReplyList: {
+            count: number;
+            offset: number;
+            totalCount: number;
+            replies: {
+                /** Format: uuid */
+                replyId: string;
+                /** Format: uuid */
+                caseId: string;
+                /** Format: uuid */
+                submissionId: string;
+                /** @example hund.freigabe.0103 */
+                messageType: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+        };
+        FitConnectReply: {
+            /** Format: uuid */
+            replyId: string;
+            /** Format: uuid */
+            caseId: string;
+            /** Format: uuid */
+            submissionId: string;
+            /** Format: uuid */
+            destinationId: string;
+            attachments: string[];
+            encryptedMetadata: components["schemas"]["FitConnectCompactJwe"];
+            encryptedData: components["schemas"]["FitConnectCompactJwe"];
+        };
         FitConnectEventLog: {
             eventLog: components["schemas"]["FitConnectSet"][];
             count?: number;
@@ -1696,6 +1798,7 @@ export interface components {
         FitConnectSubmissionId: string;
         FitConnectAttachmentId: string;
         FitConnectCaseId: string;
+        FitConnectReplyId: string;
         /** @description Calendar month in German time (Europe/Berlin). Either month, or from and to. */
         ReportMonth: string;
         /** @description Start; YYYY-MM-DD (midnight German time) or ISO 8601 with offset. */
@@ -3096,6 +3199,100 @@ export interface operations {
             409: components["responses"]["FitConnectProblem"];
             415: components["responses"]["FitConnectProblem"];
             422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectListReplies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: components["parameters"]["FitConnectCaseId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The available replies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectReplyList"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: components["parameters"]["FitConnectReplyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reply */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectReply"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectGetReplyAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: components["parameters"]["FitConnectReplyId"];
+                attachmentId: components["parameters"]["FitConnectAttachmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jose": components["schemas"]["FitConnectCompactJwe"];
+                };
+            };
+            404: components["responses"]["FitConnectProblem"];
+            422: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectAcceptReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: components["parameters"]["FitConnectReplyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Acknowledged */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["FitConnectProblem"];
+            409: components["responses"]["FitConnectProblem"];
         };
     };
     getMetrics: {

@@ -31,6 +31,7 @@ const CHECK_PARAM: Record<OwnershipCheck, string | undefined> = {
   'fit-sender': 'submissionId',
   'fit-subscriber': 'submissionId',
   'fit-case': 'caseId',
+  'fit-reply': 'replyId',
   proof: 'id',
 };
 

@@ -30,15 +30,17 @@ import { principalOf, type Principal, type Role } from './principal.js';
  * - `fit-sender`: the FIT-Connect submission `:submissionId` is one the participant created; `fit-subscriber`:
  *   it subscribes to the submission's destination (the destination's participant, or the ZSA where delegated);
  *   `fit-case`: it is the sender or a subscriber of the FIT-Connect case `:caseId` (ADR 0027). An unknown id and
- *   a foreign one get the same FIT-Connect "not found" answer.
+ *   a foreign one get the same FIT-Connect "not found" answer. `fit-reply`: the reply `:replyId` is on a case the
+ *   participant sent and is still available to it (ADR 0033).
  */
-export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case' | 'proof';
+export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case' | 'fit-reply' | 'proof';
 
 /** The remit decisions of the FIT-Connect API (gateway/fitconnect/service.ts); each throws its FIT-Connect not-found error to refuse. */
 export interface FitConnectRemit {
   asSender(p: ParticipantConfig, submissionId: string): Promise<unknown>;
   asSubscriber(p: ParticipantConfig, submissionId: string): Promise<unknown>;
   asCaseParty(p: ParticipantConfig, caseId: string): Promise<unknown>;
+  asReplyRecipient(p: ParticipantConfig, replyId: string): Promise<unknown>;
 }
 
 /** The policy of one route: the roles that may call it and the ownership check on its path parameters. */
@@ -91,10 +93,12 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
     }
     case 'fit-sender':
     case 'fit-subscriber':
-    case 'fit-case': {
+    case 'fit-case':
+    case 'fit-reply': {
       if (d.fitConnect === undefined) throw forbidden(p, 'fit-connect.off', 'the FIT-Connect API is not configured');
       if (check === 'fit-sender') await d.fitConnect.asSender(part, params['submissionId']!);
       else if (check === 'fit-subscriber') await d.fitConnect.asSubscriber(part, params['submissionId']!);
+      else if (check === 'fit-reply') await d.fitConnect.asReplyRecipient(part, params['replyId']!);
       else await d.fitConnect.asCaseParty(part, params['caseId']!);
       return;
     }

@@ -131,7 +131,13 @@ async function signClaims(claims: Record<string, unknown>, who: { issuer: string
  * life, each a SET with `sub` = `submission:<id>`, `txn` = `case:<id>` and a `$schema` claim.
  */
 export const FIT_CONNECT_EVENT_NAMES = ['create-submission', 'submit-submission', 'notify-submission', 'forward-submission', 'accept-submission', 'reject-submission', 'delete-submission'] as const;
-export type FitConnectEventName = (typeof FIT_CONNECT_EVENT_NAMES)[number];
+/**
+ * The reply channel's events (ADR 0033): a reply was made available on the case, the sender
+ * acknowledged it. Named after FIT-Connect's scheme; FITKO's own reply event URIs could not be
+ * confirmed (docs/fit-connect.md, "Reply channel"). `sub` is `reply:<replyId>`.
+ */
+export const FIT_CONNECT_REPLY_EVENT_NAMES = ['submit-reply', 'accept-reply'] as const;
+export type FitConnectEventName = (typeof FIT_CONNECT_EVENT_NAMES)[number] | (typeof FIT_CONNECT_REPLY_EVENT_NAMES)[number];
 export const fitConnectEventUri = (name: FitConnectEventName) => `https://schema.fitko.de/fit-connect/events/${name}`;
 /** The SET payload schema FIT-Connect's events name in `$schema`. */
 export const FIT_CONNECT_SET_SCHEMA = 'https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json';
@@ -142,6 +148,8 @@ export interface FitConnectEvent {
   issuer: string;
   submissionId: string;
   caseId: string;
+  /** For a reply event: the reply, then `sub` is `reply:<replyId>`. */
+  replyId?: string;
   /** The event's object, e.g. `{ problems: [...] }` for reject-submission; `{}` when it has none. */
   details?: Record<string, unknown>;
 }
@@ -155,7 +163,7 @@ export function signFitConnectSet(e: FitConnectEvent, signingJwk: JWK, opts: { n
   const txn = `case:${e.caseId}`;
   return signClaims(
     { $schema: FIT_CONNECT_SET_SCHEMA, txn, events: { [fitConnectEventUri(e.name)]: { ...(e.details ?? {}) } } },
-    { issuer: e.issuer, subject: `submission:${e.submissionId}`, txn },
+    { issuer: e.issuer, subject: e.replyId === undefined ? `submission:${e.submissionId}` : `reply:${e.replyId}`, txn },
     signingJwk,
     opts.now ?? new Date(),
   );

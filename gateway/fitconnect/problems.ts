@@ -15,6 +15,7 @@ const NAMES: Partial<Record<ErrorCode, string>> = {
   GW_FC_AREA_NOT_SERVED: 'area-not-served',
   GW_FC_SUBMISSION_NOT_FOUND: 'submission-not-found',
   GW_FC_CASE_NOT_FOUND: 'case-not-found',
+  GW_FC_REPLY_NOT_FOUND: 'reply-not-found',
   GW_FC_SUBMISSION_STATE: 'submission-state-invalid',
   GW_FC_ATTACHMENT_NOT_ANNOUNCED: 'attachment-not-announced',
   GW_FC_ATTACHMENTS_MISSING: 'missing-attachments',

@@ -80,6 +80,21 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
       const log = await svc.events(who(res), param(req, 'caseId'), limit, offset);
       res.json({ ...log, count: log.eventLog.length, offset, totalCount: log.eventLog.length });
     }),
+    // the reply channel (ADR 0033): the sender lists, fetches and acknowledges the replies on its own case
+    route('GET', '/v1/cases/:caseId/replies', { roles: SENDERS, check: 'fit-case' }, async (req, res) => {
+      const replies = await svc.replies.list(who(res), param(req, 'caseId'));
+      res.json({ count: replies.length, offset: 0, totalCount: replies.length, replies });
+    }),
+    route('GET', '/v1/replies/:replyId', { roles: SENDERS, check: 'fit-reply' }, async (req, res) => {
+      res.json(await svc.replies.fetch(who(res), param(req, 'replyId')));
+    }),
+    route('GET', '/v1/replies/:replyId/attachments/:attachmentId', { roles: SENDERS, check: 'fit-reply' }, async (req, res) => {
+      res.type('application/jose').send(await svc.replies.fetchAttachment(who(res), param(req, 'replyId'), param(req, 'attachmentId')));
+    }),
+    route('POST', '/v1/replies/:replyId/accept', { roles: SENDERS, check: 'fit-reply' }, async (req, res) => {
+      await svc.replies.accept(who(res), param(req, 'replyId'));
+      res.status(204).end();
+    }),
     route('POST', '/v1/cases/:caseId/events', { roles: SUBSCRIBERS, check: 'fit-case' }, ...textBody(['application/jose', 'application/jwt', 'application/secevent+jwt'], 65_536), async (req, res) => {
       await svc.postEvent(who(res), param(req, 'caseId'), String(req.body ?? ''));
       res.status(204).end();

@@ -15,6 +15,7 @@ import type { FitEventRecord, FitSubmission } from '../store/fit-connect.js';
 import { decryptPart, LEIKA_URN, type FitDestination } from './destinations.js';
 import { compileJsonSchema, type FitMetadata } from './metadata-schema.js';
 import { fitProblemType } from './problems.js';
+import { FitReplies } from './replies.js';
 import { isSender, isSubscriber, subscribesTo } from './remit.js';
 import { checkSubmission } from './submit.js';
 import type { FitConnectDeps, ServiceSchemas } from './types.js';
@@ -34,8 +35,11 @@ const notFound = (id: string) => new GatewayError('GW_FC_SUBMISSION_NOT_FOUND', 
  */
 export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   private readonly validators = new Map<string, (v: unknown) => Issue[]>();
+  /** The reply channel (ADR 0033). */
+  readonly replies: FitReplies;
 
   constructor(private readonly d: FitConnectDeps) {
+    this.replies = new FitReplies(d);
     for (const dest of d.destinations.all()) {
       for (const svc of dest.cfg.services) {
         const file = svc.submissionSchema.file;
@@ -63,7 +67,8 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       })),
       encryptionKid: publicKey.kid,
       metadataVersions: ['1.0.0', '2.0.0'],
-      replyChannels: {},
+      // the reply channel (ADR 0033): replies come back over this API, encrypted to the sender's reply key
+      replyChannels: { fitConnect: {} },
     };
   }
 
@@ -122,6 +127,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     if (sub.status !== 'created') throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${id} is ${sub.status}, not created`);
     const dest = this.d.destinations.get(sub.destinationId);
     let gatewayId: string;
+    let replyKey: JWK | null = null;
     try {
       const uploaded = await this.d.store.fitConnect.attachments(sub.submissionId);
       const checked = await checkSubmission(this.d, this, dest, sub, body, uploaded, p?.kennung ?? LOCAL_UPLOADER).catch(async (err: unknown) => {
@@ -139,6 +145,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
         }),
       });
       gatewayId = result.receipt.gatewayId;
+      replyKey = checked.replyKey;
     } catch (err) {
       // a refusal of the submission rejects it; a passing fault (store not ready, upload budget) leaves it `created` for another try
       if (err instanceof GatewayError && !ERROR_CATALOG[err.code].retryable && ERROR_CATALOG[err.code].status < 500) {
@@ -150,7 +157,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       throw err;
     }
     const done = await this.d.store.fitConnect.transition(sub.submissionId, ['created'], 'submitted', [await this.event('submit-submission', sub)], {
-      parts: { messageId: gatewayId, encryptedMetadata: String(body.encryptedMetadata), encryptedData: String(body.encryptedData) },
+      parts: { messageId: gatewayId, encryptedMetadata: String(body.encryptedMetadata), encryptedData: String(body.encryptedData), replyKey: replyKey === null ? null : JSON.stringify(replyKey) },
     });
     if (!done) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${id} was submitted concurrently`);
     // the destination's callback, if it has one: stored now, POSTed in the background; it never fails the submit
@@ -272,6 +279,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /** Route policy `fit-subscriber`. */
   asSubscriber(p: ParticipantConfig, submissionId: string): Promise<unknown> {
     return this.subscribed(p, submissionId);
+  }
+
+  /** Route policy `fit-reply`: a reply on the caller's own case, still available. */
+  asReplyRecipient(p: ParticipantConfig, replyId: string): Promise<unknown> {
+    return this.replies.own(p, replyId);
   }
 
   /** Route policy `fit-case`: the sender of the case's submission or a subscriber of its destination. */

@@ -1,3 +1,5 @@
+import type { JWK } from 'jose';
+import { replyKeyOf } from './reply-key.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ParticipantConfig } from '../config/schema.js';
@@ -16,6 +18,8 @@ export interface CheckedSubmission {
   /** The form JSON with the gateway's ids set (`submission.id`, `.caseId`, `.leikaKey`). */
   form: Buffer;
   attachments: AttachmentRef[];
+  /** The reply key from `replyChannel.fitConnect` (reply-key.ts), or null when the metadata name none. */
+  replyKey: JWK | null;
 }
 
 function parseJson(bytes: Buffer, code: 'GW_FC_METADATA_INVALID' | 'GW_FC_DATA_INVALID', part: string): unknown {
@@ -46,6 +50,7 @@ export async function checkSubmission(
   const metadata = parseJson(await decryptPart(d, body.encryptedMetadata, 'encryptedMetadata'), 'GW_FC_METADATA_INVALID', 'metadata') as FitMetadata;
   const metaIssues = checkMetadata(metadata);
   if (metaIssues.length > 0) throw new GatewayError('GW_FC_METADATA_INVALID', `the metadata do not match the metadata schema (${metaIssues.length} findings)`, { issues: metaIssues });
+  const replyKey = replyKeyOf(metadata);
 
   const listed = new Map(metadata.contentStructure.attachments.map((a) => [a.attachmentId.toLowerCase(), a]));
   const announced = new Set(sub.announced);
@@ -96,5 +101,5 @@ export async function checkSubmission(
     const stored = await deps.attachments.putStream(Readable.from([bytes]), { maxBytes: Math.max(bytes.length, 1), ...(uploader !== undefined && { uploader }) });
     attachments.push({ name: (a.filename ?? id).replace(/[\\/]/g, '_').slice(0, 255), mediaType: a.mimeType, sha512: stored.sha512, size: stored.size });
   }
-  return { form: Buffer.from(JSON.stringify(form), 'utf8'), attachments };
+  return { form: Buffer.from(JSON.stringify(form), 'utf8'), attachments, replyKey };
 }

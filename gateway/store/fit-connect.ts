@@ -25,6 +25,8 @@ export interface FitSubmission extends NewFitSubmission {
   /** The compact JWEs as the sender submitted them (encrypted to the destination's key). */
   encryptedMetadata: string | null;
   encryptedData: string | null;
+  /** The reply key the sender named in its metadata (`replyChannel.fitConnect`), public JWK as JSON; null when none (ADR 0033). */
+  replyKey: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -48,6 +50,29 @@ export interface SubmittedParts {
   messageId: string;
   encryptedMetadata: string;
   encryptedData: string;
+  replyKey?: string | null;
+}
+
+export const FIT_REPLY_STATUSES = ['available', 'accepted'] as const;
+export type FitReplyStatus = (typeof FIT_REPLY_STATUSES)[number];
+
+/** An open mailbox item of a case's message (FitConnectStore.caseMailboxItems). */
+export interface CaseMailboxItem {
+  id: number;
+  mailbox: string;
+  messageId: string;
+  messageType: string;
+}
+
+/** A reply on a case (ADR 0033): a message of the case in the sender's mailbox, under a stable reply id. */
+export interface FitReply {
+  replyId: string;
+  caseId: string;
+  submissionId: string;
+  messageId: string;
+  mailboxItem: number;
+  status: FitReplyStatus;
+  createdAt: string;
 }
 
 /** The store's FIT-Connect port; every write is one transaction together with its events. */
@@ -72,6 +97,22 @@ export interface FitConnectStore {
   listByDestination(destinationId: string, status: FitSubmissionStatus, limit: number, offset: number): Promise<FitSubmission[]>;
   /** The submissions of a case (one per case here), oldest first. */
   caseSubmissions(caseId: string): Promise<FitSubmission[]>;
+  /**
+   * The reply for `messageId`, created with its event when there is none yet (one reply per
+   * message, however often it is listed or by how many instances at once).
+   */
+  ensureReply(r: Omit<FitReply, 'status' | 'createdAt'>, event: FitEventRecord): Promise<FitReply>;
+  getReply(replyId: string): Promise<FitReply | null>;
+  /**
+   * The open items of a case's messages in the given mailboxes (not acknowledged, lease free or
+   * expired), oldest first: what may become or still is a reply. Read by the case's messages, so a
+   * busy mailbox does not hide a case's items behind others.
+   */
+  caseMailboxItems(caseId: string, mailboxes: readonly string[]): Promise<CaseMailboxItem[]>;
+  /** The reply a message became, if it became one. */
+  replyOfMessage(messageId: string): Promise<FitReply | null>;
+  /** Marks an available reply accepted with its events; false when it is not available (nothing written). */
+  acceptReply(replyId: string, events: readonly FitEventRecord[]): Promise<boolean>;
   /** The event log of a case, oldest first. */
   caseEvents(caseId: string, limit: number, offset: number): Promise<FitEvent[]>;
 }

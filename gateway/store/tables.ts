@@ -25,6 +25,7 @@ export interface DB {
   fit_submissions: FitSubmissionsTable;
   fit_attachments: FitAttachmentsTable;
   fit_events: FitEventsTable;
+  fit_replies: FitRepliesTable;
 }
 
 export type EpochMs = number;
@@ -211,6 +212,20 @@ export interface FitSubmissionsTable {
   message_id: string | null;
   encrypted_metadata: string | null;
   encrypted_data: string | null;
+  /** The sender's reply key (public JWK as JSON) from `replyChannel.fitConnect`, or null (ADR 0033). */
+  reply_key: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** Replies on FIT-Connect cases (ADR 0033): one per message to the sender's mailbox on the case. */
+export interface FitRepliesTable {
+  reply_id: string;
+  case_id: string;
+  submission_id: string;
+  message_id: string;
+  mailbox_item: number;
+  status: string;
   created_at: EpochMs;
   updated_at: EpochMs;
 }

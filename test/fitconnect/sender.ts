@@ -33,6 +33,8 @@ export interface Knobs {
   schemaUri?: string;
   /** The two attachments' bytes (default: two synthetic PDFs), e.g. the evidence files a Wohngeld form lists. */
   attachments?: [Buffer, Buffer];
+  /** The metadata's `replyChannel` (reply channel, ADR 0033), e.g. `{ fitConnect: { encryptionPublicKey, processStandards } }`. */
+  replyChannel?: Record<string, unknown>;
 }
 
 export interface Answer {
@@ -93,6 +95,7 @@ export async function send(base: string, token: string, k: Knobs = {}, keyOf = H
       ],
     },
     ...(k.badMetadata ? { contentStructure: { attachments: 'none' } } : {}),
+    ...(k.replyChannel !== undefined && { replyChannel: k.replyChannel }),
   };
   const submit = await call(base, token, 'PUT', `/v1/submissions/${submissionId}`, {
     encryptedMetadata: await enc(Buffer.from(JSON.stringify(metadata))),

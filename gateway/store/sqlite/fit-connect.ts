@@ -1,5 +1,5 @@
-import type { FitEvent, FitEventRecord, FitSubmission, FitSubmissionStatus, NewFitSubmission, SubmittedParts } from '../fit-connect.js';
-import type { FitSubmissionsTable } from '../tables.js';
+import type { CaseMailboxItem, FitEvent, FitEventRecord, FitReply, FitReplyStatus, FitSubmission, FitSubmissionStatus, NewFitSubmission, SubmittedParts } from '../fit-connect.js';
+import type { FitRepliesTable, FitSubmissionsTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
 import { iso } from './rows.js';
 
@@ -17,6 +17,7 @@ function toSubmission(r: FitSubmissionsTable): FitSubmission {
     messageId: r.message_id,
     encryptedMetadata: r.encrypted_metadata,
     encryptedData: r.encrypted_data,
+    replyKey: r.reply_key,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -40,6 +41,7 @@ export function create(ctx: SqliteContext, s: NewFitSubmission, event: FitEventR
       message_id: null,
       encrypted_metadata: null,
       encrypted_data: null,
+      reply_key: null,
       created_at: now,
       updated_at: now,
     }),
@@ -78,7 +80,7 @@ export function transition(ctx: SqliteContext, submissionId: string, from: reado
       .set({
         status: to,
         updated_at: now,
-        ...(parts !== undefined && { message_id: parts.messageId, encrypted_metadata: parts.encryptedMetadata, encrypted_data: parts.encryptedData }),
+        ...(parts !== undefined && { message_id: parts.messageId, encrypted_metadata: parts.encryptedMetadata, encrypted_data: parts.encryptedData, reply_key: parts.replyKey ?? null }),
         ...(opts.purge === true && { encrypted_metadata: null, encrypted_data: null }),
       })
       .where('submission_id', '=', submissionId)
@@ -114,4 +116,56 @@ export function caseEvents(ctx: SqliteContext, caseId: string, limit: number, of
   return ctx.sql
     .all(ctx.qb.selectFrom('fit_events').selectAll().where('case_id', '=', caseId).orderBy('seq').limit(limit).offset(offset))
     .map((r) => ({ seq: r.seq, caseId: r.case_id, submissionId: r.submission_id, event: r.event, token: r.token, at: iso(r.at) }));
+}
+
+function toReply(r: FitRepliesTable): FitReply {
+  return { replyId: r.reply_id, caseId: r.case_id, submissionId: r.submission_id, messageId: r.message_id, mailboxItem: r.mailbox_item, status: r.status as FitReplyStatus, createdAt: iso(r.created_at) };
+}
+
+export function ensureReply(ctx: SqliteContext, r: Omit<FitReply, 'status' | 'createdAt'>, event: FitEventRecord): FitReply {
+  const seen = replyOfMessage(ctx, r.messageId);
+  if (seen !== null) return seen;
+  const now = ctx.now();
+  ctx.sql.run(
+    ctx.qb.insertInto('fit_replies').values({ reply_id: r.replyId, case_id: r.caseId, submission_id: r.submissionId, message_id: r.messageId, mailbox_item: r.mailboxItem, status: 'available', created_at: now, updated_at: now }),
+  );
+  insertEvents(ctx, r.caseId, r.submissionId, [event], now);
+  return toReply(ctx.sql.first(ctx.qb.selectFrom('fit_replies').selectAll().where('reply_id', '=', r.replyId))!);
+}
+
+export function getReply(ctx: SqliteContext, replyId: string): FitReply | null {
+  const r = ctx.sql.first(ctx.qb.selectFrom('fit_replies').selectAll().where('reply_id', '=', replyId));
+  return r === undefined ? null : toReply(r);
+}
+
+export function replyOfMessage(ctx: SqliteContext, messageId: string): FitReply | null {
+  const r = ctx.sql.first(ctx.qb.selectFrom('fit_replies').selectAll().where('message_id', '=', messageId));
+  return r === undefined ? null : toReply(r);
+}
+
+export function acceptReply(ctx: SqliteContext, replyId: string, events: readonly FitEventRecord[]): boolean {
+  const now = ctx.now();
+  const r = ctx.sql.run(ctx.qb.updateTable('fit_replies').set({ status: 'accepted', updated_at: now }).where('reply_id', '=', replyId).where('status', '=', 'available'));
+  if (r.changes !== 1) return false;
+  const rep = getReply(ctx, replyId)!;
+  insertEvents(ctx, rep.caseId, rep.submissionId, events, now);
+  return true;
+}
+
+export function caseMailboxItems(ctx: SqliteContext, caseId: string, mailboxes: readonly string[]): CaseMailboxItem[] {
+  if (mailboxes.length === 0) return [];
+  const now = ctx.now();
+  return ctx.sql
+    .all(
+      ctx.qb
+        .selectFrom('messages')
+        .innerJoin('mailbox', 'mailbox.message_id', 'messages.id')
+        .select(['mailbox.id as id', 'mailbox.mailbox as mailbox', 'messages.id as messageId', 'messages.message_type as messageType'])
+        .where('messages.vorgang_id', '=', caseId)
+        .where('mailbox.mailbox', 'in', [...mailboxes])
+        .where('mailbox.acked_at', 'is', null)
+        .where((eb) => eb.or([eb('mailbox.lease_until', 'is', null), eb('mailbox.lease_until', '<=', now)]))
+        .orderBy('mailbox.id'),
+    )
+    .map((r) => ({ id: r.id, mailbox: r.mailbox, messageId: r.messageId, messageType: r.messageType }));
 }

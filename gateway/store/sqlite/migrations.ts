@@ -307,6 +307,28 @@ CREATE INDEX transitions_delivered ON transitions (message_id, at) WHERE to_stat
 CREATE INDEX vorgang_events_kind_at ON vorgang_events (kind, at);
 `,
   },
+  {
+    version: 12,
+    name: 'FIT-Connect replies',
+    // ADR 0033: the reply key a sender names in its metadata (replyChannel.fitConnect), kept
+    // past the purge of the submission's content; one reply per message to the sender's
+    // mailbox on the case, so a reply id is stable and an acknowledged reply is not handed out again.
+    sql: `
+ALTER TABLE fit_submissions ADD COLUMN reply_key TEXT;
+
+CREATE TABLE fit_replies (
+  reply_id      TEXT    PRIMARY KEY,
+  case_id       TEXT    NOT NULL,
+  submission_id TEXT    NOT NULL REFERENCES fit_submissions (submission_id),
+  message_id    TEXT    NOT NULL UNIQUE REFERENCES messages (id),
+  mailbox_item  INTEGER NOT NULL,
+  status        TEXT    NOT NULL CHECK (status IN ('available', 'accepted')),
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX fit_replies_case ON fit_replies (case_id, created_at);
+`,
+  },
 ];
 
 export interface Migration {

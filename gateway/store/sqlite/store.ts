@@ -100,6 +100,11 @@ export class SqliteMessageStore implements MessageStore {
       listByDestination: (destinationId, status, limit, offset) => this.read(() => fit.listByDestination(this.ctx, destinationId, status, limit, offset)),
       caseSubmissions: (caseId) => this.read(() => fit.caseSubmissions(this.ctx, caseId)),
       caseEvents: (caseId, limit, offset) => this.read(() => fit.caseEvents(this.ctx, caseId, limit, offset)),
+      ensureReply: (r, event) => this.write(() => fit.ensureReply(this.ctx, r, event)),
+      getReply: (id) => this.read(() => fit.getReply(this.ctx, id)),
+      caseMailboxItems: (caseId, mailboxes) => this.read(() => fit.caseMailboxItems(this.ctx, caseId, mailboxes)),
+      replyOfMessage: (id) => this.read(() => fit.replyOfMessage(this.ctx, id)),
+      acceptReply: (id, events) => this.write(() => fit.acceptReply(this.ctx, id, events)),
     };
     this.commits = new GroupCommit(this.db, opts.onCommit);
     this.sealer = new PayloadSealer(opts.atRest);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { NewFitSubmission } from '../../../gateway/store/fit-connect.js';
-import { EP_A, newMessage, type StoreHarness } from './fixtures.js';
+import { acceptAll, EP_A, newMessage, type StoreHarness } from './fixtures.js';
 
 const DEST = '5a1c0e3e-3b0f-4f6a-9a51-150020000001';
 const ev = (event: string) => ({ event, token: `token-of-${event}-${randomUUID()}` });
@@ -57,6 +57,37 @@ export function fitConnectTests(h: StoreHarness): void {
       expect(all.map((e) => e.event)).to.deep.equal(['create-submission', 'forward-submission']);
       expect((await store.fitConnect.caseEvents(s.caseId, 1, 1)).map((e) => e.token)).to.deep.equal([all[1]!.token]);
       expect((await store.fitConnect.caseSubmissions(s.caseId)).map((x) => x.submissionId)).to.deep.equal([s.submissionId]);
+    });
+
+    it('makes one reply per mailbox message however often it is listed, accepts it once, and lists only open, unleased items of the case', async () => {
+      const store = await h.open();
+      const s = submission();
+      await store.fitConnect.create(s, ev('create-submission'));
+      const [bescheid, notice, elsewhere] = await acceptAll(store, [newMessage({ vorgangId: s.caseId }), newMessage({ vorgangId: s.caseId }), newMessage()]);
+      for (const id of [bescheid!, notice!, elsewhere!]) await store.mailboxPut('efa-hund-lsa', id);
+      await store.mailboxPut('other-mailbox', notice!);
+      const items = await store.fitConnect.caseMailboxItems(s.caseId, ['efa-hund-lsa']);
+      expect(items.map((i) => i.messageId)).to.deep.equal([bescheid, notice]);
+      expect(await store.fitConnect.caseMailboxItems(s.caseId, [])).to.deep.equal([]);
+
+      const first = items[0]!;
+      const made = await Promise.all([randomUUID(), randomUUID()].map((replyId) => store.fitConnect.ensureReply({ replyId, caseId: s.caseId, submissionId: s.submissionId, messageId: first.messageId, mailboxItem: first.id }, ev('submit-reply'))));
+      expect(made[0]!.replyId).to.equal(made[1]!.replyId);
+      expect(await store.fitConnect.replyOfMessage(first.messageId)).to.deep.equal(made[0]);
+      expect((await store.fitConnect.caseEvents(s.caseId, 100, 0)).map((e) => e.event)).to.deep.equal(['create-submission', 'submit-reply']);
+
+      const accepted = await Promise.all([store.fitConnect.acceptReply(made[0]!.replyId, [ev('accept-reply')]), store.fitConnect.acceptReply(made[0]!.replyId, [ev('accept-reply')])]);
+      expect(accepted.filter((x) => x)).to.have.length(1);
+      expect(await store.fitConnect.getReply(made[0]!.replyId)).to.include({ status: 'accepted', messageId: first.messageId });
+      expect(await store.fitConnect.acceptReply(randomUUID(), [ev('accept-reply')])).to.equal(false);
+
+      // a leased item is not listed until its lease ends; an acknowledged one never again
+      const lease = (await store.mailboxFetch('efa-hund-lsa', 60_000, items[1]!.id))!;
+      expect((await store.fitConnect.caseMailboxItems(s.caseId, ['efa-hund-lsa'])).map((i) => i.messageId)).to.deep.equal([bescheid]);
+      await store.mailboxAck('efa-hund-lsa', items[1]!.id, lease.leaseToken, 'efa:hund-lsa');
+      const bLease = (await store.mailboxFetch('efa-hund-lsa', 60_000, first.id))!;
+      await store.mailboxAck('efa-hund-lsa', first.id, bLease.leaseToken, 'efa:hund-lsa');
+      expect(await (await h.reopen(store)).fitConnect.caseMailboxItems(s.caseId, ['efa-hund-lsa'])).to.deep.equal([]);
     });
   });
 }
