@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { JWK } from 'jose';
-import { FitConnectSender, SenderError, TrustError, type AttachmentFile } from '../fitconnect/client/sender.js';
+import { FitConnectSender, SenderError, TrustError, type AttachmentFile, type CaseEvent } from '../fitconnect/client/sender.js';
 import { gatewayUrl, type Credentials } from './client.js';
 
 /**
@@ -56,6 +56,18 @@ export function registerEfaCommands(program: Command): void {
     .action(async (form: string, o: SendOptions) => {
       process.exitCode = await efaSend(program, form, o);
     });
+  efa
+    .command('events <caseId>')
+    .description('print the case\'s event log, every SET verified against the gateway\'s JWKS (exit 0 ok, 1 refused, 2 error, 3 a signature failed)')
+    .addOption(new Option('--url <url>', 'gateway base URL (default $ZSA_GATEWAY_URL or http://127.0.0.1:$PORT|8080)'))
+    .option('--json', 'print JSON instead of text')
+    .action(async (caseId: string, o: { url?: string; json?: boolean }) => {
+      const sender = senderFor(program, o.url);
+      process.exitCode = await guarded(async () => {
+        printEvents(sender, await sender.events(caseId), o.json);
+        return EXIT.ok;
+      });
+    });
   // `efa replies` belongs to the reply channel (gateway/fitconnect/client/replies.ts), built separately; registered once that lands.
 }
 
@@ -86,7 +98,7 @@ async function efaSend(program: Command, formFile: string, o: SendOptions): Prom
     return usage(`cannot read the input: ${err instanceof Error ? err.message : String(err)}`);
   }
   const sender = senderFor(program, o.url);
-  try {
+  return guarded(async () => {
     const trust = {
       ...(o.routingJwks && { jwks: JSON.parse(await readFile(o.routingJwks, 'utf8')) as { keys: JWK[] } }),
       ...(o.routingIssuer && { issuer: o.routingIssuer }),
@@ -109,13 +121,24 @@ async function efaSend(program: Command, formFile: string, o: SendOptions): Prom
     out(`submitted: submission ${sent.submissionId}, ${sent.attachmentIds.length} attachment(s), encrypted RSA-OAEP-256/A256GCM`);
     out(`case: ${sent.caseId}`);
     const events = await sender.events(sent.caseId);
-    if (o.json) {
-      console.log(JSON.stringify({ destinationId: route.destinationId, submissionId: sent.submissionId, caseId: sent.caseId, events: events.map((e) => ({ name: e.name, at: e.issuedAt.toISOString(), verified: true })) }, null, 2));
-    } else {
-      out(`events (PS512, verified against ${sender.api}/.well-known/jwks.json):`);
-      for (const e of events) out(`  ${e.issuedAt.toISOString()}  ${e.name.padEnd(18)} verified`);
-    }
+    if (o.json) console.log(JSON.stringify({ destinationId: route.destinationId, submissionId: sent.submissionId, caseId: sent.caseId, events: events.map(eventJson) }, null, 2));
+    else printEvents(sender, events, false);
     return EXIT.ok;
+  });
+}
+
+const eventJson = (e: CaseEvent) => ({ name: e.name, at: e.issuedAt.toISOString(), verified: true, ...(e.problems && { problems: e.problems }) });
+
+function printEvents(sender: FitConnectSender, events: CaseEvent[], json?: boolean): void {
+  if (json) return console.log(JSON.stringify(events.map(eventJson), null, 2));
+  console.log(`events (PS512, verified against ${sender.api}/.well-known/jwks.json):`);
+  for (const e of events) console.log(`  ${e.issuedAt.toISOString()}  ${e.name.padEnd(18)} verified${e.problems?.length ? `  ${e.problems.map((p) => p.type ?? p.title ?? '').join(', ')}` : ''}`);
+}
+
+/** Runs a command body and turns each kind of failure into its exit code (printed on stderr). */
+async function guarded(body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
   } catch (err) {
     if (err instanceof TrustError) {
       console.error(`untrusted (${err.rule}): ${err.message}`);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,14 @@ describe('cli: efa send', function () {
     expect(stored.map((m) => m.messageType)).to.deep.equal(['hund.anmeldung.0101']);
     const message = await gw.services.store.getMessage(stored[0]!.id);
     expect(message?.attachments.map((a) => a.name).sort()).to.deep.equal(['ausbildung.pdf', 'ausweis.pdf']);
+
+    const events = await runCli(['efa', 'events', caseId!, '--url', gw.url, '--json'], { env: CREDENTIALS });
+    expect(events.code, show(events)).to.equal(0);
+    const names = (JSON.parse(events.stdout) as Array<{ name: string; verified: boolean }>).map((e) => e.name);
+    expect(names.slice(0, 2)).to.deep.equal(['create-submission', 'submit-submission']);
+    const unknown = await runCli(['efa', 'events', randomUUID(), '--url', gw.url], { env: CREDENTIALS });
+    expect(unknown.code, show(unknown)).to.equal(1);
+    expect(unknown.stderr).to.include('problems/case-not-found');
   });
 
   it('exit 1: several destinations without --destination; the gateway\'s refusal with its problem type; no credentials', async () => {
