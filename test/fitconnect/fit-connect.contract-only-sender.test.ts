@@ -130,6 +130,50 @@ describe('FIT-Connect: a sender written only from the contract', function () {
     expect((bad as TrustError).rule).to.equal('event.signature');
   });
 
+  /** The sender talking to the real gateway through a tampering man in the middle: `tamper` rewrites the JSON answers of matching paths. */
+  function behindTamperer(match: RegExp, tamper: (body: Record<string, unknown>) => unknown) {
+    const seen: string[] = [];
+    const wrapped = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(String(input)).pathname;
+      seen.push(`${init?.method ?? 'GET'} ${path}`);
+      const res = await fetch(input, init);
+      if (!match.test(path) || !res.ok) return res;
+      return new Response(JSON.stringify(tamper((await res.json()) as Record<string, unknown>)), { status: res.status, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    return { seen, sender: new FitConnectSender({ url: gw.url, clientId: 'efa-hund-lsa', clientSecret: 'demo-efa-hund-secret', fetch: wrapped }) };
+  }
+
+  const keyTampering: Array<[string, (k: Record<string, unknown>) => unknown, string]> = [
+    ['without x5c', ({ x5c: _x, ...k }) => k, 'key.x5c'],
+    ['for another operation (key_ops encrypt)', (k) => ({ ...k, key_ops: ['encrypt'] }), 'key.key_ops'],
+    ['for another algorithm (RSA1_5)', (k) => ({ ...k, alg: 'RSA1_5' }), 'key.alg'],
+    ['of 2048 bits', (k) => ({ ...k, n: Buffer.from(String(k['n']), 'base64url').subarray(256).toString('base64url') }), 'key.size'],
+    ['with a private part', (k) => ({ ...k, d: 'AQAB' }), 'key.type'],
+  ];
+  for (const [what, tamper, rule] of keyTampering) {
+    it(`refuses a destination key ${what} (${rule}) before it creates anything`, async () => {
+      const { seen, sender: s } = behindTamperer(/\/keys\//, tamper);
+      const err = await s.send({ destinationId: HALLE_DEST, leika: HUND, data: FORM }).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(TrustError);
+      expect((err as TrustError).rule).to.equal(rule);
+      expect(seen.filter((r) => r.startsWith('POST /fit-connect/v1/submissions'))).to.deep.equal([]);
+    });
+  }
+
+  it('refuses an event log with one SET altered in transit, and one with a SET of another case', async () => {
+    const sent = await sender.send({ destinationId: HALLE_DEST, leika: HUND, data: FORM });
+    const flip = (t: string) => `${t.slice(0, -4)}${t.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    const flipped = behindTamperer(/\/events$/, (b) => ({ ...b, eventLog: (b['eventLog'] as string[]).map((t, i) => (i === 0 ? flip(t) : t)) }));
+    const e1 = await flipped.sender.events(sent.caseId).then(() => null, (e: unknown) => e);
+    expect((e1 as TrustError).rule).to.equal('event.signature');
+    const other = await sender.send({ destinationId: HALLE_DEST, leika: HUND, data: FORM });
+    const token = (await sender.accessToken())!;
+    const otherLog = (await (await fetch(`${gw.url}/fit-connect/v1/cases/${other.caseId}/events`, { headers: { authorization: `Bearer ${token}` } })).json()) as { eventLog: string[] };
+    const mixed = behindTamperer(/\/events$/, (b) => ({ ...b, eventLog: [...(b['eventLog'] as string[]), otherLog.eventLog[0]!] }));
+    const e2 = await mixed.sender.events(sent.caseId).then(() => null, (e: unknown) => e);
+    expect((e2 as TrustError).rule).to.equal('event.claims');
+  });
+
   it('reports the gateway\'s refusal with its FIT-Connect problem type (a form for Halle sent to Magdeburg), and a bad secret at the token step', async () => {
     const magdeburg = '5a1c0e3e-3b0f-4f6a-9a51-150030000001';
     const refused = await sender.send({ destinationId: magdeburg, leika: HUND, data: FORM }).then(() => null, (e: unknown) => e);
