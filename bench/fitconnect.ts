@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:fitconnect`: complete FIT-Connect submissions per second through the whole
+ * pipeline — per submission: destination and key lookup, create, two encrypted attachments,
+ * encrypted metadata and data, submit; the gateway decrypts, checks, maps, validates, routes
+ * and stores it (202) — with N concurrent senders (the client library,
+ * gateway/fitconnect/client/sender.ts) against an in-process gateway with the demo
+ * configuration (embedded SQLite store, `auth.mode: off`). Then the bare crypto of one
+ * submission alone, and its share of the time per submission. Prints; asserts nothing.
+ *
+ * BENCH_SUBMISSIONS (default 200), BENCH_SENDERS (default 8).
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compactDecrypt, CompactEncrypt, importJWK, SignJWT, type JWK } from 'jose';
+import { pino } from 'pino';
+import { CONNECTORS } from '../connectors/index.js';
+import { DEMO_CONFIG_PATH, loadConfigFile } from '../gateway/config/load.js';
+import { FitConnectSender } from '../gateway/fitconnect/client/sender.js';
+import { PACKAGE_ROOT } from '../gateway/paths.js';
+import { startGateway } from '../gateway/server.js';
+
+const TOTAL = Number(process.env['BENCH_SUBMISSIONS'] ?? 200);
+const SENDERS = Number(process.env['BENCH_SENDERS'] ?? 8);
+const HALLE = '5a1c0e3e-3b0f-4f6a-9a51-150020000001';
+const HUND = '99102013104000';
+const FORM = readFileSync(join(PACKAGE_ROOT, 'mappings/efa-hund-form-to-xzsa/fixtures/halle-ags-reduction-transfer.input.json'));
+const ATTACHMENTS = [Buffer.alloc(64 * 1024, 'A'), Buffer.alloc(64 * 1024, 'B')].map((b, i) => ({ bytes: Buffer.concat([Buffer.from('%PDF-1.4 synthetic '), b]), filename: `nachweis-${i + 1}.pdf` }));
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function throughput(): Promise<{ perSec: number; p50: number; p99: number; wallMs: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zsa-bench-fit-'));
+  const cfg = loadConfigFile(DEMO_CONFIG_PATH, CONNECTORS);
+  cfg.store.dataDir = dataDir;
+  const gw = await startGateway(cfg, { log: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+  try {
+    const sender = new FitConnectSender({ url: gw.url });
+    const one = () => sender.send({ destinationId: HALLE, leika: HUND, data: FORM, attachments: ATTACHMENTS });
+    await one(); // warm-up: the destination's key, compiled schemas
+    const times: number[] = [];
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        while (next < TOTAL) {
+          next++;
+          const t = performance.now();
+          await one();
+          times.push(performance.now() - t);
+        }
+      }),
+    );
+    const wallMs = performance.now() - start;
+    times.sort((a, b) => a - b);
+    return { perSec: (times.length / wallMs) * 1000, p50: pct(times, 50), p99: pct(times, 99), wallMs };
+  } finally {
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** One submission's crypto alone: 4 JWE encrypts (sender), 4 decrypts (gateway), 2 PS512 SETs (create, submit events). */
+async function cryptoPerSubmissionMs(): Promise<number> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 4096 });
+  const pub = publicKey.export({ format: 'jwk' }) as JWK;
+  const priv = privateKey.export({ format: 'jwk' }) as JWK;
+  const encKey = await importJWK(pub, 'RSA-OAEP-256');
+  const decKey = await importJWK(priv, 'RSA-OAEP-256');
+  const sigKey = await importJWK(priv, 'PS512');
+  const metadata = Buffer.alloc(1200, 'm');
+  const parts = [FORM, metadata, ...ATTACHMENTS.map((a) => a.bytes)];
+  const once = async () => {
+    for (const p of parts) {
+      const jwe = await new CompactEncrypt(p).setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: 'k' }).encrypt(encKey);
+      await compactDecrypt(jwe, decKey);
+    }
+    for (let i = 0; i < 2; i++) await new SignJWT({ events: {} }).setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt' }).setJti(randomUUID()).setIssuedAt().sign(sigKey);
+  };
+  await once();
+  const n = Math.max(5, Math.min(40, TOTAL));
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await once();
+  return (performance.now() - t) / n;
+}
+
+const r = await throughput();
+console.log(`fitconnect: ${TOTAL} submissions (create + 2 attachments of 64 KiB + submit, encrypted), ${SENDERS} concurrent senders: ${r.perSec.toFixed(1)} msg/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms per submission`);
+const crypto = await cryptoPerSubmissionMs();
+const perSubmission = 1000 / r.perSec;
+console.log(`crypto alone: ${crypto.toFixed(1)} ms per submission (4 JWE encrypt + 4 decrypt RSA-OAEP-256/A256GCM 4096 bit, 2 PS512 SETs, one core) = ${((crypto / perSubmission) * 100).toFixed(0)} % of the ${perSubmission.toFixed(1)} ms wall time per completed submission`);
