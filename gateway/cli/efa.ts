@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { JWK } from 'jose';
+import { acknowledgeReply, fetchReply, listReplies, ReplyError } from '../fitconnect/client/replies.js';
 import { FitConnectSender, SenderError, TrustError, type AttachmentFile, type CaseEvent } from '../fitconnect/client/sender.js';
 import { gatewayUrl, type Credentials } from './client.js';
 
@@ -68,7 +69,58 @@ export function registerEfaCommands(program: Command): void {
         return EXIT.ok;
       });
     });
-  // `efa replies` belongs to the reply channel (gateway/fitconnect/client/replies.ts), built separately; registered once that lands.
+  efa
+    .command('replies <caseId>')
+    .description('list the replies on a case (Bescheid, Nachforderung, status), decrypt each with the private reply key and check its hashes; --out saves them, --ack acknowledges them (exit 0 ok, 1 refused, 2 error, 3 a reply failed its check)')
+    .requiredOption('--reply-key <file>', 'the PRIVATE RSA JWK whose public half was sent as the reply key (efa send --reply-key), or the service\'s registered encryption key')
+    .option('--out <dir>', 'write each reply (data and attachments) to <dir>/<replyId>/')
+    .option('--ack', 'acknowledge each reply after it was decrypted, checked and (with --out) written')
+    .addOption(new Option('--url <url>', 'gateway base URL (default $ZSA_GATEWAY_URL or http://127.0.0.1:$PORT|8080)'))
+    .option('--json', 'print JSON instead of text')
+    .action(async (caseId: string, o: { replyKey: string; out?: string; ack?: boolean; url?: string; json?: boolean }) => {
+      process.exitCode = await efaReplies(program, caseId, o);
+    });
+}
+
+/** `efa replies`: the reply channel's client (gateway/fitconnect/client/replies.ts, ADR 0033) from the command line. */
+async function efaReplies(program: Command, caseId: string, o: { replyKey: string; out?: string; ack?: boolean; url?: string; json?: boolean }): Promise<number> {
+  let key: JWK;
+  try {
+    key = JSON.parse(await readFile(o.replyKey, 'utf8')) as JWK;
+  } catch (err) {
+    return usage(`cannot read the reply key: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const sender = senderFor(program, o.url);
+  return guarded(async () => {
+    const token = await sender.accessToken();
+    if (token === null) return usage('replies are read as the sending service: give --client-id/--client-secret, --token or ZSA_GATEWAY_CLIENT_ID/ZSA_GATEWAY_CLIENT_SECRET');
+    const client = { base: sender.api, token };
+    try {
+      const listed = await listReplies(client, caseId);
+      const shown: Array<Record<string, unknown>> = [];
+      for (const r of listed) {
+        const opened = await fetchReply(client, r.replyId, key);
+        let dir: string | undefined;
+        if (o.out) {
+          dir = join(o.out, r.replyId);
+          await mkdir(dir, { recursive: true });
+          await writeFile(join(dir, 'data.xml'), opened.data);
+          for (const a of opened.attachments) await writeFile(join(dir, basename(a.filename ?? a.attachmentId)), a.bytes);
+        }
+        if (o.ack) await acknowledgeReply(client, r.replyId);
+        shown.push({ replyId: r.replyId, messageType: r.messageType, createdAt: r.createdAt, bytes: opened.data.length, attachments: opened.attachments.map((a) => ({ filename: a.filename ?? a.attachmentId, mimeType: a.mimeType, bytes: a.bytes.length })), checked: true, acknowledged: o.ack === true, ...(dir && { savedTo: dir }) });
+      }
+      if (o.json) console.log(JSON.stringify(shown, null, 2));
+      else if (shown.length === 0) console.log(`no replies on case ${caseId}`);
+      else for (const r of shown) console.log(`${String(r['createdAt'])}  ${String(r['messageType']).padEnd(28)} reply ${String(r['replyId'])}  ${String(r['bytes'])} bytes, ${(r['attachments'] as unknown[]).length} attachment(s), hashes checked${o.ack ? ', acknowledged' : ''}${r['savedTo'] ? `  → ${String(r['savedTo'])}` : ''}`);
+      return EXIT.ok;
+    } catch (err) {
+      if (!(err instanceof ReplyError)) throw err;
+      const untrusted = ['decryption-failed', 'hash-mismatch', 'attachment-mismatch'].includes(err.type);
+      console.error(`${untrusted ? 'untrusted' : 'refused'} (${err.type}): ${err.message}`);
+      return untrusted ? EXIT.untrusted : err.type === 'invalid-argument' ? EXIT.error : EXIT.refused;
+    }
+  });
 }
 
 function senderFor(program: Command, url?: string): FitConnectSender {

@@ -1,16 +1,23 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requiredAuthConfig } from '../auth/oauth-fixture.js';
-import { signingKeys } from '../crypto/support.js';
+import request from 'supertest';
+import { issueBescheid } from '../../gateway/demo/simulators/bescheid.js';
+import { firstYearInstalments } from '../../gateway/demo/simulators/dog-tax.js';
+import { freigabe } from '../../gateway/demo/xzsa.js';
+import { requiredAuthConfig, tokenFor } from '../auth/oauth-fixture.js';
+import { encryptionKeys, signingKeys } from '../crypto/support.js';
 import { runCli, show } from '../support/cli.js';
-import { startTestGateway } from '../support/gateway.js';
+import { startTestGateway, waitFor } from '../support/gateway.js';
+import { hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
 
 const FORM = 'mappings/efa-hund-form-to-xzsa/fixtures/halle-ags-reduction-transfer.input.json';
 const CREDENTIALS = { ZSA_GATEWAY_CLIENT_ID: 'efa-hund-lsa', ZSA_GATEWAY_CLIENT_SECRET: 'demo-efa-hund-secret' };
 const SUELZETAL_DEST = '5a1c0e3e-3b0f-4f6a-9a51-150834900001';
+const MAGDEBURG_DEST = '5a1c0e3e-3b0f-4f6a-9a51-150030000001';
+const uuidOf = (xml: string) => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!;
 
 /**
  * `zsa-gateway efa send` (the real CLI in a child process) against an in-process gateway with
@@ -81,5 +88,50 @@ describe('cli: efa send', function () {
     const bad = await efa(['--service', '12345', '--ags', '15002000']);
     expect(bad.code, show(bad)).to.equal(2);
     expect(bad.stderr).to.include('--service must be a LeiKa key');
+  });
+  it('efa replies: the released Bescheid comes back on the case, decrypted with the reply key, its PDF saved and checked, then acknowledged', async () => {
+    const keys = encryptionKeys('cli-efa-reply');
+    const pub = join(tmp, 'reply.public.jwk.json');
+    const priv = join(tmp, 'reply.private.jwk.json');
+    writeFileSync(pub, JSON.stringify(keys.publicJwk));
+    writeFileSync(priv, JSON.stringify(keys.privateJwk));
+    const sent = await runCli(['efa', 'send', 'mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json', '--url', gw.url, '--service', '99102013104000', '--ags', '15003000', '--destination', MAGDEBURG_DEST, '--reply-key', pub], { env: CREDENTIALS });
+    expect(sent.code, show(sent)).to.equal(0);
+    const caseId = /^case: ([0-9a-f-]{36})$/m.exec(sent.stdout)![1]!;
+    // the ZSA drafts, Magdeburg releases with its PDF (Verwaltungshelfer rule), the release goes to the citizen's service
+    const post = (token: string, xml: string, pdf?: { name: string; bytes: Buffer }) => {
+      let req = request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${token}`).field('message', xml);
+      if (pdf) req = req.attach('attachment', pdf.bytes, { filename: pdf.name, contentType: 'application/pdf' });
+      return req;
+    };
+    const anmeldung = (await gw.services.store.vorgang(caseId))[0]!;
+    const draft = hundSteuerfestsetzung({ ags: '15003000', vorgangId: caseId, anmeldungUuid: anmeldung.messageUuid, author: 'zsa:lsa', reader: 'fv:15003000-hund' });
+    expect((await post(await tokenFor(gw.url, 'zsa-lsa'), draft)).status).to.equal(202);
+    const { data, dokument } = await issueBescheid(
+      { gemeinde: 'Landeshauptstadt Magdeburg', dienststelle: 'Steueramt (Demo)', sachbearbeitung: 'Demo-Sachbearbeitung', ags: '15003000' },
+      { vorgangId: caseId, bescheidnummer: 'HST-MD-2025-CLI', kassenzeichen: 'HST-MD-2025-CLI', bescheiddatum: '2025-03-10', jahresbetrag: '96.00', festsetzungAb: '2025-03-01', instalments: firstYearInstalments(9600, '2025-03-01') },
+    );
+    const head = { uuid: randomUUID(), vorgangId: caseId, leika: '99102013104000', ags: '15003000', author: 'fv:15003000-hund', reader: 'efa:hund-lsa' };
+    const release = freigabe(head, { entwurfUuid: uuidOf(draft), bescheid: data, dokument, durch: 'Demo-Sachbearbeitung', organisation: 'Steueramt (Demo)' });
+    const r = await post(await tokenFor(gw.url, 'fv-15003000-hund'), release, { name: dokument.dateiname, bytes: dokument.bytes });
+    expect(r.status, r.text).to.equal(202);
+    await waitFor('release in the sender mailbox', async () => ((await gw.services.store.vorgang(caseId)).some((m) => m.messageType === 'hund.freigabe.0103' && m.state === 'in_mailbox') ? true : undefined));
+
+    const out = join(tmp, 'replies');
+    const replies = await runCli(['efa', 'replies', caseId, '--url', gw.url, '--reply-key', priv, '--out', out, '--ack', '--json'], { env: CREDENTIALS });
+    expect(replies.code, show(replies)).to.equal(0);
+    const listed = JSON.parse(replies.stdout) as Array<{ replyId: string; messageType: string; checked: boolean; acknowledged: boolean; attachments: Array<{ filename: string; mimeType: string }> }>;
+    expect(listed.map((x) => [x.messageType, x.checked, x.acknowledged])).to.deep.equal([['hund.freigabe.0103', true, true]]);
+    expect(listed[0]!.attachments.map((a) => a.mimeType)).to.deep.equal(['application/pdf']);
+    expect(readFileSync(join(out, listed[0]!.replyId, listed[0]!.attachments[0]!.filename)).equals(dokument.bytes)).to.equal(true);
+    expect(readFileSync(join(out, listed[0]!.replyId, 'data.xml'), 'utf8')).to.contain(dokument.sha512);
+    // acknowledged: the release is delivered, nothing is left to read
+    expect((await gw.services.store.vorgang(caseId)).find((m) => m.messageType === 'hund.freigabe.0103')!.state).to.equal('delivered');
+    const again = await runCli(['efa', 'replies', caseId, '--url', gw.url, '--reply-key', priv], { env: CREDENTIALS });
+    expect(again.code, show(again)).to.equal(0);
+    expect(again.stdout).to.include(`no replies on case ${caseId}`);
+    // a key that is not the reply key: the reply does not decrypt (exit 3), checked on a fresh case would need a new reply; here the wrong key file is refused as unreadable JSON
+    const wrong = await runCli(['efa', 'replies', caseId, '--url', gw.url, '--reply-key', join(tmp, 'missing.jwk.json')], { env: CREDENTIALS });
+    expect(wrong.code, show(wrong)).to.equal(2);
   });
 });
