@@ -368,8 +368,8 @@ export function percentile(values: number[], p: number): number {
 async function measure(name: string, server: Server, routes: BenchRoute[], conn: amqp.ChannelModel, o: Options, isGateway: boolean): Promise<SystemFigures> {
   const ch = await conn.createChannel();
   // warm-up (JIT, connections, first commits): 2 s, then the queues are emptied
-  await closedLoop(server.url, o.connections, Math.min(2, o.seconds / 4));
-  await waitForQueues(ch, routes, Infinity, 10_000);
+  const warm = await closedLoop(server.url, o.connections, Math.min(2, o.seconds / 4));
+  await waitForQueues(ch, routes, warm.accepted.size, 10_000);
   for (const r of routes) await ch.purgeQueue(r.queue);
 
   const broker = brokerPid();
