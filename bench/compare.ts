@@ -313,19 +313,25 @@ async function freePort(): Promise<number> {
 }
 
 /** Scrapes the gateway's /metrics every second and keeps the largest nodejs_eventloop_lag_max_seconds (prom-client resets it per scrape). */
-function watchEventLoop(url: string): { stop(): Promise<number> } {
+async function scrapeEventLoopMax(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^nodejs_eventloop_lag_max_seconds\s+(\S+)/m.exec(text)?.[1] ?? NaN);
+  } catch {
+    return NaN; // a missed scrape only widens the window of the next
+  }
+}
+
+/** The first scrape only resets the window (it would hold start-up and warm-up); then one a second until stop(). */
+async function watchEventLoop(url: string): Promise<{ stop(): Promise<number> }> {
+  await scrapeEventLoopMax(url);
   let max = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
-      try {
-        const text = await (await fetch(`${url}/metrics`)).text();
-        const v = Number(/^nodejs_eventloop_lag_max_seconds\s+(\S+)/m.exec(text)?.[1] ?? NaN);
-        if (Number.isFinite(v)) max = Math.max(max, v);
-      } catch {
-        // a missed scrape only widens the window of the next
-      }
       await new Promise((r) => setTimeout(r, 1000));
+      const v = await scrapeEventLoopMax(url);
+      if (Number.isFinite(v)) max = Math.max(max, v);
     }
   })();
   return {
@@ -356,7 +362,7 @@ interface SystemFigures {
   /** CPU of this process (load generator and, afterwards, the counting). */
   generatorCores: number;
   rssMb: number;
-  eventLoopMaxMs?: number;
+  eventLoopMaxMs: number;
 }
 
 export function percentile(values: number[], p: number): number {
@@ -365,7 +371,7 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(name: string, server: Server, routes: BenchRoute[], conn: amqp.ChannelModel, o: Options, isGateway: boolean): Promise<SystemFigures> {
+async function measure(name: string, server: Server, routes: BenchRoute[], conn: amqp.ChannelModel, o: Options): Promise<SystemFigures> {
   const ch = await conn.createChannel();
   // warm-up (JIT, connections, first commits): 2 s, then the queues are emptied
   const warm = await closedLoop(server.url, o.connections, Math.min(2, o.seconds / 4));
@@ -374,11 +380,11 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
 
   const broker = brokerPid();
   const cpu0 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(), t: performance.now() };
-  const loopWatch = isGateway ? watchEventLoop(server.url) : undefined;
+  const loopWatch = await watchEventLoop(server.url);
   const load = await closedLoop(server.url, o.connections, o.seconds);
   const cpu1 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(cpu0.self), t: performance.now() };
   const { depth, at } = await waitForQueues(ch, routes, load.accepted.size);
-  const eventLoopMaxMs = await loopWatch?.stop();
+  const eventLoopMaxMs = await loopWatch.stop();
   const seen = await consumeAll(conn, routes, depth);
   const lost = [...load.accepted.keys()].filter((id) => !seen.has(id)).length;
   const duplicates = [...seen.values()].reduce((s, n) => s + n - 1, 0);
@@ -400,7 +406,7 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
     brokerCores: (cpu1.broker - cpu0.broker) / wall,
     generatorCores: (cpu1.self.user + cpu1.self.system) / 1e6 / wall,
     rssMb: peakRssMb(server.proc.pid),
-    ...(eventLoopMaxMs !== undefined && { eventLoopMaxMs }),
+    eventLoopMaxMs,
   };
 }
 
@@ -416,7 +422,7 @@ async function latencyAtRate(server: Server, routes: BenchRoute[], conn: amqp.Ch
       ch.ack(m);
     });
   }
-  const loopWatch = watchEventLoop(server.url);
+  const loopWatch = await watchEventLoop(server.url);
   const load = await openLoop(server.url, connections, rate, seconds);
   const until = performance.now() + 30_000;
   while ([...load.accepted.keys()].some((id) => !arrivals.has(id)) && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
@@ -438,7 +444,7 @@ function line(f: SystemFigures): string {
   return (
     `${f.name.padEnd(14)} ${f.msgPerSec.toFixed(0).padStart(6)} msg/s  sent ${f.sent} 2xx ${f.accepted} in-queues ${f.inQueues} errors ${f.errors} lost ${f.lost} dup ${f.duplicates}  ` +
     `p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} max ${f.max.toFixed(1)} ms  cpu server ${cores(f.serverCores)} broker ${cores(f.brokerCores)} load-generator ${cores(f.generatorCores)} cores  rss ${f.rssMb.toFixed(0)} MB` +
-    (f.eventLoopMaxMs !== undefined ? `  event-loop max ${f.eventLoopMaxMs.toFixed(0)} ms` : '')
+    `  event-loop max ${f.eventLoopMaxMs.toFixed(0)} ms`
   );
 }
 
@@ -480,7 +486,7 @@ async function main(): Promise<void> {
     if (o.only.has('floor')) {
       const s = await startProcess([...tsx, join(PACKAGE_ROOT, 'bench/floor/floor.ts')], env, await freePort(), '/');
       try {
-        results.push(await measure('floor', s, routes, conn, o, false));
+        results.push(await measure('floor', s, routes, conn, o));
       } finally {
         await s.stop();
       }
@@ -489,7 +495,7 @@ async function main(): Promise<void> {
     if (o.only.has('durable')) {
       const s = await startProcess([...tsx, join(PACKAGE_ROOT, 'bench/floor/durable-floor.ts')], env, await freePort(), '/');
       try {
-        results.push(await measure('durable-floor', s, routes, conn, o, false));
+        results.push(await measure('durable-floor', s, routes, conn, o));
       } finally {
         await s.stop();
       }
@@ -505,7 +511,7 @@ async function main(): Promise<void> {
       const entry = compiled ? [join(PACKAGE_ROOT, 'dist/gateway/cli/main.js')] : [...tsx, join(PACKAGE_ROOT, 'gateway/cli/main.ts')];
       const s = await startProcess([...entry, 'serve', '--config', cfgFile], env, port, '/ready');
       try {
-        const g = await measure('gateway', s, routes, conn, o, true);
+        const g = await measure('gateway', s, routes, conn, o);
         results.push(g);
         console.log(line(g));
         const rate = o.rate ?? Math.max(1, Math.round(g.msgPerSec / 2));

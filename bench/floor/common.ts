@@ -10,6 +10,7 @@
  */
 import amqp, { type ConfirmChannel } from 'amqplib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** One of the four delivery targets: messages for `ags` go to `exchange` with `routingKey`, bound to `queue`. */
 export interface BenchRoute {
@@ -81,4 +82,21 @@ export function announce(server: import('node:http').Server, port: number, onSto
     server.closeAllConnections();
     void onStop().finally(() => process.exit(0));
   });
+}
+
+/**
+ * GET /metrics answers `nodejs_eventloop_lag_max_seconds <s>` as the gateway's prom-client
+ * does (same 20 ms resolution, reset at every scrape), so the bench measures every system's
+ * event-loop delay the same way: on a loaded host a floor's figure shows how much of the
+ * gateway's is waiting for a CPU rather than work on the loop. Returns true when it answered.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
+export function answerMetrics(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET' || req.url !== '/metrics') return false;
+  const text = `nodejs_eventloop_lag_max_seconds ${loopDelay.max / 1e9}\n`;
+  loopDelay.reset();
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  res.end(text);
+  return true;
 }

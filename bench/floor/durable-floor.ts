@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { announce, answer, openConfirmChannel, publishConfirmed, readBody, routeOf, routesFromEnv, type BenchRoute } from './common.js';
+import { announce, answer, answerMetrics, openConfirmChannel, publishConfirmed, readBody, routeOf, routesFromEnv, type BenchRoute } from './common.js';
 
 interface Row {
   uuid: string;
@@ -66,7 +66,8 @@ if (isMainThread) {
   });
 
   const server = createServer((req, res) => {
-    const target = routeOf(req, routes);
+    if (answerMetrics(req, res)) return;
+  const target = routeOf(req, routes);
     readBody(req)
       .then((body) => {
         if (!target) return answer(res, 400, 'x-bench-ags / x-bench-uuid missing or unknown');

@@ -7,12 +7,13 @@
  *   BENCH_ROUTES='[...]' AMQP_URL=amqp://127.0.0.1 PORT=8091 tsx bench/floor/floor.ts
  */
 import { createServer } from 'node:http';
-import { announce, answer, openConfirmChannel, publishConfirmed, readBody, routeOf, routesFromEnv } from './common.js';
+import { announce, answer, answerMetrics, openConfirmChannel, publishConfirmed, readBody, routeOf, routesFromEnv } from './common.js';
 
 const routes = routesFromEnv();
 const broker = await openConfirmChannel(process.env['AMQP_URL'] ?? 'amqp://127.0.0.1', routes.values());
 
 const server = createServer((req, res) => {
+  if (answerMetrics(req, res)) return;
   const target = routeOf(req, routes);
   readBody(req)
     .then(async (body) => {

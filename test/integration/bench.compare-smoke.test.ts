@@ -34,7 +34,7 @@ describe('bench:compare (smoke, RabbitMQ)', function () {
     const lines = stdout.trim().split('\n');
     for (const name of ['floor', 'durable-floor']) {
       const l = lines.find((x) => x.startsWith(`${name} `));
-      expect(l, `${name} line in:\n${stdout}`).to.match(/\d+ msg\/s .* errors 0 lost 0 dup 0 /);
+      expect(l, `${name} line in:\n${stdout}`).to.match(/\d+ msg\/s .* errors 0 lost 0 dup 0 .* event-loop max \d+ ms$/);
       const [, ok, inQueues] = /2xx (\d+) in-queues (\d+)/.exec(l!)!;
       expect(Number(ok)).to.be.greaterThan(0);
       expect(inQueues).to.equal(ok);
