@@ -9,7 +9,8 @@
  *
  * BENCH_SUBMISSIONS (default 200), BENCH_SENDERS (default 8).
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { generateKeyObjectsSync } from '../gateway/crypto/keygen.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ async function throughput(): Promise<{ perSec: number; p50: number; p99: number;
 
 /** One submission's crypto alone: 4 JWE encrypts (sender), 4 decrypts (gateway), 2 PS512 SETs (create, submit events). */
 async function cryptoPerSubmissionMs(): Promise<number> {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 4096 });
+  const { publicKey, privateKey } = generateKeyObjectsSync({ type: 'rsa', modulusLength: 4096 });
   const pub = publicKey.export({ format: 'jwk' }) as JWK;
   const priv = privateKey.export({ format: 'jwk' }) as JWK;
   const encKey = await importJWK(pub, 'RSA-OAEP-256');

@@ -1,11 +1,10 @@
 import forge from 'node-forge';
-import { createPrivateKey, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { generateKeyObjects } from '../gateway/crypto/keygen.js';
 import { KENNUNG_URI_PREFIX, PARTICIPANT_URI_PREFIX } from '../gateway/auth/tls.js';
 import { DEV_LABEL } from './files.js';
 
 const { pki, asn1 } = forge;
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
  * Certificates of the development PKI. node-forge builds the X.509 structures; Node's
@@ -55,7 +54,7 @@ export interface CertRequest {
 
 /** RSA key pair from OpenSSL on the libuv pool: many run in parallel. */
 export function rsaKeyPair(bits: number): Promise<KeyPair> {
-  return generateKeyPairAsync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
+  return generateKeyObjects({ type: 'rsa', modulusLength: bits });
 }
 
 // Part of forge's API (x509.js) but missing from @types/node-forge.

@@ -1,9 +1,6 @@
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
-import { generateKeyPair } from 'node:crypto';
-import { promisify } from 'node:util';
 import { KeyFile } from '../crypto/key-file.js';
-
-const generate = promisify(generateKeyPair);
+import { generateKeyObjects } from '../crypto/keygen.js';
 
 /** The one algorithm of access tokens. Verification accepts nothing else (no `none`, no HS*, no RS*). */
 export const TOKEN_ALG = 'ES256';
@@ -50,7 +47,7 @@ export class TokenKey {
 }
 
 async function newTokenJwk(): Promise<JWK> {
-  const { privateKey } = await generate('ec', { namedCurve: 'P-256' });
+  const { privateKey } = await generateKeyObjects({ type: 'ec', namedCurve: 'P-256' });
   const raw = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = `gw-tok-${(await calculateJwkThumbprint({ kty: 'EC', crv: raw.crv!, x: raw.x!, y: raw.y! })).slice(0, 16)}`;
   return { ...raw, kid, use: 'sig', alg: TOKEN_ALG };

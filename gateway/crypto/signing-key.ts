@@ -1,10 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { generateKeyPair } from 'node:crypto';
-import { promisify } from 'node:util';
 import { assertRsaKey } from './jwk.js';
 import { KeyFile } from './key-file.js';
-
-const generate = promisify(generateKeyPair);
+import { generateKeyObjects } from './keygen.js';
 
 /**
  * The gateway's PS512 signing key for receipts and events (SETs). Read from `file`; when
@@ -42,7 +39,7 @@ export class SigningKey {
 }
 
 async function newSigningJwk(): Promise<JWK> {
-  const { privateKey } = await generate('rsa', { modulusLength: 4096 });
+  const { privateKey } = await generateKeyObjects({ type: 'rsa', modulusLength: 4096 });
   const raw = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = `gw-sig-${(await calculateJwkThumbprint({ kty: 'RSA', n: raw.n!, e: raw.e! })).slice(0, 16)}`;
   return { ...raw, kid, use: 'sig', alg: 'PS512' };

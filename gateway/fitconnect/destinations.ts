@@ -1,18 +1,16 @@
 import type { JWK } from 'jose';
 import { readFileSync } from 'node:fs';
-import { generateKeyPair } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { issueCertificate } from '../../certs-dev/x509.js';
 import type { FitConnectDestinationConfig, GatewayConfig } from '../config/schema.js';
 import { decryptWith } from '../crypto/jwe.js';
 import { checkRsaKey, JWE_ALG, publicJwk } from '../crypto/jwk.js';
 import { KeyFile } from '../crypto/key-file.js';
+import { generateKeyObjects } from '../crypto/keygen.js';
 import { PrivateKeyRing } from '../crypto/keyring.js';
 import { GatewayError, type Issue } from '../errors.js';
 import { routingAgs } from '../routing/region-key.js';
 
-const generate = promisify(generateKeyPair);
 export const LEIKA_URN = 'urn:de:fim:leika:leistung:';
 
 /** A configured destination with the key the gateway decrypts its submissions with. */
@@ -107,7 +105,7 @@ function readJwk(file: string): JWK | undefined {
 
 /** A development encryption key for a destination: RSA-4096, key_ops unwrapKey, a self-signed certificate as x5c. */
 async function devKey(kid: string, destinationId: string): Promise<JWK> {
-  const { publicKey, privateKey } = await generate('rsa', { modulusLength: 4096, publicExponent: 0x10001 });
+  const { publicKey, privateKey } = await generateKeyObjects({ type: 'rsa', modulusLength: 4096 });
   const now = Date.now();
   const cert = issueCertificate({
     commonName: `fit-connect destination ${destinationId}`,

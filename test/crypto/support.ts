@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import type { JWK } from 'jose';
+import { generateKeyObjectsSync } from '../../gateway/crypto/keygen.js';
 import { GatewayError, type ErrorCode } from '../../gateway/errors.js';
 
 /**
@@ -13,7 +13,7 @@ export function rsaPair(name: string, bits = 4096): { publicJwk: JWK; privateJwk
   const cacheKey = `${name}/${bits}`;
   let pair = pairs.get(cacheKey);
   if (pair === undefined) {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+    const { publicKey, privateKey } = generateKeyObjectsSync({ type: 'rsa', modulusLength: bits });
     pair = { publicJwk: publicKey.export({ format: 'jwk' }) as JWK, privateJwk: privateKey.export({ format: 'jwk' }) as JWK };
     pairs.set(cacheKey, pair);
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { generateKeyObjectsSync } from '../../gateway/crypto/keygen.js';
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -23,7 +24,7 @@ async function subscriberSet(caseId: string, submissionId: string, event: string
     .setJti(randomUUID())
     .setIssuer(MAGDEBURG)
     .setSubject(`submission:${submissionId}`)
-    .sign(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    .sign(generateKeyObjectsSync({ type: 'rsa', modulusLength: 2048 }).privateKey);
 }
 
 /**

@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { parse as parseYaml } from 'yaml';
 import { CONNECTORS } from '../../connectors/index.js';
 import { DEMO_CONFIG_PATH, substituteEnv, validateConfig } from '../../gateway/config/load.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
+import { generateKeyObjectsSync } from '../../gateway/crypto/keygen.js';
 
 /**
  * FIT-Connect destinations over the pilot municipalities (docs/reference-keys.md): real
@@ -54,7 +54,7 @@ export function demoWithFitConnect(block: Record<string, unknown> = fitConnectBl
 
 /** A fresh RSA-4096 private JWK for `alg` (PS512 signing or RSA-OAEP-256 encryption). */
 export function rsaJwk(kid: string, alg: 'PS512' | 'RSA-OAEP-256'): JWK {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 4096 });
+  const { privateKey } = generateKeyObjectsSync({ type: 'rsa', modulusLength: 4096 });
   return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: alg === 'PS512' ? 'sig' : 'enc' };
 }
 
