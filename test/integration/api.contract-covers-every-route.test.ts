@@ -15,8 +15,12 @@ const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
  * both directions; each /api/v1 operation documents exactly its route's roles and ownership
  * check, and only the routes served without authentication are documented as public.
  */
-/** Routes that run a policy guard: /api/v1, the FIT-Connect Submission API of the demo configuration (`/fit-connect/v1`, ADR 0027) and the Prometheus scrape (ADR 0029). */
-const guarded = (r: ServedRoute): boolean => r.path.startsWith('/api/v1/') || r.path.startsWith('/fit-connect/v1/') || `${r.method} ${r.path}` === 'GET /metrics';
+/**
+ * Routes that run a policy guard (/api/v1, the FIT-Connect Submission API, GET /metrics): read from
+ * the guard the route walk finds first on each route, not from a second list of paths. That every
+ * route that should have a guard has one is test/auth/policy.every-route-carries-its-policy.test.ts.
+ */
+const guarded = (r: ServedRoute): boolean => r.policy !== undefined;
 
 describe('api: the OpenAPI contract covers every served route, with its roles', () => {
   const contract = Contract.load();
