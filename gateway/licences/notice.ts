@@ -21,6 +21,7 @@ interface LockEntry {
   dev?: boolean;
   license?: string;
   link?: boolean;
+  optional?: boolean;
 }
 interface PackageJson {
   license?: string | { type?: string };
@@ -61,7 +62,14 @@ export function runtimePackages(root = ROOT): RuntimePackage[] {
     // '' is the project itself; a path outside node_modules is a workspace folder (gateway/api/typegen), not a package we ship
     if (path === '' || !path.includes('node_modules/') || entry.dev === true || entry.link === true) continue;
     const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    const pkg = JSON.parse(readFileSync(join(root, path, 'package.json'), 'utf8')) as PackageJson;
+    const dir = join(root, path);
+    if (!existsSync(join(dir, 'package.json'))) {
+      // an optional package for another platform (e.g. @napi-rs/nice-android-arm-eabi) is never installed here: the lock file's own facts, so NOTICE is the same on every machine
+      if (entry.optional !== true) throw new Error(`${name} is in package-lock.json but not installed: run npm ci`);
+      out.push({ name, version: entry.version ?? '?', licence: entry.license ?? 'UNKNOWN', homepage: null });
+      continue;
+    }
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
     out.push({ name, version: entry.version ?? '?', licence: licenceOf(pkg, entry, join(root, path)), homepage: homepageOf(pkg) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
