@@ -74,3 +74,59 @@ export interface ConnectorSpec<S extends z.ZodType = z.ZodType> {
   maxInFlight: number;
   create(config: z.output<S>, ctx: ConnectorContext): Egress;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Two-sided contract (issue 12). A connector is egress, ingress or both; each side gets only the
+// narrow interface it needs. The ingress side hands what it received to an IngressSink and
+// acknowledges/moves/deletes the item at its peer only after the sink said the gateway decided.
+// ---------------------------------------------------------------------------------------------
+
+export type ConnectorDirection = 'egress' | 'ingress' | 'both';
+
+/** What an ingress connector received, as it received it. */
+export interface InboundItem {
+  /** The bytes as received: XÖV XML, a Fachverfahren dialect (CSV, JSON, legacy XML) or a compact JWE. */
+  payload: Buffer;
+  /**
+   * Media type as the channel knows it (`application/xml`, `text/csv; charset=utf-8`, `application/json`,
+   * `application/jose`); the gateway picks the dialect mapping from it and the author's configured
+   * dialects (gateway/ingress/dialect-select.ts).
+   */
+  contentType: string;
+  /** Where it came from, for logs and the rejection log: `<connector>:<id>/<item>` (a file name, a delivery tag). Never citizen data. */
+  remote: string;
+}
+
+export type IngressOutcome =
+  /** Durably stored (committed and fsync'd) — or already stored earlier (same author and message UUID). */
+  | { outcome: 'accepted' | 'duplicate'; gatewayId: string }
+  /** Refused for good and recorded in the rejection log (bad XML, out of remit, poison …): the item must not be offered again. */
+  | { outcome: 'refused'; code: string };
+
+export interface IngressSink {
+  /**
+   * Resolves only after the gateway decided: the message is durably stored, or refused for good and
+   * recorded. Rejects when it could not decide now (store unavailable, overload, shutdown): the
+   * connector leaves the item at its peer and offers it again later. An item that fails unexpectedly
+   * again and again is taken as poison by the sink (recorded, answered as `refused`).
+   */
+  submit(item: InboundItem, signal: AbortSignal): Promise<IngressOutcome>;
+}
+
+export interface IngressContext {
+  /** Id of this inbound channel from the configuration, for logs and names. */
+  connectorId: string;
+  log: Logger;
+  sink: IngressSink;
+}
+
+export interface Ingress {
+  /** Starts taking items; resolves once running. The core retries with backoff when it throws. */
+  start(signal: AbortSignal): Promise<void>;
+  health(): ConnectorHealth;
+  /** Stops taking new items, lets running submits finish, releases everything. Same promise on every call. */
+  close(): Promise<void>;
+}
+
+/** The pull mailbox as a connector (or the XTA 2 message box) needs it — not the whole MessageStore. */
+export type MailboxStore = Pick<MessageStore, 'mailboxPut' | 'mailboxList' | 'mailboxFetch' | 'mailboxAck'>;
