@@ -60,19 +60,11 @@ export interface ConnectorContext {
   /** Endpoint id from the configuration, for logs and names. */
   endpointId: string;
   log: Logger;
-  /** The gateway's store (used by the store-backed mailbox connector). */
-  store: MessageStore;
-}
-
-export interface ConnectorSpec<S extends z.ZodType = z.ZodType> {
-  /** With protocol version where it matters: 'amqp091'. */
-  name: string;
-  summary: string;
-  /** One schema: validation, defaults and the reference docs of the endpoint's `config`. */
-  configSchema: S;
-  /** Default per-endpoint concurrency (endpoint config `maxInFlight` overrides it). */
-  maxInFlight: number;
-  create(config: z.output<S>, ctx: ConnectorContext): Egress;
+  /**
+   * The gateway's pull mailboxes (the store-backed mailbox connector, an XTA 2 message box):
+   * the narrow port, never the whole MessageStore. Connectors that talk to a remote peer ignore it.
+   */
+  mailboxes: MailboxStore;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -82,6 +74,34 @@ export interface ConnectorSpec<S extends z.ZodType = z.ZodType> {
 // ---------------------------------------------------------------------------------------------
 
 export type ConnectorDirection = 'egress' | 'ingress' | 'both';
+
+/**
+ * One connector type: one folder under connectors/, listed in connectors/index.ts. `direction`
+ * says which sides it has: `egress` has `create`, `ingress` has `createIngress`, `both` has both
+ * (connectors/connectors.index.test.ts checks it). `configSchema` validates an endpoint's `config`
+ * (egress); `ingressConfigSchema` an inbound channel's `config` (`ingress.connectors[]`) where the
+ * ingress side needs other settings (AMQP: a queue to consume instead of an exchange to publish
+ * to) — absent, `configSchema` serves both sides.
+ */
+export interface ConnectorSpec<S extends z.ZodType = z.ZodType, I extends z.ZodType = S> {
+  /** With protocol version where it matters: 'amqp091'. */
+  name: string;
+  summary: string;
+  direction: ConnectorDirection;
+  /** One schema: validation, defaults and the reference docs of the endpoint's `config`. */
+  configSchema: S;
+  /** The inbound channel's `config` schema when it differs from `configSchema`. */
+  ingressConfigSchema?: I;
+  /**
+   * Egress: default per-endpoint concurrency (endpoint config `maxInFlight` overrides it).
+   * Ingress: the connector's own bound on items submitted to the sink at once (prefetch, parallel files).
+   */
+  maxInFlight: number;
+  /** The egress side (direction `egress` or `both`). */
+  create?(config: z.output<S>, ctx: ConnectorContext): Egress;
+  /** The ingress side (direction `ingress` or `both`). Takes no item before `start`. */
+  createIngress?(config: z.output<I>, ctx: IngressContext): Ingress;
+}
 
 /** What an ingress connector received, as it received it. */
 export interface InboundItem {
@@ -128,5 +148,8 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-/** The pull mailbox as a connector (or the XTA 2 message box) needs it — not the whole MessageStore. */
-export type MailboxStore = Pick<MessageStore, 'mailboxPut' | 'mailboxList' | 'mailboxFetch' | 'mailboxAck'>;
+/**
+ * The pull mailbox as a connector (or the XTA 2 message box) needs it — not the whole MessageStore.
+ * `ping`: whether the store answers (the mailbox egress's `connect`).
+ */
+export type MailboxStore = Pick<MessageStore, 'mailboxPut' | 'mailboxList' | 'mailboxFetch' | 'mailboxAck' | 'ping'>;

@@ -19,7 +19,7 @@ import { overviewSources } from './ui/sources.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
 import { DeadlineWatcher } from './deadlines/watcher.js';
-import { startAmqpIngress } from './ingress/amqp.js';
+import { buildChannels, type ChannelRuntime } from './ingress/channels.js';
 import { routingApiOf, startCallbacks } from './fitconnect/wiring.js';
 import { loadCallbackTargets } from './fitconnect/callbacks.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
@@ -128,23 +128,27 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const endpoints = new Map<string, EndpointRuntime>();
   for (const e of cfg.endpoints) {
     const spec = CONNECTORS[e.connector];
-    if (!spec) throw new Error(`connector ${e.connector} vanished after config validation`);
+    if (spec?.create === undefined) throw new Error(`connector ${e.connector} vanished after config validation`);
     const elog = log.child({ endpoint: e.id, connector: spec.name });
-    const egress = spec.create(spec.configSchema.parse(e.config), { endpointId: e.id, log: elog, store });
+    const egress = spec.create(spec.configSchema.parse(e.config), { endpointId: e.id, log: elog, mailboxes: store });
     const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
     endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
   }
   let baseUrl = '';
+  // Inbound channels are built once the pipeline exists (below); metrics read their health on scrape.
+  let channels: ReadonlyMap<string, ChannelRuntime> = new Map();
   // Metrics and alerts (ADR 0029): counters fed by the pipeline, the worker and mailbox acks; gauges read on scrape.
-  const monitoring = createMonitoring({ cfg, store, endpoints, log, recipientKeys, ...(jweKeys ? { jweKeys: jweKeys.publicJwks().keys } : {}), instance: () => `${hostname()}${baseUrl === '' ? '' : ` ${baseUrl}`}` });
+  const monitoring = createMonitoring({ cfg, store, endpoints, channels: () => [...channels.values()].map((c) => c.status()), log, recipientKeys, ...(jweKeys ? { jweKeys: jweKeys.publicJwks().keys } : {}), instance: () => `${hostname()}${baseUrl === '' ? '' : ` ${baseUrl}`}` });
   metrics = monitoring.metrics;
   worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step, observer: monitoring.metrics });
   const w = worker;
   const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics);
+  // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
+  channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log });
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
@@ -183,7 +187,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   worker.start();
   const deadlines = new DeadlineWatcher({ cfg, store, router, validator, log: log.child({ component: 'deadlines' }), onAccepted: () => w.wake() });
   deadlines.start();
-  const consumers = startAmqpIngress(cfg, pipeline, store, log);
+  for (const c of channels.values()) c.start();
   monitoring.start();
   lifecycle.ready = true;
   const addr = server.address();
@@ -196,7 +200,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
       if (crl) process.off('SIGHUP', reloadCrl);
-      await Promise.all(consumers.map((c) => c.close()));
+      await Promise.all([...channels.values()].map((c) => c.close().catch((err: unknown) => log.warn({ channel: c.id, err: String(err) }, 'inbound channel close failed'))));
       await deadlines.stop();
       await callbacks?.close();
       await monitoring.close();

@@ -125,12 +125,13 @@ class FiledropEgress implements Egress {
 }
 
 /** A local or mounted import directory (file drop): `.part`, fsync, rename. See README.md. */
-export const filedropConnector: ConnectorSpec<typeof filedropConfigSchema> = {
+export const filedropConnector = {
   name: 'filedrop',
+  direction: 'egress',
   summary: 'Local or mounted drop directory: each message one file, written as .<name>.part, fsynced, renamed.',
   configSchema: filedropConfigSchema,
   maxInFlight: 16,
   create(config, ctx): Egress {
     return new FiledropEgress(config, ctx);
   },
-};
+} satisfies ConnectorSpec<typeof filedropConfigSchema>;

@@ -46,7 +46,7 @@ class MailboxEgress implements Egress {
   async connect(signal: AbortSignal): Promise<void> {
     if (this.life.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} is closed`);
     signal.throwIfAborted();
-    await this.ctx.store.ping();
+    await this.ctx.mailboxes.ping();
     if (this.life.closing) throw new NotConnectedError(`mailbox ${this.config.mailbox} was closed while connecting`);
     this.life.connected = true;
     if (this.life.health().status !== 'up') this.life.setStatus('up', `mailbox ${this.config.mailbox}`);
@@ -58,7 +58,7 @@ class MailboxEgress implements Egress {
       return Promise.reject(new NotConnectedError(`mailbox ${this.config.mailbox} ${why}`));
     }
     const mailbox = this.config.mailbox;
-    const put = this.ctx.store.mailboxPut(mailbox, msg.gatewayId).then(
+    const put = this.ctx.mailboxes.mailboxPut(mailbox, msg.gatewayId).then(
       (): DeliveryReceipt => {
         if (!this.life.closing && this.life.health().status !== 'up') this.life.setStatus('up', `mailbox ${mailbox}`);
         return { outcome: 'in_mailbox', mailbox, detail: `placed in mailbox ${mailbox}` };
@@ -90,12 +90,13 @@ class MailboxEgress implements Egress {
  * receiver acknowledges it (XTA's close semantics); unacknowledged fetched messages
  * reappear after the mailbox lease (config `mailbox.leaseMs`). See README.md.
  */
-export const mailboxConnector: ConnectorSpec<typeof mailboxConfigSchema> = {
+export const mailboxConnector = {
   name: 'mailbox',
+  direction: 'egress',
   summary: 'Store-backed pull mailbox: list, fetch with lease, acknowledge (XTA-like).',
   configSchema: mailboxConfigSchema,
   maxInFlight: 32,
   create(config, ctx): Egress {
     return new MailboxEgress(config, ctx);
   },
-};
+} satisfies ConnectorSpec<typeof mailboxConfigSchema>;

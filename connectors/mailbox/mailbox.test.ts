@@ -13,7 +13,7 @@ const never = new AbortController().signal;
 let seq = 0;
 
 function mailboxEgress(t: TempStore, mailbox: string): Egress {
-  return mailboxConnector.create(mailboxConfigSchema.parse({ mailbox }), { ...testContext(`mailbox-${mailbox}`), store: t.store });
+  return mailboxConnector.create(mailboxConfigSchema.parse({ mailbox }), { ...testContext(`mailbox-${mailbox}`), mailboxes: t.store });
 }
 
 /**

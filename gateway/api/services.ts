@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/types.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
+import type { ChannelRuntime } from '../ingress/channels.js';
 import type { EndpointRuntime } from '../outbox/endpoint.js';
 import type { DeliveryWorker } from '../outbox/worker.js';
 import type { Router } from '../routing/router.js';
@@ -24,6 +25,8 @@ export interface GatewayServices {
   pipeline: IngressPipeline;
   worker: DeliveryWorker;
   endpoints: ReadonlyMap<string, EndpointRuntime>;
+  /** Inbound channels (ingress connectors, gateway/ingress/channels.ts); absent in unit setups. */
+  channels?: ReadonlyMap<string, ChannelRuntime>;
   log: Logger;
   /** Every API access is recorded here (gateway/api/audit.ts); absent only in unit setups. */
   audit?: AuditLog;

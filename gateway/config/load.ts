@@ -72,6 +72,7 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
   cfg.endpoints.forEach((e, i) => {
     const spec = connectors[e.connector];
     if (!spec) return problem(`endpoints.${i}.connector`, `unknown connector "${e.connector}" (known: ${Object.keys(connectors).join(', ')})`);
+    if (spec.create === undefined) return problem(`endpoints.${i}.connector`, `connector "${e.connector}" has no egress side (it is ${spec.direction}-only)`);
     const c = spec.configSchema.safeParse(e.config);
     if (!c.success) issues.push(...zodIssues(c.error.issues, `endpoints.${i}.config`));
   });
@@ -94,6 +95,8 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
     else if (!['efa-service', 'municipality', 'fachverfahren', 'zsa'].includes(p.kind)) problem(path, `participant "${id}" is a ${p.kind}, which never writes messages`);
   };
   cfg.ingress.amqp.forEach((q, i) => q.authors.forEach((id, j) => needAuthor(`ingress.amqp.${i}.authors.${j}`, id)));
+  issues.push(...ingressChannelIssues(cfg, connectors));
+  cfg.ingress.connectors.forEach((c, i) => c.authors.forEach((id, j) => needAuthor(`ingress.connectors.${i}.authors.${j}`, id)));
   cfg.mappings.ingress.forEach((e, i) => (e.authors ?? []).forEach((id, j) => needAuthor(`mappings.ingress.${i}.authors.${j}`, id)));
   cfg.routes.forEach((r, i) => {
     if (r.service !== undefined && !services.has(r.service)) problem(`routes.${i}.service`, `unknown service "${r.service}"`);
@@ -113,6 +116,31 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
   if (hookProblem !== undefined) problem('monitoring.webhook.url', hookProblem);
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `configuration has ${issues.length} problem(s)`, { issues });
   return cfg;
+}
+
+/**
+ * Inbound channels (`ingress.connectors[]`, `ingress.amqp[]`): ids unique across both lists, each
+ * connector known and with an ingress side, each `config` valid under its ingress schema.
+ */
+function ingressChannelIssues(cfg: GatewayConfig, connectors: Readonly<Record<string, ConnectorSpec>>): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  const ids = [...cfg.ingress.connectors.map((c, i) => ({ id: c.id, path: `ingress.connectors.${i}.id` })), ...cfg.ingress.amqp.map((q, i) => ({ id: q.id, path: `ingress.amqp.${i}.id` }))];
+  for (const { id, path } of ids) {
+    if (seen.has(id)) issues.push({ path, message: `duplicate inbound channel id "${id}"`, layer: 'config' });
+    seen.add(id);
+  }
+  cfg.ingress.connectors.forEach((c, i) => {
+    const spec = connectors[c.connector];
+    const ingressNames = Object.values(connectors).filter((s) => s.createIngress !== undefined).map((s) => s.name);
+    if (spec?.createIngress === undefined) {
+      issues.push({ path: `ingress.connectors.${i}.connector`, message: `"${c.connector}" is no connector with an ingress side (known: ${ingressNames.join(', ')})`, layer: 'config' });
+      return;
+    }
+    const parsed = (spec.ingressConfigSchema ?? spec.configSchema).safeParse(c.config);
+    if (!parsed.success) issues.push(...zodIssues(parsed.error.issues, `ingress.connectors.${i}.config`));
+  });
+  return issues;
 }
 
 /** Reads, substitutes and validates a YAML configuration file. */

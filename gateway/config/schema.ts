@@ -299,6 +299,20 @@ export const amqpIngressSchema = z
   })
   .strict();
 
+export const ingressConnectorSchema = z
+  .object({
+    id: ID.describe('Name of this inbound channel (logs, metrics, the monitoring UI); unique among `ingress.connectors` and `ingress.amqp`.'),
+    connector: z.string().min(1).describe('Connector name with an ingress side: one of connectors/index.ts whose direction is `ingress` or `both` (e.g. `amqp091`; each documented in its connectors/<name>/README.md).'),
+    authors: z
+      .array(ID)
+      .min(1)
+      .describe(
+        'Participants (ids) whose messages this channel carries. The channel has no login: a message whose `autor` is any other participant is refused (`GW_FORBIDDEN`, rule `ingress.channel`). With exactly one author, JSON, CSV and dialect XML items are mapped with that participant\'s ingress mappings (`mappings.ingress`).',
+      ),
+    config: z.record(z.string(), z.unknown()).default({}).describe('Connector configuration, validated by the connector\'s own (ingress) schema.'),
+  })
+  .strict();
+
 const atRestSchema = z
   .object({
     keys: z
@@ -512,9 +526,18 @@ export const configSchema = z
     mailbox: z.object({ leaseMs: z.number().int().min(1000).default(300_000).describe('How long a fetched mailbox message stays hidden before it reappears unacknowledged.') }).strict().default({ leaseMs: 300_000 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     ingress: z
-      .object({ amqp: z.array(amqpIngressSchema).default([]).describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages.') })
+      .object({
+        connectors: z
+          .array(ingressConnectorSchema)
+          .default([])
+          .describe('Inbound channels: ingress connectors (reply queue, inbox folder, …) whose items go through the same pipeline as HTTP and are acknowledged at their peer only after the gateway stored or refused them (docs/connectors.md).'),
+        amqp: z
+          .array(amqpIngressSchema)
+          .default([])
+          .describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages. The short form of an `ingress.connectors` entry with connector `amqp091` and config `{ url, queue, prefetch }`; same behaviour.'),
+      })
       .strict()
-      .default({ amqp: [] }),
+      .default({ connectors: [], amqp: [] }),
     auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
@@ -542,3 +565,4 @@ export type MappingsConfig = z.output<typeof mappingsSchema>;
 export type FitConnectConfig = z.output<typeof fitConnectSchema>;
 export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
+export type IngressConnectorConfig = z.output<typeof ingressConnectorSchema>;

@@ -11,6 +11,7 @@ import { passThroughHeader, wantsPassThrough } from './pass-through.js';
 import type { IngressPipeline, SubmitMeta } from './pipeline.js';
 import { reply, type Schemas } from '../api/contract-types.js';
 import type { IngressMediaType } from '../config/schema.js';
+import { isCsvType, isJoseType, isJsonType, isXmlType } from './media-type.js';
 
 export interface IngressLimits {
   maxMessageBytes: number;
@@ -18,28 +19,10 @@ export interface IngressLimits {
   maxAttachments: number;
 }
 
-const XML_TYPES = new Set(['application/xml', 'text/xml']);
-
 /** The bare media type of a Content-Type header for error texts: parameters (which may carry anything) are never echoed. */
 function mediaTypeOf(contentType: string | undefined): string {
   const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(t) ? `"${t}"` : t === '' ? '(none)' : '(not a media type)';
-}
-
-/** `application/jose`: a compact JWE body (RFC 7515 §9.2.1). */
-export function isJoseType(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/jose';
-}
-
-/** `application/json` (EfA form data, ADR 0020). */
-export function isJsonType(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
-}
-
-/** `text/csv` (a Fachverfahren's file dialect, ADR 0025); a charset other than UTF-8 is not `text/csv` we read. */
-export function isCsvType(contentType: string | undefined): boolean {
-  const [type, ...params] = (contentType ?? '').split(';').map((x) => x.trim().toLowerCase());
-  return type === 'text/csv' && params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
 }
 
 /**
@@ -55,10 +38,6 @@ function ingressTypeOf(contentType: string | undefined, part: boolean): IngressM
   return part && (t === '' || t === 'text/plain' || t === 'application/octet-stream') ? 'application/xml' : undefined;
 }
 
-export function isXmlType(contentType: string | undefined): boolean {
-  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return XML_TYPES.has(t) || /^application\/[a-z0-9.+-]+\+xml$/.test(t);
-}
 
 /** Reads a request body up to `max` bytes; over it → GW_PAYLOAD_TOO_LARGE without reading the rest into memory. */
 export async function readBody(req: Request, max: number): Promise<Buffer> {

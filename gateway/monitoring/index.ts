@@ -18,6 +18,8 @@ export interface MonitoringDeps {
   log: Logger;
   recipientKeys?: ReadonlyMap<string, JWK>;
   jweKeys?: readonly JWK[];
+  /** Inbound channels with their live health (gateway/ingress/channels.ts), read on scrape. */
+  channels?: () => ReadonlyArray<{ id: string; connector: string; health: { status: string } }>;
   /** The instance name sent with alert events (the base URL once the server listens). */
   instance: () => string;
   /** Options for tests: the webhook's first retry delay. */
@@ -57,7 +59,7 @@ export function createMonitoring(d: MonitoringDeps): Monitoring {
     log,
     d.cfg.monitoring.recentAlerts,
   );
-  const metrics = new GatewayMetrics(d.cfg, { backlog: () => d.store.backlog(), endpoints: d.endpoints, certificates, activeAlerts: () => alerts.active() });
+  const metrics = new GatewayMetrics(d.cfg, { backlog: () => d.store.backlog(), endpoints: d.endpoints, certificates, activeAlerts: () => alerts.active(), ...(d.channels && { channels: d.channels }) });
   let closing: Promise<void> | null = null;
   return {
     metrics,

@@ -53,6 +53,8 @@ export interface MetricSources {
   certificates(): ReadonlyArray<{ subject: string; notAfter: Date }>;
   /** Active alerts by rule id (gateway/monitoring/alerts.ts). */
   activeAlerts?(): ReadonlyArray<{ rule: string }>;
+  /** Inbound channels (ingress connectors) with their live health; absent: none. */
+  channels?(): ReadonlyArray<{ id: string; connector: string; health: { status: string } }>;
   now?: () => number;
 }
 
@@ -181,6 +183,16 @@ export class GatewayMetrics implements IngressObserver, DeliveryObserver {
         for (const e of endpoints) {
           this.set({ endpoint: e.id, connector: e.connector }, endpointUp(e) ? 1 : 0);
         }
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}ingress_channel_up`,
+      help: '1 when the inbound channel\'s connector reports up (taking items), else 0.',
+      labelNames: ['channel', 'connector'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of sources.channels?.() ?? []) this.set({ channel: c.id, connector: c.connector }, c.health.status === 'up' ? 1 : 0);
       },
     });
     new Gauge({

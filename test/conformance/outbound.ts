@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import type { MessageStore } from '../../gateway/store/types.js';
-import type { ConnectorContext, OutboundMessage } from '../../connectors/types.js';
+import type { ConnectorContext, MailboxStore, OutboundMessage } from '../../connectors/types.js';
 
 /** What a conformance fixture read back from the real peer for one message. */
 export interface ReceivedMessage {
@@ -57,17 +56,18 @@ export function makeOutbound(overrides: Partial<OutboundMessage> = {}): Outbound
 }
 
 /**
- * A ConnectorContext for tests: a silent logger (LOG_LEVEL overrides) and a store that
- * fails loudly if an egress under test touches it.
+ * A ConnectorContext for tests: a silent logger (LOG_LEVEL overrides) and mailboxes that
+ * fail loudly if an egress under test touches them (only the mailbox connector may; its test
+ * passes the real store).
  */
 export function testContext(endpointId: string): ConnectorContext {
-  const store = new Proxy(
+  const mailboxes = new Proxy(
     {},
     {
       get(_target, prop) {
-        throw new Error(`connector tests have no store (tried to use ${String(prop)})`);
+        throw new Error(`connector tests have no mailbox store (tried to use ${String(prop)})`);
       },
     },
-  ) as MessageStore;
-  return { endpointId, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), store };
+  ) as MailboxStore;
+  return { endpointId, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), mailboxes };
 }

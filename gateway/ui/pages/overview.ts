@@ -81,6 +81,13 @@ export async function overviewLive(s: GatewayServices, sources: OverviewSources)
       depth[e.id] ?? 0,
     ];
   });
+  // Inbound channels (ingress connectors): health only, they have no outbox or circuit.
+  const channelRows = [...(s.channels?.values() ?? [])].map((c) => c.status()).map((c) => [
+    c.id,
+    c.connector,
+    html`<span class="badge ${c.health.status === 'up' ? 'ok' : 'bad'}">${CONNECTOR_LABEL[c.health.status] ?? c.health.status}</span>${c.health.detail ? html`<br><small>${c.health.detail}</small>` : null}`,
+    time(c.health.since),
+  ]);
   const alerts = sources.alerts ? await sources.alerts() : undefined;
   const caseFigures = sources.figures ? await sources.figures() : undefined;
   return html`<p class="stamp">Stand: ${time(now.toISOString())}</p>
@@ -92,6 +99,9 @@ ${table('Nachrichten der letzten Stunde und des letzten Tages, Rückstand, Fehle
 <section aria-labelledby="h-endpoints"><h2 id="h-endpoints">Endpunkte</h2>
 ${table('Zustand der Endpunkte', ['Endpunkt', 'Connector', 'Verbindung', 'Schutzschalter', 'Letzter Erfolg', 'Letzter Fehler', 'Warteschlange'], endpointRows)}
 </section>
+${channelRows.length === 0 ? null : html`<section aria-labelledby="h-channels"><h2 id="h-channels">Eingangskanäle</h2>
+${table('Zustand der Eingangskanäle', ['Kanal', 'Connector', 'Verbindung', 'Seit'], channelRows)}
+</section>`}
 ${caseFigures === undefined ? null : figuresSection(caseFigures)}`;
 }
 
