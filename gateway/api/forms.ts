@@ -1,7 +1,7 @@
 import { ALL_ROLES } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
-import { sealFor } from '../outbox/recipient-encryption.js';
-import { callerKey } from './messages.js';
+import { RecipientEncryption } from '../outbox/recipient-encryption.js';
+import { callerEndpoint } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
 import type { GatewayServices } from './services.js';
@@ -15,6 +15,7 @@ const FORM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
  * the operator only under a break-glass grant, end-to-end encrypted to a caller with a key.
  */
 export function formsApi(s: GatewayServices): ApiRoute[] {
+  const encryption = new RecipientEncryption(s.recipientKeys);
   return [
     route('GET', '/messages/:id/forms', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {
       const id = String(req.params['id']);
@@ -28,7 +29,7 @@ export function formsApi(s: GatewayServices): ApiRoute[] {
       const name = String(req.params['name']);
       const found = FORM_NAME.test(name) ? await s.store.getForm(id, name) : null;
       if (found === null) throw new GatewayError('GW_NOT_FOUND', `message ${id} has no form of that name`, { issues: [{ message: 'no such form', path: 'params.name' }] });
-      const sealed = await sealFor(callerKey(s, res), found.body, found.form.mediaType);
+      const sealed = await encryption.form(callerEndpoint(res), { body: found.body, mediaType: found.form.mediaType });
       res.set('X-Message-Form', found.form.name).type(sealed.contentType).send(sealed.body);
     }),
   ];

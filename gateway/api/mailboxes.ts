@@ -4,7 +4,7 @@ import { principalOf } from '../auth/principal.js';
 import { OVERSIGHT, PARTIES } from '../auth/policy.js';
 import { GatewayError } from '../errors.js';
 import { wireHeaders } from '../model/wire-headers.js';
-import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
+import { RecipientEncryption } from '../outbox/recipient-encryption.js';
 import { actor, intQuery } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
@@ -18,6 +18,7 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/;
  * message that is not acknowledged before the lease ends can be fetched again.
  */
 export function mailboxApi(s: GatewayServices): ApiRoute[] {
+  const encryption = new RecipientEncryption(s.recipientKeys);
   const mailboxName = (v: unknown): string => {
     if (typeof v !== 'string' || !NAME.test(v)) throw new GatewayError('GW_BAD_REQUEST', 'invalid mailbox name', { issues: [{ message: 'invalid mailbox name', path: 'mailbox' }] });
     return v;
@@ -54,8 +55,7 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       // A receiver with a configured encryption key gets the message as a JWE to that key,
       // fresh per fetch, as push deliveries do (gateway/outbox/recipient-encryption.ts).
       const endpointId = (await s.store.getMessage(lease.item.messageId))?.endpointId;
-      const key = endpointId === undefined ? undefined : s.recipientKeys?.get(endpointId);
-      const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
+      const sealed = await encryption.lease(endpointId, lease);
       res
         .status(200)
         .set({

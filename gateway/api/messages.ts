@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
-import type { JWK } from 'jose';
 import { ADMIN_ONLY, ALL_ROLES, OVERSIGHT, PARTIES } from '../auth/policy.js';
-import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
+import { RecipientEncryption, type ReaderEndpoint } from '../outbox/recipient-encryption.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { isMessageState, type MessageState } from '../model/index.js';
 import type { MessageFilter } from '../store/types.js';
@@ -56,14 +55,14 @@ export function parseFilter(req: Request): MessageFilter {
 }
 
 
-/** The encryption key of the calling participant's endpoint, if one is configured: payload reads and attachment downloads are sealed to it. */
-export function callerKey(s: GatewayServices, res: Response): JWK | undefined {
-  const endpoint = principalOf(res)?.participant?.endpoint;
-  return endpoint === undefined ? undefined : s.recipientKeys?.get(endpoint);
+/** The calling participant's endpoint: payload, form and attachment reads are sealed to its key (outbox/recipient-encryption.ts) when one is configured. */
+export function callerEndpoint(res: Response): ReaderEndpoint {
+  return principalOf(res)?.participant?.endpoint;
 }
 
 /** Message ingress, status, history, payload, replay, Vorgang timeline, attachments. */
 export function messagesApi(s: GatewayServices): ApiRoute[] {
+  const encryption = new RecipientEncryption(s.recipientKeys);
   const limits = s.cfg.server;
   return [
     // An authenticated participant submits only as itself (and for its services): checked on the header before routing.
@@ -103,7 +102,7 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       const id = param(req, 'id');
       const p = await s.store.getPayload(id);
       if (!p) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-      const sealed = await sealFor(callerKey(s, res), p, storedPayloadType(p));
+      const sealed = await encryption.payload(callerEndpoint(res), p);
       res.type(sealed.contentType).send(sealed.body);
     }),
 
@@ -143,15 +142,15 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       const sha = param(req, 'sha512').toLowerCase();
       if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');
       // A caller with a configured encryption key gets the attachment end-to-end encrypted to it.
-      const key = callerKey(s, res);
-      if (key !== undefined) {
+      const reader = callerEndpoint(res);
+      if (encryption.keyOf(reader) !== undefined) {
         const size = await s.attachments.size(sha);
         if (size > limits.maxMessageBytes) {
           throw new GatewayError('GW_PAYLOAD_TOO_LARGE', `attachment of ${size} bytes is larger than ${limits.maxMessageBytes}, the limit for end-to-end encryption in one JWE`);
         }
         const chunks: Buffer[] = [];
         for await (const c of s.attachments.open(sha) as AsyncIterable<Buffer>) chunks.push(c);
-        const sealed = await sealFor(key, Buffer.concat(chunks), 'application/octet-stream');
+        const sealed = await encryption.attachment(reader, Buffer.concat(chunks));
         res.type(sealed.contentType).send(sealed.body);
         return;
       }

@@ -5,7 +5,7 @@ import type { ParticipantConfig } from '../config/schema.js';
 import { signFitConnectSet } from '../crypto/set.js';
 import { GatewayError } from '../errors.js';
 import type { AttachmentRef } from '../model/attachment.js';
-import { sealFor, storedPayloadType } from '../outbox/recipient-encryption.js';
+import { RecipientEncryption, storedPayloadType } from '../outbox/recipient-encryption.js';
 import type { FitEventRecord, FitReply, FitSubmission } from '../store/fit-connect.js';
 import type { StoredMessage } from '../store/types.js';
 import { isSender } from './remit.js';
@@ -49,7 +49,11 @@ export interface ReplySummary {
  * nothing is lost and nothing is handed out twice unnoticed.
  */
 export class FitReplies {
-  constructor(private readonly d: FitConnectDeps) {}
+  private readonly encryption: RecipientEncryption;
+
+  constructor(private readonly d: FitConnectDeps) {
+    this.encryption = new RecipientEncryption(d.recipientKeys);
+  }
 
   /** The participant the replies of `sub` go to: the caller (its sender), or with auth off the submission's author. */
   private recipient(p: ParticipantConfig | null, sub: FitSubmission): ParticipantConfig | null {
@@ -102,9 +106,7 @@ export class FitReplies {
   /** The key a reply is encrypted to: the sender's reply key from its metadata, else its registered key; GW_KEY_UNSUITABLE without either. */
   private replyKey(sub: FitSubmission, to: ParticipantConfig): JWK {
     if (sub.replyKey !== null) return JSON.parse(sub.replyKey) as JWK;
-    const registered = to.endpoint === undefined ? undefined : this.d.recipientKeys?.get(to.endpoint);
-    if (registered === undefined) throw new GatewayError('GW_KEY_UNSUITABLE', 'no reply key: the submission named no replyChannel.fitConnect.encryptionPublicKey and the sender has no participants[].encryptionKey');
-    return registered;
+    return this.encryption.requireKey(to.endpoint, 'no reply key: the submission named no replyChannel.fitConnect.encryptionPublicKey and the sender has no participants[].encryptionKey');
   }
 
   /** The bytes the mailbox would deliver: the delivery form when the message has one (ADR 0020), else the payload. */
@@ -178,10 +180,8 @@ export class FitReplies {
     if (!(await this.d.store.fitConnect.acceptReply(reply.replyId, [await this.event('accept-reply', sub, reply.replyId)]))) throw notFound(replyId);
   }
 
-  private async seal(key: JWK, body: Buffer, mediaType: string): Promise<string> {
-    // a stored pass-through JWE is re-sealed as the bytes it is (cty application/jose), never handed on as it came
-    const sealed = await sealFor(key, body, mediaType === 'application/jose' ? 'application/octet-stream' : mediaType);
-    return sealed.body.toString('ascii');
+  private seal(key: JWK, body: Buffer, mediaType: string): Promise<string> {
+    return this.encryption.sealTo(key, body, mediaType);
   }
 
   private async event(name: 'submit-reply' | 'accept-reply', s: Pick<FitSubmission, 'submissionId' | 'caseId'>, replyId: string, details: Record<string, unknown> = {}): Promise<FitEventRecord> {

@@ -8,7 +8,7 @@ import type { ParticipantConfig } from '../config/schema.js';
 import { signFitConnectSet, verifySet, type FitConnectEventName } from '../crypto/set.js';
 import { ERROR_CATALOG, GatewayError, problemType, type Issue } from '../errors.js';
 import { refusalSummary } from '../ingress/diagnostics.js';
-import { sealFor } from '../outbox/recipient-encryption.js';
+import { RecipientEncryption } from '../outbox/recipient-encryption.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { FitEventRecord, FitSubmission } from '../store/fit-connect.js';
@@ -37,8 +37,10 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   private readonly validators = new Map<string, (v: unknown) => Issue[]>();
   /** The reply channel (ADR 0033). */
   readonly replies: FitReplies;
+  private readonly encryption: RecipientEncryption;
 
   constructor(private readonly d: FitConnectDeps) {
+    this.encryption = new RecipientEncryption(d.recipientKeys);
     this.replies = new FitReplies(d);
     for (const dest of d.destinations.all()) {
       for (const svc of dest.cfg.services) {
@@ -197,15 +199,14 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   }
 
   private subscriberKey(p: ParticipantConfig | null): JWK {
-    const key = p?.endpoint === undefined ? undefined : this.d.recipientKeys?.get(p.endpoint);
-    if (key === undefined) throw new GatewayError('GW_KEY_UNSUITABLE', 'FIT-Connect subscribers receive submissions encrypted to their own key: configure participants[].encryptionKey for this participant');
-    return key;
+    return this.encryption.requireKey(p?.endpoint, 'FIT-Connect subscribers receive submissions encrypted to their own key: configure participants[].encryptionKey for this participant');
   }
 
   /** Re-encrypts one stored part from the destination's key to the subscriber's (the mailbox's recipient encryption). */
   private async reseal(dest: FitDestination, jwe: string | null, part: string, key: JWK, cty: string): Promise<string> {
     const plain = await decryptPart(dest, jwe, part);
-    return (await sealFor(key, plain, cty)).body.toString('ascii');
+    // always a JWE to the subscriber, also for an attachment its sender declared as application/jose
+    return this.encryption.sealTo(key, plain, cty);
   }
 
   /** `GET /v1/submissions/{id}`: metadata and data re-encrypted to the subscriber's key. */

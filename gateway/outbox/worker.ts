@@ -4,7 +4,7 @@ import { NotConnectedError, PermanentError, RetryableError } from '../../connect
 import type { DeliveryConfig } from '../config/schema.js';
 import type { MessageStore, OutboxItem, StoredMessage } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
-import { encryptForRecipient, type RecipientKeys } from './recipient-encryption.js';
+import { RecipientEncryption, type RecipientKeys } from './recipient-encryption.js';
 import type { EndpointRuntime } from './endpoint.js';
 import type { MappingStep } from '../ingress/mapping-step.js';
 
@@ -76,7 +76,11 @@ export class DeliveryWorker {
   private loopDone: Promise<void> | null = null;
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly o: WorkerOptions) {}
+  private readonly encryption: RecipientEncryption;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.encryption = new RecipientEncryption(o.recipientKeys);
+  }
 
   start(): void {
     for (const ep of this.o.endpoints.values()) ep.ensureConnected();
@@ -145,7 +149,7 @@ export class DeliveryWorker {
       const ready = await this.withForm(item);
       if (ready === null) return;
       item = ready;
-      const outbound = await encryptForRecipient(toOutbound(item, attempt), item.endpointId, this.o.recipientKeys);
+      const outbound = await this.encryption.outbound(toOutbound(item, attempt), item.endpointId);
       const receipt = await raceAbort(ep.egress.deliver(outbound, signal), signal);
       ep.breaker.success();
       ep.lastSuccessAt = Date.now();
