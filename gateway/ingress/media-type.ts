@@ -35,12 +35,13 @@ export function isXmlType(contentType: string | undefined): boolean {
  * How an ingress connector's item is read (sink.ts): `jwe` for a compact JWE (decrypted with
  * the gateway's keys, then XML), an ingress media type (JSON, CSV, XML — an XML document whose
  * root an ingress mapping selects is mapped, other XML is XÖV), or undefined: not accepted.
- * Untyped and `application/octet-stream` items are read as XML, as multipart parts are.
+ * Untyped, `text/plain` and `application/octet-stream` items are read as XML, as multipart parts
+ * are (a reply queue's publisher often sets no or a generic type).
  */
 export function channelMediaType(contentType: string): IngressMediaType | 'jwe' | undefined {
   if (isJoseType(contentType)) return 'jwe';
   if (isJsonType(contentType)) return 'application/json';
   if (isCsvType(contentType)) return 'text/csv';
   const t = bareType(contentType);
-  return isXmlType(contentType) || t === '' || t === 'application/octet-stream' ? 'application/xml' : undefined;
+  return isXmlType(contentType) || t === '' || t === 'text/plain' || t === 'application/octet-stream' ? 'application/xml' : undefined;
 }

@@ -19,13 +19,13 @@ function keys(node: JsonSchemaNode, path: string, out: Array<{ key: string; defa
 
 /**
  * Drift check between a connector's config schema and the config table in the
- * "## Configuration" section of its README: every key must have a row (`` | `key` | … ``) and every primitive default must be
+ * `heading` section of its README (default "## Configuration"; an ingress side with its own schema uses "## Ingress configuration"): every key must have a row (`` | `key` | … ``) and every primitive default must be
  * written in that row as `` `value` ``. Returns the problems (empty when in sync).
  */
-export function readmeConfigProblems(schema: z.ZodType, readmePath: string): string[] {
+export function readmeConfigProblems(schema: z.ZodType, readmePath: string, heading = '## Configuration'): string[] {
   const lines = readFileSync(readmePath, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.startsWith('## Config'));
-  if (start < 0) return ['README has no "## Configuration" section'];
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  if (start < 0) return [`README has no "${heading}" section`];
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
   const readme = lines.slice(start, end < 0 ? undefined : end);
   const all: Array<{ key: string; default: unknown }> = [];

@@ -55,7 +55,9 @@ describe('ChannelSink: the one sink of every inbound channel', () => {
     await s.submit(item('{}', 'application/json'), never);
     await s.submit(item('x;y', 'text/csv; charset=UTF-8'), never);
     await s.submit(item('a.b.c.d.e', 'application/jose'), never);
-    expect(p.calls.map((c) => c.ingress?.mediaType ?? 'none')).to.deep.equal(['application/xml', 'application/json', 'text/csv', 'none']);
+    await s.submit(item('<a/>', 'text/plain'), never);
+    await s.submit(item('<a/>', ''), never);
+    expect(p.calls.map((c) => c.ingress?.mediaType ?? 'none')).to.deep.equal(['application/xml', 'application/json', 'text/csv', 'none', 'application/xml', 'application/xml']);
     expect(p.calls[0]!.ingress!.submitter).to.deep.equal({ id: 'fv-halle', services: ['hund'] });
     expect(p.calls.every((c) => c.remote === 'test:channel')).to.equal(true);
   });
