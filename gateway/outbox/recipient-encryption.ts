@@ -32,10 +32,14 @@ export function storedPayloadType(payload: Buffer): 'application/xml' | 'applica
   return isCompactJwe(payload) ? 'application/jose' : 'application/xml';
 }
 
-/** With a key: a fresh compact JWE to it (`cty` the original content type); a body already application/jose and any body without a key go unchanged. */
+/**
+ * With a key: a fresh compact JWE to it, `cty` the original content type written without white
+ * space (`text/csv;charset=utf-8`: a JOSE header value holds no spaces); a body already
+ * application/jose and any body without a key go unchanged.
+ */
 async function seal(key: JWK | undefined, body: Buffer, contentType: string): Promise<Sealed> {
   if (contentType === 'application/jose' || key === undefined) return { body, contentType };
-  return { body: Buffer.from(await encryptFor(body, key, { cty: contentType }), 'ascii'), contentType: 'application/jose' };
+  return { body: Buffer.from(await encryptFor(body, key, { cty: contentType.replace(/\s+/g, '') }), 'ascii'), contentType: 'application/jose' };
 }
 
 /**
@@ -64,22 +68,22 @@ export class RecipientEncryption {
   }
 
   /** A stored message payload (XML, or a pass-through JWE). */
-  payload(reader: ReaderEndpoint, payload: Buffer): Promise<Sealed> {
+  async payload(reader: ReaderEndpoint, payload: Buffer): Promise<Sealed> {
     return seal(this.keyOf(reader), payload, storedPayloadType(payload));
   }
 
   /** A stored form (ADR 0020), in its own media type. */
-  form(reader: ReaderEndpoint, form: StoredForm): Promise<Sealed> {
+  async form(reader: ReaderEndpoint, form: StoredForm): Promise<Sealed> {
     return seal(this.keyOf(reader), form.body, form.mediaType);
   }
 
   /** What a mailbox fetch hands out: the lease's delivery form when it has one, else the stored payload. */
-  lease(reader: ReaderEndpoint, lease: { payload: Buffer; form?: { mediaType: string } | undefined }): Promise<Sealed> {
+  async lease(reader: ReaderEndpoint, lease: { payload: Buffer; form?: { mediaType: string } | undefined }): Promise<Sealed> {
     return lease.form === undefined ? this.payload(reader, lease.payload) : this.form(reader, { body: lease.payload, mediaType: lease.form.mediaType });
   }
 
   /** An attachment's bytes (`application/octet-stream`). */
-  attachment(reader: ReaderEndpoint, bytes: Buffer): Promise<Sealed> {
+  async attachment(reader: ReaderEndpoint, bytes: Buffer): Promise<Sealed> {
     return seal(this.keyOf(reader), bytes, 'application/octet-stream');
   }
 
