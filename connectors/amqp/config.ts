@@ -41,12 +41,15 @@ const queueSchema = z
 
 const tlsSchema = tlsClientSchema('broker');
 
+/** The broker URL of either side (egress and ingress). */
+export const brokerUrlSchema = z
+  .string()
+  .regex(/^amqps?:\/\/[^/]/, 'url must start with amqp:// or amqps://')
+  .describe('Broker URL, `amqp://user:password@host:5672/vhost` or `amqps://…` for TLS. The password never appears in logs or health details.');
+
 export const amqpConfigSchema = z
   .object({
-    url: z
-      .string()
-      .regex(/^amqps?:\/\/[^/]/, 'url must start with amqp:// or amqps://')
-      .describe('Broker URL, `amqp://user:password@host:5672/vhost` or `amqps://…` for TLS. The password never appears in logs or health details.'),
+    url: brokerUrlSchema,
     exchange: z
       .object({
         name: z.string().min(1).max(MAX_SHORTSTR).describe('Exchange the gateway publishes to. Declared on every connect.'),

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { ConnectorHealth, Ingress, IngressContext } from '../types.js';
+import { brokerUrlSchema } from './config.js';
 import { consumeReplies, type ReplyConsumer } from './consumer.js';
 
 export const amqpIngressConfigSchema = z
   .object({
-    url: z
-      .string()
-      .regex(/^amqps?:\/\/[^/]/, 'url must start with amqp:// or amqps://')
-      .describe('Broker URL, `amqp://user:password@host:5672/vhost` or `amqps://…`. The password never appears in logs or health details.'),
+    url: brokerUrlSchema,
     queue: z.string().min(1).max(255).describe('Existing durable queue to consume (checked, never declared); each message is acknowledged only after the gateway stored or refused it.'),
     prefetch: z.int().min(1).max(1000).default(16).describe('Unacknowledged messages in flight at once: the bound on items handed to the gateway at the same time.'),
     requeueDelayMs: z.int().min(0).max(60_000).default(1000).describe('Wait before a message the gateway could not take now is put back (nack with requeue), so a failing store does not spin.'),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectorHealth, ConnectorSpec, Ingress } from '../../connectors/types.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { backoffDelay } from '../outbox/backoff.js';
+import { retryWithBackoff } from '../outbox/backoff.js';
 import type { MessageStore } from '../store/types.js';
 import type { IngressPipeline } from './pipeline.js';
 import { ChannelSink } from './sink.js';
@@ -60,22 +60,13 @@ export class ChannelRuntime {
   }
 
   private async startLoop(): Promise<void> {
-    for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
-      try {
-        await this.ingress.start(this.stopped.signal);
-        this.started = true;
-        if (attempt > 1) this.log.info({ channel: this.id, attempt }, 'inbound channel started');
-        return;
-      } catch (err) {
-        if (this.stopped.signal.aborted) return;
-        const delay = backoffDelay(RESTART, attempt);
-        this.log.warn({ channel: this.id, attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) }, 'inbound channel start failed');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          this.stopped.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
-      }
-    }
+    const signal = this.stopped.signal;
+    const attempt = await retryWithBackoff(RESTART, signal, () => this.ingress.start(signal), (err, n, delay) => {
+      if (!signal.aborted) this.log.warn({ channel: this.id, attempt: n, retryInMs: delay, err: err instanceof Error ? err.message : String(err) }, 'inbound channel start failed');
+    });
+    if (attempt === undefined) return;
+    this.started = true;
+    if (attempt > 1) this.log.info({ channel: this.id, attempt }, 'inbound channel started');
   }
 
   status(): ChannelStatus {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectorHealth, Egress } from '../../connectors/types.js';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
-import { backoffDelay } from './backoff.js';
+import { retryWithBackoff } from './backoff.js';
 
 export interface EndpointStatus {
   id: string;
@@ -73,22 +73,14 @@ export class EndpointRuntime {
   }
 
   private async connectLoop(): Promise<void> {
-    for (let attempt = 1; !this.closed.signal.aborted; attempt++) {
-      try {
-        await this.egress.connect(this.closed.signal);
-        this.connected = true;
-        if (attempt > 1) this.log.info({ endpoint: this.id, attempt }, 'endpoint connected');
-        this.onConnected();
-        return;
-      } catch (err) {
-        const delay = backoffDelay(RECONNECT, attempt);
-        this.log.warn({ endpoint: this.id, attempt, retryInMs: delay, err: err instanceof Error ? err.message : String(err) }, 'endpoint connect failed');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay);
-          this.closed.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
-      }
-    }
+    const signal = this.closed.signal;
+    const attempt = await retryWithBackoff(RECONNECT, signal, () => this.egress.connect(signal), (err, n, delay) =>
+      this.log.warn({ endpoint: this.id, attempt: n, retryInMs: delay, err: err instanceof Error ? err.message : String(err) }, 'endpoint connect failed'),
+    );
+    if (attempt === undefined) return;
+    this.connected = true;
+    if (attempt > 1) this.log.info({ endpoint: this.id, attempt }, 'endpoint connected');
+    this.onConnected();
   }
 
   status(): EndpointStatus {
