@@ -5,12 +5,10 @@ import request from 'supertest';
 import { validateConfig } from '../../gateway/config/load.js';
 import { AMQP_URL } from '../support/amqp.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
-import { hundAnmeldung, hundFreigabe, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
+import { hundAnmeldung, hundFreigabe, hundSteuerfestsetzung, uuidOf, vorgangOf } from '../support/xzsa-fixtures.js';
 import { CONNECTORS } from '../../connectors/index.js';
 
 const MD = '15003000';
-const uuidOf = (xml: string) => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!;
-const vorgangOf = (xml: string) => /<xzsab:vorgangsID>([^<]+)</.exec(xml)![1]!;
 
 /**
  * The AMQP reply queue has no login: whoever may publish to it (a ZSA worker) named any

@@ -1,14 +1,11 @@
-import amqp from 'amqplib';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { AMQP_URL } from '../support/amqp.js';
+import { AMQP_URL, declareTestQueue, deleteTestQueue, publishToQueue, queueDepth } from '../support/amqp.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
-import { hundAnmeldung, hundSteuerfestsetzung } from '../support/xzsa-fixtures.js';
+import { hundAnmeldung, hundSteuerfestsetzung, uuidOf, vorgangOf } from '../support/xzsa-fixtures.js';
 
 const MD = '15003000';
-const uuidOf = (xml: string) => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!;
-const vorgangOf = (xml: string) => /<xzsab:vorgangsID>([^<]+)</.exec(xml)![1]!;
 
 /**
  * An inbound channel configured in the generic form (`ingress.connectors[]`) runs like the AMQP
@@ -21,24 +18,10 @@ describe('ingress: inbound channels are connectors (ingress.connectors)', functi
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   const queue = `zsa-test.channels.${randomUUID().slice(0, 8)}`;
 
-  const publish = async (body: string, contentType?: string) => {
-    const conn = await amqp.connect(AMQP_URL);
-    const ch = await conn.createConfirmChannel();
-    ch.sendToQueue(queue, Buffer.from(body), { persistent: true, messageId: randomUUID(), ...(contentType !== undefined && { contentType }) });
-    await ch.waitForConfirms();
-    await conn.close();
-  };
-  const queued = async () => {
-    const conn = await amqp.connect(AMQP_URL);
-    const n = (await (await conn.createChannel()).checkQueue(queue)).messageCount;
-    await conn.close();
-    return n;
-  };
+  const publish = (body: string, contentType?: string) => publishToQueue(queue, [body], contentType);
 
   before(async () => {
-    const conn = await amqp.connect(AMQP_URL);
-    await (await conn.createChannel()).assertQueue(queue, { durable: true });
-    await conn.close();
+    await declareTestQueue(queue);
     const cfg = testConfig();
     cfg.auth.mode = 'off'; // the local admin reads /metrics and the UI
     cfg.ingress.connectors = [
@@ -50,9 +33,7 @@ describe('ingress: inbound channels are connectors (ingress.connectors)', functi
   });
   after(async () => {
     await gw?.stop();
-    const conn = await amqp.connect(AMQP_URL);
-    await (await conn.createChannel()).deleteQueue(queue);
-    await conn.close();
+    await deleteTestQueue(queue);
   });
 
   it('stores the ZSA\'s reply from the generic channel', async () => {
@@ -69,7 +50,7 @@ describe('ingress: inbound channels are connectors (ingress.connectors)', functi
     await publish(`\x89PNG ${marker}`, 'image/png');
     const r = await waitFor('the refusal recorded', async () => (await gw.services.store.listRejections(100)).find((x) => x.remote === 'amqp:zsa-workers' && x.code === 'GW_UNSUPPORTED_MEDIA_TYPE'));
     expect(JSON.stringify(r)).to.not.contain(marker);
-    await waitFor('the queue empty', async () => ((await queued()) === 0 ? true : undefined));
+    await waitFor('the queue empty', async () => ((await queueDepth(queue)) === 0 ? true : undefined));
   });
 
   it('shows each channel\'s health in /metrics and on the overview: up for the reachable one, 0 for the other', async () => {

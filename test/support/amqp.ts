@@ -68,3 +68,45 @@ export async function deleteTopology(t: TestTopology): Promise<void> {
     await conn.close().catch(() => undefined);
   }
 }
+
+/** Publishes each body to `queue` (persistent, a fresh messageId, `contentType` when given) and waits for the broker's confirms. */
+export async function publishToQueue(queue: string, bodies: Array<string | Buffer>, contentType?: string): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createConfirmChannel();
+    for (const b of bodies) ch.sendToQueue(queue, Buffer.from(b), { persistent: true, messageId: randomUUID(), ...(contentType !== undefined && { contentType }) });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Messages ready in `queue` now (unacknowledged ones count once their consumer let them go). */
+export async function queueDepth(queue: string): Promise<number> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    return (await (await conn.createChannel()).checkQueue(queue)).messageCount;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Declares a durable classic queue for one test (a reply queue exists before the gateway consumes it). */
+export async function declareTestQueue(queue: string): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    await (await conn.createChannel()).assertQueue(queue, { durable: true });
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Deletes a test's queue. */
+export async function deleteTestQueue(queue: string): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    await (await conn.createChannel()).deleteQueue(queue);
+  } finally {
+    await conn.close();
+  }
+}

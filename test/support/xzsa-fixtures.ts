@@ -410,3 +410,8 @@ export const XZSA_BUILDERS: Readonly<Record<XzsaMessageType, (o?: FixtureOptions
   'gateway.quittung.0901': gatewayQuittung,
   'gateway.fehler.0902': gatewayFehler,
 };
+
+/** The nachrichtenUUID of a fixture message. */
+export const uuidOf = (xml: string): string => /<xzsab:nachrichtenUUID>([^<]+)</.exec(xml)![1]!;
+/** The vorgangsID of a fixture message. */
+export const vorgangOf = (xml: string): string => /<xzsab:vorgangsID>([^<]+)</.exec(xml)![1]!;
