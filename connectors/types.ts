@@ -93,8 +93,9 @@ export interface ConnectorSpec<S extends z.ZodType = z.ZodType, I extends z.ZodT
   /** The inbound channel's `config` schema when it differs from `configSchema`. */
   ingressConfigSchema?: I;
   /**
-   * Egress: default per-endpoint concurrency (endpoint config `maxInFlight` overrides it).
-   * Ingress: the connector's own bound on items submitted to the sink at once (prefetch, parallel files).
+   * Egress: default per-endpoint concurrency (endpoint config `maxInFlight` overrides it). An
+   * ingress side bounds its submits by its own config (prefetch, parallel files; checked by the
+   * ingress conformance suite); an ingress-only connector gives that setting's default here.
    */
   maxInFlight: number;
   /** The egress side (direction `egress` or `both`). */
