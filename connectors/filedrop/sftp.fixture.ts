@@ -23,6 +23,9 @@ export interface SftpTestServer {
   extraNames: string[];
   /** While set, opening a file for writing fails: `permanent` = PERMISSION_DENIED, `retryable` = FAILURE (what OpenSSH sends for a full disk). */
   failWrites: 'retryable' | 'permanent' | undefined;
+  /** When set, a WRITE at or past this offset is carried out but never answered (a writer stuck mid-file); `stalled` turns true. */
+  stallAfterBytes: number | undefined;
+  stalled: boolean;
   /** How many sessions were authenticated (by method). */
   logins: { password: number; publickey: number };
   /** Ends every client connection (the connector sees the connection drop). */
@@ -70,6 +73,10 @@ function serveSftp(sftp: SFTPWrapper, srv: SftpTestServer): void {
   sftp.on('WRITE', (reqid, handle, offset, data) => {
     const h = get(handle);
     if (h?.fd === undefined) return sftp.status(reqid, STATUS_CODE.FAILURE);
+    if (srv.stallAfterBytes !== undefined && offset >= srv.stallAfterBytes) {
+      fs.write(h.fd, data, 0, data.length, offset, () => (srv.stalled = true));
+      return;
+    }
     fs.write(h.fd, data, 0, data.length, offset, done(reqid));
   });
   sftp.on('FSTAT', (reqid, handle) => {
@@ -147,6 +154,8 @@ export async function startSftpServer(): Promise<SftpTestServer> {
     privateKeyFile,
     extraNames: [],
     failWrites: undefined,
+    stallAfterBytes: undefined,
+    stalled: false,
     logins: { password: 0, publickey: 0 },
     dropConnections: () => {
       for (const c of clients) c.end();
