@@ -3,6 +3,10 @@ import { z } from 'zod';
 /** `*` and `?` over a file name; no path separators, no character classes (kept small on purpose: see README). */
 const GLOB = /^[A-Za-z0-9._*?-]{1,100}$/;
 
+/** One directory name below the inbox: never `.` or `..`, never a path. */
+const SUBDIR = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
+const SUBDIR_TEXT = 'a sub-directory name of the inbox: letters, digits, `.`, `_`, `-`, not `.` or `..`';
+
 const sftpSchema = z
   .object({
     host: z.string().min(1).describe('SFTP server host name or address.'),
@@ -39,12 +43,13 @@ const inboxSchema = z
     pollIntervalMs: z.int().min(50).default(2000).describe('Pause between two scans of the inbox.'),
     maxBytes: z.int().min(1).default(20 * 1024 * 1024).describe('Largest file taken; a larger one is moved to the rejected directory (code `GW_PAYLOAD_TOO_LARGE`) without being read.'),
     maxInFlight: z.int().min(1).max(64).default(4).describe('Files handed to the gateway at the same time.'),
-    processedDir: z.string().regex(/^[A-Za-z0-9._-]+$/).default('processed').describe('Sub-directory of `dir` for files the gateway stored (or had already stored).'),
-    rejectedDir: z.string().regex(/^[A-Za-z0-9._-]+$/).default('rejected').describe('Sub-directory of `dir` for files the gateway refused for good; each with `<name>.reason` holding the error code.'),
+    processedDir: z.string().regex(SUBDIR, SUBDIR_TEXT).default('processed').describe('Sub-directory of `dir` for files the gateway stored (or had already stored).'),
+    rejectedDir: z.string().regex(SUBDIR, SUBDIR_TEXT).default('rejected').describe('Sub-directory of `dir` for files the gateway refused for good; each with `<name>.reason` holding the error code.'),
     retryBaseMs: z.int().min(10).default(1000).describe('First pause before a file the gateway could not decide on is offered again; doubles per failure.'),
     retryMaxMs: z.int().min(10).default(300_000).describe('Longest pause between two offers of the same file.'),
   })
-  .strict();
+  .strict()
+  .refine((i) => i.processedDir !== i.rejectedDir, { message: 'inbox: processedDir and rejectedDir must differ' });
 
 export const filedropConfigSchema = z
   .object({
