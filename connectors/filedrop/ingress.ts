@@ -13,7 +13,7 @@ const never = new AbortController().signal;
 
 /** A name the ingress may touch: one plain path segment (an SFTP server can send anything in READDIR). */
 export function isSafeName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+  return name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\\0-\x1f\x7f]/.test(name);
 }
 
 /**
