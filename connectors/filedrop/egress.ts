@@ -118,7 +118,11 @@ export class FileEgress implements Egress {
         }
         if (this.config.onExisting === 'new-name') continue;
         await this.fs.remove(part);
-        if (this.config.onExisting === 'keep') return { name: target, existed: true };
+        if (this.config.onExisting === 'keep') {
+          const kind = (await this.fs.stat(target))?.kind;
+          if (kind !== 'file') throw new RetryableError(`file drop ${this.fs.where}: a ${kind ?? 'vanishing entry'} is in the way of ${target}`, { retryAfterMs: 60_000 });
+          return { name: target, existed: true };
+        }
         throw new PermanentError(`file drop ${this.fs.where}: ${target} already exists (onExisting: error); nothing overwritten`);
       }
     }

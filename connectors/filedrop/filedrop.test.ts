@@ -70,6 +70,18 @@ describe('filedrop egress: names, never overwriting, markers, errors, README', (
     });
   });
 
+  it('onExisting: keep never counts a directory (or anything but a file) in the way of the name as delivered', async () => {
+    await withDrop({}, async (f, dir) => {
+      const msg = makeOutbound();
+      mkdirSync(join(dir, dropFileName(msg)));
+      let err: unknown;
+      await f.egress.deliver(msg, never).catch((e: unknown) => (err = e));
+      expect(err).to.be.instanceOf(RetryableError);
+      expect(String(err)).to.include('a dir is in the way');
+      expect(readdirSync(dir)).to.deep.equal([dropFileName(msg)]);
+    });
+  });
+
   it('a leftover .part hard-linked to the final name (crash between link and unlink) is unlinked, never truncated in place', async () => {
     await withDrop({}, async (f, dir) => {
       const msg = makeOutbound();

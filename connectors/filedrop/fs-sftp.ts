@@ -86,7 +86,12 @@ export class SftpDropFs implements DropFs {
         if (settled) return;
         settled = true;
         client.end();
-        reject(keyMismatch ? fsError('EHOSTKEY', `sftp ${cfg.host}:${cfg.port}: the host key does not match the pinned fingerprint`) : mapError('connect', `${cfg.host}:${cfg.port}`, err));
+        const level = (err as { level?: unknown } | undefined)?.level;
+        const where = `sftp ${cfg.host}:${cfg.port}`;
+        if (keyMismatch) reject(fsError('EHOSTKEY', `${where}: the host key does not match the pinned fingerprint`));
+        else if (level === 'client-authentication') reject(fsError('EAUTH', `${where}: login refused for ${cfg.username}`));
+        else if (level === 'client-timeout') reject(fsError('ETIMEDOUT', `${where}: no SSH handshake within ${cfg.readyTimeoutMs} ms`));
+        else reject(mapError('connect', `${cfg.host}:${cfg.port}`, err));
       };
       client.on('error', (err) => {
         if (!settled) fail(err);
