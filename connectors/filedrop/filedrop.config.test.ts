@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { filedropConfigSchema, globRegExp } from './index.js';
+import { filedropConfigSchema, globRegExp, isSafeName } from './index.js';
 
 const SFTP = { host: 'sftp.example', username: 'zsa', hostKeySha256: `SHA256:${'a'.repeat(43)}`, passwordFile: '/run/secrets/pw' };
 
@@ -43,5 +43,10 @@ describe('filedrop config', () => {
     expect(globRegExp('HST-?.csv').test('HST-1.csv')).to.equal(true);
     expect(globRegExp('HST-?.csv').test('HST-12.csv')).to.equal(false);
     expect(globRegExp('a.b').test('axb')).to.equal(false);
+  });
+
+  it('an inbox name is safe only as one plain path segment: no separators, dot names, NUL or control characters', () => {
+    expect(isSafeName('HST-RUECK-1.csv')).to.equal(true);
+    for (const bad of ['', '.', '..', '../x.xml', 'a/b.xml', 'a\\b.xml', 'x\0.xml', 'x\n.xml', 'x\x7f.xml', 'a'.repeat(256)]) expect(isSafeName(bad), JSON.stringify(bad)).to.equal(false);
   });
 });
