@@ -7,6 +7,7 @@ import type { DropEntry, DropFs } from './fs.js';
 import { errorCode, fsError } from './fs.js';
 
 const CHUNK = 32 * 1024;
+const WRITE_WINDOW = 8;
 const S_IFMT = 0o170000;
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02 §7) as the Node-style codes of DropFs. */
@@ -162,10 +163,16 @@ export class SftpDropFs implements DropFs {
   async writeNew(path: string, data: Buffer): Promise<void> {
     const handle = await this.call<Buffer>('open', path, (s, cb) => s.open(this.path(path), 'wx', { mode: 0o640 }, cb));
     try {
-      for (let off = 0; off < data.length; off += CHUNK) {
-        const len = Math.min(CHUNK, data.length - off);
-        await this.call('write', path, (s, cb) => s.write(handle, data, off, len, off, cb));
-      }
+      // up to WRITE_WINDOW writes in flight: one round trip per chunk would cap a large file at a few MiB/s
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        for (let off = next; off < data.length; off = next) {
+          next += CHUNK;
+          const len = Math.min(CHUNK, data.length - off);
+          await this.call('write', path, (s, cb) => s.write(handle, data, off, len, off, cb));
+        }
+      };
+      await Promise.all(Array.from({ length: WRITE_WINDOW }, lane));
       await this.fsync(handle, path);
     } finally {
       await this.call('close', path, (s, cb) => s.close(handle, cb)).catch(() => undefined);

@@ -37,6 +37,9 @@ export class FileIngress implements Ingress {
   private readonly running = new Map<string, Promise<void>>();
   private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
   private readonly warned = new Set<string>();
+  /** Listings started so far, and for each file whose take ended, the listing running then: a listing older than that end is stale for it. */
+  private listings = 0;
+  private readonly endedDuring = new Map<string, number>();
 
   constructor(private readonly config: FiledropConfig, private readonly ctx: IngressContext, private readonly fs: DropFs) {
     this.inbox = config.inbox;
@@ -81,6 +84,7 @@ export class FileIngress implements Ingress {
       await this.prepare().catch(() => undefined);
       if (!this.connected) return;
     }
+    const listing = ++this.listings;
     let entries: DropEntry[];
     try {
       entries = await this.fs.list('.');
@@ -88,14 +92,18 @@ export class FileIngress implements Ingress {
       this.lost(err);
       return;
     }
+    for (const [name, ended] of this.endedDuring) if (ended < listing) this.endedDuring.delete(name);
     const present = new Set(entries.map((e) => e.name));
     const now = Date.now();
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (this.closed || this.running.size >= this.inbox.maxInFlight) return;
-      if (this.running.has(entry.name) || (this.backoff.get(entry.name)?.notBefore ?? 0) > now) continue;
+      if (this.running.has(entry.name) || (this.endedDuring.get(entry.name) ?? 0) >= listing || (this.backoff.get(entry.name)?.notBefore ?? 0) > now) continue;
       const contentType = this.eligible(entry, present);
       if (contentType === undefined) continue;
-      const take = this.take(entry, contentType).finally(() => this.running.delete(entry.name));
+      const take = this.take(entry, contentType).finally(() => {
+        this.running.delete(entry.name);
+        this.endedDuring.set(entry.name, this.listings); // a listing already under way may still show the file it moved
+      });
       this.running.set(entry.name, take);
     }
   }

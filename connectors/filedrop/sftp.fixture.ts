@@ -4,9 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { Server, utils, type Connection, type SFTPWrapper } from 'ssh2';
+import ssh2, { type Connection, type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { hostKeyFingerprint } from './fs-sftp.js';
 
+// ssh2 is CommonJS: Node's ESM loader sees only some of its names, so take them from the default export.
+const { Server, utils } = ssh2;
 const { STATUS_CODE, flagsToString } = utils.sftp;
 
 /** A real SFTP server (ssh2's Server with an SFTP subsystem over a temporary directory) on a loopback port. */
@@ -129,15 +131,26 @@ function serveSftp(sftp: SFTPWrapper, srv: SftpTestServer): void {
   });
 }
 
+/**
+ * An ed25519 key pair that ssh2 itself can read back: about one in a few hundred of the pairs
+ * ssh2 generates fails its own parser ("Malformed OpenSSH private key"), so draw again.
+ */
+function parseableKeyPair(): { private: string; public: string } {
+  for (let i = 0; i < 10; i++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+  throw new Error('ssh2 generated ten key pairs it cannot parse');
+}
+
 /** Starts the server on 127.0.0.1, port 0; accepts the generated password or the generated key for `username`. */
 export async function startSftpServer(): Promise<SftpTestServer> {
   const root = mkdtempSync(join(tmpdir(), 'zsa-sftp-root-'));
   const secrets = mkdtempSync(join(tmpdir(), 'zsa-sftp-secrets-'));
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const clientKey = utils.generateKeyPairSync('ed25519');
-  const clientPub = utils.parseKey(clientKey.public);
-  const hostPub = utils.parseKey(hostKey.public);
-  if (clientPub instanceof Error || hostPub instanceof Error) throw new Error('generated keys do not parse');
+  const hostKey = parseableKeyPair();
+  const clientKey = parseableKeyPair();
+  const clientPub = utils.parseKey(clientKey.public) as ParsedKey;
+  const hostPub = utils.parseKey(hostKey.public) as ParsedKey;
   const password = randomBytes(18).toString('base64url');
   const passwordFile = join(secrets, 'password');
   const privateKeyFile = join(secrets, 'id_ed25519');
