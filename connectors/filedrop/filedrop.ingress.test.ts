@@ -125,6 +125,33 @@ describe('filedrop ingress (local inbox)', () => {
     }
   });
 
+  it('a listing read while a file was with the gateway, returned after its take ended, does not take the file again', async () => {
+    const box = await inbox();
+    try {
+      let openSink!: () => void;
+      const sinkOpen = new Promise<void>((r) => (openSink = r));
+      box.sink.decide = async (): Promise<'store'> => {
+        await sinkOpen;
+        return 'store';
+      };
+      writeFileSync(join(box.dir, 'a.xml'), '<a/>');
+      await waitFor(() => box.sink.submits.length === 1, 'a.xml with the gateway');
+      let listed!: () => void;
+      const wasListed = new Promise<void>((r) => (listed = r));
+      let release!: () => void;
+      box.fs.hold = { listed, release: new Promise<void>((r) => (release = r)) };
+      await wasListed; // this listing still shows a.xml
+      openSink();
+      await waitFor(() => ls(join(box.dir, 'processed')).length === 1, 'a.xml moved');
+      release();
+      await scansPass(box.fs);
+      expect(box.fs.reads).to.deep.equal(['a.xml']);
+      expect(box.sink.submits).to.have.length(1);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
   it('close() while submits run lets them finish and move their files; nothing is taken after close', async () => {
     const box = await inbox();
     try {

@@ -39,6 +39,8 @@ export class WatchedFs implements DropFs {
   scans = 0;
   reads: string[] = [];
   failMovesInto: string | undefined;
+  /** When set, the next list() reads the directory, calls `listed()`, and returns only once `release` resolves (a listing gone stale). */
+  hold: { listed: () => void; release: Promise<void> } | undefined;
 
   constructor(private readonly inner: DropFs) {}
   get where(): string {
@@ -52,6 +54,12 @@ export class WatchedFs implements DropFs {
   }
   async list(dir: string): Promise<DropEntry[]> {
     const entries = await this.inner.list(dir);
+    const hold = this.hold;
+    if (hold) {
+      this.hold = undefined;
+      hold.listed();
+      await hold.release;
+    }
     this.scans++;
     return entries;
   }
@@ -87,7 +95,7 @@ export class WatchedFs implements DropFs {
 }
 
 /** Waits until `cond()` holds; fails after `maxMs` (a deadline for a broken run, not a timing under test). */
-export async function waitFor(cond: () => boolean, what: string, maxMs = 10_000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, maxMs = 30_000): Promise<void> {
   const until = Date.now() + maxMs;
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
