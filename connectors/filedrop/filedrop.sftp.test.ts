@@ -120,6 +120,21 @@ describe('filedrop ingress over SFTP', () => {
     });
   });
 
+  it('close() during start leaves no SSH connection behind, and start says it was closed', async () => {
+    await withServer(async (srv) => {
+      const cfg = sftpConfig(srv, '/drop', 'key');
+      const ingress = new FileIngress(cfg, ingressContext(new RecordingSink(), 'sftp-in-close'), new SftpDropFs('/drop', cfg.sftp!));
+      const started = ingress.start(never).then(
+        () => 'started',
+        (err: unknown) => String(err),
+      );
+      await ingress.close();
+      expect(await started).to.match(/closed while starting/);
+      await waitFor(() => srv.connections() === 0, 'no connection left');
+      expect(ingress.health().status).to.equal('closed');
+    });
+  });
+
   it('reconnects after the server drops the connection (a new login), and the files still come exactly once', async () => {
     await withServer(async (srv) => {
       const inbox = join(srv.root, 'drop');

@@ -51,7 +51,11 @@ export class FileIngress implements Ingress {
     if (this.closed) throw new NotConnectedError(`file inbox ${this.fs.where} is closed`);
     signal.throwIfAborted();
     await this.prepare();
-    if (this.closed) throw new NotConnectedError(`file inbox ${this.fs.where} was closed while starting`);
+    if (this.closed) {
+      await this.closed;
+      await this.fs.close(); // the session opened after close() released everything
+      throw new NotConnectedError(`file inbox ${this.fs.where} was closed while starting`);
+    }
     if (this.timer === undefined) this.schedule(0);
   }
 
@@ -210,7 +214,9 @@ export class FileIngress implements Ingress {
     throw Object.assign(new Error(`${dir}/${name}: ${MAX_ALTERNATIVES} files of this name already there`), { code: 'EEXIST' });
   }
 
+  /** Once `closed`, always `closed`: a start or scan finishing late does not revive the health. */
   private setStatus(status: ConnectorHealth['status'], detail?: string): void {
+    if (this.health_.status === 'closed') return;
     this.health_ = detail === undefined ? { status, since: new Date().toISOString() } : { status, detail, since: new Date().toISOString() };
   }
 

@@ -30,6 +30,8 @@ export interface SftpTestServer {
   stalled: boolean;
   /** How many sessions were authenticated (by method). */
   logins: { password: number; publickey: number };
+  /** Client connections open now. */
+  connections(): number;
   /** Ends every client connection (the connector sees the connection drop). */
   dropConnections(): void;
   close(): Promise<void>;
@@ -170,6 +172,7 @@ export async function startSftpServer(): Promise<SftpTestServer> {
     stallAfterBytes: undefined,
     stalled: false,
     logins: { password: 0, publickey: 0 },
+    connections: () => clients.size,
     dropConnections: () => {
       for (const c of clients) c.end();
     },
