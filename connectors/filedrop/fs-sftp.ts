@@ -33,6 +33,8 @@ function mapError(op: string, path: string, err: unknown): NodeJS.ErrnoException
 interface Session {
   client: Client;
   sftp: SFTPWrapper;
+  /** Rejecters of the requests still waiting for an answer: all fail when the connection closes. */
+  pending: Set<(err: Error) => void>;
 }
 
 /**
@@ -50,6 +52,11 @@ export class SftpDropFs implements DropFs {
 
   constructor(private readonly dir: string, private readonly cfg: SftpConfig) {
     this.where = `sftp://${cfg.username}@${cfg.host}:${cfg.port}${posix.resolve('/', dir)}`;
+  }
+
+  /** Longest wait for one SFTP answer: the handshake timeout, at least 30 s. */
+  private get opTimeoutMs(): number {
+    return Math.max(30_000, this.cfg.readyTimeoutMs);
   }
 
   /** False until a write showed that the server offers fsync@openssh.com. */
@@ -83,6 +90,7 @@ export class SftpDropFs implements DropFs {
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
       let keyMismatch = false;
+      let session: Session | undefined;
       const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
@@ -100,6 +108,8 @@ export class SftpDropFs implements DropFs {
       });
       client.on('close', () => {
         if (this.session?.client === client) this.session = undefined;
+        // ssh2 may hold a request issued while the channel was closing without ever answering it
+        for (const rejectPending of session?.pending ?? []) rejectPending(fsError('ECONNLOST', `${this.where}: connection closed`));
         fail(fsError('ECONNLOST', 'connection closed during the handshake'));
       });
       client.on('ready', () => {
@@ -109,8 +119,9 @@ export class SftpDropFs implements DropFs {
           settled = true;
           sftp.on('error', () => client.end()); // an SFTP protocol error ends the session; 'close' cleans up
           sftp.on('close', () => client.end());
-          this.session = { client, sftp };
-          resolve(this.session);
+          session = { client, sftp, pending: new Set() };
+          this.session = session;
+          resolve(session);
         });
       });
       client.connect({
@@ -129,18 +140,31 @@ export class SftpDropFs implements DropFs {
     });
   }
 
-  private sftp(): SFTPWrapper {
-    if (!this.session) throw fsError('ECONNLOST', `${this.where}: not connected`);
-    return this.session.sftp;
-  }
-
-  /** One SFTP request as a promise; its error mapped to a DropFs code. */
+  /**
+   * One SFTP request as a promise; its error mapped to a DropFs code. It fails with ECONNLOST when
+   * the connection closes before the answer, and after `opTimeoutMs` without one (the session is
+   * then ended: a server that stops answering is treated as gone).
+   */
   private call<T>(op: string, path: string, fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    const session = this.session;
+    if (!session) return Promise.reject(fsError('ECONNLOST', `${this.where}: not connected`));
     return new Promise<T>((resolve, reject) => {
+      const settle = (err: Error | undefined, value?: T): void => {
+        if (!session.pending.delete(fail)) return;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value as T);
+      };
+      const fail = (err: Error): void => settle(err);
+      const timer = setTimeout(() => {
+        settle(fsError('ETIMEDOUT', `sftp ${op} ${path}: no answer within ${this.opTimeoutMs} ms`));
+        session.client.end();
+      }, this.opTimeoutMs);
+      session.pending.add(fail);
       try {
-        fn(this.sftp(), (err, value) => (err ? reject(mapError(op, path, err)) : resolve(value as T)));
+        fn(session.sftp, (err, value) => settle(err ? mapError(op, path, err) : undefined, value));
       } catch (err) {
-        reject(errorCode(err) ? err : mapError(op, path, err));
+        settle(errorCode(err) ? (err as Error) : mapError(op, path, err));
       }
     });
   }
@@ -182,19 +206,16 @@ export class SftpDropFs implements DropFs {
   /** fsync@openssh.com where the server offers it; ssh2 throws synchronously when the server's VERSION did not list it. */
   private async fsync(handle: Buffer, path: string): Promise<void> {
     if (this.fsyncOffered === false) return;
-    const sftp = this.sftp();
-    await new Promise<void>((resolve, reject) => {
+    let offered = true;
+    await this.call('fsync', path, (s, cb) => {
       try {
-        sftp.ext_openssh_fsync(handle, (err) => {
-          if (err) return reject(mapError('fsync', path, err));
-          this.fsyncOffered = true;
-          resolve();
-        });
+        s.ext_openssh_fsync(handle, (err) => cb(err));
       } catch {
-        this.fsyncOffered = false;
-        resolve();
+        offered = false;
+        cb(undefined);
       }
     });
+    this.fsyncOffered = offered;
   }
 
   async renameNoReplace(from: string, to: string): Promise<void> {
