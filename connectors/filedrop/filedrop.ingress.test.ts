@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileIngress, filedropConfigSchema, LocalDropFs, TOO_LARGE_CODE, type FiledropConfig } from './index.js';
-import { ingressContext, RecordingSink, scansPass, waitFor, WatchedFs } from './ingress.fixture.js';
+import { gate, ingressContext, RecordingSink, scansPass, storeAfter, waitFor, WatchedFs } from './ingress.fixture.js';
 
 const never = new AbortController().signal;
 const PATTERNS = [
@@ -128,22 +128,17 @@ describe('filedrop ingress (local inbox)', () => {
   it('a listing read while a file was with the gateway, returned after its take ended, does not take the file again', async () => {
     const box = await inbox();
     try {
-      let openSink!: () => void;
-      const sinkOpen = new Promise<void>((r) => (openSink = r));
-      box.sink.decide = async (): Promise<'store'> => {
-        await sinkOpen;
-        return 'store';
-      };
+      const sinkGate = gate();
+      storeAfter(box.sink, sinkGate);
       writeFileSync(join(box.dir, 'a.xml'), '<a/>');
       await waitFor(() => box.sink.submits.length === 1, 'a.xml with the gateway');
-      let listed!: () => void;
-      const wasListed = new Promise<void>((r) => (listed = r));
-      let release!: () => void;
-      box.fs.hold = { listed, release: new Promise<void>((r) => (release = r)) };
-      await wasListed; // this listing still shows a.xml
-      openSink();
+      const listed = gate();
+      const release = gate();
+      box.fs.hold = { listed: listed.open, release: release.passed };
+      await listed.passed; // this listing still shows a.xml
+      sinkGate.open();
       await waitFor(() => ls(join(box.dir, 'processed')).length === 1, 'a.xml moved');
-      release();
+      release.open();
       await scansPass(box.fs);
       expect(box.fs.reads).to.deep.equal(['a.xml']);
       expect(box.sink.submits).to.have.length(1);
@@ -155,17 +150,13 @@ describe('filedrop ingress (local inbox)', () => {
   it('close() while submits run lets them finish and move their files; nothing is taken after close', async () => {
     const box = await inbox();
     try {
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      box.sink.decide = async (): Promise<'store'> => {
-        await gate;
-        return 'store';
-      };
+      const sinkGate = gate();
+      storeAfter(box.sink, sinkGate);
       for (let i = 0; i < 3; i++) writeFileSync(join(box.dir, `f${i}.xml`), `<f n="${i}"/>`);
       await waitFor(() => box.sink.submits.length === 3, 'three submits running');
       const closed = box.ingress.close();
       expect(box.ingress.close()).to.equal(closed);
-      release();
+      sinkGate.open();
       await closed;
       expect(box.ingress.health().status).to.equal('closed');
       expect(ls(join(box.dir, 'processed'))).to.deep.equal(['f0.xml', 'f1.xml', 'f2.xml']);

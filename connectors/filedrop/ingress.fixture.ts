@@ -94,6 +94,21 @@ export class WatchedFs implements DropFs {
   }
 }
 
+/** A gate: `passed` resolves once `open()` is called. */
+export function gate(): { passed: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const passed = new Promise<void>((r) => (open = r));
+  return { passed, open };
+}
+
+/** Makes the sink store each item only once `g` is open (the gateway busy for a while). */
+export function storeAfter(sink: RecordingSink, g: { passed: Promise<void> }): void {
+  sink.decide = async (): Promise<'store'> => {
+    await g.passed;
+    return 'store';
+  };
+}
+
 /** Waits until `cond()` holds; fails after `maxMs` (a deadline for a broken run, not a timing under test). */
 export async function waitFor(cond: () => boolean, what: string, maxMs = 30_000): Promise<void> {
   const until = Date.now() + maxMs;
