@@ -98,6 +98,8 @@ export class FileIngress implements Ingress {
     }
     for (const [name, ended] of this.endedDuring) if (ended < listing) this.endedDuring.delete(name);
     const present = new Set(entries.map((e) => e.name));
+    for (const name of this.backoff.keys()) if (!present.has(name)) this.backoff.delete(name); // taken away by someone else
+    for (const name of this.warned) if (!present.has(name)) this.warned.delete(name);
     const now = Date.now();
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (this.closed || this.running.size >= this.inbox.maxInFlight) return;
