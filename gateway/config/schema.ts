@@ -64,7 +64,7 @@ export const acceptsSchema = z
 export const endpointSchema = z
   .object({
     id: ID.describe('Endpoint id referenced by services, municipalities and participants.'),
-    connector: z.string().min(1).describe('Connector name: one of connectors/index.ts — `mailbox`, `amqp091`, `http` or `filedrop` (each documented in its connectors/<name>/README.md).'),
+    connector: z.string().min(1).describe('Connector name: one of connectors/index.ts — `mailbox`, `amqp091`, `http` or `filedrop` (local directory or SFTP) (each documented in its connectors/<name>/README.md).'),
     config: z.record(z.string(), z.unknown()).default({}).describe('Connector configuration, validated by the connector\'s own schema.'),
     maxInFlight: z.number().int().min(1).max(1024).optional().describe('Concurrent deliveries to this endpoint (default: the connector\'s).'),
     accepts: z

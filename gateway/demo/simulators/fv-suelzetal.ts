@@ -83,7 +83,7 @@ export class SuelzetalFachverfahrenSimulator implements Simulator {
   }
 
   private async importFile(file: string, name: string): Promise<void> {
-    const messageType = /^(.+)-[0-9a-f-]{36}\.csv$/.exec(name)?.[1] ?? 'unknown';
+    const messageType = /^(.+?)-[0-9a-f-]{36}-[A-Za-z0-9_-]+\.csv$/.exec(name)?.[1] ?? 'unknown'; // <messageType>-<gatewayId>-<messageUuid>.csv
     const format = 'HST CSV file';
     const rows = parse(await readFile(file), { delimiter: ';', columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
     const first = rows[0];
