@@ -23,11 +23,15 @@ export class AcceptJournal {
 
   constructor(stateDir: string, private readonly capacity = 50_000) {
     this.file = join(stateDir, 'accepted.journal');
+    let torn = false;
     if (existsSync(this.file)) {
       // a torn last line (crash mid-append) is not an id and is skipped
-      for (const line of readFileSync(this.file, 'utf8').split('\n')) if (GATEWAY_ID.test(line)) this.remember(line.toLowerCase());
+      const text = readFileSync(this.file, 'utf8');
+      for (const line of text.split('\n')) if (GATEWAY_ID.test(line)) this.remember(line.toLowerCase());
+      torn = text.length > 0 && !text.endsWith('\n');
     }
     this.fd = openSync(this.file, 'a', 0o600);
+    if (torn) writeSync(this.fd, '\n'); // the next id starts on a line of its own
   }
 
   has(gatewayId: string): boolean {
