@@ -69,9 +69,10 @@ export const agentConfigSchema = z
         waitSeconds: z.number().int().min(0).max(30).default(25).describe('Long-poll time per fetch (`?wait=`, at most 30 s).'),
         timeoutMs: z.number().int().min(1000).max(600_000).default(30_000).describe('Time for one request to the gateway, on top of the long-poll wait.'),
       })
-      .strict(),
+      .strict()
+      .describe('The gateway and how the agent proves who it is (the participant whose mailboxes it polls).'),
     decryptionKey: z.string().min(1).optional().describe('JWK file (JSON) with the participant\'s private RSA encryption key: payloads the gateway sends as JWE are opened with it. Without it a JWE payload is not delivered (and not acknowledged).'),
-    stateDir: z.string().min(1).describe('Directory of the agent\'s journal of acknowledged messages and of its status file (`agent status`).'),
+    stateDir: z.string().min(1).describe('Directory of the agent\'s journal of locally accepted messages (`accepted.journal`) and of its status file (`status.json`, read by `agent status`); created with mode 0700. One agent per state directory.'),
     mailboxes: z
       .array(
         z
@@ -85,9 +86,9 @@ export const agentConfigSchema = z
       .describe('Mailboxes to poll, one loop each; a mailbox\'s messages are handed on one at a time, in order.'),
     answers: z
       .object({
-        folder: z.string().min(1).optional().describe('Outbox folder the Fachverfahren writes answers into (`.xml`, `.json`, `.csv`; names starting with `.` or ending in `.part` are ignored). Sent files move to `sent/`, refused ones to `failed/` with the problem beside them.'),
+        folder: z.string().min(1).optional().describe('Outbox folder the Fachverfahren writes answers into (`.xml`, `.json`, `.csv`, `.jwe`; names starting with `.` or ending in `.part` are ignored). Sent files move to `sent/`, refused ones to `failed/` with `<name>.problem.json` beside them.'),
         pollMs: z.number().int().min(100).max(600_000).default(1000).describe('How often the outbox folder is scanned.'),
-        listenPort: z.number().int().min(0).max(65535).optional().describe('Also accept answers by `POST /answers` on 127.0.0.1:<port> (never another address); each is written durably into the outbox folder before the 202.'),
+        listenPort: z.number().int().min(0).max(65535).optional().describe('Also accept answers by `POST /answers` on this port of 127.0.0.1 (never another address; 0 picks a free port); each is written durably into the outbox folder before the 202.'),
       })
       .strict()
       .refine((a) => a.listenPort === undefined || a.folder !== undefined, { message: 'listenPort needs folder (answers are written there first)', path: ['listenPort'] })
@@ -95,13 +96,16 @@ export const agentConfigSchema = z
       .describe('Answers of the Fachverfahren, sent to the gateway as `POST /api/v1/messages`.'),
     backoff: z
       .object({
-        initialMs: z.number().int().min(10).default(500),
-        maxMs: z.number().int().min(10).default(30_000),
+        initialMs: z.number().int().min(10).default(500).describe('First delay.'),
+        maxMs: z.number().int().min(10).default(30_000).describe('Longest delay.'),
       })
       .strict()
       .default({ initialMs: 500, maxMs: 30_000 })
       .describe('Retry delays (doubling, with jitter) after a failed poll, a refused local delivery or a failed answer.'),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level; lines go to stdout as JSON and carry ids, codes and counts, never message content.') })
+      .strict()
+      .default({ level: 'info' }),
   })
   .strict();
 

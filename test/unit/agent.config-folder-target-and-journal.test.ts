@@ -3,7 +3,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { validateAgentConfig } from '../../gateway/agent/config.js';
+import { parse as parseYaml } from 'yaml';
+import { agentConfigSchema, validateAgentConfig } from '../../gateway/agent/config.js';
+import { agentDocWithReference } from '../../gateway/agent/reference.js';
 import { AcceptJournal } from '../../gateway/agent/journal.js';
 import { deliverLocally, LocalRefusal, targetFor, type LocalMessage } from '../../gateway/agent/targets.js';
 import { configProblems } from '../support/demo-config.js';
@@ -107,5 +109,16 @@ describe('pull agent: configuration, folder target, accept journal', () => {
     const reopened = new AcceptJournal(state, 4);
     expect(ids.map((id) => reopened.has(id))).to.deep.equal([false, false, false, false, true, true, true, true, true]);
     expect(readFileSync(join(state, 'accepted.journal'), 'utf8').trim().split('\n')).to.have.length(5);
+  });
+
+  it('docs/agent.md carries the reference generated from the schema, and its example configurations match the schema', () => {
+    const doc = readFileSync(new URL('../../docs/agent.md', import.meta.url), 'utf8');
+    expect(doc, 'run `npx tsx gateway/agent/reference.ts`').to.equal(agentDocWithReference(doc));
+    const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples).to.have.length(2);
+    for (const y of examples) {
+      const parsed = agentConfigSchema.safeParse(parseYaml(y));
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).to.equal(true);
+    }
   });
 });
