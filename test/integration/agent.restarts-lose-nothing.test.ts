@@ -1,33 +1,16 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readStatus } from '../../gateway/agent/status.js';
-import { PACKAGE_ROOT } from '../../gateway/paths.js';
-import { freePort, spawnGateway, stopChild, writeConfig, type ChildGateway } from '../support/child-gateway.js';
+import { freePort, spawnCli, spawnGateway, stopChild, writeConfig, type ChildGateway } from '../support/child-gateway.js';
 import { testConfig, waitFor } from '../support/gateway.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';
 
 const MAILBOX = 'fv-15002000-hund';
-
-/** `zsa-gateway agent --config <file>` as a child process (sources through tsx). */
-function spawnAgent(configFile: string): { proc: ChildProcess; output: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'gateway/cli/main.ts'), 'agent', '--config', configFile], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (b: Buffer) => {
-    out = (out + b.toString('utf8')).slice(-8000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return { proc, output: () => out };
-}
 
 /**
  * Issue 12's check for the pull agent: it delivers into a local HTTP server across an agent
@@ -110,7 +93,7 @@ describe('pull agent: SIGKILL of the agent and a gateway restart lose nothing', 
         gw.proc.kill('SIGSTOP');
       }
     };
-    agents.push(spawnAgent(join(dir, 'agent.yaml')));
+    agents.push(spawnCli(['agent', '--config', join(dir, 'agent.yaml')]));
     await waitFor('the 3rd message journaled by agent 1', () => ((readStatus(stateDir)?.delivered ?? 0) >= 3 ? true : undefined), 120_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${agents[0]!.output()}`);
     });
@@ -127,7 +110,7 @@ describe('pull agent: SIGKILL of the agent and a gateway restart lose nothing', 
         })();
       }
     };
-    agents.push(spawnAgent(join(dir, 'agent.yaml')));
+    agents.push(spawnCli(['agent', '--config', join(dir, 'agent.yaml')]));
     await waitFor('the gateway restart to begin', () => (restarted === null ? undefined : true), 120_000).catch((err: Error) => {
       throw new Error(`${err.message}\nreceived ${received.length}: ${JSON.stringify(readStatus(stateDir))}\n${agents[1]!.output()}`);
     });
