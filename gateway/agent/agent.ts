@@ -115,7 +115,7 @@ export class PullAgent {
   /** The gateway refused the agent itself: record, log and stop everything (retrying cannot help). */
   private refuse(where: string, err: GatewayRequestError): void {
     const message = err.status === 403
-      ? `the gateway refuses mailbox "${where}" to this agent's participant (403 ${err.problem?.code ?? ''}): check gateway.auth and mailboxes in the agent configuration`
+      ? `the gateway refuses mailbox "${where}" to this agent's participant (403 ${err.problem?.code ?? ''}): check the credentials (gateway.clientCert, gateway.oauth) and mailboxes in the agent configuration`
       : `the gateway refuses this agent's credentials (${err.status} ${err.problem?.code ?? ''}): check gateway.oauth / gateway.clientCert`;
     this.status.error(where, message);
     this.status.stopped(where);
