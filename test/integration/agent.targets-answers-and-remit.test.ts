@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { PullAgent } from '../../gateway/agent/agent.js';
+import { createGatewayLogger } from '../../gateway/logging.js';
 import { validateAgentConfig } from '../../gateway/agent/config.js';
 import { readStatus } from '../../gateway/agent/status.js';
 import { withTestClients, requiredAuthConfig, tokenFor, testTokenFor, DEMO_CLIENTS } from '../auth/oauth-fixture.js';
 import { encryptionKeys } from '../crypto/support.js';
+import { runCli, show } from '../support/cli.js';
 import { quietLog, startTestGateway, waitFor } from '../support/gateway.js';
+import { stringify } from 'yaml';
 import { hundAbmeldung, hundAnmeldung, hundFreigabe } from '../support/xzsa-fixtures.js';
 
 const HALLE = '15002000';
@@ -50,6 +53,8 @@ describe('pull agent: local targets, answers, JWE and remit (in-process gateway 
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let agent: PullAgent;
   let efaToken: string;
+  /** Every line the agent logged, at debug level. */
+  const logLines: string[] = [];
   const outbox = join(dir, 'outbox');
   const commandOut = join(dir, 'command-out');
   const pwned = join(dir, 'pwned');
@@ -109,7 +114,7 @@ describe('pull agent: local targets, answers, JWE and remit (in-process gateway 
     gw = await startTestGateway(cfg);
     efaToken = await tokenFor(gw.url, 'efa-hund-lsa');
     await inbox.up();
-    agent = new PullAgent(agentConfig('halle'), { log: quietLog() });
+    agent = new PullAgent(agentConfig('halle'), { log: createGatewayLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }) });
     await agent.start();
   });
   after(async () => {
@@ -193,5 +198,34 @@ describe('pull agent: local targets, answers, JWE and remit (in-process gateway 
     const status = readStatus(join(dir, 'state-magdeburg'))!;
     expect(status.mailboxes[MAILBOX]!.state).to.equal('stopped');
     expect(status.delivered).to.equal(0);
+  });
+
+  it('logs ids and outcomes, never message content (names, the dog, the free text)', () => {
+    const all = logLines.join('');
+    expect(all).to.contain('accepted by the local target'); // the agent did log its deliveries
+    for (const content of ['Erika', 'Testfrau', 'Bello', 'Musterweg', 'touch', 'Antwort 1', 'Amtsmuster']) expect(all, content).to.not.contain(content);
+  });
+
+  it('the CLI: `agent` exits 3 with the refusal, `agent status` shows it, a bad configuration exits 2 listing every problem', async () => {
+    const file = join(dir, 'magdeburg-agent.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        gateway: { url: gw.url, oauth: { clientId: 'magdeburg', clientSecretFile: secretFile('magdeburg', DEMO_CLIENTS.magdeburg) }, waitSeconds: 1 },
+        stateDir: './state-magdeburg-cli',
+        mailboxes: [{ mailbox: MAILBOX, targets: [{ kind: 'http', url: 'http://127.0.0.1:9/unused' }] }],
+      }),
+    );
+    const run = await runCli(['agent', '--config', file], { timeoutMs: 120_000 });
+    expect(run.code, show(run)).to.equal(3);
+    expect(run.stderr).to.contain(`mailbox "${MAILBOX}"`).and.to.contain('403 GW_FORBIDDEN');
+    const status = await runCli(['agent', 'status', '--config', file], { timeoutMs: 120_000 });
+    expect(status.code, show(status)).to.equal(0);
+    expect(status.stdout).to.contain('agent: not running').and.to.contain(`mailbox ${MAILBOX}: stopped`).and.to.contain('delivered 0');
+    const bad = join(dir, 'bad-agent.yaml');
+    writeFileSync(bad, stringify({ gateway: { url: 'http://gateway.example.org' }, stateDir: 's', mailboxes: [{ mailbox: 'Halle', targets: [{ kind: 'folder', dir: './nowhere' }] }] }));
+    const refused = await runCli(['agent', '--config', bad], { timeoutMs: 120_000 });
+    expect(refused.code, show(refused)).to.equal(2);
+    for (const where of ['mailboxes.0.mailbox:', 'gateway.url:', 'gateway:', 'mailboxes.0.targets.0.dir:']) expect(refused.stderr, where).to.contain(where);
   });
 });
