@@ -22,6 +22,8 @@ export type AgentEnd = { reason: 'stopped' } | { reason: 'refused' | 'broken'; m
 
 /** Time kept free before a lease ends: no new local try starts later than this. */
 const LEASE_MARGIN_MS = 2_000;
+/** An empty mailbox is asked again no sooner than this after the previous question. */
+const MIN_EMPTY_POLL_MS = 1_000;
 
 /**
  * The pull agent (`zsa-gateway agent`, ADR 0039): inside the municipality's network, with no
@@ -128,6 +130,7 @@ export class PullAgent {
     let failures = 0;
     while (!signal.aborted) {
       let item: FetchedItem | null;
+      const asked = Date.now();
       try {
         item = await this.client.fetchNext(mailbox, this.cfg.gateway.waitSeconds, signal);
         failures = 0;
@@ -148,6 +151,8 @@ export class PullAgent {
       }
       if (item === null) {
         await this.status.save();
+        // waitSeconds 0, or a gateway without the long poll, answers at once: poll at most once a second then
+        if (Date.now() - asked < MIN_EMPTY_POLL_MS) await sleep(MIN_EMPTY_POLL_MS - (Date.now() - asked), signal);
         continue;
       }
       await this.handle(item, targets, signal);
