@@ -66,7 +66,7 @@ export const agentConfigSchema = z
           .optional()
           .describe('OAuth2 client credentials: the agent fetches a token at `POST /token` and renews it before it expires.'),
         anonymous: z.boolean().default(false).describe('Send no credentials at all: only for a gateway with `auth.mode: off` (the local demo).'),
-        waitSeconds: z.number().int().min(0).max(30).default(25).describe('Long-poll time per fetch (`?wait=`, at most 30 s).'),
+        waitSeconds: z.number().int().min(0).max(30).default(25).describe('Long-poll time per fetch (`?wait=`, at most 30 s); 0 (or a gateway without the long poll) polls an empty mailbox once a second.'),
         timeoutMs: z.number().int().min(1000).max(600_000).default(30_000).describe('Time for one request to the gateway, on top of the long-poll wait.'),
       })
       .strict()
