@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PullAgent } from '../../gateway/agent/agent.js';
 import { validateAgentConfig } from '../../gateway/agent/config.js';
 import { LAYOUT } from '../../certs-dev/files.js';
-import { PKI_TIMEOUT_MS, testPki, type TestPki } from '../auth/pki-fixture.js';
+import { PKI_TIMEOUT_MS, requiredClientTls, testPki, type TestPki } from '../auth/pki-fixture.js';
 import { requiredAuthConfig } from '../auth/oauth-fixture.js';
 import { quietLog, startTestGateway, waitFor } from '../support/gateway.js';
 
@@ -20,7 +20,7 @@ describe('pull agent over mTLS', function () {
     this.timeout(PKI_TIMEOUT_MS);
     pki = await testPki();
     const cfg = requiredAuthConfig();
-    cfg.server.tls = { certFile: join(pki.dir, LAYOUT.serverCert), keyFile: join(pki.dir, LAYOUT.serverKey), caFile: join(pki.dir, LAYOUT.chain), crlFile: join(pki.dir, LAYOUT.crl), clientAuth: 'required' };
+    cfg.server.tls = requiredClientTls(pki);
     gw = await startTestGateway(cfg);
     mkdirSync(join(dir, 'inbox'));
   });
