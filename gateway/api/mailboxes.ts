@@ -1,4 +1,4 @@
-import { json, type Response } from 'express';
+import { json, type Request, type Response } from 'express';
 import { currentDelegations, endpointOfMailbox, withdrawnAgs } from '../auth/ownership.js';
 import { principalOf } from '../auth/principal.js';
 import { OVERSIGHT, PARTIES } from '../auth/policy.js';
@@ -9,8 +9,41 @@ import { actor, intQuery } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
 import type { GatewayServices } from './services.js';
+import type { MailboxLease } from '../store/types.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+/** Upper bound of `?wait=` in seconds: below every usual proxy idle timeout (60 s) and far below `server.requestTimeoutMs`. */
+export const MAX_WAIT_S = 30;
+/** How often a waiting fetch looks again (items placed by another instance, leases that ran out). */
+const WAIT_RECHECK_MS = 250;
+
+/**
+ * Long poll for `POST …/fetch?wait=N`: tries `fetch` at once and then every WAIT_RECHECK_MS
+ * until it yields a lease or `waitMs` ran out. Cancel-safe: it stops trying (and so leases
+ * nothing) as soon as the caller hung up or the gateway began shutting down, so no item is
+ * leased to a connection that is gone; the answer is then 204. Each try is the same
+ * transactional `mailboxFetch` as without `wait`, with the same policy already checked.
+ */
+async function waitForLease(s: GatewayServices, req: Request, res: Response, waitMs: number, fetch: () => Promise<MailboxLease | null>): Promise<MailboxLease | null> {
+  const until = Date.now() + waitMs;
+  let gone = false;
+  const hangUp = () => {
+    gone = true;
+  };
+  res.once('close', hangUp);
+  req.once('aborted', hangUp);
+  try {
+    for (;;) {
+      if (gone || s.lifecycle.shuttingDown) return null;
+      const lease = await fetch();
+      if (lease || Date.now() >= until) return lease;
+      await new Promise((ok) => setTimeout(ok, Math.min(WAIT_RECHECK_MS, Math.max(0, until - Date.now()))));
+    }
+  } finally {
+    res.off('close', hangUp);
+    req.off('aborted', hangUp);
+  }
+}
 
 /**
  * Pull mailboxes (XTA-like): list what waits, fetch one message with a lease, acknowledge
@@ -41,13 +74,14 @@ export function mailboxApi(s: GatewayServices): ApiRoute[] {
       reply(res, 'listMailbox', 200, { items: await s.store.mailboxList(mailbox, intQuery(req, 'limit', 100, 1, 500) ?? 100, await exceptAgs(res, mailbox)) });
     }),
 
-    /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML, its mapped form (X-Message-Form) or a JWE, and lease headers; 204 when empty. */
+    /** Fetches the oldest available message (or `?item=<id>`): 200 with the XML, its mapped form (X-Message-Form) or a JWE, and lease headers; 204 when empty — with `?wait=N` (seconds, ≤ MAX_WAIT_S) only after waiting up to N seconds for one. */
     route('POST', '/mailboxes/:mailbox/fetch', { roles: PARTIES, check: 'mailbox' }, async (req, res) => {
       const itemParam = req.query['item'];
       const itemId = typeof itemParam === 'string' ? Number(itemParam) : undefined;
       if (itemId !== undefined && !Number.isInteger(itemId)) throw new GatewayError('GW_BAD_REQUEST', 'item must be an integer');
       const mailbox = mailboxName(req.params['mailbox']);
-      const lease = await s.store.mailboxFetch(mailbox, s.cfg.mailbox.leaseMs, itemId, await exceptAgs(res, mailbox));
+      const waitMs = (intQuery(req, 'wait', 0, 0, MAX_WAIT_S) ?? 0) * 1000;
+      const lease = await waitForLease(s, req, res, waitMs, async () => s.store.mailboxFetch(mailbox, s.cfg.mailbox.leaseMs, itemId, await exceptAgs(res, mailbox)));
       if (!lease) {
         res.status(204).end();
         return;

@@ -2506,6 +2506,12 @@ export interface operations {
         parameters: {
             query?: {
                 item?: number;
+                /**
+                 * @description Long poll: when nothing is available, wait up to this many seconds (0–30) for an item
+                 *     before answering 204. The wait ends early, leasing nothing, when the caller hangs up or
+                 *     the gateway shuts down.
+                 */
+                wait?: number;
             };
             header?: never;
             path: {

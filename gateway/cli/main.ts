@@ -201,6 +201,7 @@ async function registerOptionalGroups(argv: string[]): Promise<void> {
   if (wants('retention')) (await import('./retention.js')).registerRetentionCommands(program, loadConfig);
   if (wants('demo')) (await import('../demo/command.js')).registerDemoCommand(program);
   if (wants('efa')) (await import('./efa.js')).registerEfaCommands(program);
+  if (wants('agent')) (await import('./agent.js')).registerAgentCommands(program);
 }
 
 registerOptionalGroups(process.argv).then(() => program.parseAsync(process.argv)).catch((err: unknown) => {

@@ -44,7 +44,7 @@ function rows(s: JsonSchema, path: string, out: string[]): void {
   }
 }
 
-function table(schema: z.ZodType): string[] {
+export function table(schema: z.ZodType): string[] {
   const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out = ['| key | type | required | default | meaning |', '| --- | --- | --- | --- | --- |'];
   rows(js, '', out);

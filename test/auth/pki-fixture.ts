@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LAYOUT } from '../../certs-dev/files.js';
 import { generateDevPki, generateTestOddities, type DevPkiResult, type TestOddities } from '../../certs-dev/generate.js';
 
 /**
@@ -39,4 +40,9 @@ export function testPki(): Promise<TestPki> {
     return { dir, result, oddities, generateMs: Date.now() - t0 };
   })();
   return pending;
+}
+
+/** `server.tls` for a gateway that serves HTTPS with the test PKI's server certificate and requires client certificates. */
+export function requiredClientTls(pki: TestPki): { certFile: string; keyFile: string; caFile: string; crlFile: string; clientAuth: 'required' } {
+  return { certFile: join(pki.dir, LAYOUT.serverCert), keyFile: join(pki.dir, LAYOUT.serverKey), caFile: join(pki.dir, LAYOUT.chain), crlFile: join(pki.dir, LAYOUT.crl), clientAuth: 'required' };
 }

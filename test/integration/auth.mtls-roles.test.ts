@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { LAYOUT } from '../../certs-dev/files.js';
-import { PKI_TIMEOUT_MS, testPki, type TestPki } from '../auth/pki-fixture.js';
+import { PKI_TIMEOUT_MS, requiredClientTls, testPki, type TestPki } from '../auth/pki-fixture.js';
 import { requiredAuthConfig } from '../auth/oauth-fixture.js';
 import { runCli, show } from '../support/cli.js';
 import { startTestGateway } from '../support/gateway.js';
@@ -19,7 +19,7 @@ describe('auth: roles over mTLS (auth.mode required)', function () {
     this.timeout(PKI_TIMEOUT_MS);
     pki = await testPki();
     const cfg = requiredAuthConfig();
-    cfg.server.tls = { certFile: join(pki.dir, LAYOUT.serverCert), keyFile: join(pki.dir, LAYOUT.serverKey), caFile: join(pki.dir, LAYOUT.chain), crlFile: join(pki.dir, LAYOUT.crl), clientAuth: 'required' };
+    cfg.server.tls = requiredClientTls(pki);
     gw = await startTestGateway(cfg);
   });
   after(() => gw?.stop());

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { LAYOUT } from '../../certs-dev/files.js';
-import { PKI_TIMEOUT_MS, testPki, type TestPki } from '../auth/pki-fixture.js';
+import { PKI_TIMEOUT_MS, requiredClientTls, testPki, type TestPki } from '../auth/pki-fixture.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
 import { hundAnmeldung } from '../support/xzsa-fixtures.js';
 
@@ -17,7 +17,7 @@ describe('gateway over mTLS', function () {
     this.timeout(PKI_TIMEOUT_MS);
     pki = await testPki();
     const cfg = testConfig();
-    cfg.server.tls = { certFile: join(pki.dir, LAYOUT.serverCert), keyFile: join(pki.dir, LAYOUT.serverKey), caFile: join(pki.dir, LAYOUT.chain), crlFile: join(pki.dir, LAYOUT.crl), clientAuth: 'required' };
+    cfg.server.tls = requiredClientTls(pki);
     gw = await startTestGateway(cfg);
   });
   after(() => gw?.stop());

@@ -33,11 +33,11 @@ export function writeConfig(cfg: GatewayConfig, port: number): string {
   return file;
 }
 
-/** Starts `zsa-gateway serve` as a separate process and resolves once /ready answers 200. */
-export async function spawnGateway(configFile: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildGateway> {
+/** Runs `zsa-gateway <args…>` as a separate process, keeping the tail of its stdout+stderr. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): { proc: ChildProcess; output(): string } {
   // ZSA_CHILD_COMPILED=1 runs the compiled gateway (`npm run build`), as in production; otherwise the sources through tsx.
   const entry = process.env['ZSA_CHILD_COMPILED'] === '1' ? [join(PACKAGE_ROOT, 'dist/gateway/cli/main.js')] : ['--import', 'tsx', join(PACKAGE_ROOT, 'gateway/cli/main.ts')];
-  const proc = spawn(process.execPath, [...nodeArgs, ...entry, 'serve', '--config', configFile], {
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry, ...args], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env['CHILD_LOG_LEVEL'] ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,10 +48,16 @@ export async function spawnGateway(configFile: string, port: number, env: NodeJS
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  return { proc, output: () => out };
+}
+
+/** Starts `zsa-gateway serve` as a separate process and resolves once /ready answers 200. */
+export async function spawnGateway(configFile: string, port: number, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildGateway> {
+  const { proc, output } = spawnCli(['serve', '--config', configFile], env, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}: ${out}`);
+    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}: ${output()}`);
     try {
       const res = await fetch(`${url}/ready`);
       if (res.ok) break;
@@ -60,11 +66,11 @@ export async function spawnGateway(configFile: string, port: number, env: NodeJS
     }
     if (Date.now() > until) {
       proc.kill('SIGKILL');
-      throw new Error(`gateway did not become ready: ${out}`);
+      throw new Error(`gateway did not become ready: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { proc, url, output: () => out };
+  return { proc, url, output };
 }
 
 /** Sends a signal and waits for the process to exit. */
