@@ -58,7 +58,9 @@ export function openScope(doc: XmlDocument, namespaces: NamespaceMap): XPathScop
     eval(node, xpath) {
       const nodePtr = pointer(node, '_nodePtr');
       const xpathPtr = pointer(xpath, '_ptr');
-      if (!ctx || nodePtr === undefined || xpathPtr === undefined || lx.xmlXPathSetContextNode(nodePtr, ctx) !== 0) return node.eval(xpath);
+      // a node of another document (or a wrapper without pointer) is evaluated the public way
+      if (!ctx || nodePtr === undefined || xpathPtr === undefined || lx.XmlTreeCommonStruct.doc(nodePtr) !== docPtr) return node.eval(xpath);
+      lx.xmlXPathSetContextNode(nodePtr, ctx);
       const obj = lx.xmlXPathCompiledEval(xpathPtr, ctx);
       if (obj === 0) throw new XmlXPathError(`Failed to evaluate XPath expression '${xpath.toString()}'`);
       try {
