@@ -73,6 +73,22 @@ describe('code lists (layer 4)', () => {
     check.dispose();
   });
 
+  it('judges alike without the prefilter, for lists too large for its literals', () => {
+    const codes = Array.from({ length: 2000 }, (_, i) => `c${String(i).padStart(5, '0')}`);
+    const registry = new CodeListRegistry([{ uri: 'urn:t:big', version: '1', shortName: 'big', codes: new Set(codes), file: 'x' }]);
+    const check = compileCodeListCheck(registry, new Map());
+    if (!check) throw new Error('no check compiled');
+    const doc = XmlDocument.fromString('<m><e listURI="urn:t:big" listVersionID="1"><code>c01999</code></e><e listURI="urn:t:big"><code>c00000</code></e><e listURI="urn:t:big" listVersionID="1"><code>c02000</code></e><e listURI="urn:t:big" listVersionID="2"><code>c00001</code></e></m>');
+    const scope = openScope(doc, {});
+    try {
+      expect(check.check(doc.root, scope).map((f) => `${f.rule} ${f.path}`)).to.deep.equal(['codelist.unknown-code /m/e[3]', 'codelist.unknown-version /m/e[4]']);
+    } finally {
+      scope.close();
+      doc.dispose();
+      check.dispose();
+    }
+  });
+
   describe('with the XBeteiligung set', () => {
     let v: GatewayValidator;
     before(async () => {
