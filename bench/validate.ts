@@ -14,6 +14,7 @@
  * of the other (order alternating), for BENCH_SECONDS (default 1) per sample; rates are the
  * median over rounds, per CPU second of this process (the fairer figure on a shared, loaded
  * machine; time other processes take is not counted) and per wall-clock second.
+ * BENCH_WARMUP (default 200) sets the warm-up runs per sample (the smoke test uses a few).
  * BENCH_FILTER (a substring of "<standard> <version> <sample>") limits the samples.
  * The last line is
  *   `validate: full/parse+XSD ratio min <r> (<standard> <version> <sample>), 8 KB XZSA hund.anmeldung full check <n>/s per CPU s (1 thread)`.
@@ -32,7 +33,9 @@ import { hundAnmeldung, wohngeldAntrag } from '../test/support/xzsa-fixtures.js'
 const ROOTS = [fileURLToPath(new URL('../schemas-xoev/', import.meta.url)), fileURLToPath(new URL('../test/fixtures/xoev/', import.meta.url))];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const FILTER = process.env.BENCH_FILTER ?? '';
-const WARMUP = 200;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
+/** Milliseconds a batch should take: 20, or less when BENCH_SECONDS is too short for six rounds of two such batches. */
+const BATCH_MS = Math.min(20, (SECONDS * 1000) / 12);
 const SIZE = 8 * 1024;
 const PARSE = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE;
 
@@ -46,7 +49,7 @@ const cpuNow = (): number => {
 };
 
 /**
- * Runs `a` and `b` in alternating batches for SECONDS; a batch is sized to take about 20 ms.
+ * Runs `a` and `b` in alternating batches for SECONDS (at least six rounds); a batch is sized to take about BATCH_MS.
  * Returns the median rate of each, per CPU second and per wall-clock second.
  */
 function interleaved(a: () => void, b: () => void): [Rate, Rate] {
@@ -55,8 +58,8 @@ function interleaved(a: () => void, b: () => void): [Rate, Rate] {
     b();
   }
   const t0 = performance.now();
-  for (let i = 0; i < 50; i++) a();
-  const batch = Math.max(10, Math.round(50 * 20 / Math.max(performance.now() - t0, 0.01)));
+  for (let i = 0; i < 10; i++) a();
+  const batch = Math.max(2, Math.round(10 * BATCH_MS / Math.max(performance.now() - t0, 0.01)));
   const rates: [{ cpu: number[]; wall: number[] }, { cpu: number[]; wall: number[] }] = [{ cpu: [], wall: [] }, { cpu: [], wall: [] }];
   const deadline = performance.now() + SECONDS * 1000;
   for (let round = 0; round < 6 || performance.now() < deadline; round++) {
