@@ -2,50 +2,75 @@
  * Layer 4: codes of the Type-3 lists a standard holds as genericode, checked by
  * (listURI, listVersionID). A coded element is one with an unqualified `code` child (the
  * XÖV Code type). Its list is its `listURI` attribute or, where the sender left it out, the
- * one the XSD fixes for that element (xsd-scan.ts); the same for the version. Elements of lists not held are not checked: only what the gateway can
- * know is judged. An empty code is judged here too when its list is held.
+ * one the XSD fixes for that element (xsd-scan.ts); the same for the version. Elements of
+ * lists not held are not checked: only what the gateway can know is judged. An empty code is
+ * judged here too when its list is held.
+ *
+ * Cost (ADR 0035): the code sets are built at load (registry, per listURI and version, and
+ * per listURI over all its versions). Where the lists held are small (PREFILTER_MAX_CHARS),
+ * one XPath first counts the coded elements that may be wrong, and a message without any
+ * costs that one evaluation. Otherwise — large lists, where the literal scan would grow with
+ * the list — or when it counts some, one XPath selects every coded element in one pass and
+ * one precompiled read per element returns its name, listURI, listVersionID and code as one
+ * string; the judgement is a Set lookup, whatever the size of the list.
  */
-import { XmlElement, XmlXPath } from 'libxml2-wasm';
+import { XmlElement, XmlXPath, type XmlNode } from 'libxml2-wasm';
 import type { CodeListRegistry } from './codelists.js';
 import { locate } from './findings.js';
 import { shownToken, WITHHELD } from './redact.js';
 import type { Finding } from './types.js';
+import { PUBLIC_SCOPE, type XPathScope } from './xpath-scope.js';
 import { bindingKey, type CodeBinding } from './xsd-scan.js';
 
 const MAX_FINDINGS = 50;
+/** Above this many characters of code literals, the prefilter would cost more than reading every coded element. */
+const PREFILTER_MAX_CHARS = 16_384;
+/** Separates the facts of one coded element in its combined read (a private-use character, as in header.ts). */
+const SEP = '\ue002';
 
 export interface CodeListCheck {
-  /** Checks the message whose root element is `root`. */
-  check(root: XmlElement): Finding[];
+  /** Checks the message whose root element is `root` (through `scope` when the caller opened one on its document). */
+  check(root: XmlElement, scope?: XPathScope): Finding[];
   dispose(): void;
 }
 
-/**
- * Undefined when the standard holds no code list: then the layer costs nothing. Otherwise a
- * message costs one XPath evaluation that counts the coded elements which may be wrong
- * (prefilter, below); only when it finds some are the elements judged one by one.
- */
+/** What `judge` needs of one coded element: its attributes as given (undefined when absent) and its code, trimmed. */
+interface CodedElement { key: string; uri: string | undefined; version: string | undefined; code: string }
+
+/** Undefined when the standard holds no code list: then the layer costs nothing. */
 export function compileCodeListCheck(registry: CodeListRegistry, bindings: ReadonlyMap<string, CodeBinding[]>): CodeListCheck | undefined {
   if (registry.size === 0) return undefined;
-  // coded elements are those with a `code` child (the XÖV Code type requires it); an
-  // attribute test on every element would double the cost of the scan
+  // coded elements are those with a `code` child (the XÖV Code type requires it)
   const candidates = XmlXPath.compile('descendant::*[code]');
   const suspects = prefilter(registry, bindings);
+  const facts = XmlXPath.compile(`concat(namespace-uri(), '${SEP}', local-name(), '${SEP}', count(@listURI), '${SEP}', @listURI, '${SEP}', count(@listVersionID), '${SEP}', @listVersionID, '${SEP}', code)`);
+  const read = (node: XmlNode, scope: XPathScope): CodedElement => {
+    const v = scope.eval(node, facts);
+    const parts = typeof v === 'string' ? v.split(SEP) : [];
+    if (parts.length === 7) {
+      const [ns = '', name = '', hasUri, uri = '', hasVersion, version = '', code = ''] = parts;
+      return { key: bindingKey(ns, name), uri: hasUri === '1' ? uri : undefined, version: hasVersion === '1' ? version : undefined, code: code.trim() };
+    }
+    // a value holds the separator: read the element through the DOM instead
+    const el = node as XmlElement;
+    return { key: bindingKey(el.namespaceUri, el.name), uri: el.attr('listURI')?.value, version: el.attr('listVersionID')?.value, code: codeOf(el) };
+  };
   return {
-    check(root) {
-      if (root.eval(suspects) === 0) return [];
+    check(root, scope = PUBLIC_SCOPE) {
+      if (suspects && root.eval(suspects) === 0) return [];
       const findings: Finding[] = [];
-      for (const node of root.find(candidates)) {
+      for (const node of scope.find(root, candidates)) {
         if (!(node instanceof XmlElement)) continue;
-        const finding = judge(node, registry, bindings.get(bindingKey(node.namespaceUri, node.name)));
-        if (finding) findings.push(finding);
+        const verdict = judge(read(node, scope), registry, bindings);
+        if (verdict) findings.push({ message: verdict.message, ...locate(node), layer: 'codelist', rule: `codelist.${verdict.rule}` });
         if (findings.length >= MAX_FINDINGS) break;
       }
       return findings;
     },
     dispose() {
       candidates.dispose();
-      suspects.dispose();
+      facts.dispose();
+      suspects?.dispose();
     },
   };
 }
@@ -54,9 +79,10 @@ export function compileCodeListCheck(registry: CodeListRegistry, bindings: Reado
  * One XPath counting the elements `judge` might flag: those of a held list whose code is not
  * in the version they name (code sets as `|a|b|` string literals). It may count more than
  * `judge` flags — never fewer: a list with codes the literal cannot hold safely (quotes, `|`,
- * blanks), or one whose version the XSD fixes, counts all its elements.
+ * blanks), or one whose version the XSD fixes, counts all its elements. Undefined when the code
+ * literals would exceed PREFILTER_MAX_CHARS.
  */
-function prefilter(registry: CodeListRegistry, bindings: ReadonlyMap<string, CodeBinding[]>): XmlXPath {
+function prefilter(registry: CodeListRegistry, bindings: ReadonlyMap<string, CodeBinding[]>): XmlXPath | undefined {
   const prefixes: Record<string, string> = {};
   const step = (key: string): string => {
     const m = /^\{(.*)\}(.+)$/.exec(key);
@@ -66,6 +92,8 @@ function prefilter(registry: CodeListRegistry, bindings: ReadonlyMap<string, Cod
     prefixes[prefix] = ns;
     return `self::${prefix}:${name}`;
   };
+  const chars = registry.lists.reduce((n, l) => n + [...l.codes].reduce((m, c) => m + c.length + 1, 0), 0);
+  if (chars > PREFILTER_MAX_CHARS) return undefined;
   const uris = [...new Set(registry.lists.map((l) => l.uri))];
   const parts = uris.map((uri) => {
     const bound = [...bindings].filter(([, b]) => b.length === 1 && b[0]?.uri === uri);
@@ -88,21 +116,20 @@ function prefilter(registry: CodeListRegistry, bindings: ReadonlyMap<string, Cod
 
 const literal = (s: string): string => (s.includes("'") ? `"${s}"` : `'${s}'`);
 
-function judge(el: XmlElement, registry: CodeListRegistry, bound: CodeBinding[] | undefined): Finding | undefined {
-  const uri = el.attr('listURI')?.value ?? (bound?.length === 1 ? bound[0]?.uri : undefined);
+function judge(el: CodedElement, registry: CodeListRegistry, bindings: ReadonlyMap<string, CodeBinding[]>): { rule: string; message: string } | undefined {
+  const bound = bindings.get(el.key);
+  const uri = el.uri ?? (bound?.length === 1 ? bound[0]?.uri : undefined);
   if (uri === undefined || !registry.holds(uri)) return undefined;
-  const version = el.attr('listVersionID')?.value ?? bound?.find((b) => b.uri === uri)?.version;
-  const code = codeOf(el);
-  const finding = (rule: string, message: string): Finding => ({ message, ...locate(el), layer: 'codelist', rule: `codelist.${rule}` });
-  const held = registry.versions(uri);
+  const version = el.version ?? bound?.find((b) => b.uri === uri)?.version;
+  const code = el.code;
   if (version === undefined) {
-    if (held.some((v) => registry.get(uri, v)?.codes.has(code))) return undefined;
-    return finding('unknown-code', `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is in no version held of ${uri} (no listVersionID given; versions held: ${held.join(', ')})`);
+    if (registry.inAnyVersion(uri, code)) return undefined;
+    return { rule: 'unknown-code', message: `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is in no version held of ${uri} (no listVersionID given; versions held: ${registry.versions(uri).join(', ')})` };
   }
   const list = registry.get(uri, version);
-  if (!list) return finding('unknown-version', `list ${uri} version ${shownToken(version)} is not held (stale or unknown listVersionID); versions held: ${held.join(', ')}`);
+  if (!list) return { rule: 'unknown-version', message: `list ${uri} version ${shownToken(version)} is not held (stale or unknown listVersionID); versions held: ${registry.versions(uri).join(', ')}` };
   if (list.codes.has(code)) return undefined;
-  return finding('unknown-code', `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is not in ${list.shortName} (${uri}) version ${version}`);
+  return { rule: 'unknown-code', message: `the ${code === '' ? 'empty code' : `code ${WITHHELD}`} is not in ${list.shortName} (${uri}) version ${version}` };
 }
 
 /** Text of the unqualified `code` child, trimmed; '' when there is none. */

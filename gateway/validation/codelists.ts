@@ -25,13 +25,20 @@ export interface CodeList {
 /** The code lists of one standard, by listURI and version. */
 export class CodeListRegistry {
   private readonly byUri = new Map<string, Map<string, CodeList>>();
+  /** Per listURI, the codes of all its versions held: for a coded element without listVersionID. */
+  private readonly anyVersion = new Map<string, Set<string>>();
+  private readonly sortedVersions = new Map<string, string[]>();
 
   constructor(readonly lists: readonly CodeList[]) {
     for (const l of lists) {
       let versions = this.byUri.get(l.uri);
       if (!versions) this.byUri.set(l.uri, (versions = new Map()));
       versions.set(l.version, l);
+      let all = this.anyVersion.get(l.uri);
+      if (!all) this.anyVersion.set(l.uri, (all = new Set()));
+      l.codes.forEach((c) => all.add(c));
     }
+    for (const [uri, versions] of this.byUri) this.sortedVersions.set(uri, [...versions.keys()].sort());
   }
 
   get size(): number {
@@ -47,9 +54,14 @@ export class CodeListRegistry {
     return this.byUri.get(uri)?.get(version);
   }
 
+  /** True when some version held of the list has `code`. */
+  inAnyVersion(uri: string, code: string): boolean {
+    return this.anyVersion.get(uri)?.has(code) ?? false;
+  }
+
   /** Versions held of a list, sorted. */
   versions(uri: string): string[] {
-    return [...(this.byUri.get(uri)?.keys() ?? [])].sort();
+    return [...(this.sortedVersions.get(uri) ?? [])];
   }
 }
 

@@ -13,6 +13,7 @@ import { WITHHELD } from './redact.js';
 import { emptyCodesIn, type HeaderRead, type HeaderReader } from './header.js';
 import type { Finding } from './types.js';
 import { XPathCompiler } from './xpath.js';
+import { PUBLIC_SCOPE, type XPathScope } from './xpath-scope.js';
 
 export { KENNUNG } from './kennung.js';
 import { UUID } from '../model/patterns.js';
@@ -21,8 +22,8 @@ export { UUID };
 export const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 
 export interface HeaderSanity {
-  /** `root` is the message's root element, `read` its header as read. */
-  check(root: XmlElement, read: HeaderRead): Finding[];
+  /** `root` is the message's root element, `read` its header as read; `scope` one the caller opened on its document. */
+  check(root: XmlElement, read: HeaderRead, scope?: XPathScope): Finding[];
   dispose(): void;
 }
 
@@ -38,7 +39,7 @@ export function compileHeaderSanity(reader: HeaderReader, file: string): HeaderS
     throw new GatewayError('GW_CONFIG_INVALID', 'header scope does not compile', { issues: compiler.issues });
   }
   return {
-    check(root, read) {
+    check(root, read, scope = PUBLIC_SCOPE) {
       const findings: Finding[] = [];
       const v = read.values;
       const add = (field: HeaderField, rule: string, message: string): void => {
@@ -53,7 +54,7 @@ export function compileHeaderSanity(reader: HeaderReader, file: string): HeaderS
       }
       if (v.createdAt === '') add('createdAt', 'created-at', 'creation time is missing');
       else if (!DATE_TIME.test(v.createdAt)) add('createdAt', 'created-at', `creation time is not an xs:dateTime (value ${WITHHELD})`);
-      for (const node of emptyCodes && read.emptyCodes > 0 ? root.find(emptyCodes) : []) {
+      for (const node of emptyCodes && read.emptyCodes > 0 ? scope.find(root, emptyCodes) : []) {
         if (node instanceof XmlElement) findings.push({ message: `${node.name} has an empty code`, ...locate(node), layer: 'header', rule: 'header.empty-code' });
       }
       return findings;

@@ -11,6 +11,7 @@ import { displayPath } from './element-path.js';
 import type { FieldSpec } from './header-presets.js';
 import { normalizeKennung } from './kennung.js';
 import { XPathCompiler, asText, usedNamespaces } from './xpath.js';
+import { PUBLIC_SCOPE, type XPathScope } from './xpath-scope.js';
 
 export type HeaderValues = Record<HeaderField, string>;
 
@@ -29,8 +30,8 @@ export interface HeaderRead {
 
 export interface HeaderReader {
   readonly profile: HeaderProfile;
-  /** Reads from the root element of a message. */
-  read(root: XmlElement): HeaderRead;
+  /** Reads from the root element of a message (through `scope` when the caller opened one on its document). */
+  read(root: XmlElement, scope?: XPathScope): HeaderRead;
   /**
    * The required routing keys that are empty, each with an issue naming the path where it
    * was expected under `root` (the root element's name). Keys in `optional` (the message
@@ -92,9 +93,9 @@ export function compileHeaderReader(d: Pick<StandardDescriptor, 'rootAttributes'
 
   return {
     profile,
-    read(root) {
-      let got = asText(root.eval(combined)).split(SEP);
-      if (got.length !== exprs.length) got = fallback.map((x) => asText(root.eval(x)));
+    read(root, scope = PUBLIC_SCOPE) {
+      let got = asText(scope.eval(root, combined)).split(SEP);
+      if (got.length !== exprs.length) got = fallback.map((x) => asText(scope.eval(root, x)));
       let i = 0;
       const values = {} as HeaderValues;
       for (const f of HEADER_FIELDS) {

@@ -15,6 +15,7 @@ import { locate } from './findings.js';
 import type { ServiceRule } from './rule-schema.js';
 import type { Finding } from './types.js';
 import { XPathCompiler, asText } from './xpath.js';
+import { PUBLIC_SCOPE, type XPathScope } from './xpath-scope.js';
 
 const MAX_FINDINGS = 50;
 /** Separates the values in a combined read (a private-use character, as in header.ts). */
@@ -23,8 +24,8 @@ const SEP = '\ue001';
 export interface RuleSet {
   /** Number of rules compiled. */
   readonly size: number;
-  /** Runs the rules of `messageType` on the message whose root element is `root`. */
-  check(root: XmlElement, messageType: string): Finding[];
+  /** Runs the rules of `messageType` on the message whose root element is `root` (through `scope` when the caller opened one). */
+  check(root: XmlElement, messageType: string, scope?: XPathScope): Finding[];
   dispose(): void;
 }
 
@@ -71,13 +72,13 @@ export function compileRules(rules: readonly ServiceRule[], namespaces: Record<s
 
   return {
     size: rules.length,
-    check(root, messageType) {
+    check(root, messageType, scope = PUBLIC_SCOPE) {
       const steps = plan.get(types.has(messageType) ? messageType : undefined);
       if (!steps) return [];
       const findings: Finding[] = [];
       const judgeAll = (node: XmlNode, list: PreparedRule[], r: Reader): void => {
         if (r.count === 0) return;
-        const values = readValues(node, r);
+        const values = readValues(node, r, scope);
         let at = 0;
         for (const p of list) {
           const mine = values.slice(at, at + p.inputs.length);
@@ -92,7 +93,7 @@ export function compileRules(rules: readonly ServiceRule[], namespaces: Record<s
         const r = own[i];
         const p = prepared[i];
         if (!context || !r || !p) continue;
-        for (const node of root.find(context)) judgeAll(node, [p], r);
+        for (const node of scope.find(root, context)) judgeAll(node, [p], r);
       }
       return findings;
     },
@@ -100,11 +101,11 @@ export function compileRules(rules: readonly ServiceRule[], namespaces: Record<s
   };
 }
 
-function readValues(node: XmlNode, r: Reader): string[] {
-  const joined = r.all ? node.eval(r.all) : '';
+function readValues(node: XmlNode, r: Reader, scope: XPathScope): string[] {
+  const joined = r.all ? scope.eval(node, r.all) : '';
   const values = typeof joined === 'string' ? joined.split(SEP) : [];
   if (values.length === r.count) return values.map((v) => v.trim());
-  return r.single.map((x) => (x ? asText(node.eval(x)) : ''));
+  return r.single.map((x) => (x ? asText(scope.eval(node, x)) : ''));
 }
 
 /**

@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import { redactSchemaMessage, shownToken } from './redact.js';
 import { validateSchema } from './xsd-validate.js';
+import { openScope, type XPathScope } from './xpath-scope.js';
 import { canonicalId } from '../model/patterns.js';
 
 const MAX_XSD_ISSUES = 50;
@@ -115,7 +116,18 @@ export class XsdMessageValidator implements GatewayValidator {
     const root = doc.root;
     const rootName = root.name;
     const set = this.schemaSetFor(rootName, root.namespaceUri, root.line);
-    const read = set.header.read(root);
+    const scope = openScope(doc, set.header.profile.namespaces);
+    try {
+      return this.checkLayers(doc, root, set, scope, policy);
+    } finally {
+      scope.close();
+    }
+  }
+
+  /** Layers 2–6 on the parsed message of `set`, every XPath of header, code lists and rules evaluated in `scope`. */
+  private checkLayers(doc: XmlDocument, root: XmlElement, set: SchemaSet, scope: XPathScope, policy: StrictnessPolicy | undefined): CheckedMessage {
+    const rootName = root.name;
+    const read = set.header.read(root, scope);
     const optional = set.optionalKeys.get(rootName) ?? [];
     const missing = set.header.missing(read.values, rootName, optional);
     if (missing.keys.length > 0) {
@@ -135,9 +147,9 @@ export class XsdMessageValidator implements GatewayValidator {
         return r.findings;
       }],
       ['identity', () => identityFindings(set, root, read)],
-      ['codelist', () => set.codeCheck?.check(root) ?? []],
-      ['header', () => [...optionalKeyFindings(set, root, read, optional), ...set.sanity.check(root, read)]],
-      ['rules', () => set.rules.check(root, rootName)],
+      ['codelist', () => set.codeCheck?.check(root, scope) ?? []],
+      ['header', () => [...optionalKeyFindings(set, root, read, optional), ...set.sanity.check(root, read, scope)]],
+      ['rules', () => set.rules.check(root, rootName, scope)],
     ];
     for (const [layer, run] of layers) {
       const found = run();

@@ -1,7 +1,8 @@
 /**
  * Layer 4 (genericode code lists) and layer 6 (service rules) in detail: reading genericode,
- * the list of an element whose listURI only the XSD fixes, the one-XPath prefilter never
- * missing what the element-by-element judgement finds, and each rule kind.
+ * the list of an element whose listURI only the XSD fixes, the one read per coded element
+ * judging alike through a message's XPath scope and the public API (also for values holding
+ * its separator), and each rule kind.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { CodeListRegistry, loadCodeLists } from '../../gateway/validation/codeli
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import { ruleSchema } from '../../gateway/validation/rule-schema.js';
 import { compileRules, instant, liabilityMonths } from '../../gateway/validation/rules.js';
+import { openScope } from '../../gateway/validation/xpath-scope.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const GC = 'http://docs.oasis-open.org/codelist/ns/genericode/1.0/';
@@ -39,19 +41,29 @@ describe('code lists (layer 4)', () => {
     expect(messages).to.contain('b.xml: CanonicalVersionUri urn:t:b_9 is not urn:t:b_1').and.contain('c.xml: root is not');
   });
 
-  it('never lets the prefilter miss what the element-by-element check finds, also for codes a literal cannot hold', () => {
+  it('judges every coded element by its list and version, in a scope as through the public API, also for codes with quotes, blanks or the read separator', () => {
     const list = (uri: string, version: string, codes: string[]) => ({ uri, version, shortName: uri, codes: new Set(codes), file: 'x' });
-    const registry = new CodeListRegistry([list('urn:t:q', '1', ["it's", 'a|b', 'x y']), list('urn:t:p', '1', ['p1']), list('urn:t:p', '2', ['p2'])]);
-    const check = compileCodeListCheck(registry, new Map());
+    const registry = new CodeListRegistry([list('urn:t:q', '1', ["it's", 'a|b', 'x y', 'sep\ue002arated']), list('urn:t:p', '1', ['p1']), list('urn:t:p', '2', ['p2'])]);
+    const check = compileCodeListCheck(registry, new Map([['{urn:t:ns}bound', [{ uri: 'urn:t:p', version: '2' }]]]));
     if (!check) throw new Error('no check compiled');
     const message = (body: string): string[] => {
-      const doc = XmlDocument.fromString(`<m>${body}</m>`);
+      const doc = XmlDocument.fromString(`<m xmlns:t="urn:t:ns">${body}</m>`);
+      const scope = openScope(doc, {});
       try {
-        return check.check(doc.root).map((f) => f.rule);
+        const viaScope = check.check(doc.root, scope);
+        const viaPublic = check.check(doc.root);
+        expect(viaScope, 'scope and public API disagree').to.deep.equal(viaPublic);
+        return viaScope.map((f) => f.rule);
       } finally {
+        scope.close();
         doc.dispose();
       }
     };
+    expect(message('<e listURI="urn:t:q" listVersionID="1"><code>sep\ue002arated</code></e>')).to.deep.equal([]);
+    expect(message('<e listURI="urn:t:q" listVersionID="1"><code>sep\ue002other</code></e>')).to.deep.equal(['codelist.unknown-code']);
+    expect(message('<t:bound><code>p2</code></t:bound><t:bound listVersionID="1"><code>p1</code></t:bound>')).to.deep.equal([]);
+    expect(message('<t:bound><code>p1</code></t:bound><t:bound listURI=""><code>zz</code></t:bound>')).to.deep.equal(['codelist.unknown-code']);
+    expect(message('<e listURI="urn:t:p"><code> </code></e><e listURI="urn:t:p" listVersionID=""><code>p1</code></e>')).to.deep.equal(['codelist.unknown-code', 'codelist.unknown-version']);
     expect(message(`<e listURI="urn:t:q" listVersionID="1"><code>it's</code></e><e listURI="urn:t:q" listVersionID="1"><code>x y</code></e>`)).to.deep.equal([]);
     expect(message('<e listURI="urn:t:q" listVersionID="1"><code>a</code></e>')).to.deep.equal(['codelist.unknown-code']);
     expect(message('<e listURI="urn:t:p" listVersionID="2"><code>p2</code></e><e listURI="urn:t:p"><code>p1</code></e>')).to.deep.equal([]);
@@ -59,6 +71,22 @@ describe('code lists (layer 4)', () => {
     expect(message('<e listURI="urn:t:p" listVersionID="3"><code>p1</code></e>')).to.deep.equal(['codelist.unknown-version']);
     expect(message('<e listURI="urn:t:other" listVersionID="1"><code>zz</code></e>')).to.deep.equal([]);
     check.dispose();
+  });
+
+  it('judges alike without the prefilter, for lists too large for its literals', () => {
+    const codes = Array.from({ length: 2000 }, (_, i) => `c${String(i).padStart(5, '0')}`);
+    const registry = new CodeListRegistry([{ uri: 'urn:t:big', version: '1', shortName: 'big', codes: new Set(codes), file: 'x' }]);
+    const check = compileCodeListCheck(registry, new Map());
+    if (!check) throw new Error('no check compiled');
+    const doc = XmlDocument.fromString('<m><e listURI="urn:t:big" listVersionID="1"><code>c01999</code></e><e listURI="urn:t:big"><code>c00000</code></e><e listURI="urn:t:big" listVersionID="1"><code>c02000</code></e><e listURI="urn:t:big" listVersionID="2"><code>c00001</code></e></m>');
+    const scope = openScope(doc, {});
+    try {
+      expect(check.check(doc.root, scope).map((f) => `${f.rule} ${f.path}`)).to.deep.equal(['codelist.unknown-code /m/e[3]', 'codelist.unknown-version /m/e[4]']);
+    } finally {
+      scope.close();
+      doc.dispose();
+      check.dispose();
+    }
   });
 
   describe('with the XBeteiligung set', () => {
