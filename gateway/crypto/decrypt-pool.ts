@@ -1,0 +1,46 @@
+import { availableParallelism } from 'node:os';
+import type { DecryptOptions } from 'jose';
+import { Piscina } from 'piscina';
+import { GatewayError } from '../errors.js';
+import type { DecryptTask } from './decrypt-worker.js';
+
+/**
+ * Worker threads for JWE decryption (ADR 0041). Node 20's WebCrypto runs an RSA-OAEP
+ * decryption synchronously on the calling thread (about 10 ms for a 4096-bit key, measured
+ * in bench/fitconnect.ts), so four decryptions per FIT-Connect submission kept the event loop
+ * busy while the second core idled. The pool runs `compactDecrypt` in up to
+ * `availableParallelism()` worker threads; the private key travels as a CryptoKey (Node clones
+ * the key handle, it is imported once by the key ring, never per call).
+ *
+ * The threads start on the first decryption (a gateway that never decrypts starts none);
+ * `close` ends them and is idempotent. Under tsx (the sources run as .ts) the workers load the
+ * .ts worker with tsx's loader; the compiled build loads the .js file beside this one.
+ */
+export class DecryptPool {
+  private pool: Piscina<DecryptTask, Uint8Array> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly threads = Math.max(1, availableParallelism())) {}
+
+  /** The plaintext of `compact` under `key`; rejects with jose's error (the caller maps it), or GW_NOT_READY once the pool is closed. */
+  decrypt(compact: string, key: CryptoKey, options: DecryptOptions): Promise<Uint8Array> {
+    if (this.closing) return Promise.reject(new GatewayError('GW_NOT_READY', 'The gateway is stopping: no more decryptions.'));
+    this.pool ??= startPool(this.threads);
+    return this.pool.run({ compact, key, options });
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.pool?.destroy() ?? Promise.resolve());
+  }
+}
+
+function startPool(threads: number): Piscina<DecryptTask, Uint8Array> {
+  const source = import.meta.url.endsWith('.ts');
+  return new Piscina<DecryptTask, Uint8Array>({
+    filename: new URL(source ? './decrypt-worker.ts' : './decrypt-worker.js', import.meta.url).href,
+    minThreads: 0,
+    maxThreads: threads,
+    idleTimeout: 30_000,
+    ...(source && { execArgv: ['--import', 'tsx'] }),
+  });
+}
