@@ -88,6 +88,16 @@ export function newSubmissionsBody(destinationId: string, submissions: readonly 
   });
 }
 
+/** The submission ids a stored callback body announces (newSubmissionsBody); none for a body that is not one. */
+function announcedIds(body: string): string[] {
+  try {
+    const ids = (JSON.parse(body) as { submissionIds?: unknown }).submissionIds;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export interface CallbackNotifierOptions {
   store: CallbackStore;
   targets: ReadonlyMap<string, CallbackTarget>;
@@ -103,7 +113,14 @@ export interface CallbackNotifierOptions {
   now?: () => number;
 }
 
+/** A callback the receiver answered with 2xx: the destination and the submissions it announced. */
+export interface DeliveredCallback {
+  destinationId: string;
+  submissionIds: string[];
+}
+
 export class CallbackNotifier {
+  private delivered: ((c: DeliveredCallback) => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Set<number>();
@@ -133,6 +150,16 @@ export class CallbackNotifier {
     }
     this.wake();
     return true;
+  }
+
+  /**
+   * Registers what is done once a receiver answered 2xx, before the callback is marked
+   * delivered (the Submission API records notify-submission, ADR 0041). A failure of `fn` is
+   * logged and does not make the callback be sent again; a crash between the two sends it
+   * again, so `fn` must be idempotent.
+   */
+  onDelivered(fn: (c: DeliveredCallback) => Promise<void>): void {
+    this.delivered = fn;
   }
 
   /** Starts the background loop (idempotent). Callbacks stored by an earlier run are resumed. */
@@ -192,6 +219,9 @@ export class CallbackNotifier {
         (err: unknown) => (err instanceof Error ? err.message : String(err)),
       );
       if (typeof answer !== 'string' && answer.status >= 200 && answer.status < 300) {
+        await this.delivered?.({ destinationId, submissionIds: announcedIds(body) }).catch((err: unknown) =>
+          this.o.log.error({ destinationId, callback: id, err: err instanceof Error ? err.message : String(err) }, 'FIT-Connect callback delivered; recording it in the event log failed'),
+        );
         this.o.store.delivered(id, this.now());
         return;
       }

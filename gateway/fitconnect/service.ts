@@ -40,6 +40,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
 
   constructor(private readonly d: FitConnectDeps) {
     this.replies = new FitReplies(d);
+    d.callbacks?.onDelivered((c) => this.recordNotified(c.destinationId, c.submissionIds));
     for (const dest of d.destinations.all()) {
       for (const svc of dest.cfg.services) {
         const file = svc.submissionSchema.file;
@@ -165,6 +166,19 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     return { destinationId: sub.destinationId, submissionId: sub.submissionId, caseId: sub.caseId };
   }
 
+  /**
+   * notify-submission (FIT-Connect's event of the Zustelldienst): the destination's callback
+   * announcing these submissions was answered 2xx. Recorded once per submission (a callback sent
+   * again after a crash adds nothing), signed like every event of the case.
+   */
+  async recordNotified(destinationId: string, submissionIds: readonly string[]): Promise<void> {
+    for (const id of submissionIds) {
+      const sub = UUID.test(id) ? await this.d.store.fitConnect.get(id) : null;
+      if (sub === null || sub.destinationId !== destinationId) continue;
+      await this.d.store.fitConnect.addEventOnce(sub.submissionId, await this.event('notify-submission', sub));
+    }
+  }
+
   private async recordRefusal(err: GatewayError, p: ParticipantConfig | null, sub: FitSubmission, body: Record<string, unknown>): Promise<void> {
     const bytes = Buffer.from(`${String(body.encryptedMetadata ?? '')}.${String(body.encryptedData ?? '')}`);
     await this.d.store
@@ -238,9 +252,9 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /**
    * `POST /v1/cases/{caseId}/events`: the subscriber's accept-submission or reject-submission
    * (a SET). The gateway records the event in the case's log as its own SET (signed with the
-   * gateway's key, so the sender verifies one JWKS). The subscriber's own signature is checked
-   * against the destination's `subscriberSigningKeys` (PS512, `iss` = destination id) when it
-   * names any; without them the authenticated subscriber's event is taken (docs/fit-connect.md).
+   * gateway's key, so the sender verifies one JWKS). The subscriber's own signature must verify
+   * against the destination's `subscriberSigningKeys` (PS512, `iss` = destination id); a
+   * destination without them takes no event at all (fail closed, ADR 0041).
    */
   async postEvent(p: ParticipantConfig | null, caseId: string, token: string): Promise<void> {
     const claims = decodeSet(token);
@@ -252,13 +266,17 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     }
     const { sub, dest } = await this.subscribed(p, subId);
     if (sub.caseId !== caseId) throw new GatewayError('GW_FC_CASE_NOT_FOUND', `no case ${caseId}`);
-    if (dest.signingKeys.length > 0) {
-      // the subscriber's own signature, as FIT-Connect requires, when the destination names its keys
-      await verifySet(token, { keys: dest.signingKeys }, { issuer: dest.cfg.id }).catch((err: unknown) => {
-        const rule = err instanceof GatewayError ? (err.issues[0]?.rule ?? 'set.signature') : 'set.signature';
-        throw new GatewayError('GW_FC_EVENT_INVALID', `the event's signature does not verify against the destination's subscriber keys (${rule})`, { issues: [{ message: 'signature refused', path: 'body', rule }], cause: err });
+    // The subscriber's own signature, as FIT-Connect requires. Fail closed (ADR 0041): a destination that names no
+    // subscriberSigningKeys cannot have a subscriber's SET verified, so it takes none; a token alone does not sign an event.
+    if (dest.signingKeys.length === 0) {
+      throw new GatewayError('GW_FC_EVENT_INVALID', `destination ${dest.cfg.id} names no subscriber signing keys, so its subscriber's events cannot be verified and are refused; configure fitConnect.destinations[].subscriberSigningKeys`, {
+        issues: [{ message: 'no subscriber signing keys configured', path: 'body', rule: 'set.no-subscriber-keys' }],
       });
     }
+    await verifySet(token, { keys: dest.signingKeys }, { issuer: dest.cfg.id }).catch((err: unknown) => {
+      const rule = err instanceof GatewayError ? (err.issues[0]?.rule ?? 'set.signature') : 'set.signature';
+      throw new GatewayError('GW_FC_EVENT_INVALID', `the event's signature does not verify against the destination's subscriber keys (${rule})`, { issues: [{ message: 'signature refused', path: 'body', rule }], cause: err });
+    });
     const details = entries[0]![1] as Record<string, unknown>;
     const problems = name === 'reject-submission' ? details['problems'] : undefined;
     if (name === 'reject-submission' && (!Array.isArray(problems) || problems.length === 0 || problems.length > 50)) {
