@@ -12,6 +12,7 @@
  * BENCH_SUBMISSIONS (default 200), BENCH_SENDERS (default 8).
  */
 import { randomUUID } from 'node:crypto';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { generateKeyObjectsSync } from '../gateway/crypto/keygen.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ async function throughput(): Promise<Throughput> {
     const times: number[] = [];
     let next = 0;
     const start = performance.now();
-    const elu = performance.eventLoopUtilization();
+    const elu = nodePerformance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     await Promise.all(
       Array.from({ length: SENDERS }, async () => {
@@ -69,7 +70,7 @@ async function throughput(): Promise<Throughput> {
       }),
     );
     const wallMs = performance.now() - start;
-    const loop = performance.eventLoopUtilization(elu);
+    const loop = nodePerformance.eventLoopUtilization(elu);
     const used = process.cpuUsage(cpu);
     times.sort((a, b) => a - b);
     return {

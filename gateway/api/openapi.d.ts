@@ -753,6 +753,8 @@ export interface paths {
          * The replies waiting on the sender's own case (reply channel, ADR 0033)
          * @description Each message of the case in the sender's mailbox (a Bescheid, a Nachforderung, a status
          *     notice) is listed once as a reply with a stable id; acknowledged replies are not listed.
+         *     Paged like the submission list: `offset`/`limit`, the answer names `count` (this page)
+         *     and `totalCount` (all available replies).
          */
         get: operations["fitConnectListReplies"];
         put?: never;
@@ -3203,7 +3205,10 @@ export interface operations {
     };
     fitConnectListReplies: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path: {
                 caseId: components["parameters"]["FitConnectCaseId"];
@@ -3221,6 +3226,7 @@ export interface operations {
                     "application/json": components["schemas"]["FitConnectReplyList"];
                 };
             };
+            400: components["responses"]["FitConnectProblem"];
             404: components["responses"]["FitConnectProblem"];
         };
     };

@@ -78,12 +78,15 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
     route('GET', '/v1/cases/:caseId/events', { roles: PARTIES, check: 'fit-case' }, async (req, res) => {
       const { limit, offset } = page(req);
       const log = await svc.events(who(res), param(req, 'caseId'), limit, offset);
-      res.json({ ...log, count: log.eventLog.length, offset, totalCount: log.eventLog.length });
+      res.json({ eventLog: log.eventLog, count: log.eventLog.length, offset, totalCount: log.totalCount });
     }),
     // the reply channel (ADR 0033): the sender lists, fetches and acknowledges the replies on its own case
     route('GET', '/v1/cases/:caseId/replies', { roles: SENDERS, check: 'fit-case' }, async (req, res) => {
+      // paged like the submission list (FIT-Connect's offset/limit/totalCount); a case has few replies, so the page is cut from the whole list
+      const { limit, offset } = page(req);
       const replies = await svc.replies.list(who(res), param(req, 'caseId'));
-      res.json({ count: replies.length, offset: 0, totalCount: replies.length, replies });
+      const shown = replies.slice(offset, offset + limit);
+      res.json({ count: shown.length, offset, totalCount: replies.length, replies: shown });
     }),
     route('GET', '/v1/replies/:replyId', { roles: SENDERS, check: 'fit-reply' }, async (req, res) => {
       res.json(await svc.replies.fetch(who(res), param(req, 'replyId')));

@@ -193,8 +193,10 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       throw new GatewayError('GW_FORBIDDEN', `${p.id} does not subscribe to destination ${dest.cfg.id}`, { extra: { rule: 'fit-connect.subscriber' } });
     }
     const delegation = await currentDelegations(this.d.cfg, this.d.store);
-    const items = (await this.d.store.fitConnect.listByDestination(dest.cfg.id, 'submitted', limit, offset)).filter((s) => p === null || isSubscriber(p, dest, this.serviceOf(dest, s), delegation));
-    return { count: items.length, offset, totalCount: items.length, submissions: items.map((s) => ({ destinationId: s.destinationId, submissionId: s.submissionId, caseId: s.caseId })) };
+    // the services whose submissions the caller sees, narrowed in the query so pages and totalCount agree
+    const leikas = p === null ? undefined : dest.cfg.services.filter((x) => isSubscriber(p, dest, x.service, delegation)).map((x) => x.leika);
+    const [items, totalCount] = await Promise.all([this.d.store.fitConnect.listByDestination(dest.cfg.id, 'submitted', limit, offset, leikas), this.d.store.fitConnect.countByDestination(dest.cfg.id, 'submitted', leikas)]);
+    return { count: items.length, offset, totalCount, submissions: items.map((s) => ({ destinationId: s.destinationId, submissionId: s.submissionId, caseId: s.caseId })) };
   }
 
   private serviceOf(dest: FitDestination, s: Pick<FitSubmission, 'leika'>): string | undefined {
@@ -317,10 +319,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   }
 
   /** `GET /v1/cases/{caseId}/events`: the case's event log, for its sender and its subscriber. */
-  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[] }> {
+  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[]; totalCount: number }> {
     const sub = await this.asCaseParty(p, caseId);
     await this.observeForward(sub);
-    return { eventLog: (await this.d.store.fitConnect.caseEvents(caseId, limit, offset)).map((e) => e.token) };
+    const [events, totalCount] = await Promise.all([this.d.store.fitConnect.caseEvents(caseId, limit, offset), this.d.store.fitConnect.countCaseEvents(caseId)]);
+    return { eventLog: events.map((e) => e.token), totalCount };
   }
 
   /**

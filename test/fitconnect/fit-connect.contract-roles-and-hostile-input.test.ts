@@ -181,6 +181,11 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     const after = await call(base, zsa, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
     expect(after.status).to.equal(200);
     expect(after.json.submissions.map((s: { submissionId: string }) => s.submissionId)).to.not.include(sent.submissionId);
+    // totalCount counts what the caller may see: the ZSA's share only, Magdeburg's all (and a page of one says so)
+    expect(after.json.totalCount).to.equal(after.json.submissions.length);
+    const own = await call(base, magdeburg, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}&limit=1`);
+    expect(own.json.count).to.equal(1);
+    expect(own.json.totalCount).to.be.greaterThan(after.json.totalCount);
     expect((await call(base, zsa, 'GET', `/v1/submissions?destinationId=5a1c0e3e-3b0f-4f6a-9a51-150020000001`)).status).to.equal(403); // Halle delegates nothing
     expect((await call(base, zsa, 'GET', `/v1/cases/${sent.caseId}/events`)).status).to.equal(404);
 
