@@ -650,7 +650,15 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set or rotate the destination's callback (its own subscriber only, ADR 0041)
+         * @description FIT-Connect's destination update, limited to the callback: `{ "callback": { "url",
+         *     "secret" } }`. The URL must be https (outbound URL policy; plain http to loopback only in
+         *     development), the secret 32 to 512 printable ASCII characters. The secret is write-only:
+         *     the answer names the URL in force, never the secret. Every other member of a destination
+         *     is configuration (`fitConnect.destinations`) and is refused here.
+         */
+        patch: operations["fitConnectUpdateDestinationCallback"];
         trace?: never;
     };
     "/fit-connect/v1/destinations/{destinationId}/keys/{keyId}": {
@@ -1421,6 +1429,23 @@ export interface components {
             /** @example urn:de:fim:leika:leistung:99102013104000 */
             identifier: string;
             name?: string;
+        };
+        FitConnectDestinationUpdate: {
+            callback: {
+                /**
+                 * Format: uri
+                 * @example https://fachverfahren.halle.example/fit-connect/callback
+                 */
+                url: string;
+                secret: string;
+            };
+        };
+        FitConnectDestinationCallback: {
+            /** Format: uuid */
+            destinationId: string;
+            callback: {
+                url: string;
+            };
         };
         FitConnectDestination: {
             /** Format: uuid */
@@ -2958,6 +2983,38 @@ export interface operations {
             401: components["responses"]["FitConnectProblem"];
             403: components["responses"]["FitConnectProblem"];
             404: components["responses"]["FitConnectProblem"];
+        };
+    };
+    fitConnectUpdateDestinationCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destinationId: components["parameters"]["FitConnectDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FitConnectDestinationUpdate"];
+                "application/merge-patch+json": components["schemas"]["FitConnectDestinationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The callback in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectDestinationCallback"];
+                };
+            };
+            400: components["responses"]["FitConnectProblem"];
+            401: components["responses"]["FitConnectProblem"];
+            403: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+            415: components["responses"]["FitConnectProblem"];
         };
     };
     fitConnectGetDestinationKey: {

@@ -291,6 +291,33 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     if (!ok) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${sub.submissionId} is ${sub.status}; only a submitted submission is accepted or rejected`);
   }
 
+  /**
+   * `PATCH /v1/destinations/{id}`: the destination's subscriber sets or rotates its callback
+   * (FIT-Connect: the callback URL and secret are set by the API client; the secret can be
+   * written, never read). Only `callback: { url, secret }` may be sent: everything else of a
+   * destination is configuration. Answers the callback URL now in force.
+   */
+  async setCallback(p: ParticipantConfig | null, id: string, body: Record<string, unknown>): Promise<{ destinationId: string; callback: { url: string } }> {
+    const dest = this.d.destinations.get(id.toLowerCase());
+    const other = Object.keys(body).filter((k) => k !== 'callback');
+    if (other.length > 0) throw bad(`only callback can be changed over the API; ${other.slice(0, 5).join(', ')} are configuration (fitConnect.destinations)`, `/${other[0]!.slice(0, 64)}`);
+    const cb = body.callback;
+    if (typeof cb !== 'object' || cb === null || Array.isArray(cb)) throw bad('callback must be an object with url and secret', '/callback');
+    const { url, secret, ...rest } = cb as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) throw bad(`callback has unknown members: ${Object.keys(rest).slice(0, 5).join(', ')}`, `/callback/${Object.keys(rest)[0]!.slice(0, 64)}`);
+    if (typeof url !== 'string' || url.length > 2048) throw bad('callback.url must be a URL of at most 2048 characters', '/callback/url');
+    if (typeof secret !== 'string') throw bad('callback.secret must be a string', '/callback/secret');
+    if (this.d.callbacks === undefined) throw new GatewayError('GW_NOT_READY', 'callbacks are not running in this gateway');
+    const set = this.d.callbacks.setTarget(dest.cfg.id, { url, secret }, p?.id ?? 'local');
+    this.d.log.info({ destinationId: dest.cfg.id, by: p?.id ?? 'local', host: new URL(set.url).host }, 'FIT-Connect destination callback set over the API');
+    return { destinationId: dest.cfg.id, callback: set };
+  }
+
+  /** Route policy `fit-destination`: the destination is the participant's own (not the ZSA's by delegation). */
+  async asDestinationOwner(p: ParticipantConfig, destinationId: string): Promise<boolean> {
+    return this.d.destinations.get(destinationId.toLowerCase()).cfg.participant === p.id;
+  }
+
   /** Route policy `fit-sender` (gateway/auth/policy.ts). */
   asSender(p: ParticipantConfig, submissionId: string): Promise<FitSubmission> {
     return this.own(p, submissionId);
