@@ -1457,6 +1457,8 @@ export interface components {
             replyChannels?: Record<string, never>;
             services: {
                 identifier: string;
+                /** @description The reply channels of this service (FIT-Connect Submission API ≥ 1.3.0 names them per service; the top-level replyChannels is deprecated there and kept here for older senders) */
+                replyChannels?: Record<string, never>;
                 submissionSchemas: {
                     schemaUri: string;
                     mimeType: string;

@@ -62,9 +62,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     return {
       destinationId: dest.cfg.id,
       status: 'active',
+      // reply channels per service, as the Submission API names them since 1.3.0 (ADR 0041), and at the top for older senders
       services: dest.cfg.services.map((s) => ({
         identifier: `${LEIKA_URN}${s.leika}`,
         submissionSchemas: [{ schemaUri: s.submissionSchema.uri, mimeType: s.submissionSchema.mimeType }],
+        replyChannels: { fitConnect: {} },
       })),
       encryptionKid: publicKey.kid,
       metadataVersions: ['1.0.0', '2.0.0'],

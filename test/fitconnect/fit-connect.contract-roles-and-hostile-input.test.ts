@@ -83,6 +83,9 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     const efa = await token('efa-hund-lsa');
     const dest = await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}`);
     check('FitConnectDestination', dest.json);
+    // reply channels per service (Submission API ≥ 1.3.0) and, deprecated there, for the whole destination
+    expect(dest.json.services.map((x: { replyChannels?: object }) => x.replyChannels)).to.deep.equal(dest.json.services.map(() => ({ fitConnect: {} })));
+    expect(dest.json.replyChannels).to.deep.equal({ fitConnect: {} });
     check('FitConnectJwk', (await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}/keys/${dest.json.encryptionKid}`)).json);
     const form = Buffer.from(readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json'));
     const sent = await send(base, efa, { form }, MAGDEBURG);
