@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { FitEventRecord, FitSubmission } from '../store/fit-connect.js';
 import { decryptPart, LEIKA_URN, type FitDestination } from './destinations.js';
+import { callbackUpdateOf } from './destination-update.js';
 import { compileJsonSchema, type FitMetadata } from './metadata-schema.js';
 import { fitProblemType } from './problems.js';
 import { FitReplies } from './replies.js';
@@ -296,21 +297,13 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /**
    * `PATCH /v1/destinations/{id}`: the destination's subscriber sets or rotates its callback
    * (FIT-Connect: the callback URL and secret are set by the API client; the secret can be
-   * written, never read). Only `callback: { url, secret }` may be sent: everything else of a
-   * destination is configuration. Answers the callback URL now in force.
+   * written, never read); the body is read by callbackUpdateOf. Answers the callback URL now in force.
    */
   async setCallback(p: ParticipantConfig | null, id: string, body: Record<string, unknown>): Promise<{ destinationId: string; callback: { url: string } }> {
     const dest = this.d.destinations.get(id.toLowerCase());
-    const other = Object.keys(body).filter((k) => k !== 'callback');
-    if (other.length > 0) throw bad(`only callback can be changed over the API; ${other.slice(0, 5).join(', ')} are configuration (fitConnect.destinations)`, `/${other[0]!.slice(0, 64)}`);
-    const cb = body.callback;
-    if (typeof cb !== 'object' || cb === null || Array.isArray(cb)) throw bad('callback must be an object with url and secret', '/callback');
-    const { url, secret, ...rest } = cb as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) throw bad(`callback has unknown members: ${Object.keys(rest).slice(0, 5).join(', ')}`, `/callback/${Object.keys(rest)[0]!.slice(0, 64)}`);
-    if (typeof url !== 'string' || url.length > 2048) throw bad('callback.url must be a URL of at most 2048 characters', '/callback/url');
-    if (typeof secret !== 'string') throw bad('callback.secret must be a string', '/callback/secret');
+    const target = callbackUpdateOf(body);
     if (this.d.callbacks === undefined) throw new GatewayError('GW_NOT_READY', 'callbacks are not running in this gateway');
-    const set = this.d.callbacks.setTarget(dest.cfg.id, { url, secret }, p?.id ?? 'local');
+    const set = this.d.callbacks.setTarget(dest.cfg.id, target, p?.id ?? 'local');
     this.d.log.info({ destinationId: dest.cfg.id, by: p?.id ?? 'local', host: new URL(set.url).host }, 'FIT-Connect destination callback set over the API');
     return { destinationId: dest.cfg.id, callback: set };
   }
