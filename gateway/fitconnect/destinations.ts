@@ -144,7 +144,8 @@ export async function decryptPart(d: FitDestination, jwe: unknown, part: string)
   try {
     return Buffer.from((await decryptWith(jwe, (await d.keys()).ring, { pool: d.pool })).payload);
   } catch (err) {
-    if (!(err instanceof GatewayError) || err.code === 'GW_NOT_READY') throw err;
+    // only the JWE's own faults are the sender's; a stopping gateway or a failed decryption worker is not
+    if (!(err instanceof GatewayError) || (err.code !== 'GW_JWE_INVALID' && err.code !== 'GW_JWE_KEY_UNKNOWN')) throw err;
     const rule = err.issues[0]?.rule ?? 'jwe.decrypt';
     throw new GatewayError('GW_FC_ENCRYPTION_ISSUE', `${part} cannot be decrypted with the destination's key: ${err.issues[0]?.message ?? err.message}`, {
       issues: [{ message: err.issues[0]?.message ?? err.message, path: part, rule }],
