@@ -98,7 +98,7 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
 
   it('refuses every role its policy does not name (403 route.roles) and callers without a token (401)', async () => {
     const routes = servedRoutes(appOf(gw)).filter((r) => r.path.startsWith(`${FIT}/v1/`));
-    expect(routes).to.have.length(14); // 10 of the Submission API (ADR 0027), 4 of the reply channel (ADR 0033)
+    expect(routes).to.have.length(15); // 10 of the Submission API (ADR 0027), 4 of the reply channel (ADR 0033), the destination update (ADR 0041)
     const wrong: string[] = [];
     for (const r of routes) {
       const path = r.path.replace(/:([A-Za-z0-9_]+)/g, () => randomUUID()).slice(FIT.length);
