@@ -5,14 +5,17 @@
  * and stores it (202) — with N concurrent senders (the client library,
  * gateway/fitconnect/client/sender.ts) against an in-process gateway with the demo
  * configuration (embedded SQLite store, `auth.mode: off`). Then the bare crypto of one
- * submission alone, and its share of the time per submission. Prints; asserts nothing.
+ * submission alone, and its share of the time per submission. Besides wall-clock figures it
+ * prints the main thread's busy time and the process's CPU time per submission, which a busy
+ * shared machine disturbs less than submissions/s (ADR 0041). Prints; asserts nothing.
  *
  * BENCH_SUBMISSIONS (default 200), BENCH_SENDERS (default 8).
  */
 import { randomUUID } from 'node:crypto';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { generateKeyObjectsSync } from '../gateway/crypto/keygen.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactDecrypt, CompactEncrypt, importJWK, SignJWT, type JWK } from 'jose';
 import { pino } from 'pino';
@@ -31,7 +34,18 @@ const ATTACHMENTS = [Buffer.alloc(64 * 1024, 'A'), Buffer.alloc(64 * 1024, 'B')]
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function throughput(): Promise<{ perSec: number; p50: number; p99: number; wallMs: number }> {
+interface Throughput {
+  perSec: number;
+  p50: number;
+  p99: number;
+  wallMs: number;
+  /** Main-thread (event loop) busy time per submission: the gateway's and the in-process senders' JavaScript, SQLite commits, synchronous crypto. */
+  loopMsPerSubmission: number;
+  /** CPU time of the whole process (every thread: main, decryption workers, libuv pool) per submission. */
+  cpuMsPerSubmission: number;
+}
+
+async function throughput(): Promise<Throughput> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zsa-bench-fit-'));
   const cfg = loadConfigFile(DEMO_CONFIG_PATH, CONNECTORS);
   cfg.store.dataDir = dataDir;
@@ -43,6 +57,8 @@ async function throughput(): Promise<{ perSec: number; p50: number; p99: number;
     const times: number[] = [];
     let next = 0;
     const start = performance.now();
+    const elu = nodePerformance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     await Promise.all(
       Array.from({ length: SENDERS }, async () => {
         while (next < TOTAL) {
@@ -54,8 +70,17 @@ async function throughput(): Promise<{ perSec: number; p50: number; p99: number;
       }),
     );
     const wallMs = performance.now() - start;
+    const loop = nodePerformance.eventLoopUtilization(elu);
+    const used = process.cpuUsage(cpu);
     times.sort((a, b) => a - b);
-    return { perSec: (times.length / wallMs) * 1000, p50: pct(times, 50), p99: pct(times, 99), wallMs };
+    return {
+      perSec: (times.length / wallMs) * 1000,
+      p50: pct(times, 50),
+      p99: pct(times, 99),
+      wallMs,
+      loopMsPerSubmission: loop.active / times.length,
+      cpuMsPerSubmission: (used.user + used.system) / 1000 / times.length,
+    };
   } finally {
     await gw.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -88,6 +113,7 @@ async function cryptoPerSubmissionMs(): Promise<number> {
 
 const r = await throughput();
 console.log(`fitconnect: ${TOTAL} submissions (create + 2 attachments of 64 KiB + submit, encrypted), ${SENDERS} concurrent senders: ${r.perSec.toFixed(1)} msg/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms per submission`);
+console.log(`per submission: ${r.loopMsPerSubmission.toFixed(1)} ms busy on the main thread (event loop), ${r.cpuMsPerSubmission.toFixed(1)} ms CPU in all threads; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
 const crypto = await cryptoPerSubmissionMs();
 const perSubmission = 1000 / r.perSec;
 console.log(`crypto alone: ${crypto.toFixed(1)} ms per submission (4 JWE encrypt + 4 decrypt RSA-OAEP-256/A256GCM 4096 bit, 2 PS512 SETs, one core) = ${((crypto / perSubmission) * 100).toFixed(0)} % of the ${perSubmission.toFixed(1)} ms wall time per completed submission`);

@@ -216,6 +216,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       validator.close();
       await audit.close();
       await store.close();
+      await fitDestinations?.close();
       log.info('zsa-gateway stopped');
     })());
   return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines, monitoring };

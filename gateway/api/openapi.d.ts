@@ -650,7 +650,15 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set or rotate the destination's callback (its own subscriber only, ADR 0041)
+         * @description FIT-Connect's destination update, limited to the callback: `{ "callback": { "url",
+         *     "secret" } }`. The URL must be https (outbound URL policy; plain http to loopback only in
+         *     development), the secret 32 to 512 printable ASCII characters. The secret is write-only:
+         *     the answer names the URL in force, never the secret. Every other member of a destination
+         *     is configuration (`fitConnect.destinations`) and is refused here.
+         */
+        patch: operations["fitConnectUpdateDestinationCallback"];
         trace?: never;
     };
     "/fit-connect/v1/destinations/{destinationId}/keys/{keyId}": {
@@ -753,6 +761,8 @@ export interface paths {
          * The replies waiting on the sender's own case (reply channel, ADR 0033)
          * @description Each message of the case in the sender's mailbox (a Bescheid, a Nachforderung, a status
          *     notice) is listed once as a reply with a stable id; acknowledged replies are not listed.
+         *     Paged like the submission list: `offset`/`limit`, the answer names `count` (this page)
+         *     and `totalCount` (all available replies).
          */
         get: operations["fitConnectListReplies"];
         put?: never;
@@ -1420,6 +1430,23 @@ export interface components {
             identifier: string;
             name?: string;
         };
+        FitConnectDestinationUpdate: {
+            callback: {
+                /**
+                 * Format: uri
+                 * @example https://fachverfahren.halle.example/fit-connect/callback
+                 */
+                url: string;
+                secret: string;
+            };
+        };
+        FitConnectDestinationCallback: {
+            /** Format: uuid */
+            destinationId: string;
+            callback: {
+                url: string;
+            };
+        };
         FitConnectDestination: {
             /** Format: uuid */
             destinationId: string;
@@ -1430,6 +1457,8 @@ export interface components {
             replyChannels?: Record<string, never>;
             services: {
                 identifier: string;
+                /** @description The reply channels of this service (FIT-Connect Submission API ≥ 1.3.0 names them per service; the top-level replyChannels is deprecated there and kept here for older senders) */
+                replyChannels?: Record<string, never>;
                 submissionSchemas: {
                     schemaUri: string;
                     mimeType: string;
@@ -2964,6 +2993,38 @@ export interface operations {
             404: components["responses"]["FitConnectProblem"];
         };
     };
+    fitConnectUpdateDestinationCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destinationId: components["parameters"]["FitConnectDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FitConnectDestinationUpdate"];
+                "application/merge-patch+json": components["schemas"]["FitConnectDestinationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The callback in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitConnectDestinationCallback"];
+                };
+            };
+            400: components["responses"]["FitConnectProblem"];
+            401: components["responses"]["FitConnectProblem"];
+            403: components["responses"]["FitConnectProblem"];
+            404: components["responses"]["FitConnectProblem"];
+            415: components["responses"]["FitConnectProblem"];
+        };
+    };
     fitConnectGetDestinationKey: {
         parameters: {
             query?: never;
@@ -3209,7 +3270,10 @@ export interface operations {
     };
     fitConnectListReplies: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path: {
                 caseId: components["parameters"]["FitConnectCaseId"];
@@ -3227,6 +3291,7 @@ export interface operations {
                     "application/json": components["schemas"]["FitConnectReplyList"];
                 };
             };
+            400: components["responses"]["FitConnectProblem"];
             404: components["responses"]["FitConnectProblem"];
         };
     };

@@ -32,6 +32,7 @@ const CHECK_PARAM: Record<OwnershipCheck, string | undefined> = {
   'fit-subscriber': 'submissionId',
   'fit-case': 'caseId',
   'fit-reply': 'replyId',
+  'fit-destination': 'destinationId',
   proof: 'id',
 };
 
@@ -115,6 +116,7 @@ export function apiRouter(routes: readonly ApiRoute[], deps: AuthorizeDeps, chec
       const handlers: RequestHandler[] = [routeGuard(x.method, path, x.policy, deps), ...own];
       if (x.method === 'GET') chain.get(handlers);
       else if (x.method === 'POST') chain.post(handlers);
+      else if (x.method === 'PATCH') chain.patch(handlers);
       else chain.put(handlers);
     }
     chain.all(methodNotAllowed(path, declared.map((x) => x.method)));

@@ -31,9 +31,11 @@ import { principalOf, type Principal, type Role } from './principal.js';
  *   it subscribes to the submission's destination (the destination's participant, or the ZSA where delegated);
  *   `fit-case`: it is the sender or a subscriber of the FIT-Connect case `:caseId` (ADR 0027). An unknown id and
  *   a foreign one get the same FIT-Connect "not found" answer. `fit-reply`: the reply `:replyId` is on a case the
- *   participant sent and is still available to it (ADR 0033).
+ *   participant sent and is still available to it (ADR 0033). `fit-destination`: the FIT-Connect destination
+ *   `:destinationId` is the participant's own (`fitConnect.destinations[].participant`; not the ZSA by delegation):
+ *   only its operator changes its callback (ADR 0041).
  */
-export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case' | 'fit-reply' | 'proof';
+export type OwnershipCheck = 'none' | 'mailbox' | 'message' | 'vorgang' | 'payload' | 'list' | 'attachment' | 'fit-sender' | 'fit-subscriber' | 'fit-case' | 'fit-reply' | 'fit-destination' | 'proof';
 
 /** The remit decisions of the FIT-Connect API (gateway/fitconnect/service.ts); each throws its FIT-Connect not-found error to refuse. */
 export interface FitConnectRemit {
@@ -41,6 +43,8 @@ export interface FitConnectRemit {
   asSubscriber(p: ParticipantConfig, submissionId: string): Promise<unknown>;
   asCaseParty(p: ParticipantConfig, caseId: string): Promise<unknown>;
   asReplyRecipient(p: ParticipantConfig, replyId: string): Promise<unknown>;
+  /** True when the destination is the participant's own; an unknown destination throws its not-found error. */
+  asDestinationOwner(p: ParticipantConfig, destinationId: string): Promise<boolean>;
 }
 
 /** The policy of one route: the roles that may call it and the ownership check on its path parameters. */
@@ -50,7 +54,7 @@ export interface RoutePolicy {
 }
 
 /** The HTTP methods /api/v1 declares. Read-only tokens (`<role>:read`) may call GET routes only (HEAD is served by GET). */
-export type ApiMethod = 'GET' | 'POST' | 'PUT';
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
 export const PARTIES = ['efa-service', 'municipality', 'fachverfahren', 'zsa'] as const satisfies readonly Role[];
 export const ALL_ROLES = [...PARTIES, 'operator', 'admin'] as const satisfies readonly Role[];
@@ -94,9 +98,12 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
     case 'fit-sender':
     case 'fit-subscriber':
     case 'fit-case':
-    case 'fit-reply': {
+    case 'fit-reply':
+    case 'fit-destination': {
       if (d.fitConnect === undefined) throw forbidden(p, 'fit-connect.off', 'the FIT-Connect API is not configured');
-      if (check === 'fit-sender') await d.fitConnect.asSender(part, params['submissionId']!);
+      if (check === 'fit-destination') {
+        if (!(await d.fitConnect.asDestinationOwner(part, params['destinationId']!))) throw forbidden(p, 'fit-connect.destination-owner', `destination ${String(params['destinationId']).slice(0, 64)} is not its own`);
+      } else if (check === 'fit-sender') await d.fitConnect.asSender(part, params['submissionId']!);
       else if (check === 'fit-subscriber') await d.fitConnect.asSubscriber(part, params['submissionId']!);
       else if (check === 'fit-reply') await d.fitConnect.asReplyRecipient(part, params['replyId']!);
       else await d.fitConnect.asCaseParty(part, params['caseId']!);

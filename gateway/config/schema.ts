@@ -427,7 +427,7 @@ export const fitConnectDestinationSchema = z
     subscriberSigningKeys: z
       .array(z.string().min(1))
       .default([])
-      .describe('Paths to the public PS512 JWKs (RSA ≥ 4096) the destination\'s subscriber signs its accept-submission and reject-submission SETs with (`iss` = the destination id). When given, an event whose signature does not verify against one of them is refused; they are also served at `/v1/destinations/{id}/keys/{kid}`. Empty: the authenticated subscriber\'s event is taken without a signature check (docs/fit-connect.md).'),
+      .describe('Paths to the public PS512 JWKs (RSA ≥ 4096) the destination\'s subscriber signs its accept-submission and reject-submission SETs with (`iss` = the destination id). When given, an event whose signature does not verify against one of them is refused; they are also served at `/v1/destinations/{id}/keys/{kid}`. Empty: the destination takes no accept/reject event over the FIT-Connect API (fail closed: an unverifiable SET is refused, ADR 0041).'),
     encryptionKey: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a kid').describe('kid of the destination\'s encryption key, a key the gateway holds: the key of `crypto.jwe.keys` with this kid; when none has it (the embedded default), a DEVELOPMENT key with this kid is generated under `<dataDir>/keys/fit-connect/` on first use, with a warning in the log.'),
     callback: z
       .object({

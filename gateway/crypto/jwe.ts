@@ -2,6 +2,7 @@ import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
 import { GatewayError } from '../errors.js';
 import { decodePart, jweError, parseCompactJwe, type JweHeader } from './jwe-parse.js';
 import { assertRsaKey, JWE_ALG, JWE_ENC, rsaKeyMaterial } from './jwk.js';
+import type { DecryptPool } from './decrypt-pool.js';
 import type { PrivateKeyRing } from './keyring.js';
 import { checkX5c, type X5cOptions } from './x5c.js';
 
@@ -73,8 +74,11 @@ function recipientKey(jwk: JWK, opts: X5cOptions): Promise<CryptoKey> {
  * - GW_JWE_KEY_UNKNOWN — `kid` names no key in the ring. The error never lists the ring's
  *   key ids (a prober learns nothing about the gateway's keys; senders use the published JWKS).
  * Failures of the RSA step and of the GCM tag are not told apart (no padding oracle).
+ *
+ * With `opts.pool` the RSA and AES steps run in a worker thread (decrypt-pool.ts, ADR 0041);
+ * the profile checks above stay here and the answers are the same.
  */
-export async function decryptWith(jwe: string | Uint8Array, keyring: PrivateKeyRing): Promise<DecryptedJwe> {
+export async function decryptWith(jwe: string | Uint8Array, keyring: PrivateKeyRing, opts: { pool?: DecryptPool } = {}): Promise<DecryptedJwe> {
   const { header, parts, compact } = parseCompactJwe(jwe);
   const entry = keyring.get(header.kid);
   if (entry === undefined) {
@@ -92,13 +96,11 @@ export async function decryptWith(jwe: string | Uint8Array, keyring: PrivateKeyR
     );
   }
   try {
-    const { plaintext } = await compactDecrypt(compact, entry.key, {
-      keyManagementAlgorithms: [JWE_ALG],
-      contentEncryptionAlgorithms: [JWE_ENC],
-      maxDecompressedLength: 0,
-    });
+    const options = { keyManagementAlgorithms: [JWE_ALG], contentEncryptionAlgorithms: [JWE_ENC], maxDecompressedLength: 0 };
+    const plaintext = opts.pool ? await opts.pool.decrypt(compact, entry.key, options) : (await compactDecrypt(compact, entry.key, options)).plaintext;
     return { payload: plaintext, kid: entry.kid, header };
   } catch (cause) {
+    if (cause instanceof GatewayError) throw cause; // the pool is closed: not the sender's fault
     throw jweError(
       'Authentication failed: the header, encrypted key, IV, ciphertext or tag was altered, or the JWE was made for another key with this kid.',
       'ciphertext',

@@ -4,7 +4,7 @@ import { openDatabase } from '../store/sqlite/connection.js';
 import { applyMigrations, type Migration } from '../store/sqlite/migrations.js';
 
 /**
- * Pending FIT-Connect callbacks, on their own SQLite file in the data folder (like the
+ * Pending FIT-Connect callbacks and the callback targets set over the API, on their own SQLite file in the data folder (like the
  * audit log): WAL and `synchronous = FULL`, so a callback enqueued is on disk before
  * `notifyNewSubmissions` returns and a restart resumes it (ADR 0028). Rows are kept after
  * delivery (delivered_at) or giving up (dead_at) for the record; nothing else reads them.
@@ -31,7 +31,27 @@ CREATE TABLE callbacks (
 CREATE INDEX callbacks_due ON callbacks (due_at, id) WHERE delivered_at IS NULL AND dead_at IS NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'callback targets set over the API',
+    sql: `
+CREATE TABLE callback_targets (
+  destination_id TEXT    PRIMARY KEY,
+  url            TEXT    NOT NULL,
+  secret         TEXT    NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  updated_by     TEXT    NOT NULL
+);
+`,
+  },
 ];
+
+/** A destination's callback as its subscriber set it over the API (ADR 0041). */
+export interface StoredCallbackTarget {
+  destinationId: string;
+  url: string;
+  secret: string;
+}
 
 export interface PendingCallback {
   id: number;
@@ -88,6 +108,22 @@ export class CallbackStore {
   failed(id: number, error: string, now: number, retryAt: number | undefined): void {
     if (retryAt === undefined) this.db.prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, dead_at = ? WHERE id = ?').run(error.slice(0, 500), now, id);
     else this.db.prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, due_at = ? WHERE id = ?').run(error.slice(0, 500), retryAt, id);
+  }
+
+  /**
+   * Sets (or rotates) a destination's callback as its subscriber sent it; durable when this
+   * returns. The secret is kept in this file (private to the gateway's data folder, like the
+   * configuration's secret files) because every callback is signed with it.
+   */
+  saveTarget(t: StoredCallbackTarget, by: string, now: number): void {
+    this.db
+      .prepare('INSERT INTO callback_targets (destination_id, url, secret, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (destination_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
+      .run(t.destinationId, t.url, t.secret, now, by);
+  }
+
+  /** Every callback set over the API. */
+  targets(): StoredCallbackTarget[] {
+    return this.db.prepare('SELECT destination_id AS destinationId, url, secret FROM callback_targets ORDER BY destination_id').all() as StoredCallbackTarget[];
   }
 
   get(id: number): CallbackRecord | undefined {

@@ -88,6 +88,16 @@ export function newSubmissionsBody(destinationId: string, submissions: readonly 
   });
 }
 
+/** The submission ids a stored callback body announces (newSubmissionsBody); none for a body that is not one. */
+function announcedIds(body: string): string[] {
+  try {
+    const ids = (JSON.parse(body) as { submissionIds?: unknown }).submissionIds;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export interface CallbackNotifierOptions {
   store: CallbackStore;
   targets: ReadonlyMap<string, CallbackTarget>;
@@ -103,7 +113,14 @@ export interface CallbackNotifierOptions {
   now?: () => number;
 }
 
+/** A callback the receiver answered with 2xx: the destination and the submissions it announced. */
+export interface DeliveredCallback {
+  destinationId: string;
+  submissionIds: string[];
+}
+
 export class CallbackNotifier {
+  private delivered: ((c: DeliveredCallback) => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Set<number>();
@@ -111,8 +128,39 @@ export class CallbackNotifier {
   private stopped = true;
   private readonly now: () => number;
 
+  /** The configured targets, overlaid by those set over the API (stored, so they outlive a restart). */
+  private readonly targets: Map<string, CallbackTarget>;
+
   constructor(private readonly o: CallbackNotifierOptions) {
     this.now = o.now ?? Date.now;
+    this.targets = new Map(o.targets);
+    for (const t of o.store.targets()) this.targets.set(t.destinationId, { url: t.url, secret: t.secret });
+  }
+
+  /**
+   * Sets or rotates `destinationId`'s callback (PATCH /v1/destinations/{id}, ADR 0041): the URL
+   * must pass the outbound URL policy and the secret have 32 to 512 printable ASCII characters;
+   * both are stored before this returns and used from the next attempt on (also for callbacks
+   * still pending). Throws GW_BAD_REQUEST naming the member that was refused (never the secret).
+   * Returns the URL now in force.
+   */
+  setTarget(destinationId: string, target: CallbackTarget, by: string): { url: string } {
+    const issues: Issue[] = [];
+    const why = callbackUrlProblem(target.url, this.o.urlPolicy);
+    if (why) issues.push({ message: `callback URL refused: ${why}`, path: '/callback/url', rule: 'callback.url' });
+    if (target.secret.length < MIN_CALLBACK_SECRET_LENGTH || target.secret.length > 512 || !/^[\x21-\x7e]+$/.test(target.secret)) {
+      issues.push({ message: `the callback secret must have ${MIN_CALLBACK_SECRET_LENGTH} to 512 printable ASCII characters without spaces`, path: '/callback/secret', rule: 'callback.secret' });
+    }
+    if (issues.length > 0) throw new GatewayError('GW_BAD_REQUEST', `the callback cannot be set: ${issues.map((i) => i.message).join('; ')}`, { issues });
+    const id = destinationId.toLowerCase();
+    this.o.store.saveTarget({ destinationId: id, url: target.url, secret: target.secret }, by, this.now());
+    this.targets.set(id, { url: target.url, secret: target.secret });
+    return { url: target.url };
+  }
+
+  /** The URL of `destinationId`'s callback in force, if it has one (the secret is never handed out). */
+  targetUrl(destinationId: string): string | undefined {
+    return this.targets.get(destinationId.toLowerCase())?.url;
   }
 
   /**
@@ -124,7 +172,7 @@ export class CallbackNotifier {
    */
   async notifyNewSubmissions(destinationId: string, submissions: readonly NewSubmissionRef[]): Promise<boolean> {
     const id = destinationId.toLowerCase();
-    if (!this.o.targets.has(id) || submissions.length === 0) return false;
+    if (!this.targets.has(id) || submissions.length === 0) return false;
     try {
       this.o.store.enqueue(id, newSubmissionsBody(id, submissions), this.now());
     } catch (err) {
@@ -133,6 +181,16 @@ export class CallbackNotifier {
     }
     this.wake();
     return true;
+  }
+
+  /**
+   * Registers what is done once a receiver answered 2xx, before the callback is marked
+   * delivered (the Submission API records notify-submission, ADR 0041). A failure of `fn` is
+   * logged and does not make the callback be sent again; a crash between the two sends it
+   * again, so `fn` must be idempotent.
+   */
+  onDelivered(fn: (c: DeliveredCallback) => Promise<void>): void {
+    this.delivered = fn;
   }
 
   /** Starts the background loop (idempotent). Callbacks stored by an earlier run are resumed. */
@@ -182,7 +240,7 @@ export class CallbackNotifier {
   private async attempt(id: number, destinationId: string, body: string, attempts: number): Promise<void> {
     this.inFlight.add(id);
     try {
-      const target = this.o.targets.get(destinationId);
+      const target = this.targets.get(destinationId);
       if (!target) {
         this.o.store.failed(id, 'the destination has no callback configured any more', this.now(), undefined);
         return;
@@ -192,6 +250,9 @@ export class CallbackNotifier {
         (err: unknown) => (err instanceof Error ? err.message : String(err)),
       );
       if (typeof answer !== 'string' && answer.status >= 200 && answer.status < 300) {
+        await this.delivered?.({ destinationId, submissionIds: announcedIds(body) }).catch((err: unknown) =>
+          this.o.log.error({ destinationId, callback: id, err: err instanceof Error ? err.message : String(err) }, 'FIT-Connect callback delivered; recording it in the event log failed'),
+        );
         this.o.store.delivered(id, this.now());
         return;
       }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCertificate } from '../../certs-dev/x509.js';
 import type { FitConnectDestinationConfig, GatewayConfig } from '../config/schema.js';
+import { DecryptPool } from '../crypto/decrypt-pool.js';
 import { decryptWith } from '../crypto/jwe.js';
 import { checkRsaKey, JWE_ALG, publicJwk } from '../crypto/jwk.js';
 import { KeyFile } from '../crypto/key-file.js';
@@ -20,8 +21,10 @@ export interface FitDestination {
   keys(): Promise<DestinationKeys>;
   /** The areas as AGS (an ARS counts by its AGS). */
   ags: ReadonlySet<string>;
-  /** Public PS512 keys the subscriber signs its accept/reject SETs with (`subscriberSigningKeys`); empty: not checked. */
+  /** Public PS512 keys the subscriber signs its accept/reject SETs with (`subscriberSigningKeys`); empty: its SETs are refused (ADR 0041). */
   signingKeys: readonly JWK[];
+  /** The worker threads that decrypt its submissions (shared by all destinations, ADR 0041). */
+  pool: DecryptPool;
 }
 
 export interface DestinationKeys {
@@ -41,12 +44,16 @@ export interface DestinationKeys {
  * start (GW_CONFIG_INVALID listing every finding).
  */
 export class FitDestinations {
-  private constructor(private readonly byId: ReadonlyMap<string, FitDestination>) {}
+  private constructor(
+    private readonly byId: ReadonlyMap<string, FitDestination>,
+    private readonly pool: DecryptPool,
+  ) {}
 
   static load(cfg: GatewayConfig, dataDir: string, onGenerated: (file: string) => void): FitDestinations {
     const issues: Issue[] = [];
     const configured = cfg.crypto.jwe?.keys;
     const byId = new Map<string, FitDestination>();
+    const pool = new DecryptPool();
     for (const [i, d] of cfg.fitConnect.destinations.entries()) {
       const path = `fitConnect.destinations/${i}/encryptionKey`;
       let source: () => Promise<JWK>;
@@ -77,10 +84,15 @@ export class FitDestinations {
         issues.push(...found);
         return found.length === 0 ? [publicJwk(jwk)] : [];
       });
-      byId.set(d.id, { cfg: d, keys, ags: new Set(d.areas.map(routingAgs)), signingKeys });
+      byId.set(d.id, { cfg: d, keys, ags: new Set(d.areas.map(routingAgs)), signingKeys, pool });
     }
     if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `FIT-Connect destination keys are invalid (${issues.length} findings).`, { issues });
-    return new FitDestinations(byId);
+    return new FitDestinations(byId, pool);
+  }
+
+  /** Ends the decryption threads (gateway/server.ts on shutdown); idempotent. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   /** The destination, or GW_FC_DESTINATION_NOT_FOUND. */
@@ -130,9 +142,10 @@ export async function decryptPart(d: FitDestination, jwe: unknown, part: string)
     throw new GatewayError('GW_FC_ENCRYPTION_ISSUE', `${part} is not a compact JWE string`, { issues: [{ message: 'not a compact JWE', path: part, rule: 'jwe.structure' }] });
   }
   try {
-    return Buffer.from((await decryptWith(jwe, (await d.keys()).ring)).payload);
+    return Buffer.from((await decryptWith(jwe, (await d.keys()).ring, { pool: d.pool })).payload);
   } catch (err) {
-    if (!(err instanceof GatewayError)) throw err;
+    // only the JWE's own faults are the sender's; a stopping gateway or a failed decryption worker is not
+    if (!(err instanceof GatewayError) || (err.code !== 'GW_JWE_INVALID' && err.code !== 'GW_JWE_KEY_UNKNOWN')) throw err;
     const rule = err.issues[0]?.rule ?? 'jwe.decrypt';
     throw new GatewayError('GW_FC_ENCRYPTION_ISSUE', `${part} cannot be decrypted with the destination's key: ${err.issues[0]?.message ?? err.message}`, {
       issues: [{ message: err.issues[0]?.message ?? err.message, path: part, rule }],

@@ -26,16 +26,20 @@ function page(req: Request): { limit: number; offset: number } {
   return { limit: Math.max(1, n('limit', 100, 500)), offset: n('offset', 0, 1_000_000) };
 }
 
-/** A raw text body of one of `types`, else 415 (FIT-Connect: "wrong content type sent"). */
-function textBody(types: readonly string[], limit: number): [RequestHandler, RequestHandler] {
-  return [
-    (req, _res, next) => {
-      const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      next(types.includes(ct) ? undefined : new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `send ${types.join(' or ')}`));
-    },
-    express.text({ type: () => true, limit }),
-  ];
+/** 415 unless the body is one of `types` (FIT-Connect: "wrong content type sent"). */
+function mediaType(types: readonly string[]): RequestHandler {
+  return (req, _res, next) => {
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    next(types.includes(ct) ? undefined : new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `send ${types.join(' or ')}`));
+  };
 }
+
+/** A raw text body of one of `types`, else 415. */
+function textBody(types: readonly string[], limit: number): [RequestHandler, RequestHandler] {
+  return [mediaType(types), express.text({ type: () => true, limit })];
+}
+
+const JSON_PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
 
 /**
  * The FIT-Connect-compatible routes (FIT-Connect Submission API v1 paths, ADR 0027), each
@@ -49,6 +53,10 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
   return [
     route('GET', '/v1/destinations/:destinationId', { roles: PARTIES, check: 'none' }, async (req, res) => {
       res.json(await svc.destination(param(req, 'destinationId')));
+    }),
+    // the destination's own subscriber sets or rotates its callback (ADR 0041); only that destination's participant
+    route('PATCH', '/v1/destinations/:destinationId', { roles: SUBSCRIBERS, check: 'fit-destination' }, mediaType(JSON_PATCH_TYPES), json({ limit: '8kb', type: JSON_PATCH_TYPES }), async (req, res) => {
+      res.json(await svc.setCallback(who(res), param(req, 'destinationId'), (req.body ?? {}) as Record<string, unknown>));
     }),
     route('GET', '/v1/destinations/:destinationId/keys/:keyId', { roles: PARTIES, check: 'none' }, async (req, res) => {
       res.type('application/jwk+json').send(JSON.stringify(await svc.key(param(req, 'destinationId'), param(req, 'keyId'))));
@@ -78,12 +86,15 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
     route('GET', '/v1/cases/:caseId/events', { roles: PARTIES, check: 'fit-case' }, async (req, res) => {
       const { limit, offset } = page(req);
       const log = await svc.events(who(res), param(req, 'caseId'), limit, offset);
-      res.json({ ...log, count: log.eventLog.length, offset, totalCount: log.eventLog.length });
+      res.json({ eventLog: log.eventLog, count: log.eventLog.length, offset, totalCount: log.totalCount });
     }),
     // the reply channel (ADR 0033): the sender lists, fetches and acknowledges the replies on its own case
     route('GET', '/v1/cases/:caseId/replies', { roles: SENDERS, check: 'fit-case' }, async (req, res) => {
+      // paged like the submission list (FIT-Connect's offset/limit/totalCount); a case has few replies, so the page is cut from the whole list
+      const { limit, offset } = page(req);
       const replies = await svc.replies.list(who(res), param(req, 'caseId'));
-      res.json({ count: replies.length, offset: 0, totalCount: replies.length, replies });
+      const shown = replies.slice(offset, offset + limit);
+      res.json({ count: shown.length, offset, totalCount: replies.length, replies: shown });
     }),
     route('GET', '/v1/replies/:replyId', { roles: SENDERS, check: 'fit-reply' }, async (req, res) => {
       res.json(await svc.replies.fetch(who(res), param(req, 'replyId')));

@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { FitEventRecord, FitSubmission } from '../store/fit-connect.js';
 import { decryptPart, LEIKA_URN, type FitDestination } from './destinations.js';
+import { callbackUpdateOf } from './destination-update.js';
 import { compileJsonSchema, type FitMetadata } from './metadata-schema.js';
 import { fitProblemType } from './problems.js';
 import { FitReplies } from './replies.js';
@@ -42,6 +43,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   constructor(private readonly d: FitConnectDeps) {
     this.encryption = new RecipientEncryption(d.recipientKeys);
     this.replies = new FitReplies(d);
+    d.callbacks?.onDelivered((c) => this.recordNotified(c.destinationId, c.submissionIds));
     for (const dest of d.destinations.all()) {
       for (const svc of dest.cfg.services) {
         const file = svc.submissionSchema.file;
@@ -63,9 +65,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     return {
       destinationId: dest.cfg.id,
       status: 'active',
+      // reply channels per service, as the Submission API names them since 1.3.0 (ADR 0041), and at the top for older senders
       services: dest.cfg.services.map((s) => ({
         identifier: `${LEIKA_URN}${s.leika}`,
         submissionSchemas: [{ schemaUri: s.submissionSchema.uri, mimeType: s.submissionSchema.mimeType }],
+        replyChannels: { fitConnect: {} },
       })),
       encryptionKid: publicKey.kid,
       metadataVersions: ['1.0.0', '2.0.0'],
@@ -167,6 +171,19 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     return { destinationId: sub.destinationId, submissionId: sub.submissionId, caseId: sub.caseId };
   }
 
+  /**
+   * notify-submission (FIT-Connect's event of the Zustelldienst): the destination's callback
+   * announcing these submissions was answered 2xx. Recorded once per submission (a callback sent
+   * again after a crash adds nothing), signed like every event of the case.
+   */
+  async recordNotified(destinationId: string, submissionIds: readonly string[]): Promise<void> {
+    for (const id of submissionIds) {
+      const sub = UUID.test(id) ? await this.d.store.fitConnect.get(id) : null;
+      if (sub === null || sub.destinationId !== destinationId) continue;
+      await this.d.store.fitConnect.addEventOnce(sub.submissionId, await this.event('notify-submission', sub));
+    }
+  }
+
   private async recordRefusal(err: GatewayError, p: ParticipantConfig | null, sub: FitSubmission, body: Record<string, unknown>): Promise<void> {
     const bytes = Buffer.from(`${String(body.encryptedMetadata ?? '')}.${String(body.encryptedData ?? '')}`);
     await this.d.store
@@ -181,8 +198,10 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
       throw new GatewayError('GW_FORBIDDEN', `${p.id} does not subscribe to destination ${dest.cfg.id}`, { extra: { rule: 'fit-connect.subscriber' } });
     }
     const delegation = await currentDelegations(this.d.cfg, this.d.store);
-    const items = (await this.d.store.fitConnect.listByDestination(dest.cfg.id, 'submitted', limit, offset)).filter((s) => p === null || isSubscriber(p, dest, this.serviceOf(dest, s), delegation));
-    return { count: items.length, offset, totalCount: items.length, submissions: items.map((s) => ({ destinationId: s.destinationId, submissionId: s.submissionId, caseId: s.caseId })) };
+    // the services whose submissions the caller sees, narrowed in the query so pages and totalCount agree
+    const leikas = p === null ? undefined : dest.cfg.services.filter((x) => isSubscriber(p, dest, x.service, delegation)).map((x) => x.leika);
+    const [items, totalCount] = await Promise.all([this.d.store.fitConnect.listByDestination(dest.cfg.id, 'submitted', limit, offset, leikas), this.d.store.fitConnect.countByDestination(dest.cfg.id, 'submitted', leikas)]);
+    return { count: items.length, offset, totalCount, submissions: items.map((s) => ({ destinationId: s.destinationId, submissionId: s.submissionId, caseId: s.caseId })) };
   }
 
   private serviceOf(dest: FitDestination, s: Pick<FitSubmission, 'leika'>): string | undefined {
@@ -239,9 +258,9 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   /**
    * `POST /v1/cases/{caseId}/events`: the subscriber's accept-submission or reject-submission
    * (a SET). The gateway records the event in the case's log as its own SET (signed with the
-   * gateway's key, so the sender verifies one JWKS). The subscriber's own signature is checked
-   * against the destination's `subscriberSigningKeys` (PS512, `iss` = destination id) when it
-   * names any; without them the authenticated subscriber's event is taken (docs/fit-connect.md).
+   * gateway's key, so the sender verifies one JWKS). The subscriber's own signature must verify
+   * against the destination's `subscriberSigningKeys` (PS512, `iss` = destination id); a
+   * destination without them takes no event at all (fail closed, ADR 0041).
    */
   async postEvent(p: ParticipantConfig | null, caseId: string, token: string): Promise<void> {
     const claims = decodeSet(token);
@@ -253,13 +272,17 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     }
     const { sub, dest } = await this.subscribed(p, subId);
     if (sub.caseId !== caseId) throw new GatewayError('GW_FC_CASE_NOT_FOUND', `no case ${caseId}`);
-    if (dest.signingKeys.length > 0) {
-      // the subscriber's own signature, as FIT-Connect requires, when the destination names its keys
-      await verifySet(token, { keys: dest.signingKeys }, { issuer: dest.cfg.id }).catch((err: unknown) => {
-        const rule = err instanceof GatewayError ? (err.issues[0]?.rule ?? 'set.signature') : 'set.signature';
-        throw new GatewayError('GW_FC_EVENT_INVALID', `the event's signature does not verify against the destination's subscriber keys (${rule})`, { issues: [{ message: 'signature refused', path: 'body', rule }], cause: err });
+    // The subscriber's own signature, as FIT-Connect requires. Fail closed (ADR 0041): a destination that names no
+    // subscriberSigningKeys cannot have a subscriber's SET verified, so it takes none; a token alone does not sign an event.
+    if (dest.signingKeys.length === 0) {
+      throw new GatewayError('GW_FC_EVENT_INVALID', `destination ${dest.cfg.id} names no subscriber signing keys, so its subscriber's events cannot be verified and are refused; configure fitConnect.destinations[].subscriberSigningKeys`, {
+        issues: [{ message: 'no subscriber signing keys configured', path: 'body', rule: 'set.no-subscriber-keys' }],
       });
     }
+    await verifySet(token, { keys: dest.signingKeys }, { issuer: dest.cfg.id }).catch((err: unknown) => {
+      const rule = err instanceof GatewayError ? (err.issues[0]?.rule ?? 'set.signature') : 'set.signature';
+      throw new GatewayError('GW_FC_EVENT_INVALID', `the event's signature does not verify against the destination's subscriber keys (${rule})`, { issues: [{ message: 'signature refused', path: 'body', rule }], cause: err });
+    });
     const details = entries[0]![1] as Record<string, unknown>;
     const problems = name === 'reject-submission' ? details['problems'] : undefined;
     if (name === 'reject-submission' && (!Array.isArray(problems) || problems.length === 0 || problems.length > 50)) {
@@ -270,6 +293,25 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     const events = [await this.event(name, sub, problems === undefined ? {} : { problems: cleanProblems(problems as unknown[]) }), await this.event('delete-submission', sub)];
     const ok = await this.d.store.fitConnect.transition(sub.submissionId, ['submitted'], to, events, { purge: true });
     if (!ok) throw new GatewayError('GW_FC_SUBMISSION_STATE', `submission ${sub.submissionId} is ${sub.status}; only a submitted submission is accepted or rejected`);
+  }
+
+  /**
+   * `PATCH /v1/destinations/{id}`: the destination's subscriber sets or rotates its callback
+   * (FIT-Connect: the callback URL and secret are set by the API client; the secret can be
+   * written, never read); the body is read by callbackUpdateOf. Answers the callback URL now in force.
+   */
+  async setCallback(p: ParticipantConfig | null, id: string, body: Record<string, unknown>): Promise<{ destinationId: string; callback: { url: string } }> {
+    const dest = this.d.destinations.get(id.toLowerCase());
+    const target = callbackUpdateOf(body);
+    if (this.d.callbacks === undefined) throw new GatewayError('GW_NOT_READY', 'callbacks are not running in this gateway');
+    const set = this.d.callbacks.setTarget(dest.cfg.id, target, p?.id ?? 'local');
+    this.d.log.info({ destinationId: dest.cfg.id, by: p?.id ?? 'local', host: new URL(set.url).host }, 'FIT-Connect destination callback set over the API');
+    return { destinationId: dest.cfg.id, callback: set };
+  }
+
+  /** Route policy `fit-destination`: the destination is the participant's own (not the ZSA's by delegation). */
+  async asDestinationOwner(p: ParticipantConfig, destinationId: string): Promise<boolean> {
+    return this.d.destinations.get(destinationId.toLowerCase()).cfg.participant === p.id;
   }
 
   /** Route policy `fit-sender` (gateway/auth/policy.ts). */
@@ -300,10 +342,11 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
   }
 
   /** `GET /v1/cases/{caseId}/events`: the case's event log, for its sender and its subscriber. */
-  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[] }> {
+  async events(p: ParticipantConfig | null, caseId: string, limit: number, offset: number): Promise<{ eventLog: string[]; totalCount: number }> {
     const sub = await this.asCaseParty(p, caseId);
     await this.observeForward(sub);
-    return { eventLog: (await this.d.store.fitConnect.caseEvents(caseId, limit, offset)).map((e) => e.token) };
+    const [events, totalCount] = await Promise.all([this.d.store.fitConnect.caseEvents(caseId, limit, offset), this.d.store.fitConnect.countCaseEvents(caseId)]);
+    return { eventLog: events.map((e) => e.token), totalCount };
   }
 
   /**

@@ -22,6 +22,22 @@ export interface CheckedSubmission {
   replyKey: JWK | null;
 }
 
+type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+
+/** A started decryption whose failure is kept until its turn, so an earlier finding is reported first and no rejection goes unhandled. */
+function settle<T>(p: Promise<T>): Settled<T> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+async function unsettle<T>(s: Settled<T>): Promise<T> {
+  const r = await s;
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
 function parseJson(bytes: Buffer, code: 'GW_FC_METADATA_INVALID' | 'GW_FC_DATA_INVALID', part: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
@@ -47,6 +63,8 @@ export async function checkSubmission(
   uploaded: ReadonlyMap<string, string>,
   uploader: string | undefined,
 ): Promise<CheckedSubmission> {
+  // metadata and data are both needed: decrypted at once in the pool's threads; findings still in the order below
+  const dataPlain = settle(body.encryptedData === undefined ? Promise.resolve(null) : decryptPart(d, body.encryptedData, 'encryptedData'));
   const metadata = parseJson(await decryptPart(d, body.encryptedMetadata, 'encryptedMetadata'), 'GW_FC_METADATA_INVALID', 'metadata') as FitMetadata;
   const metaIssues = checkMetadata(metadata);
   if (metaIssues.length > 0) throw new GatewayError('GW_FC_METADATA_INVALID', `the metadata do not match the metadata schema (${metaIssues.length} findings)`, { issues: metaIssues });
@@ -69,12 +87,13 @@ export async function checkSubmission(
   if (dataMeta === undefined || body.encryptedData === undefined) {
     throw new GatewayError('GW_FC_DATA_INVALID', 'the submission carries no form data (encryptedData and contentStructure.data are required here)', { issues: [{ message: 'no data', path: 'encryptedData', rule: 'data.required' }] });
   }
-  const data = await decryptPart(d, body.encryptedData, 'encryptedData');
+  const data = (await unsettle(dataPlain))!;
   if (sha512(data) !== dataMeta.hash.content) throw new GatewayError('GW_FC_HASH_MISMATCH', 'the SHA-512 of the data differs from contentStructure.data.hash', { issues: [{ message: 'hash mismatch', path: 'encryptedData', rule: 'hash.data' }] });
 
+  const decrypted = [...listed.keys()].map((id) => settle(decryptPart(d, uploaded.get(id), `attachments/${id}`)));
   const plain = new Map<string, Buffer>();
-  for (const [id, a] of listed) {
-    const bytes = await decryptPart(d, uploaded.get(id), `attachments/${id}`);
+  for (const [i, [id, a]] of [...listed].entries()) {
+    const bytes = await unsettle(decrypted[i]!);
     if (sha512(bytes) !== a.hash.content) throw new GatewayError('GW_FC_HASH_MISMATCH', `the SHA-512 of attachment ${id} differs from its metadata hash`, { issues: [{ message: 'hash mismatch', path: `attachments/${id}`, rule: 'hash.attachment' }] });
     plain.set(id, bytes);
   }
@@ -95,11 +114,12 @@ export async function checkSubmission(
   // The gateway's ids rule: the submission is the message, the case the Vorgang (docs/fit-connect.md).
   Object.assign(submission, { id: sub.submissionId, caseId: sub.caseId, leikaKey: sub.leika });
 
-  const attachments: AttachmentRef[] = [];
-  for (const [id, bytes] of plain) {
-    const a = listed.get(id)!;
-    const stored = await deps.attachments.putStream(Readable.from([bytes]), { maxBytes: Math.max(bytes.length, 1), ...(uploader !== undefined && { uploader }) });
-    attachments.push({ name: (a.filename ?? id).replace(/[\\/]/g, '_').slice(0, 255), mediaType: a.mimeType, sha512: stored.sha512, size: stored.size });
-  }
+  const attachments: AttachmentRef[] = await Promise.all(
+    [...plain].map(async ([id, bytes]) => {
+      const a = listed.get(id)!;
+      const stored = await deps.attachments.putStream(Readable.from([bytes]), { maxBytes: Math.max(bytes.length, 1), ...(uploader !== undefined && { uploader }) });
+      return { name: (a.filename ?? id).replace(/[\\/]/g, '_').slice(0, 255), mediaType: a.mimeType, sha512: stored.sha512, size: stored.size };
+    }),
+  );
   return { form: Buffer.from(JSON.stringify(form), 'utf8'), attachments, replyKey };
 }

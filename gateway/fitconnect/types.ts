@@ -21,7 +21,7 @@ export interface FitConnectDeps {
   /** Subscribers' public encryption keys by endpoint (participants[].encryptionKey). */
   recipientKeys?: RecipientKeys;
   /** Callbacks of the destinations (callbacks.ts, ADR 0028): told of each submission once it is stored. */
-  callbacks?: Pick<CallbackNotifier, 'notifyNewSubmissions'>;
+  callbacks?: Pick<CallbackNotifier, 'notifyNewSubmissions' | 'onDelivered' | 'setTarget' | 'targetUrl'>;
   log: Logger;
 }
 

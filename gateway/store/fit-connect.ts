@@ -93,8 +93,12 @@ export interface FitConnectStore {
   transition(submissionId: string, from: readonly FitSubmissionStatus[], to: FitSubmissionStatus, events: readonly FitEventRecord[], opts?: { parts?: SubmittedParts; purge?: boolean }): Promise<boolean>;
   /** Records `event` for the submission unless an event of that name is already logged for it; true when this call recorded it. */
   addEventOnce(submissionId: string, event: FitEventRecord): Promise<boolean>;
-  /** Submissions of a destination in `status`, oldest first. */
-  listByDestination(destinationId: string, status: FitSubmissionStatus, limit: number, offset: number): Promise<FitSubmission[]>;
+  /** Submissions of a destination in `status`, oldest first; with `leikas` only those of these services (a subscriber's share). */
+  listByDestination(destinationId: string, status: FitSubmissionStatus, limit: number, offset: number, leikas?: readonly string[]): Promise<FitSubmission[]>;
+  /** How many listByDestination would find without paging (FIT-Connect's `totalCount`). */
+  countByDestination(destinationId: string, status: FitSubmissionStatus, leikas?: readonly string[]): Promise<number>;
+  /** How many events the case's log holds (`totalCount` of the event log). */
+  countCaseEvents(caseId: string): Promise<number>;
   /** The submissions of a case (one per case here), oldest first. */
   caseSubmissions(caseId: string): Promise<FitSubmission[]>;
   /**

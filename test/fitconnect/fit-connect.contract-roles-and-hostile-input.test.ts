@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { generateKeyObjectsSync } from '../../gateway/crypto/keygen.js';
-import { readFileSync } from 'node:fs';
-import { SignJWT } from 'jose';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
@@ -10,21 +11,26 @@ import type { Role } from '../../gateway/auth/principal.js';
 import { requiredAuthConfig, tokenFor, type DemoClient } from '../auth/oauth-fixture.js';
 import { startTestGateway } from '../support/gateway.js';
 import { appOf, servedRoutes } from '../support/served-routes.js';
-import { call, EVENT, MAGDEBURG, PROBLEM, send } from './sender.js';
+import { signingKeys } from '../crypto/support.js';
+import { call, EVENT, HALLE, MAGDEBURG, PROBLEM, send } from './sender.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020;
 const CLIENT_OF: Record<Role, DemoClient> = { 'efa-service': 'efa-hund-lsa', municipality: 'halle', fachverfahren: 'fv-15003000-hund', zsa: 'zsa-lsa', operator: 'betrieb', admin: 'admin' };
 const FIT = '/fit-connect';
 
-/** A subscriber's SET for `caseId`/`submissionId` (its signature is not what the gateway checks: see docs/fit-connect.md). */
-async function subscriberSet(caseId: string, submissionId: string, event: string, details: Record<string, unknown> = {}): Promise<string> {
+/** Magdeburg's subscriber signing key (its public half is the destination's `subscriberSigningKeys`), and a stranger's. */
+const MAGDEBURG_SIG = signingKeys('fit-magdeburg-sig');
+const STRANGER_SIG = signingKeys('fit-stranger-sig');
+
+/** A subscriber's SET for `caseId`/`submissionId`, signed PS512 with `key` (Magdeburg's own by default). */
+async function subscriberSet(caseId: string, submissionId: string, event: string, details: Record<string, unknown> = {}, key: JWK = MAGDEBURG_SIG.privateJwk, issuer = MAGDEBURG): Promise<string> {
   return new SignJWT({ events: { [`${EVENT}${event}`]: details }, txn: `case:${caseId}` })
-    .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt' })
+    .setProtectedHeader({ alg: 'PS512', typ: 'secevent+jwt', kid: key.kid! })
     .setIssuedAt()
     .setJti(randomUUID())
-    .setIssuer(MAGDEBURG)
+    .setIssuer(issuer)
     .setSubject(`submission:${submissionId}`)
-    .sign(generateKeyObjectsSync({ type: 'rsa', modulusLength: 2048 }).privateKey);
+    .sign(await importJWK(key, 'PS512'));
 }
 
 /**
@@ -43,11 +49,19 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     return tokens.get(c)!;
   };
 
+  const keyDir = mkdtempSync(join(tmpdir(), 'zsa-fit-hostile-'));
   before(async () => {
-    gw = await startTestGateway(requiredAuthConfig());
+    const cfg = requiredAuthConfig();
+    const sigFile = join(keyDir, 'magdeburg-sig.jwk.json');
+    writeFileSync(sigFile, JSON.stringify(MAGDEBURG_SIG.publicJwk));
+    cfg.fitConnect.destinations = cfg.fitConnect.destinations.map((d) => (d.id === MAGDEBURG ? { ...d, subscriberSigningKeys: [sigFile] } : d));
+    gw = await startTestGateway(cfg);
     base = `${gw.url}${FIT}`;
   });
-  after(() => gw?.stop());
+  after(async () => {
+    await gw?.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
 
   it('serves exactly the FIT-Connect paths and methods of the contract (gateway/api/openapi.yaml)', () => {
     const contract = parseYaml(readFileSync('gateway/api/openapi.yaml', 'utf8')) as { paths: Record<string, Record<string, unknown>> };
@@ -69,6 +83,9 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     const efa = await token('efa-hund-lsa');
     const dest = await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}`);
     check('FitConnectDestination', dest.json);
+    // reply channels per service (Submission API ≥ 1.3.0) and, deprecated there, for the whole destination
+    expect(dest.json.services.map((x: { replyChannels?: object }) => x.replyChannels)).to.deep.equal(dest.json.services.map(() => ({ fitConnect: {} })));
+    expect(dest.json.replyChannels).to.deep.equal({ fitConnect: {} });
     check('FitConnectJwk', (await call(base, efa, 'GET', `/v1/destinations/${MAGDEBURG}/keys/${dest.json.encryptionKid}`)).json);
     const form = Buffer.from(readFileSync('mappings/efa-hund-form-to-xzsa/fixtures/magdeburg-ars-sepa.input.json'));
     const sent = await send(base, efa, { form }, MAGDEBURG);
@@ -81,7 +98,7 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
 
   it('refuses every role its policy does not name (403 route.roles) and callers without a token (401)', async () => {
     const routes = servedRoutes(appOf(gw)).filter((r) => r.path.startsWith(`${FIT}/v1/`));
-    expect(routes).to.have.length(14); // 10 of the Submission API (ADR 0027), 4 of the reply channel (ADR 0033)
+    expect(routes).to.have.length(15); // 10 of the Submission API (ADR 0027), 4 of the reply channel (ADR 0033), the destination update (ADR 0041)
     const wrong: string[] = [];
     for (const r of routes) {
       const path = r.path.replace(/:([A-Za-z0-9_]+)/g, () => randomUUID()).slice(FIT.length);
@@ -152,6 +169,13 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     expect(otherEvent.json.type).to.equal(`${PROBLEM}event-invalid`);
     const noProblems = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'reject-submission', { problems: [] }), 'application/jose');
     expect(noProblems.json.type).to.equal(`${PROBLEM}event-invalid`);
+    // the subscriber's signature is checked: a stranger's key, or Magdeburg's key claiming another destination, is refused
+    const stranger = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'accept-submission', {}, STRANGER_SIG.privateJwk), 'application/jose');
+    expect([stranger.status, stranger.json.type], stranger.text).to.deep.equal([422, `${PROBLEM}event-invalid`]);
+    const otherIssuer = await call(base, magdeburg, 'POST', `/v1/cases/${sent.caseId}/events`, await subscriberSet(sent.caseId!, sent.submissionId!, 'accept-submission', {}, MAGDEBURG_SIG.privateJwk, '5a1c0e3e-3b0f-4f6a-9a51-150020000001'), 'application/jose');
+    expect([otherIssuer.status, otherIssuer.json.type], otherIssuer.text).to.deep.equal([422, `${PROBLEM}event-invalid`]);
+    const stillSubmitted = await call(base, zsa, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
+    expect(stillSubmitted.json.submissions.map((s: { submissionId: string }) => s.submissionId), 'no refused event changed the submission').to.include(sent.submissionId);
 
     const admin = await token('admin');
     const off = await fetch(`${gw.url}/api/v1/admin/municipalities/15003000/delegations/hund`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'none', reason: 'test: Magdeburg takes Hund back' }) });
@@ -160,6 +184,11 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     const after = await call(base, zsa, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}`);
     expect(after.status).to.equal(200);
     expect(after.json.submissions.map((s: { submissionId: string }) => s.submissionId)).to.not.include(sent.submissionId);
+    // totalCount counts what the caller may see: the ZSA's share only, Magdeburg's all (and a page of one says so)
+    expect(after.json.totalCount).to.equal(after.json.submissions.length);
+    const own = await call(base, magdeburg, 'GET', `/v1/submissions?destinationId=${MAGDEBURG}&limit=1`);
+    expect(own.json.count).to.equal(1);
+    expect(own.json.totalCount).to.be.greaterThan(after.json.totalCount);
     expect((await call(base, zsa, 'GET', `/v1/submissions?destinationId=5a1c0e3e-3b0f-4f6a-9a51-150020000001`)).status).to.equal(403); // Halle delegates nothing
     expect((await call(base, zsa, 'GET', `/v1/cases/${sent.caseId}/events`)).status).to.equal(404);
 
@@ -170,5 +199,21 @@ describe('FIT-Connect API: contract, roles and hostile input', function () {
     const events = (log.json.eventLog as string[]).map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString('utf8')) as { events: Record<string, { problems?: unknown[] }> });
     const rejected = events.find((e) => `${EVENT}reject-submission` in e.events);
     expect(rejected?.events[`${EVENT}reject-submission`]?.problems).to.deep.equal([problem]);
+  });
+
+  it('fails closed for a destination without subscriber signing keys: even its own subscriber\'s well-formed SET is refused and nothing changes', async () => {
+    const efa = await token('efa-hund-lsa');
+    const sent = await send(base, efa, {}, HALLE);
+    expect(sent.submit!.status, sent.submit!.text).to.equal(202);
+    const halle = await token('halle');
+    const set = await subscriberSet(sent.caseId!, sent.submissionId!, 'accept-submission', {}, MAGDEBURG_SIG.privateJwk, HALLE);
+    const refused = await call(base, halle, 'POST', `/v1/cases/${sent.caseId}/events`, set, 'application/jose');
+    expect([refused.status, refused.json.type], refused.text).to.deep.equal([422, `${PROBLEM}event-invalid`]);
+    expect(refused.json.errors?.[0]?.rule ?? refused.text).to.equal('set.no-subscriber-keys');
+    const listed = await call(base, halle, 'GET', `/v1/submissions?destinationId=${HALLE}`);
+    expect(listed.json.submissions.map((s: { submissionId: string }) => s.submissionId)).to.include(sent.submissionId);
+    const log = await call(base, efa, 'GET', `/v1/cases/${sent.caseId}/events`);
+    const names = (log.json.eventLog as string[]).map((t) => Object.keys((JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString('utf8')) as { events: object }).events)[0]);
+    expect(names).to.not.include(`${EVENT}accept-submission`);
   });
 });

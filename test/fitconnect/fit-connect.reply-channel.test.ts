@@ -88,6 +88,13 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
     const replies = await listReplies(client(hund), caseId);
     expect(replies.map((r) => r.messageType)).to.deep.equal(['hund.freigabe.0103']);
     expect(await listReplies(client(hund), caseId), 'listing again keeps the reply id').to.deep.equal(replies);
+    // paged like the submission list: offset/limit, count of the page, totalCount of all
+    const first = await call0(base, hund, 'GET', `/v1/cases/${caseId}/replies?limit=1&offset=0`);
+    expect([first.json.count, first.json.offset, first.json.totalCount, first.json.replies.map((r: { replyId: string }) => r.replyId)]).to.deep.equal([1, 0, 1, [replies[0]!.replyId]]);
+    const beyond = await call0(base, hund, 'GET', `/v1/cases/${caseId}/replies?offset=1`);
+    expect([beyond.json.count, beyond.json.offset, beyond.json.totalCount, beyond.json.replies]).to.deep.equal([0, 1, 1, []]);
+    const tooMany = await call0(base, hund, 'GET', `/v1/cases/${caseId}/replies?limit=501`);
+    expect([tooMany.status, tooMany.json.errors?.[0]?.path]).to.deep.equal([400, 'query.limit']);
     const opened = await fetchReply(client(hund), replies[0]!.replyId, replyKeys.privateJwk);
     expect(opened.caseId).to.equal(caseId);
     expect(opened.destinationId).to.equal(MAGDEBURG);
@@ -111,6 +118,8 @@ describe('FIT-Connect reply channel: Bescheid and Nachforderung back to the onli
 
     const jwks = createLocalJWKSet((await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JWK[] });
     const log = (await call0(base, hund, 'GET', `/v1/cases/${caseId}/events`)).json.eventLog as string[];
+    const onePage = (await call0(base, hund, 'GET', `/v1/cases/${caseId}/events?limit=1&offset=1`)).json;
+    expect([onePage.count, onePage.offset, onePage.totalCount, onePage.eventLog]).to.deep.equal([1, 1, log.length, [log[1]]]);
     const claims = await Promise.all(log.map(async (t) => (await jwtVerify(t, jwks, { typ: 'secevent+jwt', algorithms: ['PS512'] })).payload));
     const replyEvents = claims.filter((c) => String(c.sub).startsWith('reply:'));
     expect(replyEvents.map((c) => Object.keys(c['events'] as object)[0])).to.deep.equal([`${EVENT}submit-reply`, `${EVENT}accept-reply`]);

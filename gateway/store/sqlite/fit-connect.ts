@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CaseMailboxItem, FitEvent, FitEventRecord, FitReply, FitReplyStatus, FitSubmission, FitSubmissionStatus, NewFitSubmission, SubmittedParts } from '../fit-connect.js';
 import type { FitRepliesTable, FitSubmissionsTable } from '../tables.js';
 import type { SqliteContext } from './connection.js';
@@ -102,10 +103,25 @@ export function addEventOnce(ctx: SqliteContext, submissionId: string, event: Fi
   return true;
 }
 
-export function listByDestination(ctx: SqliteContext, destinationId: string, status: FitSubmissionStatus, limit: number, offset: number): FitSubmission[] {
+/** The submissions of a destination in a status, narrowed to some services when `leikas` is given (none: nothing). */
+function byDestination(ctx: SqliteContext, destinationId: string, status: FitSubmissionStatus, leikas: readonly string[] | undefined) {
+  const q = ctx.qb.selectFrom('fit_submissions').where('destination_id', '=', destinationId).where('status', '=', status);
+  if (leikas === undefined) return q;
+  return leikas.length === 0 ? q.where(sql<boolean>`0 = 1`) : q.where('leika', 'in', [...leikas]);
+}
+
+export function listByDestination(ctx: SqliteContext, destinationId: string, status: FitSubmissionStatus, limit: number, offset: number, leikas?: readonly string[]): FitSubmission[] {
   return ctx.sql
-    .all(ctx.qb.selectFrom('fit_submissions').selectAll().where('destination_id', '=', destinationId).where('status', '=', status).orderBy('created_at').orderBy('submission_id').limit(limit).offset(offset))
+    .all(byDestination(ctx, destinationId, status, leikas).selectAll().orderBy('created_at').orderBy('submission_id').limit(limit).offset(offset))
     .map(toSubmission);
+}
+
+export function countByDestination(ctx: SqliteContext, destinationId: string, status: FitSubmissionStatus, leikas?: readonly string[]): number {
+  return Number(ctx.sql.first(byDestination(ctx, destinationId, status, leikas).select((eb) => eb.fn.countAll().as('n')))?.n ?? 0);
+}
+
+export function countCaseEvents(ctx: SqliteContext, caseId: string): number {
+  return Number(ctx.sql.first(ctx.qb.selectFrom('fit_events').where('case_id', '=', caseId).select((eb) => eb.fn.countAll().as('n')))?.n ?? 0);
 }
 
 export function caseSubmissions(ctx: SqliteContext, caseId: string): FitSubmission[] {
