@@ -79,7 +79,7 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
   // The XTA 2 web service (ADR 0040): SOAP 1.2 ports, authenticated and audited like /api/v1; the WSDL is public.
-  if (s.xta) mountXta(app, s.xta, opts.authenticate ?? auth.authenticate, s.audit ? [auditTrail(s.audit, s.log)] : [], s.log);
+  if (s.xta) mountXta(app, s.xta, opts.authenticate ?? auth.authenticate, s.audit ? [auditTrail(s.audit, s.log)] : [], deps, s.log);
   // The monitoring UI (ADR 0030): its routes carry their policies like the API's.
   mountUi(app, s, auth, opts.ui, opts.signing);
   app.use((req) => notFound(req));

@@ -814,6 +814,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/xta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The XTA 2 WSDL (`/xta?wsdl`) with the addresses of this gateway's ports
+         * @description XTA 2 version 5.1.1 (core 3.1.1), derived from KoSIT's WSDL (EUPL-1.2; docs/xta.md). Served when
+         *     `xta.enabled`; the path is `xta.basePath`. Public, like this contract.
+         */
+        get: operations["xtaWsdl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/transport-base": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port transport.base: checkAccountActive, getTransportReport (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaTransportBase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/sender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port sender: createMessageID, lookupService, sendMessage, sendMessageSync (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaSender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/recipient": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port recipient: getStatusList, getMessage, close (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaRecipient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -3293,6 +3383,187 @@ export interface operations {
             };
             404: components["responses"]["FitConnectProblem"];
             409: components["responses"]["FitConnectProblem"];
+        };
+    };
+    xtaWsdl: {
+        parameters: {
+            query: {
+                wsdl: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WSDL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+        };
+    };
+    xtaTransportBase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        responses: {
+            /** @description The operation's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+        };
+    };
+    xtaSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        responses: {
+            /** @description The operation's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+        };
+    };
+    xtaRecipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        responses: {
+            /** @description The operation's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
+            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/soap+xml": string;
+                };
+            };
         };
     };
     getMetrics: {

@@ -1,6 +1,11 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type express from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { principalOf } from '../auth/principal.js';
+import { PARTIES, type AuthorizeDeps } from '../auth/policy.js';
+import { apiRouter, route } from '../api/route.js';
+import { GatewayError } from '../errors.js';
+import { readBody } from '../ingress/http.js';
 import { XtaAccounts } from './accounts.js';
 import { faultOf, XtaFault } from './faults.js';
 import { pipelineIngress } from './ingress.js';
@@ -53,59 +58,57 @@ function send(res: Response, status: number, xml: string): void {
 }
 
 /**
- * Mounts the XTA 2 web service at `xta.basePath` (ADR 0040, docs/xta.md):
- * - `GET <basePath>?wsdl` (also at each port's path): the WSDL with the ports' real addresses — public, like the API contract;
- * - `POST <basePath>/<port>`: SOAP 1.2 requests, authenticated like /api/v1 (mTLS or token) and audited.
- * Every answer to a POST is a SOAP 1.2 envelope: the operation's answer, an XTA exception as a
- * fault, or an envelope fault (size, DOCTYPE, not well-formed, SOAP version, no action) — never a crash.
+ * The SOAP handler of one port: reads the body (bounded), checks the envelope, runs the operation
+ * named by the action and answers with an envelope — the operation's answer, an XTA exception as a
+ * fault, or an envelope fault (size, DOCTYPE, not well-formed, SOAP version, no action). Never throws.
  */
-export function mountXta(app: express.Express, x: XtaRuntime, authenticate: RequestHandler, audit: RequestHandler[], log: Logger): void {
+function portHandler(x: XtaRuntime, port: XtaPort, ops: ReadonlyMap<string, XtaOperation>, log: Logger): RequestHandler {
+  const limit = requestLimit(x.deps);
+  return async (req, res) => {
+    let op: XtaOperation | undefined;
+    let relatesTo: string | undefined;
+    try {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type === 'text/xml') throw new EnvelopeError('VersionMismatch', 400, 'SOAP 1.1 (text/xml) is not supported: XTA 2 binds SOAP 1.2 (application/soap+xml)');
+      if (type === 'multipart/related') throw new XtaFault('ParameterNotSupportedException', 'MTOM/XOP requests are not supported: send the content inline (base64)');
+      if (type !== SOAP12_MEDIA_TYPE) throw new EnvelopeError('Sender', 415, `send ${SOAP12_MEDIA_TYPE} (SOAP 1.2)`);
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, limit);
+      } catch (err) {
+        throw err instanceof GatewayError && err.code === 'GW_PAYLOAD_TOO_LARGE' ? new EnvelopeError('Sender', 413, `the request exceeds the size limit of ${limit} bytes`) : err;
+      }
+      const call = x.soap.parse(raw, contentTypeAction(req));
+      relatesTo = call.messageId;
+      op = ops.get(`${port} ${call.action}`);
+      if (!op) throw new XtaFault('NotImplementedException', `the port ${port} offers no operation with action ${call.action}`);
+      const answer = await op.run({ principal: principalOf(res), header: call.header, body: call.body });
+      const headers = answer.headers.map(([name, value]) => x.soap.element(name, value));
+      send(res, 200, x.soap.envelope(actionOf(op, 'Response'), relatesTo, headers, answer.body ? x.soap.element(answer.body[0], answer.body[1]) : ''));
+    } catch (err) {
+      if (err instanceof EnvelopeError) return send(res, err.status, x.soap.envelopeFault(err));
+      const f = faultOf(err);
+      if (f.exception === 'TechnicalProblemException') log.error({ err: err instanceof Error ? err.message : String(err), port, operation: op?.name }, 'xta: operation failed');
+      else log.info({ exception: f.exception, code: f.code, port, operation: op?.name }, 'xta: operation refused');
+      const portType = op?.portType ?? `core.${port.replace('-', '.')}`;
+      send(res, f.sender ? 400 : 500, x.soap.xtaFault(f, faultActionOf(portType, f.exception), relatesTo));
+    }
+  };
+}
+
+/**
+ * Mounts the XTA 2 web service at `xta.basePath` (ADR 0040, docs/xta.md):
+ * - `GET <basePath>?wsdl`: the WSDL with the ports' real addresses — public, like the API contract;
+ * - `POST <basePath>/<port>`: SOAP 1.2 requests, authenticated and audited like /api/v1, each a
+ *   route with its policy (ADR 0014: the parties; the account binding is XtaAccounts.resolve).
+ */
+export function mountXta(app: express.Express, x: XtaRuntime, authenticate: RequestHandler, audit: RequestHandler[], authz: AuthorizeDeps, log: Logger): void {
   const base = x.deps.cfg.xta.basePath;
   const ops = new Map<string, XtaOperation>(xtaOperations(x.deps).map((op) => [`${op.port} ${actionOf(op)}`, op]));
-  const router = Router({ caseSensitive: true, strict: true });
-  const baseUrl = (req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}${base}`;
-
-  const wsdl: RequestHandler = (req, res, next) => {
+  app.get(base, (req, res, next) => {
     if (!Object.keys(req.query).some((k) => k.toLowerCase() === 'wsdl')) return next();
-    res.type('application/xml').send(x.soap.wsdlFor(baseUrl(req)));
-  };
-  router.get('/', wsdl);
-
-  const body = express.raw({ type: () => true, limit: requestLimit(x.deps) });
-  for (const port of XTA_PORTS) {
-    router.get(`/${port}`, wsdl);
-    router.post(`/${port}`, ...audit, authenticate, body, async (req, res) => {
-      let op: XtaOperation | undefined;
-      let relatesTo: string | undefined;
-      try {
-        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (type === 'text/xml') throw new EnvelopeError('VersionMismatch', 400, 'SOAP 1.1 (text/xml) is not supported: XTA 2 binds SOAP 1.2 (application/soap+xml)');
-        if (type === 'multipart/related') throw new XtaFault('ParameterNotSupportedException', 'MTOM/XOP requests are not supported: send the content inline (base64)');
-        if (type !== SOAP12_MEDIA_TYPE) throw new EnvelopeError('Sender', 415, `send ${SOAP12_MEDIA_TYPE} (SOAP 1.2)`);
-        const call = x.soap.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), contentTypeAction(req));
-        relatesTo = call.messageId;
-        op = ops.get(`${port} ${call.action}`);
-        if (!op) throw new XtaFault('NotImplementedException', `the port ${port} offers no operation with action ${call.action}`);
-        const answer = await op.run({ principal: principalOf(res), header: call.header, body: call.body });
-        const headers = answer.headers.map(([name, value]) => x.soap.element(name, value));
-        send(res, 200, x.soap.envelope(actionOf(op, 'Response'), relatesTo, headers, answer.body ? x.soap.element(answer.body[0], answer.body[1]) : ''));
-      } catch (err) {
-        if (err instanceof EnvelopeError) return send(res, err.status, x.soap.envelopeFault(err));
-        const f = faultOf(err);
-        if (f.exception === 'TechnicalProblemException') log.error({ err: err instanceof Error ? err.message : String(err), port, operation: op?.name }, 'xta: operation failed');
-        else log.info({ exception: f.exception, code: f.code, port, operation: op?.name }, 'xta: operation refused');
-        const portType = op?.portType ?? `core.${port.replace('-', '.')}`;
-        send(res, f.sender ? 400 : 500, x.soap.xtaFault(f, faultActionOf(portType, f.exception), relatesTo));
-      }
-    });
-  }
-  // Errors before the handler (body too large, aborted upload) are answered as SOAP faults too.
-  router.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
-    if (res.headersSent) return next(err);
-    const status = (err as { status?: number; type?: string }).status;
-    const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-    if (status === undefined || status >= 500) return next(err);
-    send(res, tooLarge ? 413 : status, x.soap.envelopeFault(new EnvelopeError('Sender', tooLarge ? 413 : status, tooLarge ? 'the request exceeds the size limit' : 'the request body cannot be read')));
+    res.type('application/xml').send(x.soap.wsdlFor(`${req.protocol}://${req.get('host') ?? 'localhost'}${base}`));
   });
-  app.use(base, router);
+  const routes = XTA_PORTS.map((port) => route('POST', `/${port}`, { roles: PARTIES, check: 'none' }, portHandler(x, port, ops, log)));
+  app.use(base, ...audit, authenticate, apiRouter(routes, authz));
 }
