@@ -29,7 +29,7 @@ export class XtaFault extends Error {
   constructor(
     readonly exception: XtaExceptionName,
     readonly detail: string,
-    readonly code: ErrorCode | 'XTA_NOT_IMPLEMENTED' | 'XTA_UNKNOWN_SERVICE' | 'XTA_PARAMETER' = defaultCode(exception),
+    readonly code: ErrorCode = defaultCode(exception),
   ) {
     super(`${exception}: ${detail}`);
   }
@@ -40,11 +40,12 @@ export class XtaFault extends Error {
   }
 }
 
-function defaultCode(e: XtaExceptionName): ErrorCode | 'XTA_NOT_IMPLEMENTED' | 'XTA_PARAMETER' {
+/** The catalog code an exception carries unless the refusal names its own. */
+function defaultCode(e: XtaExceptionName): ErrorCode {
   if (e === 'PermissionDeniedException') return 'GW_FORBIDDEN';
-  if (e === 'TechnicalProblemException') return 'GW_INTERNAL';
-  if (e === 'NotImplementedException') return 'XTA_NOT_IMPLEMENTED';
-  return 'XTA_PARAMETER';
+  if (e === 'TechnicalProblemException' || e === 'ExternalServiceUnavailableException') return 'GW_INTERNAL';
+  if (e === 'NotImplementedException') return 'GW_XTA_NOT_IMPLEMENTED';
+  return 'GW_BAD_REQUEST';
 }
 
 const SCHEMA: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

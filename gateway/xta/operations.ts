@@ -108,10 +108,10 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
     if (author !== acc.identifier) throw new XtaFault('PermissionDeniedException', 'MessageMetaData/Originators/Author must be the account of the Party header');
     const readerId = partyIdentifier(meta['Reader']);
     const reader = readerId === undefined ? undefined : kennungOf(d.cfg, d.accounts, readerId);
-    if (reader === undefined) throw new XtaFault('ParameterIsNotValidException', 'MessageMetaData/Reader names no participant of the gateway', 'XTA_PARAMETER');
+    if (reader === undefined) throw new XtaFault('ParameterIsNotValidException', 'MessageMetaData/Reader names no participant of the gateway');
     const qualifier = (meta['Qualifier'] ?? {}) as Record<string, unknown>;
     const service = textOf(qualifier['Service'])?.trim();
-    if (service !== undefined && !knownService(d.cfg, service)) throw new XtaFault('ParameterIsNotValidException', 'Qualifier/Service names no service of the gateway', 'XTA_UNKNOWN_SERVICE');
+    if (service !== undefined && !knownService(d.cfg, service)) throw new XtaFault('ParameterIsNotValidException', 'Qualifier/Service names no service of the gateway', 'GW_XTA_UNKNOWN_SERVICE');
     if (meta['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'MessageMetaData/Extensions are not supported');
 
     const container = (c.body ?? {}) as Record<string, unknown>;

@@ -138,7 +138,8 @@ export class XtaSoap {
 
   /** The SOAP 1.2 fault of an XTA exception: env:Sender or env:Receiver, the exception element as Detail. */
   xtaFault(f: XtaFault, faultAction: string | undefined, relatesTo: string | undefined): string {
-    const detail = this.element(f.exception, { ErrorCode: { attributes: { ...FAULT_CODE_LIST }, code: f.code }, Detail: f.detail });
+    // `code` is unqualified (xoev-code:Code, form="unqualified"): outside the default namespace the element declares. Catalog codes are [A-Z_] only.
+    const detail = this.element(f.exception, { ErrorCode: { attributes: { ...FAULT_CODE_LIST }, $xml: `<code xmlns="">${f.code}</code>` }, Detail: f.detail });
     return this.fault(f.sender ? 'Sender' : 'Receiver', `${f.exception}: ${f.detail}`, detail, faultAction, relatesTo);
   }
 

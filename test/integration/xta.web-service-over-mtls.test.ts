@@ -205,7 +205,7 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
       const draft = hundSteuerfestsetzung({ ags: '15003000', vorgangId, anmeldungUuid, author: 'zsa:lsa', reader: 'ags:15003000' });
       const f = await fault(call('zsa-lsa', ZSA, 'core.sender', 'sendMessage', container(draft), metaData(ZSA, MAGDEBURG, 'urn:zsa-gateway:service:nope')));
       expect(f.exception).to.equal('ParameterIsNotValidException');
-      expect(f.detail).to.contain('XTA_UNKNOWN_SERVICE');
+      expect(f.detail).to.contain('GW_XTA_UNKNOWN_SERVICE');
     });
 
     it('a message its schema refuses → MessageSchemaViolationException, without its content in the fault', async () => {
