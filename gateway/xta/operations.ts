@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.js';
 import type { AttachmentRef } from '../model/index.js';
 import { sealFor, storedPayloadType, type RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { AttachmentStore } from '../store/attachments.js';
-import type { AckedMessage, MailboxItem } from '../store/types.js';
+import type { AckedMessage, MailboxItem, MessageStore } from '../store/types.js';
 import type { XtaAccount, XtaAccounts } from './accounts.js';
 import { XtaFault } from './faults.js';
 import type { XtaIngress } from './ingress.js';
@@ -25,7 +25,9 @@ export interface XtaDeps {
   cfg: GatewayConfig;
   accounts: XtaAccounts;
   mailboxes: MailboxStore;
-  attachments: Pick<AttachmentStore, 'putStream'>;
+  /** The stored message of a box item, for its attachments (getMessage). */
+  messages: Pick<MessageStore, 'getMessage'>;
+  attachments: Pick<AttachmentStore, 'putStream' | 'open'>;
   ingress: XtaIngress;
   leases: FetchLeases;
   recipientKeys?: RecipientKeys | undefined;
@@ -80,6 +82,15 @@ function decodeBase64(v: unknown, what: string): Buffer {
   if (!text || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new XtaFault('ParameterIsNotValidException', `${what} is not base64 content`);
   return Buffer.from(text, 'base64');
 }
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** ContentType@size is a positiveInteger: left out for empty content. */
+const sizeOf = (b: Buffer) => (b.length > 0 ? { size: b.length } : {});
 
 const attr = (v: unknown, name: string): string | undefined => {
   const a = v !== null && typeof v === 'object' ? (v as { attributes?: Record<string, unknown> }).attributes : undefined;
@@ -248,12 +259,19 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
         const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
         const now = new Date().toISOString();
         const message = {
-          attributes: { id: 'message', contentType: sealed.contentType, filename: `${lease.item.messageType}.${sealed.contentType.includes('xml') ? 'xml' : 'dat'}`, size: Math.max(1, sealed.body.length) },
+          attributes: { id: 'message', contentType: sealed.contentType, filename: `${lease.item.messageType}.${sealed.contentType.includes('xml') ? 'xml' : 'dat'}`, ...sizeOf(sealed.body) },
           $value: sealed.body.toString('base64'),
         };
+        // the message's attachments, each sealed to the same key when there is one (as GET /api/v1/attachments/{sha512} does)
+        const refs = (await d.messages.getMessage(lease.item.messageId))?.attachments ?? [];
+        const attachments = [];
+        for (const [i, ref] of refs.entries()) {
+          const a = await sealFor(key, await readAll(d.attachments.open(ref.sha512)), ref.mediaType);
+          attachments.push({ attributes: { id: `attachment-${i + 1}`, contentType: a.contentType, filename: ref.name, ...sizeOf(a.body) }, $value: a.body.toString('base64') });
+        }
         return {
           headers: [boxStatus(items.length - 1), ['MessageMetaData', metaDataOf(d.cfg, acc, lease.item, 0, now)]],
-          body: ['ContentContainer', { Message: message }],
+          body: ['ContentContainer', { Message: message, ...(attachments.length > 0 ? { Attachment: attachments } : {}) }],
         };
       },
     },

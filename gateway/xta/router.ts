@@ -31,6 +31,7 @@ export async function buildXta(s: GatewayServices): Promise<XtaRuntime | undefin
     cfg: s.cfg,
     accounts: new XtaAccounts(s.cfg),
     mailboxes: s.store,
+    messages: s.store,
     attachments: s.attachments,
     ingress: pipelineIngress(s.pipeline),
     leases: new FetchLeases(),

@@ -166,20 +166,29 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     DeliveryAttributes: { Origin: { attributes: { id: 'origin' }, $value: new Date().toISOString() } },
     ServiceQuality: { attributes: { id: 'sq' }, Undefined: 'test' },
   });
-  const container = (xml: string) => ({ Message: { attributes: { id: 'msg', contentType: 'application/xml', filename: 'nachricht.xml' }, $value: Buffer.from(xml).toString('base64') } });
+  const container = (xml: string, attachments: Array<{ name: string; content: Buffer }> = []) => ({
+    Message: { attributes: { id: 'msg', contentType: 'application/xml', filename: 'nachricht.xml' }, $value: Buffer.from(xml).toString('base64') },
+    ...(attachments.length > 0 ? { Attachment: attachments.map((a, i) => ({ attributes: { id: `att${i}`, contentType: 'application/pdf', filename: a.name, size: a.content.length }, $value: a.content.toString('base64') })) } : {}),
+  });
 
   it('sendMessage stores through the pipeline before it answers; the reader finds it in its box', async () => {
     const msgId = createdId(await call('zsa-lsa', ZSA, 'core.sender', 'createMessageID', {}));
     expect(msgId).to.match(/^urn:de:xta:messageid:zsa-gateway-test:[0-9a-f-]{36}$/);
     const draft = hundSteuerfestsetzung({ ags: '15003000', vorgangId, anmeldungUuid, author: 'zsa:lsa', reader: 'ags:15003000' });
     const draftUuid = /<xzsab:nachrichtenUUID>([^<]+)</.exec(draft)![1]!;
-    await call('zsa-lsa', ZSA, 'core.sender', 'sendMessage', container(draft), metaData(ZSA, MAGDEBURG));
+    const pdf = Buffer.from('%PDF-1.4\n% Bescheidentwurf (Test)\n%%EOF\n');
+    await call('zsa-lsa', ZSA, 'core.sender', 'sendMessage', container(draft, [{ name: 'entwurf.pdf', content: pdf }]), metaData(ZSA, MAGDEBURG));
     // answered means stored: the message exists now, under the author's UUID
     const stored = (await gw.services.store.listMessages({ author: 'zsa:lsa', limit: 50 })).find((m) => m.messageUuid === draftUuid);
     expect(stored, 'stored before the answer').to.not.equal(undefined);
     await waitFor('draft in Magdeburg\'s box', async () => ((await listed('magdeburg', MAGDEBURG)).includes(xtaIdOf(stored!.id)) ? true : undefined));
     const got = await call('magdeburg', MAGDEBURG, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'g' }, $value: xtaIdOf(stored!.id) } });
     expect(content(got.result)).to.equal(draft);
+    // the attachment travels with it, in the body
+    const att = (got.result as { Attachment: { attributes?: Record<string, string>; $value: string } | Array<{ $value: string }> }).Attachment;
+    const first = Array.isArray(att) ? att[0]! : att;
+    expect(Buffer.from(first.$value, 'base64').equals(pdf)).to.equal(true);
+    expect(stored!.attachments.map((a) => a.name)).to.deep.equal(['entwurf.pdf']);
     await call('magdeburg', MAGDEBURG, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'c' }, $value: xtaIdOf(stored!.id) } });
     expect(await state(stored!.id)).to.equal('delivered');
   });
