@@ -1820,6 +1820,42 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The XTA operation's answer, a SOAP 1.2 envelope (docs/xta.md). */
+        XtaAnswer: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
+        XtaSenderFault: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
+        XtaTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
+        XtaReceiverFault: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
         /** @description A query parameter is missing, repeated, unknown or malformed (GW_BAD_REQUEST; `errors[].path` names it, e.g. `query.ars`). */
         FitConnectRoutingBadRequest: {
             headers: {
@@ -1901,7 +1937,14 @@ export interface components {
         ReportFormat: "json" | "csv";
         ProofFormat: "json" | "html" | "pdf";
     };
-    requestBodies: never;
+    requestBodies: {
+        /** @description A SOAP 1.2 request of an XTA 2 operation (docs/xta.md). */
+        XtaSoapRequest: {
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+    };
     headers: {
         NoStore: "no-store";
         /** @description Seconds to wait. */
@@ -3414,50 +3457,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/soap+xml": string;
-            };
-        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
         responses: {
-            /** @description The operation's answer. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
         };
     };
     xtaSender: {
@@ -3467,50 +3474,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/soap+xml": string;
-            };
-        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
         responses: {
-            /** @description The operation's answer. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
         };
     };
     xtaRecipient: {
@@ -3520,50 +3491,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/soap+xml": string;
-            };
-        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
         responses: {
-            /** @description The operation's answer. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
-            /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/soap+xml": string;
-                };
-            };
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
         };
     };
     getMetrics: {

@@ -12,13 +12,16 @@ import { sealFor, storedPayloadType, type RecipientKeys } from '../outbox/recipi
 import type { AttachmentStore } from '../store/attachments.js';
 import type { AckedMessage, MailboxItem, MessageStore } from '../store/types.js';
 import type { XtaAccount, XtaAccounts } from './accounts.js';
-import { XtaFault } from './faults.js';
+import { XtaFault, type XtaExceptionName } from './faults.js';
 import type { XtaIngress } from './ingress.js';
 import type { FetchLeases } from './leases.js';
 import { fetchedId, gatewayIdOf, kennungOf, knownService, metaDataOf, partyIdentifier, xtaMessageId } from './metadata.js';
 import { textOf } from './soap.js';
 
 export type XtaPort = 'transport-base' | 'sender' | 'recipient';
+
+/** The WSDL port type behind each port the gateway offers. */
+const PORT_TYPE: Readonly<Record<XtaPort, string>> = { 'transport-base': 'core.transport.base', sender: 'core.sender', recipient: 'core.recipient' };
 
 /** What the XTA operations need from the gateway: the narrow mailbox, the attachment store and the ingress function. */
 export interface XtaDeps {
@@ -152,148 +155,110 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
     return EMPTY;
   };
 
+  const op = (port: XtaPort, name: string, run: XtaOperation['run']): XtaOperation => ({ port, portType: PORT_TYPE[port], name, run });
+  /** An operation the gateway answers, for the caller's own account only, with this exception (docs/xta.md, deviations). */
+  const refused = (port: XtaPort, name: string, exception: XtaExceptionName, text: string): XtaOperation =>
+    op(port, name, async (c) => {
+      account(c);
+      throw new XtaFault(exception, text);
+    });
+
   return [
-    {
-      port: 'transport-base',
-      portType: 'core.transport.base',
-      name: 'checkAccountActive',
-      run: async (c) => (account(c), EMPTY),
-    },
-    {
-      port: 'transport-base',
-      portType: 'core.transport.base',
-      name: 'getTransportReport',
-      run: async (c) => {
-        account(c);
-        throw new XtaFault('NotImplementedException', 'transport reports are not offered: the gateway keeps the message history (GET /api/v1/messages/{id}/history)');
-      },
-    },
-    {
-      port: 'sender',
-      portType: 'core.sender',
-      name: 'createMessageID',
-      run: async (c) => {
-        account(c);
-        return { headers: [], body: ['XTAMessageID', { attributes: { id: 'xta-message-id' }, $value: xtaMessageId(d.cfg.xta.instance, randomUUID()) }] };
-      },
-    },
-    {
-      port: 'sender',
-      portType: 'core.sender',
-      name: 'lookupService',
-      run: async (c) => {
-        account(c);
-        const query = asArray(((c.body ?? {}) as Record<string, unknown>)['LookupService']);
-        if (query.length === 0) throw new XtaFault('ParameterIsNotValidException', 'LookupQuery carries no LookupService');
-        const results = query.map((q) => {
-          const ls = (q ?? {}) as Record<string, unknown>;
-          const readerId = partyIdentifier(ls['Reader']);
-          const service = textOf(ls['Service'])?.trim();
-          const available = readerId !== undefined && kennungOf(d.cfg, d.accounts, readerId) !== undefined && (service === undefined || knownService(d.cfg, service));
-          return { Reader: { Identifier: readerId ?? '' }, ...(service !== undefined ? { Service: service } : {}), IsServiceAvailableValue: { ServiceIsAvailable: available } };
-        });
-        return { headers: [], body: ['LookupStatus', { LookupServiceResult: results }] };
-      },
-    },
-    { port: 'sender', portType: 'core.sender', name: 'sendMessage', run: sendMessage },
-    {
-      port: 'sender',
-      portType: 'core.sender',
-      name: 'sendMessageSync',
-      run: async (c) => {
-        account(c);
-        throw new XtaFault('SyncAsyncException', 'the gateway transports asynchronously only: send with sendMessage and fetch the answer from the message box');
-      },
-    },
-    {
-      port: 'recipient',
-      portType: 'core.recipient',
-      name: 'getStatusList',
-      run: async (c) => {
-        const acc = account(c);
-        const mailbox = needMailbox(acc);
-        const selector = (c.body ?? {}) as Record<string, unknown>;
-        if (selector['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'MessageSelector/Extensions are not supported');
-        let items = await available(mailbox);
-        const ids = selector['XTAMessageIDs'] as Record<string, unknown> | undefined;
-        let max = MAX_LIST;
-        if (ids !== undefined) {
-          const wanted = new Set(asArray(ids['XTAMessageID']).map((x) => gatewayIdOf(d.cfg.xta.instance, textOf(x) ?? '')));
-          items = items.filter((i) => wanted.has(i.messageId.toLowerCase()));
-        } else {
-          const crit = (selector['OtherCriteria'] ?? {}) as Record<string, unknown>;
-          if (crit['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'OtherCriteria/Extensions are not supported');
-          const n = Number(textOf(crit['MaxMessages']) ?? MAX_LIST);
-          if (!Number.isInteger(n) || n < 1) throw new XtaFault('ParameterNotSupportedException', 'MaxMessages must be a positive integer');
-          max = Math.min(n, MAX_LIST);
-          const from = textOf(crit['MessageBoxEntryTimeFrom']);
-          const to = textOf(crit['MessageBoxEntryTimeTo']);
-          const t = (s: string) => Date.parse(s);
-          if ((from !== undefined && Number.isNaN(t(from))) || (to !== undefined && Number.isNaN(t(to)))) throw new XtaFault('ParameterNotSupportedException', 'MessageBoxEntryTimeFrom/To must be xs:dateTime values');
-          if (from !== undefined) items = items.filter((i) => t(i.enqueuedAt) > t(from));
-          if (to !== undefined) items = items.filter((i) => t(i.enqueuedAt) < t(to));
-          // NewEntry is not narrowed on: a fetch that was never closed does not count as InitialFetch (docs/xta.md).
-        }
-        const listed = items.slice(0, max);
-        return { headers: [boxStatus(items.length - listed.length)], body: ['MessageStatusList', { MessageMetaData: listed.map((i, n) => metaDataOf(d.cfg, acc, i, n)) }] };
-      },
-    },
-    {
-      port: 'recipient',
-      portType: 'core.recipient',
-      name: 'getMessage',
-      run: async (c) => {
-        const acc = account(c);
-        const mailbox = needMailbox(acc);
-        const xtaId = fetchedId(c.body);
-        const gatewayId = gatewayIdOf(d.cfg.xta.instance, xtaId);
-        const unknown = new XtaFault('InvalidMessageIDException', 'no message with this XTAMessageID is available in the account\'s message box (unknown, being fetched, or closed)');
-        const items = gatewayId === undefined ? [] : await available(mailbox);
-        const item = items.find((i) => i.messageId.toLowerCase() === gatewayId);
-        if (!item) throw unknown;
-        const lease = await d.mailboxes.mailboxFetch(mailbox, d.cfg.mailbox.leaseMs, item.id);
-        if (!lease) throw unknown;
-        d.leases.remember(mailbox, xtaId, { itemId: lease.item.id, leaseToken: lease.leaseToken, until: Date.parse(lease.leaseUntil) });
-        const endpointId = endpointOfMailbox(d.cfg, mailbox);
-        const key = endpointId === undefined ? undefined : d.recipientKeys?.get(endpointId);
-        const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
-        const now = new Date().toISOString();
-        const message = {
-          attributes: { id: 'message', contentType: sealed.contentType, filename: `${lease.item.messageType}.${sealed.contentType.includes('xml') ? 'xml' : 'dat'}`, ...sizeOf(sealed.body) },
-          $value: sealed.body.toString('base64'),
-        };
-        // the message's attachments, each sealed to the same key when there is one (as GET /api/v1/attachments/{sha512} does)
-        const refs = (await d.messages.getMessage(lease.item.messageId))?.attachments ?? [];
-        const attachments = [];
-        for (const [i, ref] of refs.entries()) {
-          const a = await sealFor(key, await readAll(d.attachments.open(ref.sha512)), ref.mediaType);
-          attachments.push({ attributes: { id: `attachment-${i + 1}`, contentType: a.contentType, filename: ref.name, ...sizeOf(a.body) }, $value: a.body.toString('base64') });
-        }
-        return {
-          headers: [boxStatus(items.length - 1), ['MessageMetaData', metaDataOf(d.cfg, acc, lease.item, 0, now)]],
-          body: ['ContentContainer', { Message: message, ...(attachments.length > 0 ? { Attachment: attachments } : {}) }],
-        };
-      },
-    },
-    {
-      port: 'recipient',
-      portType: 'core.recipient',
-      name: 'close',
-      run: async (c) => {
-        const acc = account(c);
-        const mailbox = needMailbox(acc);
-        const xtaId = fetchedId(c.body);
-        const lease = d.leases.get(mailbox, xtaId);
-        if (!lease) throw new XtaFault('InvalidMessageIDException', 'no running fetch of this XTAMessageID in the account\'s message box: get the message first');
-        try {
-          const acked = await d.mailboxes.mailboxAck(mailbox, lease.itemId, lease.leaseToken, `xta:${acc.identifier}`);
-          if (acked !== null) d.onDelivered?.(acked);
-        } catch (err) {
-          if (err instanceof GatewayError && err.code === 'GW_LEASE_INVALID') throw new XtaFault('InvalidMessageIDException', 'the fetch of this message has ended (lease expired): get the message again', 'GW_LEASE_INVALID');
-          throw err;
-        }
-        return EMPTY;
-      },
-    },
+    op('transport-base', 'checkAccountActive', async (c) => (account(c), EMPTY)),
+    refused('transport-base', 'getTransportReport', 'NotImplementedException', 'transport reports are not offered: the gateway keeps the message history (GET /api/v1/messages/{id}/history)'),
+    op('sender', 'createMessageID', async (c) => {
+      account(c);
+      return { headers: [], body: ['XTAMessageID', { attributes: { id: 'xta-message-id' }, $value: xtaMessageId(d.cfg.xta.instance, randomUUID()) }] };
+    }),
+    op('sender', 'lookupService', async (c) => {
+      account(c);
+      const query = asArray(((c.body ?? {}) as Record<string, unknown>)['LookupService']);
+      if (query.length === 0) throw new XtaFault('ParameterIsNotValidException', 'LookupQuery carries no LookupService');
+      const results = query.map((q) => {
+        const ls = (q ?? {}) as Record<string, unknown>;
+        const readerId = partyIdentifier(ls['Reader']);
+        const service = textOf(ls['Service'])?.trim();
+        const available = readerId !== undefined && kennungOf(d.cfg, d.accounts, readerId) !== undefined && (service === undefined || knownService(d.cfg, service));
+        return { Reader: { Identifier: readerId ?? '' }, ...(service !== undefined ? { Service: service } : {}), IsServiceAvailableValue: { ServiceIsAvailable: available } };
+      });
+      return { headers: [], body: ['LookupStatus', { LookupServiceResult: results }] };
+    }),
+    op('sender', 'sendMessage', sendMessage),
+    refused('sender', 'sendMessageSync', 'SyncAsyncException', 'the gateway transports asynchronously only: send with sendMessage and fetch the answer from the message box'),
+    op('recipient', 'getStatusList', async (c) => {
+      const acc = account(c);
+      const mailbox = needMailbox(acc);
+      const selector = (c.body ?? {}) as Record<string, unknown>;
+      if (selector['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'MessageSelector/Extensions are not supported');
+      let items = await available(mailbox);
+      const ids = selector['XTAMessageIDs'] as Record<string, unknown> | undefined;
+      let max = MAX_LIST;
+      if (ids !== undefined) {
+        const wanted = new Set(asArray(ids['XTAMessageID']).map((x) => gatewayIdOf(d.cfg.xta.instance, textOf(x) ?? '')));
+        items = items.filter((i) => wanted.has(i.messageId.toLowerCase()));
+      } else {
+        const crit = (selector['OtherCriteria'] ?? {}) as Record<string, unknown>;
+        if (crit['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'OtherCriteria/Extensions are not supported');
+        const n = Number(textOf(crit['MaxMessages']) ?? MAX_LIST);
+        if (!Number.isInteger(n) || n < 1) throw new XtaFault('ParameterNotSupportedException', 'MaxMessages must be a positive integer');
+        max = Math.min(n, MAX_LIST);
+        const from = textOf(crit['MessageBoxEntryTimeFrom']);
+        const to = textOf(crit['MessageBoxEntryTimeTo']);
+        const t = (s: string) => Date.parse(s);
+        if ((from !== undefined && Number.isNaN(t(from))) || (to !== undefined && Number.isNaN(t(to)))) throw new XtaFault('ParameterNotSupportedException', 'MessageBoxEntryTimeFrom/To must be xs:dateTime values');
+        if (from !== undefined) items = items.filter((i) => t(i.enqueuedAt) > t(from));
+        if (to !== undefined) items = items.filter((i) => t(i.enqueuedAt) < t(to));
+        // NewEntry is not narrowed on: a fetch that was never closed does not count as InitialFetch (docs/xta.md).
+      }
+      const listed = items.slice(0, max);
+      return { headers: [boxStatus(items.length - listed.length)], body: ['MessageStatusList', { MessageMetaData: listed.map((i, n) => metaDataOf(d.cfg, acc, i, n)) }] };
+    }),
+    op('recipient', 'getMessage', async (c) => {
+      const acc = account(c);
+      const mailbox = needMailbox(acc);
+      const xtaId = fetchedId(c.body);
+      const gatewayId = gatewayIdOf(d.cfg.xta.instance, xtaId);
+      const unknown = new XtaFault('InvalidMessageIDException', 'no message with this XTAMessageID is available in the account\'s message box (unknown, being fetched, or closed)');
+      const items = gatewayId === undefined ? [] : await available(mailbox);
+      const item = items.find((i) => i.messageId.toLowerCase() === gatewayId);
+      if (!item) throw unknown;
+      const lease = await d.mailboxes.mailboxFetch(mailbox, d.cfg.mailbox.leaseMs, item.id);
+      if (!lease) throw unknown;
+      d.leases.remember(mailbox, xtaId, { itemId: lease.item.id, leaseToken: lease.leaseToken, until: Date.parse(lease.leaseUntil) });
+      const endpointId = endpointOfMailbox(d.cfg, mailbox);
+      const key = endpointId === undefined ? undefined : d.recipientKeys?.get(endpointId);
+      const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
+      const now = new Date().toISOString();
+      const message = {
+        attributes: { id: 'message', contentType: sealed.contentType, filename: `${lease.item.messageType}.${sealed.contentType.includes('xml') ? 'xml' : 'dat'}`, ...sizeOf(sealed.body) },
+        $value: sealed.body.toString('base64'),
+      };
+      // the message's attachments, each sealed to the same key when there is one (as GET /api/v1/attachments/{sha512} does)
+      const refs = (await d.messages.getMessage(lease.item.messageId))?.attachments ?? [];
+      const attachments = [];
+      for (const [i, ref] of refs.entries()) {
+        const a = await sealFor(key, await readAll(d.attachments.open(ref.sha512)), ref.mediaType);
+        attachments.push({ attributes: { id: `attachment-${i + 1}`, contentType: a.contentType, filename: ref.name, ...sizeOf(a.body) }, $value: a.body.toString('base64') });
+      }
+      return {
+        headers: [boxStatus(items.length - 1), ['MessageMetaData', metaDataOf(d.cfg, acc, lease.item, 0, now)]],
+        body: ['ContentContainer', { Message: message, ...(attachments.length > 0 ? { Attachment: attachments } : {}) }],
+      };
+    }),
+    op('recipient', 'close', async (c) => {
+      const acc = account(c);
+      const mailbox = needMailbox(acc);
+      const xtaId = fetchedId(c.body);
+      const lease = d.leases.get(mailbox, xtaId);
+      if (!lease) throw new XtaFault('InvalidMessageIDException', 'no running fetch of this XTAMessageID in the account\'s message box: get the message first');
+      try {
+        const acked = await d.mailboxes.mailboxAck(mailbox, lease.itemId, lease.leaseToken, `xta:${acc.identifier}`);
+        if (acked !== null) d.onDelivered?.(acked);
+      } catch (err) {
+        if (err instanceof GatewayError && err.code === 'GW_LEASE_INVALID') throw new XtaFault('InvalidMessageIDException', 'the fetch of this message has ended (lease expired): get the message again', 'GW_LEASE_INVALID');
+        throw err;
+      }
+      return EMPTY;
+    }),
   ];
 }
