@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { MailboxStore } from '../../connectors/types.js';
-import { endpointOfMailbox } from '../auth/ownership.js';
+import { currentDelegations, endpointOfMailbox, withdrawnAgs } from '../auth/ownership.js';
 import type { Principal } from '../auth/principal.js';
 import { ingressHeaderCheck } from '../auth/ingress-guard.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -28,8 +28,8 @@ export interface XtaDeps {
   cfg: GatewayConfig;
   accounts: XtaAccounts;
   mailboxes: MailboxStore;
-  /** The stored message of a box item, for its attachments (getMessage). */
-  messages: Pick<MessageStore, 'getMessage'>;
+  /** The stored message of a box item (its attachments, getMessage) and the runtime delegations (the ZSA's boxes). */
+  messages: Pick<MessageStore, 'getMessage' | 'delegationOverrides'>;
   attachments: Pick<AttachmentStore, 'putStream' | 'open'>;
   ingress: XtaIngress;
   leases: FetchLeases;
@@ -110,8 +110,15 @@ const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] :
 export function xtaOperations(d: XtaDeps): XtaOperation[] {
   const account = (c: XtaCall) => d.accounts.resolve(c.principal, partyIdentifier(c.header['Party']));
 
-  /** Available items of the box (lease free or ended, not closed), oldest first. */
-  const available = (mailbox: string): Promise<MailboxItem[]> => d.mailboxes.mailboxList(mailbox, SCAN);
+  /**
+   * For the ZSA: the AGS whose items its work queue no longer hands out, because the municipality
+   * took the service back — the same exclusion as the mailbox API (docs/security.md).
+   */
+  const exceptAgs = async (acc: XtaAccount, mailbox: string): Promise<string[] | undefined> =>
+    acc.participant.kind === 'zsa' ? withdrawnAgs(d.cfg, endpointOfMailbox(d.cfg, mailbox), await currentDelegations(d.cfg, d.messages)) : undefined;
+
+  /** Available items of the account's box (lease free or ended, not closed, within the caller's remit), oldest first. */
+  const available = async (acc: XtaAccount, mailbox: string): Promise<MailboxItem[]> => d.mailboxes.mailboxList(mailbox, SCAN, await exceptAgs(acc, mailbox));
 
   const sendMessage = async (c: XtaCall): Promise<XtaAnswer> => {
     const acc = account(c);
@@ -190,7 +197,7 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
       const mailbox = needMailbox(acc);
       const selector = (c.body ?? {}) as Record<string, unknown>;
       if (selector['Extensions'] !== undefined) throw new XtaFault('UnsupportedExtensionException', 'MessageSelector/Extensions are not supported');
-      let items = await available(mailbox);
+      let items = await available(acc, mailbox);
       const ids = selector['XTAMessageIDs'] as Record<string, unknown> | undefined;
       let max = MAX_LIST;
       if (ids !== undefined) {
@@ -219,10 +226,10 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
       const xtaId = fetchedId(c.body);
       const gatewayId = gatewayIdOf(d.cfg.xta.instance, xtaId);
       const unknown = new XtaFault('InvalidMessageIDException', 'no message with this XTAMessageID is available in the account\'s message box (unknown, being fetched, or closed)');
-      const items = gatewayId === undefined ? [] : await available(mailbox);
+      const items = gatewayId === undefined ? [] : await available(acc, mailbox);
       const item = items.find((i) => i.messageId.toLowerCase() === gatewayId);
       if (!item) throw unknown;
-      const lease = await d.mailboxes.mailboxFetch(mailbox, d.cfg.mailbox.leaseMs, item.id);
+      const lease = await d.mailboxes.mailboxFetch(mailbox, d.cfg.mailbox.leaseMs, item.id, await exceptAgs(acc, mailbox));
       if (!lease) throw unknown;
       d.leases.remember(mailbox, xtaId, { itemId: lease.item.id, leaseToken: lease.leaseToken, until: Date.parse(lease.leaseUntil) });
       const endpointId = endpointOfMailbox(d.cfg, mailbox);

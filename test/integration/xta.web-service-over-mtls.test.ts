@@ -250,6 +250,19 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
       expect(await state(id)).to.equal('in_mailbox');
     });
 
+    it('the ZSA no longer sees a municipality\'s items once it took the service back (current delegation)', async () => {
+      const id = (await gw.services.pipeline.submit(Buffer.from(hundAnmeldung({ ags: '15003000' })), [], { remote: 'test' })).receipt.gatewayId;
+      await waitFor('in the ZSA box', async () => ((await state(id)) === 'in_mailbox' ? true : undefined));
+      expect(await listed('zsa-lsa', ZSA)).to.include(xtaIdOf(id));
+      await gw.services.store.setDelegation({ ags: '15003000', service: 'hund', mode: 'none', actor: 'test', reason: 'test: taken back' }, 'e2e');
+      try {
+        expect(await listed('zsa-lsa', ZSA)).to.not.include(xtaIdOf(id));
+        expect((await fault(call('zsa-lsa', ZSA, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'w' }, $value: xtaIdOf(id) } }))).exception).to.equal('InvalidMessageIDException');
+      } finally {
+        await gw.services.store.setDelegation({ ags: '15003000', service: 'hund', mode: 'e2e', actor: 'test', reason: 'test: restored' }, 'e2e');
+      }
+    });
+
     it('cannot send as another participant: neither as the transport order\'s author nor as the message\'s', async () => {
       const asMagdeburg = hundSteuerfestsetzung({ ags: '15003000', vorgangId, anmeldungUuid, author: 'zsa:lsa', reader: 'ags:15003000' });
       expect((await fault(call('zsa-lsa', ZSA, 'core.sender', 'sendMessage', container(asMagdeburg), metaData(MAGDEBURG, MAGDEBURG)))).exception).to.equal('PermissionDeniedException');
