@@ -1938,10 +1938,11 @@ export interface components {
         ProofFormat: "json" | "html" | "pdf";
     };
     requestBodies: {
-        /** @description A SOAP 1.2 request of an XTA 2 operation (docs/xta.md). */
+        /** @description A SOAP 1.2 request of an XTA 2 operation (docs/xta.md), or the same as MTOM/XOP (the envelope as root part). */
         XtaSoapRequest: {
             content: {
                 "application/soap+xml": string;
+                "multipart/related": string;
             };
         };
     };

@@ -12,6 +12,7 @@ import { pipelineIngress } from './ingress.js';
 import { FetchLeases } from './leases.js';
 import { actionOf, faultActionOf, xtaOperations, type XtaDeps, type XtaOperation, type XtaPort } from './operations.js';
 import { EnvelopeError, SOAP12_MEDIA_TYPE, XtaSoap } from './soap.js';
+import { readXop, resolveXop } from './mtom.js';
 import type { GatewayServices } from '../api/services.js';
 
 /** The three ports the gateway offers, below `xta.basePath` (the WSDL's service XTACore). */
@@ -71,15 +72,18 @@ function portHandler(x: XtaRuntime, port: XtaPort, ops: ReadonlyMap<string, XtaO
     try {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === 'text/xml') throw new EnvelopeError('VersionMismatch', 400, 'SOAP 1.1 (text/xml) is not supported: XTA 2 binds SOAP 1.2 (application/soap+xml)');
-      if (type === 'multipart/related') throw new XtaFault('ParameterNotSupportedException', 'MTOM/XOP requests are not supported: send the content inline (base64)');
-      if (type !== SOAP12_MEDIA_TYPE) throw new EnvelopeError('Sender', 415, `send ${SOAP12_MEDIA_TYPE} (SOAP 1.2)`);
+      const mtom = type === 'multipart/related';
+      if (!mtom && type !== SOAP12_MEDIA_TYPE) throw new EnvelopeError('Sender', 415, `send ${SOAP12_MEDIA_TYPE} (SOAP 1.2), or MTOM (multipart/related)`);
       let raw: Buffer;
       try {
         raw = await readBody(req, limit);
       } catch (err) {
         throw err instanceof GatewayError && err.code === 'GW_PAYLOAD_TOO_LARGE' ? new EnvelopeError('Sender', 413, `the request exceeds the size limit of ${limit} bytes`) : err;
       }
-      const call = x.soap.parse(raw, contentTypeAction(req));
+      // MTOM (the WSDL's OptimizedMimeSerialization): the envelope is the root part, binary content comes as parts named by xop:Include
+      const xop = mtom ? await readXop(raw, req.headers['content-type'] ?? '') : undefined;
+      const parsed = x.soap.parse(xop ? xop.envelope : raw, contentTypeAction(req));
+      const call = xop ? { ...parsed, body: resolveXop(parsed.body, xop.parts) } : parsed;
       relatesTo = call.messageId;
       op = ops.get(`${port} ${call.action}`);
       if (!op) throw new XtaFault('NotImplementedException', `the port ${port} offers no operation with action ${call.action}`);

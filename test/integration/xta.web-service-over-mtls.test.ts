@@ -72,7 +72,7 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
   }
 
   /** Calls `op` as `id` with the Party header `account`, the WS-Addressing headers XTA requires and optional MessageMetaData. */
-  async function call(id: string, account: string, port: Port, op: string, args: unknown, metaData?: unknown): Promise<{ result: unknown; header: Record<string, unknown>; sentId: string }> {
+  async function call(id: string, account: string, port: Port, op: string, args: unknown, metaData?: unknown, options?: Record<string, unknown>): Promise<{ result: unknown; header: Record<string, unknown>; sentId: string }> {
     const c = await client(id);
     const sentId = `urn:uuid:${crypto.randomUUID()}`;
     c.clearSoapHeaders();
@@ -80,8 +80,8 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     c.addSoapHeader({ MessageID: sentId }, 'MessageID', 'wsa', WSA);
     c.addSoapHeader({ Party: { Identifier: account } }, 'Party', 'xta', XTA);
     if (metaData !== undefined) c.addSoapHeader({ MessageMetaData: metaData }, 'MessageMetaData', 'xta', XTA);
-    const fn = (c as unknown as Record<string, (a: unknown) => Promise<[unknown, string, Record<string, unknown> | undefined]>>)[`${op}Async`]!;
-    const [result, , header] = await fn.call(c, args);
+    const fn = (c as unknown as Record<string, (a: unknown, o?: unknown) => Promise<[unknown, string, Record<string, unknown> | undefined]>>)[`${op}Async`]!;
+    const [result, , header] = await fn.call(c, args, options);
     // an empty body (the WSDL's EmptyBody) leaves node-soap's result as the whole envelope
     const envelope = result as { Header?: Record<string, unknown>; Body?: unknown } | null;
     if (envelope && typeof envelope === 'object' && 'Body' in envelope && envelope.Body === null) return { result: null, header: envelope.Header ?? {}, sentId };
@@ -191,6 +191,25 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     expect(stored!.attachments.map((a) => a.name)).to.deep.equal(['entwurf.pdf']);
     await call('magdeburg', MAGDEBURG, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'c' }, $value: xtaIdOf(stored!.id) } });
     expect(await state(stored!.id)).to.equal('delivered');
+  });
+
+  it('sendMessage over MTOM (the WSDL\'s OptimizedMimeSerialization): message and attachment as binary parts named by xop:Include', async () => {
+    const draft = hundSteuerfestsetzung({ ags: '15003000', vorgangId, anmeldungUuid, author: 'zsa:lsa', reader: 'ags:15003000', jahresbetrag: '96.00' });
+    const draftUuid = /<xzsab:nachrichtenUUID>([^<]+)</.exec(draft)![1]!;
+    const pdf = Buffer.from('%PDF-1.4\n% MTOM-Anlage (Test)\n%%EOF\n');
+    const include = (cid: string) => `<xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${cid}"/>`;
+    const body = {
+      Message: { attributes: { id: 'msg', contentType: 'application/xml', filename: 'nachricht.xml' }, $xml: include('message-part') },
+      Attachment: [{ attributes: { id: 'att', contentType: 'application/pdf', filename: 'anlage.pdf' }, $xml: include('attachment-part') }],
+    };
+    const attachments = [
+      { mimetype: 'application/xml', contentId: 'message-part', name: 'nachricht.xml', body: Buffer.from(draft) },
+      { mimetype: 'application/pdf', contentId: 'attachment-part', name: 'anlage.pdf', body: pdf },
+    ];
+    await call('zsa-lsa', ZSA, 'core.sender', 'sendMessage', body, metaData(ZSA, MAGDEBURG), { forceMTOM: true, attachments });
+    const stored = (await gw.services.store.listMessages({ author: 'zsa:lsa', limit: 50 })).find((m) => m.messageUuid === draftUuid);
+    expect(stored, 'stored from the MTOM package').to.not.equal(undefined);
+    expect(stored!.attachments.map((a) => [a.name, a.size])).to.deep.equal([['anlage.pdf', pdf.length]]);
   });
 
   const createdId = (r: { result: unknown }) => (typeof r.result === 'string' ? r.result : (r.result as { $value: string }).$value);
