@@ -299,7 +299,7 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     };
     const envelope = (inner: string) => `<s:Envelope xmlns:s="${SOAP12}" xmlns:a="${WSA}"><s:Header><a:Action>https://xoev.de/transport/xta/core/core.recipient/getStatusList</a:Action></s:Header><s:Body>${inner}</s:Body></s:Envelope>`;
 
-    for (const [name, body, type, status, code] of [
+    for (const [name, body, type, status, code, why] of [
       ['malformed XML', '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>', undefined, 400, 'soap:Sender'],
       ['a SOAP 1.1 envelope', '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>', undefined, 400, 'soap:VersionMismatch'],
       ['SOAP 1.1 content type', envelope(''), 'text/xml; charset=utf-8', 400, 'soap:VersionMismatch'],
@@ -308,9 +308,19 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
       ['no root Envelope', '<x/>', undefined, 400, 'soap:Sender'],
       ['no action', `<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>`, undefined, 400, 'soap:Sender'],
       ['an oversized body', envelope(`<m>${'A'.repeat(512 * 1024)}</m>`), undefined, 413, 'soap:Sender'],
-    ] as Array<[string, string, string | undefined, number, string]>) {
+      ['an MTOM package without a boundary', envelope(''), 'multipart/related; type="application/xop+xml"', 400, 'soap:Sender'],
+      [
+        'an xop:Include naming no part of the MTOM package',
+        `--b1\r\nContent-Type: application/xop+xml; type="application/soap+xml"\r\nContent-ID: <root>\r\n\r\n${envelope('<x:MessageSelector xmlns:x="https://xoev.de/transport/xta/core/3.1.1"><x:XTAMessageIDs><x:XTAMessageID id="i"><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:missing"/></x:XTAMessageID></x:XTAMessageIDs></x:MessageSelector>')}\r\n--b1--\r\n`,
+        'multipart/related; type="application/xop+xml"; start="<root>"; boundary=b1',
+        400,
+        'soap:Sender',
+        'names no part',
+      ],
+    ] as Array<[string, string, string | undefined, number, string, string?]>) {
       it(name, async () => {
         const res = await raw(body, type);
+        if (why !== undefined) expect(res.text).to.contain(why);
         expect(res.status, res.text).to.equal(status);
         expect(res.type).to.contain('application/soap+xml');
         expect(res.text).to.contain(`<soap:Value>${code}</soap:Value>`);
