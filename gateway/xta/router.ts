@@ -6,6 +6,7 @@ import { PARTIES, type AuthorizeDeps } from '../auth/policy.js';
 import { apiRouter, route } from '../api/route.js';
 import { GatewayError } from '../errors.js';
 import { readBody } from '../ingress/http.js';
+import { unexpectedSummary } from '../ingress/diagnostics.js';
 import { XtaAccounts } from './accounts.js';
 import { faultOf, XtaFault } from './faults.js';
 import { pipelineIngress } from './ingress.js';
@@ -93,7 +94,7 @@ function portHandler(x: XtaRuntime, port: XtaPort, ops: ReadonlyMap<string, XtaO
     } catch (err) {
       if (err instanceof EnvelopeError) return send(res, err.status, x.soap.envelopeFault(err));
       const f = faultOf(err);
-      if (f.exception === 'TechnicalProblemException') log.error({ err: err instanceof Error ? err.message : String(err), port, operation: op?.name }, 'xta: operation failed');
+      if (f.exception === 'TechnicalProblemException') log.error({ err: unexpectedSummary(err), port, operation: op?.name }, 'xta: operation failed');
       else log.info({ exception: f.exception, code: f.code, port, operation: op?.name }, 'xta: operation refused');
       const portType = op?.portType ?? `core.${port.replace('-', '.')}`;
       send(res, f.sender ? 400 : 500, x.soap.xtaFault(f, faultActionOf(portType, f.exception), relatesTo));
