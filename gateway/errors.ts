@@ -76,6 +76,8 @@ export const ERROR_CATALOG = {
   GW_FC_HASH_MISMATCH: { title: 'FIT-Connect: a hash in the metadata does not match the data or an attachment', status: 422, retryable: false },
   GW_FC_DATA_INVALID: { title: 'FIT-Connect: the form data do not match the submission schema', status: 422, retryable: false },
   GW_FC_EVENT_INVALID: { title: 'FIT-Connect: the event (SET) is not an accept or reject of this submission', status: 422, retryable: false },
+  GW_XTA_UNKNOWN_SERVICE: { title: 'XTA: the transport order names a service the gateway does not offer', status: 422, retryable: false },
+  GW_XTA_NOT_IMPLEMENTED: { title: 'XTA: the gateway does not offer this operation', status: 501, retryable: false },
   GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
   GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createGatewayLogger } from './logging.js';
 import { CONNECTORS } from '../connectors/index.js';
 import { createApp } from './api/app.js';
+import { buildXta } from './xta/router.js';
 import { overviewSources } from './ui/sources.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
@@ -161,6 +162,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
   if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
   // The monitoring UI's overview shows the live alerts and this month's service figures (ADR 0030).
+  services.xta = await buildXta(services);
   const app = createApp(services, { signing, auth, ui: overviewSources(services) });
   const timeouts = serverTimeouts(cfg.server);
   // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.

@@ -19,6 +19,7 @@ import { mountUi, type OverviewSources } from '../ui/index.js';
 import type { GatewayServices } from './services.js';
 import { fitConnectRouter } from '../fitconnect/routes.js';
 import { FitConnectService } from '../fitconnect/service.js';
+import { mountXta } from '../xta/router.js';
 
 /** The HTTP face of the gateway: /health, /ready, POST /token, the JWKS, the API contract with its docs, /metrics, /api/v1 and the monitoring UI at /ui (docs/api.md, gateway/api/openapi.yaml). */
 export interface AppOptions {
@@ -77,6 +78,8 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     const fit = fitConnectRouter(fitService, s.fitConnect, opts.authenticate ?? auth.authenticate, { ...deps, fitConnect: fitService }, receipts?.wellKnown);
     app.use(s.cfg.fitConnect.basePath, ...(s.audit ? [auditTrail(s.audit, s.log)] : []), fit);
   }
+  // The XTA 2 web service (ADR 0040): SOAP 1.2 ports, authenticated and audited like /api/v1; the WSDL is public.
+  if (s.xta) mountXta(app, s.xta, opts.authenticate ?? auth.authenticate, s.audit ? [auditTrail(s.audit, s.log)] : [], deps, s.log);
   // The monitoring UI (ADR 0030): its routes carry their policies like the API's.
   mountUi(app, s, auth, opts.ui, opts.signing);
   app.use((req) => notFound(req));

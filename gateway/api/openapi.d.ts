@@ -824,6 +824,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/xta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The XTA 2 WSDL (`/xta?wsdl`) with the addresses of this gateway's ports
+         * @description XTA 2 version 5.1.1 (core 3.1.1), derived from KoSIT's WSDL (EUPL-1.2; docs/xta.md). Served when
+         *     `xta.enabled`; the path is `xta.basePath`. Public, like this contract.
+         */
+        get: operations["xtaWsdl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/transport-base": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port transport.base: checkAccountActive, getTransportReport (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaTransportBase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/sender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port sender: createMessageID, lookupService, sendMessage, sendMessageSync (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaSender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/xta/recipient": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * XTA 2 port recipient: getStatusList, getMessage, close (SOAP 1.2, not JSON)
+         * @description A SOAP 1.2 request (`application/soap+xml`) with WS-Addressing (wsa:Action) and the XTA `Party` header naming
+         *     the caller's own XTA account (`xta.accounts`; docs/xta.md). Answers are SOAP 1.2 envelopes; refusals are
+         *     SOAP faults with XTA's exception elements (400 env:Sender, 500 env:Receiver, 413 too large). Authentication
+         *     (401) and the route's roles (403) are answered as problem+json before SOAP is read.
+         */
+        post: operations["xtaRecipient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -974,7 +1064,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_XTA_UNKNOWN_SERVICE" | "GW_XTA_NOT_IMPLEMENTED" | "GW_NOT_READY" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1759,6 +1849,42 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The XTA operation's answer, a SOAP 1.2 envelope (docs/xta.md). */
+        XtaAnswer: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Sender or env:VersionMismatch), with an XTA exception as Detail when an operation was reached. */
+        XtaSenderFault: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Sender): the request exceeds the size limit. */
+        XtaTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
+        /** @description A SOAP 1.2 fault (env:Receiver) with TechnicalProblemException. */
+        XtaReceiverFault: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/soap+xml": string;
+            };
+        };
         /** @description A query parameter is missing, repeated, unknown or malformed (GW_BAD_REQUEST; `errors[].path` names it, e.g. `query.ars`). */
         FitConnectRoutingBadRequest: {
             headers: {
@@ -1840,7 +1966,15 @@ export interface components {
         ReportFormat: "json" | "csv";
         ProofFormat: "json" | "html" | "pdf";
     };
-    requestBodies: never;
+    requestBodies: {
+        /** @description A SOAP 1.2 request of an XTA 2 operation (docs/xta.md), or the same as MTOM/XOP (the envelope as root part). */
+        XtaSoapRequest: {
+            content: {
+                "application/soap+xml": string;
+                "multipart/related": string;
+            };
+        };
+    };
     headers: {
         NoStore: "no-store";
         /** @description Seconds to wait. */
@@ -3364,6 +3498,79 @@ export interface operations {
             };
             404: components["responses"]["FitConnectProblem"];
             409: components["responses"]["FitConnectProblem"];
+        };
+    };
+    xtaWsdl: {
+        parameters: {
+            query: {
+                wsdl: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WSDL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+        };
+    };
+    xtaTransportBase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
+        responses: {
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
+        };
+    };
+    xtaSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
+        responses: {
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
+        };
+    };
+    xtaRecipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["XtaSoapRequest"];
+        responses: {
+            200: components["responses"]["XtaAnswer"];
+            400: components["responses"]["XtaSenderFault"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            413: components["responses"]["XtaTooLarge"];
+            500: components["responses"]["XtaReceiverFault"];
         };
     };
     getMetrics: {

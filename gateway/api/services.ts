@@ -14,6 +14,7 @@ import type { MessageStore } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
 import type { CallbackNotifier } from '../fitconnect/callbacks.js';
 import type { FitConnectDeps } from '../fitconnect/types.js';
+import type { XtaRuntime } from '../xta/router.js';
 
 /** Everything the HTTP API needs, built once by gateway/server.ts. */
 export interface GatewayServices {
@@ -39,6 +40,8 @@ export interface GatewayServices {
   fitConnectCallbacks?: CallbackNotifier;
   /** The FIT-Connect Routing API (gateway/fitconnect/routing.ts, `fitConnect.enabled`): public, mounted at `<fitConnect.basePath>/routing`. */
   fitConnectRouting?: RequestHandler;
+  /** The XTA 2 web service (ADR 0040), when `xta.enabled`; mounted by createApp at `xta.basePath`. */
+  xta?: XtaRuntime;
   /** Metrics and alerts (gateway/monitoring, ADR 0029); absent in unit setups: then /metrics and /api/v1/alerts are not served. */
   monitoring?: Monitoring;
 }

@@ -9,6 +9,7 @@ import { configSchema, type GatewayConfig } from './schema.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { arsMismatch } from '../routing/region-key.js';
 import { fitConnectConfigIssues } from '../fitconnect/config-check.js';
+import { xtaConfigProblems } from '../xta/accounts.js';
 
 /** The embedded default configuration with demo participants (used by `npm start`). */
 export const DEMO_CONFIG_PATH = join(PACKAGE_ROOT, 'gateway', 'config', 'demo.yaml');
@@ -114,6 +115,7 @@ export function validateConfig(raw: unknown, connectors: Readonly<Record<string,
   const hook = cfg.monitoring.webhook;
   const hookProblem = hook === undefined ? undefined : outboundUrlProblem(hook.url, { development: cfg.auth.mode === 'off' });
   if (hookProblem !== undefined) problem('monitoring.webhook.url', hookProblem);
+  xtaConfigProblems(cfg).forEach((x) => problem(x.path, x.message));
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `configuration has ${issues.length} problem(s)`, { issues });
   return cfg;
 }

@@ -451,6 +451,28 @@ export const fitConnectSchema = z
   })
   .strict();
 
+export const xtaAccountSchema = z
+  .object({
+    identifier: z
+      .string()
+      .trim()
+      .min(1)
+      .max(256)
+      .describe('The XTA account: the `Party/Identifier` value the Fachverfahren sends in the SOAP header (and as author/reader in `MessageMetaData`). Compared exactly (after trimming); another spelling is another, unknown account.'),
+    participant: ID.describe('The participant (id) the account belongs to. A caller may use the account only when its client certificate (or token) is this participant\'s.'),
+    mailbox: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional().describe('The pull mailbox the account\'s message box shows (`getStatusList`, `getMessage`, `close`). Default: the mailbox of the participant\'s endpoint. Must be one of the participant\'s mailboxes.'),
+  })
+  .strict();
+
+export const xtaSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the XTA 2 web service (version 5.1.1, core 3.1.1; ADR 0040, docs/xta.md).'),
+    basePath: z.string().regex(/^(\/[a-z0-9-]+)+$/, 'a path such as /xta').default('/xta').describe('Where the service is mounted: ports at `<basePath>/transport-base`, `<basePath>/sender`, `<basePath>/recipient`; the WSDL at `<basePath>?wsdl`.'),
+    instance: z.string().regex(/^[A-Za-z0-9_.-]{1,41}$/, '1-41 letters, digits, _ . -').default('zsa-gateway').describe('The Sender-Kennung in the XTAMessageIDs the gateway creates (`urn:de:xta:messageid:<instance>:<uuid>`).'),
+    accounts: z.array(xtaAccountSchema).default([]).describe('XTA accounts and the participants they belong to.'),
+  })
+  .strict();
+
 const alertBase = {
   id: ID.describe('Rule id, named in alert events, the log, `GET /api/v1/alerts` and the metric `zsa_gateway_alerts_active{rule}`.'),
   severity: z.enum(['warning', 'critical']).default('warning').describe('Carried in the alert event for the receiver to route on.'),
@@ -545,6 +567,7 @@ export const configSchema = z
     municipalities: z.array(municipalitySchema).default([]),
     routes: z.array(routeSchema).min(1),
     fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
+    xta: xtaSchema.default(xtaSchema.parse({})).describe('XTA 2 web service for Fachverfahren that speak XTA (ADR 0040, docs/xta.md).'),
     monitoring: monitoringSchema.default(monitoringSchema.parse({})).describe('Alert rules and their webhook (metrics at `GET /metrics`: docs/metrics.md).'),
   })
   .strict();
@@ -563,6 +586,7 @@ export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type AlertRuleConfig = z.output<typeof alertRuleSchema>;
 export type MappingsConfig = z.output<typeof mappingsSchema>;
 export type FitConnectConfig = z.output<typeof fitConnectSchema>;
+export type XtaConfig = z.output<typeof xtaSchema>;
 export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
 export type IngressConnectorConfig = z.output<typeof ingressConnectorSchema>;

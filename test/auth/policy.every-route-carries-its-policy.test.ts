@@ -13,16 +13,20 @@ const PUBLIC = [
   'GET /fit-connect/.well-known/jwks.json',
   // the FIT-Connect Routing API is public like FITKO's, each route with its per-address limit (ADR 0028)
   'GET /fit-connect/routing/v1/routes', 'GET /fit-connect/routing/v1/areas', 'GET /fit-connect/routing/v1/info', 'GET /fit-connect/routing/.well-known/jwks.json',
+  // the XTA 2 WSDL, public like the API contract (ADR 0040)
+  'GET /xta',
 ];
 /** The FIT-Connect-compatible API of the demo configuration (fitConnect.basePath, ADR 0027). */
 const FIT = '/fit-connect';
+/** The XTA 2 web service of the demo configuration (xta.basePath, ADR 0040): its SOAP ports are routes with policies. */
+const XTA = '/xta';
 /** Outside /api/v1 but authenticated and guarded by its own policy (ADR 0029). */
 const GUARDED_OUTSIDE = ['GET /metrics'];
 /** The prefixes whose routes are declared with a policy (gateway/api/route.ts): the API and the monitoring UI. */
 const GUARDED = ['/api/v1', '/ui'];
 const guardedPrefix = (path: string) => GUARDED.find((p) => path.startsWith(`${p}/`));
 const guarded = (r: ServedRoute) =>
-  !PUBLIC.includes(`${r.method} ${r.path}`) && (guardedPrefix(r.path) !== undefined || r.path.startsWith(`${FIT}/v1/`) || GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`));
+  !PUBLIC.includes(`${r.method} ${r.path}`) && (guardedPrefix(r.path) !== undefined || r.path.startsWith(`${FIT}/v1/`) || r.path.startsWith(`${XTA}/`) || GUARDED_OUTSIDE.includes(`${r.method} ${r.path}`));
 
 /** Every route Express serves below /api/v1 runs the guard of its own policy first (ADR 0014): none can be served without one. */
 describe('auth: every served /api/v1 route carries its own policy', () => {
@@ -39,7 +43,7 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     expect(api.map((r) => `${r.method} ${r.path}`)).to.include.members(['POST /api/v1/messages', 'GET /api/v1/messages/:id/payload', 'POST /api/v1/admin/break-glass', 'GET /api/v1/messages/:id/receipt']);
   });
 
-  it('serves nothing outside /api/v1, /ui, the FIT-Connect API and the guarded Prometheus scrape but the public probes, the token endpoint, the JWKS, the API contract with its docs, the UI sign-in and the Routing API', () => {
+  it('serves nothing outside /api/v1, /ui, the FIT-Connect API, the XTA ports and the guarded Prometheus scrape but the public probes, the token endpoint, the JWKS, the API contract with its docs, the WSDL, the UI sign-in and the Routing API', () => {
     const outside = served.filter((r) => !guarded(r)).map((r) => `${r.method} ${r.path}`);
     expect([...outside].sort()).to.deep.equal([...PUBLIC].sort());
   });
@@ -60,6 +64,13 @@ describe('auth: every served /api/v1 route carries its own policy', () => {
     const fit = served.filter((r) => r.path.startsWith(`${FIT}/v1/`));
     expect(fit.map((r) => `${r.method} ${r.path}`)).to.include.members([`POST ${FIT}/v1/submissions`, `PUT ${FIT}/v1/submissions/:submissionId`, `GET ${FIT}/v1/cases/:caseId/events`]);
     const wrong = fit.filter((r) => r.guardFor !== `${r.method} ${r.path.slice(FIT.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
+    expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'}`)).to.deep.equal([]);
+  });
+
+  it('runs, first on every XTA port, the guard built for exactly that method and path (the parties)', () => {
+    const xta = served.filter((r) => r.path.startsWith(`${XTA}/`));
+    expect(xta.map((r) => `${r.method} ${r.path}`).sort()).to.deep.equal([`POST ${XTA}/recipient`, `POST ${XTA}/sender`, `POST ${XTA}/transport-base`]);
+    const wrong = xta.filter((r) => r.guardFor !== `${r.method} ${r.path.slice(XTA.length)}` || !r.policy || r.policy.roles.length === 0 || r.allHandler !== 'methodNotAllowed');
     expect(wrong.map((r) => `${r.method} ${r.path} guard=${r.guardFor ?? 'none'}`)).to.deep.equal([]);
   });
 
