@@ -18,10 +18,11 @@ export interface XtaStored {
 }
 
 /**
- * The one place where the XTA service hands a received message to the gateway. Today it calls
- * the ingress pipeline directly, as gateway/ingress/amqp.ts does; the generic IngressSink
- * (connectors/types.ts) replaces this function at merge. Resolves only after durable storage;
- * rejects with the pipeline's GatewayError (refused and recorded, or retryable).
+ * The one place where the XTA service hands a received message to the gateway: the ingress
+ * pipeline itself, not the connectors' generic IngressSink (gateway/ingress/sink.ts), because a
+ * sendMessage carries attachments and a per-call header check (author = the caller's account,
+ * reader = the transport order's), which an InboundItem has no room for. Resolves only after
+ * durable storage; rejects with the pipeline's GatewayError (refused and recorded, or retryable).
  */
 export type XtaIngress = (s: XtaSubmission) => Promise<XtaStored>;
 

@@ -8,7 +8,7 @@ import { ingressHeaderCheck } from '../auth/ingress-guard.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { AttachmentRef } from '../model/index.js';
-import { sealFor, storedPayloadType, type RecipientKeys } from '../outbox/recipient-encryption.js';
+import { RecipientEncryption, type RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { AttachmentStore } from '../store/attachments.js';
 import type { AckedMessage, MailboxItem, MessageStore } from '../store/types.js';
 import type { XtaAccount, XtaAccounts } from './accounts.js';
@@ -108,6 +108,7 @@ const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] :
  * the caller's own account (XtaAccounts.resolve); every refusal is an XtaFault.
  */
 export function xtaOperations(d: XtaDeps): XtaOperation[] {
+  const encryption = new RecipientEncryption(d.recipientKeys);
   const account = (c: XtaCall) => d.accounts.resolve(c.principal, partyIdentifier(c.header['Party']));
 
   /**
@@ -233,8 +234,7 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
       if (!lease) throw unknown;
       d.leases.remember(mailbox, xtaId, { itemId: lease.item.id, leaseToken: lease.leaseToken, until: Date.parse(lease.leaseUntil) });
       const endpointId = endpointOfMailbox(d.cfg, mailbox);
-      const key = endpointId === undefined ? undefined : d.recipientKeys?.get(endpointId);
-      const sealed = await sealFor(key, lease.payload, lease.form?.mediaType ?? storedPayloadType(lease.payload));
+      const sealed = await encryption.lease(endpointId, lease);
       const now = new Date().toISOString();
       const message = {
         attributes: { id: 'message', contentType: sealed.contentType, filename: `${lease.item.messageType}.${sealed.contentType.includes('xml') ? 'xml' : 'dat'}`, ...sizeOf(sealed.body) },
@@ -244,8 +244,8 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
       const refs = (await d.messages.getMessage(lease.item.messageId))?.attachments ?? [];
       const attachments = [];
       for (const [i, ref] of refs.entries()) {
-        const a = await sealFor(key, await readAll(d.attachments.open(ref.sha512)), ref.mediaType);
-        attachments.push({ attributes: { id: `attachment-${i + 1}`, contentType: a.contentType, filename: ref.name, ...sizeOf(a.body) }, $value: a.body.toString('base64') });
+        const a = await encryption.attachment(endpointId, await readAll(d.attachments.open(ref.sha512)));
+        attachments.push({ attributes: { id: `attachment-${i + 1}`, contentType: a.contentType === 'application/jose' ? a.contentType : ref.mediaType, filename: ref.name, ...sizeOf(a.body) }, $value: a.body.toString('base64') });
       }
       return {
         headers: [boxStatus(items.length - 1), ['MessageMetaData', metaDataOf(d.cfg, acc, lease.item, 0, now)]],
