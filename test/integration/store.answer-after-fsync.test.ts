@@ -66,7 +66,7 @@ describe('store: every 202 follows the fsync of its batch; nothing lost or reord
       const c = committedAt.get(a.messageId);
       return c === undefined || c.synchronous !== 2 || c.tick >= a.tick;
     });
-    expect(late, 'answers without an fsync'd commit before them').to.deep.equal([]);
+    expect(late, 'answers without an fsync-ed commit before them').to.deep.equal([]);
     // the load really was concurrent: batches held several messages
     expect(Math.max(...trace.commits.map((c) => c.messageIds.length)), 'largest batch').to.be.greaterThan(1);
   });
