@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -74,5 +74,25 @@ describe('store worker: order, values and pressure across the thread boundary', 
     await store.close();
     await expectGatewayError(store.ping(), 'GW_NOT_READY');
     await expectGatewayError(store.accept(newMessage()), 'GW_NOT_READY');
+  });
+});
+
+describe('store worker: a store that cannot open', () => {
+  it('reports the open error itself (not a follow-up error of the close) and leaves the thread serving other stores', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zsa-store-worker-bad-'));
+    try {
+      // a directory where the database file should be: SQLite cannot open it
+      const path = join(dir, 'gateway.db');
+      mkdirSync(path);
+      let err: unknown;
+      await createStore({ kind: 'sqlite', path }).catch((e: unknown) => (err = e));
+      expect(err).to.be.instanceOf(Error);
+      expect((err as Error).message).to.not.match(/closed|not available/);
+      const ok = await createStore({ kind: 'sqlite', path: join(dir, 'other.db') });
+      await ok.ping();
+      await ok.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

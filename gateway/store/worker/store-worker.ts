@@ -57,6 +57,8 @@ function open(req: OpenRequest): void {
 /** Calls the named method of the store (or of its FIT-Connect port); an unknown name is a GW_INTERNAL error. */
 function invoke(req: CallRequest): unknown {
   const store = stores.get(req.storeId);
+  // closing a store that never opened (or closed already) is a no-op, so its open error stays the one reported
+  if (store === undefined && req.path.length === 1 && req.path[0] === 'close') return undefined;
   if (store === undefined) {
     const failed = failedOpens.get(req.storeId);
     failedOpens.delete(req.storeId);
