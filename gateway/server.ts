@@ -33,7 +33,7 @@ import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
 import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
 import { UploadBudget, withUploadBudget } from './store/upload-budget.js';
-import { createStore } from './store/index.js';
+import { createStore, type DurabilityTrace } from './store/index.js';
 import { FitDestinations } from './fitconnect/destinations.js';
 import { loadValidator } from './validation/index.js';
 
@@ -42,6 +42,8 @@ export interface StartOptions {
   /** Overrides `server.port` (0 = any free port). */
   port?: number;
   host?: string;
+  /** Test aid: the store worker records each batch's COMMIT on this trace (gateway/store/durability-trace.ts). */
+  durabilityTrace?: DurabilityTrace;
 }
 
 export interface GatewayHandle {
@@ -114,7 +116,15 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   });
   // Metrics are built once the endpoints exist; the store's commit timings reach them from the first commit on.
   let metrics: GatewayMetrics | undefined;
-  const store = await createStore({ kind: 'sqlite', path: join(dataDir, 'gateway.db'), atRest, onCommit: (seconds) => metrics?.commit(seconds) });
+  // The store runs in its worker thread (ADR 0034): no SQLite work, fsync or at-rest sealing on this event loop.
+  const store = await createStore({
+    kind: 'sqlite',
+    thread: 'worker',
+    path: join(dataDir, 'gateway.db'),
+    atRest,
+    onCommit: (seconds) => metrics?.commit(seconds),
+    ...(opts.durabilityTrace ? { trace: opts.durabilityTrace } : {}),
+  });
   await store.migrate();
   const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);

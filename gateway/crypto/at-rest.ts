@@ -54,6 +54,12 @@ export function envelopeAad(keyId: string, aad: Aad): Buffer {
  * keep the old ones until `rewrap` has moved every blob (the stored key id says which).
  * Key bytes are held as KeyObjects and never appear in errors or logs.
  */
+/** A KeyRing as it crosses to a worker thread (see KeyRing.toCloneable). */
+export interface CloneableKeyRing {
+  keys: ReadonlyMap<string, KeyObject>;
+  activeKeyId: string;
+}
+
 export class KeyRing {
   private constructor(
     private readonly keys: ReadonlyMap<string, KeyObject>,
@@ -108,6 +114,20 @@ export class KeyRing {
       throw new GatewayError('GW_CONFIG_INVALID', `The at-rest key file ${path} ${why}.`, { cause, issues: [{ message: why, path }] });
     }
     return KeyRing.fromConfig(config, path);
+  }
+
+  /**
+   * The ring in a form `postMessage`/`workerData` can clone (KeyObjects pass between threads
+   * as keys, never as base64 in JS strings): how the store's worker thread gets the keys.
+   */
+  toCloneable(): CloneableKeyRing {
+    return { keys: new Map(this.keys), activeKeyId: this.activeKeyId };
+  }
+
+  /** The ring `toCloneable` made, in the receiving thread. */
+  static fromCloneable(c: CloneableKeyRing): KeyRing {
+    if (!c.keys.has(c.activeKeyId)) throw new GatewayError('GW_CONFIG_INVALID', 'The at-rest key ring handed to the store worker lacks its active key.');
+    return new KeyRing(new Map(c.keys), c.activeKeyId);
   }
 
   keyIds(): string[] {

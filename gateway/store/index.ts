@@ -1,8 +1,11 @@
 import { SqliteMessageStore } from './sqlite/store.js';
 import type { KeyRing } from '../crypto/at-rest.js';
 import type { MessageStore } from './types.js';
+import type { DurabilityTrace } from './durability-trace.js';
+import { openWorkerStore } from './worker/proxy.js';
 
-export type { MessageStore } from './types.js';
+export type { MessageStore, StorePressure } from './types.js';
+export { DurabilityTrace } from './durability-trace.js';
 export { SqliteMessageStore } from './sqlite/store.js';
 export { createFsAttachmentStore, FsAttachmentStore, type AttachmentStore } from './attachments.js';
 
@@ -15,6 +18,14 @@ export type StoreOptions = {
   atRest?: KeyRing;
   /** Called after every committed write batch: duration in seconds, number of operations (store commit metrics, ADR 0029). */
   onCommit?: (seconds: number, operations: number) => void;
+  /**
+   * `worker` (default): the SQLite store runs in a worker thread and the caller gets a proxy
+   * (ADR 0034), so no SQLite work, fsync or sealing runs on the caller's event loop. `inline`:
+   * the store on the caller's thread (tests that reach into the connection, one-shot tools).
+   */
+  thread?: 'worker' | 'inline';
+  /** Test aid: trace commits against answers (gateway/store/durability-trace.ts); worker only. */
+  trace?: DurabilityTrace;
 };
 
 /**
@@ -25,7 +36,8 @@ export type StoreOptions = {
 export async function createStore(opts: StoreOptions): Promise<MessageStore> {
   switch (opts.kind) {
     case 'sqlite': {
-      const store = new SqliteMessageStore({ path: opts.path, ...(opts.atRest ? { atRest: opts.atRest } : {}), ...(opts.onCommit ? { onCommit: opts.onCommit } : {}) });
+      const common = { path: opts.path, ...(opts.atRest ? { atRest: opts.atRest } : {}), ...(opts.onCommit ? { onCommit: opts.onCommit } : {}) };
+      const store = opts.thread === 'inline' ? new SqliteMessageStore(common) : openWorkerStore({ ...common, ...(opts.trace ? { trace: opts.trace } : {}) });
       try {
         await store.migrate();
       } catch (err) {

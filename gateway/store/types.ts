@@ -225,6 +225,19 @@ import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMe
 export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
 
 /**
+ * How far the store's writes are behind, for admission control (ingress answers 503 before
+ * queues and latency grow). Read synchronously and cheaply on every request.
+ */
+export interface StorePressure {
+  /** Writes requested and not yet settled (queued, or in the batch now committing). */
+  pendingWrites: number;
+  /** Age in ms of the oldest of them; 0 when none. */
+  oldestPendingMs: number;
+  /** Duration in ms of the last committed batch (BEGIN to the end of COMMIT with its fsync); 0 before the first. */
+  lastCommitMs: number;
+}
+
+/**
  * The one seam between the gateway and its database. Every method is one transaction;
  * a resolved promise means the change is durable (committed and fsync'd). Every state
  * change also writes a `Transition`. Backends: SQLite (embedded default); PostgreSQL
@@ -237,6 +250,8 @@ export interface MessageStore extends BrowseReads {
   migrate(): Promise<void>;
   /** Flushes pending writes and closes. Idempotent. */
   close(): Promise<void>;
+  /** Back-pressure figures of the writes now outstanding (synchronous, no I/O). */
+  pressure(): StorePressure;
 
   // --- ingress -------------------------------------------------------------------------
   /**

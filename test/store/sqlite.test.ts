@@ -32,7 +32,7 @@ describe('SQLite store: connection and schema', () => {
 
   it('creates the folder and opens with WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
     const path = join(dir, 'nested', 'data', 'gateway.db');
-    const store = (await createStore({ kind: 'sqlite', path })) as SqliteMessageStore;
+    const store = (await createStore({ kind: 'sqlite', path, thread: 'inline' })) as SqliteMessageStore;
     try {
       expect(existsSync(path)).to.equal(true);
       expect(store.kind).to.equal('sqlite');

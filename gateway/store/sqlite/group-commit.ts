@@ -6,6 +6,10 @@ const MAX_OPS_PER_TRANSACTION = 1000;
 
 interface PendingWrite {
   op: () => unknown;
+  /** What the write is about (a message id), reported to the `onBatchCommitted` observer. */
+  label: string | undefined;
+  /** performance.now() when queued. */
+  queuedAt: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -27,6 +31,10 @@ interface PendingWrite {
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
+  /** Writes of the batch now running (between BEGIN and the settling of its promises). */
+  private running = 0;
+  private runningSince = 0;
+  private lastCommitMs = 0;
   private scheduled = false;
   private closed = false;
 
@@ -34,9 +42,15 @@ export class GroupCommit {
   private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
   /** `onCommit`: called after each committed batch with its duration from BEGIN to the end of COMMIT (seconds) and its size (metrics). */
+  /**
+   * `onBatchCommitted`: called right after COMMIT returned (the WAL fsync'd) and before any
+   * promise of the batch settles, with the labels of its writes and the connection's
+   * `synchronous` setting at that moment (the durability trace, gateway/store/durability-trace.ts).
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly onCommit?: (seconds: number, operations: number) => void,
+    private readonly onBatchCommitted?: (labels: string[], synchronous: number) => void,
   ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -47,10 +61,11 @@ export class GroupCommit {
     };
   }
 
-  write<T>(op: () => T): Promise<T> {
+  /** Queues `op` for the next batch; resolves after that batch's COMMIT. `label` names it for the `onBatchCommitted` observer. */
+  write<T>(op: () => T, label?: string): Promise<T> {
     if (this.closed) return Promise.reject(new GatewayError('GW_NOT_READY', 'The message store is closed.'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ op, label, queuedAt: performance.now(), resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -67,6 +82,15 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * Back-pressure figures (MessageStore.pressure): writes queued or running, the age of the
+   * oldest of them, and how long the last batch took from BEGIN to the end of COMMIT.
+   */
+  pressure(now = performance.now()): { pendingWrites: number; oldestPendingMs: number; lastCommitMs: number } {
+    const oldest = this.running > 0 ? this.runningSince : this.pending[0]?.queuedAt;
+    return { pendingWrites: this.pending.length + this.running, oldestPendingMs: oldest === undefined ? 0 : Math.max(0, now - oldest), lastCommitMs: this.lastCommitMs };
+  }
+
   /** Flushes what is queued and refuses further writes. */
   close(): void {
     this.flush();
@@ -74,8 +98,18 @@ export class GroupCommit {
   }
 
   private runBatch(batch: PendingWrite[]): void {
+    this.running = batch.length;
+    this.runningSince = batch[0]?.queuedAt ?? 0;
+    try {
+      this.runTransaction(batch);
+    } finally {
+      this.running = 0;
+    }
+  }
+
+  private runTransaction(batch: PendingWrite[]): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const began = this.onCommit === undefined ? 0 : performance.now();
+    const began = performance.now();
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -103,7 +137,12 @@ export class GroupCommit {
     } catch (error) {
       return this.failAll(batch, error);
     }
-    this.onCommit?.((performance.now() - began) / 1000, batch.length);
+    this.lastCommitMs = performance.now() - began;
+    if (this.onBatchCommitted !== undefined) {
+      const labels = batch.flatMap((w) => (w.label === undefined ? [] : [w.label]));
+      this.onBatchCommitted(labels, Number(this.db.pragma('synchronous', { simple: true })));
+    }
+    this.onCommit?.(this.lastCommitMs / 1000, batch.length);
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
       if (o.ok) w.resolve(o.value);

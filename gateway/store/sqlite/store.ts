@@ -28,6 +28,7 @@ import type {
   RetentionRule,
   StoredMessage,
   StoredRejection,
+  StorePressure,
   Transition,
 } from '../types.js';
 import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
@@ -60,6 +61,8 @@ export interface SqliteStoreOptions {
   atRest?: KeyRing;
   /** Called after every committed write batch with its duration in seconds and its size (gateway/monitoring). */
   onCommit?: (seconds: number, operations: number) => void;
+  /** Called right after each COMMIT returned, before its callers hear of it: the ids of the messages it accepted (GroupCommit). */
+  onBatchCommitted?: (messageIds: string[], synchronous: number) => void;
 }
 
 /** Connection settings as SQLite reports them (for health pages and tests). */
@@ -108,7 +111,7 @@ export class SqliteMessageStore implements MessageStore {
       replyOfMessage: (id) => this.read(() => fit.replyOfMessage(this.ctx, id)),
       acceptReply: (id, events) => this.write(() => fit.acceptReply(this.ctx, id, events)),
     };
-    this.commits = new GroupCommit(this.db, opts.onCommit);
+    this.commits = new GroupCommit(this.db, opts.onCommit, opts.onBatchCommitted);
     this.sealer = new PayloadSealer(opts.atRest);
   }
 
@@ -150,7 +153,7 @@ export class SqliteMessageStore implements MessageStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.write(() => messages.accept(this.ctx, msg, stored, sealedForms));
+    return this.write(() => messages.accept(this.ctx, msg, stored, sealedForms), msg.id);
   }
 
   private sealForm(messageId: string, f: NewForm): SealedForm {
@@ -360,9 +363,13 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   /** Queues a write for the next group commit; resolves after COMMIT (fsync'd). */
-  private write<T>(op: () => T): Promise<T> {
+  private write<T>(op: () => T, label?: string): Promise<T> {
     if (this.closing !== undefined) return Promise.reject(closedError());
-    return this.commits.write(op);
+    return this.commits.write(op, label);
+  }
+
+  pressure(): StorePressure {
+    return this.commits.pressure();
   }
 
   /** Runs a read now, on committed data. */
