@@ -105,14 +105,14 @@ export function nextDueAt(ctx: SqliteContext): Date | null {
   return row?.next == null ? null : new Date(row.next);
 }
 
-/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. */
+/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. Reads the running counts of migration 16. */
 export function outboxDepth(ctx: SqliteContext): Record<string, number> {
-  const rows = ctx.sql.all(
-    ctx.qb
-      .selectFrom('outbox')
-      .select((eb) => ['endpoint_id', eb.fn.countAll<number>().as('n')])
-      .where('dead', '=', 0)
-      .groupBy('endpoint_id'),
-  );
+  const rows = ctx.sql.all(ctx.qb.selectFrom('outbox_counts').select(['endpoint_id', 'n']).where('dead', '=', 0).where('n', '>', 0));
   return Object.fromEntries(rows.map((r) => [r.endpoint_id, Number(r.n)]));
+}
+
+/** Pending (not dead) outbox items of all endpoints together (admission control, ADR 0036). */
+export function outboxPending(ctx: SqliteContext): number {
+  const row = ctx.sql.first(ctx.qb.selectFrom('outbox_counts').select((eb) => eb.fn.sum<number>('n').as('n')).where('dead', '=', 0));
+  return Number(row?.n ?? 0);
 }
