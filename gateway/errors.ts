@@ -76,7 +76,9 @@ export const ERROR_CATALOG = {
   GW_FC_HASH_MISMATCH: { title: 'FIT-Connect: a hash in the metadata does not match the data or an attachment', status: 422, retryable: false },
   GW_FC_DATA_INVALID: { title: 'FIT-Connect: the form data do not match the submission schema', status: 422, retryable: false },
   GW_FC_EVENT_INVALID: { title: 'FIT-Connect: the event (SET) is not an accept or reject of this submission', status: 422, retryable: false },
+  GW_CLIENT_OVER_SHARE: { title: 'The client has more ingress requests in flight than its share', status: 429, retryable: true },
   GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
+  GW_OVERLOADED: { title: 'The gateway is overloaded and takes no new messages for now', status: 503, retryable: true },
   GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -79,6 +79,16 @@ export interface StoredMessage extends Omit<MessageHeader, 'createdAt'> {
   payloadPurgedAt?: string;
 }
 
+/** How far the store's writes are behind (MessageStore.pressure; admission control, ADR 0036). */
+export interface StorePressure {
+  /** Writes queued and not yet committed. */
+  pendingWrites: number;
+  /** Age of the oldest of them in ms (0 when none waits). */
+  oldestPendingMs: number;
+  /** Duration of the last write batch in ms, from BEGIN to the end of COMMIT (a failed batch counts too). */
+  lastCommitMs: number;
+}
+
 /** One group of `MessageStore.backlog`. */
 export interface BacklogRow {
   endpointId: string;
@@ -386,4 +396,6 @@ export interface MessageStore extends BrowseReads {
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;
+  /** How far the writes are behind now; synchronous and cheap (read on every ingress request by admission control, ADR 0036). */
+  pressure(): StorePressure;
 }

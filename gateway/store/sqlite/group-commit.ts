@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
+import type { StorePressure } from '../types.js';
 
 /** Upper bound of operations per transaction, so one burst cannot grow one WAL frame set without limit. */
 const MAX_OPS_PER_TRANSACTION = 1000;
 
 interface PendingWrite {
   op: () => unknown;
+  /** performance.now() when queued. */
+  at: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -29,6 +32,8 @@ export class GroupCommit {
   private pending: PendingWrite[] = [];
   private scheduled = false;
   private closed = false;
+  /** Duration of the last batch (committed or failed), ms. */
+  private lastCommitMs = 0;
 
   /** Transaction control as prepared statements: `exec` would parse the SQL again for every operation. */
   private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
@@ -50,7 +55,7 @@ export class GroupCommit {
   write<T>(op: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new GatewayError('GW_NOT_READY', 'The message store is closed.'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ op, at: performance.now(), resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -67,6 +72,17 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * How far the writes are behind (MessageStore.pressure, ADR 0036): writes queued and not yet
+   * committed, the age of the oldest of them, and how long the last batch took from BEGIN to
+   * the end of COMMIT — a failed batch counts too, so a write lock held elsewhere (BEGIN
+   * waiting out the busy timeout) shows as a slow commit.
+   */
+  pressure(): StorePressure {
+    const oldest = this.pending[0];
+    return { pendingWrites: this.pending.length, oldestPendingMs: oldest === undefined ? 0 : performance.now() - oldest.at, lastCommitMs: this.lastCommitMs };
+  }
+
   /** Flushes what is queued and refuses further writes. */
   close(): void {
     this.flush();
@@ -74,12 +90,21 @@ export class GroupCommit {
   }
 
   private runBatch(batch: PendingWrite[]): void {
+    const began = performance.now();
+    try {
+      this.runInTransaction(batch, began);
+    } finally {
+      this.lastCommitMs = performance.now() - began;
+    }
+  }
+
+  private runInTransaction(batch: PendingWrite[], began: number): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const began = this.onCommit === undefined ? 0 : performance.now();
     try {
       this.sql.begin.run();
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      const refused = busyError(error);
+      for (const w of batch) w.reject(refused);
       return;
     }
     for (const w of batch) {
@@ -101,7 +126,7 @@ export class GroupCommit {
     try {
       this.sql.commit.run();
     } catch (error) {
-      return this.failAll(batch, error);
+      return this.failAll(batch, busyError(error));
     }
     this.onCommit?.((performance.now() - began) / 1000, batch.length);
     batch.forEach((w, i) => {
@@ -121,4 +146,21 @@ export class GroupCommit {
     }
     for (const w of batch) w.reject(error);
   }
+}
+
+/** Seconds a client is told to wait after the store was busy: the busy timeout, once more. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * SQLITE_BUSY (another connection held the write lock for the whole busy timeout) is no fault
+ * of the request: it becomes GW_OVERLOADED (503, retryable, with Retry-After), nothing stored.
+ * Other errors pass unchanged.
+ */
+function busyError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return error;
+  return new GatewayError('GW_OVERLOADED', 'The message store is busy (its write lock is held elsewhere); nothing was stored. Try again later.', {
+    cause: error,
+    extra: { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, reason: 'store-busy' },
+  });
 }

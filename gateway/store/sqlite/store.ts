@@ -28,6 +28,7 @@ import type {
   RetentionRule,
   StoredMessage,
   StoredRejection,
+  StorePressure,
   Transition,
 } from '../types.js';
 import { createQueryBuilder, openDatabase, SqlRunner, type SqliteContext } from './connection.js';
@@ -349,6 +350,10 @@ export class SqliteMessageStore implements MessageStore {
   }
   reportUsage(p: ReportPeriod): Promise<UsageAggregate[]> {
     return this.read(() => reports.usage(this.ctx, p));
+  }
+
+  pressure(): StorePressure {
+    return this.commits.pressure();
   }
 
   ping(): Promise<void> {
