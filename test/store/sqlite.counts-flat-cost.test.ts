@@ -7,6 +7,7 @@ import { createStore } from '../../gateway/store/index.js';
 import type { MessageStore } from '../../gateway/store/types.js';
 import { createQueryBuilder } from '../../gateway/store/sqlite/connection.js';
 import { backlogGroupsQuery, oldestOfGroupQuery } from '../../gateway/store/sqlite/reads.js';
+import { firstDueQuery, leaseEndQuery } from '../../gateway/store/sqlite/outbox-claim.js';
 import { claimOne, EP_A, EP_B, newMessage } from './suite/fixtures.js';
 
 /** EXPLAIN QUERY PLAN of a compiled query, one line. */
@@ -37,6 +38,9 @@ describe('SQLite store: counts read in constant cost and agree with the rows', (
       const oldest = planOf(db, oldestOfGroupQuery(qb, 'queued', 'fv-a').compile());
       expect(oldest).to.match(/SEARCH messages USING COVERING INDEX messages_backlog \(state=\? AND endpoint_id=\?\)/);
       expect(() => oldestOfGroupQuery(qb, "queued' OR 1=1 --", 'fv-a')).to.throw(/no backlog state/);
+      // the delivery worker's wake-up time: the due index in order (skipping only leased items), the lease index for leased ones
+      expect(planOf(db, firstDueQuery(qb, 'fv-a').compile())).to.match(/^SEARCH outbox USING INDEX outbox_due \(endpoint_id=\? AND dead=\?\)$/);
+      expect(planOf(db, leaseEndQuery(qb).compile())).to.match(/^SEARCH outbox USING INDEX outbox_lease_owner/);
     } finally {
       db.close();
     }
