@@ -381,6 +381,12 @@ export interface MessageStore extends BrowseReads {
   vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
   /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;
+  /**
+   * Where the next pass of this deadline may start (`DeadlineQuery.fromSeq`): every `after`
+   * message below it is settled for good (answered, or its Vorgang closed), so the pass costs
+   * the open cases, not the whole store (ADR 0036).
+   */
+  deadlineWatermark(q: DeadlineQuery): Promise<number>;
 
   // --- service figures and usage (ADR 0031) ------------------------------------------------
   /** Messages stored in the period (oldest first) with the time each was first delivered; no payload. */

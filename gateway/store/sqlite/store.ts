@@ -335,6 +335,9 @@ export class SqliteMessageStore implements MessageStore {
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]> {
     return this.read(() => events.deadlineCandidates(this.ctx, q));
   }
+  deadlineWatermark(q: DeadlineQuery): Promise<number> {
+    return this.read(() => events.deadlineWatermark(this.ctx, q));
+  }
 
   reportMessages(p: ReportPeriod): Promise<ReportMessage[]> {
     return this.read(() => reports.reportMessages(this.ctx, p));
