@@ -1,6 +1,6 @@
 /**
  * Cost of the store's recurring reads as the store grows (ADR 0036): fills a store with
- * bench/prefill.ts (BENCH_BACKLOG of the newest still queued, default a tenth), then times
+ * bench/prefill.ts (BENCH_BACKLOG of the newest still queued, default 1,000), then times
  * each read the outbox, mailboxes, deadline watcher, metrics, alerts, /admin/stats and
  * admission control run again and again, and prints its EXPLAIN QUERY PLAN once.
  *
@@ -51,10 +51,15 @@ async function measure(size: number): Promise<void> {
     await store.accept(m);
     const template = (await store.getMessage(m.id))!;
     await store.close();
-    const backlog = Number(process.env['BENCH_BACKLOG'] ?? Math.floor(size / 10));
+    const backlog = Number(process.env['BENCH_BACKLOG'] ?? 1000);
     const ms = prefillStore(cfg, template, m.payload, { total: size, backlog });
     console.log(`${size}: prefilled in ${(ms / 1000).toFixed(1)} s (${backlog} queued)`);
 
+    // the delivered history as the deadline watcher leaves it: every case settled (here: closed)
+    const db = new Database(path);
+    db.exec(`INSERT INTO vorgang_events (vorgang_id, kind, deadline, after_message_id, at)
+               SELECT vorgang_id, 'closed', 'd', id, received_at FROM messages WHERE state = 'delivered'`);
+    db.close();
     store = await createStore({ kind: 'sqlite', path, atRest });
     const deadline: DeadlineQuery = { deadline: 'd', after: ['hund.anmeldung.0101'], until: ['hund.bescheid.0201'], leika: [template.leika] };
     const reads: Array<[string, () => Promise<unknown>]> = [
@@ -68,7 +73,12 @@ async function measure(size: number): Promise<void> {
       }],
       ['mailboxList(100)', () => store.mailboxList(ENDPOINT, 100)],
       ['overviewFigures', () => store.overviewFigures(new Date())],
-      ['deadlineCandidates', () => store.deadlineCandidates(deadline)],
+      // a steady-state pass of the deadline watcher: from the watermark of the pass before, then the next watermark
+      ['deadline pass', async () => {
+        const fromSeq = await store.deadlineWatermark(deadline);
+        await store.deadlineCandidates({ ...deadline, fromSeq });
+        await store.deadlineWatermark({ ...deadline, fromSeq });
+      }],
     ];
     for (const [name, fn] of reads) console.log(`${size} ${name}: ${(await timed(fn)).toFixed(0)} µs per call`);
     await store.close();
