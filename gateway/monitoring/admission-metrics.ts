@@ -32,44 +32,22 @@ export function registerAdmissionMetrics(registry: Registry, admission: { state(
       for (const reason of REASONS) this.inc({ reason }, refused[reason]);
     },
   });
-  new Gauge({
-    name: `${PREFIX}admission_in_flight`,
-    help: 'Ingress requests admitted and not yet answered (HTTP messages and attachments, FIT-Connect writes, ingress connectors).',
-    registers,
-    collect() {
-      this.set(admission.state().inFlight);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}store_pending_writes`,
-    help: 'Store writes queued and not yet committed.',
-    registers,
-    collect() {
-      this.set(admission.state().store.pendingWrites);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}store_oldest_pending_write_seconds`,
-    help: 'Age of the oldest store write not yet committed; 0 when none waits.',
-    registers,
-    collect() {
-      this.set(admission.state().store.oldestPendingMs / 1000);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}store_last_commit_seconds`,
-    help: 'Duration of the last store write batch (BEGIN to the end of COMMIT; a batch failed on a held write lock counts).',
-    registers,
-    collect() {
-      this.set(admission.state().store.lastCommitMs / 1000);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}admission_outbox_backlog_messages`,
-    help: 'Pending outbox items of all endpoints as admission control last read them (refused over ingress.admission.maxOutboxBacklog).',
-    registers,
-    collect() {
-      this.set(admission.state().outboxBacklog);
-    },
-  });
+  // single-value gauges, each one figure of the state
+  const figures: Array<[string, string, (s: AdmissionState) => number]> = [
+    ['admission_in_flight', 'Ingress requests admitted and not yet answered (HTTP messages and attachments, FIT-Connect writes, ingress connectors).', (s) => s.inFlight],
+    ['store_pending_writes', 'Store writes queued and not yet committed.', (s) => s.store.pendingWrites],
+    ['store_oldest_pending_write_seconds', 'Age of the oldest store write not yet committed; 0 when none waits.', (s) => s.store.oldestPendingMs / 1000],
+    ['store_last_commit_seconds', 'Duration of the last store write batch (BEGIN to the end of COMMIT; a batch failed on a held write lock counts).', (s) => s.store.lastCommitMs / 1000],
+    ['admission_outbox_backlog_messages', 'Pending outbox items of all endpoints as admission control last read them (refused over ingress.admission.maxOutboxBacklog).', (s) => s.outboxBacklog],
+  ];
+  for (const [name, help, value] of figures) {
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(value(admission.state()));
+      },
+    });
+  }
 }
