@@ -62,6 +62,7 @@ async function measure(size: number): Promise<void> {
     db.close();
     store = await createStore({ kind: 'sqlite', path, atRest });
     const deadline: DeadlineQuery = { deadline: 'd', after: ['hund.anmeldung.0101'], until: ['hund.bescheid.0201'], leika: [template.leika] };
+    const mark = await store.deadlineWatermark(deadline);
     const reads: Array<[string, () => Promise<unknown>]> = [
       ['countByState', () => store.countByState()],
       ['outboxDepth', () => store.outboxDepth()],
@@ -75,9 +76,13 @@ async function measure(size: number): Promise<void> {
       ['overviewFigures', () => store.overviewFigures(new Date())],
       // a steady-state pass of the deadline watcher: from the watermark of the pass before, then the next watermark
       ['deadline pass', async () => {
-        const fromSeq = await store.deadlineWatermark(deadline);
-        await store.deadlineCandidates({ ...deadline, fromSeq });
-        await store.deadlineWatermark({ ...deadline, fromSeq });
+        await store.deadlineCandidates({ ...deadline, fromSeq: mark });
+        await store.deadlineWatermark({ ...deadline, fromSeq: mark });
+      }],
+      // the first pass after a start: from seq 0
+      ['first deadline pass', async () => {
+        await store.deadlineCandidates(deadline);
+        await store.deadlineWatermark(deadline);
       }],
     ];
     for (const [name, fn] of reads) console.log(`${size} ${name}: ${(await timed(fn)).toFixed(0)} µs per call`);
