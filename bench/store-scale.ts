@@ -55,10 +55,11 @@ async function measure(size: number): Promise<void> {
     const ms = prefillStore(cfg, template, m.payload, { total: size, backlog });
     console.log(`${size}: prefilled in ${(ms / 1000).toFixed(1)} s (${backlog} queued)`);
 
-    // the delivered history as the deadline watcher leaves it: every case settled (here: closed)
+    // the delivered history as the deadline watcher leaves it: every case settled (here: closed), the template's too
+    // (one unsettled old message would hold the watermark at its seq)
     const db = new Database(path);
     db.exec(`INSERT INTO vorgang_events (vorgang_id, kind, deadline, after_message_id, at)
-               SELECT vorgang_id, 'closed', 'd', id, received_at FROM messages WHERE state = 'delivered'`);
+               SELECT vorgang_id, 'closed', 'd', id, received_at FROM messages WHERE state = 'delivered' OR id = '${m.id}'`);
     db.close();
     store = await createStore({ kind: 'sqlite', path, atRest });
     const deadline: DeadlineQuery = { deadline: 'd', after: ['hund.anmeldung.0101'], until: ['hund.bescheid.0201'], leika: [template.leika] };
