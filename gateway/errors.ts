@@ -78,7 +78,9 @@ export const ERROR_CATALOG = {
   GW_FC_EVENT_INVALID: { title: 'FIT-Connect: the event (SET) is not an accept or reject of this submission', status: 422, retryable: false },
   GW_XTA_UNKNOWN_SERVICE: { title: 'XTA: the transport order names a service the gateway does not offer', status: 422, retryable: false },
   GW_XTA_NOT_IMPLEMENTED: { title: 'XTA: the gateway does not offer this operation', status: 501, retryable: false },
+  GW_CLIENT_OVER_SHARE: { title: 'The client has more ingress requests in flight than its share', status: 429, retryable: true },
   GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
+  GW_OVERLOADED: { title: 'The gateway is overloaded and takes no new messages for now', status: 503, retryable: true },
   GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 

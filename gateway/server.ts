@@ -25,6 +25,8 @@ import { routingApiOf, startCallbacks } from './fitconnect/wiring.js';
 import { loadCallbackTargets } from './fitconnect/callbacks.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
+import { AdmissionControl } from './ingress/admission.js';
+import { registerAdmissionMetrics } from './monitoring/admission-metrics.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
@@ -60,6 +62,8 @@ export interface GatewayHandle {
   deadlines: DeadlineWatcher;
   /** Metrics and alerts (ADR 0029); `monitoring.alerts.evaluate(now)` runs one evaluation now. */
   monitoring: Monitoring;
+  /** Admission control of ingress (ADR 0036); `admission.state()` shows its figures. */
+  admission: AdmissionControl;
 }
 
 /**
@@ -154,12 +158,16 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step, observer: monitoring.metrics });
   const w = worker;
   const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics);
+  // Admission control (ADR 0036): ingress is refused (503/429) instead of queueing when the store or the outbox falls behind.
+  const admission = new AdmissionControl(cfg.ingress.admission, { pressure: () => store.pressure(), outboxDepth: () => store.outboxDepth() });
+  await admission.start();
+  registerAdmissionMetrics(monitoring.metrics.registry, admission);
   // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
-  channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log });
+  channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
   const lifecycle = { ready: false, shuttingDown: false };
   const audit = SqliteAuditLog.open(auditDbPath(dataDir));
   const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
+  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, admission, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
@@ -169,7 +177,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
   const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
   // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
-  if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
+  if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, admission, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
   if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
   // The monitoring UI's overview shows the live alerts and this month's service figures (ADR 0030).
   services.xta = await buildXta(services);
@@ -216,6 +224,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await deadlines.stop();
       await callbacks?.close();
       await monitoring.close();
+      admission.stop();
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       await w.stop();
@@ -231,5 +240,5 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await fitDestinations?.close();
       log.info('zsa-gateway stopped');
     })());
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines, monitoring };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines, monitoring, admission };
 }

@@ -39,7 +39,7 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
     }),
 
     route('GET', '/admin/stats', oversight, async (_req, res) => {
-      reply(res, 'stats', 200, { messagesByState: await s.store.countByState(), outboxDepth: await s.store.outboxDepth() });
+      reply(res, 'stats', 200, { messagesByState: await s.store.countByState(), outboxDepth: await s.store.outboxDepth(), ...(s.admission ? { admission: s.admission.state() } : {}) });
     }),
 
     /** Configured participants and how they authenticate; secrets and hashes never leave the gateway. */

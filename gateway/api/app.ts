@@ -45,9 +45,11 @@ export function createApp(s: GatewayServices, opts: AppOptions = {}): Express {
     reply(res, 'health', 200, { status: s.lifecycle.shuttingDown ? 'stopping' : 'ok' });
   });
 
-  // Says ready or not, nothing more: it is unauthenticated. Store, endpoints and breakers are at /api/v1/admin/endpoints and /admin/stats.
+  // Says ready or not, nothing more: it is unauthenticated. Store, endpoints, breakers and admission control are at /api/v1/admin/endpoints and /admin/stats.
+  // Not ready while admission control refuses new messages (ADR 0036), so a load balancer sends them elsewhere.
   app.get('/ready', async (_req, res) => {
     if (!s.lifecycle.ready || s.lifecycle.shuttingDown) throw new GatewayError('GW_NOT_READY', s.lifecycle.shuttingDown ? 'shutting down' : 'starting');
+    if (s.admission?.overloaded() === true) throw new GatewayError('GW_NOT_READY', 'not ready', { extra: { retryAfterSeconds: s.cfg.ingress.admission.retryAfterSeconds } });
     try {
       await s.store.ping();
     } catch (cause) {

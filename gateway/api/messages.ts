@@ -6,6 +6,7 @@ import { isMessageState, type MessageState } from '../model/index.js';
 import type { MessageFilter } from '../store/types.js';
 import { requireAgs } from '../routing/region-key.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
+import { admit } from '../ingress/admission.js';
 import type { GatewayServices } from './services.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
 import { principalOf } from '../auth/principal.js';
@@ -70,6 +71,8 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       'POST',
       '/messages',
       { roles: PARTIES, check: 'none' },
+      // admission control before the body is read (ADR 0036): 503 when the store or outbox is behind, 429 over the client's share
+      admit(s.admission),
       messageIngressHandler(s.pipeline, s.attachments, limits, (_req, res) => {
         const p = principalOf(res);
         return p ? ingressHeaderCheck(s.cfg, p) : undefined;
@@ -137,7 +140,7 @@ export function messagesApi(s: GatewayServices): ApiRoute[] {
       reply(res, 'getVorgang', 200, { vorgangId: id, status: closed ? 'closed-incomplete' : 'open', messages, timeline, events });
     }),
 
-    route('POST', '/attachments', { roles: PARTIES, check: 'none' }, attachmentUploadHandler(s.attachments, limits)),
+    route('POST', '/attachments', { roles: PARTIES, check: 'none' }, admit(s.admission), attachmentUploadHandler(s.attachments, limits)),
     route('GET', '/attachments/:sha512', { roles: PARTIES, check: 'attachment' }, async (req, res) => {
       const sha = param(req, 'sha512').toLowerCase();
       if (!/^[0-9a-f]{128}$/.test(sha) || !(await s.attachments.has(sha))) throw new GatewayError('GW_NOT_FOUND', 'no such attachment');

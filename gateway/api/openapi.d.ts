@@ -1064,7 +1064,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_XTA_UNKNOWN_SERVICE" | "GW_XTA_NOT_IMPLEMENTED" | "GW_NOT_READY" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_XTA_UNKNOWN_SERVICE" | "GW_XTA_NOT_IMPLEMENTED" | "GW_CLIENT_OVER_SHARE" | "GW_NOT_READY" | "GW_OVERLOADED" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1375,6 +1375,31 @@ export interface components {
             };
             outboxDepth: {
                 [key: string]: number;
+            };
+            admission?: components["schemas"]["AdmissionState"];
+        };
+        /** @description Admission control of ingress (ADR 0036, config `ingress.admission`) — why ingress answers 503 GW_OVERLOADED or 429 GW_CLIENT_OVER_SHARE now, with the figures it decides on and its limits. */
+        AdmissionState: {
+            enabled: boolean;
+            /** @description true while new messages are refused with 503 (and /ready answers 503) */
+            overloaded: boolean;
+            reasons: ("pending-writes" | "oldest-pending" | "slow-commit" | "outbox-backlog")[];
+            store: {
+                pendingWrites: number;
+                oldestPendingMs: number;
+                lastCommitMs: number;
+            };
+            /** @description pending outbox items of all endpoints, as last read */
+            outboxBacklog: number;
+            inFlight: number;
+            clients: number;
+            /** @description refusals since start, by reason (`over-share` is the 429) */
+            refused: {
+                [key: string]: number;
+            };
+            /** @description the configured `ingress.admission` (docs/config.md) */
+            limits: {
+                [key: string]: unknown;
             };
         };
         ParticipantList: {
@@ -1885,6 +1910,26 @@ export interface components {
                 "application/soap+xml": string;
             };
         };
+        /** @description Refused by admission control before anything was stored (ADR 0036) — 503 GW_OVERLOADED while the store or the outbox is behind, 429 GW_CLIENT_OVER_SHARE (or another 429 code, docs/errors.md) for a client over its share; `Retry-After` in seconds. */
+        Overloaded: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Refused by admission control before anything was stored (ADR 0036) — 503 GW_OVERLOADED, 429 GW_CLIENT_OVER_SHARE; `Retry-After` in seconds. */
+        FitConnectOverloaded: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description A query parameter is missing, repeated, unknown or malformed (GW_BAD_REQUEST; `errors[].path` names it, e.g. `query.ars`). */
         FitConnectRoutingBadRequest: {
             headers: {
@@ -2274,8 +2319,9 @@ export interface operations {
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
-            429: components["responses"]["Problem"];
+            429: components["responses"]["Overloaded"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Overloaded"];
         };
     };
     getMessage: {
@@ -2547,7 +2593,8 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
-            429: components["responses"]["Problem"];
+            429: components["responses"]["Overloaded"];
+            503: components["responses"]["Overloaded"];
         };
     };
     getAttachment: {
@@ -3237,6 +3284,8 @@ export interface operations {
             404: components["responses"]["FitConnectProblem"];
             413: components["responses"]["FitConnectProblem"];
             422: components["responses"]["FitConnectProblem"];
+            429: components["responses"]["FitConnectOverloaded"];
+            503: components["responses"]["FitConnectOverloaded"];
         };
     };
     fitConnectGetSubmission: {
@@ -3292,6 +3341,8 @@ export interface operations {
             409: components["responses"]["FitConnectProblem"];
             413: components["responses"]["FitConnectProblem"];
             422: components["responses"]["FitConnectProblem"];
+            429: components["responses"]["FitConnectOverloaded"];
+            503: components["responses"]["FitConnectOverloaded"];
         };
     };
     fitConnectGetAttachment: {
@@ -3346,6 +3397,8 @@ export interface operations {
             413: components["responses"]["FitConnectProblem"];
             415: components["responses"]["FitConnectProblem"];
             422: components["responses"]["FitConnectProblem"];
+            429: components["responses"]["FitConnectOverloaded"];
+            503: components["responses"]["FitConnectOverloaded"];
         };
     };
     fitConnectGetCaseEvents: {

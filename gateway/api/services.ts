@@ -6,6 +6,7 @@ import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
 import type { ChannelRuntime } from '../ingress/channels.js';
+import type { AdmissionControl } from '../ingress/admission.js';
 import type { EndpointRuntime } from '../outbox/endpoint.js';
 import type { DeliveryWorker } from '../outbox/worker.js';
 import type { Router } from '../routing/router.js';
@@ -44,4 +45,6 @@ export interface GatewayServices {
   xta?: XtaRuntime;
   /** Metrics and alerts (gateway/monitoring, ADR 0029); absent in unit setups: then /metrics and /api/v1/alerts are not served. */
   monitoring?: Monitoring;
+  /** Admission control of ingress (ADR 0036); absent in unit setups: every request is taken. */
+  admission?: AdmissionControl;
 }

@@ -333,6 +333,26 @@ const atRestSchema = z
   .strict()
   .refine((a) => a.keys.some((k) => k.id === a.active), { message: 'active must name one of keys', path: ['active'] });
 
+/**
+ * Admission control at ingress (ADR 0036): when the store or the outbox falls behind, new
+ * messages are refused with 503 GW_OVERLOADED and `Retry-After` instead of growing queues;
+ * a client over its share of the in-flight requests gets 429 GW_CLIENT_OVER_SHARE.
+ */
+export const admissionSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Off: every request is taken as before (queues and latency grow under overload).'),
+    maxPendingWrites: z.number().int().min(1).default(2000).describe('Refuse (503) while more store writes than this wait for their commit.'),
+    maxOldestPendingMs: z.number().int().min(1).default(1000).describe('Refuse (503) while the oldest waiting store write has waited longer than this (ms).'),
+    maxCommitMs: z.number().int().min(1).default(500).describe('Refuse (503) after a store write batch took longer than this (ms) from BEGIN to the end of COMMIT (a batch that failed on a held write lock counts), for `commitHoldMs` after it.'),
+    commitHoldMs: z.number().int().min(100).default(2000).describe('How long one slow commit keeps ingress refusing (ms); the next commit after that decides again, so the gateway recovers without a probe.'),
+    maxOutboxBacklog: z.number().int().min(1).default(1_000_000).describe('Refuse (503) while more messages than this wait in the outbox (not dead, all endpoints together; read from the running counts every `refreshMs`).'),
+    maxInFlight: z.number().int().min(1).default(256).describe('Ingress requests in flight at once (HTTP messages, FIT-Connect uploads and submits, ingress connectors). While this many are in flight, a client at or over its fair share (this divided by the clients sending now) gets 429.'),
+    maxInFlightPerClient: z.number().int().min(1).default(64).describe('Ingress requests one client (participant, or address without login) may have in flight at once; more get 429.'),
+    retryAfterSeconds: z.number().int().min(1).max(3600).default(2).describe('`Retry-After` of a 503 or 429 from admission control (seconds).'),
+    refreshMs: z.number().int().min(50).default(500).describe('How often the outbox backlog is read from the store (ms).'),
+  })
+  .strict();
+
 /** Media types a submission may be mapped from at ingress (ADR 0020, ADR 0025). */
 export const INGRESS_MEDIA_TYPES = ['application/json', 'text/csv', 'application/xml'] as const;
 export type IngressMediaType = (typeof INGRESS_MEDIA_TYPES)[number];
@@ -557,9 +577,10 @@ export const configSchema = z
           .array(amqpIngressSchema)
           .default([])
           .describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages. The short form of an `ingress.connectors` entry with connector `amqp091` and config `{ url, queue, prefetch }`; same behaviour.'),
+        admission: admissionSchema.default(admissionSchema.parse({})).describe('Admission control: 503 with `Retry-After` when the store or the outbox falls behind, 429 for a client over its share of the in-flight requests (ADR 0036). Applies to HTTP, FIT-Connect writes, XTA sendMessage and every inbound channel. State at `GET /api/v1/admin/stats` and in the metrics `zsa_gateway_admission_*`.'),
       })
       .strict()
-      .default({ connectors: [], amqp: [] }),
+      .default({ connectors: [], amqp: [], admission: admissionSchema.parse({}) }),
     auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),
@@ -590,3 +611,4 @@ export type XtaConfig = z.output<typeof xtaSchema>;
 export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationSchema>;
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
 export type IngressConnectorConfig = z.output<typeof ingressConnectorSchema>;
+export type AdmissionConfig = z.output<typeof admissionSchema>;

@@ -45,6 +45,11 @@ export interface DeadlineOutcome {
 export class DeadlineWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<DeadlineOutcome[]> | undefined;
+  /**
+   * Per `<service>/<deadline>`: the seq from which the next pass scans (MessageStore.deadlineWatermark).
+   * In memory: after a restart the first pass scans from the start once.
+   */
+  private readonly watermarks = new Map<string, number>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: DeadlineWatcherDeps) {
@@ -78,7 +83,9 @@ export class DeadlineWatcher {
     const out: DeadlineOutcome[] = [];
     for (const service of this.deps.cfg.services) {
       for (const d of service.deadlines) {
-        const candidates = await this.deps.store.deadlineCandidates({ deadline: d.name, after: d.after, until: d.until, leika: service.leika });
+        const query = { deadline: d.name, after: d.after, until: d.until, leika: service.leika };
+        const key = `${service.id}/${d.name}`;
+        const candidates = await this.deps.store.deadlineCandidates({ ...query, fromSeq: this.watermarks.get(key) ?? 0 });
         for (const c of candidates) {
           const elapsed = now.getTime() - Date.parse(c.deliveredAt);
           try {
@@ -90,6 +97,8 @@ export class DeadlineWatcher {
             this.deps.log.error({ vorgangId: c.vorgangId, deadline: d.name, afterMessageId: c.afterMessageId, code }, 'deadline could not be processed; retried on the next pass');
           }
         }
+        // after this pass's closes: everything below the watermark is settled for good (ADR 0036)
+        this.watermarks.set(key, await this.deps.store.deadlineWatermark({ ...query, fromSeq: this.watermarks.get(key) ?? 0 }));
       }
     }
     return out;

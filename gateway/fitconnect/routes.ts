@@ -6,6 +6,7 @@ import { apiRouter, route, type ApiRoute } from '../api/route.js';
 import { problemHandler } from '../api/problem.js';
 import { GatewayError } from '../errors.js';
 import { fitProblemType } from './problems.js';
+import { admit } from '../ingress/admission.js';
 import type { FitConnectService } from './service.js';
 import type { FitConnectDeps } from './types.js';
 
@@ -50,6 +51,8 @@ const JSON_PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
  */
 export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): ApiRoute[] {
   const limits = d.cfg.server;
+  // the writes pass admission control before their bodies are read (ADR 0036)
+  const admitted = admit(d.admission);
   return [
     route('GET', '/v1/destinations/:destinationId', { roles: PARTIES, check: 'none' }, async (req, res) => {
       res.json(await svc.destination(param(req, 'destinationId')));
@@ -61,14 +64,14 @@ export function fitConnectRoutes(svc: FitConnectService, d: FitConnectDeps): Api
     route('GET', '/v1/destinations/:destinationId/keys/:keyId', { roles: PARTIES, check: 'none' }, async (req, res) => {
       res.type('application/jwk+json').send(JSON.stringify(await svc.key(param(req, 'destinationId'), param(req, 'keyId'))));
     }),
-    route('POST', '/v1/submissions', { roles: SENDERS, check: 'none' }, json({ limit: '64kb' }), async (req, res) => {
+    route('POST', '/v1/submissions', { roles: SENDERS, check: 'none' }, admitted, json({ limit: '64kb' }), async (req, res) => {
       res.status(201).json(await svc.create(who(res), (req.body ?? {}) as Record<string, unknown>));
     }),
-    route('PUT', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SENDERS, check: 'fit-sender' }, ...textBody(['application/jose'], Math.ceil(limits.maxAttachmentBytes * 1.4) + 4096), async (req, res) => {
+    route('PUT', '/v1/submissions/:submissionId/attachments/:attachmentId', { roles: SENDERS, check: 'fit-sender' }, admitted, ...textBody(['application/jose'], Math.ceil(limits.maxAttachmentBytes * 1.4) + 4096), async (req, res) => {
       await svc.upload(who(res), param(req, 'submissionId'), param(req, 'attachmentId'), String(req.body ?? ''));
       res.status(204).end();
     }),
-    route('PUT', '/v1/submissions/:submissionId', { roles: SENDERS, check: 'fit-sender' }, json({ limit: Math.ceil(limits.maxMessageBytes * 2.8) + 65_536 }), async (req, res) => {
+    route('PUT', '/v1/submissions/:submissionId', { roles: SENDERS, check: 'fit-sender' }, admitted, json({ limit: Math.ceil(limits.maxMessageBytes * 2.8) + 65_536 }), async (req, res) => {
       res.status(202).json(await svc.submit(who(res), param(req, 'submissionId'), (req.body ?? {}) as Record<string, unknown>));
     }),
     route('GET', '/v1/submissions', { roles: SUBSCRIBERS, check: 'list' }, async (req, res) => {

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import type { Issue } from '../errors.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
+import type { AdmissionControl } from '../ingress/admission.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { AttachmentStore } from '../store/attachments.js';
 import type { MessageStore } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface FitConnectDeps {
   recipientKeys?: RecipientKeys;
   /** Callbacks of the destinations (callbacks.ts, ADR 0028): told of each submission once it is stored. */
   callbacks?: Pick<CallbackNotifier, 'notifyNewSubmissions' | 'onDelivered' | 'setTarget' | 'targetUrl'>;
+  /** Admission control of the writes (create, upload, submit; ADR 0036); absent: every request is taken. */
+  admission?: AdmissionControl;
   log: Logger;
 }
 

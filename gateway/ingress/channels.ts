@@ -1,3 +1,4 @@
+import { admittedSink, type AdmissionControl } from './admission.js';
 import type { Logger } from 'pino';
 import type { ConnectorHealth, ConnectorSpec, Ingress } from '../../connectors/types.js';
 import type { GatewayConfig } from '../config/schema.js';
@@ -87,6 +88,8 @@ export interface ChannelDeps {
   pipeline: Pick<IngressPipeline, 'submit'>;
   store: Pick<MessageStore, 'recordRejection'>;
   log: Logger;
+  /** Admission control (ADR 0036): a channel's submits wait their turn like HTTP's; refused (503) means undecided, the item stays at its peer. */
+  admission?: AdmissionControl;
 }
 
 /**
@@ -99,7 +102,8 @@ export function buildChannels(d: ChannelDeps): Map<string, ChannelRuntime> {
     const spec = d.connectors[c.connector];
     if (spec?.createIngress === undefined) throw new Error(`inbound channel ${c.id}: connector ${c.connector} has no ingress side`);
     const log = d.log.child({ component: 'ingress-channel', channel: c.id, connector: spec.name });
-    const sink = new ChannelSink({ cfg: d.cfg, channel: c.id, authors: c.authors, pipeline: d.pipeline, store: d.store, log });
+    const channelSink = new ChannelSink({ cfg: d.cfg, channel: c.id, authors: c.authors, pipeline: d.pipeline, store: d.store, log });
+    const sink = d.admission === undefined ? channelSink : admittedSink(channelSink, d.admission, c.id);
     const config = (spec.ingressConfigSchema ?? spec.configSchema).parse(c.config);
     out.set(c.id, new ChannelRuntime(c.id, spec.name, spec.createIngress(config, { connectorId: c.id, log, sink }), log));
   }

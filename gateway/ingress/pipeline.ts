@@ -134,7 +134,8 @@ export class IngressPipeline {
       if (authors !== undefined && !authors.has(checked.header.author)) throw dialectAuthor(original?.mapping ?? '');
       return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original);
     } catch (err) {
-      if (err instanceof GatewayError && err.code !== 'GW_INTERNAL') {
+      // 503s (store busy, overloaded, not ready) are no verdict on the message: nothing to record, and recording would wait on the same store
+      if (err instanceof GatewayError && err.code !== 'GW_INTERNAL' && err.status !== 503) {
         // a refusal after the header was read names the message (validator: extra.message)
         const named = err.extra['message'] as { author: string; messageUuid: string; messageType: string } | undefined;
         header ??= named ?? null;

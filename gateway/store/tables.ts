@@ -26,6 +26,24 @@ export interface DB {
   fit_attachments: FitAttachmentsTable;
   fit_events: FitEventsTable;
   fit_replies: FitRepliesTable;
+  message_counts: MessageCountsTable;
+  outbox_counts: OutboxCountsTable;
+}
+
+/** Running count of messages per (state, endpoint, LeiKa, AGS), kept by triggers (migration 16, ADR 0036). */
+export interface MessageCountsTable {
+  state: string;
+  endpoint_id: string;
+  leika: string;
+  ags: string;
+  n: number;
+}
+
+/** Running count of outbox rows per (endpoint, dead), kept by triggers (migration 16, ADR 0036). */
+export interface OutboxCountsTable {
+  endpoint_id: string;
+  dead: Flag;
+  n: number;
 }
 
 export type EpochMs = number;

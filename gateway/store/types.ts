@@ -79,6 +79,16 @@ export interface StoredMessage extends Omit<MessageHeader, 'createdAt'> {
   payloadPurgedAt?: string;
 }
 
+/** How far the store's writes are behind (MessageStore.pressure; admission control, ADR 0036). */
+export interface StorePressure {
+  /** Writes queued and not yet committed. */
+  pendingWrites: number;
+  /** Age of the oldest of them in ms (0 when none waits). */
+  oldestPendingMs: number;
+  /** Duration of the last write batch in ms, from BEGIN to the end of COMMIT (a failed batch counts too). */
+  lastCommitMs: number;
+}
+
 /** One group of `MessageStore.backlog`. */
 export interface BacklogRow {
   endpointId: string;
@@ -386,6 +396,12 @@ export interface MessageStore extends BrowseReads {
   vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
   /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;
+  /**
+   * Where the next pass of this deadline may start (`DeadlineQuery.fromSeq`): every `after`
+   * message below it is settled for good (answered, or its Vorgang closed), so the pass costs
+   * the open cases, not the whole store (ADR 0036).
+   */
+  deadlineWatermark(q: DeadlineQuery): Promise<number>;
 
   // --- service figures and usage (ADR 0031) ------------------------------------------------
   /** Messages stored in the period (oldest first) with the time each was first delivered; no payload. */
@@ -401,4 +417,6 @@ export interface MessageStore extends BrowseReads {
 
   /** Cheap liveness probe of the database. */
   ping(): Promise<void>;
+  /** How far the writes are behind now; synchronous and cheap (read on every ingress request by admission control, ADR 0036). */
+  pressure(): StorePressure;
 }

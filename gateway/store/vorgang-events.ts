@@ -34,6 +34,8 @@ export interface DeadlineQuery {
   until: readonly string[];
   /** The service's LeiKa keys; empty = any. */
   leika: readonly string[];
+  /** Only `after` messages from this seq on: the watermark of the pass before (MessageStore.deadlineWatermark, ADR 0036). */
+  fromSeq?: number;
 }
 
 /**

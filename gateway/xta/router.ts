@@ -35,7 +35,7 @@ export async function buildXta(s: GatewayServices): Promise<XtaRuntime | undefin
     mailboxes: s.store,
     messages: s.store,
     attachments: s.attachments,
-    ingress: pipelineIngress(s.pipeline),
+    ingress: pipelineIngress(s.pipeline, s.admission),
     leases: new FetchLeases(),
     recipientKeys: s.recipientKeys,
     onDelivered: s.monitoring ? (m) => s.monitoring!.metrics.deliveredFacts(m) : undefined,

@@ -67,7 +67,7 @@ export function quantile(sorted: readonly number[], p: number): number | null {
 
 /**
  * The overview's figures: the last day's messages are a seq range (no scan of older rows),
- * the backlog comes from the state index, times to delivery from each message's
+ * the backlog from the running counts (migration 16), times to delivery from each message's
  * `delivered` transition (index transitions_message_id).
  */
 export function overviewFigures(ctx: SqliteContext, now: Date): OverviewFigures {
@@ -114,9 +114,11 @@ export function overviewFigures(ctx: SqliteContext, now: Date): OverviewFigures 
       .all(dayLo) as Array<{ leika: string; ags: string; ms: number }>;
     for (const r of times) row(r.leika, r.ags).deliveryMs.push(Math.max(0, r.ms));
   }
-  const open = OPEN_STATES.map(() => '?').join(', ');
-  const backlog = ctx.sql.db.prepare(`SELECT leika, ags, count(*) AS n FROM messages WHERE state IN (${open}) GROUP BY leika, ags`).all(...OPEN_STATES) as Array<{ leika: string; ags: string; n: number }>;
-  for (const b of backlog) row(b.leika, b.ags).backlog += b.n;
+  // the running counts of migration 16 (ADR 0036): the cost does not grow with the backlog
+  const backlog = ctx.sql.all(
+    ctx.qb.selectFrom('message_counts').select((eb) => ['leika', 'ags', eb.fn.sum<number>('n').as('n')]).where('state', 'in', [...OPEN_STATES]).groupBy(['leika', 'ags']).having((eb) => eb.fn.sum('n'), '>', 0),
+  );
+  for (const b of backlog) row(b.leika, b.ags).backlog += Number(b.n);
   for (const r of rows.values()) r.deliveryMs.sort((a, b) => a - b);
   return { byServiceAndAgs: [...rows.values()].sort((a, b) => a.leika.localeCompare(b.leika) || a.ags.localeCompare(b.ags)), edges: [...edges.values()] };
 }

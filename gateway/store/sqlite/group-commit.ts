@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
+import type { StorePressure } from '../types.js';
 
 /** Upper bound of operations per transaction, so one burst cannot grow one WAL frame set without limit. */
 const MAX_OPS_PER_TRANSACTION = 1000;
@@ -86,7 +87,7 @@ export class GroupCommit {
    * Back-pressure figures (MessageStore.pressure): writes queued or running, the age of the
    * oldest of them, and how long the last batch took from BEGIN to the end of COMMIT.
    */
-  pressure(now = performance.now()): { pendingWrites: number; oldestPendingMs: number; lastCommitMs: number } {
+  pressure(now = performance.now()): StorePressure {
     const oldest = this.running > 0 ? this.runningSince : this.pending[0]?.queuedAt;
     return { pendingWrites: this.pending.length + this.running, oldestPendingMs: oldest === undefined ? 0 : Math.max(0, now - oldest), lastCommitMs: this.lastCommitMs };
   }
@@ -100,20 +101,23 @@ export class GroupCommit {
   private runBatch(batch: PendingWrite[]): void {
     this.running = batch.length;
     this.runningSince = batch[0]?.queuedAt ?? 0;
+    const began = performance.now();
     try {
-      this.runTransaction(batch);
+      this.runTransaction(batch, began);
     } finally {
       this.running = 0;
+      // a failed batch counts too: a write lock held elsewhere (BEGIN waiting out the busy timeout) shows as a slow commit (ADR 0036)
+      this.lastCommitMs = performance.now() - began;
     }
   }
 
-  private runTransaction(batch: PendingWrite[]): void {
+  private runTransaction(batch: PendingWrite[], began: number): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const began = performance.now();
     try {
       this.sql.begin.run();
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      const refused = busyError(error);
+      for (const w of batch) w.reject(refused);
       return;
     }
     for (const w of batch) {
@@ -135,7 +139,7 @@ export class GroupCommit {
     try {
       this.sql.commit.run();
     } catch (error) {
-      return this.failAll(batch, error);
+      return this.failAll(batch, busyError(error));
     }
     this.lastCommitMs = performance.now() - began;
     if (this.onBatchCommitted !== undefined) {
@@ -160,4 +164,21 @@ export class GroupCommit {
     }
     for (const w of batch) w.reject(error);
   }
+}
+
+/** Seconds a client is told to wait after the store was busy: the busy timeout, once more. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * SQLITE_BUSY (another connection held the write lock for the whole busy timeout) is no fault
+ * of the request: it becomes GW_OVERLOADED (503, retryable, with Retry-After), nothing stored.
+ * Other errors pass unchanged.
+ */
+function busyError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return error;
+  return new GatewayError('GW_OVERLOADED', 'The message store is busy (its write lock is held elsewhere); nothing was stored. Try again later.', {
+    cause: error,
+    extra: { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, reason: 'store-busy' },
+  });
 }

@@ -329,6 +329,67 @@ CREATE TABLE fit_replies (
 CREATE INDEX fit_replies_case ON fit_replies (case_id, created_at);
 `,
   },
+  {
+    version: 16,
+    name: 'running counts of messages and outbox rows',
+    // ADR 0036: the counts that metrics, alerts, /admin/stats, the overview and admission
+    // control read on every scrape or request were GROUP BYs over every open message, so
+    // their cost grew with the backlog (1,000,000 undelivered messages: a scan of 1,000,000
+    // index entries per scrape). Triggers keep them as running counts in the same
+    // transaction as the change itself, so a read costs one small table and can never
+    // disagree with the rows. Keyed by what the readers group by; a key whose count drops to
+    // 0 keeps its row (a handful of rows per endpoint, service and AGS).
+    sql: `
+CREATE TABLE message_counts (
+  state       TEXT    NOT NULL,
+  endpoint_id TEXT    NOT NULL,
+  leika       TEXT    NOT NULL,
+  ags         TEXT    NOT NULL,
+  n           INTEGER NOT NULL,
+  PRIMARY KEY (state, endpoint_id, leika, ags)
+) WITHOUT ROWID;
+INSERT INTO message_counts (state, endpoint_id, leika, ags, n)
+  SELECT state, endpoint_id, leika, ags, count(*) FROM messages GROUP BY state, endpoint_id, leika, ags;
+
+CREATE TRIGGER message_counts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO message_counts (state, endpoint_id, leika, ags, n) VALUES (new.state, new.endpoint_id, new.leika, new.ags, 1)
+    ON CONFLICT (state, endpoint_id, leika, ags) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER message_counts_delete AFTER DELETE ON messages BEGIN
+  UPDATE message_counts SET n = n - 1 WHERE state = old.state AND endpoint_id = old.endpoint_id AND leika = old.leika AND ags = old.ags;
+END;
+CREATE TRIGGER message_counts_update AFTER UPDATE OF state, endpoint_id, leika, ags ON messages
+  WHEN old.state IS NOT new.state OR old.endpoint_id IS NOT new.endpoint_id OR old.leika IS NOT new.leika OR old.ags IS NOT new.ags
+BEGIN
+  UPDATE message_counts SET n = n - 1 WHERE state = old.state AND endpoint_id = old.endpoint_id AND leika = old.leika AND ags = old.ags;
+  INSERT INTO message_counts (state, endpoint_id, leika, ags, n) VALUES (new.state, new.endpoint_id, new.leika, new.ags, 1)
+    ON CONFLICT (state, endpoint_id, leika, ags) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TABLE outbox_counts (
+  endpoint_id TEXT    NOT NULL,
+  dead        INTEGER NOT NULL,
+  n           INTEGER NOT NULL,
+  PRIMARY KEY (endpoint_id, dead)
+) WITHOUT ROWID;
+INSERT INTO outbox_counts (endpoint_id, dead, n) SELECT endpoint_id, dead, count(*) FROM outbox GROUP BY endpoint_id, dead;
+
+CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox BEGIN
+  INSERT INTO outbox_counts (endpoint_id, dead, n) VALUES (new.endpoint_id, new.dead, 1)
+    ON CONFLICT (endpoint_id, dead) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox BEGIN
+  UPDATE outbox_counts SET n = n - 1 WHERE endpoint_id = old.endpoint_id AND dead = old.dead;
+END;
+CREATE TRIGGER outbox_counts_update AFTER UPDATE OF endpoint_id, dead ON outbox
+  WHEN old.endpoint_id IS NOT new.endpoint_id OR old.dead IS NOT new.dead
+BEGIN
+  UPDATE outbox_counts SET n = n - 1 WHERE endpoint_id = old.endpoint_id AND dead = old.dead;
+  INSERT INTO outbox_counts (endpoint_id, dead, n) VALUES (new.endpoint_id, new.dead, 1)
+    ON CONFLICT (endpoint_id, dead) DO UPDATE SET n = n + 1;
+END;
+`,
+  },
 ];
 
 export interface Migration {

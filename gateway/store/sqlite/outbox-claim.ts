@@ -83,36 +83,55 @@ export function releaseOwner(ctx: SqliteContext, owner: string): number {
 /**
  * When the next pending item becomes claimable: its due time, or the end of its lease
  * when it is leased beyond that (so a worker does not wake up for items in flight).
+ *
+ * Index-driven, so its cost does not grow with the backlog (ADR 0036; the worker asks after
+ * every batch): per endpoint with pending items (the running counts), the first entry of
+ * outbox_due in due order whose lease does not outlast its due time — it skips at most the
+ * items in flight —, and the earliest lease among leased items (outbox_lease_owner, partial:
+ * only leased rows).
  */
 export function nextDueAt(ctx: SqliteContext): Date | null {
-  const row = ctx.sql.first(
-    ctx.qb
-      .selectFrom('outbox')
-      .select((eb) =>
-        eb.fn
-          .min<number | null>(
-            eb
-              .case()
-              .when(eb.and([eb('lease_until', 'is not', null), eb('lease_until', '>', eb.ref('due_at'))]))
-              .then(eb.ref('lease_until'))
-              .else(eb.ref('due_at'))
-              .end(),
-          )
-          .as('next'),
-      )
-      .where('dead', '=', 0),
-  );
-  return row?.next == null ? null : new Date(row.next);
+  const endpoints = ctx.sql.all(ctx.qb.selectFrom('outbox_counts').select('endpoint_id').where('dead', '=', 0).where('n', '>', 0));
+  let next: number | null = null;
+  for (const { endpoint_id } of endpoints) {
+    const row = ctx.sql.first(firstDueQuery(ctx.qb, endpoint_id));
+    if (row !== undefined && (next === null || row.due_at < next)) next = row.due_at;
+  }
+  const leased = ctx.sql.first(leaseEndQuery(ctx.qb));
+  if (leased?.next != null && (next === null || leased.next < next)) next = leased.next;
+  return next === null ? null : new Date(next);
 }
 
-/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. */
+/** The due time of an endpoint's first pending item not leased beyond it (exported for the query-plan test). */
+export function firstDueQuery(qb: SqliteContext['qb'], endpointId: string) {
+  return qb
+    .selectFrom('outbox')
+    .select('due_at')
+    .where('endpoint_id', '=', endpointId)
+    .where('dead', '=', 0)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', eb.ref('due_at'))]))
+    .orderBy('due_at')
+    .limit(1);
+}
+
+/** The earliest end of a lease that outlasts its item's due time (exported for the query-plan test). */
+export function leaseEndQuery(qb: SqliteContext['qb']) {
+  return qb
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min<number | null>('lease_until').as('next'))
+    .where('lease_owner', 'is not', null)
+    .where('dead', '=', 0)
+    .where('lease_until', '>', (eb) => eb.ref('due_at'));
+}
+
+/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. Reads the running counts of migration 16. */
 export function outboxDepth(ctx: SqliteContext): Record<string, number> {
-  const rows = ctx.sql.all(
-    ctx.qb
-      .selectFrom('outbox')
-      .select((eb) => ['endpoint_id', eb.fn.countAll<number>().as('n')])
-      .where('dead', '=', 0)
-      .groupBy('endpoint_id'),
-  );
+  const rows = ctx.sql.all(ctx.qb.selectFrom('outbox_counts').select(['endpoint_id', 'n']).where('dead', '=', 0).where('n', '>', 0));
   return Object.fromEntries(rows.map((r) => [r.endpoint_id, Number(r.n)]));
+}
+
+/** Pending (not dead) outbox items of all endpoints together (admission control, ADR 0036). */
+export function outboxPending(ctx: SqliteContext): number {
+  const row = ctx.sql.first(ctx.qb.selectFrom('outbox_counts').select((eb) => eb.fn.sum<number>('n').as('n')).where('dead', '=', 0));
+  return Number(row?.n ?? 0);
 }

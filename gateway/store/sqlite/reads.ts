@@ -78,12 +78,13 @@ export function vorgang(ctx: SqliteContext, vorgangId: string): StoredMessage[] 
     .map(toStoredMessage);
 }
 
-/** Every state of the state machine, 0 when no message is in it (a gauge must drop to 0, not vanish). */
+/**
+ * Every state of the state machine, 0 when no message is in it (a gauge must drop to 0, not
+ * vanish). Reads the running counts of migration 16: its cost does not grow with the store.
+ */
 export function countByState(ctx: SqliteContext): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0]));
-  const rows = ctx.sql.all(
-    ctx.qb.selectFrom('messages').select((eb) => ['state', eb.fn.countAll<number>().as('n')]).groupBy('state'),
-  );
+  const rows = ctx.sql.all(ctx.qb.selectFrom('message_counts').select((eb) => ['state', eb.fn.sum<number>('n').as('n')]).groupBy('state'));
   for (const r of rows) counts[r.state] = Number(r.n);
   return counts;
 }
@@ -91,18 +92,39 @@ export function countByState(ctx: SqliteContext): Record<string, number> {
 /** States `backlog` reports; the same list as the partial index messages_backlog (migration 9), so SQLite can use it. */
 const BACKLOG_STATES = ['received', 'validated', 'routed', 'mapped', 'queued', 'retrying', 'in_mailbox', 'dead'] as const;
 
-/** Open and dead messages per endpoint and state with the oldest receive time; reads the covering index only. */
+/**
+ * Open and dead messages per endpoint and state with the oldest receive time: the counts
+ * from message_counts (migration 16), the oldest of each group by one seek on the covering
+ * index messages_backlog. Cost: one small table plus one index seek per non-empty group,
+ * whatever the size of the backlog.
+ */
 export function backlog(ctx: SqliteContext): BacklogRow[] {
-  const rows = ctx.sql.all(backlogQuery(ctx.qb));
-  return rows.map((r) => ({ endpointId: r.endpoint_id, state: toState(r.state), count: Number(r.n), oldestReceivedAt: Number(r.oldest) }));
+  return ctx.sql.all(backlogGroupsQuery(ctx.qb)).map((g) => {
+    const oldest = ctx.sql.first(oldestOfGroupQuery(ctx.qb, toState(g.state), g.endpoint_id));
+    return { endpointId: g.endpoint_id, state: toState(g.state), count: Number(g.n), oldestReceivedAt: Number(oldest?.oldest ?? 0) };
+  });
 }
 
-/** The backlog query (exported for the test that checks its plan). */
-export function backlogQuery(qb: SqliteContext['qb']) {
+/** The non-empty (state, endpoint) groups of the backlog with their counts (exported for the query-plan test). */
+export function backlogGroupsQuery(qb: SqliteContext['qb']) {
+  return qb
+    .selectFrom('message_counts')
+    .select((eb) => ['state', 'endpoint_id', eb.fn.sum<number>('n').as('n')])
+    .where('state', 'in', [...BACKLOG_STATES])
+    .groupBy(['state', 'endpoint_id'])
+    .having((eb) => eb.fn.sum('n'), '>', 0);
+}
+
+/** The receive time of the oldest message of one backlog group: the first entry of the group in messages_backlog (exported for the query-plan test). */
+export function oldestOfGroupQuery(qb: SqliteContext['qb'], state: string, endpointId: string) {
+  if (!(BACKLOG_STATES as readonly string[]).includes(state)) throw new Error(`${state} is no backlog state`);
   return qb
     .selectFrom('messages')
-    .select((eb) => ['endpoint_id', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('received_at').as('oldest')])
-    // literals, not bound parameters: only then can SQLite prove the partial index's WHERE holds and read it alone
+    .select('received_at as oldest')
+    // literals, not bound parameters, and the index's own IN list: only then can SQLite prove the partial index's WHERE holds
     .where('state', 'in', BACKLOG_STATES.map((st) => sql.lit(st)))
-    .groupBy(['state', 'endpoint_id']);
+    .where('state', '=', sql.lit(state))
+    .where('endpoint_id', '=', endpointId)
+    .orderBy('received_at')
+    .limit(1);
 }

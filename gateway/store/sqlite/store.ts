@@ -339,6 +339,9 @@ export class SqliteMessageStore implements MessageStore {
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]> {
     return this.read(() => events.deadlineCandidates(this.ctx, q));
   }
+  deadlineWatermark(q: DeadlineQuery): Promise<number> {
+    return this.read(() => events.deadlineWatermark(this.ctx, q));
+  }
 
   reportMessages(p: ReportPeriod): Promise<ReportMessage[]> {
     return this.read(() => reports.reportMessages(this.ctx, p));
@@ -356,6 +359,10 @@ export class SqliteMessageStore implements MessageStore {
     return this.read(() => reports.usage(this.ctx, p));
   }
 
+  pressure(): StorePressure {
+    return this.commits.pressure();
+  }
+
   ping(): Promise<void> {
     return this.read(() => {
       this.db.prepare('SELECT 1').get();
@@ -366,10 +373,6 @@ export class SqliteMessageStore implements MessageStore {
   private write<T>(op: () => T, label?: string): Promise<T> {
     if (this.closing !== undefined) return Promise.reject(closedError());
     return this.commits.write(op, label);
-  }
-
-  pressure(): StorePressure {
-    return this.commits.pressure();
   }
 
   /** Runs a read now, on committed data. */

@@ -36,20 +36,18 @@ export function vorgangEvents(ctx: SqliteContext, vorgangId: string): VorgangEve
 }
 
 /**
- * Per Vorgang, its latest `after` message (of the service's LeiKa keys) when it reached
- * `delivered` and no `until` message came after it, unless a deadline closed the Vorgang
- * already (a closed case stays closed: a later message of the municipality starts no new deadline).
+ * The `after` messages of a deadline that are not settled: no later `until` or `after` message
+ * in their Vorgang, and the Vorgang not closed by a deadline. Settled is for good (messages are
+ * never deleted, a closed case stays closed), so a pass may start at the watermark of the pass
+ * before (`fromSeq`, see deadlineWatermark) and skip everything below it.
  */
-export function deadlineCandidates(ctx: SqliteContext, q: DeadlineQuery): DeadlineCandidate[] {
-  if (q.after.length === 0) return [];
+function unsettledAfterMessages(ctx: SqliteContext, q: DeadlineQuery) {
   const until = q.until.length > 0 ? [...q.until] : ['\u0000none'];
   const after = [...q.after];
   let query = ctx.qb
     .selectFrom('messages as m')
-    .innerJoin('transitions as t', (j) => j.onRef('t.message_id', '=', 'm.id').on('t.to_state', '=', 'delivered'))
-    .select(['m.id', 'm.vorgang_id'])
-    .select((eb) => eb.fn.min('t.at').as('delivered_at'))
     .where('m.message_type', 'in', after)
+    .where('m.seq', '>=', q.fromSeq ?? 0)
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -68,14 +66,42 @@ export function deadlineCandidates(ctx: SqliteContext, q: DeadlineQuery): Deadli
           eb.selectFrom('vorgang_events as e').select('e.seq').whereRef('e.vorgang_id', '=', 'm.vorgang_id').where('e.kind', '=', 'closed'),
         ),
       ),
-    )
+    );
+  if (q.leika.length > 0) query = query.where('m.leika', 'in', [...q.leika]);
+  return query;
+}
+
+/**
+ * Per Vorgang, its latest `after` message (of the service's LeiKa keys) when it reached
+ * `delivered` and no `until` message came after it, unless a deadline closed the Vorgang
+ * already (a closed case stays closed: a later message of the municipality starts no new deadline).
+ * With `fromSeq`, only `after` messages from that seq on (ADR 0036: the scan covers the open cases, not the whole store).
+ */
+export function deadlineCandidates(ctx: SqliteContext, q: DeadlineQuery): DeadlineCandidate[] {
+  if (q.after.length === 0) return [];
+  const query = unsettledAfterMessages(ctx, q)
+    .innerJoin('transitions as t', (j) => j.onRef('t.message_id', '=', 'm.id').on('t.to_state', '=', 'delivered'))
+    .select(['m.id', 'm.vorgang_id'])
+    .select((eb) => eb.fn.min('t.at').as('delivered_at'))
     .groupBy(['m.id', 'm.vorgang_id'])
     .orderBy('delivered_at');
-  if (q.leika.length > 0) query = query.where('m.leika', 'in', [...q.leika]);
   return ctx.sql.all(query).map((r) => {
     const recorded = ctx.sql
       .all(ctx.qb.selectFrom('vorgang_events').select('kind').where('after_message_id', '=', r.id).where('deadline', '=', q.deadline))
       .map((k) => k.kind as VorgangEventKind);
     return { vorgangId: r.vorgang_id, afterMessageId: r.id, deliveredAt: iso(Number(r.delivered_at)), recorded };
   });
+}
+
+/**
+ * Where the next pass of the deadline must start scanning (its `fromSeq`): the seq of the
+ * oldest unsettled `after` message from `q.fromSeq` on — delivered or not yet —, or, when
+ * there is none, the seq the next stored message will get. Walks the seq index from
+ * `fromSeq` and stops at the first unsettled message.
+ */
+export function deadlineWatermark(ctx: SqliteContext, q: DeadlineQuery): number {
+  const next = Number(ctx.sql.first(ctx.qb.selectFrom('messages').select((eb) => eb.fn.max<number>('seq').as('s')))?.s ?? 0) + 1;
+  if (q.after.length === 0) return next;
+  const oldest = ctx.sql.first(unsettledAfterMessages(ctx, q).select('m.seq').orderBy('m.seq').limit(1));
+  return oldest?.seq ?? next;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { MessageStore } from '../../../gateway/store/types.js';
-import { claimOne, EP_A, newMessage, type StoreHarness } from './fixtures.js';
+import { claimOne, EP_A, EP_B, newMessage, type StoreHarness } from './fixtures.js';
 
 const AFTER = 'wohngeld.nachforderung.0203';
 const UNTIL = 'wohngeld.nachreichung.0204';
@@ -51,6 +51,37 @@ export function vorgangEventTests(h: StoreHarness): void {
       await store.recordVorgangEvent({ vorgangId: open, kind: 'closed', deadline: 'nachreichung', afterMessageId: latest });
       expect((await store.deadlineCandidates(QUERY)).map((c) => c.vorgangId)).to.not.include(open);
       expect((await store.deadlineCandidates({ ...QUERY, leika: ['00000000000000'] })).map((c) => c.vorgangId)).to.deep.equal([]);
+    });
+
+    it('the watermark stops at the oldest unsettled after-message (delivered or not), passes answered and closed ones, and a pass from it finds the same candidates', async () => {
+      const store = await h.open();
+      const seqOf = async (id: string) => (await store.getMessage(id))!.seq;
+      // not delivered: queued at another endpoint, so the EP_A claims of `message` never take it
+      const queued = async (vorgangId: string, type: string) => (await store.accept(newMessage({ vorgangId, messageType: type, endpointId: EP_B }))).receipt.gatewayId;
+      const answered = `vg-${randomUUID()}`;
+      const closed = `vg-${randomUUID()}`;
+      const open = `vg-${randomUUID()}`;
+      const pending = `vg-${randomUUID()}`;
+      await message(store, answered, AFTER, true);
+      await queued(answered, UNTIL);
+      const closedAfter = await message(store, closed, AFTER, true);
+      await store.recordVorgangEvent({ vorgangId: closed, kind: 'closed', deadline: 'nachreichung', afterMessageId: closedAfter });
+      const openAfter = await message(store, open, AFTER, true);
+      const notYetDelivered = await queued(pending, AFTER);
+      const mark = await store.deadlineWatermark(QUERY);
+      expect(mark).to.equal(await seqOf(openAfter));
+      const all = (await store.deadlineCandidates(QUERY)).map((c) => c.afterMessageId);
+      expect(all).to.deep.equal([openAfter]);
+      expect((await store.deadlineCandidates({ ...QUERY, fromSeq: mark })).map((c) => c.afterMessageId)).to.deep.equal(all);
+      expect((await store.deadlineCandidates({ ...QUERY, fromSeq: mark + 1 })).map((c) => c.afterMessageId)).to.deep.equal([]);
+      // once the open one is closed, the watermark moves on to the one not yet delivered; once that is answered, past everything
+      await store.recordVorgangEvent({ vorgangId: open, kind: 'closed', deadline: 'nachreichung', afterMessageId: openAfter });
+      expect(await store.deadlineWatermark({ ...QUERY, fromSeq: mark })).to.equal(await seqOf(notYetDelivered));
+      await queued(pending, UNTIL);
+      const past = await store.deadlineWatermark({ ...QUERY, fromSeq: mark });
+      const newest = await message(store, `vg-${randomUUID()}`, AFTER, true);
+      expect(past).to.equal(await seqOf(newest));
+      expect((await store.deadlineCandidates({ ...QUERY, fromSeq: past })).map((c) => c.afterMessageId)).to.deep.equal([newest]);
     });
   });
 }
