@@ -126,7 +126,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     thread: 'worker',
     path: join(dataDir, 'gateway.db'),
     atRest,
-    onCommit: (seconds) => metrics?.commit(seconds),
+    onCommit: (seconds, _operations, committed) => {
+      if (committed) metrics?.commit(seconds);
+    },
     ...(opts.durabilityTrace ? { trace: opts.durabilityTrace } : {}),
   });
   await store.migrate();

@@ -17,7 +17,8 @@ export type StoreOptions = {
   /** At-rest keys (ADR 0009); without them payloads are stored in the clear. */
   atRest?: KeyRing;
   /** Called after every committed write batch: duration in seconds, number of operations (store commit metrics, ADR 0029). */
-  onCommit?: (seconds: number, operations: number) => void;
+  /** After every batch: its duration (seconds), size and whether it committed. */
+  onCommit?: (seconds: number, operations: number, committed: boolean) => void;
   /**
    * `worker` (default): the SQLite store runs in a worker thread and the caller gets a proxy
    * (ADR 0034), so no SQLite work, fsync or sealing runs on the caller's event loop. `inline`:

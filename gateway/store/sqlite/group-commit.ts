@@ -42,7 +42,7 @@ export class GroupCommit {
   /** Transaction control as prepared statements: `exec` would parse the SQL again for every operation. */
   private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
-  /** `onCommit`: called after each committed batch with its duration from BEGIN to the end of COMMIT (seconds) and its size (metrics). */
+  /** `onCommit`: called after each batch with its duration from BEGIN to the end of COMMIT or of the failure (seconds), its size, and whether it committed (metrics, pressure). */
   /**
    * `onBatchCommitted`: called right after COMMIT returned (the WAL fsync'd) and before any
    * promise of the batch settles, with the labels of its writes and the connection's
@@ -50,7 +50,7 @@ export class GroupCommit {
    */
   constructor(
     private readonly db: Database.Database,
-    private readonly onCommit?: (seconds: number, operations: number) => void,
+    private readonly onCommit?: (seconds: number, operations: number, committed: boolean) => void,
     private readonly onBatchCommitted?: (labels: string[], synchronous: number) => void,
   ) {
     this.sql = {
@@ -106,9 +106,18 @@ export class GroupCommit {
       this.runTransaction(batch, began);
     } finally {
       this.running = 0;
-      // a failed batch counts too: a write lock held elsewhere (BEGIN waiting out the busy timeout) shows as a slow commit (ADR 0036)
-      this.lastCommitMs = performance.now() - began;
     }
+  }
+
+  /**
+   * Records how long the batch took and tells `onCommit`, BEFORE its promises settle (so a
+   * caller refused by this batch already sees its duration in `pressure()`). A failed batch
+   * counts too: a write lock held elsewhere (BEGIN waiting out the busy timeout) shows as a
+   * slow commit (ADR 0036).
+   */
+  private finished(began: number, operations: number, committed: boolean): void {
+    this.lastCommitMs = performance.now() - began;
+    this.onCommit?.(this.lastCommitMs / 1000, operations, committed);
   }
 
   private runTransaction(batch: PendingWrite[], began: number): void {
@@ -117,12 +126,13 @@ export class GroupCommit {
       this.sql.begin.run();
     } catch (error) {
       const refused = busyError(error);
+      this.finished(began, batch.length, false);
       for (const w of batch) w.reject(refused);
       return;
     }
     for (const w of batch) {
       if (!this.db.inTransaction) {
-        return this.failAll(batch, new GatewayError('GW_INTERNAL', 'SQLite aborted the transaction of this write batch.'));
+        return this.failAll(batch, new GatewayError('GW_INTERNAL', 'SQLite aborted the transaction of this write batch.'), began);
       }
       this.sql.savepoint.run();
       try {
@@ -130,7 +140,7 @@ export class GroupCommit {
         this.sql.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
-        if (!this.db.inTransaction) return this.failAll(batch, error);
+        if (!this.db.inTransaction) return this.failAll(batch, error, began);
         this.sql.rollbackTo.run();
         this.sql.release.run();
         outcomes.push({ ok: false, error });
@@ -139,14 +149,13 @@ export class GroupCommit {
     try {
       this.sql.commit.run();
     } catch (error) {
-      return this.failAll(batch, busyError(error));
+      return this.failAll(batch, busyError(error), began);
     }
-    this.lastCommitMs = performance.now() - began;
     if (this.onBatchCommitted !== undefined) {
       const labels = batch.flatMap((w) => (w.label === undefined ? [] : [w.label]));
       this.onBatchCommitted(labels, Number(this.db.pragma('synchronous', { simple: true })));
     }
-    this.onCommit?.(this.lastCommitMs / 1000, batch.length);
+    this.finished(began, batch.length, true);
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
       if (o.ok) w.resolve(o.value);
@@ -154,7 +163,7 @@ export class GroupCommit {
     });
   }
 
-  private failAll(batch: PendingWrite[], error: unknown): void {
+  private failAll(batch: PendingWrite[], error: unknown, began: number): void {
     if (this.db.inTransaction) {
       try {
         this.db.exec('ROLLBACK');
@@ -162,6 +171,7 @@ export class GroupCommit {
         // The rollback failed as well; the original error is the one callers need.
       }
     }
+    this.finished(began, batch.length, false);
     for (const w of batch) w.reject(error);
   }
 }

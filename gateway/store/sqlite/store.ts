@@ -60,7 +60,8 @@ export interface SqliteStoreOptions {
   /** At-rest keys: payloads are sealed with the active one (ADR 0009). Without: stored in the clear. */
   atRest?: KeyRing;
   /** Called after every committed write batch with its duration in seconds and its size (gateway/monitoring). */
-  onCommit?: (seconds: number, operations: number) => void;
+  /** After every batch: its duration, size and whether it committed (GroupCommit). */
+  onCommit?: (seconds: number, operations: number, committed: boolean) => void;
   /** Called right after each COMMIT returned, before its callers hear of it: the ids of the messages it accepted (GroupCommit). */
   onBatchCommitted?: (messageIds: string[], synchronous: number) => void;
 }

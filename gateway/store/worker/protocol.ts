@@ -41,7 +41,7 @@ export type WorkerReply =
   | { kind: 'result'; storeId: number; id: number; value: unknown }
   | { kind: 'error'; storeId: number; id: number; error: WireError }
   /** After every committed batch: duration from BEGIN to the end of COMMIT, number of writes. */
-  | { kind: 'commit'; storeId: number; ms: number; operations: number }
+  | { kind: 'commit'; storeId: number; ms: number; operations: number; committed: boolean }
   /** Durability trace: a batch's COMMIT returned at `tick` of the shared clock, holding these accepted message ids. */
   | { kind: 'trace'; storeId: number; tick: number; messageIds: string[]; synchronous: number };
 

@@ -12,8 +12,8 @@ import { fromWireError, restoreBuffers, WRITE_METHODS, type CallRequest, type Op
 export interface WorkerStoreOptions {
   path: string;
   atRest?: KeyRing;
-  /** Called after every committed batch (seconds, operations), as SqliteStoreOptions.onCommit. */
-  onCommit?: (seconds: number, operations: number) => void;
+  /** Called after every batch (seconds, operations, committed), as SqliteStoreOptions.onCommit. */
+  onCommit?: (seconds: number, operations: number, committed: boolean) => void;
   /** Test aid: records each batch's COMMIT on the shared clock (gateway/store/durability-trace.ts). */
   trace?: DurabilityTrace;
 }
@@ -158,7 +158,7 @@ class WorkerStoreClient {
     switch (reply.kind) {
       case 'commit':
         this.lastCommitMs = reply.ms;
-        this.opts.onCommit?.(reply.ms / 1000, reply.operations);
+        this.opts.onCommit?.(reply.ms / 1000, reply.operations, reply.committed);
         return;
       case 'trace':
         this.opts.trace?.commits.push({ tick: reply.tick, messageIds: reply.messageIds, synchronous: reply.synchronous });

@@ -45,7 +45,7 @@ function open(req: OpenRequest): void {
       new SqliteMessageStore({
         path: req.path,
         ...(req.atRest ? { atRest: KeyRing.fromCloneable(req.atRest) } : {}),
-        onCommit: (seconds, operations) => post({ kind: 'commit', storeId, ms: seconds * 1000, operations }),
+        onCommit: (seconds, operations, committed) => post({ kind: 'commit', storeId, ms: seconds * 1000, operations, committed }),
         ...(traceClock ? { onBatchCommitted: (messageIds: string[], synchronous: number) => post({ kind: 'trace', storeId, tick: tick(traceClock), messageIds, synchronous }) } : {}),
       }),
     );
