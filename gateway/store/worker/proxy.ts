@@ -32,7 +32,7 @@ const MARKS: ReadonlySet<string> = new Set(['markDelivered', 'markInMailbox', 'm
 
 /**
  * The store worker thread of this process and the stores it hosts. One thread serves every
- * store the process opens (the gateway opens one; a test process many, which would
+ * store the process opens (the gateway its message store and audit log; a test process many, which would
  * otherwise pay a thread start each); it is started on the first open and, idle, does not
  * keep the process alive. If it dies, every store on it fails (see WorkerStoreClient) and
  * the next open starts a new thread.
