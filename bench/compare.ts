@@ -72,6 +72,9 @@ export function buildGatewayConfig(routes: BenchRoute[], dataDir: string, port: 
   for (const m of raw['municipalities'] as Array<Record<string, any>>) {
     if (m['ags'] === '15003000' || m['ags'] === '15001000') m['delegations'] = { ...m['delegations'], hund: 'none' };
   }
+  // an XTA account that reads the pull mailbox of one of these endpoints has no mailbox left to read
+  const xta = raw['xta'] as { accounts?: Array<Record<string, any>> } | undefined;
+  if (xta?.accounts) xta.accounts = xta.accounts.filter((a) => a['mailbox'] === undefined || !byEndpoint.has(a['mailbox'] as string));
   return raw;
 }
 

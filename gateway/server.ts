@@ -7,7 +7,8 @@ import { certificatesOf, CrlFile } from './auth/crl.js';
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
 import { SigningKey } from './crypto/signing-key.js';
-import { auditDbPath, SqliteAuditLog } from './audit/sqlite.js';
+import { openAuditLog } from './audit/open.js';
+import { auditDbPath } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -167,7 +168,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
   channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
   const lifecycle = { ready: false, shuttingDown: false };
-  const audit = SqliteAuditLog.open(auditDbPath(dataDir));
+  // In the store worker thread beside the message store (ADR 0034): its group commit and hash chain off the event loop.
+  const audit = await openAuditLog({ path: auditDbPath(dataDir), thread: 'worker' });
   const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, admission, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 

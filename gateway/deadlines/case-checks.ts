@@ -18,7 +18,7 @@ import { checkEvidence } from '../validation/evidence.js';
  *   gave (GW_CASE_MISMATCH, ADR 0024). A pass-through JWE is not read.
  */
 export async function checkCase(
-  store: Pick<MessageStore, 'vorgang' | 'vorgangEvents' | 'getPayload'>,
+  store: Pick<MessageStore, 'vorgangEvents' | 'getPayload'>,
   author: ParticipantConfig,
   h: MessageHeader,
   decision: RouteDecision,
@@ -41,7 +41,7 @@ export async function checkCase(
   const evidence = context.service?.evidence;
   const matches = context.service?.caseMatches ?? [];
   if (payload.format !== 'xml' || (evidence === undefined && !matches.some((m) => m.message === h.messageType))) return;
-  const vorgang = opening === null ? [] : await store.vorgang(h.vorgangId);
+  const vorgang = context.vorgang; // as the router read it for this decision
   if (evidence !== undefined) checkEvidence(payload.bytes, evidence, payload.attachments, vorgang.flatMap((m) => m.attachments));
   await checkCaseMatches(payload.bytes, h.messageType, matches, async (type) => {
     const latest = vorgang.filter((m) => m.messageType === type && m.payloadFormat === 'xml' && m.payloadPurgedAt === undefined).at(-1);

@@ -5,7 +5,7 @@ export { serviceOfMessage };
 import { LOCAL_UPLOADER } from '../store/attachments.js';
 import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
 import { delegationMatches, type DecisionContext, type RemitScope, type RouteDecision, type Router } from './router.js';
-import { GatewayError, vorgangExists } from '../errors.js';
+import { GatewayError } from '../errors.js';
 
 /**
  * Who may write what, and into which case (docs/security.md, ADR 0015). One decision for
@@ -174,9 +174,10 @@ export class RemitGuard {
       deny('remit.citizen-contact', `the ZSA may contact the citizen's side only under delegation e2e; ${municipality?.name} delegated ${service?.id}: ${d.delegation}`);
     }
 
-    if (ctx.route.startsVorgang) {
-      if ((await this.store.vorgang(h.vorgangId)).length > 0) throw vorgangExists(h);
-    } else if (ctx.opening) {
+    // An opening message whose Vorgang id is taken is refused by the store in the accept
+    // transaction itself (GW_VORGANG_EXISTS, NewMessage.opensVorgang): no read here, which
+    // could only race with it.
+    if (!ctx.route.startsVorgang && ctx.opening) {
       const o = ctx.opening;
       if (o.ags !== h.ags) deny('vorgang.ags', `Vorgang ${h.vorgangId} is a case of AGS ${o.ags || '(none)'}; a follow-up cannot name AGS ${h.ags || '(none)'}`);
       if (serviceOfMessage(this.router.cfg, o)?.id !== service?.id) deny('vorgang.service', `Vorgang ${h.vorgangId} is a case of service ${serviceOfMessage(this.router.cfg, o)?.id ?? '(none)'}, not of ${service?.id ?? '(none)'}`);
@@ -194,7 +195,7 @@ export class RemitGuard {
    */
   private async checkAttachments(p: ParticipantConfig, h: MessageHeader, ctx: DecisionContext, attachments: readonly AttachmentRef[]): Promise<void> {
     if (attachments.length === 0) return;
-    const carried = new Set(ctx.opening ? (await this.store.vorgang(h.vorgangId)).flatMap((m) => m.attachments.map((a) => a.sha512)) : []);
+    const carried = new Set(ctx.vorgang.flatMap((m) => m.attachments.map((a) => a.sha512)));
     const local = this.router.cfg.auth.mode === 'off';
     for (const a of attachments) {
       // a hash the attachment store does not hold (marked by ingress) is refused like another participant's

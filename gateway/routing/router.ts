@@ -33,6 +33,13 @@ export interface DecisionContext {
   municipality: MunicipalityConfig | undefined;
   /** The opening message of the Vorgang (follow-ups only; null for routes with startsVorgang). */
   opening: StoredMessage | null;
+  /**
+   * The Vorgang's messages as the router read them for this decision, oldest first (follow-ups
+   * only; empty for routes with startsVorgang). The attachment and case checks of the same
+   * submission use them instead of reading the Vorgang again: a message of the Vorgang stored
+   * in between is not seen, which can only refuse more (an attachment or evidence it carried).
+   */
+  vorgang: readonly StoredMessage[];
 }
 
 /** What is known of a message before its Vorgang is looked up (Router.decideWithContext `onScope`). */
@@ -186,6 +193,7 @@ export class Router {
     let vorgangOrigin: string | null = null;
     let vorgangTypes: string[] = [];
     let opening: StoredMessage | null = null;
+    let vorgang: StoredMessage[] = [];
     if (!route.startsVorgang) {
       const messages = await this.store.vorgang(h.vorgangId);
       vorgangTypes = messages.map((m) => m.messageType);
@@ -199,6 +207,7 @@ export class Router {
       }
       vorgangOrigin = first.author;
       opening = first;
+      vorgang = messages;
       steps.push(`belongs to Vorgang ${shown(h.vorgangId)}, opened by ${first.author}`);
     }
 
@@ -227,7 +236,7 @@ export class Router {
       reason: `route ${route.name}: ${delegationText} → ${rule.to} → ${endpointId}`,
       steps,
     };
-    return { decision, context: { route, service, municipality, opening } };
+    return { decision, context: { route, service, municipality, opening, vorgang } };
   }
 
   /** The strictness of the route that will handle this message (sync; used by the validator's later layers). */

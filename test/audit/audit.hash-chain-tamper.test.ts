@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { canonicalJson, GENESIS_HASH, hashEntry } from '../../gateway/audit/chain.js';
 import { AUDIT_TRIGGERS } from '../../gateway/audit/schema.js';
+import { openAuditLog } from '../../gateway/audit/open.js';
 import { auditDbPath, SqliteAuditLog } from '../../gateway/audit/sqlite.js';
-import type { NewAuditEntry } from '../../gateway/audit/types.js';
+import type { AuditLog, NewAuditEntry } from '../../gateway/audit/types.js';
 import { formatVerifyResult, parseAnchor, verifyAuditFile } from '../../gateway/audit/verify-file.js';
 import { expectRefused } from '../crypto/support.js';
 
@@ -32,15 +33,17 @@ function tamperFile(path: string, edit: (db: Database.Database) => void): void {
   db.close();
 }
 
-describe('audit log (append-only, hash-chained, own SQLite file)', () => {
+// Inline as the CLI opens it, and in the store worker thread as the gateway does (ADR 0034).
+for (const thread of ['inline', 'worker'] as const) describe(`audit log (append-only, hash-chained, own SQLite file; ${thread})`, () => {
   let dir: string;
   let path: string;
-  let log: SqliteAuditLog;
+  let log: AuditLog;
+  const open = () => openAuditLog({ path, thread });
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'zsa-audit-'));
     path = auditDbPath(dir);
-    log = SqliteAuditLog.open(path);
+    log = await open();
     for (let i = 1; i <= ENTRIES; i++) await log.append(entry(i));
   });
 
@@ -94,9 +97,28 @@ describe('audit log (append-only, hash-chained, own SQLite file)', () => {
       expect(await log.verify()).to.include({ ok: true, entries: ENTRIES + 2 });
     });
 
-    it('runs WAL with synchronous FULL and reports no problems on a fresh log', () => {
-      expect(log.diagnostics()).to.deep.equal({ journalMode: 'wal', synchronous: 2, problems: [] });
+    it('answers an append only once its entry is committed (another connection reads it)', async () => {
+      const appended = await Promise.all([log.append(entry(30)), log.append(entry(31))]);
+      const other = new Database(path, { readonly: true });
+      try {
+        const rows = other.prepare('SELECT seq, hash FROM audit_log WHERE seq >= ? ORDER BY seq').all(appended[0]!.seq) as Array<{ seq: number; hash: string }>;
+        expect(rows).to.deep.equal(appended.map((e) => ({ seq: e.seq, hash: e.hash })));
+      } finally {
+        other.close();
+      }
     });
+
+    it('refuses values no JSON (nor a thread boundary) carries as GW_BAD_REQUEST, and the chain goes on', async () => {
+      await expectRefused(() => log.append(entry(40, { detail: { f: () => 1 } as unknown as Record<string, unknown> })), 'GW_BAD_REQUEST');
+      await expectRefused(() => log.append(entry(41, { at: new Date(Number.NaN) })), 'GW_BAD_REQUEST');
+      expect(await log.append(entry(42))).to.include({ seq: ENTRIES + 1 });
+    });
+
+    if (thread === 'inline') {
+      it('runs WAL with synchronous FULL and reports no problems on a fresh log', () => {
+        expect((log as SqliteAuditLog).diagnostics()).to.deep.equal({ journalMode: 'wal', synchronous: 2, problems: [] });
+      });
+    }
   });
 
   describe('append-only enforcement by triggers', () => {
@@ -157,7 +179,7 @@ describe('audit log (append-only, hash-chained, own SQLite file)', () => {
         const fromFile = verifyAuditFile(path);
         expect(fromFile, fromFile.ok ? 'ok' : fromFile.detail).to.deep.include({ ok: false, ...expected });
         expect(fromFile.warnings.join(' ')).to.match(/triggers missing or changed/);
-        log = SqliteAuditLog.open(path);
+        log = await open();
         expect(await log.verify()).to.deep.include({ ok: false, ...expected });
         await expectRefused(() => log.append(entry(99)), 'GW_AUDIT_CHAIN_BROKEN');
       });
@@ -172,7 +194,7 @@ describe('audit log (append-only, hash-chained, own SQLite file)', () => {
       });
       expect(verifyAuditFile(path)).to.include({ ok: true, entries: 6 });
       expect(verifyAuditFile(path, { anchor })).to.deep.include({ ok: false, firstBadSeq: 7, reason: 'removed' });
-      log = SqliteAuditLog.open(path);
+      log = await open();
     });
 
     it('needs an external anchor to detect a rewrite that recomputed every hash and the head (the documented limit)', async () => {
@@ -193,7 +215,7 @@ describe('audit log (append-only, hash-chained, own SQLite file)', () => {
       expect(verifyAuditFile(path)).to.include({ ok: true });
       expect(verifyAuditFile(path, { anchor })).to.deep.include({ ok: false, firstBadSeq: 8, reason: 'altered' });
       expect(verifyAuditFile(path, { anchor: parseAnchor(`${anchor.seq + 5}:${anchor.hash}`) })).to.deep.include({ ok: false, firstBadSeq: 9, reason: 'removed' });
-      log = SqliteAuditLog.open(path);
+      log = await open();
     });
 
     it('refuses a missing file or one that is not an audit database', async () => {

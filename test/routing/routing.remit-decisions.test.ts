@@ -47,11 +47,11 @@ describe('routing: remit and case-party decisions', () => {
     }
   }
 
-  /** Stores `h` as accepted (as the pipeline would after an 'ok'). */
+  /** Stores `h` as accepted (as the pipeline would after an 'ok'), an opening message as one (the store refuses a taken Vorgang). */
   async function accept(h: MessageHeader): Promise<void> {
-    const d = await router.decide(h);
+    const { decision: d, context } = await router.decideWithContext(h);
     const payload = Buffer.from(`<synthetic/>`);
-    await store.accept({ id: randomUUID(), header: h, payload, payloadSha512: createHash('sha512').update(payload).digest('hex'), attachments: [], routeName: d.routeName, endpointId: d.endpointId, routeReason: d.reason, warnings: [] });
+    await store.accept({ id: randomUUID(), header: h, payload, payloadSha512: createHash('sha512').update(payload).digest('hex'), attachments: [], routeName: d.routeName, endpointId: d.endpointId, routeReason: d.reason, warnings: [], opensVorgang: context.route.startsVorgang === true });
   }
 
   before(async () => {
@@ -96,7 +96,11 @@ describe('routing: remit and case-party decisions', () => {
       expect(await verdict(follow('xyz:0002', 'xyz:0001'))).to.equal('ok');
       expect(await verdict(follow('xyz:0001', 'xyz:0002'))).to.equal('ok');
       expect(await verdict(follow(`ags:${HAL}`, 'xyz:0002'))).to.equal('GW_FORBIDDEN:vorgang.party');
-      expect(await verdict(beteiligung({ vorgangId: opening.vorgangId }))).to.equal('GW_VORGANG_EXISTS');
+      // a second opening of the same Vorgang passes the remit (nothing read there) and is refused where it would be stored
+      const second = beteiligung({ vorgangId: opening.vorgangId });
+      expect(await verdict(second)).to.equal('ok');
+      const refused = await accept(second).then(() => 'ok', (err: unknown) => (err instanceof GatewayError ? err.code : String(err)));
+      expect(refused).to.equal('GW_VORGANG_EXISTS');
     });
   });
 

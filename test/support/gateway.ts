@@ -51,6 +51,10 @@ export function testConfig(o: TestConfigOptions = {}): GatewayConfig {
     const over = o.endpoints?.[String(e['id'])];
     return over ? { id: e['id'], ...over } : e;
   });
+  // a demo XTA account that reads the pull mailbox of an endpoint swapped for another connector has no mailbox left to read
+  const xta = raw['xta'] as { accounts?: Array<Record<string, unknown>> } | undefined;
+  const swappedAway = (mailbox: unknown) => typeof mailbox === 'string' && o.endpoints?.[mailbox] !== undefined && o.endpoints[mailbox]!.connector !== 'mailbox';
+  if (xta?.accounts) xta.accounts = xta.accounts.filter((a) => !swappedAway(a['mailbox']));
   return validateConfig(raw, CONNECTORS);
 }
 

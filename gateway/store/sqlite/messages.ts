@@ -18,7 +18,10 @@ const SELECT_EXISTING = template('select-existing', (qb, p: { author: string; me
     .where('author', '=', p.author)
     .where('message_uuid', '=', p.message_uuid),
 );
-const VORGANG_TAKEN = template('vorgang-taken', (qb, p: { vorgang_id: string }) => qb.selectFrom('messages').select('id').where('vorgang_id', '=', p.vorgang_id).limit(1));
+/** Another message of this Vorgang than `id` (the one just inserted). */
+const VORGANG_TAKEN = template('vorgang-taken', (qb, p: { vorgang_id: string; id: string }) =>
+  qb.selectFrom('messages').select('id').where('vorgang_id', '=', p.vorgang_id).where('id', '!=', p.id).limit(1),
+);
 // payload_purged_at is only ever set by retention (NULL on insert).
 type MessageInsert = Required<Omit<Insertable<MessagesTable>, 'seq' | 'payload_purged_at'>>;
 const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
@@ -26,8 +29,12 @@ const MESSAGE_INSERT_COLUMNS: Array<keyof MessageInsert> = [
   'header_created_at', 'state', 'attempts', 'route_name', 'endpoint_id', 'size', 'sha512', 'payload', 'payload_key_id', 'payload_format', 'warnings', 'attachments',
   'last_error', 'received_at', 'updated_at', 'mapping',
 ];
+/** Inserts unless the author already sent this message UUID (then changes nothing): the duplicate check and the insert in one statement. */
 const INSERT_MESSAGE = template('insert-message', (qb, p: MessageInsert) =>
-  qb.insertInto('messages').values(Object.fromEntries(MESSAGE_INSERT_COLUMNS.map((c) => [c, p[c]])) as MessageInsert),
+  qb
+    .insertInto('messages')
+    .values(Object.fromEntries(MESSAGE_INSERT_COLUMNS.map((c) => [c, p[c]])) as MessageInsert)
+    .onConflict((oc) => oc.columns(['author', 'message_uuid']).doNothing()),
 );
 const INSERT_OUTBOX = template('insert-outbox', (qb, p: { message_id: string; endpoint_id: string; now: number; dead: number }) =>
   qb.insertInto('outbox').values({ message_id: p.message_id, endpoint_id: p.endpoint_id, due_at: p.now, attempts: 0, dead: p.dead, created_at: p.now }),
@@ -54,24 +61,19 @@ function acceptPath(msg: NewMessage, forms: readonly SealedForm[]): Array<{ stat
 
 /**
  * Stores a valid, routed message with its transitions and outbox row (see
- * MessageStore.accept). Runs inside the group-commit transaction; the duplicate check and
- * the insert cannot interleave with another writer because SQLite holds the write lock
- * (BEGIN IMMEDIATE) for the whole batch. `stored` is the payload as sealed by the caller
- * (`size` stays the plaintext length).
+ * MessageStore.accept). Runs inside the group-commit transaction, in its own savepoint: a
+ * throw rolls back every row written here. The insert is the duplicate check (ON CONFLICT
+ * of author and message UUID: nothing inserted, then the stored one is read), so a new
+ * message costs no lookup before it; neither can interleave with another writer because
+ * SQLite holds the write lock (BEGIN IMMEDIATE) for the whole batch. `stored` is the
+ * payload as sealed by the caller (`size` stays the plaintext length).
  */
 export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayload, forms: readonly SealedForm[] = []): AcceptResult {
   const h = msg.header;
-  const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: canonicalId(h.messageUuid) });
-  if (existing !== undefined) {
-    return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
-  }
-
-  if (msg.opensVorgang === true && ctx.sql.first(VORGANG_TAKEN, { vorgang_id: canonicalId(h.vorgangId) }) !== undefined) throw vorgangExists(h);
-
   const now = ctx.now();
   const path = acceptPath(msg, forms);
   const state = path[path.length - 1]!.state;
-  ctx.sql.run(INSERT_MESSAGE, {
+  const inserted = ctx.sql.run(INSERT_MESSAGE, {
       id: msg.id,
       message_uuid: canonicalId(h.messageUuid),
       author: h.author,
@@ -101,6 +103,13 @@ export function accept(ctx: SqliteContext, msg: NewMessage, stored: StoredPayloa
       updated_at: now,
       mapping: msg.mapping ?? null,
   });
+  if (inserted.changes === 0) {
+    const existing = ctx.sql.first(SELECT_EXISTING, { author: h.author, message_uuid: canonicalId(h.messageUuid) });
+    if (existing === undefined) throw new Error(`accept: message ${msg.id} was neither inserted nor found as a duplicate`);
+    return { kind: existing.sha512 === msg.payloadSha512 ? 'duplicate' : 'conflict', receipt: toReceipt(existing) };
+  }
+  // checked after the insert (so a resent opening message is still a duplicate); a throw rolls the insert back with the savepoint
+  if (msg.opensVorgang === true && ctx.sql.first(VORGANG_TAKEN, { vorgang_id: canonicalId(h.vorgangId), id: msg.id }) !== undefined) throw vorgangExists(h);
   recordCreation(ctx, msg.id, path, now);
   insertForms(ctx, msg.id, forms, now);
   // a message dead from a failed mapping keeps a dead outbox row: replay queues it again

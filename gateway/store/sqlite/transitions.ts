@@ -61,10 +61,33 @@ export function changeState(
   return from;
 }
 
+/** One multi-row INSERT per number of creation steps (accept has 3 to 5): `from_i`, `to_i`, `reason_i` per row. */
+const creationTemplates = new Map<number, QueryTemplate<Record<string, unknown>, unknown>>();
+function insertCreationTemplate(rows: number): QueryTemplate<Record<string, unknown>, unknown> {
+  let t = creationTemplates.get(rows);
+  if (t === undefined) {
+    t = template(`insert-creation(${rows})`, (qb, p: Record<string, unknown>) =>
+      qb.insertInto('transitions').values(
+        Array.from({ length: rows }, (_, i) => ({
+          message_id: p['message_id'] as string,
+          from_state: p[`from_${i}`] as string | null,
+          to_state: p[`to_${i}`] as string,
+          at: p['at'] as number,
+          reason: p[`reason_${i}`] as string,
+          attempt: 0,
+        })),
+      ),
+    );
+    creationTemplates.set(rows, t);
+  }
+  return t;
+}
+
 /**
  * Writes the transitions of a message that is inserted directly in the last state of
  * `path` (accept: received → validated → routed → (mapped →) queued | dead), after checking that the state
- * machine allows each step. The first step is the creation (from = null).
+ * machine allows each step. The first step is the creation (from = null). One INSERT for
+ * all steps (rows in path order, so their seq keeps the order of the history).
  */
 export function recordCreation(
   ctx: SqliteContext,
@@ -72,12 +95,16 @@ export function recordCreation(
   path: ReadonlyArray<{ state: MessageState; reason: string }>,
   at: number,
 ): void {
+  const params: Record<string, unknown> = { message_id: messageId, at };
   let from: MessageState | null = null;
-  for (const step of path) {
+  path.forEach((step, i) => {
     if (from !== null && !canTransition(from, step.state)) {
       throw new GatewayError('GW_STATE_CONFLICT', `Message ${messageId} cannot go from ${from} to ${step.state}.`);
     }
-    ctx.sql.run(INSERT_TRANSITION, { message_id: messageId, from_state: from, to_state: step.state, at, reason: step.reason, attempt: 0 });
+    params[`from_${i}`] = from;
+    params[`to_${i}`] = step.state;
+    params[`reason_${i}`] = step.reason;
     from = step.state;
-  }
+  });
+  if (path.length > 0) ctx.sql.run(insertCreationTemplate(path.length), params);
 }

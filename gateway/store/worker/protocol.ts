@@ -7,10 +7,17 @@ import type { CloneableKeyRing } from '../../crypto/at-rest.js';
  * plain Uint8Arrays (restored by `restoreBuffers`), errors are sent as `WireError`.
  */
 
-/** Opens one store in the worker (a thread may host several: a test process opens many; the gateway one). */
+/**
+ * What a hosted store is: the message store (gateway/store/sqlite) or the audit log
+ * (gateway/audit/sqlite.ts, its own file and group commit).
+ */
+export type HostedBackend = 'messages' | 'audit';
+
+/** Opens one store in the worker (a thread may host several: a test process opens many; the gateway its message store and audit log). */
 export interface OpenRequest {
   kind: 'open';
   storeId: number;
+  backend: HostedBackend;
   path: string;
   atRest?: CloneableKeyRing;
   /** The durability trace's shared clock, when tracing (gateway/store/durability-trace.ts). */
@@ -46,7 +53,7 @@ export type WorkerReply =
   | { kind: 'trace'; storeId: number; tick: number; messageIds: string[]; synchronous: number };
 
 /**
- * The methods of MessageStore and FitConnectStore that write (run in a group commit);
+ * The methods of MessageStore, FitConnectStore and AuditLog that write (run in a group commit);
  * the proxy counts them for `pressure()`. A method missing here still works, it is only
  * not counted as a pending write.
  */
@@ -55,6 +62,8 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'replay', 'replayAllDead', 'putForm', 'mailboxPut', 'mailboxFetch', 'mailboxAck', 'setDelegation', 'rewrapPayloads', 'purgePayload',
   'recordUpload', 'recordVorgangEvent', 'migrate',
   'fitConnect.create', 'fitConnect.putAttachment', 'fitConnect.transition', 'fitConnect.addEventOnce', 'fitConnect.ensureReply', 'fitConnect.acceptReply',
+  // the audit log's one write
+  'append',
 ]);
 
 /** Errors as they cross the thread boundary: a GatewayError keeps code, issues and extra; others their name, message and code. */

@@ -7,7 +7,9 @@ import type { KeyRing } from '../../crypto/at-rest.js';
 import { GatewayError } from '../../errors.js';
 import type { DurabilityTrace } from '../durability-trace.js';
 import type { MessageStore, OutboxItem, StorePressure } from '../types.js';
-import { fromWireError, restoreBuffers, WRITE_METHODS, type CallRequest, type OpenRequest, type WorkerReply } from './protocol.js';
+import { checkNewEntry } from '../../audit/chain.js';
+import type { AuditEntry, AuditHead, AuditLog, AuditVerifyResult } from '../../audit/types.js';
+import { fromWireError, restoreBuffers, WRITE_METHODS, type CallRequest, type HostedBackend, type OpenRequest, type WorkerReply } from './protocol.js';
 
 export interface WorkerStoreOptions {
   path: string;
@@ -30,7 +32,7 @@ const MARKS: ReadonlySet<string> = new Set(['markDelivered', 'markInMailbox', 'm
 
 /**
  * The store worker thread of this process and the stores it hosts. One thread serves every
- * store the process opens (the gateway opens one; a test process many, which would
+ * store the process opens (the gateway its message store and audit log; a test process many, which would
  * otherwise pay a thread start each); it is started on the first open and, idle, does not
  * keep the process alive. If it dies, every store on it fails (see WorkerStoreClient) and
  * the next open starts a new thread.
@@ -53,13 +55,14 @@ class StoreHost {
     return StoreHost.current;
   }
 
-  open(opts: WorkerStoreOptions): WorkerStoreClient {
+  open(backend: HostedBackend, opts: WorkerStoreOptions): WorkerStoreClient {
     const storeId = this.nextStoreId++;
     const client = new WorkerStoreClient(this, storeId, opts);
     this.clients.set(storeId, client);
     this.worker.postMessage({
       kind: 'open',
       storeId,
+      backend,
       path: opts.path,
       ...(opts.atRest ? { atRest: opts.atRest.toCloneable() } : {}),
       ...(opts.trace ? { traceClock: opts.trace.clock } : {}),
@@ -228,7 +231,7 @@ function tsxEsmApi(from: string): string {
  * its `fitConnect` port) is forwarded by name; `kind`, `pressure` and `close` are local.
  */
 export function openWorkerStore(opts: WorkerStoreOptions): MessageStore {
-  const client = StoreHost.get().open(opts);
+  const client = StoreHost.get().open('messages', opts);
   const forward = (prefix: readonly string[]) => (_target: object, prop: string | symbol) => {
     // `then` must stay undefined, or `await store` would treat the proxy as a promise; `toJSON` and Object's own names are not store methods.
     if (typeof prop !== 'string' || NOT_FORWARDED.has(prop) || prop in Object.prototype) return undefined;
@@ -243,4 +246,31 @@ export function openWorkerStore(opts: WorkerStoreOptions): MessageStore {
   };
   const remote = forward([]);
   return new Proxy(local, { get: (target, prop) => (typeof prop === 'string' && Object.hasOwn(local, prop) ? local[prop] : remote(target, prop)) }) as unknown as MessageStore;
+}
+
+/**
+ * Opens the audit log at `path` (gateway/audit/sqlite.ts) in the store worker thread, beside
+ * the message store (ADR 0034): its group commit, fsync and hash-chain step run off the event
+ * loop. `append` resolves after the worker's COMMIT of the batch holding the entry returned,
+ * as SqliteAuditLog's does; appends are chained in call order. An entry is checked here
+ * first, so a bad one fails with the same GW_BAD_REQUEST as inline (and values structured
+ * clone cannot carry never reach the thread). Not yet opened: `openAuditLog` answers a
+ * failed open (a broken file) at once.
+ */
+export function openWorkerAudit(path: string): AuditLog {
+  const client = StoreHost.get().open('audit', { path });
+  return {
+    append: (entry) => {
+      try {
+        checkNewEntry(entry);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return client.call(['append'], [entry]) as Promise<AuditEntry>;
+    },
+    list: (filter) => client.call(['list'], filter === undefined ? [] : [filter]) as Promise<AuditEntry[]>,
+    head: () => client.call(['head'], []) as Promise<AuditHead>,
+    verify: (opts) => client.call(['verify'], opts === undefined ? [] : [opts]) as Promise<AuditVerifyResult>,
+    close: () => client.close(),
+  };
 }

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { SqliteAuditLog } from '../../audit/sqlite.js';
 import { KeyRing } from '../../crypto/at-rest.js';
 import { GatewayError } from '../../errors.js';
 import { tick } from '../durability-trace.js';
@@ -7,7 +8,8 @@ import { restoreBuffers, toWireError, type CallRequest, type OpenRequest, type W
 
 /**
  * The store worker thread (ADR 0034): owns the SQLite connections, the group commits, the
- * at-rest sealing and the row mapping, i.e. SqliteMessageStore unchanged, and answers the
+ * at-rest sealing and the row mapping, i.e. SqliteMessageStore unchanged, and the audit log
+ * (SqliteAuditLog unchanged: its group commit, fsync and hash chain), and answers the
  * calls of the main thread's proxies (proxy.ts). Calls arrive in the order the main thread
  * made them; every write that arrives while a batch commits joins the next batch (one
  * transaction, one fsync), and its answer is posted only after that batch's COMMIT returned.
@@ -15,7 +17,7 @@ import { restoreBuffers, toWireError, type CallRequest, type OpenRequest, type W
 const port = parentPort;
 if (port === null) throw new Error('store-worker.ts runs only as a worker thread');
 const post = (reply: WorkerReply): void => port.postMessage(reply);
-const stores = new Map<number, SqliteMessageStore>();
+const stores = new Map<number, SqliteMessageStore | SqliteAuditLog>();
 /** Stores whose open threw: the error answers their first call. */
 const failedOpens = new Map<number, unknown>();
 
@@ -40,6 +42,10 @@ port.on('message', (req: WorkerRequest) => {
 function open(req: OpenRequest): void {
   const { storeId, traceClock } = req;
   try {
+    if (req.backend === 'audit') {
+      stores.set(storeId, SqliteAuditLog.open(req.path));
+      return;
+    }
     stores.set(
       storeId,
       new SqliteMessageStore({
@@ -54,7 +60,7 @@ function open(req: OpenRequest): void {
   }
 }
 
-/** Calls the named method of the store (or of its FIT-Connect port); an unknown name is a GW_INTERNAL error. */
+/** Calls the named method of the store or audit log (or of the message store's FIT-Connect port); an unknown name is a GW_INTERNAL error. */
 function invoke(req: CallRequest): unknown {
   const store = stores.get(req.storeId);
   // closing a store that never opened (or closed already) is a no-op, so its open error stays the one reported
@@ -65,7 +71,7 @@ function invoke(req: CallRequest): unknown {
     throw failed ?? new GatewayError('GW_NOT_READY', 'The message store is closed.');
   }
   const [first, second] = req.path;
-  const onPort = req.path.length === 2 && first === 'fitConnect';
+  const onPort = req.path.length === 2 && first === 'fitConnect' && store instanceof SqliteMessageStore;
   const target = (onPort ? store.fitConnect : store) as unknown as Record<string, unknown>;
   const name = onPort ? second : req.path.length === 1 ? first : undefined;
   const fn = name === undefined || name in Object.prototype ? undefined : target[name];

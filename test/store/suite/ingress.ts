@@ -41,6 +41,23 @@ export function ingressTests(h: StoreHarness): void {
       expect((await store.accept(newMessage({ vorgangId, messageType: 'hund.steuerfestsetzung.0102' }))).kind).to.equal('created');
     });
 
+    it('answers a resent opening message as a duplicate, not as a taken Vorgang, and a refused rival leaves no row, transition or outbox entry', async () => {
+      const store = await h.open();
+      const vorgangId = `vg-${Math.random().toString(36).slice(2)}`;
+      const first = { ...newMessage({ vorgangId }), opensVorgang: true };
+      await store.accept(first);
+      const again = { ...newMessage({ vorgangId, messageUuid: first.header.messageUuid, payload: first.payload }), id: 'resent-gateway-id', opensVorgang: true };
+      const r = await store.accept(again);
+      expect(r.kind).to.equal('duplicate');
+      expect(r.receipt.gatewayId).to.equal(first.id);
+      const rival = { ...newMessage({ vorgangId, author: 'efa:anderes-portal' }), id: 'rival-gateway-id', opensVorgang: true };
+      await expectGatewayError(store.accept(rival), 'GW_VORGANG_EXISTS');
+      expect(await store.getMessage('rival-gateway-id')).to.equal(null);
+      expect(await store.history('rival-gateway-id')).to.deep.equal([]);
+      expect(await store.outboxDepth()).to.deep.equal({ [EP_A]: 1 });
+      expect(await store.history(first.id)).to.have.length(4);
+    });
+
     it('returns the original receipt for a duplicate (same author, UUID and payload) and stores nothing', async () => {
       const store = await h.open();
       const first = newMessage();
