@@ -6,7 +6,7 @@ import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../outbox/backoff.js';
 import type { AgentConfig } from './config.js';
-import { moveDurably, writeFileDurably } from './durable-file.js';
+import { moveDurably, writeFileDurably } from '../files/durable.js';
 import { GatewayRequestError, type GatewayClient } from './gateway-client.js';
 import { sleep } from './sleep.js';
 import type { StatusFile } from './status.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fetch } from 'undici';
 import { dropFileName } from '../../connectors/filedrop/index.js';
 import type { TargetConfig } from './config.js';
-import { writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from '../files/durable.js';
 
 /** A message as the agent hands it to a local target: opened (no JWE any more) and with its routing facts. */
 export interface LocalMessage {
