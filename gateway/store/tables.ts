@@ -26,6 +26,7 @@ export interface DB {
   fit_attachments: FitAttachmentsTable;
   fit_events: FitEventsTable;
   fit_replies: FitRepliesTable;
+  xta_fetches: XtaFetchesTable;
 }
 
 export type EpochMs = number;
@@ -113,6 +114,15 @@ export interface MailboxTable {
   deliveries: number;
   acked_at: EpochMs | null;
   acked_by: string | null;
+}
+
+/** The lease of an XTA getMessage, until its close (migration 14). */
+export interface XtaFetchesTable {
+  mailbox: string;
+  message_id: string;
+  item_id: number;
+  lease_token: string;
+  lease_until: EpochMs;
 }
 
 export interface DelegationChangesTable {

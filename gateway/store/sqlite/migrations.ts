@@ -329,6 +329,24 @@ CREATE TABLE fit_replies (
 CREATE INDEX fit_replies_case ON fit_replies (case_id, created_at);
 `,
   },
+  {
+    version: 14,
+    name: 'XTA fetches',
+    // ADR 0040: XTA's close names only the message id; the lease token of the getMessage before it
+    // is kept here (written in the fetch's transaction), so a close after a gateway restart works.
+    // One row per message and mailbox: a new fetch replaces the old one's lease.
+    sql: `
+CREATE TABLE xta_fetches (
+  mailbox     TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  item_id     INTEGER NOT NULL,
+  lease_token TEXT    NOT NULL,
+  lease_until INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, message_id)
+);
+CREATE INDEX xta_fetches_lease_until ON xta_fetches (lease_until);
+`,
+  },
 ];
 
 export interface Migration {
