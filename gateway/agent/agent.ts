@@ -175,16 +175,20 @@ export class PullAgent {
       return;
     }
     const target = targetFor(targets, item.messageType);
-    let msg: LocalMessage;
+    let opened: Omit<LocalMessage, 'attachments'>;
     try {
       if (target === undefined) throw new LocalRefusal(`no target of mailbox ${item.mailbox} takes message type ${item.messageType}`);
-      msg = { ...(await this.open(item)), attachments: await this.attachmentsOf(item, signal) };
+      opened = await this.open(item);
     } catch (err) {
       await this.failed(item, err, signal);
       return;
     }
+    // attachments are fetched and checked in the retried part: a network error or a mangled
+    // transfer is tried again within the lease, as a refused local delivery is
+    let msg: LocalMessage | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
+        msg ??= { ...opened, attachments: await this.attachmentsOf(item, signal) };
         const detail = await deliverLocally(target, msg, signal);
         this.journal.add(item.gatewayId);
         this.status.count('delivered');
