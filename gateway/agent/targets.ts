@@ -129,7 +129,7 @@ async function runProgram(target: Extract<TargetConfig, { kind: 'command' }>, ms
   // attachments: a private temporary folder (0700) named by ZSA_ATTACHMENTS_DIR, removed when the program ended
   let temp: string;
   try {
-    temp = await mkdtemp(join(tmpdir(), 'zsa-agent-'));
+    temp = await mkdtemp(join(tmpdir(), 'zsa-agent-command-'));
     await writeAttachmentSet(join(temp, 'attachments'), manifestOf(msg.gatewayId, msg.messageType, msg.attachments), msg.attachments);
   } catch (cause) {
     throw new LocalRefusal(`command target ${target.program}: attachments not written (${errorName(cause)})`, { cause });

@@ -86,9 +86,13 @@ describe('pull agent: attachments checked and handed to folder and command targe
     expect(seen.manifest.gatewayId).to.equal(m.gatewayId);
     expect(existsSync(seen.d), 'removed after the program ended').to.equal(false);
     // also after a refusal
+    // also after a refusal: the program records the folder it was given, then fails
+    const seenDir = join(dir, 'refused-dir.txt');
     let refused: unknown;
-    await deliverLocally({ kind: 'command', program: process.execPath, args: ['-e', 'console.log(process.env.ZSA_ATTACHMENTS_DIR); process.exit(3)'], timeoutMs: 20_000 }, m, new AbortController().signal).catch((e: unknown) => (refused = e));
+    await deliverLocally({ kind: 'command', program: process.execPath, args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(seenDir)}, process.env.ZSA_ATTACHMENTS_DIR); process.exit(3)`], timeoutMs: 20_000 }, m, new AbortController().signal).catch((e: unknown) => (refused = e));
     expect(refused).to.be.instanceOf(Error);
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('zsa-agent-') && existsSync(join(tmpdir(), n, 'attachments')))).to.deep.equal([]);
+    const given = readFileSync(seenDir, 'utf8');
+    expect(given).to.contain('zsa-agent-command-');
+    expect(existsSync(given), 'removed after a refusal too').to.equal(false);
   });
 });
