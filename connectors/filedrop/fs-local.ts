@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CREATE_NEW, syncDirectory, writeSynced } from '../../gateway/files/durable.js';
 import type { DropEntry, DropFs } from './fs.js';
 import { errorCode, fsError } from './fs.js';
 
@@ -56,13 +57,7 @@ export class LocalDropFs implements DropFs {
   }
 
   async writeNew(path: string, data: Buffer): Promise<void> {
-    const fh = await open(this.path(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o640);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSynced(this.path(path), data, CREATE_NEW, 0o640);
   }
 
   async renameNoReplace(from: string, to: string): Promise<void> {
@@ -105,12 +100,7 @@ export class LocalDropFs implements DropFs {
   }
 
   async syncDir(dir: string): Promise<void> {
-    const dh = await open(this.path(dir), 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await syncDirectory(this.path(dir));
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { createGatewayLogger } from '../logging.js';
 import { backoffDelay, type BackoffPolicy } from '../outbox/backoff.js';
 import { AnswerOutbox } from './answers.js';
+import { checkedAttachment, type LocalAttachment } from './attachments.js';
 import type { AgentConfig } from './config.js';
 import { GatewayClient, GatewayRequestError, type FetchedItem } from './gateway-client.js';
 import { AcceptJournal } from './journal.js';
@@ -174,16 +175,20 @@ export class PullAgent {
       return;
     }
     const target = targetFor(targets, item.messageType);
-    let msg: LocalMessage;
+    let opened: Omit<LocalMessage, 'attachments'>;
     try {
       if (target === undefined) throw new LocalRefusal(`no target of mailbox ${item.mailbox} takes message type ${item.messageType}`);
-      msg = await this.open(item);
+      opened = await this.open(item);
     } catch (err) {
       await this.failed(item, err, signal);
       return;
     }
+    // attachments are fetched and checked in the retried part: a network error or a mangled
+    // transfer is tried again within the lease, as a refused local delivery is
+    let msg: LocalMessage | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
+        msg ??= { ...opened, attachments: await this.attachmentsOf(item, signal) };
         const detail = await deliverLocally(target, msg, signal);
         this.journal.add(item.gatewayId);
         this.status.count('delivered');
@@ -201,17 +206,44 @@ export class PullAgent {
     await this.acknowledge(item, signal);
   }
 
+  /**
+   * Fetches every attachment the message references, opens the ones the gateway sealed to the
+   * participant's key, and checks each against its reference (sha512 and size). Throws
+   * (LocalRefusal, GatewayRequestError) when one cannot be fetched, opened or does not match:
+   * the message is then not handed on and not acknowledged.
+   */
+  private async attachmentsOf(item: FetchedItem, signal: AbortSignal): Promise<LocalAttachment[]> {
+    const refs = await this.client.attachmentRefs(item.gatewayId, signal);
+    const out: LocalAttachment[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const got = await this.client.attachment(ref.sha512, signal);
+      const data = /^application\/jose\b/i.test(got.contentType) ? (await this.decrypt(got.body, `attachment ${i + 1}`)).payload : got.body;
+      try {
+        out.push(checkedAttachment(ref, i, data));
+      } catch (err) {
+        throw new LocalRefusal(`message ${item.gatewayId}: ${(err as Error).message}; not handed on`);
+      }
+    }
+    return out;
+  }
+
+  /** Opens a JWE with the configured key; LocalRefusal without a key or when it does not open. */
+  private async decrypt(jwe: Buffer, what: string): Promise<{ payload: Buffer; cty: string | undefined }> {
+    if (this.ring === undefined) throw new LocalRefusal(`the ${what} is encrypted (JWE) but no decryptionKey is configured`);
+    try {
+      const opened = await decryptWith(jwe, this.ring);
+      return { payload: Buffer.from(opened.payload), cty: opened.header.cty };
+    } catch (err) {
+      throw new LocalRefusal(`the ${what} (JWE) cannot be opened with the configured key (${err instanceof GatewayError ? err.code : 'error'})`, { cause: err });
+    }
+  }
+
   /** Opens a JWE payload with the configured key (its `cty` is the media type); other payloads pass as they are. */
-  private async open(item: FetchedItem): Promise<LocalMessage> {
+  private async open(item: FetchedItem): Promise<Omit<LocalMessage, 'attachments'>> {
     const base = { gatewayId: item.gatewayId, messageUuid: item.messageUuid, messageType: item.messageType, vorgangId: item.vorgangId, mailbox: item.mailbox, ...(item.form !== undefined && { form: item.form }) };
     if (!/^application\/jose\b/i.test(item.contentType)) return { ...base, contentType: item.contentType, payload: item.body };
-    if (this.ring === undefined) throw new LocalRefusal('the payload is encrypted (JWE) but no decryptionKey is configured');
-    try {
-      const opened = await decryptWith(item.body, this.ring);
-      return { ...base, contentType: opened.header.cty ?? 'application/xml', payload: Buffer.from(opened.payload) };
-    } catch (err) {
-      throw new LocalRefusal(`the JWE payload cannot be opened with the configured key (${err instanceof GatewayError ? err.code : 'error'})`, { cause: err });
-    }
+    const opened = await this.decrypt(item.body, 'payload');
+    return { ...base, contentType: opened.cty ?? 'application/xml', payload: opened.payload };
   }
 
   private async failed(item: FetchedItem, err: unknown, signal: AbortSignal, retryInMs = 0): Promise<void> {

@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { FormData } from 'undici';
+import { z } from 'zod';
 import { backoffDelay } from '../outbox/backoff.js';
 import type { AgentConfig } from './config.js';
-import { moveDurably, writeFileDurably } from './durable-file.js';
+import { moveDurably, writeFileDurably } from '../files/durable.js';
 import { GatewayRequestError, type GatewayClient } from './gateway-client.js';
 import { sleep } from './sleep.js';
 import type { StatusFile } from './status.js';
@@ -75,14 +77,19 @@ export class AnswerOutbox {
     for (const name of names) {
       if (signal.aborted) return false;
       const file = join(this.cfg.folder, name);
-      if (!(await stat(file)).isFile()) continue;
-      const mediaType = MEDIA_TYPES[extname(name).toLowerCase()];
-      if (mediaType === undefined) {
-        await this.fail(name, { code: 'AGENT_UNKNOWN_EXTENSION', detail: `answers are .xml, .json, .csv or .jwe files; ${extname(name) || 'no extension'} is none of them` });
+      const kind = await lstat(file);
+      if (kind.isDirectory() && (name === 'sent' || name === 'failed')) continue;
+      if (!kind.isFile() && !kind.isDirectory()) continue;
+      let body: { data: Buffer | FormData; type: string | undefined };
+      try {
+        body = kind.isDirectory() ? { data: await answerForm(file), type: undefined } : { data: await readFile(file), type: mediaTypeOf(name) };
+      } catch (err) {
+        if (!(err instanceof AnswerRefusal)) throw err;
+        await this.fail(name, { code: err.code, detail: err.message });
         continue;
       }
       try {
-        const answer = await this.client.submit(await readFile(file), mediaType, signal);
+        const answer = await this.client.submit(body.data, body.type, signal);
         await moveDurably(file, this.sentDir, await freeName(this.sentDir, name));
         this.status.count('answersSent');
         await this.status.save();
@@ -159,6 +166,74 @@ export class AnswerOutbox {
     return (this.closing ??= new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok())));
   }
   private closing: Promise<void> | null = null;
+}
+
+/** Why an answer in the outbox cannot be sent as it is: it goes to failed/ with `code` and the text (names and reasons, never content). */
+class AnswerRefusal extends Error {
+  constructor(readonly code: 'AGENT_UNKNOWN_EXTENSION' | 'AGENT_MANIFEST_INVALID', message: string) {
+    super(message);
+    this.name = 'AnswerRefusal';
+  }
+}
+
+function mediaTypeOf(name: string): string {
+  const mediaType = MEDIA_TYPES[extname(name).toLowerCase()];
+  if (mediaType === undefined) throw new AnswerRefusal('AGENT_UNKNOWN_EXTENSION', `answers are .xml, .json, .csv or .jwe files; ${extname(name) || 'no extension'} is none of them`);
+  return mediaType;
+}
+
+/** A plain file name inside the answer folder: no path, no leading dot. */
+const FILE_NAME = z.string().min(1).max(255).regex(/^[^/\\.][^/\\]*$/, 'a file name inside the answer folder (no path, no leading dot)');
+
+/** `manifest.json` of an answer folder (docs/agent.md "Answers with attachments"). */
+const answerManifest = z
+  .object({
+    message: FILE_NAME,
+    attachments: z
+      .array(
+        z
+          .object({
+            file: FILE_NAME,
+            name: z.string().min(1).max(255).optional(),
+            mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/pdf').default('application/octet-stream'),
+            sha512: z.string().regex(/^[0-9a-fA-F]{128}$/, '128 hex digits').optional(),
+          })
+          .strict(),
+      )
+      .max(100)
+      .default([]),
+  })
+  .strict();
+
+/**
+ * Reads an answer folder — `manifest.json` naming the message file and its attachment files —
+ * into the multipart form of `POST /api/v1/messages` (part `message`, parts `attachment`, as the
+ * gateway's own form). Every file must be a regular file of the folder (no symlink), an attachment
+ * with a `sha512` in the manifest must have it. AnswerRefusal otherwise.
+ */
+async function answerForm(folder: string): Promise<FormData> {
+  let manifest: z.infer<typeof answerManifest>;
+  try {
+    manifest = answerManifest.parse(JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')));
+  } catch (err) {
+    const where = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : (err as NodeJS.ErrnoException).code ?? 'not JSON';
+    throw new AnswerRefusal('AGENT_MANIFEST_INVALID', `manifest.json of the answer folder: ${where}`);
+  }
+  const read = async (file: string, what: string): Promise<Buffer> => {
+    const s = await lstat(join(folder, file)).catch(() => null);
+    if (s === null || !s.isFile()) throw new AnswerRefusal('AGENT_MANIFEST_INVALID', `${what} ${file} is not a file of the answer folder`);
+    return readFile(join(folder, file));
+  };
+  const form = new FormData();
+  form.append('message', new Blob([new Uint8Array(await read(manifest.message, 'message'))], { type: mediaTypeOf(manifest.message) }), manifest.message);
+  for (const [i, a] of manifest.attachments.entries()) {
+    const data = await read(a.file, `attachments[${i}]`);
+    if (a.sha512 !== undefined && createHash('sha512').update(data).digest('hex') !== a.sha512.toLowerCase()) {
+      throw new AnswerRefusal('AGENT_MANIFEST_INVALID', `attachments[${i}] ${a.file}: its sha512 is not the one in manifest.json`);
+    }
+    form.append('attachment', new Blob([new Uint8Array(data)], { type: a.mediaType }), a.name ?? a.file);
+  }
+  return form;
 }
 
 /** `name`, or `<time>-name` when `dir` already holds a file of that name (a Fachverfahren reusing names). */

@@ -18,7 +18,7 @@ const messageTypes = z
 const targetSchema = z.discriminatedUnion('kind', [
   z
     .object({
-      kind: z.literal('http').describe('POST the payload to a local URL; any 2xx answer means accepted.'),
+      kind: z.literal('http').describe('POST the payload to a local URL (with attachments: one multipart/form-data POST with manifest, message and attachments); any 2xx answer means accepted.'),
       messageTypes,
       url: z.url().describe('Local URL of the Fachverfahren\'s inbox (http or https).'),
       timeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe('Time for the whole POST; a timeout counts as not accepted.'),
@@ -27,14 +27,14 @@ const targetSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
-      kind: z.literal('folder').describe('Write the payload into a directory: `.<name>.part`, fsync, rename, fsync of the directory.'),
+      kind: z.literal('folder').describe('Write the payload into a directory: `.<name>.part`, fsync, rename, fsync of the directory; attachments first, as the folder `<name>.attachments/` with `manifest.json`, placed whole.'),
       messageTypes,
       dir: z.string().min(1).describe('Directory the Fachverfahren imports from (must exist).'),
     })
     .strict(),
   z
     .object({
-      kind: z.literal('command').describe('Run a program with the payload on stdin; exit code 0 means accepted. No shell is involved.'),
+      kind: z.literal('command').describe('Run a program with the payload on stdin (attachments and `manifest.json` in the temporary folder `ZSA_ATTACHMENTS_DIR`, removed afterwards); exit code 0 means accepted. No shell is involved.'),
       messageTypes,
       program: z.string().min(1).describe('Program to run (absolute path or a name on PATH), started without a shell.'),
       args: z.array(z.string()).default([]).describe('Fixed arguments from this file. Message data never becomes an argument; it is in stdin and the ZSA_* environment variables.'),
@@ -86,7 +86,7 @@ export const agentConfigSchema = z
       .describe('Mailboxes to poll, one loop each; a mailbox\'s messages are handed on one at a time, in order.'),
     answers: z
       .object({
-        folder: z.string().min(1).optional().describe('Outbox folder the Fachverfahren writes answers into (`.xml`, `.json`, `.csv`, `.jwe`; names starting with `.` or ending in `.part` are ignored). Sent files move to `sent/`, refused ones to `failed/` with `<name>.problem.json` beside them.'),
+        folder: z.string().min(1).optional().describe('Outbox folder the Fachverfahren writes answers into (`.xml`, `.json`, `.csv`, `.jwe` files, or a folder with the message, its attachments and `manifest.json`; names starting with `.` or ending in `.part` are ignored). Sent answers move to `sent/`, refused ones to `failed/` with `<name>.problem.json` beside them.'),
         pollMs: z.number().int().min(100).max(600_000).default(1000).describe('How often the outbox folder is scanned.'),
         listenPort: z.number().int().min(0).max(65535).optional().describe('Also accept answers by `POST /answers` on this port of 127.0.0.1 (never another address; 0 picks a free port); each is written durably into the outbox folder before the 202.'),
       })

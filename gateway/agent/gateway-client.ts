@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, fetch, type Response } from 'undici';
+import { Agent, fetch, FormData, type Response } from 'undici';
+import type { AttachmentRef } from './attachments.js';
 import type { AgentConfig } from './config.js';
 
 /** Problem details as the gateway answers them (docs/errors.md); only the fields the agent reads. */
@@ -121,8 +122,35 @@ export class GatewayClient {
     }
   }
 
-  /** Submits an answer (`POST /api/v1/messages`): 202 stored, 200 the same message was stored before (`duplicate`). Anything else throws. */
-  async submit(data: Buffer, contentType: string, signal: AbortSignal): Promise<SubmitAnswer> {
+  /**
+   * The attachment references of a message (`GET /api/v1/messages/{id}`, `attachments[]`): what
+   * the agent must fetch and check before it hands the message on. Throws GatewayRequestError.
+   */
+  async attachmentRefs(gatewayId: string, signal: AbortSignal): Promise<AttachmentRef[]> {
+    const res = await this.call('GET', `/api/v1/messages/${encodeURIComponent(gatewayId)}`, undefined, signal);
+    const body = (await res.json()) as { attachments?: unknown };
+    const refs = Array.isArray(body.attachments) ? body.attachments : [];
+    return refs.map((r, i) => {
+      const a = (r ?? {}) as Record<string, unknown>;
+      if (typeof a['name'] !== 'string' || typeof a['sha512'] !== 'string' || !/^[0-9a-f]{128}$/i.test(a['sha512']) || !Number.isSafeInteger(a['size'])) {
+        throw new GatewayRequestError(`message ${gatewayId}: attachment reference ${i + 1} is incomplete`, res.status, null, false);
+      }
+      return { name: a['name'], mediaType: typeof a['mediaType'] === 'string' ? a['mediaType'] : 'application/octet-stream', sha512: a['sha512'].toLowerCase(), size: a['size'] as number };
+    });
+  }
+
+  /** One attachment (`GET /api/v1/attachments/{sha512}`): its bytes as sent (a JWE when the gateway sealed it to the participant's key) and their media type. */
+  async attachment(sha512: string, signal: AbortSignal): Promise<{ contentType: string; body: Buffer }> {
+    const res = await this.call('GET', `/api/v1/attachments/${sha512}`, undefined, signal);
+    return { contentType: res.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await res.arrayBuffer()) };
+  }
+
+  /**
+   * Submits an answer (`POST /api/v1/messages`): the message as its body, or a multipart form
+   * (part `message`, parts `attachment`) for an answer with attachments. 202 stored, 200 the same
+   * message was stored before (`duplicate`). Anything else throws.
+   */
+  async submit(data: Buffer | FormData, contentType: string | undefined, signal: AbortSignal): Promise<SubmitAnswer> {
     const res = await this.call('POST', '/api/v1/messages', { type: contentType, data }, signal);
     const body = (await res.json().catch(() => ({}))) as { gatewayId?: string; duplicate?: boolean };
     return { status: res.status, ...(body.gatewayId !== undefined && { gatewayId: body.gatewayId }), duplicate: body.duplicate === true };
@@ -134,9 +162,10 @@ export class GatewayClient {
   }
   private closing: Promise<void> | null = null;
 
-  private async call(method: string, path: string, body: { type: string; data: string | Buffer } | undefined, signal: AbortSignal, extraMs = 0, renewed = false): Promise<Response> {
+  /** One request; a FormData body sets its own multipart content type (`type` undefined). */
+  private async call(method: string, path: string, body: { type: string | undefined; data: string | Buffer | FormData } | undefined, signal: AbortSignal, extraMs = 0, renewed = false): Promise<Response> {
     const headers: Record<string, string> = { 'x-actor': 'zsa-gateway-agent' };
-    if (body) headers['content-type'] = body.type;
+    if (body?.type !== undefined) headers['content-type'] = body.type;
     const token = await this.bearer(signal);
     if (token) headers['authorization'] = `Bearer ${token}`;
     let res: Response;

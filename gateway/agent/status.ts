@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from '../files/durable.js';
 
 /** What `zsa-gateway agent status` shows: counts since the state folder was created, and the latest events. */
 export interface AgentStatus {

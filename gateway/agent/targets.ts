@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetch } from 'undici';
+import { fetch, FormData } from 'undici';
 import { dropFileName } from '../../connectors/filedrop/index.js';
+import { writeFileDurably } from '../files/durable.js';
+import { manifestOf, placeAttachmentSet, writeAttachmentSet, type LocalAttachment } from './attachments.js';
 import type { TargetConfig } from './config.js';
-import { writeFileDurably } from './durable-file.js';
 
 /** A message as the agent hands it to a local target: opened (no JWE any more) and with its routing facts. */
 export interface LocalMessage {
@@ -16,6 +19,8 @@ export interface LocalMessage {
   /** Media type of `payload` (`application/xml`, or a mapped form's type). */
   contentType: string;
   payload: Buffer;
+  /** The message's attachments, fetched and checked (sha512, size); empty for most messages. */
+  attachments: LocalAttachment[];
 }
 
 /**
@@ -65,11 +70,13 @@ function factHeaders(msg: LocalMessage): Record<string, string> {
 
 async function postToUrl(target: Extract<TargetConfig, { kind: 'http' }>, msg: LocalMessage, signal: AbortSignal): Promise<string> {
   let status: number;
+  // with attachments: a multipart form as the gateway's POST /api/v1/messages takes it (docs/agent.md)
+  const form = msg.attachments.length > 0 ? multipartOf(msg) : undefined;
   try {
     const res = await fetch(target.url, {
       method: 'POST',
-      headers: { ...target.headers, ...factHeaders(msg), 'content-type': msg.contentType },
-      body: msg.payload,
+      headers: { ...target.headers, ...factHeaders(msg), ...(form === undefined && { 'content-type': msg.contentType }) },
+      body: form ?? msg.payload,
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(target.timeoutMs)]),
     });
@@ -82,14 +89,34 @@ async function postToUrl(target: Extract<TargetConfig, { kind: 'http' }>, msg: L
   return `http ${status}`;
 }
 
+/**
+ * The form the http target gets for a message with attachments: part `manifest` (JSON: gateway id,
+ * message type, per attachment file, name, media type, sha512, size), part `message` (the payload
+ * with its media type), then one part `attachment` per attachment (file name = its name, its media
+ * type) in the order of the manifest.
+ */
+function multipartOf(msg: LocalMessage): FormData {
+  const form = new FormData();
+  form.append('manifest', new Blob([JSON.stringify(manifestOf(msg.gatewayId, msg.messageType, msg.attachments))], { type: 'application/json' }), 'manifest.json');
+  form.append('message', new Blob([new Uint8Array(msg.payload)], { type: msg.contentType }), dropFileName(msg));
+  for (const a of msg.attachments) form.append('attachment', new Blob([new Uint8Array(a.data)], { type: a.mediaType }), a.name);
+  return form;
+}
+
+/**
+ * The message file `<messageType>-<gatewayId>.<ext>`; with attachments, first the folder
+ * `<that name>.attachments/` with the files and `manifest.json` (placed whole by a rename), so
+ * when the message file appears its attachments are complete.
+ */
 async function writeIntoFolder(dir: string, msg: LocalMessage): Promise<string> {
   const name = dropFileName(msg);
   try {
+    if (msg.attachments.length > 0) await placeAttachmentSet(dir, `${name}.attachments`, manifestOf(msg.gatewayId, msg.messageType, msg.attachments), msg.attachments);
     await writeFileDurably(join(dir, name), msg.payload, 0o640);
   } catch (cause) {
     throw new LocalRefusal(`folder target: ${errorName(cause)}`, { cause });
   }
-  return `file ${name}`;
+  return msg.attachments.length > 0 ? `file ${name} with ${msg.attachments.length} attachment(s)` : `file ${name}`;
 }
 
 /**
@@ -97,7 +124,24 @@ async function writeIntoFolder(dir: string, msg: LocalMessage): Promise<string> 
  * stdin, the facts into ZSA_* environment variables, nothing of the message into the
  * command line. Killed with SIGKILL after `timeoutMs`.
  */
-function runProgram(target: Extract<TargetConfig, { kind: 'command' }>, msg: LocalMessage, signal: AbortSignal): Promise<string> {
+async function runProgram(target: Extract<TargetConfig, { kind: 'command' }>, msg: LocalMessage, signal: AbortSignal): Promise<string> {
+  if (msg.attachments.length === 0) return spawnProgram(target, msg, undefined, signal);
+  // attachments: a private temporary folder (0700) named by ZSA_ATTACHMENTS_DIR, removed when the program ended
+  let temp: string;
+  try {
+    temp = await mkdtemp(join(tmpdir(), 'zsa-agent-command-'));
+    await writeAttachmentSet(join(temp, 'attachments'), manifestOf(msg.gatewayId, msg.messageType, msg.attachments), msg.attachments);
+  } catch (cause) {
+    throw new LocalRefusal(`command target ${target.program}: attachments not written (${errorName(cause)})`, { cause });
+  }
+  try {
+    return await spawnProgram(target, msg, join(temp, 'attachments'), signal);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+function spawnProgram(target: Extract<TargetConfig, { kind: 'command' }>, msg: LocalMessage, attachmentsDir: string | undefined, signal: AbortSignal): Promise<string> {
   return new Promise((accepted, refused) => {
     const child = spawn(target.program, target.args, {
       shell: false,
@@ -114,6 +158,7 @@ function runProgram(target: Extract<TargetConfig, { kind: 'command' }>, msg: Loc
         ZSA_MAILBOX: msg.mailbox,
         ZSA_CONTENT_TYPE: msg.contentType,
         ...(msg.form !== undefined && { ZSA_MESSAGE_FORM: msg.form }),
+        ...(attachmentsDir !== undefined && { ZSA_ATTACHMENTS_DIR: attachmentsDir }),
       },
     });
     child.once('error', (err) => refused(new LocalRefusal(`command target ${target.program}: ${errorName(err)}`, { cause: err })));

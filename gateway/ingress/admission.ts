@@ -15,7 +15,7 @@ export type RefusalReason = OverloadReason | 'over-share';
 export interface AdmissionSources {
   /** Synchronous and cheap: read on every request. */
   pressure(): StorePressure;
-  /** Pending outbox items per endpoint (running counts, migration 16): read every `refreshMs`, never per request. */
+  /** Pending outbox items per endpoint (running counts, migration 13): read every `refreshMs`, never per request. */
   outboxDepth(): Promise<Record<string, number>>;
 }
 

@@ -26,11 +26,12 @@ export interface DB {
   fit_attachments: FitAttachmentsTable;
   fit_events: FitEventsTable;
   fit_replies: FitRepliesTable;
+  xta_fetches: XtaFetchesTable;
   message_counts: MessageCountsTable;
   outbox_counts: OutboxCountsTable;
 }
 
-/** Running count of messages per (state, endpoint, LeiKa, AGS), kept by triggers (migration 16, ADR 0036). */
+/** Running count of messages per (state, endpoint, LeiKa, AGS), kept by triggers (migration 13, ADR 0036). */
 export interface MessageCountsTable {
   state: string;
   endpoint_id: string;
@@ -39,7 +40,7 @@ export interface MessageCountsTable {
   n: number;
 }
 
-/** Running count of outbox rows per (endpoint, dead), kept by triggers (migration 16, ADR 0036). */
+/** Running count of outbox rows per (endpoint, dead), kept by triggers (migration 13, ADR 0036). */
 export interface OutboxCountsTable {
   endpoint_id: string;
   dead: Flag;
@@ -131,6 +132,15 @@ export interface MailboxTable {
   deliveries: number;
   acked_at: EpochMs | null;
   acked_by: string | null;
+}
+
+/** The lease of an XTA getMessage, until its close (migration 14). */
+export interface XtaFetchesTable {
+  mailbox: string;
+  message_id: string;
+  item_id: number;
+  lease_token: string;
+  lease_until: EpochMs;
 }
 
 export interface DelegationChangesTable {

@@ -196,6 +196,13 @@ export interface MailboxLease {
   form?: DeliveryForm;
 }
 
+/** A fetch of XTA getMessage as the store keeps it for `close` (migration 14). */
+export interface XtaFetchLease {
+  itemId: number;
+  leaseToken: string;
+  leaseUntil: string;
+}
+
 export type DelegationMode = string; // 'none' | 'e2e' | 'backoffice' | `prozessschritt:${string}` (validated by config schema)
 
 export interface DelegationChange {
@@ -342,6 +349,14 @@ export interface MessageStore extends BrowseReads {
    * delivered (a repeated ack). Throws GW_LEASE_INVALID.
    */
   mailboxAck(mailbox: string, itemId: number, leaseToken: string, actor: string): Promise<AckedMessage | null>;
+  /**
+   * XTA 2 getMessage (gateway/xta): leases item `itemId` as mailboxFetch does and, in the same
+   * transaction, records the fetch (mailbox, message id → item, lease token, lease end), so that
+   * `close` finds its lease after a gateway restart. Null when the item is not available.
+   */
+  xtaFetch(mailbox: string, itemId: number, leaseMs: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null>;
+  /** The lease of the latest XTA fetch of message `messageId` from `mailbox` (ended or not), or null when it was never fetched by XTA. */
+  xtaFetchLease(mailbox: string, messageId: string): Promise<XtaFetchLease | null>;
 
   // --- delegations ---------------------------------------------------------------------
   /** Records a runtime delegation switch (overrides the config value from now on). */

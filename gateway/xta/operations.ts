@@ -14,7 +14,6 @@ import type { AckedMessage, MailboxItem, MessageStore } from '../store/types.js'
 import type { XtaAccount, XtaAccounts } from './accounts.js';
 import { XtaFault, type XtaExceptionName } from './faults.js';
 import type { XtaIngress } from './ingress.js';
-import type { FetchLeases } from './leases.js';
 import { fetchedId, gatewayIdOf, kennungOf, knownService, metaDataOf, partyIdentifier, xtaMessageId } from './metadata.js';
 import { textOf } from './soap.js';
 
@@ -32,7 +31,8 @@ export interface XtaDeps {
   messages: Pick<MessageStore, 'getMessage' | 'delegationOverrides'>;
   attachments: Pick<AttachmentStore, 'putStream' | 'open'>;
   ingress: XtaIngress;
-  leases: FetchLeases;
+  /** getMessage leases and records its fetch in one transaction; close finds the lease there, also after a restart. */
+  fetches: Pick<MessageStore, 'xtaFetch' | 'xtaFetchLease'>;
   recipientKeys?: RecipientKeys | undefined;
   /** Told of every message a close made delivered (metrics). */
   onDelivered?: ((m: AckedMessage) => void) | undefined;
@@ -99,6 +99,14 @@ const attr = (v: unknown, name: string): string | undefined => {
   const a = v !== null && typeof v === 'object' ? (v as { attributes?: Record<string, unknown> }).attributes : undefined;
   return typeof a?.[name] === 'string' ? (a[name] as string) : undefined;
 };
+/** OtherCriteria/NewEntry as xs:boolean; absent means true (only new messages). */
+function newEntryOnly(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  const text = textOf(v)?.trim();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new XtaFault('ParameterIsNotValidException', 'NewEntry must be an xs:boolean (true, false, 1, 0)');
+}
 const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
 /**
@@ -216,7 +224,9 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
         if ((from !== undefined && Number.isNaN(t(from))) || (to !== undefined && Number.isNaN(t(to)))) throw new XtaFault('ParameterNotSupportedException', 'MessageBoxEntryTimeFrom/To must be xs:dateTime values');
         if (from !== undefined) items = items.filter((i) => t(i.enqueuedAt) > t(from));
         if (to !== undefined) items = items.filter((i) => t(i.enqueuedAt) < t(to));
-        // NewEntry is not narrowed on: a fetch that was never closed does not count as InitialFetch (docs/xta.md).
+        // NewEntry (absent: true) selects only messages never fetched, i.e. without InitialFetch (XTA-Webservice-Datentypen.xsd,
+        // MessageSelectorType); a message fetched but not closed is listed again with NewEntry false (docs/xta.md).
+        if (newEntryOnly(crit['NewEntry'])) items = items.filter((i) => i.deliveries === 0);
       }
       const listed = items.slice(0, max);
       return { headers: [boxStatus(items.length - listed.length)], body: ['MessageStatusList', { MessageMetaData: listed.map((i, n) => metaDataOf(d.cfg, acc, i, n)) }] };
@@ -230,9 +240,8 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
       const items = gatewayId === undefined ? [] : await available(acc, mailbox);
       const item = items.find((i) => i.messageId.toLowerCase() === gatewayId);
       if (!item) throw unknown;
-      const lease = await d.mailboxes.mailboxFetch(mailbox, d.cfg.mailbox.leaseMs, item.id, await exceptAgs(acc, mailbox));
+      const lease = await d.fetches.xtaFetch(mailbox, item.id, d.cfg.mailbox.leaseMs, await exceptAgs(acc, mailbox));
       if (!lease) throw unknown;
-      d.leases.remember(mailbox, xtaId, { itemId: lease.item.id, leaseToken: lease.leaseToken, until: Date.parse(lease.leaseUntil) });
       const endpointId = endpointOfMailbox(d.cfg, mailbox);
       const sealed = await encryption.lease(endpointId, lease);
       const now = new Date().toISOString();
@@ -255,8 +264,8 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
     op('recipient', 'close', async (c) => {
       const acc = account(c);
       const mailbox = needMailbox(acc);
-      const xtaId = fetchedId(c.body);
-      const lease = d.leases.get(mailbox, xtaId);
+      const gatewayId = gatewayIdOf(d.cfg.xta.instance, fetchedId(c.body));
+      const lease = gatewayId === undefined ? null : await d.fetches.xtaFetchLease(mailbox, gatewayId);
       if (!lease) throw new XtaFault('InvalidMessageIDException', 'no running fetch of this XTAMessageID in the account\'s message box: get the message first');
       try {
         const acked = await d.mailboxes.mailboxAck(mailbox, lease.itemId, lease.leaseToken, `xta:${acc.identifier}`);

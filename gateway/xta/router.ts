@@ -10,7 +10,6 @@ import { unexpectedSummary } from '../ingress/diagnostics.js';
 import { XtaAccounts } from './accounts.js';
 import { faultOf, XtaFault } from './faults.js';
 import { pipelineIngress } from './ingress.js';
-import { FetchLeases } from './leases.js';
 import { actionOf, faultActionOf, xtaOperations, type XtaDeps, type XtaOperation, type XtaPort } from './operations.js';
 import { EnvelopeError, SOAP12_MEDIA_TYPE, XtaSoap } from './soap.js';
 import { readXop, resolveXop } from './mtom.js';
@@ -36,7 +35,7 @@ export async function buildXta(s: GatewayServices): Promise<XtaRuntime | undefin
     messages: s.store,
     attachments: s.attachments,
     ingress: pipelineIngress(s.pipeline, s.admission),
-    leases: new FetchLeases(),
+    fetches: s.store,
     recipientKeys: s.recipientKeys,
     onDelivered: s.monitoring ? (m) => s.monitoring!.metrics.deliveredFacts(m) : undefined,
     log: s.log.child({ component: 'xta' }),

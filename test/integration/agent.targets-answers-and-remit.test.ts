@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -133,6 +134,24 @@ describe('pull agent: local targets, answers, JWE and remit (in-process gateway 
     expect(got[0]!.body).to.equal(xml); // the gateway sent a JWE (its key is configured); the target got the opened XML
     expect(got[0]!.contentType).to.match(/^application\/xml/);
     expect(got[0]!.messageType).to.equal('hund.anmeldung.0101');
+  });
+
+  it('opens an attachment the gateway sealed to the participant\'s key and posts message and attachment as one multipart form', async () => {
+    const xml = hundAnmeldung({ ags: HALLE });
+    const pdf = Buffer.from('%PDF-1.4\n% Impfpass des Hundes (synthetisch)\n%%EOF\n');
+    const res = await request(gw.url).post('/api/v1/messages').set('authorization', `Bearer ${efaToken}`)
+      .attach('message', Buffer.from(xml), { filename: 'anmeldung.xml', contentType: 'application/xml' })
+      .attach('attachment', pdf, { filename: 'impfpass.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(202);
+    const { gatewayId } = res.body as { gatewayId: string };
+    // what the gateway serves this participant is a JWE, not the PDF
+    const sealed = await request(gw.url).get(`/api/v1/attachments/${createHash('sha512').update(pdf).digest('hex')}`).set('authorization', `Bearer ${await testTokenFor(gw.url, MAILBOX)}`);
+    expect(sealed.headers['content-type']).to.match(/^application\/jose/);
+    await waitFor('delivered at the gateway', async () => ((await stateOf(gatewayId)) === 'delivered' ? true : undefined));
+    const got = inbox.received.filter((r) => r.gatewayId === gatewayId);
+    expect(got).to.have.length(1);
+    expect(got[0]!.contentType).to.match(/^multipart\/form-data; boundary=/);
+    expect(got[0]!.body).to.contain(xml).and.contain('% Impfpass des Hundes (synthetisch)').and.contain('filename="impfpass.pdf"');
   });
 
   it('does not acknowledge while the local target is down, and delivers once it is back', async () => {

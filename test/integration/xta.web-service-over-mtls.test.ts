@@ -35,12 +35,13 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
   this.timeout(180_000);
   let pki: TestPki;
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let cfg: ReturnType<typeof requiredAuthConfig>;
   const clients = new Map<string, Client>();
 
   before(async function () {
     this.timeout(PKI_TIMEOUT_MS);
     pki = await testPki();
-    const cfg = requiredAuthConfig();
+    cfg = requiredAuthConfig();
     cfg.server.tls = { certFile: join(pki.dir, LAYOUT.serverCert), keyFile: join(pki.dir, LAYOUT.serverKey), caFile: join(pki.dir, LAYOUT.chain), crlFile: join(pki.dir, LAYOUT.crl), clientAuth: 'required' };
     cfg.server.maxMessageBytes = 64 * 1024;
     cfg.server.maxAttachmentBytes = 64 * 1024;
@@ -102,8 +103,9 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
   }
 
   const xtaIdOf = (gatewayId: string) => `urn:de:xta:messageid:zsa-gateway-test:${gatewayId}`;
-  const listed = async (id: string, account: string): Promise<string[]> => {
-    const { result } = await call(id, account, 'core.recipient', 'getStatusList', { OtherCriteria: { MaxMessages: 50 } });
+  /** The XTA ids getStatusList lists; `newEntry` absent leaves NewEntry out (the standard then selects only messages never fetched). */
+  const listed = async (id: string, account: string, newEntry?: boolean): Promise<string[]> => {
+    const { result } = await call(id, account, 'core.recipient', 'getStatusList', { OtherCriteria: { ...(newEntry !== undefined && { NewEntry: newEntry }), MaxMessages: 50 } });
     const md = (result as { MessageMetaData?: unknown } | null)?.MessageMetaData;
     return (Array.isArray(md) ? md : md ? [md] : []).map((m: { XTAMessageID: { $value?: string } | string }) => (typeof m.XTAMessageID === 'string' ? m.XTAMessageID : m.XTAMessageID.$value ?? '').toLowerCase());
   };
@@ -143,8 +145,10 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     expect(await state(anmeldungId)).to.equal('in_mailbox'); // fetched is not collected
     expect(await listed('zsa-lsa', ZSA), 'hidden while its fetch runs').to.not.include(xtaId);
 
-    // not closed: back after the lease
-    await waitFor('the unclosed message listed again', async () => ((await listed('zsa-lsa', ZSA)).includes(xtaId) ? true : undefined));
+    // not closed: back after the lease — listed with NewEntry false; NewEntry true or absent lists only messages never fetched
+    await waitFor('the unclosed message listed again', async () => ((await listed('zsa-lsa', ZSA, false)).includes(xtaId) ? true : undefined));
+    expect(await listed('zsa-lsa', ZSA), 'NewEntry absent: fetched before, so not new').to.not.include(xtaId);
+    expect(await listed('zsa-lsa', ZSA, true), 'NewEntry true: not new').to.not.include(xtaId);
     const second = await call('zsa-lsa', ZSA, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'f2' }, $value: xtaId.toUpperCase() } });
     expect(content(second.result)).to.equal(anmeldung);
     await call('zsa-lsa', ZSA, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'c1' }, $value: xtaId } });
@@ -153,7 +157,7 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
     await call('zsa-lsa', ZSA, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'c2' }, $value: xtaId } });
 
     await new Promise((r) => setTimeout(r, LEASE_MS * 2));
-    expect(await listed('zsa-lsa', ZSA), 'closed: never again').to.not.include(xtaId);
+    expect(await listed('zsa-lsa', ZSA, false), 'closed: never again').to.not.include(xtaId);
     expect((await fault(call('zsa-lsa', ZSA, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'f3' }, $value: xtaId } }))).exception).to.equal('InvalidMessageIDException');
   });
 
@@ -336,5 +340,41 @@ describe('xta: the XTA 2 web service over mTLS with a real SOAP client', functio
       expect(health.statusCode).to.equal(200);
       await health.body.dump();
     });
+  });
+
+  /** Stops the gateway (its data stays) and starts it again on the same data with `leaseMs`; SOAP clients are built anew for the new address. */
+  async function restart(leaseMs: number): Promise<void> {
+    await gw.close();
+    cfg.mailbox.leaseMs = leaseMs;
+    gw = await startTestGateway(cfg);
+    clients.clear();
+  }
+
+  it('close after a gateway restart within the lease collects the message; another box cannot close it, a stale fetch cannot either', async () => {
+    await restart(120_000); // a lease that outlives the restart below
+    const id = (await gw.services.pipeline.submit(Buffer.from(hundAnmeldung({ ags: '15003000' })), [], { remote: 'test' })).receipt.gatewayId;
+    await waitFor('in the ZSA box', async () => ((await state(id)) === 'in_mailbox' ? true : undefined));
+    const xtaId = xtaIdOf(id);
+    await call('zsa-lsa', ZSA, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'r1' }, $value: xtaId } });
+
+    await restart(120_000);
+    expect(await state(id)).to.equal('in_mailbox');
+    expect((await fault(call('magdeburg', MAGDEBURG, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'r2' }, $value: xtaId } }))).exception).to.equal('InvalidMessageIDException');
+    await call('zsa-lsa', ZSA, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'r3' }, $value: xtaId.toUpperCase() } });
+    expect(await state(id)).to.equal('delivered');
+    await call('zsa-lsa', ZSA, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'r4' }, $value: xtaId } }); // repeated: no error
+
+    // a fetch whose lease ran out and was taken over by the REST mailbox API: its close is refused, the message stays
+    const other = (await gw.services.pipeline.submit(Buffer.from(hundAnmeldung({ ags: '15003000' })), [], { remote: 'test' })).receipt.gatewayId;
+    await waitFor('in the ZSA box', async () => ((await state(other)) === 'in_mailbox' ? true : undefined));
+    await restart(LEASE_MS);
+    await call('zsa-lsa', ZSA, 'core.recipient', 'getMessage', { XTAMessageID: { attributes: { id: 'r5' }, $value: xtaIdOf(other) } });
+    const taken = await waitFor('the REST fetch after the XTA lease ended', async () => {
+      const item = (await gw.services.store.mailboxList('zsa-hund', 500)).find((i) => i.messageId === other);
+      return item === undefined ? undefined : ((await gw.services.store.mailboxFetch('zsa-hund', 60_000, item.id)) ?? undefined);
+    });
+    expect((await fault(call('zsa-lsa', ZSA, 'core.recipient', 'close', { XTAMessageID: { attributes: { id: 'r6' }, $value: xtaIdOf(other) } }))).exception).to.equal('InvalidMessageIDException');
+    expect(await state(other)).to.equal('in_mailbox');
+    await gw.services.store.mailboxAck('zsa-hund', taken.item.id, taken.leaseToken, 'test');
   });
 });

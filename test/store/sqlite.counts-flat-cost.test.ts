@@ -18,7 +18,7 @@ function planOf(db: Database.Database, q: { sql: string; parameters: readonly un
 /**
  * The reads behind every metrics scrape, alert evaluation, /admin/stats, the overview and
  * admission control (ADR 0029, ADR 0036) must not grow with the backlog: counts come from
- * the running counts the triggers of migration 16 keep, the oldest message of a group from
+ * the running counts the triggers of migration 13 keep, the oldest message of a group from
  * one seek on the covering index messages_backlog. And the running counts must equal what
  * a GROUP BY over the rows says, after every kind of change.
  */

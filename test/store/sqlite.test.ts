@@ -53,7 +53,7 @@ describe('SQLite store: connection and schema', () => {
     try {
       expect(db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal(MIGRATIONS.map((m) => m.version));
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-      expect(tables).to.deep.equal(['attachment_uploads', 'delegation_changes', 'fit_attachments', 'fit_events', 'fit_replies', 'fit_submissions', 'mailbox', 'message_counts', 'message_forms', 'messages', 'outbox', 'outbox_counts', 'rejections', 'retention_log', 'schema_version', 'transitions', 'vorgang_events']);
+      expect(tables).to.deep.equal(['attachment_uploads', 'delegation_changes', 'fit_attachments', 'fit_events', 'fit_replies', 'fit_submissions', 'mailbox', 'message_counts', 'message_forms', 'messages', 'outbox', 'outbox_counts', 'rejections', 'retention_log', 'schema_version', 'transitions', 'vorgang_events', 'xta_fetches']);
     } finally {
       db.close();
     }

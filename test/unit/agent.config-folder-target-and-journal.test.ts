@@ -15,7 +15,7 @@ describe('pull agent: configuration, folder target, accept journal', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const msg = (over: Partial<LocalMessage> = {}): LocalMessage => ({
     gatewayId: randomUUID(), messageUuid: randomUUID(), messageType: 'hund.anmeldung.0101', vorgangId: randomUUID(), mailbox: 'fv-15002000-hund',
-    contentType: 'application/xml', payload: Buffer.from('<synthetisch/>'), ...over,
+    contentType: 'application/xml', payload: Buffer.from('<synthetisch/>'), attachments: [], ...over,
   });
 
   it('lists every problem of a configuration at once: schema, transport, auth, files and folders', () => {
@@ -66,9 +66,9 @@ describe('pull agent: configuration, folder target, accept journal', () => {
     mkdirSync(drop);
     const m = msg({ payload: Buffer.from('<a>ä</a>') });
     const detail = await deliverLocally({ kind: 'folder', dir: drop }, m, new AbortController().signal);
-    expect(readdirSync(drop)).to.deep.equal([`hund.anmeldung.0101-${m.gatewayId}.xml`]);
+    expect(readdirSync(drop)).to.deep.equal([`hund.anmeldung.0101-${m.gatewayId}-${m.messageUuid}.xml`]);
     expect(detail).to.contain(m.gatewayId);
-    expect(readFileSync(join(drop, `hund.anmeldung.0101-${m.gatewayId}.xml`), 'utf8')).to.equal('<a>ä</a>');
+    expect(readFileSync(join(drop, `hund.anmeldung.0101-${m.gatewayId}-${m.messageUuid}.xml`), 'utf8')).to.equal('<a>ä</a>');
     let refused: unknown;
     await deliverLocally({ kind: 'folder', dir: join(dir, 'gone') }, m, new AbortController().signal).catch((err: unknown) => (refused = err));
     expect(refused).to.be.instanceOf(LocalRefusal);

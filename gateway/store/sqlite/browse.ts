@@ -67,7 +67,7 @@ export function quantile(sorted: readonly number[], p: number): number | null {
 
 /**
  * The overview's figures: the last day's messages are a seq range (no scan of older rows),
- * the backlog from the running counts (migration 16), times to delivery from each message's
+ * the backlog from the running counts (migration 13), times to delivery from each message's
  * `delivered` transition (index transitions_message_id).
  */
 export function overviewFigures(ctx: SqliteContext, now: Date): OverviewFigures {
@@ -114,7 +114,7 @@ export function overviewFigures(ctx: SqliteContext, now: Date): OverviewFigures 
       .all(dayLo) as Array<{ leika: string; ags: string; ms: number }>;
     for (const r of times) row(r.leika, r.ags).deliveryMs.push(Math.max(0, r.ms));
   }
-  // the running counts of migration 16 (ADR 0036): the cost does not grow with the backlog
+  // the running counts of migration 13 (ADR 0036): the cost does not grow with the backlog
   const backlog = ctx.sql.all(
     ctx.qb.selectFrom('message_counts').select((eb) => ['leika', 'ags', eb.fn.sum<number>('n').as('n')]).where('state', 'in', [...OPEN_STATES]).groupBy(['leika', 'ags']).having((eb) => eb.fn.sum('n'), '>', 0),
   );

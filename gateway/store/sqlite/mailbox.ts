@@ -65,8 +65,11 @@ export function mailboxList(ctx: SqliteContext, mailbox: string, limit: number, 
   return availableItems(ctx, mailbox, now, boundLimit(limit, 100), undefined, exceptAgs).map((r) => toItem(r, now));
 }
 
+/** A lease with its payload still sealed at rest (the store opens it). */
+export type StoredLease = MailboxLease & { payloadKeyId: string | null; payloadPart: string };
+
 /** Leases the given item, or the oldest available one, for `leaseMs`: new token, deliveries+1. Null when none is available. */
-export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): (MailboxLease & { payloadKeyId: string | null; payloadPart: string }) | null {
+export function mailboxFetch(ctx: SqliteContext, mailbox: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): StoredLease | null {
   const now = ctx.now();
   const row = availableItems(ctx, mailbox, now, 1, itemId, exceptAgs)[0];
   if (row === undefined) return null;

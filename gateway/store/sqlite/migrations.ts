@@ -330,7 +330,7 @@ CREATE INDEX fit_replies_case ON fit_replies (case_id, created_at);
 `,
   },
   {
-    version: 16,
+    version: 13,
     name: 'running counts of messages and outbox rows',
     // ADR 0036: the counts that metrics, alerts, /admin/stats, the overview and admission
     // control read on every scrape or request were GROUP BYs over every open message, so
@@ -388,6 +388,24 @@ BEGIN
   INSERT INTO outbox_counts (endpoint_id, dead, n) VALUES (new.endpoint_id, new.dead, 1)
     ON CONFLICT (endpoint_id, dead) DO UPDATE SET n = n + 1;
 END;
+`,
+  },
+  {
+    version: 14,
+    name: 'XTA fetches',
+    // ADR 0040: XTA's close names only the message id; the lease token of the getMessage before it
+    // is kept here (written in the fetch's transaction), so a close after a gateway restart works.
+    // One row per message and mailbox: a new fetch replaces the old one's lease.
+    sql: `
+CREATE TABLE xta_fetches (
+  mailbox     TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  item_id     INTEGER NOT NULL,
+  lease_token TEXT    NOT NULL,
+  lease_until INTEGER NOT NULL,
+  PRIMARY KEY (mailbox, message_id)
+);
+CREATE INDEX xta_fetches_lease_until ON xta_fetches (lease_until);
 `,
   },
 ];

@@ -124,7 +124,7 @@ export function leaseEndQuery(qb: SqliteContext['qb']) {
     .where('lease_until', '>', (eb) => eb.ref('due_at'));
 }
 
-/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. Reads the running counts of migration 16. */
+/** Pending (not dead) outbox items per endpoint; endpoints without any are absent. Reads the running counts of migration 13. */
 export function outboxDepth(ctx: SqliteContext): Record<string, number> {
   const rows = ctx.sql.all(ctx.qb.selectFrom('outbox_counts').select(['endpoint_id', 'n']).where('dead', '=', 0).where('n', '>', 0));
   return Object.fromEntries(rows.map((r) => [r.endpoint_id, Number(r.n)]));

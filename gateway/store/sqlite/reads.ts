@@ -80,7 +80,7 @@ export function vorgang(ctx: SqliteContext, vorgangId: string): StoredMessage[] 
 
 /**
  * Every state of the state machine, 0 when no message is in it (a gauge must drop to 0, not
- * vanish). Reads the running counts of migration 16: its cost does not grow with the store.
+ * vanish). Reads the running counts of migration 13: its cost does not grow with the store.
  */
 export function countByState(ctx: SqliteContext): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(MESSAGE_STATES.map((s) => [s, 0]));
@@ -94,7 +94,7 @@ const BACKLOG_STATES = ['received', 'validated', 'routed', 'mapped', 'queued', '
 
 /**
  * Open and dead messages per endpoint and state with the oldest receive time: the counts
- * from message_counts (migration 16), the oldest of each group by one seek on the covering
+ * from message_counts (migration 13), the oldest of each group by one seek on the covering
  * index messages_backlog. Cost: one small table plus one index seek per non-empty group,
  * whatever the size of the backlog.
  */

@@ -17,6 +17,7 @@ import type {
   DelegationMode,
   MailboxItem,
   MailboxLease,
+  XtaFetchLease,
   MessageFilter,
   MessageStore,
   NewMessage,
@@ -46,6 +47,7 @@ import * as reads from './reads.js';
 import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
+import * as xta from './xta-fetches.js';
 import * as events from './vorgang-events.js';
 import type { BrowsePage, BrowseQuery, EndpointActivity, OverviewFigures } from '../browse-types.js';
 import * as reports from './reports.js';
@@ -279,12 +281,21 @@ export class SqliteMessageStore implements MessageStore {
   }
   async mailboxFetch(mailboxName: string, leaseMs: number, itemId?: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null> {
     const leased = await this.write(() => mailbox.mailboxFetch(this.ctx, mailboxName, leaseMs, itemId, exceptAgs));
-    if (leased === null) return null;
-    const { payloadKeyId, payloadPart, ...lease } = leased;
+    return leased === null ? null : this.openLease(leased);
+  }
+  /** A lease as the mailbox functions return it, its payload opened (at-rest encryption). */
+  private openLease({ payloadKeyId, payloadPart, ...lease }: mailbox.StoredLease): MailboxLease {
     return { ...lease, payload: this.sealer.open(lease.item.messageId, { blob: lease.payload, keyId: payloadKeyId }, payloadPart) };
   }
   mailboxAck(mailboxName: string, itemId: number, leaseToken: string, actor: string): Promise<AckedMessage | null> {
     return this.write(() => mailbox.mailboxAck(this.ctx, mailboxName, itemId, leaseToken, actor));
+  }
+  async xtaFetch(mailboxName: string, itemId: number, leaseMs: number, exceptAgs?: readonly string[]): Promise<MailboxLease | null> {
+    const leased = await this.write(() => xta.xtaFetch(this.ctx, mailboxName, itemId, leaseMs, exceptAgs));
+    return leased === null ? null : this.openLease(leased);
+  }
+  xtaFetchLease(mailboxName: string, messageId: string): Promise<XtaFetchLease | null> {
+    return this.read(() => xta.xtaFetchLease(this.ctx, mailboxName, messageId));
   }
 
   // --- delegations -----------------------------------------------------------------------

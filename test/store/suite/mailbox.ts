@@ -132,5 +132,28 @@ export function mailboxTests(h: StoreHarness): void {
       expect(await store.outboxDepth()).to.deep.equal({});
       expect(await store.claimDue({ owner: 'w', leaseMs: LONG_LEASE, capacity: { [EP_A]: 5 } })).to.have.length(0);
     });
+
+    it('xtaFetch leases like a fetch and records the lease per mailbox and message, durably; a new fetch replaces it', async () => {
+      const store = await h.open();
+      const [id] = await inMailbox(store, 1);
+      expect(await store.xtaFetchLease(MB, id!)).to.equal(null);
+      const item = (await store.mailboxList(MB, 1))[0]!;
+      const first = (await store.xtaFetch(MB, item.id, SHORT_LEASE))!;
+      expect(first.item).to.include({ messageId: id, deliveries: 1 });
+      expect(first.payload.length).to.be.greaterThan(0);
+      expect(await store.xtaFetchLease(MB, id!)).to.deep.equal({ itemId: item.id, leaseToken: first.leaseToken, leaseUntil: first.leaseUntil });
+      expect(await store.xtaFetchLease('other', id!), 'another mailbox').to.equal(null);
+      expect(await store.xtaFetch(MB, item.id + 1000, LONG_LEASE), 'an unknown item').to.equal(null);
+
+      await sleep(SETTLE_MS);
+      const second = (await store.xtaFetch(MB, item.id, LONG_LEASE))!;
+      expect(second.leaseToken).to.not.equal(first.leaseToken);
+      expect(await store.xtaFetch(MB, item.id, LONG_LEASE), 'leased: not available').to.equal(null);
+      const reopened = await h.reopen(store);
+      const kept = (await reopened.xtaFetchLease(MB, id!))!;
+      expect(kept).to.include({ itemId: item.id, leaseToken: second.leaseToken });
+      await reopened.mailboxAck(MB, kept.itemId, kept.leaseToken, 'xta:test');
+      expect((await reopened.getMessage(id!))?.state).to.equal('delivered');
+    });
   });
 }
