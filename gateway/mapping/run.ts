@@ -116,9 +116,10 @@ export function ruleValue(rule: CompiledRule, ctx: SourceCtx, values: Values): M
 /** Runs `rules` against `ctx`, writing below `out`; `values` collects each rule's value for `compute`. */
 export async function runRules(rules: readonly CompiledRule[], ctx: SourceCtx, out: OutNode, values: Values): Promise<void> {
   // Several rules often share one condition (`payment.method = 'sepa'`): evaluated once per context.
-  const tests = new Map<SourceExpr, boolean>();
+  let tests: Map<SourceExpr, boolean> | undefined;
   for (const rule of rules) {
     if (rule.when) {
+      tests ??= new Map();
       let ok = tests.get(rule.when);
       if (ok === undefined) {
         const t = rule.when.test(ctx, rule.id);
