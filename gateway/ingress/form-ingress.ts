@@ -1,6 +1,6 @@
 import type { IngressMappingConfig, IngressMediaType, MappingsConfig } from '../config/schema.js';
 import { GatewayError, type Issue } from '../errors.js';
-import type { CompiledMapping, MappingRegistry } from '../mapping/types.js';
+import type { CompiledMapping, MappedOutput, MappingRegistry } from '../mapping/types.js';
 import type { NewForm } from '../model/index.js';
 import { csvHead, xmlRoot } from './dialect-select.js';
 import { mappingErrorText } from './mapping-step.js';
@@ -14,6 +14,8 @@ export interface MappedSubmission {
   xml: Buffer;
   original: NewForm;
   authors?: ReadonlySet<string>;
+  /** The validator's verdict on `xml` from the mapping's output check (MappedOutput.verdict). */
+  verdict?: MappedOutput['verdict'];
 }
 
 /** Who submits: the authenticated participant (id, kennung, services), or null when unknown (`auth.mode: off`). */
@@ -88,7 +90,7 @@ export class FormIngress {
     const authors = entry.authors === undefined ? undefined : new Set(entry.authors.map((id) => this.kennungOf(id) ?? `(unknown participant ${id})`));
     try {
       const out = await mapping.run(body);
-      return { xml: out.body, original: { name: 'original', role: 'original', mapping: mapping.name, format: FORMAT[mediaType], mediaType, body }, ...(authors && { authors }) };
+      return { xml: out.body, original: { name: 'original', role: 'original', mapping: mapping.name, format: FORMAT[mediaType], mediaType, body }, ...(authors && { authors }), ...(out.verdict && { verdict: out.verdict }) };
     } catch (err) {
       throw named(mapping, err);
     }

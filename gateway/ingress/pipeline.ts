@@ -8,10 +8,10 @@ import type { Router } from '../routing/router.js';
 import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../model/index.js';
 import type { RouteDecision } from '../routing/router.js';
 import type { MessageStore, NewMessage, Receipt } from '../store/types.js';
-import type { FormIngress, Submitter } from './form-ingress.js';
+import type { FormIngress, MappedSubmission, Submitter } from './form-ingress.js';
 import type { IngressMediaType } from '../config/schema.js';
 import type { MappingStep } from './mapping-step.js';
-import type { MessageValidator } from '../validation/types.js';
+import type { CheckedMessage, MessageValidator } from '../validation/types.js';
 import { refusalSummary } from './diagnostics.js';
 import { checkCase } from '../deadlines/case-checks.js';
 
@@ -113,6 +113,7 @@ export class IngressPipeline {
     let sha512 = sha512Of(body);
     let original: NewForm | undefined;
     let authors: ReadonlySet<string> | undefined;
+    let verdict: MappedSubmission['verdict'];
     let header: { author: string; messageUuid: string; messageType: string } | null = meta.passThrough ?? null;
     try {
       if (meta.passThrough !== undefined) {
@@ -122,13 +123,13 @@ export class IngressPipeline {
       const into = meta.ingress;
       if (into !== undefined && (into.mediaType !== 'application/xml' || this.mapping?.forms.claimsXml(body) === true)) {
         if (this.mapping === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `this gateway maps no ${into.mediaType} submissions (mappings.ingress)`);
-        ({ xml, original, authors } = await this.mapping.forms.toXml(body, into.mediaType, into.submitter));
+        ({ xml, original, authors, verdict } = await this.mapping.forms.toXml(body, into.mediaType, into.submitter));
         sha512 = sha512Of(xml);
       } else if (isCompactJwe(body)) {
         xml = await this.decrypt(body);
         sha512 = sha512Of(xml);
       }
-      const checked = this.validator.check(xml, (h) => this.router.strictnessFor(h));
+      const checked = this.reusable(verdict) ?? this.validator.check(xml, (h) => this.router.strictnessFor(h));
       header = checked.header;
       meta.checkHeader?.(checked.header);
       if (authors !== undefined && !authors.has(checked.header.author)) throw dialectAuthor(original?.mapping ?? '');
@@ -153,6 +154,20 @@ export class IngressPipeline {
           .catch((e: unknown) => this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not record rejection'));
       }
       throw err;
+    }
+  }
+
+  /**
+   * The mapping's verdict on a mapped form, when validating the same XML here would ask the
+   * same validator with the same strictness: the route sets no strictness of its own (the
+   * mapping checked under the standard's). Otherwise undefined, and the caller validates.
+   */
+  private reusable(verdict: MappedSubmission['verdict']): CheckedMessage | undefined {
+    if (verdict === undefined || verdict.by !== this.validator) return undefined;
+    try {
+      return this.router.strictnessFor(verdict.checked.header) === undefined ? verdict.checked : undefined;
+    } catch {
+      return undefined; // the validator's own call reports it as it always did
     }
   }
 

@@ -13,8 +13,10 @@ import { parseMessage } from '../validation/parse.js';
 import { redactSchemaMessage } from '../validation/redact.js';
 import { validateSchema } from '../validation/xsd-validate.js';
 import { MappingFault } from './fault.js';
+import type { MappedOutput } from './types.js';
 
-export type OutputCheck = (body: Buffer) => void;
+/** Throws a MappingFault when the target refuses `body`; returns the validator's verdict when the gateway validator checked it. */
+export type OutputCheck = (body: Buffer) => MappedOutput['verdict'] | void;
 
 const MAX_DETAILS = 10;
 
@@ -27,7 +29,7 @@ function refused(issues: Issue[], what: string): MappingFault {
 export function validatorCheck(validator: MessageValidator): OutputCheck {
   return (body) => {
     try {
-      validator.check(body);
+      return { checked: validator.check(body), by: validator };
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       if (err.code === 'GW_RULE_VIOLATION') {

@@ -8,6 +8,7 @@ import type { Issue } from '../errors.js';
 import type { CodeListSpec, MappingFile, RuleInput } from './schema.js';
 import { compileJsonata, type SourceCompiler, type SourceExpr } from './source.js';
 import { parseTargetPath, prefixes, type OutValue, type TargetPath } from './target.js';
+import { compileScalarExpr, type ScalarExpr } from './scalar-expr.js';
 import { compileDate, type DateCodec, type NumberForm } from './values.js';
 
 export interface CompiledRule {
@@ -24,6 +25,8 @@ export interface CompiledRule {
   number?: { from: NumberForm; to: NumberForm; decimals: number };
   codeList?: CodeListSpec & { name: string };
   map?: jsonata.Expression;
+  /** `map` read synchronously for a string input where it is in the subset of scalar-expr.ts. */
+  mapDirect?: ScalarExpr;
   type?: 'string' | 'number' | 'integer' | 'boolean';
   to?: TargetPath;
   forEach?: { items: SourceExpr; rules: CompiledRule[] };
@@ -74,7 +77,11 @@ function compileRule(r: RuleInput, ctx: RuleCompileContext, at: string, inGroup:
     return compiled;
   };
   if (r.compute) out.compute = jsonataAt(r.compute, 'compute');
-  if (r.map) out.map = jsonataAt(r.map, 'map');
+  if (r.map) {
+    out.map = jsonataAt(r.map, 'map');
+    const direct = out.map && compileScalarExpr(out.map);
+    if (direct) out.mapDirect = direct;
+  }
   if (r.pattern) {
     try {
       out.pattern = new RegExp(r.pattern, 'u');

@@ -37,8 +37,8 @@ export class RuleMapping implements CompiledMapping {
   async run(input: Buffer): Promise<MappedOutput> {
     try {
       const body = await this.produce(input);
-      this.check?.(body);
-      return { body, mediaType: MEDIA_TYPES[this.spec.to.format], format: this.spec.to.format };
+      const verdict = this.check?.(body);
+      return { body, mediaType: MEDIA_TYPES[this.spec.to.format], format: this.spec.to.format, ...(verdict && { verdict }) };
     } catch (err) {
       if (err instanceof MappingFault) throw toGatewayError(this.name, err);
       if (err instanceof GatewayError) throw err;

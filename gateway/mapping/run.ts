@@ -9,6 +9,7 @@ import type jsonata from 'jsonata';
 import { XmlNode } from 'libxml2-wasm';
 import { jsonataReason, MappingFault } from './fault.js';
 import type { CompiledRule } from './compile.js';
+import { ASK_JSONATA } from './scalar-expr.js';
 import type { SourceCtx, SourceExpr } from './source.js';
 import { walk, write, type OutNode, type OutValue } from './target.js';
 import { convertNumber, convertType } from './values.js';
@@ -104,6 +105,10 @@ function convert(rule: CompiledRule, ctx: SourceCtx, got: unknown): Maybe<OutVal
   }
   if (!rule.map) return typed(rule, ctx, s);
   const input = typeof v === 'string' || rule.date || rule.number || rule.codeList ? s : v;
+  if (rule.mapDirect && typeof input === 'string') {
+    const direct = rule.mapDirect(input);
+    if (direct !== ASK_JSONATA) return afterMap(rule, ctx, direct);
+  }
   return evaluate(rule.map, input, undefined, rule, ctx, 'map').then((mapped) => afterMap(rule, ctx, mapped));
 }
 
@@ -116,9 +121,10 @@ export function ruleValue(rule: CompiledRule, ctx: SourceCtx, values: Values): M
 /** Runs `rules` against `ctx`, writing below `out`; `values` collects each rule's value for `compute`. */
 export async function runRules(rules: readonly CompiledRule[], ctx: SourceCtx, out: OutNode, values: Values): Promise<void> {
   // Several rules often share one condition (`payment.method = 'sepa'`): evaluated once per context.
-  const tests = new Map<SourceExpr, boolean>();
+  let tests: Map<SourceExpr, boolean> | undefined;
   for (const rule of rules) {
     if (rule.when) {
+      tests ??= new Map();
       let ok = tests.get(rule.when);
       if (ok === undefined) {
         const t = rule.when.test(ctx, rule.id);

@@ -2,7 +2,8 @@
  * Source languages, compiled once per expression: JSONata for JSON (and for CSV/fixed
  * records, which are JSON objects of their columns), namespace-aware XPath 1.0 on the
  * libxml2-wasm document for XML. A plain dotted path (`applicant.address.zip`) on a JSON
- * source is read directly and only falls back to JSONata when it meets an array.
+ * source is read directly and only falls back to JSONata when it meets an array; so is a
+ * condition that compares such a path with a string literal (`payment.method = 'sepa'`).
  */
 import jsonata from 'jsonata';
 import { XmlNode, XmlXPath, type NamespaceMap } from 'libxml2-wasm';
@@ -37,6 +38,21 @@ export interface SourceCompiler {
 }
 
 const SIMPLE = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/;
+const ARRAY = Symbol('array');
+/** `path = 'text'` / `path != 'text'`: a dotted path compared with a string literal without quotes or escapes inside. */
+const COMPARE = /^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*(!?=)\s*'([^'\\]*)'$/;
+
+/**
+ * JSONata's verdict on `<value> = literal` (or `!=`) for a value read by a plain path, or
+ * undefined when only JSONata can tell (an array: JSONata flattens sequences). JSONata
+ * compares nothing with an absent value (both operators are false); a present value of
+ * another type is unequal.
+ */
+export function compareLiteral(value: unknown, op: '=' | '!=', literal: string): boolean | undefined {
+  if (value === undefined) return false;
+  if (Array.isArray(value)) return undefined;
+  return (value === literal) === (op === '=');
+}
 
 /** Compiles JSONata `expr`; undefined and an issue when it does not parse. */
 export function compileJsonata(expr: string, label: string, file: string, issues: Issue[]): jsonata.Expression | undefined {
@@ -74,7 +90,8 @@ export function jsonSourceCompiler(file: string): SourceCompiler {
     compile: cached((label, expr) => {
       const compiled = compileJsonata(expr, label, file, issues);
       if (!compiled) return undefined;
-      const steps = SIMPLE.test(expr) ? expr.split('.') : undefined;
+      const compare = COMPARE.exec(expr);
+      const steps = SIMPLE.test(expr) ? expr.split('.') : compare ? (compare[1] as string).split('.') : undefined;
       const evaluate = async (ctx: SourceCtx, rule: string): Promise<unknown> => {
         try {
           return await compiled.evaluate(ctx.node);
@@ -82,16 +99,22 @@ export function jsonSourceCompiler(file: string): SourceCompiler {
           throw new MappingFault(rule, joinJson(ctx.path, expr), jsonataReason(err));
         }
       };
-      const read = (ctx: SourceCtx, rule: string): Promise<unknown> | unknown => {
-        if (!steps) return evaluate(ctx, rule);
-        let v: unknown = ctx.node;
-        for (const s of steps) {
-          if (Array.isArray(v)) return evaluate(ctx, rule);
+      /** The value at the plain path, or ARRAY once the path meets an array (JSONata flattens those: only it can tell). */
+      const walk = (node: unknown, path: readonly string[]): unknown => {
+        let v = node;
+        for (const s of path) {
+          if (Array.isArray(v)) return ARRAY;
           if (v === null || typeof v !== 'object') return undefined;
           v = Object.hasOwn(v, s) ? (v as Record<string, unknown>)[s] : undefined;
         }
         return v;
       };
+      const read = (ctx: SourceCtx, rule: string): Promise<unknown> | unknown => {
+        if (!steps || compare) return evaluate(ctx, rule);
+        const v = walk(ctx.node, steps);
+        return v === ARRAY ? evaluate(ctx, rule) : v;
+      };
+      const test = async (ctx: SourceCtx, rule: string): Promise<boolean> => Boolean(await read(ctx, rule));
       return {
         read,
         at: (ctx) => joinJson(ctx.path, expr),
@@ -100,8 +123,10 @@ export function jsonSourceCompiler(file: string): SourceCompiler {
           const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
           return list.map((node, i) => ({ node, path: `${joinJson(ctx.path, expr)}[${i}]` }));
         },
-        async test(ctx, rule) {
-          return Boolean(await read(ctx, rule));
+        test(ctx, rule) {
+          if (!compare || !steps) return test(ctx, rule);
+          const v = walk(ctx.node, steps);
+          return (v === ARRAY ? undefined : compareLiteral(v, compare[2] as '=' | '!=', compare[3] as string)) ?? test(ctx, rule);
         },
       };
     }),

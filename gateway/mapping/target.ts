@@ -66,12 +66,13 @@ export function prefixes(path: TargetPath): string[] {
   return path.flatMap((s) => (s.name.includes(':') ? [s.name.slice(0, s.name.indexOf(':'))] : []));
 }
 
-/** Walks `path` from `node`, creating what is missing; returns the node of the last element step. */
-export function walk(node: OutNode, path: TargetPath, forceNewLast = false): OutNode {
+/** Walks the first `steps` steps of `path` from `node`, creating what is missing; returns the node of the last step walked. */
+export function walk(node: OutNode, path: TargetPath, forceNewLast = false, steps = path.length): OutNode {
   let cur = node;
-  path.forEach((s, i) => {
-    cur = cur.child(s.name, s.append || (forceNewLast && i === path.length - 1));
-  });
+  for (let i = 0; i < steps; i++) {
+    const s = path[i] as Step;
+    cur = cur.child(s.name, s.append || (forceNewLast && i === steps - 1));
+  }
   return cur;
 }
 
@@ -79,7 +80,7 @@ export function walk(node: OutNode, path: TargetPath, forceNewLast = false): Out
 export function write(node: OutNode, path: TargetPath, value: OutValue, rule: string): void {
   const last = path[path.length - 1] as Step;
   if (last.attr) {
-    walk(node, path.slice(0, -1)).setAttr(last.name, String(value));
+    walk(node, path, false, path.length - 1).setAttr(last.name, String(value));
     return;
   }
   const leaf = walk(node, path);

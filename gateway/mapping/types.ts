@@ -8,12 +8,21 @@
  * else in it (XPath on libxml2-wasm, the builders) is synchronous, so one call holds no
  * resources across message boundaries and concurrent calls are safe.
  */
+import type { CheckedMessage, MessageValidator } from '../validation/types.js';
+
 export type MappingFormat = 'xml' | 'json' | 'csv' | 'fixed';
 
 export interface MappedOutput {
   body: Buffer;
   mediaType: string;
   format: MappingFormat;
+  /**
+   * When the gateway's validator checked the output (an XÖV target): its verdict under the
+   * standard's own strictness (no route policy) and the validator that gave it. The ingress
+   * pipeline reuses it instead of validating the same bytes again when it would ask the same
+   * validator with the same strictness (no route override).
+   */
+  verdict?: { checked: CheckedMessage; by: MessageValidator };
 }
 
 export interface CompiledMapping {
