@@ -128,6 +128,15 @@ describe('api: requests are checked against the contract, answers keep it', func
     await call('get', '/fit-connect/routing/.well-known/jwks.json', '/fit-connect/routing/.well-known/jwks.json');
     await call('get', '/fit-connect/.well-known/jwks.json', '/fit-connect/.well-known/jwks.json');
 
+    // the XTA 2 web service (ADR 0040): the WSDL, and each port answering a SOAP 1.2 request — here a body that is
+    // no SOAP envelope, so each answers its SOAP fault (test/integration/xta.web-service-over-mtls.test.ts drives the operations)
+    expect((await call('get', '/xta', '/xta?wsdl')).status).to.equal(200);
+    for (const port of ['transport-base', 'sender', 'recipient']) {
+      const fault = await call('post', `/xta/${port}`, `/xta/${port}`, (r) => r.set('content-type', 'application/soap+xml; charset=utf-8').send('<kein-soap/>'));
+      expect(fault.status, fault.text).to.be.oneOf([400, 500]);
+      expect(fault.headers['content-type']).to.match(/^application\/soap\+xml/);
+    }
+
     expect(problems, 'answers outside the contract').to.deep.equal([]);
     const untried = contract.operations().map((o) => `${o.method} ${o.path}`).filter((k) => !seen.has(k) && !k.includes(' /fit-connect/v1/'));
     expect(untried, 'operations this test did not call').to.deep.equal([]);
