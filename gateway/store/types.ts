@@ -238,8 +238,8 @@ import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } 
 import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
 import type { BrowseReads } from './browse-types.js';
 export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
-import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
-export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
+import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ProofSnapshot, ProofSubject, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
+export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ProofSnapshot, ProofSnapshotMessage, ProofSubject, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
 
 /**
  * How far the store's writes are behind, for admission control (ingress answers 503 before
@@ -324,6 +324,14 @@ export interface MessageStore extends BrowseReads {
   history(messageId: string): Promise<Transition[]>;
   /** All messages of a Vorgang, oldest first. */
   vorgang(vorgangId: string): Promise<StoredMessage[]>;
+  /**
+   * The facts of a proof bundle (ADR 0031, ADR 0049) in ONE read transaction: the message
+   * (or every message of the Vorgang, oldest first), each with its history and form metadata,
+   * and the Vorgang's case events — all from the same snapshot, so each message's `state`
+   * equals the `to` of its last transition even while the outbox moves it. No payload or form
+   * bytes. An unknown id gives no messages (and, for a Vorgang, no events). Never writes.
+   */
+  proofSnapshot(subject: ProofSubject): Promise<ProofSnapshot>;
   countByState(): Promise<Record<string, number>>;
   /**
    * Messages still on their way (OPEN_STATES) and dead ones, per endpoint and state, with the
@@ -405,9 +413,9 @@ export interface MessageStore extends BrowseReads {
    * message): true when this call recorded it, false when another call (or instance) had.
    */
   recordVorgangEvent(e: NewVorgangEvent): Promise<boolean>;
-  /** The case events of a Vorgang, oldest first. */
   /** The FIT-Connect Submission API's submissions, attachments and event log (ADR 0027). */
   readonly fitConnect: FitConnectStore;
+  /** The case events of a Vorgang, oldest first. */
   vorgangEvents(vorgangId: string): Promise<VorgangEvent[]>;
   /** Vorgänge whose deadline runs (see DeadlineCandidate), oldest delivery first. */
   deadlineCandidates(q: DeadlineQuery): Promise<DeadlineCandidate[]>;

@@ -22,6 +22,8 @@ import type {
   MessageStore,
   NewMessage,
   OutboxItem,
+  ProofSnapshot,
+  ProofSubject,
   PurgeResult,
   Rejection,
   RetentionCandidate,
@@ -255,6 +257,10 @@ export class SqliteMessageStore implements MessageStore {
   }
   vorgang(vorgangId: string): Promise<StoredMessage[]> {
     return this.read(() => reads.vorgang(this.ctx, vorgangId));
+  }
+  /** One read transaction (BEGIN DEFERRED … COMMIT): every row from one snapshot (ADR 0049). */
+  proofSnapshot(subject: ProofSubject): Promise<ProofSnapshot> {
+    return this.read(() => this.db.transaction(() => reads.proofSnapshot(this.ctx, subject)).deferred());
   }
   countByState(): Promise<Record<string, number>> {
     return this.read(() => reads.countByState(this.ctx));
