@@ -535,6 +535,19 @@ export const monitoringSchema = z
   })
   .strict();
 
+export const retentionSchema = z
+  .object({
+    deleteRecordsAfterDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .optional()
+      .describe('Days after a message\'s payload was purged after which its records go too: message row, transitions, forms, outbox and mailbox rows, and the Vorgang\'s case events with its last message. A tombstone stays in the retention log and the audit log (never pruned). Absent (the default): records are kept for ever.'),
+    batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Messages whose records one pass of `retention run` looks at and deletes at a time (each deletion is its own transaction).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -590,6 +603,7 @@ export const configSchema = z
     fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
     xta: xtaSchema.default(xtaSchema.parse({})).describe('XTA 2 web service for Fachverfahren that speak XTA (ADR 0040, docs/xta.md).'),
     monitoring: monitoringSchema.default(monitoringSchema.parse({})).describe('Alert rules and their webhook (metrics at `GET /metrics`: docs/metrics.md).'),
+    retention: retentionSchema.default(retentionSchema.parse({})).describe('Second retention stage (ADR 0049): deletes the records of messages whose payload `services[].retention` purged (`zsa-gateway retention run`).'),
   })
   .strict();
 
@@ -612,3 +626,4 @@ export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationS
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
 export type IngressConnectorConfig = z.output<typeof ingressConnectorSchema>;
 export type AdmissionConfig = z.output<typeof admissionSchema>;
+export type RetentionConfig = z.output<typeof retentionSchema>;

@@ -42,4 +42,25 @@ export interface PurgeResult {
 export interface RetentionRecord extends PurgeResult {
   seq: number;
   reason: string;
+  /** `payload`: the payload was purged (first stage); `records`: the message's rows were deleted, this row is its tombstone (second stage, ADR 0049). */
+  stage: 'payload' | 'records';
+}
+
+/** A message whose records the second retention stage may delete now (ADR 0049). */
+export interface RecordDeletionCandidate {
+  messageId: string;
+  vorgangId: string;
+  messageType: string;
+  /** When the first stage purged its payload (ISO). */
+  payloadPurgedAt: string;
+}
+
+/** What deleting one message's records removed (rows per table). */
+export interface RecordDeletionResult {
+  messageId: string;
+  vorgangId: string;
+  rows: { messages: number; transitions: number; forms: number; outbox: number; mailbox: number; xtaFetches: number; vorgangEvents: number };
+  /** True when it was the last message of its Vorgang: the Vorgang's case events went with it. */
+  vorgangGone: boolean;
+  at: string;
 }

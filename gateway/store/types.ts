@@ -232,10 +232,10 @@ export interface StoredRejection extends Rejection {
   at: string;
 }
 
-export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord, RecordDeletionCandidate, RecordDeletionResult } from './retention-types.js';
 export type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent, VorgangEventKind } from './vorgang-events.js';
 import type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent } from './vorgang-events.js';
-import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+import type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord, RecordDeletionCandidate, RecordDeletionResult } from './retention-types.js';
 import type { BrowseReads } from './browse-types.js';
 export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
 import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ProofSnapshot, ProofSubject, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
@@ -398,8 +398,27 @@ export interface MessageStore extends BrowseReads {
    * GW_STATE_CONFLICT while the message is still on its way.
    */
   purgePayload(messageId: string, reason: string): Promise<PurgeResult>;
-  /** Retention log, oldest first (of one message when given). */
+  /** Retention log, oldest first (of one message when given): purges (stage `payload`) and tombstones (stage `records`). */
   retentionLog(messageId?: string): Promise<RetentionRecord[]>;
+  /**
+   * Second retention stage (ADR 0049): up to `limit` (1…10,000) messages whose records
+   * `deleteRecords` would delete now — payload purged at or before `purgedBefore`, not on its
+   * way (OPEN_STATES), not linked to a FIT-Connect submission or reply (ADR 0027), and not named
+   * by a case event (ADR 0023) while another message of its Vorgang is still stored — ordered by
+   * purge time, then store order. Reads only.
+   */
+  recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]>;
+  /**
+   * In one transaction: deletes the message row with its transitions, forms, outbox row,
+   * mailbox items and XTA fetch; when no other message of its Vorgang is stored, also the
+   * Vorgang's case events; and writes the tombstone, a retention log row of stage `records`
+   * (message id, Vorgang id, time, `reason`; 0 bytes). The retention log and the audit log are
+   * never pruned. Running counts (countByState, outboxDepth) drop with the rows.
+   * Throws GW_NOT_FOUND for an unknown (or already deleted) id, GW_STATE_CONFLICT when the
+   * payload was not purged, the message is on its way, FIT-Connect links it, or a case event
+   * names it while other messages of its Vorgang stay.
+   */
+  deleteRecords(messageId: string, reason: string): Promise<RecordDeletionResult>;
 
   // --- attachment uploaders (docs/security.md) ------------------------------------------
   /** Records that `uploader` (a kennung) uploaded the attachment bytes `sha512`; idempotent. */

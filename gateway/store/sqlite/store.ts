@@ -25,6 +25,8 @@ import type {
   ProofSnapshot,
   ProofSubject,
   PurgeResult,
+  RecordDeletionCandidate,
+  RecordDeletionResult,
   Rejection,
   RetentionCandidate,
   RetentionRecord,
@@ -46,6 +48,7 @@ import { migrate } from './migrations.js';
 import * as claim from './outbox-claim.js';
 import * as marks from './outbox-marks.js';
 import * as reads from './reads.js';
+import * as records from './record-deletion.js';
 import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
@@ -339,6 +342,12 @@ export class SqliteMessageStore implements MessageStore {
   }
   retentionLog(messageId?: string): Promise<RetentionRecord[]> {
     return this.read(() => retention.retentionLog(this.ctx, messageId));
+  }
+  recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]> {
+    return this.read(() => records.recordDeletionCandidates(this.ctx, purgedBefore, limit));
+  }
+  deleteRecords(messageId: string, reason: string): Promise<RecordDeletionResult> {
+    return this.write(() => records.deleteRecords(this.ctx, messageId, reason));
   }
 
   recordUpload(sha512: string, uploader: string): Promise<void> {

@@ -1,0 +1,82 @@
+import type { AuditLog } from '../audit/types.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { MessageStore, RecordDeletionCandidate } from '../store/types.js';
+import { RETENTION_ACTOR } from './run.js';
+
+const DAY_MS = 86_400_000;
+
+export interface RecordDeletionRunOptions {
+  store: MessageStore;
+  /** When given, every deletion is appended (`retention.delete-records`, `message:<id>`): the tombstone the hash chain keeps. */
+  audit?: AuditLog;
+  cfg: Pick<GatewayConfig, 'retention'>;
+  now: Date;
+  /** List the candidates (one batch) only; nothing is changed. */
+  dryRun: boolean;
+}
+
+export interface RecordDeletionRunResult {
+  /** False when `retention.deleteRecordsAfterDays` is not set: nothing was looked at. */
+  enabled: boolean;
+  /** The messages deleted (or, in a dry run, that would be: the first batch). */
+  candidates: RecordDeletionCandidate[];
+  deleted: number;
+  /** Vorgänge whose last message went in this run (their case events went with it). */
+  vorgaengeGone: number;
+  /** Rows deleted over all tables, message rows included. */
+  rows: number;
+}
+
+/**
+ * The second retention stage (ADR 0049): deletes the records of every message whose payload was
+ * purged at least `retention.deleteRecordsAfterDays` before `now` (see MessageStore.deleteRecords),
+ * batch by batch until no candidate is left. Called by `zsa-gateway retention run` after the
+ * payload stage. Each deletion is one store transaction with its tombstone in the retention log,
+ * then an audit entry. A message deleted or changed by a concurrent run is skipped
+ * (GW_NOT_FOUND, GW_STATE_CONFLICT); other errors stop the run.
+ */
+export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<RecordDeletionRunResult> {
+  const result: RecordDeletionRunResult = { enabled: false, candidates: [], deleted: 0, vorgaengeGone: 0, rows: 0 };
+  const days = o.cfg.retention.deleteRecordsAfterDays;
+  if (days === undefined) return result;
+  result.enabled = true;
+  const purgedBefore = new Date(o.now.getTime() - days * DAY_MS);
+  for (;;) {
+    const batch = await o.store.recordDeletionCandidates(purgedBefore, o.cfg.retention.batchSize);
+    if (o.dryRun) {
+      result.candidates.push(...batch);
+      return result;
+    }
+    let progress = 0;
+    for (const c of batch) {
+      let r;
+      try {
+        r = await o.store.deleteRecords(c.messageId, `retention: records of Vorgang ${c.vorgangId}, payload purged at ${c.payloadPurgedAt}, kept ${days} days more`);
+      } catch (err) {
+        if (err instanceof GatewayError && (err.code === 'GW_NOT_FOUND' || err.code === 'GW_STATE_CONFLICT')) continue;
+        throw err;
+      }
+      progress += 1;
+      result.candidates.push(c);
+      result.deleted += 1;
+      if (r.vorgangGone) result.vorgaengeGone += 1;
+      result.rows += Object.values(r.rows).reduce((a, b) => a + b, 0);
+      await o.audit?.append({
+        actor: RETENTION_ACTOR,
+        action: 'retention.delete-records',
+        target: `message:${c.messageId}`,
+        outcome: 'allowed',
+        detail: { vorgang: c.vorgangId, payloadPurgedAt: c.payloadPurgedAt, rows: r.rows, vorgangGone: r.vorgangGone },
+      });
+    }
+    // a batch that deleted nothing would come back unchanged: stop (what was refused waits for the next run)
+    if (progress === 0) return result;
+  }
+}
+
+/** The summary line of the second stage: `retention records: candidates N deleted N vorgaenge N rows N`, or that it is off. */
+export function formatRecordDeletionSummary(r: RecordDeletionRunResult): string {
+  if (!r.enabled) return 'retention records: off (retention.deleteRecordsAfterDays not set)';
+  return `retention records: candidates ${r.candidates.length} deleted ${r.deleted} vorgaenge ${r.vorgaengeGone} rows ${r.rows}`;
+}
