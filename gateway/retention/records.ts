@@ -32,8 +32,8 @@ export interface RecordDeletionRunResult {
  * The second retention stage (ADR 0049): deletes the records of every message whose payload was
  * purged at least `retention.deleteRecordsAfterDays` before `now` (see MessageStore.deleteRecords),
  * batch by batch until no candidate is left. Called by `zsa-gateway retention run` after the
- * payload stage. Each deletion is one store transaction with its tombstone in the retention log,
- * then an audit entry. A message deleted or changed by a concurrent run is skipped
+ * payload stage. Each deletion is its own savepoint with its tombstone in the retention log (a
+ * batch shares the group commit's transaction and fsync), then an audit entry once it committed. A message deleted or changed by a concurrent run is skipped
  * (GW_NOT_FOUND, GW_STATE_CONFLICT); other errors stop the run.
  */
 export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<RecordDeletionRunResult> {
@@ -48,28 +48,34 @@ export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<Re
       result.candidates.push(...batch);
       return result;
     }
+    // posted together: the store's group commit runs a batch in one transaction with one fsync
+    const reason = (c: RecordDeletionCandidate) => `retention: records of Vorgang ${c.vorgangId}, payload purged at ${c.payloadPurgedAt}, kept ${days} days more`;
+    const outcomes = await Promise.allSettled(batch.map((c) => o.store.deleteRecords(c.messageId, reason(c))));
     let progress = 0;
-    for (const c of batch) {
-      let r;
-      try {
-        r = await o.store.deleteRecords(c.messageId, `retention: records of Vorgang ${c.vorgangId}, payload purged at ${c.payloadPurgedAt}, kept ${days} days more`);
-      } catch (err) {
+    const appends: Array<Promise<unknown>> = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const c = batch[i]!;
+      if (outcome.status === 'rejected') {
+        const err: unknown = outcome.reason;
         if (err instanceof GatewayError && (err.code === 'GW_NOT_FOUND' || err.code === 'GW_STATE_CONFLICT')) continue;
         throw err;
       }
+      const r = outcome.value;
       progress += 1;
       result.candidates.push(c);
       result.deleted += 1;
       if (r.vorgangGone) result.vorgaengeGone += 1;
       result.rows += Object.values(r.rows).reduce((a, b) => a + b, 0);
-      await o.audit?.append({
+      const entry = {
         actor: RETENTION_ACTOR,
         action: 'retention.delete-records',
         target: `message:${c.messageId}`,
-        outcome: 'allowed',
+        outcome: 'allowed' as const,
         detail: { vorgang: c.vorgangId, payloadPurgedAt: c.payloadPurgedAt, rows: r.rows, vorgangGone: r.vorgangGone },
-      });
+      };
+      if (o.audit) appends.push(o.audit.append(entry)); // chained in call order, one batch
     }
+    await Promise.all(appends);
     // a batch that deleted nothing would come back unchanged: stop (what was refused waits for the next run)
     if (progress === 0) return result;
   }
