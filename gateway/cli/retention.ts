@@ -11,7 +11,7 @@ import { createStore } from '../store/index.js';
 /**
  * `zsa-gateway retention run [--dry-run]`: deletes payloads and attachment files of closed
  * Vorgänge on the data folder directly (ADR 0013), like `audit verify`, then — with
- * `retention.deleteRecordsAfterDays` set — the records of messages purged that long ago (ADR 0049). Safe while the
+ * `retention.deleteRecordsAfterDays` set — the records of Vorgänge purged that long ago (ADR 0049). Safe while the
  * gateway runs: SQLite WAL lets this second process write, waiting for the gateway's write
  * lock up to the busy timeout. No at-rest key is needed (nothing is decrypted).
  * Prints one line per message and a summary line per stage; exit 0, or 2 on errors.
@@ -39,7 +39,7 @@ export function registerRetentionCommands(program: Command, loadConfig: (file?: 
         console.log(formatRetentionSummary(result));
         // second stage (ADR 0049): after the payloads, the records of messages purged long enough ago
         const records = await runRecordDeletion({ store, cfg, now, dryRun, ...(audit ? { audit } : {}) });
-        for (const c of records.candidates) console.log(`${dryRun ? 'would delete' : 'deleted'} records of message ${c.messageId} ${c.messageType} vorgang ${c.vorgangId} payload purged ${c.payloadPurgedAt}`);
+        for (const c of records.candidates) console.log(`${dryRun ? 'would delete' : 'deleted'} records of vorgang ${c.vorgangId} messages ${c.messageIds.length} payloads purged by ${c.lastPurgedAt}`);
         console.log(formatRecordDeletionSummary(records));
       } finally {
         await audit?.close();

@@ -543,8 +543,8 @@ export const retentionSchema = z
       .min(1)
       .max(36_500)
       .optional()
-      .describe('Days after a message\'s payload was purged after which its records go too: message row, transitions, forms, outbox and mailbox rows, and the Vorgang\'s case events with its last message. A tombstone stays in the retention log and the audit log (never pruned). Absent (the default): records are kept for ever.'),
-    batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Messages whose records one pass of `retention run` looks at and deletes at a time (each deletion is its own transaction).'),
+      .describe('Days after the payloads of a Vorgang were purged (`services[].retention`) after which its records go too, the whole Vorgang at once once every message is final: message rows, transitions, forms, outbox and mailbox rows, case events. A tombstone per message stays in the retention log and the audit log (never pruned). Absent (the default): records are kept for ever.'),
+    batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Vorgänge whose records one pass of `retention run` deletes together (one transaction, one fsync).'),
   })
   .strict();
 

@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000;
 
 export interface RecordDeletionRunOptions {
   store: MessageStore;
-  /** When given, every deletion is appended (`retention.delete-records`, `message:<id>`): the tombstone the hash chain keeps. */
+  /** When given, every deleted message is appended (`retention.delete-records`, `message:<id>`): the tombstone the hash chain keeps. */
   audit?: AuditLog;
   cfg: Pick<GatewayConfig, 'retention'>;
   now: Date;
@@ -19,18 +19,20 @@ export interface RecordDeletionRunOptions {
 export interface RecordDeletionRunResult {
   /** False when `retention.deleteRecordsAfterDays` is not set: nothing was looked at. */
   enabled: boolean;
-  /** The messages deleted (or, in a dry run, that would be: the first batch). */
+  /** The Vorgänge deleted (or, in a dry run, that would be: the first batch). */
   candidates: RecordDeletionCandidate[];
+  /** Messages deleted. */
   deleted: number;
-  /** Vorgänge whose last message went in this run (their case events went with it). */
+  /** Vorgänge deleted (their case events went with them). */
   vorgaengeGone: number;
   /** Rows deleted over all tables, message rows included. */
   rows: number;
 }
 
 /**
- * The second retention stage (ADR 0049): deletes the records of every message whose payload was
- * purged at least `retention.deleteRecordsAfterDays` before `now` (see MessageStore.deleteRecords),
+ * The second retention stage (ADR 0049): deletes the records of every Vorgang whose messages'
+ * payloads were all purged at least `retention.deleteRecordsAfterDays` before `now` (see
+ * MessageStore.deleteVorgangRecords),
  * batch by batch until no candidate is left. Called by `zsa-gateway retention run` after the
  * payload stage. Each deletion is its own savepoint with its tombstone in the retention log (a
  * batch shares the group commit's transaction and fsync), then an audit entry once it committed. A message deleted or changed by a concurrent run is skipped
@@ -49,8 +51,8 @@ export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<Re
       return result;
     }
     // posted together: the store's group commit runs a batch in one transaction with one fsync
-    const reason = (c: RecordDeletionCandidate) => `retention: records of Vorgang ${c.vorgangId}, payload purged at ${c.payloadPurgedAt}, kept ${days} days more`;
-    const outcomes = await Promise.allSettled(batch.map((c) => o.store.deleteRecords(c.messageId, reason(c))));
+    const reason = (c: RecordDeletionCandidate) => `retention: records of Vorgang ${c.vorgangId}, payloads purged by ${c.lastPurgedAt}, kept ${days} days more`;
+    const outcomes = await Promise.allSettled(batch.map((c) => o.store.deleteVorgangRecords(c.vorgangId, purgedBefore, reason(c))));
     let progress = 0;
     const appends: Array<Promise<unknown>> = [];
     for (const [i, outcome] of outcomes.entries()) {
@@ -63,17 +65,14 @@ export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<Re
       const r = outcome.value;
       progress += 1;
       result.candidates.push(c);
-      result.deleted += 1;
-      if (r.vorgangGone) result.vorgaengeGone += 1;
+      result.deleted += r.messageIds.length;
+      result.vorgaengeGone += 1;
       result.rows += Object.values(r.rows).reduce((a, b) => a + b, 0);
-      const entry = {
-        actor: RETENTION_ACTOR,
-        action: 'retention.delete-records',
-        target: `message:${c.messageId}`,
-        outcome: 'allowed' as const,
-        detail: { vorgang: c.vorgangId, payloadPurgedAt: c.payloadPurgedAt, rows: r.rows, vorgangGone: r.vorgangGone },
-      };
-      if (o.audit) appends.push(o.audit.append(entry)); // chained in call order, one batch
+      for (const id of r.messageIds) {
+        const detail = { vorgang: c.vorgangId, payloadsPurgedBy: c.lastPurgedAt, vorgangRows: r.rows };
+        // chained in call order, one batch
+        if (o.audit) appends.push(o.audit.append({ actor: RETENTION_ACTOR, action: 'retention.delete-records', target: `message:${id}`, outcome: 'allowed', detail }));
+      }
     }
     await Promise.all(appends);
     // a batch that deleted nothing would come back unchanged: stop (what was refused waits for the next run)
@@ -81,8 +80,8 @@ export async function runRecordDeletion(o: RecordDeletionRunOptions): Promise<Re
   }
 }
 
-/** The summary line of the second stage: `retention records: candidates N deleted N vorgaenge N rows N`, or that it is off. */
+/** The summary line of the second stage: `retention records: vorgaenge N messages N rows N`, or that it is off. */
 export function formatRecordDeletionSummary(r: RecordDeletionRunResult): string {
   if (!r.enabled) return 'retention records: off (retention.deleteRecordsAfterDays not set)';
-  return `retention records: candidates ${r.candidates.length} deleted ${r.deleted} vorgaenge ${r.vorgaengeGone} rows ${r.rows}`;
+  return `retention records: vorgaenge ${r.candidates.length} messages ${r.candidates.reduce((a, c) => a + c.messageIds.length, 0)} rows ${r.rows}`;
 }

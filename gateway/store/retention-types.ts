@@ -46,21 +46,22 @@ export interface RetentionRecord extends PurgeResult {
   stage: 'payload' | 'records';
 }
 
-/** A message whose records the second retention stage may delete now (ADR 0049). */
+/**
+ * A Vorgang whose records the second retention stage may delete now (ADR 0049): every one of its
+ * messages is final, its payload purged long enough ago, and not linked to FIT-Connect.
+ */
 export interface RecordDeletionCandidate {
-  messageId: string;
   vorgangId: string;
-  messageType: string;
-  /** When the first stage purged its payload (ISO). */
-  payloadPurgedAt: string;
+  /** Its messages, in store order. */
+  messageIds: string[];
+  /** When the first stage purged the last of their payloads (ISO). */
+  lastPurgedAt: string;
 }
 
-/** What deleting one message's records removed (rows per table). */
+/** What deleting one Vorgang's records removed (rows per table). */
 export interface RecordDeletionResult {
-  messageId: string;
   vorgangId: string;
+  messageIds: string[];
   rows: { messages: number; transitions: number; forms: number; outbox: number; mailbox: number; xtaFetches: number; vorgangEvents: number };
-  /** True when it was the last message of its Vorgang: the Vorgang's case events went with it. */
-  vorgangGone: boolean;
   at: string;
 }

@@ -401,24 +401,24 @@ export interface MessageStore extends BrowseReads {
   /** Retention log, oldest first (of one message when given): purges (stage `payload`) and tombstones (stage `records`). */
   retentionLog(messageId?: string): Promise<RetentionRecord[]>;
   /**
-   * Second retention stage (ADR 0049): up to `limit` (1…10,000) messages whose records
-   * `deleteRecords` would delete now — payload purged at or before `purgedBefore`, not on its
-   * way (OPEN_STATES), not linked to a FIT-Connect submission or reply (ADR 0027), and not named
-   * by a case event (ADR 0023) while another message of its Vorgang is still stored — ordered by
-   * purge time, then store order. Reads only.
+   * Second retention stage (ADR 0049): up to `limit` (1…10,000) Vorgänge whose records
+   * `deleteVorgangRecords` would delete now — EVERY message of the Vorgang has its payload purged
+   * at or before `purgedBefore`, is not on its way (OPEN_STATES) and is not linked to a FIT-Connect
+   * submission or reply (ADR 0027) — ordered by the purge time of their oldest-purged message.
+   * A Vorgang goes whole or not at all: case rules (deadlines ADR 0023/0036, evidence and case
+   * matches ADR 0024) read earlier messages of a Vorgang and rely on them staying. Reads only.
    */
   recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]>;
   /**
-   * In one transaction: deletes the message row with its transitions, forms, outbox row,
-   * mailbox items and XTA fetch; when no other message of its Vorgang is stored, also the
-   * Vorgang's case events; and writes the tombstone, a retention log row of stage `records`
-   * (message id, Vorgang id, time, `reason`; 0 bytes). The retention log and the audit log are
-   * never pruned. Running counts (countByState, outboxDepth) drop with the rows.
-   * Throws GW_NOT_FOUND for an unknown (or already deleted) id, GW_STATE_CONFLICT when the
-   * payload was not purged, the message is on its way, FIT-Connect links it, or a case event
-   * names it while other messages of its Vorgang stay.
+   * In one transaction, after checking the candidate conditions again with `purgedBefore`:
+   * deletes every message row of the Vorgang with its transitions, forms, outbox row, mailbox
+   * items and XTA fetches, and the Vorgang's case events; writes one tombstone per message, a
+   * retention log row of stage `records` (message id, Vorgang id, time, `reason`, 0 bytes). The
+   * retention log and the audit log are never pruned. Running counts (countByState,
+   * outboxDepth) drop with the rows. Throws GW_NOT_FOUND when the Vorgang has no stored
+   * message (unknown, or deleted already), GW_STATE_CONFLICT when a condition does not hold.
    */
-  deleteRecords(messageId: string, reason: string): Promise<RecordDeletionResult>;
+  deleteVorgangRecords(vorgangId: string, purgedBefore: Date, reason: string): Promise<RecordDeletionResult>;
 
   // --- attachment uploaders (docs/security.md) ------------------------------------------
   /** Records that `uploader` (a kennung) uploaded the attachment bytes `sha512`; idempotent. */

@@ -346,8 +346,8 @@ export class SqliteMessageStore implements MessageStore {
   recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]> {
     return this.read(() => records.recordDeletionCandidates(this.ctx, purgedBefore, limit));
   }
-  deleteRecords(messageId: string, reason: string): Promise<RecordDeletionResult> {
-    return this.write(() => records.deleteRecords(this.ctx, messageId, reason));
+  deleteVorgangRecords(vorgangId: string, purgedBefore: Date, reason: string): Promise<RecordDeletionResult> {
+    return this.write(() => records.deleteVorgangRecords(this.ctx, vorgangId, purgedBefore, reason));
   }
 
   recordUpload(sha512: string, uploader: string): Promise<void> {

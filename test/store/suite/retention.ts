@@ -105,43 +105,45 @@ export function retentionTests(h: StoreHarness): void {
       expect((await store.getMessage(one!))!.attachments[0]!.sha512).to.equal(shared);
     });
 
-    it('deleteRecords (second stage): a purged, final message goes with its rows and leaves a tombstone; the Vorgang\'s case events go with its last message', async () => {
+    it('deleteVorgangRecords (second stage): a Vorgang goes whole once every message is final and purged long enough ago, leaving tombstones', async () => {
       const store = await h.open();
       const vg = `vg-records-${Date.now()}`;
       const [a, b] = await acceptAll(store, [newMessage({ vorgangId: vg }), newMessage({ vorgangId: vg })]);
       const [kept] = await acceptAll(store, [newMessage({ vorgangId: `${vg}-other` })]);
       await deliverAll(store);
+      const [open] = await acceptAll(store, [newMessage({ vorgangId: `${vg}-open`, endpointId: EP_MAILBOX })]);
       await store.recordVorgangEvent({ vorgangId: vg, kind: 'reminder', deadline: 'nachreichung', afterMessageId: a! });
       const countsBefore = await store.countByState();
-      await expectGatewayError(store.deleteRecords(a!, 'x'), 'GW_STATE_CONFLICT'); // payload not purged yet
-      for (const id of [a!, b!]) await store.purgePayload(id, 'retention test');
+      await store.purgePayload(a!, 'retention test');
+      // b's payload is still there: the Vorgang stays whole
+      expect(await store.recordDeletionCandidates(days(1), 100)).to.deep.equal([]);
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(1), 'x'), 'GW_STATE_CONFLICT');
+      await store.purgePayload(b!, 'retention test');
+      await store.purgePayload(kept!, 'retention test');
       expect(await store.recordDeletionCandidates(days(-1), 100)).to.deep.equal([]); // purged after that time
-      // a is named by the case event while b stays: only b now
-      expect((await store.recordDeletionCandidates(days(1), 100)).map((c) => c.messageId)).to.deep.equal([b]);
-      await expectGatewayError(store.deleteRecords(a!, 'x'), 'GW_STATE_CONFLICT');
-      const rb = await store.deleteRecords(b!, 'records test');
-      expect(rb).to.deep.include({ messageId: b, vorgangId: vg, vorgangGone: false });
-      expect(rb.rows).to.deep.include({ messages: 1, transitions: 5, forms: 0, outbox: 0, vorgangEvents: 0 });
-      const [ca] = await store.recordDeletionCandidates(days(1), 100);
-      expect(ca).to.deep.include({ messageId: a, vorgangId: vg, messageType: 'hund.anmeldung.0101' });
-      const ra = await store.deleteRecords(a!, 'records test');
-      expect(ra.vorgangGone).to.equal(true);
-      expect(ra.rows.vorgangEvents).to.equal(1);
-      await expectGatewayError(store.deleteRecords(a!, 'again'), 'GW_NOT_FOUND');
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(-1), 'x'), 'GW_STATE_CONFLICT');
+      const found = await store.recordDeletionCandidates(days(1), 100);
+      expect(found.map((c) => [c.vorgangId, c.messageIds])).to.have.deep.members([[vg, [a, b]], [`${vg}-other`, [kept]]]);
+      expect((await store.recordDeletionCandidates(days(1), 1)).length).to.equal(1);
+      const r = await store.deleteVorgangRecords(vg, days(1), 'records test');
+      expect(r).to.deep.include({ vorgangId: vg, messageIds: [a, b] });
+      expect(r.rows).to.deep.include({ messages: 2, transitions: 10, forms: 0, outbox: 0, vorgangEvents: 1 });
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(1), 'again'), 'GW_NOT_FOUND');
+      await expectGatewayError(store.deleteVorgangRecords(`${vg}-open`, days(1), 'x'), 'GW_STATE_CONFLICT'); // on its way, not purged
 
       const again = await h.reopen(store);
       for (const id of [a!, b!]) {
         expect(await again.getMessage(id)).to.equal(null);
         expect(await again.history(id)).to.deep.equal([]);
         expect(await again.listForms(id)).to.deep.equal([]);
-        expect((await again.retentionLog(id)).map((r) => [r.stage, r.reason])).to.deep.equal([['payload', 'retention test'], ['records', 'records test']]);
+        expect((await again.retentionLog(id)).map((x) => [x.stage, x.reason])).to.deep.equal([['payload', 'retention test'], ['records', 'records test']]);
       }
       expect(await again.vorgang(vg)).to.deep.equal([]);
       expect(await again.vorgangEvents(vg)).to.deep.equal([]);
       expect((await again.getMessage(kept!))!.state).to.equal('delivered');
-      const countsAfter = await again.countByState();
-      expect(countsAfter['delivered']).to.equal(countsBefore['delivered']! - 2);
-      expect(await again.recordDeletionCandidates(days(1), 100)).to.deep.equal([]);
+      expect((await again.getMessage(open!))!.state).to.equal('queued');
+      expect((await again.countByState())['delivered']).to.equal(countsBefore['delivered']! - 2);
+      expect((await again.recordDeletionCandidates(days(1), 100)).map((c) => c.vorgangId)).to.deep.equal([`${vg}-other`]);
     });
   });
 }
