@@ -58,7 +58,7 @@ export function lintDockerfile(text: string, file = 'deploy/Dockerfile'): Findin
   const out: Finding[] = [];
   const add = (rule: string, message: string, line?: number) => out.push({ file, rule, message, ...(line === undefined ? {} : { line }) });
 
-  for (const d of validateSyntax(text)) add('dockerfile.syntax', d.message, d.range.start.line + 1);
+  for (const d of validateSyntax(text)) add('dockerfile.syntax', typeof d.message === 'string' ? d.message : d.message.value, d.range.start.line + 1);
 
   const stages = stagesOf(text);
   const stageNames = new Set(stages.map((s) => s.name).filter((n): n is string => n !== null));
