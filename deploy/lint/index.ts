@@ -14,7 +14,7 @@ import { lintManifests, loadKustomization, type Manifest } from './kubernetes.js
  */
 
 /** The image's uid and the pod's runAsUser must agree (files in the image are made for that uid). */
-function uidFindings(dockerfile: string, manifests: Manifest[]): Finding[] {
+export function uidFindings(dockerfile: string, manifests: Manifest[]): Finding[] {
   const uid = runtimeUid(dockerfile);
   const d = manifests.find((m) => m.doc['kind'] === 'Deployment');
   const podUid = (d?.doc as unknown as IDeployment | undefined)?.spec?.template.spec?.securityContext?.runAsUser;
