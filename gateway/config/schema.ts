@@ -327,7 +327,7 @@ const atRestSchema = z
           .refine((k) => (k.key === undefined) !== (k.keyFile === undefined), 'give exactly one of key and keyFile'),
       )
       .min(1)
-      .describe('All keys that may have sealed stored data; remove one only when no stored data names it (see `rewrapPayloads`).'),
+      .describe('All keys that may have sealed stored data; remove one only when no stored data names it: `zsa-gateway keys rewrap` moves everything to the active key first (docs/operations.md).'),
     active: z.string().min(1).describe('Id of the key that seals new data.'),
   })
   .strict()
