@@ -6,6 +6,7 @@ import { lintGatewayConfig } from './config.js';
 import { lintDockerfile, lintDockerignore, runtimeUid } from './dockerfile.js';
 import type { Finding } from './findings.js';
 import { lintManifests, loadKustomization, type Manifest } from './kubernetes.js';
+import { lintRuntimeImportsAt } from './runtime-deps.js';
 
 /**
  * The deployment lint (ADR 0046): deploy/Dockerfile, .dockerignore, the manifests under
@@ -36,6 +37,7 @@ export function lintDeploy(root = PACKAGE_ROOT): Finding[] {
     ...lintManifests(k.manifests, images),
     ...lintGatewayConfig(k.manifests),
     ...uidFindings(dockerfile, k.manifests),
+    ...lintRuntimeImportsAt(root),
   ];
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintDockerfile, lintDockerignore } from '../../deploy/lint/dockerfile.js';
 import { lintDeploy } from '../../deploy/lint/index.js';
+import { lintRuntimeImports, packageOf } from '../../deploy/lint/runtime-deps.js';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 
 const DOCKERFILE = readFileSync(join(PACKAGE_ROOT, 'deploy', 'Dockerfile'), 'utf8');
@@ -63,5 +64,17 @@ describe('deploy lint: the artefacts pass, and each Dockerfile rule catches what
     expect(lintDockerignore(DOCKERIGNORE)).to.deep.equal([]);
     expect(lintDockerignore(DOCKERIGNORE.replace(/^\*\*\/node_modules$/m, '')).map((f) => f.message)).to.deep.equal(['node_modules is not excluded from the build context']);
     expect(lintDockerignore(undefined).map((f) => f.rule)).to.deep.equal(['dockerignore.missing']);
+  });
+
+  it('image.runtime-imports: code in the image imports production dependencies only; tests, fixtures and type-only imports may import dev dependencies', () => {
+    const deps = ['express', '@scope/lib'];
+    const lint = (file: string, text: string) => lintRuntimeImports([{ file, text }], deps).map((f) => `${f.file}:${f.line} ${f.rule}`);
+    expect(lint('gateway/a.ts', "import express from 'express';\nimport { x } from '@scope/lib/sub';\nimport { y } from './y.js';\nimport { z } from 'node:fs';")).to.deep.equal([]);
+    expect(lint('gateway/a.ts', "import { y } from './y.js';\nimport { expect } from 'chai';")).to.deep.equal(['gateway/a.ts:2 image.runtime-imports']);
+    expect(lint('connectors/b.ts', "const fc = await import('fast-check');")).to.deep.equal(['connectors/b.ts:1 image.runtime-imports']);
+    expect(lint('gateway/c.ts', "import type { Model } from 'kubernetes-models/base';")).to.deep.equal([]);
+    expect(lint('connectors/amqp/amqp.fixture.ts', "import { expect } from 'chai';")).to.deep.equal([]);
+    expect(lint('gateway/d.test.ts', "import { expect } from 'chai';")).to.deep.equal([]);
+    expect([packageOf('@scope/lib/sub'), packageOf('yaml'), packageOf('node:fs'), packageOf('../x.js')]).to.deep.equal(['@scope/lib', 'yaml', undefined, undefined]);
   });
 });
