@@ -14,7 +14,8 @@ import type { Manifest } from './kubernetes.js';
  * Checks the gateway configuration the ConfigMap carries against the Deployment that mounts
  * it (ADR 0046): the gateway's own loader accepts it (every GW_CONFIG_INVALID issue is a
  * finding), every `${VAR}` it needs is set, every key is configured (no instance generates
- * its own development key), and every file it names lies on a mounted volume.
+ * its own development key), every file it names lies on a mounted volume, and no SQLite
+ * file of the data folder is shared by several replicas.
  */
 
 /** What a Secret-backed variable stands for while the config is checked: synthetic, never a real secret. */
@@ -86,6 +87,10 @@ export function lintGatewayConfig(manifests: Manifest[]): Finding[] {
 
   for (const { at, path } of filePaths(cfg)) {
     if (!mounts.some((vm) => under(path, vm.mountPath))) add('config.paths', `${at}: ${path} is on no volume mounted into the container`);
+  }
+  const replicas = (deployment.doc as unknown as IDeployment).spec?.replicas ?? 1;
+  if (replicas > 1 && cfg.fitConnect.enabled) {
+    add('config.shared-sqlite', `fitConnect.enabled with ${replicas} replicas: the FIT-Connect callback queue is a SQLite file in the shared data folder, which instances on several nodes must not open together`);
   }
   const dataMount = mounts.find((vm) => vm.mountPath.replace(/\/$/, '') === cfg.store.dataDir.replace(/\/$/, ''));
   if (!dataMount || dataMount.readOnly === true) add('config.data-dir', `store.dataDir ${cfg.store.dataDir} is not a writable volume mount (the root file system is read-only)`);
