@@ -2,47 +2,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import request from 'supertest';
 import { hasPrivateMembers, publicJwk } from '../../gateway/crypto/jwk.js';
-import { generateKeyObjects } from '../../gateway/crypto/keygen.js';
 import { publicJwks, signSet, verifySet } from '../../gateway/crypto/set.js';
 import { readRetiredSigningKeys, SigningKey } from '../../gateway/crypto/signing-key.js';
-import { GatewayError } from '../../gateway/errors.js';
 import { startTestGateway, testConfig } from '../support/gateway.js';
-
-async function signingJwk(bits = 4096): Promise<JWK> {
-  const { privateKey } = await generateKeyObjects({ type: 'rsa', modulusLength: bits });
-  const raw = privateKey.export({ format: 'jwk' }) as JWK;
-  return { ...raw, kid: `test-sig-${(await calculateJwkThumbprint({ kty: 'RSA', n: raw.n!, e: raw.e! })).slice(0, 12)}`, use: 'sig', alg: 'PS512' };
-}
-
-function refusal(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { expectRefused, signingKeys } from './support.js';
 
 /** Signing-key rotation (docs/operations.md): earlier keys stay in the JWKS, for verification only. */
 describe('receipt signing key rotation: retired keys are published beside the current one', function () {
   this.timeout(120_000); // RSA-4096 key generation
   const dir = mkdtempSync(join(tmpdir(), 'zsa-retired-sig-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  let current: JWK;
-  let old: JWK;
+  const current = signingKeys('rotation-current').privateJwk;
+  const old = signingKeys('rotation-old').privateJwk;
   const file = (name: string, body: unknown) => {
     const path = join(dir, name);
     writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
     return path;
   };
-
-  before(async () => {
-    [current, old] = await Promise.all([signingJwk(), signingJwk()]);
-  });
 
   it('reads a retired key from its public JWK or from the old private file, keeping only the public half', () => {
     const fromPublic = readRetiredSigningKeys([file('old.public.jwk.json', publicJwk(old))]);
@@ -53,10 +32,10 @@ describe('receipt signing key rotation: retired keys are published beside the cu
   });
 
   it('stops the start on a missing file, a file that is no JWK, or a key below the signing profile', async () => {
-    expect(refusal(() => readRetiredSigningKeys([join(dir, 'missing.json')])).code).to.equal('GW_CONFIG_INVALID');
-    expect(refusal(() => readRetiredSigningKeys([file('garbage.json', 'not json')])).code).to.equal('GW_CONFIG_INVALID');
-    const small = await signingJwk(2048);
-    expect(refusal(() => readRetiredSigningKeys([file('small.jwk.json', publicJwk(small))])).code).to.equal('GW_KEY_UNSUITABLE');
+    await expectRefused(() => readRetiredSigningKeys([join(dir, 'missing.json')]), 'GW_CONFIG_INVALID');
+    await expectRefused(() => readRetiredSigningKeys([file('garbage.json', 'not json')]), 'GW_CONFIG_INVALID');
+    const small = signingKeys('rotation-small', 'rotation-small-sig', 2048).publicJwk;
+    await expectRefused(() => readRetiredSigningKeys([file('small.jwk.json', small)]), 'GW_KEY_UNSUITABLE', 'key.n');
   });
 
   it('published(): the current key first, then the retired ones; a retired copy of the current key is left out', async () => {
