@@ -99,7 +99,7 @@ describe('amqp091 publishing against the real RabbitMQ', function () {
   it('declares quorum queues, and a broker nack (queue full, reject-publish) fails as retryable', async () => {
     const q = uniqueName('qq');
     const egress = egressFor({
-      queues: [{ name: q, routingKey: '#', queueType: 'quorum', arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } }],
+      queues: [{ name: q, routingKey: '#', queueType: 'quorum', maxLength: 1 }],
     });
     await egress.connect(never);
     expect(await queueType(q)).to.equal('quorum');

@@ -142,11 +142,13 @@ describe('amqp091 production topology against the real RabbitMQ', function () {
     const msg = makeOutbound();
     await egress.deliver(msg, never);
     let deliveries = 0;
+    const counts: unknown[] = [];
     await waitFor('the message to leave the work queue', () =>
       reader.withChannel(async (ch) => {
         const got = await ch.get(q);
         if (got === false) return (await ch.checkQueue(q)).messageCount === 0;
         deliveries += 1;
+        counts.push(got.properties.headers?.['x-delivery-count']);
         ch.nack(got, false, true); // a failing worker: back to the queue
         return false;
       }),
@@ -155,6 +157,10 @@ describe('amqp091 production topology against the real RabbitMQ', function () {
     await waitFor('the message in the DLQ', async () => (await reader.withChannel((ch) => ch.checkQueue(`${q}.dlq`))).messageCount === 1);
     const [dead] = await reader.drain(`${q}.dlq`);
     expect(dead!.properties.messageId).to.equal(msg.gatewayId);
+    expect(counts.slice(1), 'what a worker sees in x-delivery-count on redeliveries').to.deep.equal([1, 2]);
+    expect([undefined, 0], 'x-delivery-count on the first delivery').to.include(counts[0]);
+    const deaths = dead!.properties.headers?.['x-death'] as Array<{ reason: string; queue: string }>;
+    expect(deaths.map((d) => [d.reason, d.queue])).to.deep.equal([['delivery_limit', q]]);
   });
 
   it('several publishes in flight on the confirm channel are settled one by one: a full queue nacks the rest (retryable), nothing is dropped', async () => {
