@@ -148,3 +148,13 @@ export async function cleanupAll(steps: Array<() => Promise<unknown>>): Promise<
   }
   if (errors.length > 0) throw errors[0];
 }
+
+/** The error a promise rejects with; fails when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

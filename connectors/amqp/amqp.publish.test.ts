@@ -5,18 +5,9 @@ import { makeOutbound, testContext } from '../../test/conformance/outbound.js';
 import { amqpConfigSchema, type AmqpConfig } from './config.js';
 import { amqpConnector } from './index.js';
 import type { Session } from './session.js';
-import { BROKER_URL, BrokerReader, cleanupAll, closeConnectionsNamed, queueType, uniqueName, waitFor } from './amqp.fixture.js';
+import { BROKER_URL, BrokerReader, cleanupAll, closeConnectionsNamed, queueType, rejection, uniqueName, waitFor } from './amqp.fixture.js';
 
 const never = new AbortController().signal;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('amqp091 publishing against the real RabbitMQ', function () {
   this.timeout(120_000);

@@ -11,7 +11,7 @@ import type { Egress } from '../types.js';
 import { amqpConfigSchema } from './config.js';
 import { consumeReplies } from './consumer.js';
 import { amqpConnector } from './index.js';
-import { BROKER_URL, BrokerReader, cleanupAll, uniqueName, waitFor } from './amqp.fixture.js';
+import { BROKER_URL, BrokerReader, cleanupAll, rejection, uniqueName, waitFor } from './amqp.fixture.js';
 
 /**
  * amqps:// end to end without touching the shared broker's listeners: the shared RabbitMQ
@@ -100,30 +100,21 @@ describe('amqp091 over TLS (amqps://, through a TLS terminator in front of the r
 
   it('refuses a broker whose certificate does not name the host (no servername given, url by IP address)', async () => {
     const { egress: e } = egress(files());
-    const err = await e.connect(new AbortController().signal).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+    const err = await rejection(e.connect(new AbortController().signal));
     expect(String(err)).to.match(/IP: 127\.0\.0\.1 is not in the cert's list|does not match|altnames/i);
     expect(e.health().status).to.equal('down');
   });
 
   it('without a client certificate the TLS terminator refuses the handshake and connect fails', async () => {
     const { egress: e } = egress({ caFile: files().caFile, servername: SNI });
-    const err = await e.connect(new AbortController().signal).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+    const err = await rejection(e.connect(new AbortController().signal));
     expect(err).to.be.instanceOf(Error);
     expect(seen.filter((s) => s.authorized)).to.deep.equal([]);
   });
 
   it('a missing CA file fails connect with the file named (read on every connect)', async () => {
     const { egress: e } = egress({ ...files(), caFile: join(dir, 'no-such-ca.pem'), servername: SNI });
-    const err = await e.connect(new AbortController().signal).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+    const err = await rejection(e.connect(new AbortController().signal));
     expect(String(err)).to.contain('no-such-ca.pem');
   });
 
