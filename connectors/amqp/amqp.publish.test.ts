@@ -5,7 +5,7 @@ import { makeOutbound, testContext } from '../../test/conformance/outbound.js';
 import { amqpConfigSchema, type AmqpConfig } from './config.js';
 import { amqpConnector } from './index.js';
 import type { Session } from './session.js';
-import { BROKER_URL, BrokerReader, cleanupAll, closeConnectionsNamed, queueType, rejection, uniqueName, waitFor } from './amqp.fixture.js';
+import { BROKER_URL, BrokerReader, closeConnectionsNamed, queueType, rejection, teardown, uniqueName, waitFor } from './amqp.fixture.js';
 
 const never = new AbortController().signal;
 
@@ -23,12 +23,7 @@ describe('amqp091 publishing against the real RabbitMQ', function () {
     egresses = [];
   });
   afterEach(async () => {
-    await cleanupAll([
-      ...egresses.map((e) => () => e.close()),
-      ...queues.map((q) => () => reader.withChannel((ch) => ch.deleteQueue(q))),
-      () => reader.withChannel((ch) => ch.deleteExchange(exchange)),
-      () => reader.close(),
-    ]);
+    await teardown(reader, { egresses, queues, exchanges: [exchange] });
   });
 
   /** An egress on this test's exchange; `queues` entries are registered for cleanup. */

@@ -5,7 +5,7 @@ import { makeOutbound, testContext } from '../../test/conformance/outbound.js';
 import { amqpConfigSchema, type AmqpConfig } from './config.js';
 import { amqpConnector } from './index.js';
 import { queueArguments, TopologyConflictError } from './topology.js';
-import { BROKER_URL, BrokerReader, cleanupAll, queueType, rejection, uniqueName, waitFor } from './amqp.fixture.js';
+import { BROKER_URL, BrokerReader, queueType, rejection, teardown, uniqueName, waitFor } from './amqp.fixture.js';
 
 const never = new AbortController().signal;
 
@@ -81,12 +81,7 @@ describe('amqp091 production topology against the real RabbitMQ', function () {
     egresses = [];
   });
   afterEach(async () => {
-    await cleanupAll([
-      ...egresses.map((e) => () => e.close()),
-      ...queues.map((q) => () => reader.withChannel((ch) => ch.deleteQueue(q))),
-      ...exchanges.map((x) => () => reader.withChannel((ch) => ch.deleteExchange(x))),
-      () => reader.close(),
-    ]);
+    await teardown(reader, { egresses, queues, exchanges });
   });
 
   /** An egress on a fresh exchange; its queues, dead-letter queues and exchanges are removed afterwards. */
