@@ -195,3 +195,19 @@ export async function verifyPostgres(pool: pg.Pool, opts: AuditVerifyOptions = {
     'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
   );
 }
+
+/**
+ * `zsa-gateway audit verify --database-url`: verifies the audit log of the PostgreSQL
+ * database at `url` without changing it (no migration; a read-only transaction). Throws
+ * GW_NOT_FOUND when the database holds no audit log.
+ */
+export async function verifyAuditDatabase(url: string, opts: AuditVerifyOptions = {}): Promise<AuditVerifyResult> {
+  const pool = openStatePool(url, 1);
+  try {
+    const found = await pool.query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('audit_log', 'audit_head')");
+    if (found.rowCount !== 2) throw new GatewayError('GW_NOT_FOUND', 'The database holds no audit log (no audit_log/audit_head tables).');
+    return await verifyPostgres(pool, opts);
+  } finally {
+    await pool.end();
+  }
+}
