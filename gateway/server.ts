@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { buildTlsOptions } from './auth/tls.js';
 import { createAuth } from './auth/index.js';
+import { openGrantStore } from './auth/break-glass.js';
+import { stateBackendOf } from './state/backend.js';
 import { certificatesOf, CrlFile } from './auth/crl.js';
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
@@ -31,6 +32,7 @@ import { registerAdmissionMetrics } from './monitoring/admission-metrics.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
+import { outboxOwnerId } from './outbox/owner.js';
 import { createMonitoring, type GatewayMetrics, type Monitoring } from './monitoring/index.js';
 import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
@@ -136,9 +138,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);
 
-  // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
-  // released at once; with a shared database each process has its own owner id (ADR 0011).
-  const owner = store.kind === 'sqlite' ? 'embedded' : `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // 'embedded' for SQLite (leases of a crashed predecessor released at once); a fresh id per process on a shared store (ADR 0011, ADR 0043).
+  const owner = outboxOwnerId(store.kind);
   const released = await store.releaseOwner(owner);
   if (released > 0) log.warn({ released }, 'released outbox leases left by an earlier run');
 
@@ -168,9 +169,12 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
   channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
   const lifecycle = { ready: false, shuttingDown: false };
-  // In the store worker thread beside the message store (ADR 0034): its group commit and hash chain off the event loop.
-  const audit = await openAuditLog({ path: auditDbPath(dataDir), thread: 'worker' });
-  const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
+  // Audit log, break-glass grants and FIT-Connect callbacks follow the store (ADR 0043): SQLite files here, or the PostgreSQL database every instance shares.
+  const state = stateBackendOf(cfg);
+  // SQLite: in the store worker thread beside the message store (ADR 0034), its group commit and hash chain off the event loop.
+  const audit = await openAuditLog(state.kind === 'postgres' ? { postgresUrl: state.url } : { path: auditDbPath(dataDir), thread: 'worker' });
+  const grants = await openGrantStore(state);
+  const callbacks = callbackTargets ? await startCallbacks(cfg, state, log, callbackTargets) : undefined;
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, admission, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
@@ -179,7 +183,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   );
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
-  const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
+  const auth = createAuth(cfg, { log, mtls, grants, ...(crl ? { crl } : {}) });
   // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
   if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, admission, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
   if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
@@ -240,6 +244,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await httpClosed;
       validator.close();
       await audit.close();
+      await grants.close();
       await store.close();
       await fitDestinations?.close();
       log.info('zsa-gateway stopped');

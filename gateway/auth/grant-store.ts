@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../store/sqlite/connection.js';
 import { applyMigrations, type Migration } from '../store/sqlite/migrations.js';
+import { sqlitePlaceholders as sqlite } from '../state/backend.js';
 
 /** One recorded permission for operators to read payloads of one message or Vorgang for a while. */
 export interface BreakGlassGrant {
@@ -109,8 +110,6 @@ export class SqliteGrantStore implements GrantStore {
   }
 }
 
-/** The shared statements' `$1, $2, …` (each once, in order) as SQLite's positional `?`. */
-const sqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
 
 function importLegacyFile(db: Database.Database, file: string): void {
   if (!existsSync(file)) return;

@@ -85,3 +85,11 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
     client.release();
   }
 }
+
+/**
+ * A statement written once for both backends with PostgreSQL's `$1, $2, …` (each used once,
+ * in order) as SQLite's positional `?`.
+ */
+export function sqlitePlaceholders(sql: string): string {
+  return sql.replace(/\$\d+/g, '?');
+}
