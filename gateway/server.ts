@@ -4,6 +4,7 @@ import { buildTlsOptions } from './auth/tls.js';
 import { createAuth } from './auth/index.js';
 import { openGrantStore } from './auth/break-glass.js';
 import { stateBackendOf } from './state/backend.js';
+import { assertSharedKeys } from './state/instance-keys.js';
 import { certificatesOf, CrlFile } from './auth/crl.js';
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
@@ -89,11 +90,15 @@ export function serverTimeouts(s: GatewayConfig['server']): { headersTimeout: nu
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createGatewayLogger();
   const dataDir = resolve(cfg.store.dataDir);
+  // Audit log, break-glass grants and FIT-Connect callbacks follow the store (ADR 0043): SQLite files here, or the PostgreSQL database every instance shares.
+  const state = stateBackendOf(cfg);
+  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  // Several instances on one store must hold the same keys: refuse before a development key is generated (ADR 0043).
+  assertSharedKeys(cfg, state, jweKeys?.kids() ?? []);
   // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
   const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
-  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
   // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
   const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
   // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
@@ -169,8 +174,6 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
   channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
   const lifecycle = { ready: false, shuttingDown: false };
-  // Audit log, break-glass grants and FIT-Connect callbacks follow the store (ADR 0043): SQLite files here, or the PostgreSQL database every instance shares.
-  const state = stateBackendOf(cfg);
   // SQLite: in the store worker thread beside the message store (ADR 0034), its group commit and hash chain off the event loop.
   const audit = await openAuditLog(state.kind === 'postgres' ? { postgresUrl: state.url } : { path: auditDbPath(dataDir), thread: 'worker' });
   const grants = await openGrantStore(state);
