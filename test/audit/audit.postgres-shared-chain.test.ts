@@ -26,7 +26,9 @@ async function tamper(url: string, sql: string, params: unknown[] = []): Promise
   await queryOn(url, `${Object.entries(PG_AUDIT_TRIGGERS).map(([name, [table]]) => `DROP TRIGGER IF EXISTS ${name} ON ${table};`).join(' ')} ${sql}`, params);
 }
 
-describe('audit log on PostgreSQL: one chain for every gateway instance', () => {
+describe('audit log on PostgreSQL: one chain for every gateway instance', function () {
+  // creating and dropping a database waits for the shared server, which other engineers' tests load too
+  this.timeout(120_000);
   let db: Awaited<ReturnType<typeof scratchDatabase>>;
   let a: AuditLog;
   let b: AuditLog;

@@ -26,7 +26,8 @@ const backends: Record<StateBackend['kind'], () => Promise<Backend>> = {
 };
 
 for (const [kind, make] of Object.entries(backends)) {
-  describe(`auth: break-glass grants kept in ${kind}`, () => {
+  describe(`auth: break-glass grants kept in ${kind}`, function () {
+    this.timeout(120_000); // creating and dropping a database waits for the shared server
     let b: Backend;
     let now: Date;
     const stores: GrantStore[] = [];

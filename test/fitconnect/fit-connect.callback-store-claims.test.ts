@@ -24,7 +24,8 @@ const backends: Record<StateBackend['kind'], () => Promise<{ backend: StateBacke
 };
 
 for (const [kind, make] of Object.entries(backends)) {
-  describe(`FIT-Connect callback store (${kind}): claims and targets`, () => {
+  describe(`FIT-Connect callback store (${kind}): claims and targets`, function () {
+    this.timeout(120_000); // creating and dropping a database waits for the shared server
     let env: Awaited<ReturnType<(typeof backends)['sqlite']>>;
     const opened: CallbackStore[] = [];
     const open = async () => {
