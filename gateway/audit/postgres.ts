@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { GatewayError } from '../errors.js';
-import { applyPgMigrations, inTransaction, openStatePool } from '../state/backend.js';
+import { inTransaction, openMigratedPool, openStatePool } from '../state/backend.js';
 import { checkNewEntry, hashEntry, verifyChainAsync, type StoredEntry } from './chain.js';
 import { compileAuditList, toEntry, type AuditRow } from './list-query.js';
 import { missingPgTriggers, PG_AUDIT_MIGRATIONS } from './postgres-schema.js';
@@ -44,9 +44,8 @@ export class PostgresAuditLog implements AuditLog {
 
   /** Connects, applies missing migrations (`audit_migrations`) and checks integrity. Throws when the database cannot be reached. */
   static async open(url: string): Promise<PostgresAuditLog> {
-    const pool = openStatePool(url);
+    const pool = await openMigratedPool(url, 'audit', PG_AUDIT_MIGRATIONS);
     try {
-      await applyPgMigrations(pool, 'audit', PG_AUDIT_MIGRATIONS);
       return new PostgresAuditLog(pool, await integrityProblems(pool));
     } catch (err) {
       await pool.end();

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { applyPgMigrations, openStatePool, type PgMigration } from '../state/backend.js';
+import { openMigratedPool, type PgMigration } from '../state/backend.js';
 import { GRANT_COLUMNS, grantParams, IN_FORCE, INSERT_GRANT, type BreakGlassGrant, type GrantStore } from './grant-store.js';
 
 const MIGRATIONS: readonly PgMigration[] = [
@@ -35,14 +35,7 @@ export class PostgresGrantStore implements GrantStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(url: string): Promise<PostgresGrantStore> {
-    const pool = openStatePool(url, 2);
-    try {
-      await applyPgMigrations(pool, 'break_glass', MIGRATIONS);
-    } catch (err) {
-      await pool.end();
-      throw err;
-    }
-    return new PostgresGrantStore(pool);
+    return new PostgresGrantStore(await openMigratedPool(url, 'break_glass', MIGRATIONS, 2));
   }
 
   async insert(g: BreakGlassGrant): Promise<void> {

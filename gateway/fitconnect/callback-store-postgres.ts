@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { applyPgMigrations, openStatePool, type PgMigration } from '../state/backend.js';
+import { openMigratedPool, type PgMigration } from '../state/backend.js';
 import { CALLBACK_SQL, MAX_ERROR_CHARS, type CallbackRecord, type CallbackStore, type PendingCallback, type StoredCallbackTarget } from './callback-store.js';
 
 const MIGRATIONS: readonly PgMigration[] = [
@@ -46,14 +46,7 @@ export class PostgresCallbackStore implements CallbackStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(url: string): Promise<PostgresCallbackStore> {
-    const pool = openStatePool(url, 3);
-    try {
-      await applyPgMigrations(pool, 'callback', MIGRATIONS);
-    } catch (err) {
-      await pool.end();
-      throw err;
-    }
-    return new PostgresCallbackStore(pool);
+    return new PostgresCallbackStore(await openMigratedPool(url, 'callback', MIGRATIONS, 3));
   }
 
   async enqueue(destinationId: string, body: string, now: number): Promise<number> {

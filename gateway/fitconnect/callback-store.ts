@@ -68,6 +68,7 @@ export const callbackDbPath = (dataDir: string) => join(dataDir, CALLBACK_DB_FIL
 /** Opens the callback store of a state backend (gateway/fitconnect/wiring.ts, at start). */
 export async function openCallbackStore(backend: StateBackend): Promise<CallbackStore> {
   if (backend.kind === 'sqlite') return SqliteCallbackStore.open(callbackDbPath(backend.dataDir));
+  // loaded on demand: that module imports this one (the shared statements)
   const { PostgresCallbackStore } = await import('./callback-store-postgres.js');
   return PostgresCallbackStore.open(backend.url);
 }

@@ -70,6 +70,18 @@ export async function applyPgMigrations(pool: pg.Pool, prefix: string, migration
   });
 }
 
+/** A pool for one state component with its migrations applied; closed again when they fail. */
+export async function openMigratedPool(url: string, prefix: string, migrations: readonly PgMigration[], max?: number): Promise<pg.Pool> {
+  const pool = openStatePool(url, max);
+  try {
+    await applyPgMigrations(pool, prefix, migrations);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return pool;
+}
+
 /** Runs `fn` in one transaction on one pooled connection; rolls back when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();

@@ -1,31 +1,15 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BreakGlassGrants, openGrantStore, type GrantStore } from '../../gateway/auth/break-glass.js';
 import { LEGACY_GRANT_FILE } from '../../gateway/auth/grant-store.js';
-import type { StateBackend } from '../../gateway/state/backend.js';
-import { scratchDatabase } from '../support/state-db.js';
+import { STATE_BACKENDS } from '../support/state-db.js';
 
 const GRANT = { grantedBy: 'participant:admin', grantee: 'betrieb', reason: 'Störung Vorgang (Test)', messageId: null, vorgangId: 'v-1' };
 
-interface Backend {
-  backend: StateBackend;
-  cleanup(): Promise<void>;
-}
+type Backend = Awaited<ReturnType<(typeof STATE_BACKENDS)['sqlite']>>;
 
-const backends: Record<StateBackend['kind'], () => Promise<Backend>> = {
-  sqlite: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zsa-break-glass-'));
-    return { backend: { kind: 'sqlite', dataDir: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-  },
-  postgres: async () => {
-    const db = await scratchDatabase();
-    return { backend: { kind: 'postgres', url: db.url }, cleanup: () => db.drop() };
-  },
-};
-
-for (const [kind, make] of Object.entries(backends)) {
+for (const [kind, make] of Object.entries(STATE_BACKENDS)) {
   describe(`auth: break-glass grants kept in ${kind}`, function () {
     this.timeout(120_000); // creating and dropping a database waits for the shared server
     let b: Backend;

@@ -1,32 +1,17 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CallbackNotifier, TARGETS_REFRESH_MS } from '../../gateway/fitconnect/callbacks.js';
 import { openCallbackStore, type CallbackStore } from '../../gateway/fitconnect/callback-store.js';
-import type { StateBackend } from '../../gateway/state/backend.js';
 import { quietLog } from '../support/gateway.js';
-import { scratchDatabase } from '../support/state-db.js';
+import { STATE_BACKENDS } from '../support/state-db.js';
 
 const T0 = Date.UTC(2026, 10, 2, 12, 0, 0);
 const LEASE = 60_000;
 const DEST = 'c1b2a3d4-0000-4000-8000-000000000001';
 
-const backends: Record<StateBackend['kind'], () => Promise<{ backend: StateBackend; cleanup(): Promise<void> }>> = {
-  sqlite: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zsa-callbacks-'));
-    return { backend: { kind: 'sqlite', dataDir: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-  },
-  postgres: async () => {
-    const db = await scratchDatabase();
-    return { backend: { kind: 'postgres', url: db.url }, cleanup: () => db.drop() };
-  },
-};
-
-for (const [kind, make] of Object.entries(backends)) {
+for (const [kind, make] of Object.entries(STATE_BACKENDS)) {
   describe(`FIT-Connect callback store (${kind}): claims and targets`, function () {
     this.timeout(120_000); // creating and dropping a database waits for the shared server
-    let env: Awaited<ReturnType<(typeof backends)['sqlite']>>;
+    let env: Awaited<ReturnType<(typeof STATE_BACKENDS)['sqlite']>>;
     const opened: CallbackStore[] = [];
     const open = async () => {
       const s = await openCallbackStore(env.backend);

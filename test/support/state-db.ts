@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import type { StateBackend } from '../../gateway/state/backend.js';
 
 /** The PostgreSQL server on this machine (trust authentication); tests fail, never skip, when it is down. */
 export const PG_ADMIN_URL = process.env['ZSA_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -36,3 +40,15 @@ export async function queryOn<R extends pg.QueryResultRow = pg.QueryResultRow>(u
     await c.end();
   }
 }
+
+/** A fresh state backend of each kind, for suites that run against both (SQLite: a temp data folder; PostgreSQL: a scratch database). */
+export const STATE_BACKENDS: Record<StateBackend['kind'], () => Promise<{ backend: StateBackend; cleanup(): Promise<void> }>> = {
+  sqlite: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zsa-state-'));
+    return { backend: { kind: 'sqlite', dataDir: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  },
+  postgres: async () => {
+    const db = await scratchDatabase();
+    return { backend: { kind: 'postgres', url: db.url }, cleanup: () => db.drop() };
+  },
+};
