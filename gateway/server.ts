@@ -8,7 +8,7 @@ import { assertSharedKeys } from './state/instance-keys.js';
 import { certificatesOf, CrlFile } from './auth/crl.js';
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
-import { SigningKey } from './crypto/signing-key.js';
+import { readRetiredSigningKeys, SigningKey } from './crypto/signing-key.js';
 import { openAuditLog } from './audit/open.js';
 import { auditDbPath } from './audit/sqlite.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
@@ -99,6 +99,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
+  // Earlier receipt signing keys, published in the JWKS beside the current one (key rotation, docs/operations.md).
+  const retiredSigningKeys = readRetiredSigningKeys(cfg.crypto.retiredSigningKeyFiles ?? []);
   // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
   const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
   // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
@@ -183,6 +185,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   const mtls = tls !== undefined && tls.clientAuth === 'required';
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
+    retiredSigningKeys,
   );
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
