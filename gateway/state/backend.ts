@@ -11,18 +11,17 @@ import type { GatewayConfig } from '../config/schema.js';
 export type StateBackend = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string };
 
 /**
- * The state backend of a configuration: PostgreSQL when the store is (`store.kind:
- * postgres`, URL from `store.url` or `DATABASE_URL`), else SQLite files in `store.dataDir`.
- * Called once at start by gateway/server.ts.
+ * The state backend of a configuration, chosen as the message store is (ADR 0042):
+ * PostgreSQL when `store.url` is set, else when the environment variable `DATABASE_URL` is a
+ * `postgres://` URL; otherwise SQLite files in `store.dataDir`. Called once at start by
+ * gateway/server.ts (and by the deploy lint).
  */
 export function stateBackendOf(cfg: Pick<GatewayConfig, 'store'>, env: NodeJS.ProcessEnv = process.env): StateBackend {
-  const store = cfg.store as { kind: string; dataDir: string; url?: string };
-  if (store.kind === 'postgres') {
-    const url = store.url ?? env['DATABASE_URL'];
-    if (!url) throw new Error('store.kind is postgres but neither store.url nor DATABASE_URL is set');
-    return { kind: 'postgres', url };
-  }
-  return { kind: 'sqlite', dataDir: resolve(store.dataDir) };
+  // `url` joins the store's config schema with the PostgreSQL store
+  const store = cfg.store as { dataDir: string; url?: string };
+  const fromEnv = env['DATABASE_URL'];
+  const url = store.url ?? (fromEnv !== undefined && /^postgres(ql)?:\/\//.test(fromEnv) ? fromEnv : undefined);
+  return url === undefined ? { kind: 'sqlite', dataDir: resolve(store.dataDir) } : { kind: 'postgres', url };
 }
 
 /**

@@ -8,16 +8,16 @@ import { fitConnectBlock, testGatewayWithFitConnect } from '../support/fitconnec
 import { testConfig } from '../support/gateway.js';
 
 const URL_ = 'postgres://gw@db.example:5432/zsa';
-/** A configuration whose store is PostgreSQL (the store's own schema gains the kind with the PostgreSQL store). */
-const onPostgres = (cfg: GatewayConfig, url?: string): GatewayConfig => ({ ...cfg, store: { ...cfg.store, kind: 'postgres', ...(url ? { url } : {}) } as unknown as GatewayConfig['store'] });
+/** A configuration whose store is PostgreSQL (`store.url` joins the store's schema with the PostgreSQL store). */
+const onPostgres = (cfg: GatewayConfig, url: string): GatewayConfig => ({ ...cfg, store: { ...cfg.store, url } as unknown as GatewayConfig['store'] });
 
 describe('state: where an instance keeps its state, and what several instances must share', () => {
-  it('follows the store: SQLite files in the data folder, or the store\'s PostgreSQL URL (store.url, else DATABASE_URL)', () => {
+  it('follows the store: its PostgreSQL URL (store.url, else a postgres:// DATABASE_URL), else SQLite files in the data folder', () => {
     const cfg = testConfig({ dataDir: 'some/dir' });
-    expect(stateBackendOf(cfg, { DATABASE_URL: URL_ })).to.deep.equal({ kind: 'sqlite', dataDir: resolve('some/dir') });
-    expect(stateBackendOf(onPostgres(cfg, URL_), {})).to.deep.equal({ kind: 'postgres', url: URL_ });
-    expect(stateBackendOf(onPostgres(cfg), { DATABASE_URL: URL_ })).to.deep.equal({ kind: 'postgres', url: URL_ });
-    expect(() => stateBackendOf(onPostgres(cfg), {})).to.throw(/DATABASE_URL/);
+    expect(stateBackendOf(cfg, {})).to.deep.equal({ kind: 'sqlite', dataDir: resolve('some/dir') });
+    expect(stateBackendOf(cfg, { DATABASE_URL: 'mysql://elsewhere/db' })).to.deep.equal({ kind: 'sqlite', dataDir: resolve('some/dir') });
+    expect(stateBackendOf(cfg, { DATABASE_URL: URL_ })).to.deep.equal({ kind: 'postgres', url: URL_ });
+    expect(stateBackendOf(onPostgres(cfg, URL_), { DATABASE_URL: 'postgres://other/db' })).to.deep.equal({ kind: 'postgres', url: URL_ });
   });
 
   it('names every key a shared store needs configured, and none for the embedded mode', () => {
