@@ -142,6 +142,8 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     ...(opts.durabilityTrace ? { trace: opts.durabilityTrace } : {}),
   });
   await store.migrate();
+  // the state follows the store (ADR 0043): one setting selects both, so they never disagree
+  if (store.kind !== state.kind) throw new Error(`the message store is ${store.kind} but the audit log, grants and callbacks would be in ${state.kind}`);
   const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);
 
