@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { buildTlsOptions } from './auth/tls.js';
 import { createAuth } from './auth/index.js';
+import { openGrantStore } from './auth/break-glass.js';
+import { stateBackendOf } from './state/backend.js';
+import { assertSharedKeys } from './state/instance-keys.js';
 import { certificatesOf, CrlFile } from './auth/crl.js';
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
@@ -31,6 +33,7 @@ import { registerAdmissionMetrics } from './monitoring/admission-metrics.js';
 import { CircuitBreaker } from './outbox/breaker.js';
 import { EndpointRuntime } from './outbox/endpoint.js';
 import { DeliveryWorker } from './outbox/worker.js';
+import { outboxOwnerId } from './outbox/owner.js';
 import { createMonitoring, type GatewayMetrics, type Monitoring } from './monitoring/index.js';
 import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
 import { Router } from './routing/router.js';
@@ -87,11 +90,15 @@ export function serverTimeouts(s: GatewayConfig['server']): { headersTimeout: nu
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createGatewayLogger();
   const dataDir = resolve(cfg.store.dataDir);
+  // Audit log, break-glass grants and FIT-Connect callbacks follow the store (ADR 0043): SQLite files here, or the PostgreSQL database every instance shares.
+  const state = stateBackendOf(cfg);
+  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  // Several instances on one store must hold the same keys: refuse before a development key is generated (ADR 0043).
+  assertSharedKeys(cfg, state, jweKeys?.kids() ?? []);
   // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
   const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
-  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
   // Earlier receipt signing keys, published in the JWKS beside the current one (key rotation, docs/operations.md).
   const retiredSigningKeys = readRetiredSigningKeys(cfg.crypto.retiredSigningKeyFiles ?? []);
   // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
@@ -135,12 +142,13 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
     ...(opts.durabilityTrace ? { trace: opts.durabilityTrace } : {}),
   });
   await store.migrate();
+  // the state follows the store (ADR 0043): one setting selects both, so they never disagree
+  if (store.kind !== state.kind) throw new Error(`the message store is ${store.kind} but the audit log, grants and callbacks would be in ${state.kind}`);
   const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
   const router = new Router(cfg, store);
 
-  // One process owns an embedded SQLite file, so leases left by a crashed predecessor are
-  // released at once; with a shared database each process has its own owner id (ADR 0011).
-  const owner = store.kind === 'sqlite' ? 'embedded' : `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // 'embedded' for SQLite (leases of a crashed predecessor released at once); a fresh id per process on a shared store (ADR 0011, ADR 0043).
+  const owner = outboxOwnerId(store.kind);
   const released = await store.releaseOwner(owner);
   if (released > 0) log.warn({ released }, 'released outbox leases left by an earlier run');
 
@@ -170,9 +178,10 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
   channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
   const lifecycle = { ready: false, shuttingDown: false };
-  // In the store worker thread beside the message store (ADR 0034): its group commit and hash chain off the event loop.
-  const audit = await openAuditLog({ path: auditDbPath(dataDir), thread: 'worker' });
-  const callbacks = callbackTargets ? startCallbacks(cfg, dataDir, log, callbackTargets) : undefined;
+  // SQLite: in the store worker thread beside the message store (ADR 0034), its group commit and hash chain off the event loop.
+  const audit = await openAuditLog(state.kind === 'postgres' ? { postgresUrl: state.url } : { path: auditDbPath(dataDir), thread: 'worker' });
+  const grants = await openGrantStore(state);
+  const callbacks = callbackTargets ? await startCallbacks(cfg, state, log, callbackTargets) : undefined;
   const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, admission, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
 
   const mtls = tls !== undefined && tls.clientAuth === 'required';
@@ -182,7 +191,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   );
   const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
   // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
-  const auth = createAuth(cfg, { log, mtls, ...(crl ? { crl } : {}) });
+  const auth = createAuth(cfg, { log, mtls, grants, ...(crl ? { crl } : {}) });
   // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
   if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, admission, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
   if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
@@ -243,6 +252,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       await httpClosed;
       validator.close();
       await audit.close();
+      await grants.close();
       await store.close();
       await fitDestinations?.close();
       log.info('zsa-gateway stopped');

@@ -7,6 +7,7 @@ import { CONNECTORS } from '../../connectors/index.js';
 import { loadConfigFile } from '../../gateway/config/load.js';
 import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { GatewayError } from '../../gateway/errors.js';
+import { stateBackendOf } from '../../gateway/state/backend.js';
 import type { Finding } from './findings.js';
 import type { Manifest } from './kubernetes.js';
 
@@ -89,8 +90,9 @@ export function lintGatewayConfig(manifests: Manifest[]): Finding[] {
     if (!mounts.some((vm) => under(path, vm.mountPath))) add('config.paths', `${at}: ${path} is on no volume mounted into the container`);
   }
   const replicas = (deployment.doc as unknown as IDeployment).spec?.replicas ?? 1;
-  if (replicas > 1 && cfg.fitConnect.enabled) {
-    add('config.shared-sqlite', `fitConnect.enabled with ${replicas} replicas: the FIT-Connect callback queue is a SQLite file in the shared data folder, which instances on several nodes must not open together`);
+  // the callback queue follows the store (ADR 0043): a SQLite file only when the store is SQLite
+  if (replicas > 1 && cfg.fitConnect.enabled && stateBackendOf(cfg, env).kind === 'sqlite') {
+    add('config.shared-sqlite', `fitConnect.enabled with ${replicas} replicas on the SQLite store: the FIT-Connect callback queue is a SQLite file in the shared data folder, which instances on several nodes must not open together`);
   }
   const dataMount = mounts.find((vm) => vm.mountPath.replace(/\/$/, '') === cfg.store.dataDir.replace(/\/$/, ''));
   if (!dataMount || dataMount.readOnly === true) add('config.data-dir', `store.dataDir ${cfg.store.dataDir} is not a writable volume mount (the root file system is read-only)`);

@@ -50,12 +50,12 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
       });
     }),
 
-    route('GET', '/admin/break-glass', oversight, (_req, res) => {
-      reply(res, 'listBreakGlass', 200, { items: grants.list() });
+    route('GET', '/admin/break-glass', oversight, async (_req, res) => {
+      reply(res, 'listBreakGlass', 200, { items: await grants.list() });
     }),
 
     /** Records a break-glass grant: operators may read the payloads of one message or Vorgang for `minutes`. */
-    route('POST', '/admin/break-glass', adminOnly, json({ limit: '16kb' }), (req, res) => {
+    route('POST', '/admin/break-glass', adminOnly, json({ limit: '16kb' }), async (req, res) => {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const bad = (path: string, message: string) => new GatewayError('GW_BAD_REQUEST', `break-glass: ${message}`, { issues: [{ path, message }] });
       const reason = typeof b['reason'] === 'string' ? b['reason'].trim() : '';
@@ -68,7 +68,7 @@ export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute
       if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > max) throw bad('/minutes', `minutes must be an integer from 1 to ${max}`);
       const grantee = typeof b['grantee'] === 'string' ? b['grantee'] : null;
       if (grantee !== null && !s.cfg.participants.some((p) => p.id === grantee && (p.kind === 'operator' || p.kind === 'admin'))) throw bad('/grantee', `${grantee} is no operator or admin participant`);
-      const grant = grants.add({ grantedBy: principalOf(res)?.label ?? actor(req), grantee, reason: reason.slice(0, 1000), messageId, vorgangId }, minutes);
+      const grant = await grants.add({ grantedBy: principalOf(res)?.label ?? actor(req), grantee, reason: reason.slice(0, 1000), messageId, vorgangId }, minutes);
       s.log.warn({ grant }, 'break-glass grant recorded');
       reply(res, 'grantBreakGlass', 201, grant);
     }),

@@ -77,6 +77,17 @@ export interface ChainSource {
   checkpoint(): AuditHead | undefined;
 }
 
+/** The same as ChainSource for a database reached over the network (PostgreSQL). */
+export interface AsyncChainSource {
+  rows(): AsyncIterable<StoredEntry>;
+  seqOfHash(hash: string): Promise<number | undefined>;
+  checkpoint(): Promise<AuditHead | undefined>;
+}
+
+/** What the chain walk asks its driver for next. */
+type WalkRequest = { need: 'row' } | { need: 'seqOfHash'; hash: string } | { need: 'checkpoint' };
+type WalkAnswer = StoredEntry | AuditHead | number | undefined;
+
 /**
  * Walks the chain and reports the first break:
  * - `removed`: a seq is missing, or the checkpoint/anchor names entries past the last one;
@@ -87,11 +98,40 @@ export interface ChainSource {
  * indistinguishable from removing it and inserting another); detection is not.
  */
 export function verifyChain(src: ChainSource, anchor?: AuditHead): AuditVerifyResult {
+  const rows = src.rows()[Symbol.iterator]();
+  const walk = walkChain(anchor);
+  for (let step = walk.next(); ; ) {
+    if (step.done) return step.value;
+    const q = step.value;
+    step = walk.next(q.need === 'row' ? nextRow(rows.next()) : q.need === 'seqOfHash' ? src.seqOfHash(q.hash) : src.checkpoint());
+  }
+}
+
+/** verifyChain for an AsyncChainSource: the same walk, the same findings. */
+export async function verifyChainAsync(src: AsyncChainSource, anchor?: AuditHead): Promise<AuditVerifyResult> {
+  const rows = src.rows()[Symbol.asyncIterator]();
+  const walk = walkChain(anchor);
+  for (let step = walk.next(); ; ) {
+    if (step.done) return step.value;
+    const q = step.value;
+    step = walk.next(q.need === 'row' ? nextRow(await rows.next()) : q.need === 'seqOfHash' ? await src.seqOfHash(q.hash) : await src.checkpoint());
+  }
+}
+
+const nextRow = (r: IteratorResult<StoredEntry>): StoredEntry | undefined => (r.done ? undefined : r.value);
+
+/** The chain walk itself, written once for both drivers: it yields what it needs and receives the answer. */
+function* walkChain(anchor: AuditHead | undefined): Generator<WalkRequest, AuditVerifyResult, WalkAnswer> {
   let expectedSeq = 1;
   let expectedPrev = GENESIS_HASH;
   let entries = 0;
   const broken = (firstBadSeq: number, reason: AuditBreak, detail: string): AuditVerifyResult => ({ ok: false, entries, firstBadSeq, reason, detail, warnings: [] });
-  for (const r of src.rows()) {
+  const seqOfHash = function* (hash: string): Generator<WalkRequest, number | undefined, WalkAnswer> {
+    return (yield { need: 'seqOfHash', hash }) as number | undefined;
+  };
+  for (;;) {
+    const r = (yield { need: 'row' }) as StoredEntry | undefined;
+    if (r === undefined) break;
     entries++;
     if (r.seq !== expectedSeq) {
       return r.seq > expectedSeq
@@ -99,7 +139,7 @@ export function verifyChain(src: ChainSource, anchor?: AuditHead): AuditVerifyRe
         : broken(r.seq, 'altered', `Entry ${r.seq} has a seq out of the chain's range.`);
     }
     if (r.prevHash !== expectedPrev) {
-      const elsewhere = src.seqOfHash(r.prevHash);
+      const elsewhere = yield* seqOfHash(r.prevHash);
       if (elsewhere !== undefined) return broken(r.seq, 'reordered', `Entry ${r.seq} was chained after entry ${elsewhere}, not after entry ${r.seq - 1}.`);
       if (r.seq === 1) return broken(1, 'altered', 'Entry 1 does not start the chain.');
       // The entry it was chained to is gone. If this entry is intact, its predecessor was
@@ -113,7 +153,8 @@ export function verifyChain(src: ChainSource, anchor?: AuditHead): AuditVerifyRe
     expectedSeq++;
   }
   const last: AuditHead = { seq: expectedSeq - 1, hash: expectedPrev };
-  for (const [mark, name] of [[src.checkpoint(), 'checkpoint'], [anchor, 'anchor']] as const) {
+  const checkpoint = (yield { need: 'checkpoint' }) as AuditHead | undefined;
+  for (const [mark, name] of [[checkpoint, 'checkpoint'], [anchor, 'anchor']] as const) {
     if (mark === undefined) {
       if (name === 'checkpoint') return broken(Math.max(1, last.seq), 'altered', 'The head checkpoint is missing.');
       continue;
@@ -122,7 +163,7 @@ export function verifyChain(src: ChainSource, anchor?: AuditHead): AuditVerifyRe
     if (name === 'checkpoint' && mark.seq < last.seq) {
       return broken(mark.seq + 1, 'altered', `Entries ${mark.seq + 1}-${last.seq} were added without advancing the checkpoint (written outside the gateway).`);
     }
-    const at = mark.seq === last.seq ? (last.hash === mark.hash ? mark.seq : undefined) : src.seqOfHash(mark.hash);
+    const at = mark.seq === last.seq ? (last.hash === mark.hash ? mark.seq : undefined) : yield* seqOfHash(mark.hash);
     if (at !== mark.seq) return broken(Math.max(1, mark.seq), 'altered', `Entry ${mark.seq} is not the entry the ${name} recorded.`);
   }
   return { ok: true, entries, head: last, warnings: [] };

@@ -1,34 +1,16 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { GatewayError } from '../errors.js';
 import { openDatabase } from '../store/sqlite/connection.js';
 import { GroupCommit } from '../store/sqlite/group-commit.js';
 import { checkNewEntry, hashEntry, verifyChain, type StoredEntry } from './chain.js';
 import { migrateAudit, missingTriggers } from './schema.js';
+import { compileAuditList, toEntry, type AuditRow } from './list-query.js';
 import type { AuditEntry, AuditFilter, AuditHead, AuditLog, AuditVerifyOptions, AuditVerifyResult, NewAuditEntry } from './types.js';
 
 /** File name of the audit database inside the gateway's data folder. */
 export const AUDIT_DB_FILE = 'audit.db';
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 const VERIFY_PAGE = 2000;
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  outcome: 'allowed' | 'refused';
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-interface AuditTables {
-  audit_log: AuditRow;
-}
 
 export const auditDbPath = (dataDir: string) => join(dataDir, AUDIT_DB_FILE);
 
@@ -45,14 +27,6 @@ export const auditDbPath = (dataDir: string) => join(dataDir, AUDIT_DB_FILE);
  */
 export class SqliteAuditLog implements AuditLog {
   private readonly commits: GroupCommit;
-  private readonly qb = new Kysely<AuditTables>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  });
   private readonly sql: Record<'head' | 'insert' | 'advance' | 'last', Database.Statement>;
   private readonly problems: string[];
   private closing: Promise<void> | undefined;
@@ -111,23 +85,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditEntry[]> {
-    for (const d of [filter.since, filter.until]) {
-      if (d !== undefined && (!(d instanceof Date) || Number.isNaN(d.getTime()))) throw new GatewayError('GW_BAD_REQUEST', 'since/until must be valid dates.');
-    }
-    let q = this.qb.selectFrom('audit_log').selectAll();
-    if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
-    if (filter.action !== undefined) q = q.where('action', '=', filter.action);
-    if (filter.target !== undefined) q = q.where('target', '=', filter.target);
-    if (filter.targetPrefix !== undefined) {
-      // A range instead of LIKE: no escaping of % and _, and it uses the index.
-      q = q.where('target', '>=', filter.targetPrefix).where('target', '<', `${filter.targetPrefix}\u{10ffff}`);
-    }
-    if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
-    if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
-    if (filter.since !== undefined) q = q.where('at', '>=', filter.since.toISOString());
-    if (filter.until !== undefined) q = q.where('at', '<', filter.until.toISOString());
-    const limit = Math.min(Math.max(1, Math.trunc(filter.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
-    const { sql, parameters } = q.orderBy('seq', filter.order ?? 'asc').limit(limit).compile();
+    const { sql, parameters } = compileAuditList('sqlite', filter);
     return (this.db.prepare(sql).all(...parameters) as AuditRow[]).map(toEntry);
   }
 
@@ -159,10 +117,6 @@ export class SqliteAuditLog implements AuditLog {
   }
 }
 
-function toEntry(r: AuditRow): AuditEntry {
-  return { seq: r.seq, at: r.at, actor: r.actor, action: r.action, target: r.target, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
-}
-
 function integrityProblems(db: Database.Database, head: Database.Statement, last: Database.Statement): string[] {
   const problems: string[] = [];
   const missing = missingTriggers(db);
@@ -189,9 +143,9 @@ export function verifyDatabase(db: Database.Database, opts: AuditVerifyOptions =
         *rows() {
           for (let after = Number.MIN_SAFE_INTEGER; ; ) {
             const batch = page.all(after, VERIFY_PAGE) as AuditRow[];
-            for (const r of batch) yield { ...r, prevHash: r.prev_hash };
+            for (const r of batch) yield { ...r, seq: Number(r.seq), prevHash: r.prev_hash };
             if (batch.length < VERIFY_PAGE) return;
-            after = batch[batch.length - 1]!.seq;
+            after = Number(batch[batch.length - 1]!.seq);
           }
         },
         seqOfHash: (hash) => (bySeq.get(hash) as { seq: number } | undefined)?.seq,

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
-import { BreakGlassGrants } from './break-glass.js';
+import { BreakGlassGrants, type GrantStore } from './break-glass.js';
+import { SqliteGrantStore } from './grant-store.js';
 import type { RevocationCheck } from './crl.js';
 import { buildAuthenticate } from './principal.js';
 import { exchangeClientCredentials, tokenEndpoint, type ClientCredentialsExchange } from './token-endpoint.js';
@@ -28,6 +29,8 @@ export interface CreateAuthOptions {
   /** server.tls.clientAuth is `required`. */
   mtls?: boolean;
   crl?: RevocationCheck;
+  /** Where break-glass grants are kept (gateway/server.ts opens it for the state backend). Default: `<dataDir>/break-glass.db`. */
+  grants?: GrantStore;
 }
 
 /**
@@ -51,5 +54,5 @@ export function createAuth(cfg: GatewayConfig, o: CreateAuthOptions): AuthRuntim
   const tokens = new TokenService(cfg.auth, key, cfg.participants);
   const authenticate = buildAuthenticate({ mode: cfg.auth.mode, participants: cfg.participants, tokens, log, mtls: o.mtls ?? false, ...(o.crl ? { crl: o.crl } : {}) });
   const exchange = exchangeClientCredentials(cfg.participants, tokens, log, cfg.auth.tokenRateLimit);
-  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(exchange), tokens, exchange, grants: new BreakGlassGrants(undefined, join(resolve(cfg.store.dataDir), 'break-glass.jsonl')) };
+  return { mode: cfg.auth.mode, authenticate, tokenRouter: tokenEndpoint(exchange), tokens, exchange, grants: new BreakGlassGrants(o.grants ?? new SqliteGrantStore(resolve(cfg.store.dataDir))) };
 }

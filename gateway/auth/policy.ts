@@ -133,7 +133,7 @@ async function checkOwnership(d: AuthorizeDeps, p: Principal, check: OwnershipCh
         return;
       }
       if (check === 'message') return;
-      const grant = d.grants.find(part.id, m.id, m.vorgangId);
+      const grant = await d.grants.find(part.id, m.id, m.vorgangId);
       if (!grant) throw forbidden(p, 'payload.break-glass', `payloads are readable by ${p.role} only under a break-glass grant (POST /api/v1/admin/break-glass)`);
       // the grant's free-text reason stays in the grant and the audit log, not in the process log
       d.log.warn({ participant: part.id, messageId: m.id, grant: grant.id }, 'break-glass payload access');

@@ -98,6 +98,14 @@ function announcedIds(body: string): string[] {
   }
 }
 
+/**
+ * How long callbacks set over the API on another instance may take to be used here (ADR 0043):
+ * the stored targets are re-read at most this often.
+ */
+export const TARGETS_REFRESH_MS = 1000;
+/** A claim lasts the request timeout and this much more, so it never ends while its request may still be answered. */
+const CLAIM_MARGIN_MS = 30_000;
+
 export interface CallbackNotifierOptions {
   store: CallbackStore;
   targets: ReadonlyMap<string, CallbackTarget>;
@@ -128,13 +136,20 @@ export class CallbackNotifier {
   private stopped = true;
   private readonly now: () => number;
 
-  /** The configured targets, overlaid by those set over the API (stored, so they outlive a restart). */
-  private readonly targets: Map<string, CallbackTarget>;
+  /** The targets set over the API (stored, so they outlive a restart and reach every instance), as last read, overlaying the configured ones. */
+  private stored: { at: number; targets: Map<string, CallbackTarget> } | undefined;
 
   constructor(private readonly o: CallbackNotifierOptions) {
     this.now = o.now ?? Date.now;
-    this.targets = new Map(o.targets);
-    for (const t of o.store.targets()) this.targets.set(t.destinationId, { url: t.url, secret: t.secret });
+  }
+
+  /** The callback in force for a destination: set over the API (re-read after TARGETS_REFRESH_MS), else configured. */
+  private async targetOf(destinationId: string): Promise<CallbackTarget | undefined> {
+    if (this.stored === undefined || this.now() - this.stored.at >= TARGETS_REFRESH_MS) {
+      const at = this.now();
+      this.stored = { at, targets: new Map((await this.o.store.targets()).map((t) => [t.destinationId, { url: t.url, secret: t.secret }])) };
+    }
+    return this.stored.targets.get(destinationId) ?? this.o.targets.get(destinationId);
   }
 
   /**
@@ -144,7 +159,7 @@ export class CallbackNotifier {
    * still pending). Throws GW_BAD_REQUEST naming the member that was refused (never the secret).
    * Returns the URL now in force.
    */
-  setTarget(destinationId: string, target: CallbackTarget, by: string): { url: string } {
+  async setTarget(destinationId: string, target: CallbackTarget, by: string): Promise<{ url: string }> {
     const issues: Issue[] = [];
     const why = callbackUrlProblem(target.url, this.o.urlPolicy);
     if (why) issues.push({ message: `callback URL refused: ${why}`, path: '/callback/url', rule: 'callback.url' });
@@ -153,14 +168,14 @@ export class CallbackNotifier {
     }
     if (issues.length > 0) throw new GatewayError('GW_BAD_REQUEST', `the callback cannot be set: ${issues.map((i) => i.message).join('; ')}`, { issues });
     const id = destinationId.toLowerCase();
-    this.o.store.saveTarget({ destinationId: id, url: target.url, secret: target.secret }, by, this.now());
-    this.targets.set(id, { url: target.url, secret: target.secret });
+    await this.o.store.saveTarget({ destinationId: id, url: target.url, secret: target.secret }, by, this.now());
+    this.stored?.targets.set(id, { url: target.url, secret: target.secret });
     return { url: target.url };
   }
 
   /** The URL of `destinationId`'s callback in force, if it has one (the secret is never handed out). */
-  targetUrl(destinationId: string): string | undefined {
-    return this.targets.get(destinationId.toLowerCase())?.url;
+  async targetUrl(destinationId: string): Promise<string | undefined> {
+    return (await this.targetOf(destinationId.toLowerCase()))?.url;
   }
 
   /**
@@ -172,9 +187,10 @@ export class CallbackNotifier {
    */
   async notifyNewSubmissions(destinationId: string, submissions: readonly NewSubmissionRef[]): Promise<boolean> {
     const id = destinationId.toLowerCase();
-    if (!this.targets.has(id) || submissions.length === 0) return false;
+    if (submissions.length === 0) return false;
     try {
-      this.o.store.enqueue(id, newSubmissionsBody(id, submissions), this.now());
+      if ((await this.targetOf(id)) === undefined) return false;
+      await this.o.store.enqueue(id, newSubmissionsBody(id, submissions), this.now());
     } catch (err) {
       this.o.log.error({ destinationId: id, err: err instanceof Error ? err.message : String(err) }, 'FIT-Connect callback could not be stored; it is not sent');
       return false;
@@ -220,10 +236,11 @@ export class CallbackNotifier {
     this.timer = undefined;
     this.running = this.round()
       .catch((err: unknown) => this.o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'FIT-Connect callback round failed'))
-      .finally(() => {
+      .then(() => (this.stopped ? undefined : this.o.store.nextDue()))
+      .catch(() => undefined) // the store is unreachable: look again after pollMs
+      .then((next) => {
         this.running = undefined;
         if (this.stopped) return;
-        const next = this.o.store.nextDue();
         const wait = next === undefined ? this.o.pollMs : Math.max(0, Math.min(this.o.pollMs, next - this.now()));
         this.timer = setTimeout(() => this.wake(), wait);
         this.timer.unref();
@@ -231,18 +248,19 @@ export class CallbackNotifier {
   }
 
   private async round(): Promise<void> {
-    const due = this.o.store.due(this.now(), this.o.concurrency ?? 8).filter((c) => !this.inFlight.has(c.id));
+    // claimed: no other instance (nor a later round here) takes these until their outcome is recorded or the claim ends
+    const due = (await this.o.store.claimDue(this.now(), this.o.concurrency ?? 8, this.o.timeoutMs + CLAIM_MARGIN_MS)).filter((c) => !this.inFlight.has(c.id));
     await Promise.all(due.map((c) => this.attempt(c.id, c.destinationId, c.body, c.attempts)));
     // more were due than one round takes: go on at once
-    if (due.length > 0 && !this.stopped && (this.o.store.nextDue() ?? Infinity) <= this.now()) await this.round();
+    if (due.length > 0 && !this.stopped && ((await this.o.store.nextDue()) ?? Infinity) <= this.now()) await this.round();
   }
 
   private async attempt(id: number, destinationId: string, body: string, attempts: number): Promise<void> {
     this.inFlight.add(id);
     try {
-      const target = this.targets.get(destinationId);
+      const target = await this.targetOf(destinationId);
       if (!target) {
-        this.o.store.failed(id, 'the destination has no callback configured any more', this.now(), undefined);
+        await this.o.store.failed(id, 'the destination has no callback configured any more', this.now(), undefined);
         return;
       }
       const answer = await this.post(target, body).then(
@@ -253,15 +271,18 @@ export class CallbackNotifier {
         await this.delivered?.({ destinationId, submissionIds: announcedIds(body) }).catch((err: unknown) =>
           this.o.log.error({ destinationId, callback: id, err: err instanceof Error ? err.message : String(err) }, 'FIT-Connect callback delivered; recording it in the event log failed'),
         );
-        this.o.store.delivered(id, this.now());
+        await this.o.store.delivered(id, this.now());
         return;
       }
-      if (this.stopped) return; // cut off by stop(): no attempt, still due
+      if (this.stopped) {
+        await this.o.store.release(id); // cut off by stop(): no attempt, due again at once
+        return;
+      }
       const error = typeof answer === 'string' ? answer : `HTTP ${answer.status}`;
       const n = attempts + 1;
       const retryAfterMs = typeof answer === 'string' ? undefined : answer.retryAfterMs;
       const retryAt = n >= this.o.maxAttempts ? undefined : this.now() + backoffDelay(this.o.backoff, n, retryAfterMs);
-      this.o.store.failed(id, error, this.now(), retryAt);
+      await this.o.store.failed(id, error, this.now(), retryAt);
       const log = { destinationId, callback: id, attempt: n, error };
       if (retryAt === undefined) this.o.log.error(log, 'FIT-Connect callback given up after the last attempt');
       else this.o.log.warn(log, 'FIT-Connect callback failed; will retry');

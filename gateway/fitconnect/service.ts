@@ -304,7 +304,7 @@ export class FitConnectService implements ServiceSchemas, FitConnectRemit {
     const dest = this.d.destinations.get(id.toLowerCase());
     const target = callbackUpdateOf(body);
     if (this.d.callbacks === undefined) throw new GatewayError('GW_NOT_READY', 'callbacks are not running in this gateway');
-    const set = this.d.callbacks.setTarget(dest.cfg.id, target, p?.id ?? 'local');
+    const set = await this.d.callbacks.setTarget(dest.cfg.id, target, p?.id ?? 'local');
     this.d.log.info({ destinationId: dest.cfg.id, by: p?.id ?? 'local', host: new URL(set.url).host }, 'FIT-Connect destination callback set over the API');
     return { destinationId: dest.cfg.id, callback: set };
   }

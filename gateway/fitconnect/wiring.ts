@@ -6,7 +6,8 @@ import type { FitDestinations } from './destinations.js';
 import { SigningKey } from '../crypto/signing-key.js';
 import { routingApi } from './routing.js';
 import { CallbackNotifier, loadCallbackTargets, type CallbackTarget } from './callbacks.js';
-import { CallbackStore, callbackDbPath } from './callback-store.js';
+import { openCallbackStore } from './callback-store.js';
+import type { StateBackend } from '../state/backend.js';
 
 /**
  * Builds the Routing API for gateway/server.ts when `fitConnect.enabled`: the routing
@@ -29,15 +30,16 @@ export function routingApiOf(cfg: GatewayConfig, dataDir: string, destinations: 
 }
 
 /**
- * Opens the callback store and starts the notifier for gateway/server.ts when
- * `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (server.ts reads them
+ * Opens the callback store of the state backend (a SQLite file in the data folder, or the
+ * PostgreSQL database every instance shares; ADR 0043) and starts the notifier for
+ * gateway/server.ts when `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (server.ts reads them
  * before it opens anything, so a missing secret stops the start).
  * Retries follow `delivery` (backoff, maxAttempts, timeoutMs, pollMs); development
  * (`auth.mode: off`) may call back to loopback over http. `close` stops the loop and
  * closes the store; pending callbacks stay for the next start.
  */
-export function startCallbacks(cfg: GatewayConfig, dataDir: string, log: Logger, targets: ReadonlyMap<string, CallbackTarget> = loadCallbackTargets(cfg)): { notifier: CallbackNotifier; close(): Promise<void> } {
-  const store = CallbackStore.open(callbackDbPath(dataDir));
+export async function startCallbacks(cfg: GatewayConfig, backend: StateBackend, log: Logger, targets: ReadonlyMap<string, CallbackTarget> = loadCallbackTargets(cfg)): Promise<{ notifier: CallbackNotifier; close(): Promise<void> }> {
+  const store = await openCallbackStore(backend);
   const notifier = new CallbackNotifier({
     store,
     targets,

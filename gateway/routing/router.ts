@@ -58,8 +58,12 @@ export interface EffectiveDelegation {
   source: 'config' | 'runtime';
 }
 
-/** How long runtime delegation switches made by another gateway instance may take to be seen. */
-const OVERRIDE_TTL_MS = 1000;
+/**
+ * How long a runtime delegation switch made on another gateway instance may take to be seen
+ * here (ADR 0043): the overrides are re-read from the store when older than this. A switch
+ * on this instance takes effect for the next message at once.
+ */
+export const OVERRIDE_TTL_MS = 1000;
 
 /**
  * Decides where a valid message goes. Pure configuration plus two facts from the store:
@@ -71,6 +75,8 @@ export class Router {
   private readonly serviceByLeika: ReadonlyMap<string, ServiceConfig>;
   private readonly municipalities: ReadonlyMap<string, MunicipalityConfig>;
   private overrides: { at: number; values: Record<string, string> } | null = null;
+  /** Counts local switches, so a read begun before a switch cannot put the older values back. */
+  private switches = 0;
   /** Endpoints of the citizen's side (EfA services). */
   private readonly citizenEndpoints: ReadonlySet<string>;
   /** Participant kind by kennung (target rules with `when.author`). */
@@ -79,6 +85,7 @@ export class Router {
   constructor(
     readonly cfg: GatewayConfig,
     private readonly store: MessageStore,
+    private readonly now: () => number = Date.now,
   ) {
     this.services = new Map(cfg.services.map((s) => [s.id, s]));
     this.serviceByLeika = new Map(cfg.services.flatMap((s) => s.leika.map((k) => [k, s] as const)));
@@ -88,10 +95,12 @@ export class Router {
   }
 
   private async overrideValues(): Promise<Record<string, string>> {
-    if (!this.overrides || Date.now() - this.overrides.at > OVERRIDE_TTL_MS) {
-      this.overrides = { at: Date.now(), values: await this.store.delegationOverrides() };
-    }
-    return this.overrides.values;
+    if (this.overrides && this.now() - this.overrides.at < OVERRIDE_TTL_MS) return this.overrides.values;
+    const at = this.now();
+    const seen = this.switches;
+    const values = await this.store.delegationOverrides();
+    if (seen === this.switches) this.overrides = { at, values };
+    return values;
   }
 
   async delegation(ags: string, service: string): Promise<EffectiveDelegation> {
@@ -121,6 +130,7 @@ export class Router {
       throw new GatewayError('GW_BAD_REQUEST', `delegation "${mode}" is not none, e2e, backoffice or prozessschritt:<step>`, { issues: [{ message: 'invalid delegation mode', path: '/mode' }] });
     }
     const change = await this.store.setDelegation({ ags, service, mode, actor, reason }, m.delegations[service] ?? 'none');
+    this.switches++;
     this.overrides = null;
     return change;
   }

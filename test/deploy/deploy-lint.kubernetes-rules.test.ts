@@ -132,7 +132,14 @@ describe('deploy lint: Kubernetes manifests and the ConfigMap config', () => {
     ['config.paths', 'a key file on no mounted volume', (ms) => withConfig(ms, (c) => (c['crypto'].signingKeyFile = '/opt/keys/sig.jwk.json'))],
     ['config.data-dir', 'the data folder not mounted', (ms) => (containerOf(ms).volumeMounts = containerOf(ms).volumeMounts!.filter((v) => v.name !== 'data'))],
     ['config.env', 'a variable the container does not set', (ms) => withConfig(ms, (c) => (c['monitoring'].webhook.url = '${ALERT_URL}'))],
-    ['config.shared-sqlite', 'FIT-Connect (its callback queue is SQLite) with 2 replicas', (ms) => withConfig(ms, (c) => (c['fitConnect'] = { enabled: true }))],
+    [
+      'config.shared-sqlite',
+      'FIT-Connect with 2 replicas on the SQLite store (no DATABASE_URL: its callback queue is a SQLite file)',
+      (ms) => {
+        withConfig(ms, (c) => (c['fitConnect'] = { enabled: true }));
+        containerOf(ms).env = containerOf(ms).env!.filter((e) => e.name !== 'DATABASE_URL');
+      },
+    ],
     ['config.mounted', 'ZSA_CONFIG outside the ConfigMap mount', (ms) => (containerOf(ms).env!.find((e) => e.name === 'ZSA_CONFIG')!.value = '/app/config.yaml')],
   ];
   for (const [rule, what, change] of configCases) {

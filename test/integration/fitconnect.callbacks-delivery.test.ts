@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallbackNotifier, type CallbackTarget } from '../../gateway/fitconnect/callbacks.js';
-import { CallbackStore, callbackDbPath } from '../../gateway/fitconnect/callback-store.js';
+import { SqliteCallbackStore, callbackDbPath, type CallbackStore } from '../../gateway/fitconnect/callback-store.js';
 import { CallbackVerifier } from '../../gateway/fitconnect/client/verify-callback.js';
 import { DEST, fitConnectBlock, testGatewayWithFitConnect } from '../support/fitconnect-fixture.js';
 import { quietLog, startTestGateway, testConfig, waitFor } from '../support/gateway.js';
@@ -31,7 +31,7 @@ describe('FIT-Connect callbacks: delivery', function () {
   const peers: HttpPeer[] = [];
 
   function notifierFor(url: string, dataDir: string, o: { timeoutMs?: number } = {}): { notifier: CallbackNotifier; store: CallbackStore } {
-    const store = CallbackStore.open(callbackDbPath(dataDir));
+    const store = SqliteCallbackStore.open(callbackDbPath(dataDir));
     stores.push(store);
     const targets = new Map<string, CallbackTarget>([[DEST.magdeburgHund, { url, secret: SECRET }]]);
     const notifier = new CallbackNotifier({
@@ -88,7 +88,7 @@ describe('FIT-Connect callbacks: delivery', function () {
   it('does nothing for a destination without callback', async () => {
     const { notifier, store } = notifierFor('http://127.0.0.1:1/never', freshDir());
     expect(await notifier.notifyNewSubmissions(DEST.halleHund, [SUBMISSION])).to.equal(false);
-    expect(store.nextDue()).to.equal(undefined);
+    expect(await store.nextDue()).to.equal(undefined);
   });
 
   it('retries while the receiver is down or answers 503, and delivers once it is up', async () => {
@@ -98,14 +98,14 @@ describe('FIT-Connect callbacks: delivery', function () {
     const { notifier, store } = notifierFor(`http://127.0.0.1:${port}/callbacks/fit-connect`, freshDir());
     notifier.start();
     await notifier.notifyNewSubmissions(DEST.magdeburgHund, [SUBMISSION]);
-    await waitFor('a failed attempt', () => ((store.get(1)?.attempts ?? 0) >= 2 ? true : undefined));
-    expect(store.get(1)?.lastError).to.match(/ECONNREFUSED/);
+    await waitFor('a failed attempt', async () => (((await store.get(1))?.attempts ?? 0) >= 2 ? true : undefined));
+    expect((await store.get(1))?.lastError).to.match(/ECONNREFUSED/);
     const up = await peer(port);
     up.respond = (_req, n) => (n === 1 ? 503 : 200);
-    await waitFor('delivery', () => (store.get(1)?.deliveredAt ? true : undefined));
+    await waitFor('delivery', async () => ((await store.get(1))?.deliveredAt ? true : undefined));
     expect(up.received.map((r) => r.status)).to.deep.equal([503, 200]);
     expect(up.received.every((r) => hmacHolds(r))).to.equal(true);
-    expect(store.get(1)!.attempts).to.be.greaterThan(2);
+    expect((await store.get(1))!.attempts).to.be.greaterThan(2);
   });
 
   it('keeps a pending callback across a restart and sends it after', async () => {
@@ -114,7 +114,7 @@ describe('FIT-Connect callbacks: delivery', function () {
     const first = notifierFor(p.url, dir);
     // not started: the gateway stopped before the loop ran
     await first.notifier.notifyNewSubmissions(DEST.magdeburgHund, [SUBMISSION.submissionId]);
-    first.store.close();
+    await first.store.close();
     expect(p.received).to.have.length(0);
     const second = notifierFor(p.url, dir);
     second.notifier.start();
@@ -134,8 +134,8 @@ describe('FIT-Connect callbacks: delivery', function () {
       notifier.start();
       expect(await notifier.notifyNewSubmissions(DEST.magdeburgHund, [SUBMISSION])).to.equal(true);
       await waitFor('the receiver to hold the request', () => (seen > 0 ? true : undefined));
-      expect(store.get(1)?.deliveredAt).to.equal(null);
-      await waitFor('the timeout to count as a failed attempt', () => (store.get(1)?.lastError?.includes('no answer') ? true : undefined));
+      expect((await store.get(1))?.deliveredAt).to.equal(null);
+      await waitFor('the timeout to count as a failed attempt', async () => ((await store.get(1))?.lastError?.includes('no answer') ? true : undefined));
     } finally {
       hang.closeAllConnections();
       await new Promise<void>((ok) => hang.close(() => ok()));
@@ -155,8 +155,8 @@ describe('FIT-Connect callbacks: delivery', function () {
       await first.notifier.notifyNewSubmissions(DEST.magdeburgHund, [SUBMISSION]);
       await waitFor('the receiver to hold the request', () => (seen > 0 ? true : undefined));
       await first.notifier.stop();
-      expect(first.store.get(1)).to.deep.include({ attempts: 0, deliveredAt: null, deadAt: null });
-      first.store.close();
+      expect(await first.store.get(1)).to.deep.include({ attempts: 0, deliveredAt: null, deadAt: null });
+      await first.store.close();
     } finally {
       hang.closeAllConnections();
       await new Promise<void>((ok) => hang.close(() => ok()));
@@ -164,7 +164,7 @@ describe('FIT-Connect callbacks: delivery', function () {
     const p = await peer();
     const second = notifierFor(p.url, dir);
     second.notifier.start();
-    await waitFor('the resumed callback', () => (second.store.get(1)?.deliveredAt ? true : undefined));
+    await waitFor('the resumed callback', async () => ((await second.store.get(1))?.deliveredAt ? true : undefined));
     expect(p.received.every((r) => hmacHolds(r))).to.equal(true);
   });
 

@@ -18,7 +18,7 @@ function modesUnder(dir: string): Array<{ path: string; kind: 'file' | 'dir'; mo
 
 /**
  * Everything the gateway writes into its data folder — databases with their -wal/-shm,
- * attachments, generated keys, the break-glass file — is 0600, every folder 0700, even
+ * attachments, generated keys, the break-glass database — is 0600, every folder 0700, even
  * under a permissive umask.
  */
 describe('data folder: files 0600, folders 0700', function () {
@@ -56,7 +56,7 @@ describe('data folder: files 0600, folders 0700', function () {
 
     const entries = modesUnder(dataDir);
     const files = entries.filter((e) => e.kind === 'file').map((e) => e.path);
-    for (const expected of ['gateway.db', 'gateway.db-wal', 'break-glass.jsonl']) expect(files).to.include(expected);
+    for (const expected of ['gateway.db', 'gateway.db-wal', 'break-glass.db']) expect(files).to.include(expected);
     expect(files.some((f) => f.startsWith('attachments/')), 'an attachment file').to.equal(true);
     expect(files.some((f) => f.startsWith('keys/')), 'generated keys').to.equal(true);
     expect(entries.filter((e) => e.mode !== (e.kind === 'file' ? '600' : '700'))).to.deep.equal([]);
