@@ -4,7 +4,8 @@ import { signReceipt, signStateChange } from '../api/receipts.js';
 import { canonicalJson } from '../audit/chain.js';
 import type { AuditEntry, AuditLog } from '../audit/types.js';
 import { publicJwks, signSet, vorgangRef } from '../crypto/set.js';
-import type { MessageStore, StoredMessage, Transition } from '../store/types.js';
+import type { MessageReads, VorgangEventReads } from '../store/contracts.js';
+import type { StoredMessage, Transition } from '../store/types.js';
 
 /**
  * The proof-of-delivery bundle (ADR 0031, docs/reports.md "Proof bundle"): for one message
@@ -88,7 +89,7 @@ async function auditEntriesOf(audit: AuditLog | undefined, targets: readonly str
 }
 
 export interface ProofSource {
-  store: MessageStore;
+  store: MessageReads & VorgangEventReads;
   audit?: AuditLog;
   issuer: string;
   /** The gateway's private signing JWK. */
