@@ -10,7 +10,7 @@ import type { AttachmentStore } from '../store/attachments.js';
 import type { DelegationStore, FitConnectStores, MailboxStore, MessageReads, MessageWrites } from '../store/contracts.js';
 import type { FitDestinations } from './destinations.js';
 
-/** What the FIT-Connect API needs from the gateway, built once by gateway/server.ts. */
+/** What the FIT-Connect API needs from the gateway, built once by gateway/compose/fitconnect.ts. */
 export interface FitConnectDeps {
   cfg: GatewayConfig;
   /**

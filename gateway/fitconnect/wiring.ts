@@ -9,7 +9,7 @@ import { CallbackNotifier, loadCallbackTargets, type CallbackTarget } from './ca
 import { CallbackStore, callbackDbPath } from './callback-store.js';
 
 /**
- * Builds the Routing API for gateway/server.ts when `fitConnect.enabled`: the routing
+ * Builds the Routing API for gateway/compose/fitconnect.ts when `fitConnect.enabled`: the routing
  * signing key (`crypto.routingSigningKeyFile`, else a generated development key) and, as
  * each destination's encryption key, the key the Submission API decrypts that destination's
  * submissions with (`fitConnect.destinations[].encryptionKey`, destinations.ts).
@@ -29,8 +29,8 @@ export function routingApiOf(cfg: GatewayConfig, dataDir: string, destinations: 
 }
 
 /**
- * Opens the callback store and starts the notifier for gateway/server.ts when
- * `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (server.ts reads them
+ * Opens the callback store and starts the notifier for gateway/compose/fitconnect.ts when
+ * `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (compose/keys.ts reads them
  * before it opens anything, so a missing secret stops the start).
  * Retries follow `delivery` (backoff, maxAttempts, timeoutMs, pollMs); development
  * (`auth.mode: off`) may call back to loopback over http. `close` stops the loop and

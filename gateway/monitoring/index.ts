@@ -26,7 +26,7 @@ export interface MonitoringDeps {
   webhookRetryBaseMs?: number;
 }
 
-/** Metrics, alert evaluator and webhook of one gateway process (ADR 0029); built by gateway/server.ts. */
+/** Metrics, alert evaluator and webhook of one gateway process (ADR 0029); built by gateway/compose/monitoring.ts. */
 export interface Monitoring {
   metrics: GatewayMetrics;
   alerts: AlertEvaluator;

@@ -14,7 +14,7 @@ export type OverviewServices = ServicesWith<BrowseReads & BacklogReads>;
 /**
  * Sources the overview shows when they exist (ADR 0030): the alert rules' current events
  * (the evaluator behind `GET /api/v1/alerts`) and the service figures of the current month
- * (gateway/reports). gateway/server.ts passes both (gateway/ui/sources.ts); a section
+ * (gateway/reports). gateway/compose/http.ts passes both (gateway/ui/sources.ts); a section
  * whose source is absent is not rendered at all — never placeholder figures.
  */
 export interface OverviewSources {
