@@ -81,6 +81,7 @@ export const ERROR_CATALOG = {
   GW_CLIENT_OVER_SHARE: { title: 'The client has more ingress requests in flight than its share', status: 429, retryable: true },
   GW_NOT_READY: { title: 'The gateway is not ready', status: 503, retryable: true },
   GW_OVERLOADED: { title: 'The gateway is overloaded and takes no new messages for now', status: 503, retryable: true },
+  GW_STORAGE_FULL: { title: 'The gateway\'s storage is full; nothing was stored', status: 507, retryable: true },
   GW_INTERNAL: { title: 'Internal error', status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;
 

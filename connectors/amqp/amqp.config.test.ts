@@ -8,7 +8,7 @@ describe('amqp091 config', () => {
   it('fills every default', () => {
     const config = amqpConfigSchema.parse({ ...minimal, queues: [{ name: 'zsa.hund' }] });
     expect(config.exchange).to.deep.equal({ name: 'zsa.work', type: 'topic', durable: true });
-    expect(config.queues).to.deep.equal([{ name: 'zsa.hund', routingKey: '#', queueType: 'quorum', arguments: {} }]);
+    expect(config.queues).to.deep.equal([{ name: 'zsa.hund', routingKey: '#', queueType: 'quorum', overflow: 'reject-publish', arguments: {} }]);
     expect(config).to.include({ routingKey: '{messageType}', unroutable: 'permanent', publishTimeoutMs: 15_000, connectTimeoutMs: 10_000, heartbeatSeconds: 30 });
   });
 

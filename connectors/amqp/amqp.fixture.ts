@@ -133,6 +133,16 @@ export class BrokerReader {
   }
 }
 
+/** What a test created, removed in order: connectors closed, then queues and exchanges deleted, then the reader closed. */
+export function teardown(reader: BrokerReader, created: { egresses?: Array<{ close(): Promise<void> }>; queues?: string[]; exchanges?: string[] }): Promise<void> {
+  return cleanupAll([
+    ...(created.egresses ?? []).map((e) => () => e.close()),
+    ...(created.queues ?? []).map((q) => () => reader.withChannel((ch) => ch.deleteQueue(q))),
+    ...(created.exchanges ?? []).map((x) => () => reader.withChannel((ch) => ch.deleteExchange(x))),
+    () => reader.close(),
+  ]);
+}
+
 /**
  * Runs every cleanup step even when one fails, then throws the first failure: a test
  * must never leave queues behind because an earlier step broke.
@@ -147,4 +157,14 @@ export async function cleanupAll(steps: Array<() => Promise<unknown>>): Promise<
     }
   }
   if (errors.length > 0) throw errors[0];
+}
+
+/** The error a promise rejects with; fails when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
 }

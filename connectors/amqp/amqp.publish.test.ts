@@ -5,18 +5,9 @@ import { makeOutbound, testContext } from '../../test/conformance/outbound.js';
 import { amqpConfigSchema, type AmqpConfig } from './config.js';
 import { amqpConnector } from './index.js';
 import type { Session } from './session.js';
-import { BROKER_URL, BrokerReader, cleanupAll, closeConnectionsNamed, queueType, uniqueName, waitFor } from './amqp.fixture.js';
+import { BROKER_URL, BrokerReader, closeConnectionsNamed, queueType, rejection, teardown, uniqueName, waitFor } from './amqp.fixture.js';
 
 const never = new AbortController().signal;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('amqp091 publishing against the real RabbitMQ', function () {
   this.timeout(120_000);
@@ -32,12 +23,7 @@ describe('amqp091 publishing against the real RabbitMQ', function () {
     egresses = [];
   });
   afterEach(async () => {
-    await cleanupAll([
-      ...egresses.map((e) => () => e.close()),
-      ...queues.map((q) => () => reader.withChannel((ch) => ch.deleteQueue(q))),
-      () => reader.withChannel((ch) => ch.deleteExchange(exchange)),
-      () => reader.close(),
-    ]);
+    await teardown(reader, { egresses, queues, exchanges: [exchange] });
   });
 
   /** An egress on this test's exchange; `queues` entries are registered for cleanup. */
@@ -99,7 +85,7 @@ describe('amqp091 publishing against the real RabbitMQ', function () {
   it('declares quorum queues, and a broker nack (queue full, reject-publish) fails as retryable', async () => {
     const q = uniqueName('qq');
     const egress = egressFor({
-      queues: [{ name: q, routingKey: '#', queueType: 'quorum', arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } }],
+      queues: [{ name: q, routingKey: '#', queueType: 'quorum', maxLength: 1 }],
     });
     await egress.connect(never);
     expect(await queueType(q)).to.equal('quorum');

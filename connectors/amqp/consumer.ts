@@ -2,7 +2,8 @@ import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import { pino, type Logger } from 'pino';
 import type { ConnectorHealth, ConnectorStatus } from '../types.js';
-import { brokerUrls } from './config.js';
+import { readTlsFiles } from '../tls.js';
+import { brokerUrls, type AmqpConfig } from './config.js';
 import { describeError } from './session.js';
 
 /** One message from the reply queue as the handler sees it. */
@@ -26,6 +27,8 @@ export interface ConsumeRepliesOptions {
   closeTimeoutMs?: number;
   heartbeatSeconds?: number;
   connectionName?: string;
+  /** TLS files and SNI name for an `amqps://` url, read on every (re)connect. */
+  tls?: AmqpConfig['tls'];
   log?: Logger;
 }
 
@@ -127,6 +130,7 @@ export function consumeReplies(
   /** One connection's life: resolves when it ends (closed by either side). */
   const session = async (): Promise<void> => {
     const conn = await connect(urls.connect, {
+      ...(await readTlsFiles(options.tls)),
       timeout: 10_000,
       clientProperties: { connection_name: options.connectionName ?? `zsa-gateway replies ${queue}` },
     });

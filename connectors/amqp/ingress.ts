@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorHealth, Ingress, IngressContext } from '../types.js';
-import { brokerUrlSchema } from './config.js';
+import { brokerTlsSchema, brokerUrlSchema } from './config.js';
 import { consumeReplies, type ReplyConsumer } from './consumer.js';
 
 export const amqpIngressConfigSchema = z
@@ -10,8 +10,10 @@ export const amqpIngressConfigSchema = z
     prefetch: z.int().min(1).max(1000).default(16).describe('Unacknowledged messages in flight at once: the bound on items handed to the gateway at the same time.'),
     requeueDelayMs: z.int().min(0).max(60_000).default(1000).describe('Wait before a message the gateway could not take now is put back (nack with requeue), so a failing store does not spin.'),
     heartbeatSeconds: z.int().min(0).default(30).describe('AMQP heartbeat interval; 0 disables heartbeats.'),
+    tls: brokerTlsSchema.optional().describe('Files and SNI name for `amqps://` connections (optional). Only with an `amqps://` url.'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.tls === undefined || c.url.startsWith('amqps://'), { message: 'tls is set but the url is not amqps://: the connection would be plain text', path: ['tls'] });
 
 export type AmqpIngressConfig = z.output<typeof amqpIngressConfigSchema>;
 
@@ -38,7 +40,7 @@ export class AmqpIngress implements Ingress {
   /** Starts consuming (once); resolves when the consumer is registered, rejects when `signal` aborts first or after close(). */
   async start(signal: AbortSignal): Promise<void> {
     if (this.closing) throw new Error(`amqp ingress ${this.ctx.connectorId} is closed`);
-    const { url, queue, prefetch, requeueDelayMs, heartbeatSeconds } = this.config;
+    const { url, queue, prefetch, requeueDelayMs, heartbeatSeconds, tls } = this.config;
     const remote = `amqp:${this.ctx.connectorId}`;
     this.consumer ??= consumeReplies(
       url,
@@ -46,7 +48,7 @@ export class AmqpIngress implements Ingress {
       async (m) => {
         await this.ctx.sink.submit({ payload: m.payload, contentType: m.contentType ?? 'application/xml', remote }, this.stop.signal);
       },
-      { prefetch, requeueDelayMs, heartbeatSeconds, log: this.ctx.log, connectionName: `zsa-gateway ingress ${this.ctx.connectorId}` },
+      { prefetch, requeueDelayMs, heartbeatSeconds, tls, log: this.ctx.log, connectionName: `zsa-gateway ingress ${this.ctx.connectorId}` },
     );
     signal.throwIfAborted();
     let onAbort: (() => void) | undefined;

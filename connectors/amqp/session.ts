@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { IllegalOperationError, connect } from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from 'pino';
+import { readTlsFiles } from '../tls.js';
 import type { AmqpConfig } from './config.js';
+import { declareTopology } from './topology.js';
 
 /** Why a broker returned a message published with `mandatory`. */
 export interface ReturnInfo {
@@ -30,14 +31,6 @@ export interface SessionEvents {
   blocked(session: Session, reason: string | undefined): void;
 }
 
-/** Reads the optional TLS files; a missing file makes connect() fail (and the core retry). */
-export async function tlsSocketOptions(tls: AmqpConfig['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
-  if (tls === undefined) return {};
-  const read = (file: string | undefined): Promise<Buffer | undefined> => (file === undefined ? Promise.resolve(undefined) : readFile(file));
-  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
-  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
-}
-
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -55,7 +48,7 @@ export async function openSession(
   events: SessionEvents,
   log: Logger,
 ): Promise<Session> {
-  const tls = await tlsSocketOptions(config.tls);
+  const tls = await readTlsFiles(config.tls); // read on every connect: renewed certificates count from the next one
   const conn = await connect(urls.connect, {
     ...tls,
     timeout: config.connectTimeoutMs,
@@ -99,15 +92,6 @@ export async function openSession(
   } catch (err) {
     await conn.close().catch(() => undefined); // already failing: the original error is the one to report
     throw err;
-  }
-}
-
-async function declareTopology(channel: ConfirmChannel, config: AmqpConfig): Promise<void> {
-  const { exchange } = config;
-  await channel.assertExchange(exchange.name, exchange.type, { durable: exchange.durable });
-  for (const q of config.queues) {
-    await channel.assertQueue(q.name, { durable: true, arguments: { ...q.arguments, 'x-queue-type': q.queueType } });
-    await channel.bindQueue(q.name, exchange.name, q.routingKey);
   }
 }
 

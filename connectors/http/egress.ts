@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { wireHeaders } from '../../gateway/model/wire-headers.js';
 import { Pool } from 'undici';
 import { NotConnectedError, RetryableError } from '../errors.js';
+import { readTlsFiles, type TlsSocketOptions } from '../tls.js';
 import type { ConnectorContext, ConnectorHealth, ConnectorStatus, DeliveryReceipt, Egress, OutboundMessage } from '../types.js';
 import { readExcerpt, statusError, transportError } from './answer.js';
 import type { HttpConfig } from './config.js';
@@ -28,13 +28,6 @@ export function messageHeaders(msg: OutboundMessage): Record<string, string> {
     'repr-digest': `sha-512=:${Buffer.from(msg.sha512, 'hex').toString('base64')}:`,
     'idempotency-key': msg.gatewayId,
   };
-}
-
-async function tlsOptions(tls: HttpConfig['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
-  if (tls === undefined) return {};
-  const read = (file: string | undefined): Promise<Buffer | undefined> => (file === undefined ? Promise.resolve(undefined) : readFile(file));
-  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
-  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
 }
 
 /**
@@ -81,9 +74,9 @@ export class HttpEgress implements Egress {
   private async open(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     this.setHealth('connecting', `preparing ${this.url.origin}`);
-    let tls: Awaited<ReturnType<typeof tlsOptions>>;
+    let tls: TlsSocketOptions;
     try {
-      tls = await tlsOptions(this.config.tls);
+      tls = await readTlsFiles(this.config.tls);
     } catch (err) {
       this.setHealth('down', `cannot read TLS files: ${err instanceof Error ? err.message : String(err)}`);
       throw err;

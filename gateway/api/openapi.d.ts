@@ -1064,7 +1064,7 @@ export interface components {
          * @description Every code of gateway/errors.ts (docs/errors.md); a test keeps this list equal to the catalog.
          * @enum {string}
          */
-        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_XTA_UNKNOWN_SERVICE" | "GW_XTA_NOT_IMPLEMENTED" | "GW_CLIENT_OVER_SHARE" | "GW_NOT_READY" | "GW_OVERLOADED" | "GW_INTERNAL";
+        ErrorCode: "GW_BAD_REQUEST" | "GW_UNSUPPORTED_MEDIA_TYPE" | "GW_PAYLOAD_TOO_LARGE" | "GW_XML_MALFORMED" | "GW_XML_DOCTYPE_FORBIDDEN" | "GW_XML_EXTERNAL_ENTITY" | "GW_XML_ENTITY_EXPANSION" | "GW_XML_LIMIT_EXCEEDED" | "GW_UNKNOWN_MESSAGE_TYPE" | "GW_ROUTING_KEY_MISSING" | "GW_XSD_INVALID" | "GW_MESSAGE_TYPE_MISMATCH" | "GW_CODELIST_INVALID" | "GW_HEADER_INVALID" | "GW_RULE_VIOLATION" | "GW_ATTACHMENT_INVALID" | "GW_ROUTE_NO_MATCH" | "GW_RELEASE_REQUIRED" | "GW_RELEASE_NOT_AUTHORISED" | "GW_VORGANG_UNKNOWN" | "GW_VORGANG_CLOSED" | "GW_EVIDENCE_MISMATCH" | "GW_CASE_MISMATCH" | "GW_VORGANG_EXISTS" | "GW_DUPLICATE_CONFLICT" | "GW_STATE_CONFLICT" | "GW_LEASE_INVALID" | "GW_UNAUTHENTICATED" | "GW_FORBIDDEN" | "GW_NOT_FOUND" | "GW_METHOD_NOT_ALLOWED" | "GW_PAYLOAD_PURGED" | "GW_JWE_INVALID" | "GW_JWE_KEY_UNKNOWN" | "GW_KEY_UNSUITABLE" | "GW_SET_INVALID" | "GW_PROOF_INVALID" | "GW_AT_REST_KEY_UNKNOWN" | "GW_AT_REST_INTEGRITY" | "GW_AUDIT_CHAIN_BROKEN" | "GW_CONFIG_INVALID" | "GW_MAPPING_CONFIG_INVALID" | "GW_MAPPING_FAILED" | "GW_MAPPING_OUTPUT_INVALID" | "GW_DIALECT_NOT_CONFIGURED" | "GW_TOO_MANY_REQUESTS" | "GW_RATE_LIMITED" | "GW_UPLOAD_BUDGET_EXCEEDED" | "GW_FC_DESTINATION_NOT_FOUND" | "GW_FC_SERVICE_NOT_AVAILABLE" | "GW_FC_AREA_NOT_SERVED" | "GW_FC_SUBMISSION_NOT_FOUND" | "GW_FC_CASE_NOT_FOUND" | "GW_FC_REPLY_NOT_FOUND" | "GW_FC_SUBMISSION_STATE" | "GW_FC_ATTACHMENT_NOT_ANNOUNCED" | "GW_FC_ATTACHMENTS_MISSING" | "GW_FC_ATTACHMENT_UNEXPECTED" | "GW_FC_ENCRYPTION_ISSUE" | "GW_FC_METADATA_INVALID" | "GW_FC_HASH_MISMATCH" | "GW_FC_DATA_INVALID" | "GW_FC_EVENT_INVALID" | "GW_XTA_UNKNOWN_SERVICE" | "GW_XTA_NOT_IMPLEMENTED" | "GW_CLIENT_OVER_SHARE" | "GW_NOT_READY" | "GW_OVERLOADED" | "GW_STORAGE_FULL" | "GW_INTERNAL";
         TokenRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -1920,6 +1920,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description 507 GW_STORAGE_FULL — the file system of the gateway's store or attachments is full (SQLITE_FULL, ENOSPC); nothing of this request was stored. `Retry-After` in seconds. */
+        StorageFull: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Refused by admission control before anything was stored (ADR 0036) — 503 GW_OVERLOADED, 429 GW_CLIENT_OVER_SHARE; `Retry-After` in seconds. */
         FitConnectOverloaded: {
             headers: {
@@ -2322,6 +2332,7 @@ export interface operations {
             429: components["responses"]["Overloaded"];
             500: components["responses"]["Problem"];
             503: components["responses"]["Overloaded"];
+            507: components["responses"]["StorageFull"];
         };
     };
     getMessage: {
@@ -2595,6 +2606,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Overloaded"];
             503: components["responses"]["Overloaded"];
+            507: components["responses"]["StorageFull"];
         };
     };
     getAttachment: {

@@ -1,10 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError, toProblem } from '../errors.js';
+import { storageFullError } from '../store/storage-full.js';
 
 /** Maps errors thrown before our handlers ran (body parsers) to catalog codes (also used by the UI's error pages). */
 export function normaliseError(err: unknown): unknown {
   if (err instanceof GatewayError) return err;
+  const full = storageFullError(err);
+  if (full !== undefined) return full;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new GatewayError('GW_PAYLOAD_TOO_LARGE', 'request body is larger than the limit', { cause: err });
   if (e?.type === 'entity.parse.failed') {
@@ -26,6 +29,8 @@ export function problemHandler(log: Logger, typeOf?: (code: string) => string | 
     const e = normaliseError(err);
     if (!(e instanceof GatewayError) || e.code === 'GW_INTERNAL') {
       log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), path: req.path }, 'unexpected error');
+    } else if (e.code === 'GW_STORAGE_FULL') {
+      log.error({ path: req.path, detail: e.message }, 'storage full: request refused');
     }
     const problem = toProblem(e, req.originalUrl);
     const type = typeOf?.(problem.code);

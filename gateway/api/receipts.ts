@@ -23,7 +23,7 @@ const SET_TYPE = 'application/secevent+jwt';
 export function receiptsApi(s: ReceiptsServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ApiRoute[] } {
   const wellKnown = ExpressRouter({ caseSensitive: true, strict: true });
   wellKnown.get('/.well-known/jwks.json', async (_req, res) => {
-    res.type('application/jwk-set+json').send(JSON.stringify(publicJwks([await key.get()])));
+    res.type('application/jwk-set+json').send(JSON.stringify(publicJwks(await key.published()))); // current key, then retired ones (crypto.retiredSigningKeyFiles)
   });
 
   const load = async (id: string) => {

@@ -199,6 +199,7 @@ async function registerOptionalGroups(argv: string[]): Promise<void> {
   if (wants('audit')) (await import('./audit.js')).registerAuditCommands(program);
   if (wants('report') || wants('proof')) (await import('./report.js')).registerReportCommands(program);
   if (wants('retention')) (await import('./retention.js')).registerRetentionCommands(program, loadConfig);
+  if (wants('keys')) (await import('./keys.js')).registerKeysCommands(program, loadConfig);
   if (wants('demo')) (await import('../demo/command.js')).registerDemoCommand(program);
   if (wants('efa')) (await import('./efa.js')).registerEfaCommands(program);
   if (wants('agent')) (await import('./agent.js')).registerAgentCommands(program);

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { KeyRing } from '../crypto/at-rest.js';
 import { loadAtRestRing, loadJweRing, loadRecipientKeys } from '../crypto/config-keys.js';
 import type { PrivateKeyRing } from '../crypto/keyring.js';
-import { SigningKey } from '../crypto/signing-key.js';
+import { readRetiredSigningKeys, SigningKey } from '../crypto/signing-key.js';
 import { loadCallbackTargets, type CallbackTarget } from '../fitconnect/callbacks.js';
 import { FitDestinations } from '../fitconnect/destinations.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
@@ -47,6 +47,8 @@ export async function buildKeys(cfg: GatewayConfig, dataDir: string, log: Logger
     log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
   );
   const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
+  // Earlier receipt signing keys, published in the JWKS beside the current one (key rotation, docs/operations.md).
+  const retiredSigningKeys = readRetiredSigningKeys(cfg.crypto.retiredSigningKeyFiles ?? []);
   // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
   const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
   // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
@@ -72,6 +74,7 @@ export async function buildKeys(cfg: GatewayConfig, dataDir: string, log: Logger
   });
   const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
     log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
+    retiredSigningKeys,
   );
   const reloadCrl = () => {
     try {

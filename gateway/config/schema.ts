@@ -327,7 +327,7 @@ const atRestSchema = z
           .refine((k) => (k.key === undefined) !== (k.keyFile === undefined), 'give exactly one of key and keyFile'),
       )
       .min(1)
-      .describe('All keys that may have sealed stored data; remove one only when no stored data names it (see `rewrapPayloads`).'),
+      .describe('All keys that may have sealed stored data; remove one only when no stored data names it: `zsa-gateway keys rewrap` moves everything to the active key first (docs/operations.md).'),
     active: z.string().min(1).describe('Id of the key that seals new data.'),
   })
   .strict()
@@ -548,6 +548,10 @@ export const configSchema = z
     crypto: z
       .object({
         signingKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs receipts and events. Default: `<dataDir>/keys/gateway-sig.private.jwk.json`, generated on first use as a development key.'),
+        retiredSigningKeyFiles: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Earlier receipt signing keys (public JWKs, or the old private JWK files of which only the public half is used), published in `/.well-known/jwks.json` beside the current key so receipts, events and proof bundles signed before a rotation still verify; never used to sign. Remove one when nothing it signed needs verifying any more (docs/operations.md).'),
         routingSigningKeyFile: z.string().min(1).optional().describe('Private JWK (RSA ≥ 4096, PS512) that signs FIT-Connect routing results (`destinationSignature`, `destinationParametersSignature`; ADR 0028). Default: `<dataDir>/keys/gateway-routing-sig.private.jwk.json`, generated on first use as a development key.'),
         issuer: z.string().url().optional().describe('The gateway\'s id URL, the `iss` of its signed receipts and events. Default: its own base URL.'),
         atRest: atRestSchema.optional().describe('Keys that seal payloads and attachments at rest (AES-256-GCM). Default: `<dataDir>/keys/at-rest.json`, generated on first start (mode 0600) as a development key.'),

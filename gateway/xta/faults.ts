@@ -1,4 +1,5 @@
 import { ERROR_CATALOG, GatewayError, type ErrorCode } from '../errors.js';
+import { storageFullError } from '../store/storage-full.js';
 
 /** The exception elements of XTA 2 core 3.1.1 (XTA-Webservice-Exceptions.xsd), each a fault of the operations the WSDL lists it for. */
 export type XtaExceptionName =
@@ -68,10 +69,12 @@ const PERMISSION: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GW_FORBIDDEN', '
  * says only the catalog title (the rejection log holds the rest): schema layers →
  * MessageSchemaViolationException, remit and roles → PermissionDeniedException, anything the
  * gateway could not decide now (retryable) → TechnicalProblemException, other refusals →
- * ParameterIsNotValidException. Anything else is TechnicalProblemException without detail.
+ * ParameterIsNotValidException. A full disk (SQLITE_FULL, ENOSPC) counts as GW_STORAGE_FULL.
+ * Anything else is TechnicalProblemException without detail.
  */
-export function faultOf(err: unknown): XtaFault {
-  if (err instanceof XtaFault) return err;
+export function faultOf(thrown: unknown): XtaFault {
+  if (thrown instanceof XtaFault) return thrown;
+  const err = storageFullError(thrown) ?? thrown; // a full disk is GW_STORAGE_FULL here too (retryable)
   if (err instanceof GatewayError) {
     const spec = ERROR_CATALOG[err.code];
     const text = `${err.code}: ${spec.title}`;
