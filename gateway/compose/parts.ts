@@ -46,12 +46,17 @@ export class Assembly {
   }
 
   /**
-   * Starts `order` (every part in it must be owned) one after the other. When a start throws,
-   * closes every owned part — the started ones in reverse start order — and rethrows.
+   * Starts `order` — exactly the owned parts — one after the other. When a start throws,
+   * closes every owned part (in reverse start order) and rethrows.
    */
   async start(order: readonly Part[]): Promise<void> {
+    // Both are wiring mistakes: a part never owned would not be closed after a failure; one left out would close at the wrong point.
     const stray = order.find((p) => !this.owned.includes(p));
-    if (stray) throw new Error(`part ${stray.name} is started but was never owned`);
+    const missing = this.owned.find((p) => !order.includes(p));
+    if (stray || missing) {
+      await this.closeAfterFailure();
+      throw new Error(stray ? `part ${stray.name} is started but was never owned` : `part ${missing!.name} is owned but has no place in the start order`);
+    }
     this.order = order;
     for (const part of order) {
       try {

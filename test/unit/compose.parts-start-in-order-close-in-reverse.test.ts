@@ -75,6 +75,18 @@ describe('compose: the gateway parts start in order and close in reverse, also a
     expect(journal.filter((j) => j.startsWith('close'))).to.deep.equal(['close http', 'close worker', 'close store']);
   });
 
+  it('refuses a start order that leaves out an owned part (it would close at the wrong point), and closes what it owns', async () => {
+    const a = new Assembly(log);
+    const { journal, parts } = journalled(['store', 'worker']);
+    parts.forEach((p) => a.own(p));
+    const err = await a.start([parts[0]!]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(Error).with.property('message').that.matches(/worker is owned but has no place/);
+    expect(journal).to.deep.equal(['close worker', 'close store']);
+  });
+
   it('refuses to start a part it does not own (its close would be forgotten)', async () => {
     const a = new Assembly(log);
     const { parts } = journalled(['store']);
