@@ -1796,6 +1796,13 @@ export interface components {
             reason: string;
             attempt: number;
         };
+        ProofForm: {
+            name: string;
+            role: string;
+            mediaType: string;
+            size: number;
+            sha512: string;
+        };
         ProofMessage: {
             id: string;
             messageUuid: string;
@@ -1812,6 +1819,8 @@ export interface components {
             /** Format: date-time */
             receivedAt: string;
             transitions: components["schemas"]["ProofTransition"][];
+            /** @description the forms stored with the message (ADR 0020) */
+            forms: components["schemas"]["ProofForm"][];
             /** @description signed receipt SET (compact JWS) */
             receipt: string;
             /** @description one signed state-change SET per transition */

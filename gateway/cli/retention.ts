@@ -3,16 +3,18 @@ import { join, resolve } from 'node:path';
 import { auditDbPath, SqliteAuditLog } from '../audit/sqlite.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
+import { formatRecordDeletionSummary, runRecordDeletion } from '../retention/records.js';
 import { formatRetentionItem, formatRetentionSummary, runRetention } from '../retention/run.js';
 import { createFsAttachmentStore } from '../store/attachments.js';
 import { createStore } from '../store/index.js';
 
 /**
  * `zsa-gateway retention run [--dry-run]`: deletes payloads and attachment files of closed
- * Vorgänge on the data folder directly (ADR 0013), like `audit verify`. Safe while the
+ * Vorgänge on the data folder directly (ADR 0013), like `audit verify`, then — with
+ * `retention.deleteRecordsAfterDays` set — the records of Vorgänge purged that long ago (ADR 0049). Safe while the
  * gateway runs: SQLite WAL lets this second process write, waiting for the gateway's write
  * lock up to the busy timeout. No at-rest key is needed (nothing is decrypted).
- * Prints one line per message and the summary line; exit 0, or 2 on errors.
+ * Prints one line per message and a summary line per stage; exit 0, or 2 on errors.
  */
 export function registerRetentionCommands(program: Command, loadConfig: (file?: string) => Promise<GatewayConfig>): void {
   const retention = program.command('retention').description('DSGVO retention: delete payloads of closed Vorgänge (metadata, receipts and audit stay)');
@@ -35,6 +37,10 @@ export function registerRetentionCommands(program: Command, loadConfig: (file?: 
         const result = await runRetention({ store, attachments: createFsAttachmentStore(dataDir), cfg, now, dryRun, ...(audit ? { audit } : {}) });
         for (const item of result.candidates) console.log(formatRetentionItem(item, dryRun));
         console.log(formatRetentionSummary(result));
+        // second stage (ADR 0049): after the payloads, the records of messages purged long enough ago
+        const records = await runRecordDeletion({ store, cfg, now, dryRun, ...(audit ? { audit } : {}) });
+        for (const c of records.candidates) console.log(`${dryRun ? 'would delete' : 'deleted'} records of vorgang ${c.vorgangId} messages ${c.messageIds.length} payloads purged by ${c.lastPurgedAt}`);
+        console.log(formatRecordDeletionSummary(records));
       } finally {
         await audit?.close();
         await store.close();

@@ -535,6 +535,19 @@ export const monitoringSchema = z
   })
   .strict();
 
+export const retentionSchema = z
+  .object({
+    deleteRecordsAfterDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .optional()
+      .describe('Days after the payloads of a Vorgang were purged (`services[].retention`) after which its records go too, the whole Vorgang at once once every message is final: message rows, transitions, forms, outbox and mailbox rows, case events. A tombstone per message stays in the retention log and the audit log (never pruned). Absent (the default): records are kept for ever.'),
+    batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Vorgänge whose records one pass of `retention run` deletes together (one transaction, one fsync).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -594,6 +607,7 @@ export const configSchema = z
     fitConnect: fitConnectSchema.default(fitConnectSchema.parse({})).describe('FIT-Connect-compatible Submission API for EfA online services (ADR 0027).'),
     xta: xtaSchema.default(xtaSchema.parse({})).describe('XTA 2 web service for Fachverfahren that speak XTA (ADR 0040, docs/xta.md).'),
     monitoring: monitoringSchema.default(monitoringSchema.parse({})).describe('Alert rules and their webhook (metrics at `GET /metrics`: docs/metrics.md).'),
+    retention: retentionSchema.default(retentionSchema.parse({})).describe('Second retention stage (ADR 0049): deletes the records of messages whose payload `services[].retention` purged (`zsa-gateway retention run`).'),
   })
   .strict();
 
@@ -616,3 +630,4 @@ export type FitConnectDestinationConfig = z.output<typeof fitConnectDestinationS
 export type IngressMappingConfig = z.output<typeof ingressMappingSchema>;
 export type IngressConnectorConfig = z.output<typeof ingressConnectorSchema>;
 export type AdmissionConfig = z.output<typeof admissionSchema>;
+export type RetentionConfig = z.output<typeof retentionSchema>;

@@ -4,10 +4,10 @@ import { currentDelegations, sentOrReceived } from '../auth/ownership.js';
 import { principalOf } from '../auth/principal.js';
 import { route, type ApiRoute } from '../api/route.js';
 import type { ServicesWith } from '../api/services.js';
-import type { DelegationStore, MessageReads, ReportStore, VorgangEventReads } from '../store/contracts.js';
+import type { DelegationStore, ReportStore } from '../store/contracts.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { GatewayError } from '../errors.js';
-import type { StoredMessage } from '../store/types.js';
+import type { ProofSnapshot, ProofSubject } from '../store/types.js';
 import { computeFigures, type FiguresStore } from './figures.js';
 import { figuresCsv } from './figures-csv.js';
 import { parsePeriod } from './period.js';
@@ -17,8 +17,8 @@ import { proofPdf } from './proof-pdf.js';
 import { reportScope } from './scope.js';
 import { computeUsage, usageCsv } from './usage.js';
 
-/** Figures, usage and proof bundles: the report queries, the messages and case events of a proof, and the delegations of its scope (ADR 0044). */
-export type ReportsServices = ServicesWith<FiguresStore & ReportStore & MessageReads & VorgangEventReads & Pick<DelegationStore, 'delegationOverrides'>>;
+/** Figures, usage and proof bundles: the report queries (proofSnapshot among them) and the delegations of a proof's scope (ADR 0044). */
+export type ReportsServices = ServicesWith<FiguresStore & ReportStore & Pick<DelegationStore, 'delegationOverrides'>>;
 
 /** Municipalities see their own figures; operators and admins all (ADR 0031). */
 const REPORT_ROLES = ['municipality', 'operator', 'admin'] as const;
@@ -89,29 +89,33 @@ export function proofApi(s: ReportsServices, key: SigningKey, issuer: () => stri
     res.setHeader('Content-Disposition', `attachment; filename="zustellnachweis-${name}.json"`);
     res.type('application/json').send(JSON.stringify(bundle, null, 2));
   };
-  const build = async (subject: { kind: 'message' | 'vorgang'; id: string }, messages: StoredMessage[]) =>
-    buildProofBundle({ store: s.store, ...(s.audit ? { audit: s.audit } : {}), issuer: issuer(), signingKey: await key.get() }, subject, messages);
+  const build = async (subject: ProofSubject, snapshot: ProofSnapshot) =>
+    buildProofBundle({ ...(s.audit ? { audit: s.audit } : {}), issuer: issuer(), signingKey: await key.get() }, subject, snapshot);
 
   return [
     route('GET', '/messages/:id/proof', { roles: ALL_ROLES, check: 'proof' }, async (req, res) => {
       const id = String(req.params['id']);
-      const m = await s.store.getMessage(id);
+      // one read transaction: the state, history and forms of the message from the same snapshot (ADR 0049)
+      const snapshot = await s.store.proofSnapshot({ kind: 'message', id });
+      const m = snapshot.messages[0]?.message;
       if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
-      await answer(req, res, await build({ kind: 'message', id: m.id }, [m]), fileId(m.id));
+      await answer(req, res, await build({ kind: 'message', id: m.id }, snapshot), fileId(m.id));
     }),
     // The policy admits the parties of the case; the bundle then holds only the messages the caller sent or received.
     route('GET', '/vorgaenge/:id/proof', { roles: ALL_ROLES, check: 'vorgang' }, async (req, res) => {
       const id = String(req.params['id']);
-      const all = await s.store.vorgang(id);
+      const snapshot = await s.store.proofSnapshot({ kind: 'vorgang', id });
+      const all = snapshot.messages;
       if (all.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
       const p = principalOf(res);
       let mine = all;
       if (p?.participant && p.role !== 'operator' && p.role !== 'admin') {
         const delegation = await currentDelegations(s.cfg, s.store);
-        mine = all.filter((m) => sentOrReceived(s.cfg, p.participant!, m, delegation));
+        mine = all.filter((e) => sentOrReceived(s.cfg, p.participant!, e.message, delegation));
         if (mine.length === 0) throw forbidden(p, 'proof.own', `it sent or received no message of Vorgang ${id}`);
       }
-      await answer(req, res, await build({ kind: 'vorgang', id: all[0]!.vorgangId }, mine), fileId(all[0]!.vorgangId));
+      const vorgangId = all[0]!.message.vorgangId;
+      await answer(req, res, await build({ kind: 'vorgang', id: vorgangId }, { ...snapshot, messages: mine }), fileId(vorgangId));
     }),
   ];
 }

@@ -4,8 +4,8 @@ import { signReceipt, signStateChange } from '../api/receipts.js';
 import { canonicalJson } from '../audit/chain.js';
 import type { AuditEntry, AuditLog } from '../audit/types.js';
 import { publicJwks, signSet, vorgangRef } from '../crypto/set.js';
-import type { MessageReads, VorgangEventReads } from '../store/contracts.js';
-import type { StoredMessage, Transition } from '../store/types.js';
+import type { MessageForm } from '../model/index.js';
+import type { ProofSnapshot, StoredMessage, Transition } from '../store/types.js';
 
 /**
  * The proof-of-delivery bundle (ADR 0031, docs/reports.md "Proof bundle"): for one message
@@ -22,8 +22,13 @@ export type ProofTransition = Omit<Transition, 'messageId'>;
 /** The facts of a message a proof carries: keys, types, times, state, hash; never payload or header content. */
 export type ProofMessageFacts = Pick<StoredMessage, 'id' | 'messageUuid' | 'messageType' | 'vorgangId' | 'author' | 'reader' | 'ags' | 'leika' | 'endpointId' | 'state' | 'size' | 'sha512' | 'receivedAt'>;
 
+/** A stored form's facts (ADR 0020): which form, its size and hash; never its bytes. */
+export type ProofForm = Pick<MessageForm, 'name' | 'role' | 'mediaType' | 'size' | 'sha512'>;
+
 export interface ProofMessage extends ProofMessageFacts {
   transitions: ProofTransition[];
+  /** The forms stored with the message (the submitted original, the delivered form), read with the state and history. */
+  forms: ProofForm[];
   /** The signed receipt (SET, event `receipt`). */
   receipt: string;
   /** One signed SET (event `state-change`) per transition, same order. */
@@ -89,7 +94,6 @@ async function auditEntriesOf(audit: AuditLog | undefined, targets: readonly str
 }
 
 export interface ProofSource {
-  store: MessageReads & VorgangEventReads;
   audit?: AuditLog;
   issuer: string;
   /** The gateway's private signing JWK. */
@@ -97,15 +101,17 @@ export interface ProofSource {
 }
 
 /**
- * Builds and signs the bundle for `messages` (already narrowed to the caller's remit) of the
- * subject. Called by the proof routes; signs the receipt, one event per transition, the
- * audit head and the manifest with the gateway's signing key.
+ * Builds and signs the bundle from `snapshot` — the store's `proofSnapshot` of the subject, one
+ * read transaction (ADR 0049), its messages already narrowed to the caller's remit. Called by
+ * the proof routes; signs the receipt, one event per transition, the audit head and the
+ * manifest with the gateway's signing key. Message, history, forms and case events are taken
+ * from the snapshot only, never read again, so each message's state is its history's last `to`.
  */
-export async function buildProofBundle(src: ProofSource, subject: { kind: 'message' | 'vorgang'; id: string }, messages: readonly StoredMessage[], now = new Date()): Promise<ProofBundle> {
+export async function buildProofBundle(src: ProofSource, subject: { kind: 'message' | 'vorgang'; id: string }, snapshot: ProofSnapshot, now = new Date()): Promise<ProofBundle> {
   const key = src.signingKey;
+  const messages = snapshot.messages.map((e) => e.message);
   const proofMessages: ProofMessage[] = [];
-  for (const m of messages) {
-    const history = await src.store.history(m.id);
+  for (const { message: m, history, forms } of snapshot.messages) {
     proofMessages.push({
       id: m.id,
       messageUuid: m.messageUuid,
@@ -121,13 +127,14 @@ export async function buildProofBundle(src: ProofSource, subject: { kind: 'messa
       sha512: m.sha512,
       receivedAt: m.receivedAt,
       transitions: history.map((t) => ({ seq: t.seq, from: t.from, to: t.to, at: t.at, reason: t.reason, attempt: t.attempt })),
+      forms: forms.map((f) => ({ name: f.name, role: f.role, mediaType: f.mediaType, size: f.size, sha512: f.sha512 })),
       receipt: await signReceipt(m, src.issuer, key),
       events: await Promise.all(history.map((t) => signStateChange(m, t, src.issuer, key))),
     });
   }
   const vorgangId = subject.kind === 'vorgang' ? subject.id : messages[0]!.vorgangId;
   const subjectRef = `${subject.kind}:${subject.id}`;
-  const vorgangEvents = subject.kind === 'vorgang' ? (await src.store.vorgangEvents(subject.id)).map((e) => ({ kind: e.kind, deadline: e.deadline, afterMessageId: e.afterMessageId, noticeMessageId: e.noticeMessageId, at: e.at })) : [];
+  const vorgangEvents = subject.kind === 'vorgang' ? snapshot.vorgangEvents.map((e) => ({ kind: e.kind, deadline: e.deadline, afterMessageId: e.afterMessageId, noticeMessageId: e.noticeMessageId, at: e.at })) : [];
   const targets = [...(subject.kind === 'vorgang' ? [`vorgang:${subject.id}`] : []), ...messages.map((m) => `message:${m.id}`)];
   const entries = await auditEntriesOf(src.audit, targets);
   const head = src.audit ? await src.audit.head() : { seq: 0, hash: '0'.repeat(64) };

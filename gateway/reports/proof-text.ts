@@ -66,6 +66,8 @@ export function proofText(b: ProofBundle): ProofText {
         ['Zustand', STATE_DE[m.state] ?? m.state],
         ['Größe', `${m.size} Bytes`],
         ['SHA-512', m.sha512],
+        // bundles made before forms were carried (ADR 0049) have none
+        ...(m.forms ?? []).map((f): [string, string] => [`Formular ${f.name} (${f.role === 'original' ? 'eingereicht' : 'zugestellt'})`, `${f.size} Bytes, SHA-512 ${f.sha512}`]),
       ],
       history: m.transitions.map((t) => [germanTime(t.at), STATE_DE[t.to] ?? t.to, t.reason]),
     })),

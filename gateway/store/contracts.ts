@@ -1,8 +1,8 @@
 import type { MessageForm, NewForm } from '../model/index.js';
 import type { BrowseReads } from './browse-types.js';
 import type { FitConnectStore } from './fit-connect.js';
-import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
-import type { PurgeResult, RetentionCandidate, RetentionRecord, RetentionRule } from './retention-types.js';
+import type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ProofSnapshot, ProofSubject, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
+import type { PurgeResult, RecordDeletionCandidate, RecordDeletionResult, RetentionCandidate, RetentionRecord, RetentionRule } from './retention-types.js';
 import type {
   AcceptResult,
   AckedMessage,
@@ -198,8 +198,27 @@ export interface RetentionStore {
    * GW_STATE_CONFLICT while the message is still on its way.
    */
   purgePayload(messageId: string, reason: string): Promise<PurgeResult>;
-  /** Retention log, oldest first (of one message when given). */
+  /** Retention log, oldest first (of one message when given): purges (stage `payload`) and tombstones (stage `records`). */
   retentionLog(messageId?: string): Promise<RetentionRecord[]>;
+  /**
+   * Second retention stage (ADR 0049): up to `limit` (1…10,000) Vorgänge whose records
+   * `deleteVorgangRecords` would delete now — EVERY message of the Vorgang has its payload purged
+   * at or before `purgedBefore`, is not on its way (OPEN_STATES) and is not linked to a FIT-Connect
+   * submission or reply (ADR 0027) — ordered by the purge time of their oldest-purged message.
+   * A Vorgang goes whole or not at all: case rules (deadlines ADR 0023/0036, evidence and case
+   * matches ADR 0024) read earlier messages of a Vorgang and rely on them staying. Reads only.
+   */
+  recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]>;
+  /**
+   * In one transaction, after checking the candidate conditions again with `purgedBefore`:
+   * deletes every message row of the Vorgang with its transitions, forms, outbox row, mailbox
+   * items and XTA fetches, and the Vorgang's case events; writes one tombstone per message, a
+   * retention log row of stage `records` (message id, Vorgang id, time, `reason`, 0 bytes). The
+   * retention log and the audit log are never pruned. Running counts (countByState,
+   * outboxDepth) drop with the rows. Throws GW_NOT_FOUND when the Vorgang has no stored
+   * message (unknown, or deleted already), GW_STATE_CONFLICT when a condition does not hold.
+   */
+  deleteVorgangRecords(vorgangId: string, purgedBefore: Date, reason: string): Promise<RecordDeletionResult>;
 }
 
 /** Who uploaded which attachment bytes (docs/security.md): only the uploader may reference them. */
@@ -233,8 +252,16 @@ export interface DeadlineStore extends VorgangEventReads {
   deadlineWatermark(q: DeadlineQuery): Promise<number>;
 }
 
-/** Service figures and usage (ADR 0031), summed in the database. */
+/** Service figures and usage, summed in the database, and the facts of proof bundles (ADR 0031). */
 export interface ReportStore {
+  /**
+   * The facts of a proof bundle (ADR 0031, ADR 0049) in ONE read transaction: the message
+   * (or every message of the Vorgang, oldest first), each with its history and form metadata,
+   * and the Vorgang's case events — all from the same snapshot, so each message's `state`
+   * equals the `to` of its last transition even while the outbox moves it. No payload or form
+   * bytes. An unknown id gives no messages (and, for a Vorgang, no events). Never writes.
+   */
+  proofSnapshot(subject: ProofSubject): Promise<ProofSnapshot>;
   /** Messages stored in the period (oldest first) with the time each was first delivered; no payload. */
   reportMessages(p: ReportPeriod): Promise<ReportMessage[]>;
   /** Open Vorgänge at `to` per (AGS, LeiKa, opening route), counted in SQL (see CaseDefinition). */

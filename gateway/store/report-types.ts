@@ -1,3 +1,7 @@
+import type { MessageForm } from '../model/index.js';
+import type { StoredMessage, Transition } from './types.js';
+import type { VorgangEvent } from './vorgang-events.js';
+
 /**
  * What the service figures and usage reports (gateway/reports/, ADR 0031) ask the store
  * for. Every period is half-open, [from, to), in epoch terms of `received_at` (the time
@@ -77,4 +81,31 @@ export interface UsageAggregate {
 export interface CaseDefinition {
   openingRoutes: readonly string[];
   closingTypes: readonly string[];
+}
+
+/** What a proof bundle (gateway/reports/proof-bundle.ts, ADR 0031) is about: one message or one Vorgang. */
+export interface ProofSubject {
+  kind: 'message' | 'vorgang';
+  id: string;
+}
+
+/** One message of a proof snapshot with everything the bundle says about it, read at the same instant. */
+export interface ProofSnapshotMessage {
+  message: StoredMessage;
+  /** Its transitions, oldest first: the last one's `to` equals `message.state`. */
+  history: Transition[];
+  /** Its stored forms (ADR 0020), metadata only, oldest first. */
+  forms: MessageForm[];
+}
+
+/**
+ * The store's facts for one proof bundle, read in ONE read transaction (one snapshot), so a
+ * message's state, its history, its forms and the case events never mix a moment before and
+ * a moment after a concurrent state change (ADR 0049).
+ */
+export interface ProofSnapshot {
+  /** The message (kind `message`) or every message of the Vorgang (kind `vorgang`), oldest first; empty when unknown. */
+  messages: ProofSnapshotMessage[];
+  /** The Vorgang's case events (ADR 0023), oldest first; empty for a message subject. */
+  vorgangEvents: VorgangEvent[];
 }

@@ -42,4 +42,26 @@ export interface PurgeResult {
 export interface RetentionRecord extends PurgeResult {
   seq: number;
   reason: string;
+  /** `payload`: the payload was purged (first stage); `records`: the message's rows were deleted, this row is its tombstone (second stage, ADR 0049). */
+  stage: 'payload' | 'records';
+}
+
+/**
+ * A Vorgang whose records the second retention stage may delete now (ADR 0049): every one of its
+ * messages is final, its payload purged long enough ago, and not linked to FIT-Connect.
+ */
+export interface RecordDeletionCandidate {
+  vorgangId: string;
+  /** Its messages, in store order. */
+  messageIds: string[];
+  /** When the first stage purged the last of their payloads (ISO). */
+  lastPurgedAt: string;
+}
+
+/** What deleting one Vorgang's records removed (rows per table). */
+export interface RecordDeletionResult {
+  vorgangId: string;
+  messageIds: string[];
+  rows: { messages: number; transitions: number; forms: number; outbox: number; mailbox: number; xtaFetches: number; vorgangEvents: number };
+  at: string;
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The tables of the SQL store backends, typed once for Kysely. SQLite uses them now,
@@ -177,6 +177,8 @@ export interface RetentionLogTable {
   bytes_removed: number;
   /** JSON array of the sha512 of attachment files no unpurged message refers to any more. */
   attachments_removed: string;
+  /** `payload` (the payload was purged) or `records` (the message's rows were deleted: its tombstone; migration 15). */
+  stage: ColumnType<'payload' | 'records', 'payload' | 'records' | undefined, never>;
 }
 
 /** Who uploaded which attachment bytes (kennung, or `local` for `auth.mode: off`); one row per pair. */

@@ -231,10 +231,10 @@ export interface StoredRejection extends Rejection {
   at: string;
 }
 
-export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord } from './retention-types.js';
+export type { RetentionRule, RetentionCandidate, PurgeResult, RetentionRecord, RecordDeletionCandidate, RecordDeletionResult } from './retention-types.js';
 export type { DeadlineCandidate, DeadlineQuery, NewVorgangEvent, VorgangEvent, VorgangEventKind } from './vorgang-events.js';
 export type { BrowsePage, BrowseQuery, EndpointActivity, FlowCounts, FlowEdge, OverviewFigures } from './browse-types.js';
-export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
+export type { CaseDefinition, ClosedIncomplete, FirstOf, OpenCaseCount, ProofSnapshot, ProofSnapshotMessage, ProofSubject, ReportMessage, ReportPeriod, UsageAggregate, VorgangMessageTime } from './report-types.js';
 
 /** The store's narrow contracts and their intersection `MessageStore` (ADR 0044) live in contracts.ts. */
 export type {

@@ -31,6 +31,8 @@ export class XtaFault extends Error {
     readonly exception: XtaExceptionName,
     readonly detail: string,
     readonly code: ErrorCode = defaultCode(exception),
+    /** Set when the gateway is busy (admission control, ADR 0036): the caller should send again after this many seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${exception}: ${detail}`);
   }
@@ -62,11 +64,14 @@ const SCHEMA: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'GW_HEADER_INVALID',
   'GW_ROUTING_KEY_MISSING',
 ]);
+/** Admission control's refusals (ADR 0036): nothing was stored, the same call later will be taken. */
+const BUSY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GW_OVERLOADED', 'GW_CLIENT_OVER_SHARE']);
 const PERMISSION: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GW_FORBIDDEN', 'GW_UNAUTHENTICATED', 'GW_RELEASE_NOT_AUTHORISED', 'GW_DIALECT_NOT_CONFIGURED']);
 
 /**
  * The XTA exception for whatever an operation threw. A GatewayError keeps its catalog code and
- * says only the catalog title (the rejection log holds the rest): schema layers →
+ * says only the catalog title (the rejection log holds the rest): admission control's refusals →
+ * TechnicalProblemException saying the gateway is busy, with `retryAfterSeconds`; schema layers →
  * MessageSchemaViolationException, remit and roles → PermissionDeniedException, anything the
  * gateway could not decide now (retryable) → TechnicalProblemException, other refusals →
  * ParameterIsNotValidException. A full disk (SQLITE_FULL, ENOSPC) counts as GW_STORAGE_FULL.
@@ -78,6 +83,11 @@ export function faultOf(thrown: unknown): XtaFault {
   if (err instanceof GatewayError) {
     const spec = ERROR_CATALOG[err.code];
     const text = `${err.code}: ${spec.title}`;
+    if (BUSY.has(err.code)) {
+      const after = Number(err.extra['retryAfterSeconds']);
+      const seconds = Number.isFinite(after) && after > 0 ? after : undefined;
+      return new XtaFault('TechnicalProblemException', `${err.code}: the gateway is busy and took nothing; send the message again${seconds ? ` after ${seconds} s` : ' later'}`, err.code, seconds);
+    }
     if (spec.retryable) return new XtaFault('TechnicalProblemException', `${text}; try again later`, err.code);
     if (SCHEMA.has(err.code)) return new XtaFault('MessageSchemaViolationException', text, err.code);
     if (PERMISSION.has(err.code)) return new XtaFault('PermissionDeniedException', text, err.code);

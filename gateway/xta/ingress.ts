@@ -1,6 +1,5 @@
 import type { AttachmentRef, MessageHeader } from '../model/index.js';
 import type { IngressPipeline } from '../ingress/pipeline.js';
-import type { AdmissionControl } from '../ingress/admission.js';
 
 /** What sendMessage hands to the gateway: the XÖV message, its stored attachments and the header check of the caller. */
 export interface XtaSubmission {
@@ -27,15 +26,10 @@ export interface XtaStored {
  */
 export type XtaIngress = (s: XtaSubmission) => Promise<XtaStored>;
 
-export function pipelineIngress(pipeline: IngressPipeline, admission?: AdmissionControl): XtaIngress {
+/** The pipeline as XTA's ingress. Admission control (ADR 0036) is entered by sendMessage before this, ahead of the attachments' writes (operations.ts). */
+export function pipelineIngress(pipeline: IngressPipeline): XtaIngress {
   return async (s) => {
-    // admission control as on HTTP (ADR 0036): GW_OVERLOADED / GW_CLIENT_OVER_SHARE are retryable, answered as XTA's TechnicalProblemException
-    const release = admission?.enter(s.remote);
-    try {
-      const r = await pipeline.submit(s.payload, s.attachments, { remote: s.remote, checkHeader: s.checkHeader });
-      return { gatewayId: r.receipt.gatewayId, duplicate: r.outcome === 'duplicate' };
-    } finally {
-      release?.();
-    }
+    const r = await pipeline.submit(s.payload, s.attachments, { remote: s.remote, checkHeader: s.checkHeader });
+    return { gatewayId: r.receipt.gatewayId, duplicate: r.outcome === 'duplicate' };
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { MailboxStore } from '../../connectors/types.js';
 import { currentDelegations, endpointOfMailbox, withdrawnAgs } from '../auth/ownership.js';
 import type { Principal } from '../auth/principal.js';
+import type { AdmissionControl } from '../ingress/admission.js';
 import { ingressHeaderCheck } from '../auth/ingress-guard.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
@@ -32,6 +33,12 @@ export interface XtaDeps {
   messages: Pick<MessageReads, 'getMessage'> & Pick<DelegationStore, 'delegationOverrides'>;
   attachments: Pick<AttachmentStore, 'putStream' | 'open'>;
   ingress: XtaIngress;
+  /**
+   * Admission control (ADR 0036): sendMessage enters it once the transport order is checked and
+   * before any attachment is stored; a refusal (GW_OVERLOADED, GW_CLIENT_OVER_SHARE) is answered as
+   * TechnicalProblemException (busy, retry later) and nothing is written.
+   */
+  admission?: Pick<AdmissionControl, 'enter'> | undefined;
   /** getMessage leases and records its fetch in one transaction; close finds the lease there, also after a restart. */
   fetches: XtaFetchStore;
   recipientKeys?: RecipientKeys | undefined;
@@ -150,6 +157,17 @@ export function xtaOperations(d: XtaDeps): XtaOperation[] {
     if (container['Message'] === undefined) throw new XtaFault('ParameterIsNotValidException', 'ContentContainer carries no Message (the XÖV message)');
     const payload = decodeBase64(container['Message'], 'ContentContainer/Message');
     if (payload.length > d.cfg.server.maxMessageBytes) throw new GatewayError('GW_PAYLOAD_TOO_LARGE', 'the message exceeds the size limit');
+    // before the first write (attachment files, their uploader rows): an overloaded gateway stores nothing
+    const release = d.admission?.enter(`xta:${acc.identifier}`);
+    try {
+      return await storeSubmission(c, acc, reader, payload, container);
+    } finally {
+      release?.();
+    }
+  };
+
+  /** sendMessage after admission: stores the attachments, then hands the message to the pipeline; resolves once it is durably stored. */
+  const storeSubmission = async (c: XtaCall, acc: XtaAccount, reader: string, payload: Buffer, container: Record<string, unknown>): Promise<XtaAnswer> => {
     const attachments: AttachmentRef[] = [];
     for (const [i, a] of asArray(container['Attachment']).entries()) {
       const bytes = decodeBase64(a, `ContentContainer/Attachment[${i + 1}]`);

@@ -38,7 +38,8 @@ export async function buildXta(s: XtaServices): Promise<XtaRuntime | undefined> 
     mailboxes: s.store,
     messages: s.store,
     attachments: s.attachments,
-    ingress: pipelineIngress(s.pipeline, s.admission),
+    ingress: pipelineIngress(s.pipeline),
+    admission: s.admission,
     fetches: s.store,
     recipientKeys: s.recipientKeys,
     onDelivered: s.monitoring ? (m) => s.monitoring!.metrics.deliveredFacts(m) : undefined,
@@ -97,7 +98,11 @@ function portHandler(x: XtaRuntime, port: XtaPort, ops: ReadonlyMap<string, XtaO
     } catch (err) {
       if (err instanceof EnvelopeError) return send(res, err.status, x.soap.envelopeFault(err));
       const f = faultOf(err);
-      if (f.exception === 'TechnicalProblemException') log.error({ err: unexpectedSummary(err), port, operation: op?.name }, 'xta: operation failed');
+      if (f.retryAfterSeconds !== undefined) {
+        // busy (admission control): not an error of the gateway; the fault says when to send again, Retry-After too
+        log.info({ exception: f.exception, code: f.code, port, operation: op?.name }, 'xta: busy, call refused');
+        res.setHeader('Retry-After', String(f.retryAfterSeconds));
+      } else if (f.exception === 'TechnicalProblemException') log.error({ err: unexpectedSummary(err), port, operation: op?.name }, 'xta: operation failed');
       else log.info({ exception: f.exception, code: f.code, port, operation: op?.name }, 'xta: operation refused');
       const portType = op?.portType ?? `core.${port.replace('-', '.')}`;
       send(res, f.sender ? 400 : 500, x.soap.xtaFault(f, faultActionOf(portType, f.exception), relatesTo));

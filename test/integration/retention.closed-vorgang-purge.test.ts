@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { verifySet } from '../../gateway/crypto/set.js';
+import { runRecordDeletion } from '../../gateway/retention/records.js';
 import { runRetention } from '../../gateway/retention/run.js';
 import { runCli, show } from '../support/cli.js';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.js';
@@ -125,6 +126,28 @@ describe('retention: payloads of a closed Vorgang go, metadata, receipts and aud
     expect(await gw.services.attachments.has(m.attachments[0]!.sha512)).to.equal(true);
     const again = await run(false);
     expect(again).to.deep.equal({ candidates: [], purged: 0, bytes: 0, attachmentsDeleted: 0 });
+  });
+
+  it('the second stage deletes the closed Vorgang whole once its payloads were purged deleteRecordsAfterDays ago; tombstones stay and the audit chain verifies', async () => {
+    const later = (days: number) => new Date(Date.now() + days * DAY);
+    const stage = (now: Date, dryRun = false) =>
+      runRecordDeletion({ store: gw.services.store, audit: gw.services.audit!, cfg: { retention: { deleteRecordsAfterDays: 30, batchSize: 100 } }, now, dryRun });
+    expect((await stage(later(29))).candidates).to.deep.equal([]); // purged just now: 30 days are not over
+    expect((await stage(later(31), true)).candidates.map((c) => [c.vorgangId, c.messageIds])).to.deep.equal([[closed.vorgangId, closed.ids]]);
+    expect(await gw.services.store.getMessage(closed.ids[0]!)).to.not.equal(null); // a dry run changes nothing
+    const r = await stage(later(31));
+    expect(r).to.deep.include({ enabled: true, deleted: 3, vorgaengeGone: 1 });
+    for (const id of closed.ids) {
+      expect((await request(gw.url).get(`/api/v1/messages/${id}`)).status).to.equal(404);
+      expect((await gw.services.store.retentionLog(id)).map((l) => l.stage)).to.deep.equal(['payload', 'records']);
+    }
+    expect((await request(gw.url).get(`/api/v1/vorgaenge/${closed.vorgangId}/proof`)).status).to.equal(404);
+    expect((await gw.services.store.getMessage(open.ids[0]!))!.state).to.equal('delivered'); // not purged: stays
+    const tombstones = await gw.services.audit!.list({ action: 'retention.delete-records' });
+    expect(tombstones.map((e) => e.target)).to.deep.equal(closed.ids.map((id) => `message:${id}`));
+    expect((await gw.services.audit!.list({ action: 'retention.purge' })).length).to.equal(3); // the audit log is never pruned
+    expect((await gw.services.audit!.verify()).ok).to.equal(true);
+    expect((await stage(later(31))).deleted).to.equal(0);
   });
 });
 

@@ -99,7 +99,7 @@ describe('proof of delivery: bundle over HTTP, offline verification, tampering, 
     const b = copy(bundle);
     b.keys = { keys: [other.publicJwk] };
     expect(failed(await verifyProofBundle(b))).to.include.members(['manifest', 'receipt', 'events', 'audit']);
-    const forged = await buildProofBundle({ store: gw.services.store, audit: gw.services.audit!, issuer: bundle.issuer, signingKey: other.privateJwk }, { kind: 'message', id }, [(await gw.services.store.getMessage(id))!]);
+    const forged = await buildProofBundle({ audit: gw.services.audit!, issuer: bundle.issuer, signingKey: other.privateJwk }, { kind: 'message', id }, await gw.services.store.proofSnapshot({ kind: 'message', id }));
     expect((await verifyProofBundle(forged)).ok).to.equal(true);
     const v = await verifyProofBundle(forged, { jwks });
     expect(v.ok).to.equal(false);

@@ -51,8 +51,8 @@ describe('reports: answers match the API contract', function () {
   });
 
   it('a proof bundle of a Vorgang', async () => {
-    const messages = await store.vorgang('md-hund-1');
-    const bundle = await buildProofBundle({ store, issuer: 'https://gateway.zsa.example/', signingKey: signingKeys('fragment').privateJwk }, { kind: 'vorgang', id: 'md-hund-1' }, messages);
+    const snapshot = await store.proofSnapshot({ kind: 'vorgang', id: 'md-hund-1' });
+    const bundle = await buildProofBundle({ issuer: 'https://gateway.zsa.example/', signingKey: signingKeys('fragment').privateJwk }, { kind: 'vorgang', id: 'md-hund-1' }, snapshot);
     expect(bundle.messages).to.have.length(3);
     check('ProofBundle', JSON.parse(JSON.stringify(bundle)));
   });

@@ -26,6 +26,16 @@ describe('xta: faults from gateway errors', () => {
     });
   }
 
+  it('admission control\'s refusals are a TechnicalProblemException saying busy and when to send again; others carry no retry time', () => {
+    for (const code of ['GW_OVERLOADED', 'GW_CLIENT_OVER_SHARE'] as const) {
+      const f = faultOf(new GatewayError(code, `value '${citizen}'`, { extra: { retryAfterSeconds: 4, reason: 'outbox-backlog' } }));
+      expect(f).to.include({ exception: 'TechnicalProblemException', code, retryAfterSeconds: 4, sender: false });
+      expect(f.detail).to.match(/busy/).and.contain('after 4 s').and.not.contain('Erika');
+    }
+    expect(faultOf(new GatewayError('GW_OVERLOADED', 'x')).detail).to.contain('again later');
+    expect(faultOf(new GatewayError('GW_NOT_READY', 'x')).retryAfterSeconds).to.equal(undefined);
+  });
+
   it('anything else is a TechnicalProblemException that says nothing of it', () => {
     const f = faultOf(new TypeError(`cannot read ${citizen}`));
     expect(f).to.include({ exception: 'TechnicalProblemException', code: 'GW_INTERNAL', sender: false });

@@ -408,6 +408,38 @@ CREATE TABLE xta_fetches (
 CREATE INDEX xta_fetches_lease_until ON xta_fetches (lease_until);
 `,
   },
+  {
+    version: 15,
+    name: 'retention: second stage deletes the records of purged messages (ADR 0049)',
+    // The retention log becomes the tombstone of a deleted message: it loses its foreign key to
+    // messages (a log row outlives its message) and gains `stage` ('payload' | 'records').
+    // SQLite cannot drop a constraint, so the table is copied (seq kept, the AUTOINCREMENT
+    // sequence follows the copied maximum). The indexes let the deletion find its candidates
+    // without a scan, and let SQLite check each child table's foreign key by index when a
+    // message row goes (otherwise every delete scans mailbox, vorgang_events and fit_submissions).
+    sql: `
+CREATE TABLE retention_log_v15 (
+  seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id           TEXT    NOT NULL,
+  vorgang_id           TEXT    NOT NULL,
+  at                   INTEGER NOT NULL,
+  reason               TEXT    NOT NULL,
+  bytes_removed        INTEGER NOT NULL,
+  attachments_removed  TEXT    NOT NULL DEFAULT '[]',
+  stage                TEXT    NOT NULL DEFAULT 'payload' CHECK (stage IN ('payload', 'records'))
+);
+INSERT INTO retention_log_v15 (seq, message_id, vorgang_id, at, reason, bytes_removed, attachments_removed)
+  SELECT seq, message_id, vorgang_id, at, reason, bytes_removed, attachments_removed FROM retention_log ORDER BY seq;
+DROP TABLE retention_log;
+ALTER TABLE retention_log_v15 RENAME TO retention_log;
+CREATE INDEX retention_log_message_id ON retention_log (message_id);
+CREATE INDEX messages_payload_purged_at ON messages (payload_purged_at, seq) WHERE payload_purged_at IS NOT NULL;
+CREATE INDEX mailbox_message_id ON mailbox (message_id);
+CREATE INDEX vorgang_events_after_message_id ON vorgang_events (after_message_id);
+CREATE INDEX vorgang_events_notice_message_id ON vorgang_events (notice_message_id);
+CREATE INDEX fit_submissions_message_id ON fit_submissions (message_id);
+`,
+  },
 ];
 
 export interface Migration {

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { MESSAGE_STATES } from '../../model/states.js';
-import type { BacklogRow, MessageFilter, StoredMessage, Transition } from '../types.js';
+import type { BacklogRow, MessageFilter, ProofSnapshot, ProofSubject, StoredMessage, Transition } from '../types.js';
+import { listForms } from './forms.js';
+import * as events from './vorgang-events.js';
 import type { SqliteContext } from './connection.js';
 import { boundLimit, MESSAGE_COLUMNS, toState, toStoredMessage, toTransition } from './rows.js';
 import { purgedError } from './retention.js';
@@ -127,4 +129,16 @@ export function oldestOfGroupQuery(qb: SqliteContext['qb'], state: string, endpo
     .where('endpoint_id', '=', endpointId)
     .orderBy('received_at')
     .limit(1);
+}
+
+/**
+ * See MessageStore.proofSnapshot. Runs each read of the bundle on the same connection; the
+ * store wraps it in one read transaction (BEGIN DEFERRED … COMMIT), so every row comes from one
+ * WAL snapshot even if another connection writes meanwhile.
+ */
+export function proofSnapshot(ctx: SqliteContext, subject: ProofSubject): ProofSnapshot {
+  const found = subject.kind === 'message' ? [getMessage(ctx, subject.id)].filter((m): m is StoredMessage => m !== null) : vorgang(ctx, subject.id);
+  const messages = found.map((message) => ({ message, history: history(ctx, message.id), forms: listForms(ctx, message.id) }));
+  const vorgangEvents = subject.kind === 'vorgang' && found.length > 0 ? events.vorgangEvents(ctx, found[0]!.vorgangId) : [];
+  return { messages, vorgangEvents };
 }

@@ -119,5 +119,6 @@ export function retentionLog(ctx: SqliteContext, messageId?: string): RetentionR
     reason: r.reason,
     bytes: r.bytes_removed,
     attachmentsRemoved: JSON.parse(r.attachments_removed) as string[],
+    stage: r.stage,
   }));
 }

@@ -22,7 +22,11 @@ import type {
   MessageStore,
   NewMessage,
   OutboxItem,
+  ProofSnapshot,
+  ProofSubject,
   PurgeResult,
+  RecordDeletionCandidate,
+  RecordDeletionResult,
   Rejection,
   RetentionCandidate,
   RetentionRecord,
@@ -44,6 +48,7 @@ import { migrate } from './migrations.js';
 import * as claim from './outbox-claim.js';
 import * as marks from './outbox-marks.js';
 import * as reads from './reads.js';
+import * as records from './record-deletion.js';
 import * as retention from './retention.js';
 import * as rewrap from './rewrap.js';
 import * as uploads from './uploads.js';
@@ -256,6 +261,10 @@ export class SqliteMessageStore implements MessageStore {
   vorgang(vorgangId: string): Promise<StoredMessage[]> {
     return this.read(() => reads.vorgang(this.ctx, vorgangId));
   }
+  /** One read transaction (BEGIN DEFERRED … COMMIT): every row from one snapshot (ADR 0049). */
+  proofSnapshot(subject: ProofSubject): Promise<ProofSnapshot> {
+    return this.read(() => this.db.transaction(() => reads.proofSnapshot(this.ctx, subject)).deferred());
+  }
   countByState(): Promise<Record<string, number>> {
     return this.read(() => reads.countByState(this.ctx));
   }
@@ -333,6 +342,12 @@ export class SqliteMessageStore implements MessageStore {
   }
   retentionLog(messageId?: string): Promise<RetentionRecord[]> {
     return this.read(() => retention.retentionLog(this.ctx, messageId));
+  }
+  recordDeletionCandidates(purgedBefore: Date, limit: number): Promise<RecordDeletionCandidate[]> {
+    return this.read(() => records.recordDeletionCandidates(this.ctx, purgedBefore, limit));
+  }
+  deleteVorgangRecords(vorgangId: string, purgedBefore: Date, reason: string): Promise<RecordDeletionResult> {
+    return this.write(() => records.deleteVorgangRecords(this.ctx, vorgangId, purgedBefore, reason));
   }
 
   recordUpload(sha512: string, uploader: string): Promise<void> {

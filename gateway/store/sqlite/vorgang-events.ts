@@ -37,8 +37,8 @@ export function vorgangEvents(ctx: SqliteContext, vorgangId: string): VorgangEve
 
 /**
  * The `after` messages of a deadline that are not settled: no later `until` or `after` message
- * in their Vorgang, and the Vorgang not closed by a deadline. Settled is for good (messages are
- * never deleted, a closed case stays closed), so a pass may start at the watermark of the pass
+ * in their Vorgang, and the Vorgang not closed by a deadline. Settled is for good (a Vorgang's
+ * messages are deleted only all together, by retention's second stage, ADR 0049; a closed case stays closed), so a pass may start at the watermark of the pass
  * before (`fromSeq`, see deadlineWatermark) and skip everything below it.
  */
 function unsettledAfterMessages(ctx: SqliteContext, q: DeadlineQuery) {

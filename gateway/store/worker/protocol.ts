@@ -59,7 +59,7 @@ export type WorkerReply =
  */
 export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'accept', 'recordRejection', 'claimDue', 'markDelivered', 'markInMailbox', 'markRetrying', 'markDead', 'release', 'releaseOwner',
-  'replay', 'replayAllDead', 'putForm', 'mailboxPut', 'mailboxFetch', 'mailboxAck', 'xtaFetch', 'setDelegation', 'rewrapPayloads', 'purgePayload',
+  'replay', 'replayAllDead', 'putForm', 'mailboxPut', 'mailboxFetch', 'mailboxAck', 'xtaFetch', 'setDelegation', 'rewrapPayloads', 'purgePayload', 'deleteVorgangRecords',
   'recordUpload', 'recordVorgangEvent', 'migrate',
   'fitConnect.create', 'fitConnect.putAttachment', 'fitConnect.transition', 'fitConnect.addEventOnce', 'fitConnect.ensureReply', 'fitConnect.acceptReply',
   // the audit log's one write

@@ -82,5 +82,32 @@ export function formTests(h: StoreHarness): void {
       await expectGatewayError(store.getForm(msg.id, 'original'), 'GW_PAYLOAD_PURGED');
       expect((await store.listForms(msg.id)).map((f) => f.name)).to.have.members(['original', 'xzsa-to-fv-csv']);
     });
+
+    it('proofSnapshot: a message or a whole Vorgang with history, form metadata and case events in one read; unknown ids give nothing', async () => {
+      const store = await h.open();
+      const vorgangId = `vg-proof-${Date.now()}`;
+      const first = mapped({ forms: [original, delivery()], header: { ...newMessage().header, vorgangId } });
+      const second = newMessage({ vorgangId });
+      await store.accept(first);
+      await store.accept(second);
+      await store.markDelivered(await claimOne(store, EP_A), 'HTTP 200');
+      await store.recordVorgangEvent({ vorgangId, kind: 'reminder', deadline: 'nachreichung', afterMessageId: first.id });
+      const one = await store.proofSnapshot({ kind: 'message', id: first.id });
+      expect(one.messages.map((e) => e.message.id)).to.deep.equal([first.id]);
+      expect(one.vorgangEvents).to.deep.equal([]);
+      const [e] = one.messages;
+      expect(e!.history.map((t) => t.to)).to.deep.equal(await states(store, first.id));
+      expect(e!.history.at(-1)!.to).to.equal(e!.message.state);
+      expect(e!.forms).to.deep.equal(await store.listForms(first.id));
+      expect(e!.forms.map((f) => f.name)).to.have.members(['original', 'xzsa-to-fv-csv']);
+      expect(JSON.stringify(one)).to.not.include(CSV.toString()); // metadata only, never form bytes
+      const all = await store.proofSnapshot({ kind: 'vorgang', id: vorgangId });
+      expect(all.messages.map((x) => x.message.id)).to.deep.equal([first.id, second.id]);
+      for (const x of all.messages) expect(x.history.at(-1)!.to, x.message.id).to.equal(x.message.state);
+      expect(all.messages[1]!.forms).to.deep.equal([]);
+      expect(all.vorgangEvents.map((v) => [v.kind, v.afterMessageId])).to.deep.equal([['reminder', first.id]]);
+      expect(await store.proofSnapshot({ kind: 'message', id: 'no-such-message' })).to.deep.equal({ messages: [], vorgangEvents: [] });
+      expect(await store.proofSnapshot({ kind: 'vorgang', id: 'vg-no-such' })).to.deep.equal({ messages: [], vorgangEvents: [] });
+    });
   });
 }

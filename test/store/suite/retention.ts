@@ -104,5 +104,46 @@ export function retentionTests(h: StoreHarness): void {
       expect((await store.purgePayload(two!, 'r')).attachmentsRemoved).to.deep.equal([shared]);
       expect((await store.getMessage(one!))!.attachments[0]!.sha512).to.equal(shared);
     });
+
+    it('deleteVorgangRecords (second stage): a Vorgang goes whole once every message is final and purged long enough ago, leaving tombstones', async () => {
+      const store = await h.open();
+      const vg = `vg-records-${Date.now()}`;
+      const [a, b] = await acceptAll(store, [newMessage({ vorgangId: vg }), newMessage({ vorgangId: vg })]);
+      const [kept] = await acceptAll(store, [newMessage({ vorgangId: `${vg}-other` })]);
+      await deliverAll(store);
+      const [open] = await acceptAll(store, [newMessage({ vorgangId: `${vg}-open`, endpointId: EP_MAILBOX })]);
+      await store.recordVorgangEvent({ vorgangId: vg, kind: 'reminder', deadline: 'nachreichung', afterMessageId: a! });
+      const countsBefore = await store.countByState();
+      await store.purgePayload(a!, 'retention test');
+      // b's payload is still there: the Vorgang stays whole
+      expect(await store.recordDeletionCandidates(days(1), 100)).to.deep.equal([]);
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(1), 'x'), 'GW_STATE_CONFLICT');
+      await store.purgePayload(b!, 'retention test');
+      await store.purgePayload(kept!, 'retention test');
+      expect(await store.recordDeletionCandidates(days(-1), 100)).to.deep.equal([]); // purged after that time
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(-1), 'x'), 'GW_STATE_CONFLICT');
+      const found = await store.recordDeletionCandidates(days(1), 100);
+      expect(found.map((c) => [c.vorgangId, c.messageIds])).to.have.deep.members([[vg, [a, b]], [`${vg}-other`, [kept]]]);
+      expect((await store.recordDeletionCandidates(days(1), 1)).length).to.equal(1);
+      const r = await store.deleteVorgangRecords(vg, days(1), 'records test');
+      expect(r).to.deep.include({ vorgangId: vg, messageIds: [a, b] });
+      expect(r.rows).to.deep.include({ messages: 2, transitions: 10, forms: 0, outbox: 0, vorgangEvents: 1 });
+      await expectGatewayError(store.deleteVorgangRecords(vg, days(1), 'again'), 'GW_NOT_FOUND');
+      await expectGatewayError(store.deleteVorgangRecords(`${vg}-open`, days(1), 'x'), 'GW_STATE_CONFLICT'); // on its way, not purged
+
+      const again = await h.reopen(store);
+      for (const id of [a!, b!]) {
+        expect(await again.getMessage(id)).to.equal(null);
+        expect(await again.history(id)).to.deep.equal([]);
+        expect(await again.listForms(id)).to.deep.equal([]);
+        expect((await again.retentionLog(id)).map((x) => [x.stage, x.reason])).to.deep.equal([['payload', 'retention test'], ['records', 'records test']]);
+      }
+      expect(await again.vorgang(vg)).to.deep.equal([]);
+      expect(await again.vorgangEvents(vg)).to.deep.equal([]);
+      expect((await again.getMessage(kept!))!.state).to.equal('delivered');
+      expect((await again.getMessage(open!))!.state).to.equal('queued');
+      expect((await again.countByState())['delivered']).to.equal(countsBefore['delivered']! - 2);
+      expect((await again.recordDeletionCandidates(days(1), 100)).map((c) => c.vorgangId)).to.deep.equal([`${vg}-other`]);
+    });
   });
 }
