@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AttachmentRef, MessageHeader } from '../gateway/model/index.js';
-import type { MessageStore } from '../gateway/store/types.js';
+import type { MailboxStore } from '../gateway/store/contracts.js';
 
 /** The message as a connector sees it when it leaves the gateway: the routing facts of its header (gateway/model) plus delivery facts. */
 export interface OutboundMessage extends Pick<MessageHeader, 'messageUuid' | 'messageType' | 'vorgangId' | 'author' | 'reader' | 'leika' | 'ags' | 'test'> {
@@ -149,8 +149,5 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-/**
- * The pull mailbox as a connector (or the XTA 2 message box) needs it — not the whole MessageStore.
- * `ping`: whether the store answers (the mailbox egress's `connect`).
- */
-export type MailboxStore = Pick<MessageStore, 'mailboxPut' | 'mailboxList' | 'mailboxFetch' | 'mailboxAck' | 'ping'>;
+/** The pull mailbox as a connector (or the XTA 2 message box) needs it — not the whole MessageStore (gateway/store/contracts.ts). */
+export type { MailboxStore };

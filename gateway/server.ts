@@ -1,47 +1,29 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { buildTlsOptions } from './auth/tls.js';
-import { createAuth } from './auth/index.js';
-import { openGrantStore } from './auth/break-glass.js';
-import { stateBackendOf } from './state/backend.js';
-import { assertSharedKeys } from './state/instance-keys.js';
-import { certificatesOf, CrlFile } from './auth/crl.js';
-import { readFileSync } from 'node:fs';
-import type { X509Certificate } from 'node:crypto';
-import { readRetiredSigningKeys, SigningKey } from './crypto/signing-key.js';
-import { openAuditLog } from './audit/open.js';
-import { auditDbPath } from './audit/sqlite.js';
-import { loadAtRestRing, loadJweRing, loadRecipientKeys } from './crypto/config-keys.js';
 import { hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { CrlFile } from './auth/crl.js';
 import { createGatewayLogger } from './logging.js';
-import { CONNECTORS } from '../connectors/index.js';
-import { createApp } from './api/app.js';
-import { buildXta } from './xta/router.js';
-import { overviewSources } from './ui/sources.js';
 import type { GatewayServices } from './api/services.js';
 import type { GatewayConfig } from './config/schema.js';
-import { DeadlineWatcher } from './deadlines/watcher.js';
-import { buildChannels, type ChannelRuntime } from './ingress/channels.js';
-import { routingApiOf, startCallbacks } from './fitconnect/wiring.js';
-import { loadCallbackTargets } from './fitconnect/callbacks.js';
-import { loadPipelineMapping } from './ingress/mappings.js';
-import { IngressPipeline } from './ingress/pipeline.js';
-import { AdmissionControl } from './ingress/admission.js';
-import { registerAdmissionMetrics } from './monitoring/admission-metrics.js';
-import { CircuitBreaker } from './outbox/breaker.js';
-import { EndpointRuntime } from './outbox/endpoint.js';
-import { DeliveryWorker } from './outbox/worker.js';
-import { outboxOwnerId } from './outbox/owner.js';
-import { createMonitoring, type GatewayMetrics, type Monitoring } from './monitoring/index.js';
-import { PACKAGE_ROOT, schemaRootPath } from './paths.js';
-import { Router } from './routing/router.js';
-import { createFsAttachmentStore, withUploaders } from './store/attachments.js';
-import { UploadBudget, withUploadBudget } from './store/upload-budget.js';
-import { createStore, type DurabilityTrace } from './store/index.js';
-import { FitDestinations } from './fitconnect/destinations.js';
-import { loadValidator } from './validation/index.js';
+import type { DeadlineWatcher } from './deadlines/watcher.js';
+import type { DeliveryWorker } from './outbox/worker.js';
+import type { AdmissionControl } from './ingress/admission.js';
+import type { GatewayMetrics, Monitoring } from './monitoring/index.js';
+import type { ChannelRuntime } from './ingress/channels.js';
+import type { DurabilityTrace } from './store/index.js';
+import { buildXta } from './xta/router.js';
+import { buildDeadlines } from './compose/deadlines.js';
+import { buildDelivery, buildEndpoints } from './compose/delivery.js';
+import { buildFitConnect } from './compose/fitconnect.js';
+import { buildHttp, ServerAddress } from './compose/http.js';
+import { buildIngress } from './compose/ingress.js';
+import { buildKeys } from './compose/keys.js';
+import { buildMonitoring } from './compose/monitoring.js';
+import { Assembly, type Part } from './compose/parts.js';
+import { buildAudit, buildGrants, buildStore } from './compose/store.js';
+import { buildValidation } from './compose/validation.js';
+
+export { serverTimeouts } from './compose/http.js';
 
 export interface StartOptions {
   log?: Logger;
@@ -71,191 +53,84 @@ export interface GatewayHandle {
 }
 
 /**
- * Slow-client limits of the HTTP(S) server (ADR 0016). Node checks them every
- * `connectionsCheckingInterval`, so that interval is a quarter of the header timeout
- * (at most 5 s): a client dribbling its headers is cut off soon after the timeout.
- */
-export function serverTimeouts(s: GatewayConfig['server']): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
-  return {
-    headersTimeout: s.headersTimeoutMs,
-    requestTimeout: s.requestTimeoutMs,
-    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(s.headersTimeoutMs / 4))),
-  };
-}
-
-/**
- * Builds and starts one gateway process from a validated configuration: store (migrated),
- * validator (schemas compiled), router, connectors, delivery worker and HTTP API.
+ * Builds and starts one gateway process from a validated configuration (ADR 0044): each
+ * concern is built by its builder in gateway/compose/, then the parts start in the order
+ * below and close in the reverse order. A builder or a start that fails closes what was
+ * opened before the error reaches the caller.
  */
 export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createGatewayLogger();
   const dataDir = resolve(cfg.store.dataDir);
-  // Audit log, break-glass grants and FIT-Connect callbacks follow the store (ADR 0043): SQLite files here, or the PostgreSQL database every instance shares.
-  const state = stateBackendOf(cfg);
-  const jweKeys = await loadJweRing(cfg.crypto.jwe?.keys);
-  // Several instances on one store must hold the same keys: refuse before a development key is generated (ADR 0043).
-  assertSharedKeys(cfg, state, jweKeys?.kids() ?? []);
-  // Encryption keys (ADR 0009): at rest (generated development key by default), the gateway's JWE keys, participants' keys.
-  const atRest = loadAtRestRing(cfg.crypto.atRest, dataDir, (file) =>
-    log.warn({ file }, 'generated a DEVELOPMENT at-rest key for payloads and attachments; configure crypto.atRest in production'),
-  );
-  // Earlier receipt signing keys, published in the JWKS beside the current one (key rotation, docs/operations.md).
-  const retiredSigningKeys = readRetiredSigningKeys(cfg.crypto.retiredSigningKeyFiles ?? []);
-  // FIT-Connect callback secrets (ADR 0028) are read now, so a missing one stops the start before anything is opened.
-  const callbackTargets = cfg.fitConnect.enabled ? loadCallbackTargets(cfg) : undefined;
-  // FIT-Connect destinations (ADR 0027): configured keys are checked now, before anything is opened; development keys are made on first use.
-  const fitDestinations = cfg.fitConnect.enabled
-    ? FitDestinations.load(cfg, dataDir, (file) => log.warn({ file }, 'generated a DEVELOPMENT encryption key for a FIT-Connect destination; configure crypto.jwe.keys in production'))
-    : undefined;
-  // Recipient keys must chain to the participant CA when one is configured (and must not be revoked).
-  const tls = cfg.server.tls;
-  const trustAnchors = tls ? certificatesOf(readFileSync(tls.caFile, 'utf8')) : undefined;
-  // One revocation list for the whole process: what a reload (file change or SIGHUP) reads is what every check uses.
-  const crl = tls?.crlFile
-    ? new CrlFile(tls.crlFile, tls.caFile, {
-        ...(tls.crlCheckIntervalMs !== undefined ? { checkIntervalMs: tls.crlCheckIntervalMs } : {}),
-        onReload: (lists) => log.info({ crlFile: tls.crlFile, revoked: lists.reduce((n, l) => n + l.revoked.size, 0) }, 'certificate revocation list changed on disk and was reloaded'),
-        onReloadError: (err) => log.error({ crlFile: tls.crlFile, err: err.message }, 'changed CRL file is not usable; the previous list stays in force'),
-      })
-    : undefined;
-  const recipientKeys = loadRecipientKeys(cfg.participants, {
-    ...(trustAnchors ? { trustAnchors } : {}),
-    ...(crl ? { isRevoked: (c: X509Certificate) => crl.isRevoked(c) } : {}),
-  });
-  const validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
-  // Mappings (ADR 0020): compiled once; every mapping the routes and JSON ingress name must exist (before anything is opened).
-  const mapping = await loadPipelineMapping(cfg, validator).catch((err: unknown) => {
-    validator.close();
-    throw err;
-  });
-  // Metrics are built once the endpoints exist; the store's commit timings reach them from the first commit on.
-  let metrics: GatewayMetrics | undefined;
-  // The store runs in its worker thread (ADR 0034): no SQLite work, fsync or at-rest sealing on this event loop.
-  const store = await createStore({
-    kind: 'sqlite',
-    thread: 'worker',
-    path: join(dataDir, 'gateway.db'),
-    atRest,
-    onCommit: (seconds, _operations, committed) => {
-      if (committed) metrics?.commit(seconds);
-    },
-    ...(opts.durabilityTrace ? { trace: opts.durabilityTrace } : {}),
-  });
-  await store.migrate();
-  // the state follows the store (ADR 0043): one setting selects both, so they never disagree
-  if (store.kind !== state.kind) throw new Error(`the message store is ${store.kind} but the audit log, grants and callbacks would be in ${state.kind}`);
-  const attachments = withUploadBudget(withUploaders(createFsAttachmentStore(dataDir, atRest), store), new UploadBudget(cfg.server.uploadBudgetBytesPerHour, 3_600_000));
-  const router = new Router(cfg, store);
-
-  // 'embedded' for SQLite (leases of a crashed predecessor released at once); a fresh id per process on a shared store (ADR 0011, ADR 0043).
-  const owner = outboxOwnerId(store.kind);
-  const released = await store.releaseOwner(owner);
-  if (released > 0) log.warn({ released }, 'released outbox leases left by an earlier run');
-
-  let worker: DeliveryWorker | null = null;
-  const endpoints = new Map<string, EndpointRuntime>();
-  for (const e of cfg.endpoints) {
-    const spec = CONNECTORS[e.connector];
-    if (spec?.create === undefined) throw new Error(`connector ${e.connector} vanished after config validation`);
-    const elog = log.child({ endpoint: e.id, connector: spec.name });
-    const egress = spec.create(spec.configSchema.parse(e.config), { endpointId: e.id, log: elog, mailboxes: store });
-    const breaker = new CircuitBreaker(cfg.delivery.circuitBreaker.failureThreshold, cfg.delivery.circuitBreaker.cooldownMs);
-    endpoints.set(e.id, new EndpointRuntime(e.id, spec.name, egress, e.maxInFlight ?? spec.maxInFlight, breaker, elog, () => worker?.wake()));
-  }
-  let baseUrl = '';
-  // Inbound channels are built once the pipeline exists (below); metrics read their health on scrape.
-  let channels: ReadonlyMap<string, ChannelRuntime> = new Map();
-  // Metrics and alerts (ADR 0029): counters fed by the pipeline, the worker and mailbox acks; gauges read on scrape.
-  const monitoring = createMonitoring({ cfg, store, endpoints, channels: () => [...channels.values()].map((c) => c.status()), log, recipientKeys, ...(jweKeys ? { jweKeys: jweKeys.publicJwks().keys } : {}), instance: () => `${hostname()}${baseUrl === '' ? '' : ` ${baseUrl}`}` });
-  metrics = monitoring.metrics;
-  worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step, observer: monitoring.metrics });
-  const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics);
-  // Admission control (ADR 0036): ingress is refused (503/429) instead of queueing when the store or the outbox falls behind.
-  const admission = new AdmissionControl(cfg.ingress.admission, { pressure: () => store.pressure(), outboxDepth: () => store.outboxDepth() });
-  await admission.start();
-  registerAdmissionMetrics(monitoring.metrics.registry, admission);
-  // Inbound channels (ingress connectors, ADR 0037): built now, started once the gateway is ready.
-  channels = buildChannels({ cfg, connectors: CONNECTORS, pipeline, store, log, admission });
+  const parts = new Assembly(log);
+  const own = (p: Part) => void parts.own(p);
+  const address = new ServerAddress();
   const lifecycle = { ready: false, shuttingDown: false };
-  // SQLite: in the store worker thread beside the message store (ADR 0034), its group commit and hash chain off the event loop.
-  const audit = await openAuditLog(state.kind === 'postgres' ? { postgresUrl: state.url } : { path: auditDbPath(dataDir), thread: 'worker' });
-  const grants = await openGrantStore(state);
-  const callbacks = callbackTargets ? await startCallbacks(cfg, state, log, callbackTargets) : undefined;
-  const services: GatewayServices = { cfg, store, attachments, validator, router, pipeline, worker, endpoints, log, lifecycle, audit, recipientKeys, monitoring, channels, admission, ...(callbacks ? { fitConnectCallbacks: callbacks.notifier } : {}) };
+  return parts.build(async () => {
+    // Keys, certificates, secrets, schemas and mappings are read before the store is opened: a bad configuration stops here.
+    const keys = await buildKeys(cfg, dataDir, log, own);
+    const validation = await buildValidation(cfg, own);
+    // Metrics are built once the endpoints exist; the store's commit timings reach them from the first commit on.
+    let metrics: GatewayMetrics | undefined;
+    const stores = await buildStore({ cfg, dataDir, atRest: keys.atRest, state: keys.state, log, onCommitted: (seconds) => metrics?.commit(seconds), ...(opts.durabilityTrace ? { durabilityTrace: opts.durabilityTrace } : {}) }, own);
+    const { store, attachments } = stores;
+    let worker: DeliveryWorker | undefined;
+    const wake = () => worker?.wake();
+    const endpoints = buildEndpoints(cfg, log, store, wake, own);
+    let channels: ReadonlyMap<string, ChannelRuntime> = new Map();
+    const monitoring = buildMonitoring({ cfg, log, store, endpoints: endpoints.endpoints, channels: () => channels, recipientKeys: keys.recipientKeys, jweKeys: keys.jweKeys?.publicJwks().keys, instance: () => `${hostname()}${address.baseUrl === '' ? '' : ` ${address.baseUrl}`}` }, own);
+    metrics = monitoring.monitoring.metrics;
+    const delivery = buildDelivery({ cfg, log, store, endpoints: endpoints.endpoints, owner: stores.owner, recipientKeys: keys.recipientKeys, mapping: validation.mapping.step, observer: metrics }, own);
+    worker = delivery.worker;
+    const ingress = await buildIngress({ cfg, log, store, validator: validation.validator, mapping: validation.mapping, jweKeys: keys.jweKeys, wake, metrics }, own);
+    channels = ingress.channels;
+    const audit = await buildAudit(keys.state, dataDir, own);
+    const grants = await buildGrants(keys.state, own);
+    const signing = { key: keys.signingKey, issuer: () => cfg.crypto.issuer ?? `${address.baseUrl}/` };
+    const fit = await buildFitConnect({ cfg, dataDir, log, keys, gateway: { store, attachments, pipeline: ingress.pipeline, admission: ingress.admission }, signing }, own);
+    const { router, pipeline, admission } = ingress;
+    const services: GatewayServices = { cfg, store, attachments, validator: validation.validator, router, pipeline, worker: delivery.worker, endpoints: endpoints.endpoints, log, lifecycle, audit: audit.audit, recipientKeys: keys.recipientKeys, monitoring: monitoring.monitoring, channels, admission };
+    if (fit.callbacks) services.fitConnectCallbacks = fit.callbacks;
+    if (fit.deps) services.fitConnect = fit.deps;
+    if (fit.routing) services.fitConnectRouting = fit.routing;
+    services.xta = await buildXta(services);
+    const http = buildHttp({ cfg, log, services, keys, grants: grants.grants, signing, address, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) }, own);
+    const deadlines = buildDeadlines({ cfg, log, store, router, validator: validation.validator, wake }, own);
+    const readiness: Part = {
+      name: 'readiness',
+      start: () => {
+        lifecycle.ready = true;
+        log.info({ port: address.port, store: store.kind, dataDir, messageTypes: validation.validator.messageTypes().length, endpoints: endpoints.endpoints.size }, 'zsa-gateway ready');
+      },
+      close: () => {
+        lifecycle.shuttingDown = true;
+      },
+    };
+    own(readiness);
 
-  const mtls = tls !== undefined && tls.clientAuth === 'required';
-  const signingKey = new SigningKey(cfg.crypto.signingKeyFile ?? join(dataDir, 'keys', 'gateway-sig.private.jwk.json'), cfg.crypto.signingKeyFile === undefined, (file) =>
-    log.warn({ file }, 'generated a DEVELOPMENT signing key for receipts; configure crypto.signingKeyFile in production'),
-    retiredSigningKeys,
-  );
-  const signing = { key: signingKey, issuer: () => cfg.crypto.issuer ?? `${baseUrl}/` };
-  // Authentication (mTLS and/or OAuth2 Bearer tokens) and roles: gateway/auth, ADR 0012.
-  const auth = createAuth(cfg, { log, mtls, grants, ...(crl ? { crl } : {}) });
-  // The FIT-Connect-compatible API (ADR 0027), mounted by createApp at fitConnect.basePath.
-  if (fitDestinations) services.fitConnect = { cfg, store, attachments, pipeline, admission, log: log.child({ component: 'fit-connect' }), signing, recipientKeys, destinations: fitDestinations, ...(callbacks ? { callbacks: callbacks.notifier } : {}) };
-  if (fitDestinations) services.fitConnectRouting = routingApiOf(cfg, dataDir, fitDestinations, () => (cfg.crypto.issuer ?? `${baseUrl}/`).replace(/\/+$/, ''), log);
-  // The monitoring UI's overview shows the live alerts and this month's service figures (ADR 0030).
-  services.xta = await buildXta(services);
-  const app = createApp(services, { signing, auth, ui: overviewSources(services) });
-  const timeouts = serverTimeouts(cfg.server);
-  // The CRL was read (and checked) above: buildTlsOptions gets no crlFile, so no second copy exists.
-  const server: Server = tls
-    ? createHttpsServer({ ...buildTlsOptions({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, requestClientCert: mtls }), ...timeouts }, app)
-    : createHttpServer(timeouts, app);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(opts.port ?? cfg.server.port, opts.host ?? cfg.server.host, () => {
-      server.off('error', fail);
-      ok();
-    });
+    // Start order; shutdown runs it backwards: readiness, SIGHUP, channels, deadlines, callbacks, monitoring, admission,
+    // HTTP stops listening, worker, connectors (bounded by the grace), HTTP connections, validator, audit, store, destinations.
+    await parts.start([
+      keys.destinations,
+      stores.part,
+      grants.part,
+      audit.part,
+      validation.part,
+      http.drain,
+      endpoints.part,
+      delivery.part,
+      http.listener,
+      ingress.admissionPart,
+      monitoring.part,
+      fit.part,
+      deadlines.part,
+      ingress.channelsPart,
+      keys.crlReload,
+      readiness,
+    ]);
+
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= parts.close().finally(() => log.info('zsa-gateway stopped')));
+    const tls = cfg.server.tls;
+    return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}`, port: address.port, services, close, reloadCrl: keys.reloadCrl, revocation: keys.crl, deadlines: deadlines.deadlines, monitoring: monitoring.monitoring, admission };
   });
-  const reloadCrl = () => {
-    try {
-      crl?.reload();
-      log.info({ crlFile: tls?.crlFile }, 'certificate revocation list reloaded');
-    } catch (err) {
-      log.error({ crlFile: tls?.crlFile, err: err instanceof Error ? err.message : String(err) }, 'CRL reload failed; the previous list stays in force');
-    }
-  };
-  if (crl) process.on('SIGHUP', reloadCrl);
-  server.keepAliveTimeout = cfg.server.keepAliveTimeoutMs;
-  worker.start();
-  const deadlines = new DeadlineWatcher({ cfg, store, router, validator, log: log.child({ component: 'deadlines' }), onAccepted: () => w.wake() });
-  deadlines.start();
-  for (const c of channels.values()) c.start();
-  monitoring.start();
-  lifecycle.ready = true;
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : cfg.server.port;
-  baseUrl = `${tls ? 'https' : 'http'}://${cfg.server.host === '0.0.0.0' ? '127.0.0.1' : cfg.server.host}:${port}`;
-  log.info({ port, store: store.kind, dataDir, messageTypes: validator.messageTypes().length, endpoints: endpoints.size }, 'zsa-gateway ready');
-
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    (closing ??= (async () => {
-      lifecycle.shuttingDown = true;
-      if (crl) process.off('SIGHUP', reloadCrl);
-      await Promise.all([...channels.values()].map((c) => c.close().catch((err: unknown) => log.warn({ channel: c.id, err: String(err) }, 'inbound channel close failed'))));
-      await deadlines.stop();
-      await callbacks?.close();
-      await monitoring.close();
-      admission.stop();
-      const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
-      server.closeIdleConnections();
-      await w.stop();
-      // Connector close is bounded by the grace period too: a peer that holds requests open must not hold the shutdown.
-      const closes = Promise.all([...endpoints.values()].map((e) => e.close().catch((err: unknown) => log.warn({ endpoint: e.id, err: String(err) }, 'connector close failed'))));
-      const graceOver = new Promise<'timeout'>((ok) => setTimeout(() => ok('timeout'), cfg.delivery.shutdownGraceMs).unref());
-      if ((await Promise.race([closes, graceOver])) === 'timeout') log.warn('connectors did not close within the grace period; stopping anyway');
-      server.closeAllConnections();
-      await httpClosed;
-      validator.close();
-      await audit.close();
-      await grants.close();
-      await store.close();
-      await fitDestinations?.close();
-      log.info('zsa-gateway stopped');
-    })());
-  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, services, close, reloadCrl, revocation: crl, deadlines, monitoring, admission };
 }

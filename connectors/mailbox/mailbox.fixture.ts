@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { createStore } from '../../gateway/store/index.js';
-import type { MessageStore, NewMessage } from '../../gateway/store/types.js';
+import type { MailboxStore, MessageStore, MessageWrites, NewMessage } from '../../gateway/store/types.js';
 import type { OutboundMessage } from '../types.js';
 import type { ReceivedMessage } from '../../test/conformance/outbound.js';
 
@@ -69,7 +69,7 @@ export function asNewMessage(msg: OutboundMessage, endpointId: string): NewMessa
 const isBusy = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_BUSY';
 
 /** Stores the message like ingress does; waits out another process's write lock (SQLITE_BUSY), bounded. */
-export async function storeMessage(store: MessageStore, msg: OutboundMessage, endpointId: string): Promise<void> {
+export async function storeMessage(store: Pick<MessageWrites, 'accept'>, msg: OutboundMessage, endpointId: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const r = await store.accept(asNewMessage(msg, endpointId));
@@ -88,7 +88,7 @@ export async function storeMessage(store: MessageStore, msg: OutboundMessage, en
 export class Receiver {
   readonly taken: ReceivedMessage[] = [];
   constructor(
-    private readonly store: MessageStore,
+    private readonly store: MailboxStore,
     private readonly mailbox: string,
   ) {}
 

@@ -7,10 +7,14 @@ import { requireAgs } from '../routing/region-key.js';
 import { actor } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
-import type { GatewayServices } from './services.js';
+import type { ServicesWith } from './services.js';
+import type { BacklogReads, DelegationStore } from '../store/contracts.js';
+
+/** The admin API: delegation switches and history, state counts and outbox depth (ADR 0044). */
+export type AdminServices = ServicesWith<DelegationStore & BacklogReads>;
 
 /** Municipalities and their delegations (switchable at runtime), endpoints, counters, participants, break-glass grants. */
-export function adminApi(s: GatewayServices, grants: BreakGlassGrants): ApiRoute[] {
+export function adminApi(s: AdminServices, grants: BreakGlassGrants): ApiRoute[] {
   const oversight = { roles: OVERSIGHT, check: 'none' } as const;
   const adminOnly = { roles: ADMIN_ONLY, check: 'none' } as const;
   return [

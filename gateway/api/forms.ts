@@ -4,7 +4,11 @@ import { RecipientEncryption } from '../outbox/recipient-encryption.js';
 import { callerEndpoint } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
-import type { GatewayServices } from './services.js';
+import type { ServicesWith } from './services.js';
+import type { MessageReads } from '../store/contracts.js';
+
+/** The forms API reads stored messages and their forms (ADR 0044). */
+export type FormsServices = ServicesWith<MessageReads>;
 
 const FORM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -14,7 +18,7 @@ const FORM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
  * (the message's read rule); a form's bytes follow the payload rule: the message's parties,
  * the operator only under a break-glass grant, end-to-end encrypted to a caller with a key.
  */
-export function formsApi(s: GatewayServices): ApiRoute[] {
+export function formsApi(s: FormsServices): ApiRoute[] {
   const encryption = new RecipientEncryption(s.recipientKeys);
   return [
     route('GET', '/messages/:id/forms', { roles: ALL_ROLES, check: 'message' }, async (req, res) => {

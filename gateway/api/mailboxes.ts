@@ -8,8 +8,12 @@ import { RecipientEncryption } from '../outbox/recipient-encryption.js';
 import { actor, intQuery } from './messages.js';
 import { route, type ApiRoute } from './route.js';
 import { reply } from './contract-types.js';
-import type { GatewayServices } from './services.js';
+import type { ServicesWith } from './services.js';
+import type { DelegationStore, MailboxStore, MessageReads } from '../store/contracts.js';
 import type { MailboxLease } from '../store/types.js';
+
+/** The mailbox API: list, fetch and acknowledge, the fetched message, and the delegations of the ZSA's boxes (ADR 0044). */
+export type MailboxServices = ServicesWith<MailboxStore & MessageReads & Pick<DelegationStore, 'delegationOverrides'>>;
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 /** Upper bound of `?wait=` in seconds: below every usual proxy idle timeout (60 s) and far below `server.requestTimeoutMs`. */
@@ -24,7 +28,7 @@ const WAIT_RECHECK_MS = 250;
  * leased to a connection that is gone; the answer is then 204. Each try is the same
  * transactional `mailboxFetch` as without `wait`, with the same policy already checked.
  */
-async function waitForLease(s: GatewayServices, req: Request, res: Response, waitMs: number, fetch: () => Promise<MailboxLease | null>): Promise<MailboxLease | null> {
+async function waitForLease(s: MailboxServices, req: Request, res: Response, waitMs: number, fetch: () => Promise<MailboxLease | null>): Promise<MailboxLease | null> {
   const until = Date.now() + waitMs;
   let gone = false;
   const hangUp = () => {
@@ -50,7 +54,7 @@ async function waitForLease(s: GatewayServices, req: Request, res: Response, wai
  * it with the lease token. Only the acknowledgement makes the message `delivered`; a fetched
  * message that is not acknowledged before the lease ends can be fetched again.
  */
-export function mailboxApi(s: GatewayServices): ApiRoute[] {
+export function mailboxApi(s: MailboxServices): ApiRoute[] {
   const encryption = new RecipientEncryption(s.recipientKeys);
   const mailboxName = (v: unknown): string => {
     if (typeof v !== 'string' || !NAME.test(v)) throw new GatewayError('GW_BAD_REQUEST', 'invalid mailbox name', { issues: [{ message: 'invalid mailbox name', path: 'mailbox' }] });

@@ -7,12 +7,16 @@ import type { MessageFilter } from '../store/types.js';
 import { requireAgs } from '../routing/region-key.js';
 import { attachmentUploadHandler, messageIngressHandler, readBody } from '../ingress/http.js';
 import { admit } from '../ingress/admission.js';
-import type { GatewayServices } from './services.js';
+import type { ServicesWith } from './services.js';
+import type { DelegationStore, MessageReads, ReplayStore, VorgangEventReads } from '../store/contracts.js';
 import { ingressHeaderCheck, scopeMessageFilter } from '../auth/ingress-guard.js';
 import { principalOf } from '../auth/principal.js';
 import { currentDelegations, ownsMessage } from '../auth/ownership.js';
 import { route, type ApiRoute } from './route.js';
 import { reply, type Schemas } from './contract-types.js';
+
+/** The messages API: reads, replay of dead messages, case events, and the delegations its list scope reads (ADR 0044). */
+export type MessagesServices = ServicesWith<MessageReads & ReplayStore & VorgangEventReads & Pick<DelegationStore, 'delegationOverrides'>>;
 
 function param(req: Request, name: string): string {
   const v = req.params[name];
@@ -62,7 +66,7 @@ export function callerEndpoint(res: Response): ReaderEndpoint {
 }
 
 /** Message ingress, status, history, payload, replay, Vorgang timeline, attachments. */
-export function messagesApi(s: GatewayServices): ApiRoute[] {
+export function messagesApi(s: MessagesServices): ApiRoute[] {
   const encryption = new RecipientEncryption(s.recipientKeys);
   const limits = s.cfg.server;
   return [

@@ -7,7 +7,11 @@ import type { StoredMessage, Transition } from '../store/types.js';
 import { GatewayError } from '../errors.js';
 import { route, type ApiRoute } from './route.js';
 import { reply, type Schemas } from './contract-types.js';
-import type { GatewayServices } from './services.js';
+import type { ServicesWith } from './services.js';
+import type { MessageReads } from '../store/contracts.js';
+
+/** Receipts read a message and its history (ADR 0044). */
+export type ReceiptsServices = ServicesWith<MessageReads>;
 
 const SET_TYPE = 'application/secevent+jwt';
 
@@ -16,7 +20,7 @@ const SET_TYPE = 'application/secevent+jwt';
  * state changes can be fetched as a Security Event Token (RFC 8417, PS512), verifiable with
  * the gateway's published JWKS. Tokens are signed when fetched, from the stored history.
  */
-export function receiptsApi(s: GatewayServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ApiRoute[] } {
+export function receiptsApi(s: ReceiptsServices, key: SigningKey, issuer: () => string): { wellKnown: ExpressRouter; api: ApiRoute[] } {
   const wellKnown = ExpressRouter({ caseSensitive: true, strict: true });
   wellKnown.get('/.well-known/jwks.json', async (_req, res) => {
     res.type('application/jwk-set+json').send(JSON.stringify(publicJwks(await key.published()))); // current key, then retired ones (crypto.retiredSigningKeyFiles)

@@ -17,9 +17,10 @@ import type { CallbackNotifier } from '../fitconnect/callbacks.js';
 import type { FitConnectDeps } from '../fitconnect/types.js';
 import type { XtaRuntime } from '../xta/router.js';
 
-/** Everything the HTTP API needs, built once by gateway/server.ts. */
+/** Everything the HTTP API needs, built once by the composition root (gateway/compose/). */
 export interface GatewayServices {
   cfg: GatewayConfig;
+  /** The whole store: only the composition root and createApp hold it; each route module declares the contracts it uses (`ServicesWith`). */
   store: MessageStore;
   attachments: AttachmentStore;
   validator: MessageValidator;
@@ -48,3 +49,10 @@ export interface GatewayServices {
   /** Admission control of ingress (ADR 0036); absent in unit setups: every request is taken. */
   admission?: AdmissionControl;
 }
+
+/**
+ * The services with only the store contracts a module uses (gateway/store/contracts.ts, ADR
+ * 0044), e.g. `ServicesWith<MessageReads & ReplayStore>`: the module's signature tells what of
+ * the store it depends on, and the full GatewayServices is still what callers pass.
+ */
+export type ServicesWith<S> = Omit<GatewayServices, 'store'> & { store: S };

@@ -158,7 +158,7 @@ const sameStamp = (a: FileStamp | undefined, b: FileStamp | undefined) => a?.mti
  * every `checkIntervalMs`), so `zsa-gateway certs revoke` or a CA's new list applies to
  * the next connection without a SIGHUP — and on `reload()` (SIGHUP). A file that cannot
  * be used keeps the last good lists in force. The gateway builds exactly one instance and
- * shares it between the TLS authenticator and the recipient-key checks (server.ts).
+ * shares it between the TLS authenticator and the recipient-key checks (gateway/compose/keys.ts).
  */
 export class CrlFile implements RevocationCheck {
   private lists: RevocationList[];

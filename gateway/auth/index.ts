@@ -34,7 +34,7 @@ export interface CreateAuthOptions {
 }
 
 /**
- * Called by gateway/server.ts (and by createApp when given nothing). Throws
+ * Called by gateway/compose/http.ts (and by createApp when given nothing). Throws
  * GW_CONFIG_INVALID when two participants share an OAuth client id. The token key is
  * only read (or, without `auth.tokenKeyFile`, generated) on the first token request.
  */

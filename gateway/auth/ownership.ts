@@ -1,5 +1,6 @@
 import type { GatewayConfig, ParticipantConfig, ServiceConfig } from '../config/schema.js';
-import type { MessageStore, StoredMessage } from '../store/types.js';
+import type { DelegationStore } from '../store/contracts.js';
+import type { StoredMessage } from '../store/types.js';
 
 /**
  * What belongs to a participant, derived from the configuration alone (ADR 0012). Called
@@ -77,7 +78,7 @@ export function endpointOfMailbox(cfg: GatewayConfig, mailbox: string): string |
 export type DelegationLookup = (ags: string, service: string) => string;
 
 /** The current delegations: runtime switches (the store), else the configuration, else `none`. */
-export async function currentDelegations(cfg: GatewayConfig, store: Pick<MessageStore, 'delegationOverrides'>): Promise<DelegationLookup> {
+export async function currentDelegations(cfg: GatewayConfig, store: Pick<DelegationStore, 'delegationOverrides'>): Promise<DelegationLookup> {
   const overrides: Record<string, string> = await store.delegationOverrides();
   return (ags, service) => overrides[`${ags}/${service}`] ?? cfg.municipalities.find((m) => m.ags === ags)?.delegations[service] ?? 'none';
 }

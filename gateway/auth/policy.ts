@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GatewayConfig, ParticipantConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
-import type { MessageStore } from '../store/types.js';
+import type { DelegationStore, MessageReads, UploadLedger } from '../store/contracts.js';
 import type { BreakGlassGrants } from './break-glass.js';
 import { isPartyOfVorgang } from '../routing/remit.js';
 import { currentDelegations, mailboxesOf, ownsMessage, sentOrReceived } from './ownership.js';
@@ -68,7 +68,7 @@ export function forbidden(p: Principal, rule: string, detail: string): GatewayEr
 
 export interface AuthorizeDeps {
   cfg: GatewayConfig;
-  store: MessageStore;
+  store: MessageReads & UploadLedger & Pick<DelegationStore, 'delegationOverrides'>;
   grants: BreakGlassGrants;
   log: { warn(obj: object, msg: string): void };
   /** The FIT-Connect remit; without it the `fit-*` checks refuse (fail closed). */

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { AttachmentRef, MessageHeader, PayloadFormat } from '../model/index.js';
 import { partiesOf } from '../routing/remit.js';
 import type { DecisionContext, RouteDecision } from '../routing/router.js';
-import type { MessageStore } from '../store/types.js';
+import type { MessageReads, VorgangEventReads } from '../store/contracts.js';
 import { checkCaseMatches } from '../validation/case-match.js';
 import { checkEvidence } from '../validation/evidence.js';
 
@@ -18,7 +18,7 @@ import { checkEvidence } from '../validation/evidence.js';
  *   gave (GW_CASE_MISMATCH, ADR 0024). A pass-through JWE is not read.
  */
 export async function checkCase(
-  store: Pick<MessageStore, 'vorgangEvents' | 'getPayload'>,
+  store: VorgangEventReads & Pick<MessageReads, 'getPayload'>,
   author: ParticipantConfig,
   h: MessageHeader,
   decision: RouteDecision,

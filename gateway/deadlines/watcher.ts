@@ -4,13 +4,14 @@ import type { GatewayConfig, ServiceConfig } from '../config/schema.js';
 import type { DeadlineConfig } from '../config/service-rules.js';
 import { GatewayError } from '../errors.js';
 import type { Router } from '../routing/router.js';
-import type { DeadlineCandidate, MessageStore } from '../store/types.js';
+import type { DeadlineStore, MessageReads, MessageWrites } from '../store/contracts.js';
+import type { DeadlineCandidate } from '../store/types.js';
 import type { MessageValidator } from '../validation/types.js';
 import { closedNotice, derivedUuid } from './notice.js';
 
 export interface DeadlineWatcherDeps {
   cfg: GatewayConfig;
-  store: MessageStore;
+  store: DeadlineStore & MessageWrites & MessageReads;
   router: Router;
   validator: MessageValidator;
   log: Logger;

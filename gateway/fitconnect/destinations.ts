@@ -90,7 +90,7 @@ export class FitDestinations {
     return new FitDestinations(byId, pool);
   }
 
-  /** Ends the decryption threads (gateway/server.ts on shutdown); idempotent. */
+  /** Ends the decryption threads (gateway/compose/keys.ts on shutdown); idempotent. */
   close(): Promise<void> {
     return this.pool.close();
   }

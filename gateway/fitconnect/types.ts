@@ -7,13 +7,17 @@ import type { IngressPipeline } from '../ingress/pipeline.js';
 import type { AdmissionControl } from '../ingress/admission.js';
 import type { RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { AttachmentStore } from '../store/attachments.js';
-import type { MessageStore } from '../store/types.js';
+import type { DelegationStore, FitConnectStores, MailboxStore, MessageReads, MessageWrites } from '../store/contracts.js';
 import type { FitDestinations } from './destinations.js';
 
-/** What the FIT-Connect API needs from the gateway, built once by gateway/server.ts. */
+/** What the FIT-Connect API needs from the gateway, built once by gateway/compose/fitconnect.ts. */
 export interface FitConnectDeps {
   cfg: GatewayConfig;
-  store: MessageStore;
+  /**
+   * Submissions (fitConnect), the stored messages and forms a reply carries, the destinations'
+   * mailboxes, refused submits (recordRejection) and the runtime delegations (remit checks).
+   */
+  store: FitConnectStores & MessageReads & MailboxStore & Pick<MessageWrites, 'recordRejection'> & Pick<DelegationStore, 'delegationOverrides'>;
   attachments: AttachmentStore;
   pipeline: IngressPipeline;
   destinations: FitDestinations;

@@ -10,7 +10,7 @@ import { openCallbackStore } from './callback-store.js';
 import type { StateBackend } from '../state/backend.js';
 
 /**
- * Builds the Routing API for gateway/server.ts when `fitConnect.enabled`: the routing
+ * Builds the Routing API for gateway/compose/fitconnect.ts when `fitConnect.enabled`: the routing
  * signing key (`crypto.routingSigningKeyFile`, else a generated development key) and, as
  * each destination's encryption key, the key the Submission API decrypts that destination's
  * submissions with (`fitConnect.destinations[].encryptionKey`, destinations.ts).
@@ -32,7 +32,7 @@ export function routingApiOf(cfg: GatewayConfig, dataDir: string, destinations: 
 /**
  * Opens the callback store of the state backend (a SQLite file in the data folder, or the
  * PostgreSQL database every instance shares; ADR 0043) and starts the notifier for
- * gateway/server.ts when `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (server.ts reads them
+ * gateway/compose/fitconnect.ts when `fitConnect.enabled`, with the callback targets read by loadCallbackTargets (compose/keys.ts reads them
  * before it opens anything, so a missing secret stops the start).
  * Retries follow `delivery` (backoff, maxAttempts, timeoutMs, pollMs); development
  * (`auth.mode: off`) may call back to loopback over http. `close` stops the loop and

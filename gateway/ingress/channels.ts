@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ConnectorHealth, ConnectorSpec, Ingress } from '../../connectors/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { retryWithBackoff } from '../outbox/backoff.js';
-import type { MessageStore } from '../store/types.js';
+import type { MessageWrites } from '../store/contracts.js';
 import type { IngressPipeline } from './pipeline.js';
 import { ChannelSink } from './sink.js';
 
@@ -86,7 +86,7 @@ export interface ChannelDeps {
   cfg: GatewayConfig;
   connectors: Readonly<Record<string, ConnectorSpec>>;
   pipeline: Pick<IngressPipeline, 'submit'>;
-  store: Pick<MessageStore, 'recordRejection'>;
+  store: Pick<MessageWrites, 'recordRejection'>;
   log: Logger;
   /** Admission control (ADR 0036): a channel's submits wait their turn like HTTP's; refused (503) means undecided, the item stays at its peer. */
   admission?: AdmissionControl;

@@ -7,7 +7,8 @@ import { RemitGuard } from '../routing/remit.js';
 import type { Router } from '../routing/router.js';
 import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../model/index.js';
 import type { RouteDecision } from '../routing/router.js';
-import type { MessageStore, NewMessage, Receipt } from '../store/types.js';
+import type { MessageReads, MessageWrites, UploadLedger, VorgangEventReads } from '../store/contracts.js';
+import type { NewMessage, Receipt } from '../store/types.js';
 import type { FormIngress, MappedSubmission, Submitter } from './form-ingress.js';
 import type { IngressMediaType } from '../config/schema.js';
 import type { MappingStep } from './mapping-step.js';
@@ -84,7 +85,7 @@ export class IngressPipeline {
   constructor(
     private readonly validator: MessageValidator,
     private readonly router: Router,
-    private readonly store: MessageStore,
+    private readonly store: MessageWrites & MessageReads & VorgangEventReads & UploadLedger,
     private readonly log: Logger,
     private readonly onAccepted: () => void,
     private readonly jwe?: PrivateKeyRing,

@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { ERROR_CATALOG, GatewayError } from '../errors.js';
 import type { MessageHeader } from '../model/index.js';
 import { remitRefusal } from '../routing/remit.js';
-import type { MessageStore } from '../store/types.js';
+import type { MessageWrites } from '../store/contracts.js';
 import { refusalSummary, unexpectedSummary } from './diagnostics.js';
 import type { Submitter } from './form-ingress.js';
 import { channelMediaType } from './media-type.js';
@@ -37,7 +37,7 @@ export interface ChannelSinkOptions {
   /** Participant ids whose messages the channel carries (`ingress.connectors[].authors`). */
   authors: readonly string[];
   pipeline: Pick<IngressPipeline, 'submit'>;
-  store: Pick<MessageStore, 'recordRejection'>;
+  store: Pick<MessageWrites, 'recordRejection'>;
   log: Logger;
   /** Defaults to POISON_LIMIT. */
   poisonLimit?: number;

@@ -28,7 +28,7 @@ export function alertsApi(m: Monitoring): ApiRoute[] {
  * exactly like an API route; other methods get 405. Refused scrapes are audited; served
  * ones are not (aggregates only, every few seconds).
  */
-export function mountMetrics(app: Express, s: GatewayServices, m: Monitoring, authenticate: RequestHandler, deps: AuthorizeDeps): void {
+export function mountMetrics(app: Express, s: Pick<GatewayServices, 'audit' | 'log'>, m: Monitoring, authenticate: RequestHandler, deps: AuthorizeDeps): void {
   if (s.audit) app.use('/metrics', auditTrail(s.audit, s.log, { onlyRefused: true }));
   app.use('/metrics', authenticate);
   const scrape = (_req: Request, res: Response, next: NextFunction): void => {

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { EndpointRuntime } from '../outbox/endpoint.js';
-import type { MessageStore } from '../store/types.js';
+import type { BacklogReads } from '../store/contracts.js';
 import { AlertEvaluator, type Alert, type AlertSink } from './alerts.js';
 import { watchedCertificates } from './certificates.js';
 import { endpointUp, GatewayMetrics } from './metrics.js';
@@ -13,7 +13,7 @@ export { AlertEvaluator, type Alert } from './alerts.js';
 
 export interface MonitoringDeps {
   cfg: GatewayConfig;
-  store: Pick<MessageStore, 'backlog'>;
+  store: Pick<BacklogReads, 'backlog'>;
   endpoints: ReadonlyMap<string, EndpointRuntime>;
   log: Logger;
   recipientKeys?: ReadonlyMap<string, JWK>;
@@ -26,7 +26,7 @@ export interface MonitoringDeps {
   webhookRetryBaseMs?: number;
 }
 
-/** Metrics, alert evaluator and webhook of one gateway process (ADR 0029); built by gateway/server.ts. */
+/** Metrics, alert evaluator and webhook of one gateway process (ADR 0029); built by gateway/compose/monitoring.ts. */
 export interface Monitoring {
   metrics: GatewayMetrics;
   alerts: AlertEvaluator;

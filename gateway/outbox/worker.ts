@@ -2,14 +2,15 @@ import type { Logger } from 'pino';
 import type { OutboundMessage } from '../../connectors/types.js';
 import { NotConnectedError, PermanentError, RetryableError } from '../../connectors/errors.js';
 import type { DeliveryConfig } from '../config/schema.js';
-import type { MessageStore, OutboxItem, StoredMessage } from '../store/types.js';
+import type { OutboxStore } from '../store/contracts.js';
+import type { OutboxItem, StoredMessage } from '../store/types.js';
 import { backoffDelay } from './backoff.js';
 import { RecipientEncryption, type RecipientKeys } from './recipient-encryption.js';
 import type { EndpointRuntime } from './endpoint.js';
 import type { MappingStep } from '../ingress/mapping-step.js';
 
 export interface WorkerOptions {
-  store: MessageStore;
+  store: OutboxStore;
   endpoints: ReadonlyMap<string, EndpointRuntime>;
   delivery: DeliveryConfig;
   log: Logger;

@@ -3,11 +3,12 @@ import { ALL_ROLES, forbidden } from '../auth/policy.js';
 import { currentDelegations, sentOrReceived } from '../auth/ownership.js';
 import { principalOf } from '../auth/principal.js';
 import { route, type ApiRoute } from '../api/route.js';
-import type { GatewayServices } from '../api/services.js';
+import type { ServicesWith } from '../api/services.js';
+import type { DelegationStore, ReportStore } from '../store/contracts.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { GatewayError } from '../errors.js';
 import type { ProofSnapshot, ProofSubject } from '../store/types.js';
-import { computeFigures } from './figures.js';
+import { computeFigures, type FiguresStore } from './figures.js';
 import { figuresCsv } from './figures-csv.js';
 import { parsePeriod } from './period.js';
 import { buildProofBundle, type ProofBundle } from './proof-bundle.js';
@@ -15,6 +16,9 @@ import { proofHtml } from './proof-html.js';
 import { proofPdf } from './proof-pdf.js';
 import { reportScope } from './scope.js';
 import { computeUsage, usageCsv } from './usage.js';
+
+/** Figures, usage and proof bundles: the report queries (proofSnapshot among them) and the delegations of a proof's scope (ADR 0044). */
+export type ReportsServices = ServicesWith<FiguresStore & ReportStore & Pick<DelegationStore, 'delegationOverrides'>>;
 
 /** Municipalities see their own figures; operators and admins all (ADR 0031). */
 const REPORT_ROLES = ['municipality', 'operator', 'admin'] as const;
@@ -45,7 +49,7 @@ export function sendCsv(res: Response, name: string, body: string): void {
 }
 
 /** Service figures and monthly usage (docs/reports.md). Policies: REPORT_ROLES, the handler narrows to the caller's AGS (`reportScope`). */
-export function reportsApi(s: GatewayServices): ApiRoute[] {
+export function reportsApi(s: ReportsServices): ApiRoute[] {
   const period = (req: Request) => parsePeriod({ month: q(req, 'month'), from: q(req, 'from'), to: q(req, 'to') });
   return [
     route('GET', '/reports/figures', { roles: REPORT_ROLES, check: 'list' }, async (req, res) => {
@@ -70,7 +74,7 @@ export function reportsApi(s: GatewayServices): ApiRoute[] {
 }
 
 /** Proof of delivery of a message or a Vorgang as a JSON bundle, HTML page or PDF (ADR 0031). */
-export function proofApi(s: GatewayServices, key: SigningKey, issuer: () => string): ApiRoute[] {
+export function proofApi(s: ReportsServices, key: SigningKey, issuer: () => string): ApiRoute[] {
   const answer = async (req: Request, res: Response, bundle: ProofBundle, name: string) => {
     const fmt = format(req, ['json', 'html', 'pdf']);
     if (fmt === 'html') {

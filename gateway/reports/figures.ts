@@ -1,6 +1,10 @@
 import type { GatewayConfig, ServiceConfig } from '../config/schema.js';
 import { serviceOfMessage } from '../auth/ownership.js';
-import type { MessageStore, VorgangMessageTime } from '../store/types.js';
+import type { DeadlineStore, MessageReads, ReportStore } from '../store/contracts.js';
+import type { VorgangMessageTime } from '../store/types.js';
+
+/** What the service figures read: the report queries, the opening messages and the deadline candidates (overdue cases). */
+export type FiguresStore = ReportStore & Pick<MessageReads, 'getMessage'> & Pick<DeadlineStore, 'deadlineCandidates'>;
 import { caseDefinition, HOPS, samplesOf, type Hop } from './hops.js';
 import { REPORT_TIME_ZONE, type Period } from './period.js';
 import { hopFigure, type HopFigure } from './stats.js';
@@ -55,7 +59,7 @@ interface Acc {
  * narrows to those municipalities (the caller's remit); `service` to one service id.
  * Messages of no configured service (e.g. gateway notices of foreign standards) are left out.
  */
-export async function computeFigures(cfg: GatewayConfig, store: MessageStore, period: Period, opts: { ags?: readonly string[]; service?: string; now?: Date } = {}): Promise<FiguresReport> {
+export async function computeFigures(cfg: GatewayConfig, store: FiguresStore, period: Period, opts: { ags?: readonly string[]; service?: string; now?: Date } = {}): Promise<FiguresReport> {
   const now = opts.now ?? new Date();
   const def = caseDefinition(cfg);
   const scope = opts.ags === undefined ? {} : { ags: opts.ags };
@@ -134,7 +138,7 @@ export async function computeFigures(cfg: GatewayConfig, store: MessageStore, pe
 }
 
 /** Deadlines (services[].deadlines, ADR 0023) running now whose reminder time has passed: one call per service and deadline. */
-async function countOverdue(store: MessageStore, services: readonly ServiceConfig[], now: Date, ags: readonly string[] | undefined, hit: (s: ServiceConfig, ags: string) => void): Promise<void> {
+async function countOverdue(store: FiguresStore, services: readonly ServiceConfig[], now: Date, ags: readonly string[] | undefined, hit: (s: ServiceConfig, ags: string) => void): Promise<void> {
   for (const service of services) {
     for (const d of service.deadlines) {
       const candidates = await store.deadlineCandidates({ deadline: d.name, after: d.after, until: d.until, leika: service.leika });

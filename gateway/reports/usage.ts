@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { GatewayConfig } from '../config/schema.js';
 import { serviceOfMessage } from '../auth/ownership.js';
-import type { MessageStore } from '../store/types.js';
+import type { ReportStore } from '../store/contracts.js';
 import { caseDefinition } from './hops.js';
 import { REPORT_TIME_ZONE, type Period } from './period.js';
 
@@ -35,7 +35,7 @@ export const USAGE_CSV_COLUMNS = ['period', 'ags', 'municipality', 'service', 'c
  * in the period; cases = opening messages). The basis for sharing the ZSA's costs among the
  * municipalities; rows sorted by AGS, then service.
  */
-export async function computeUsage(cfg: GatewayConfig, store: MessageStore, period: Period, ags?: readonly string[]): Promise<UsageReport> {
+export async function computeUsage(cfg: GatewayConfig, store: ReportStore, period: Period, ags?: readonly string[]): Promise<UsageReport> {
   const opening = new Set(caseDefinition(cfg).openingRoutes);
   const label = period.month ?? `${period.from.toISOString()}/${period.to.toISOString()}`;
   const rows = new Map<string, UsageRow>();

@@ -1,13 +1,14 @@
 import type { AuditLog } from '../audit/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
-import type { MessageStore, RecordDeletionCandidate } from '../store/types.js';
+import type { RetentionStore } from '../store/contracts.js';
+import type { RecordDeletionCandidate } from '../store/types.js';
 import { RETENTION_ACTOR } from './run.js';
 
 const DAY_MS = 86_400_000;
 
 export interface RecordDeletionRunOptions {
-  store: MessageStore;
+  store: RetentionStore;
   /** When given, every deleted message is appended (`retention.delete-records`, `message:<id>`): the tombstone the hash chain keeps. */
   audit?: AuditLog;
   cfg: Pick<GatewayConfig, 'retention'>;
@@ -32,7 +33,7 @@ export interface RecordDeletionRunResult {
 /**
  * The second retention stage (ADR 0049): deletes the records of every Vorgang whose messages'
  * payloads were all purged at least `retention.deleteRecordsAfterDays` before `now` (see
- * MessageStore.deleteVorgangRecords),
+ * RetentionStore.deleteVorgangRecords),
  * batch by batch until no candidate is left. Called by `zsa-gateway retention run` after the
  * payload stage. Each deletion is its own savepoint with its tombstone in the retention log (a
  * batch shares the group commit's transaction and fsync), then an audit entry once it committed. A message deleted or changed by a concurrent run is skipped

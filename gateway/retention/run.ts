@@ -2,13 +2,14 @@ import type { AuditLog } from '../audit/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { AttachmentStore } from '../store/attachments.js';
-import type { MessageStore, RetentionCandidate, RetentionRule } from '../store/types.js';
+import type { RetentionStore } from '../store/contracts.js';
+import type { RetentionCandidate, RetentionRule } from '../store/types.js';
 
 /** Who retention acts as in the audit log. */
 export const RETENTION_ACTOR = 'system:retention';
 
 export interface RetentionRunOptions {
-  store: MessageStore;
+  store: RetentionStore;
   attachments: AttachmentStore;
   /** When given, every purge is appended (`retention.purge`, `message:<id>`). */
   audit?: AuditLog;

@@ -3,7 +3,8 @@ import { agsOf, currentDelegations, serviceOfMessage } from '../auth/ownership.j
 
 export { serviceOfMessage };
 import { LOCAL_UPLOADER } from '../store/attachments.js';
-import type { AttachmentRef, MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
+import type { DelegationStore, UploadLedger } from '../store/contracts.js';
+import type { AttachmentRef, MessageHeader, StoredMessage } from '../store/types.js';
 import { delegationMatches, type DecisionContext, type RemitScope, type RouteDecision, type Router } from './router.js';
 import { GatewayError } from '../errors.js';
 
@@ -76,7 +77,7 @@ export async function caseFactsOf(cfg: GatewayConfig, opening: StoredMessage, de
  * Whether `p` is a party of the Vorgang opened by `opening`, under the delegation in force
  * now (configuration and runtime switches). Used for reads of a Vorgang (GET /vorgaenge/:id).
  */
-export async function isPartyOfVorgang(cfg: GatewayConfig, store: Pick<MessageStore, 'delegationOverrides'>, p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
+export async function isPartyOfVorgang(cfg: GatewayConfig, store: Pick<DelegationStore, 'delegationOverrides'>, p: ParticipantConfig, opening: StoredMessage): Promise<boolean> {
   const delegation = await currentDelegations(cfg, store);
   const facts = await caseFactsOf(cfg, opening, async (ags, service) => delegation(ags, service));
   return isCaseParty(p, opening, facts);
@@ -124,7 +125,7 @@ export class RemitGuard {
 
   constructor(
     private readonly router: Router,
-    private readonly store: MessageStore,
+    private readonly store: UploadLedger,
   ) {
     const cfg = router.cfg;
     this.byKennung = new Map(cfg.participants.map((p) => [p.kennung, p]));

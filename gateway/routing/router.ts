@@ -2,7 +2,8 @@ import { GatewayError } from '../errors.js';
 import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } from '../config/schema.js';
 import type { Strictness } from '../validation/types.js';
 import { routingAgs } from './region-key.js';
-import type { MessageHeader, MessageStore, StoredMessage } from '../store/types.js';
+import type { DelegationStore, MessageReads } from '../store/contracts.js';
+import type { MessageHeader, StoredMessage } from '../store/types.js';
 
 export interface RouteDecision {
   routeName: string;
@@ -84,7 +85,7 @@ export class Router {
 
   constructor(
     readonly cfg: GatewayConfig,
-    private readonly store: MessageStore,
+    private readonly store: DelegationStore & Pick<MessageReads, 'vorgang'>,
     private readonly now: () => number = Date.now,
   ) {
     this.services = new Map(cfg.services.map((s) => [s.id, s]));

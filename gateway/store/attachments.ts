@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { KeyRing } from '../crypto/at-rest.js';
 import { GatewayError } from '../errors.js';
 import { ensurePrivateDirAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
-import type { MessageStore } from './types.js';
+import type { UploadLedger } from './contracts.js';
 import { openSealed, plainSink, resealToAddress, sealedSink, sealedSize } from './attachments-sealed.js';
 
 /**
@@ -172,7 +172,7 @@ export const LOCAL_UPLOADER = 'local';
  * (table attachment_uploads): identical bytes are stored once, but each uploader is kept,
  * so a reference is bound to its uploaders (docs/security.md).
  */
-export function withUploaders(inner: AttachmentStore, uploads: Pick<MessageStore, 'recordUpload' | 'uploadedBy'>): AttachmentStore {
+export function withUploaders(inner: AttachmentStore, uploads: UploadLedger): AttachmentStore {
   return {
     putStream: async (source, opts) => {
       const stored = await inner.putStream(source, opts);

@@ -2,30 +2,36 @@ import express, { Router as ExpressRouter, type NextFunction, type Request, type
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuthRuntime } from '../auth/index.js';
-import { ADMIN_ONLY, OVERSIGHT } from '../auth/policy.js';
+import { ADMIN_ONLY, OVERSIGHT, type AuthorizeDeps } from '../auth/policy.js';
 import { auditTrail } from '../api/audit.js';
 import { actor } from '../api/messages.js';
 import { apiRouter, route, type ApiRoute } from '../api/route.js';
-import type { GatewayServices } from '../api/services.js';
+import type { ServicesWith } from '../api/services.js';
+import type { ReplayStore } from '../store/contracts.js';
 import { GatewayError, toProblem } from '../errors.js';
 import { normaliseError } from '../api/problem.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { html, type Html } from './html.js';
 import { page, pageContext } from './layout.js';
-import { deadLettersPage, delegationsPage, vorgangPage } from './pages/cases.js';
-import { flowPage } from './pages/flow.js';
-import { browserPage, messagePage, payloadPage } from './pages/messages.js';
-import { overviewLive, overviewPage, type OverviewSources } from './pages/overview.js';
-import { figuresPage, monthOf } from './pages/reports.js';
+import { deadLettersPage, delegationsPage, vorgangPage, type CasesServices } from './pages/cases.js';
+import { flowPage, type FlowServices } from './pages/flow.js';
+import { browserPage, messagePage, payloadPage, type MessagePagesServices } from './pages/messages.js';
+import { overviewLive, overviewPage, type OverviewServices, type OverviewSources } from './pages/overview.js';
+import { figuresPage, monthOf, type FiguresPageServices } from './pages/reports.js';
 import { computeFigures } from '../reports/figures.js';
 import { figuresCsv } from '../reports/figures-csv.js';
-import { proofApi, sendCsv } from '../reports/api.js';
+import { proofApi, sendCsv, type ReportsServices } from '../reports/api.js';
 import { monthPeriod } from '../reports/period.js';
 import { computeUsage, usageCsv } from '../reports/usage.js';
 import type { SigningKey } from '../crypto/signing-key.js';
 import { clearSessionCookie, csrfCheck, csrfToken, setSessionCookie, uiAuthenticate } from './session.js';
 
 export type { OverviewSources } from './pages/overview.js';
+
+/** The store contracts of the UI (ADR 0044): those of its pages, the proof downloads, replay and the route guards. */
+export type UiServices = ServicesWith<
+  CasesServices['store'] & FlowServices['store'] & MessagePagesServices['store'] & OverviewServices['store'] & FiguresPageServices['store'] & ReportsServices['store'] & ReplayStore & AuthorizeDeps['store']
+>;
 
 /** The UI's static files: read once at start, served by the gateway itself (no CDN, ADR 0030). */
 const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
@@ -57,7 +63,7 @@ const param = (req: Request, name: string): string => String(req.params[name]);
  * any of them; changes are admin-only, carry a CSRF token and reuse the API's logic
  * (store.replay, router.setDelegation) and its audit trail.
  */
-export function uiRoutes(s: GatewayServices, sources: OverviewSources, signing?: UiSigning): ApiRoute[] {
+export function uiRoutes(s: UiServices, sources: OverviewSources, signing?: UiSigning): ApiRoute[] {
   const oversight = { roles: OVERSIGHT, check: 'none' } as const;
   const adminOnly = { roles: ADMIN_ONLY, check: 'none' } as const;
   return [
@@ -133,7 +139,7 @@ export interface UiSigning {
  * /ui with the UI session and their policy narrowed to operator and admin. The printable
  * HTML carries its own inline style sheet, allowed for that one answer (it has no scripts).
  */
-function proofRoutes(s: GatewayServices, signing: UiSigning): ApiRoute[] {
+function proofRoutes(s: UiServices, signing: UiSigning): ApiRoute[] {
   const printable = (req: Request, res: Response, next: NextFunction) => {
     if (req.query['format'] === 'html') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
     res.set('Cache-Control', 'no-store');
@@ -162,7 +168,7 @@ function loginPage(req: Request, res: Response, message?: string): Html {
  * (redirect), the sign-in form and the two static files; everything else goes through
  * `uiRoutes` with its guards. Errors become German HTML pages (401 on a page: the sign-in).
  */
-export function mountUi(app: express.Express, s: GatewayServices, auth: AuthRuntime, sources: OverviewSources = {}, signing?: UiSigning): void {
+export function mountUi(app: express.Express, s: UiServices, auth: AuthRuntime, sources: OverviewSources = {}, signing?: UiSigning): void {
   const r = ExpressRouter({ caseSensitive: true, strict: true });
   r.use(securityHeaders);
   r.get('/assets/:file', (req, res, next) => {

@@ -1,5 +1,5 @@
 import type { GatewayServices } from '../api/services.js';
-import { computeFigures, type FiguresReport } from '../reports/figures.js';
+import { computeFigures, type FiguresReport, type FiguresStore } from '../reports/figures.js';
 import { monthPeriod } from '../reports/period.js';
 import type { OverviewSources } from './pages/overview.js';
 import { currentMonth } from './pages/reports.js';
@@ -11,9 +11,9 @@ const FIGURES_TTL_MS = 30_000;
  * The live sources of the overview (ADR 0030): the alerts of the process's evaluator
  * (`s.monitoring`, the same as `GET /api/v1/alerts`) and the service figures of the current
  * month computed by gateway/reports, reused for FIGURES_TTL_MS so that several open
- * overviews do not recompute a month every 10 seconds. Wired by gateway/server.ts.
+ * overviews do not recompute a month every 10 seconds. Wired by gateway/compose/http.ts.
  */
-export function overviewSources(s: Pick<GatewayServices, 'cfg' | 'store' | 'monitoring'>, ttlMs = FIGURES_TTL_MS): OverviewSources {
+export function overviewSources(s: Pick<GatewayServices, 'cfg' | 'monitoring'> & { store: FiguresStore }, ttlMs = FIGURES_TTL_MS): OverviewSources {
   let cached: { month: string; at: number; report: Promise<FiguresReport> } | undefined;
   const figures = (): Promise<FiguresReport> => {
     const month = currentMonth();

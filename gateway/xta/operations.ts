@@ -11,7 +11,8 @@ import { GatewayError } from '../errors.js';
 import type { AttachmentRef } from '../model/index.js';
 import { RecipientEncryption, type RecipientKeys } from '../outbox/recipient-encryption.js';
 import type { AttachmentStore } from '../store/attachments.js';
-import type { AckedMessage, MailboxItem, MessageStore } from '../store/types.js';
+import type { DelegationStore, MessageReads, XtaFetchStore } from '../store/contracts.js';
+import type { AckedMessage, MailboxItem } from '../store/types.js';
 import type { XtaAccount, XtaAccounts } from './accounts.js';
 import { XtaFault, type XtaExceptionName } from './faults.js';
 import type { XtaIngress } from './ingress.js';
@@ -29,7 +30,7 @@ export interface XtaDeps {
   accounts: XtaAccounts;
   mailboxes: MailboxStore;
   /** The stored message of a box item (its attachments, getMessage) and the runtime delegations (the ZSA's boxes). */
-  messages: Pick<MessageStore, 'getMessage' | 'delegationOverrides'>;
+  messages: Pick<MessageReads, 'getMessage'> & Pick<DelegationStore, 'delegationOverrides'>;
   attachments: Pick<AttachmentStore, 'putStream' | 'open'>;
   ingress: XtaIngress;
   /**
@@ -39,7 +40,7 @@ export interface XtaDeps {
    */
   admission?: Pick<AdmissionControl, 'enter'> | undefined;
   /** getMessage leases and records its fetch in one transaction; close finds the lease there, also after a restart. */
-  fetches: Pick<MessageStore, 'xtaFetch' | 'xtaFetchLease'>;
+  fetches: XtaFetchStore;
   recipientKeys?: RecipientKeys | undefined;
   /** Told of every message a close made delivered (metrics). */
   onDelivered?: ((m: AckedMessage) => void) | undefined;

@@ -13,7 +13,11 @@ import { pipelineIngress } from './ingress.js';
 import { actionOf, faultActionOf, xtaOperations, type XtaDeps, type XtaOperation, type XtaPort } from './operations.js';
 import { EnvelopeError, SOAP12_MEDIA_TYPE, XtaSoap } from './soap.js';
 import { readXop, resolveXop } from './mtom.js';
-import type { GatewayServices } from '../api/services.js';
+import type { ServicesWith } from '../api/services.js';
+import type { DelegationStore, MailboxStore, MessageReads, XtaFetchStore } from '../store/contracts.js';
+
+/** The XTA 2 message boxes: mailbox items, their XTA fetches, the stored message of an item and the runtime delegations (ADR 0044). */
+export type XtaServices = ServicesWith<MailboxStore & XtaFetchStore & Pick<MessageReads, 'getMessage'> & Pick<DelegationStore, 'delegationOverrides'>>;
 
 /** The three ports the gateway offers, below `xta.basePath` (the WSDL's service XTACore). */
 export const XTA_PORTS: readonly XtaPort[] = ['transport-base', 'sender', 'recipient'];
@@ -25,7 +29,7 @@ export interface XtaRuntime {
 }
 
 /** Builds the XTA runtime when `xta.enabled`: loads the WSDL, the accounts and the operations' dependencies. */
-export async function buildXta(s: GatewayServices): Promise<XtaRuntime | undefined> {
+export async function buildXta(s: XtaServices): Promise<XtaRuntime | undefined> {
   if (!s.cfg.xta.enabled) return undefined;
   const soap = await XtaSoap.load();
   const deps: XtaDeps = {

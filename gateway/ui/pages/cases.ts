@@ -1,4 +1,5 @@
-import type { GatewayServices } from '../../api/services.js';
+import type { ServicesWith } from '../../api/services.js';
+import type { BrowseReads, DelegationStore, MessageReads, VorgangEventReads } from '../../store/contracts.js';
 import { GatewayError } from '../../errors.js';
 import { proofLinks } from './reports.js';
 import { html, type Html } from '../html.js';
@@ -6,8 +7,11 @@ import { csrfField, page, stateBadge, table, time, type PageContext } from '../l
 import { MESSAGE_HEAD, messageRows } from './messages.js';
 import { namer } from './overview.js';
 
+/** The case, dead-letter and delegation pages: a Vorgang with its history and case events, the dead letters, the delegation log (ADR 0044). */
+export type CasesServices = ServicesWith<MessageReads & VorgangEventReads & BrowseReads & Pick<DelegationStore, 'delegationHistory'>>;
+
 /** Which side of the flow a kennung is on, for the timeline's lanes. */
-function laneOf(s: GatewayServices, kennung: string): string {
+function laneOf(s: CasesServices, kennung: string): string {
   const kind = s.cfg.participants.find((p) => p.kennung === kennung)?.kind;
   if (kind === 'efa-service') return 'EfA-Onlinedienst';
   if (kind === 'zsa') return 'ZSA';
@@ -20,7 +24,7 @@ function laneOf(s: GatewayServices, kennung: string): string {
  * The Vorgang timeline: every message of the case in arrival order with who sent it to
  * whom, and every state change of each, merged by time; case events of deadlines too.
  */
-export async function vorgangPage(s: GatewayServices, c: PageContext, id: string): Promise<Html> {
+export async function vorgangPage(s: CasesServices, c: PageContext, id: string): Promise<Html> {
   const messages = await s.store.vorgang(id);
   if (messages.length === 0) throw new GatewayError('GW_NOT_FOUND', `no Vorgang ${id}`);
   const names = namer(s);
@@ -48,7 +52,7 @@ ${events.length === 0 ? null : html`<section aria-labelledby="h-ev"><h2 id="h-ev
 }
 
 /** Dead letters: every `dead` message with its reason; admins replay one or many after confirming. */
-export async function deadLettersPage(s: GatewayServices, c: PageContext, before: number | undefined, notice?: string): Promise<Html> {
+export async function deadLettersPage(s: CasesServices, c: PageContext, before: number | undefined, notice?: string): Promise<Html> {
   const result = await s.store.browseMessages({ state: 'dead', limit: 100, ...(before !== undefined ? { beforeSeq: before } : {}) });
   const select = c.isAdmin ? (m: { id: string; messageType: string }) => html`<input type="checkbox" name="ids" value="${m.id}" id="dl-${m.id}" aria-label="${m.messageType} ${m.id} auswählen">` : undefined;
   const rows = messageRows(s, result.items, select).map((r, i) => [...r, html`${result.items[i]!.lastError ?? '–'}`]);
@@ -69,7 +73,7 @@ const MODE_LABEL: Record<string, string> = { none: 'keine (Gemeinde selbst)', e2
 const modeLabel = (m: string) => MODE_LABEL[m] ?? (m.startsWith('prozessschritt:') ? `Prozessschritt: ${m.slice('prozessschritt:'.length)}` : m);
 
 /** Delegations: effective mode per municipality and service, the history of switches, and (admin) the switch form. */
-export async function delegationsPage(s: GatewayServices, c: PageContext, notice?: string): Promise<Html> {
+export async function delegationsPage(s: CasesServices, c: PageContext, notice?: string): Promise<Html> {
   const list = await s.router.listDelegations();
   const history = (await s.store.delegationHistory()).slice(-50).reverse();
   const serviceName = new Map(s.cfg.services.map((sv) => [sv.id, sv.name] as const));

@@ -1,6 +1,10 @@
-import type { GatewayServices } from '../../api/services.js';
+import type { ServicesWith } from '../../api/services.js';
+import type { BrowseReads } from '../../store/contracts.js';
 import { escapeHtml, html, trusted, type Html } from '../html.js';
 import { page, table, type PageContext } from '../layout.js';
+
+/** The flow page reads the overview figures only (ADR 0044). */
+export type FlowServices = ServicesWith<BrowseReads>;
 
 /**
  * The flow picture: senders (authors) on the left, endpoints on the right, one edge per
@@ -9,7 +13,7 @@ import { page, table, type PageContext } from '../layout.js';
  * with the colour's meaning also written on the edge. Server-rendered SVG plus the same
  * data as a table for screen readers and keyboard users.
  */
-export async function flowPage(s: GatewayServices, c: PageContext): Promise<Html> {
+export async function flowPage(s: FlowServices, c: PageContext): Promise<Html> {
   const { edges } = await s.store.overviewFigures(new Date());
   const byKennung = new Map(s.cfg.participants.map((p) => [p.kennung, p.name] as const));
   const byEndpoint = new Map(s.cfg.participants.flatMap((p) => (p.endpoint ? [[p.endpoint, p.name] as const] : [])));

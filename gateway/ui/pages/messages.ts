@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import type { GatewayServices } from '../../api/services.js';
+import type { ServicesWith } from '../../api/services.js';
+import type { BrowseReads, MessageReads } from '../../store/contracts.js';
 import { GatewayError } from '../../errors.js';
 import { isMessageState, MESSAGE_STATES } from '../../model/states.js';
 import { requireAgs } from '../../routing/region-key.js';
@@ -9,6 +10,9 @@ import { proofLinks } from './reports.js';
 import { html, type Html } from '../html.js';
 import { page, STATE_LABEL, stateBadge, table, time, type PageContext } from '../layout.js';
 import { namer } from './overview.js';
+
+/** The message browser, a message with its history and forms, and its payload (ADR 0044). */
+export type MessagePagesServices = ServicesWith<BrowseReads & MessageReads>;
 
 /** The browser's query parameters: name, label, input type (every one answered from an index, ADR 0030). */
 const FIELDS = [
@@ -73,7 +77,7 @@ export function browseQueryOf(req: Request): BrowseQuery {
 }
 
 /** Rows of a message list (browser, dead letters). */
-export function messageRows(s: GatewayServices, items: readonly StoredMessage[], select?: (m: StoredMessage) => Html): Html[][] {
+export function messageRows(s: MessagePagesServices, items: readonly StoredMessage[], select?: (m: StoredMessage) => Html): Html[][] {
   const names = namer(s);
   return items.map((m) => [
     ...(select ? [select(m)] : []),
@@ -88,7 +92,7 @@ export function messageRows(s: GatewayServices, items: readonly StoredMessage[],
 
 export const MESSAGE_HEAD = ['Empfangen', 'Typ / UUID', 'Zustand', 'Vorgang', 'Gemeinde', 'Von → Endpunkt'];
 
-export async function browserPage(s: GatewayServices, c: PageContext, req: Request): Promise<Html> {
+export async function browserPage(s: MessagePagesServices, c: PageContext, req: Request): Promise<Html> {
   const q = browseQueryOf(req);
   const result = await s.store.browseMessages(q);
   const value = (n: string) => (typeof req.query[n] === 'string' ? (req.query[n] as string) : '');
@@ -108,7 +112,7 @@ ${FIELDS.map(([name, label, type]) => html`<p><label for="f-${name}">${label}</l
 /** Delivery attempts: transitions that are an endpoint's answer (or the gateway giving up). */
 const ATTEMPT_STATES = new Set(['retrying', 'dead', 'delivered', 'in_mailbox']);
 
-export async function messagePage(s: GatewayServices, c: PageContext, id: string): Promise<Html> {
+export async function messagePage(s: MessagePagesServices, c: PageContext, id: string): Promise<Html> {
   const m = await s.store.getMessage(id);
   if (!m) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);
   const names = namer(s);
@@ -147,7 +151,7 @@ ${m.payloadPurgedAt ? html`<p>Die Nutzdaten wurden am ${time(m.payloadPurgedAt)}
 }
 
 /** Only reached through the route's `payload` check: an operator or admin holds a break-glass grant for this message or its Vorgang. */
-export async function payloadPage(s: GatewayServices, c: PageContext, id: string): Promise<Html> {
+export async function payloadPage(s: MessagePagesServices, c: PageContext, id: string): Promise<Html> {
   const m = await s.store.getMessage(id);
   const p = await s.store.getPayload(id);
   if (!m || !p) throw new GatewayError('GW_NOT_FOUND', `no message ${id}`);

@@ -1,4 +1,6 @@
-import type { GatewayServices } from '../../api/services.js';
+import type { GatewayConfig } from '../../config/schema.js';
+import type { ServicesWith } from '../../api/services.js';
+import type { BacklogReads, BrowseReads } from '../../store/contracts.js';
 import { quantile } from '../../store/sqlite/browse.js';
 import type { EndpointActivity, FlowCounts } from '../../store/browse-types.js';
 import { html, type Html } from '../html.js';
@@ -6,10 +8,13 @@ import { duration, table, time, type PageContext, page } from '../layout.js';
 import type { FiguresReport } from '../../reports/figures.js';
 import { alertsSection, figuresSection, type AlertView } from './reports.js';
 
+/** The overview page: flow figures, endpoint activity and outbox depth (ADR 0044). */
+export type OverviewServices = ServicesWith<BrowseReads & BacklogReads>;
+
 /**
  * Sources the overview shows when they exist (ADR 0030): the alert rules' current events
  * (the evaluator behind `GET /api/v1/alerts`) and the service figures of the current month
- * (gateway/reports). gateway/server.ts passes both (gateway/ui/sources.ts); a section
+ * (gateway/reports). gateway/compose/http.ts passes both (gateway/ui/sources.ts); a section
  * whose source is absent is not rendered at all — never placeholder figures.
  */
 export interface OverviewSources {
@@ -20,7 +25,7 @@ export interface OverviewSources {
 }
 
 /** Names for keys: a LeiKa key's configured service, an AGS's configured municipality. */
-export function namer(s: GatewayServices) {
+export function namer(s: { cfg: Pick<GatewayConfig, 'services' | 'municipalities'> }) {
   const byLeika = new Map(s.cfg.services.flatMap((sv) => sv.leika.map((k) => [k, sv.name] as const)));
   const byAgs = new Map(s.cfg.municipalities.map((m) => [m.ags, m.name] as const));
   return {
@@ -35,7 +40,7 @@ const BREAKER_LABEL: Record<string, string> = { closed: 'geschlossen (normal)', 
 const CONNECTOR_LABEL: Record<string, string> = { up: 'verbunden', connecting: 'verbindet', down: 'getrennt', closed: 'geschlossen' };
 
 /** The live part of the overview (also served alone at /ui/overview/live for the refresh). */
-export async function overviewLive(s: GatewayServices, sources: OverviewSources): Promise<Html> {
+export async function overviewLive(s: OverviewServices, sources: OverviewSources): Promise<Html> {
   const now = new Date();
   const figures = await s.store.overviewFigures(now);
   const names = namer(s);
@@ -105,7 +110,7 @@ ${table('Zustand der Eingangskanäle', ['Kanal', 'Connector', 'Verbindung', 'Sei
 ${caseFigures === undefined ? null : figuresSection(caseFigures)}`;
 }
 
-export async function overviewPage(s: GatewayServices, c: PageContext, sources: OverviewSources): Promise<Html> {
+export async function overviewPage(s: OverviewServices, c: PageContext, sources: OverviewSources): Promise<Html> {
   return page(c, 'Übersicht', html`<div id="live" data-live="/ui/overview/live" data-every="10" aria-busy="false">${await overviewLive(s, sources)}</div>
 <p class="hint">Die Zahlen werden alle 10 Sekunden aktualisiert (ohne JavaScript: Seite neu laden).</p>`);
 }

@@ -1,10 +1,13 @@
 import type { Alert } from '../../monitoring/alerts.js';
-import type { GatewayServices } from '../../api/services.js';
-import { computeFigures, type FigureRow, type FiguresReport } from '../../reports/figures.js';
+import type { ServicesWith } from '../../api/services.js';
+import { computeFigures, type FigureRow, type FiguresReport, type FiguresStore } from '../../reports/figures.js';
 import { HOPS, type Hop } from '../../reports/hops.js';
 import { monthPeriod, REPORT_TIME_ZONE } from '../../reports/period.js';
 import { html, type Html } from '../html.js';
 import { duration, page, table, time, type PageContext } from '../layout.js';
+
+/** The figures page reads the service figures (ADR 0031, 0044). */
+export type FiguresPageServices = ServicesWith<FiguresStore>;
 
 /** The alerts the overview shows: those firing now and the recently resolved (newest first). */
 export interface AlertView {
@@ -126,7 +129,7 @@ export function monthOf(raw: unknown): string {
 }
 
 /** "Kennzahlen": the figures of one month (selector), with the CSV downloads of figures and usage. */
-export async function figuresPage(s: GatewayServices, c: PageContext, month: string): Promise<Html> {
+export async function figuresPage(s: FiguresPageServices, c: PageContext, month: string): Promise<Html> {
   const report = await computeFigures(s.cfg, s.store, monthPeriod(month));
   const q = `month=${encodeURIComponent(month)}`;
   return page(c, 'Kennzahlen', html`<form method="get" action="/ui/figures" class="inline" aria-label="Monat wählen">
