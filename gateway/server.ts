@@ -26,6 +26,7 @@ import { routingApiOf, startCallbacks } from './fitconnect/wiring.js';
 import { loadCallbackTargets } from './fitconnect/callbacks.js';
 import { loadPipelineMapping } from './ingress/mappings.js';
 import { IngressPipeline } from './ingress/pipeline.js';
+import { createIngressSteps } from './ingress/steps/index.js';
 import { AdmissionControl } from './ingress/admission.js';
 import { registerAdmissionMetrics } from './monitoring/admission-metrics.js';
 import { CircuitBreaker } from './outbox/breaker.js';
@@ -160,7 +161,9 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
   metrics = monitoring.metrics;
   worker = new DeliveryWorker({ store, endpoints, delivery: cfg.delivery, log: log.child({ component: 'outbox' }), owner, recipientKeys, mapping: mapping.step, observer: monitoring.metrics });
   const w = worker;
-  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics);
+  // Validation and mappings of ingress in worker threads (ADR 0047; `ingress.workers`), each loaded before the gateway is ready.
+  const steps = await createIngressSteps(cfg, validator, mapping, router);
+  const pipeline = new IngressPipeline(validator, router, store, log.child({ component: 'ingress' }), () => w.wake(), jweKeys, mapping, monitoring.metrics, steps);
   // Admission control (ADR 0036): ingress is refused (503/429) instead of queueing when the store or the outbox falls behind.
   const admission = new AdmissionControl(cfg.ingress.admission, { pressure: () => store.pressure(), outboxDepth: () => store.outboxDepth() });
   await admission.start();
@@ -238,6 +241,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       if ((await Promise.race([closes, graceOver])) === 'timeout') log.warn('connectors did not close within the grace period; stopping anyway');
       server.closeAllConnections();
       await httpClosed;
+      await steps.close();
       validator.close();
       await audit.close();
       await store.close();
