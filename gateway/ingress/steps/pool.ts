@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { IngressMediaType } from '../../config/schema.js';
 import { GatewayError } from '../../errors.js';
@@ -25,7 +23,7 @@ export interface WorkerHeapLimits {
  * `start` starts every worker and resolves once all have loaded (the gateway is not ready
  * before). A failure of the pool itself (a worker that cannot load or dies) is GW_INTERNAL, and
  * GW_NOT_READY once `close` began: never a refusal of the message. Under tsx (sources run as
- * .ts) the workers load worker.ts with tsx's loader; the build loads worker.js beside this file.
+ * .ts) the workers start with worker-tsx.mjs, which registers tsx; the build loads worker.js.
  */
 export class PooledSteps implements IngressSteps {
   private readonly pool: Piscina<StepTask, StepReply>;
@@ -34,7 +32,7 @@ export class PooledSteps implements IngressSteps {
   constructor(init: StepsInit, readonly threads: number, limits?: WorkerHeapLimits) {
     const source = import.meta.url.endsWith('.ts');
     this.pool = new Piscina<StepTask, StepReply>({
-      filename: new URL(source ? './worker.ts' : './worker.js', import.meta.url).href,
+      filename: new URL(source ? './worker-tsx.mjs' : './worker.js', import.meta.url).href,
       name: 'default',
       minThreads: threads,
       maxThreads: threads,
@@ -42,7 +40,6 @@ export class PooledSteps implements IngressSteps {
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: init,
       ...(limits && { resourceLimits: { maxYoungGenerationSizeMb: limits.youngMb, maxOldGenerationSizeMb: limits.oldMb } }),
-      ...(source && { execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] }),
     });
   }
 

@@ -6,7 +6,7 @@
  * rejects a task.
  */
 import { threadId } from 'node:worker_threads';
-import { transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { strictnessOf } from '../../routing/route-match.js';
 import { loadValidator } from '../../validation/index.js';
 import { FormIngress } from '../form-ingress.js';
@@ -31,7 +31,8 @@ loading.catch(() => undefined);
 /** A reply with the buffers it moves back (piscina's transferable protocol). */
 function moving(value: StepReply, transfer: ArrayBuffer[]): StepReply {
   if (transfer.length === 0) return value;
-  return { get [transferableSymbol]() { return transfer; }, get [valueSymbol]() { return value; } } as unknown as StepReply;
+  // piscina moves only what `move` marked: its buffers go with the reply, the reply is `value`
+  return move({ get [transferableSymbol]() { return transfer; }, get [valueSymbol]() { return value; } } as never) as unknown as StepReply;
 }
 
 export default async function runStep(task: StepTask): Promise<StepReply> {
