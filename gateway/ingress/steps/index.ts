@@ -12,12 +12,25 @@ import { PooledSteps } from './pool.js';
 export type { IngressSteps, MappedXml, Prepared, StepsInit, Verdict } from './contract.js';
 export { LocalSteps, sha512Of } from './local.js';
 
-/** Worker threads for `ingress.workers`: 0 means inline (`auto` on a single core too). */
+/**
+ * Worker threads for `ingress.workers`; 0 means inline. `auto`: one thread per core beyond the
+ * main thread's, at most 2 — on 2 cores one worker (the main thread and the store's thread keep
+ * the other core busy; one worker validates ~1,600 Hund messages/s, far above the gateway's
+ * rate, and a second costs ~45 MB RSS: ADR 0047); on a single core inline.
+ */
 export function workerThreads(setting: GatewayConfig['ingress']['workers'], cores = availableParallelism()): number {
   if (setting === 'inline') return 0;
-  if (setting === 'auto') return cores < 2 ? 0 : Math.min(2, cores);
+  if (setting === 'auto') return Math.max(0, Math.min(2, cores - 1));
   return setting;
 }
+
+/**
+ * Heap limits of each ingress worker: a young generation of 8 MB (V8 grows it to 16 MB×3 by
+ * default; capped, a worker holds ~25 MB less RSS at the same rate: ADR 0047), and an old
+ * generation that bounds what one worker can hold (a worker over it is replaced; its message
+ * fails with GW_INTERNAL).
+ */
+export const WORKER_HEAP = { youngMb: 8, oldMb: 256 } as const;
 
 /** What the workers load: the configuration's schema roots, mapping folders, routes and the facts the mappings read. */
 export function stepsInit(cfg: GatewayConfig): StepsInit {
@@ -40,7 +53,7 @@ export function stepsInit(cfg: GatewayConfig): StepsInit {
 export async function createIngressSteps(cfg: GatewayConfig, validator: MessageValidator, mapping: PipelineMapping, router: Pick<Router, 'strictnessFor'>): Promise<IngressSteps> {
   const threads = workerThreads(cfg.ingress.workers);
   if (threads === 0) return new LocalSteps(validator, mapping, (h) => router.strictnessFor(h));
-  const pool = new PooledSteps(stepsInit(cfg), threads);
+  const pool = new PooledSteps(stepsInit(cfg), threads, WORKER_HEAP);
   try {
     await pool.start();
   } catch (err) {
