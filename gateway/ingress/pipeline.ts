@@ -13,7 +13,7 @@ import type { IngressMediaType } from '../config/schema.js';
 import type { MappingStep } from './mapping-step.js';
 import type { MessageValidator } from '../validation/types.js';
 import { LocalSteps, sha512Of } from './steps/local.js';
-import type { IngressSteps, Prepared } from './steps/contract.js';
+import type { IngressSteps, Prepared, Verdict } from './steps/contract.js';
 import { refusalSummary } from './diagnostics.js';
 import { checkCase } from '../deadlines/case-checks.js';
 
@@ -149,7 +149,7 @@ export class IngressPipeline {
       header = checked.header;
       meta.checkHeader?.(checked.header);
       if (authors !== undefined && !authors.has(checked.header.author)) throw dialectAuthor(original?.mapping ?? '');
-      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original);
+      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original, checked.evidence);
     } catch (err) {
       // 503s (store busy, overloaded, not ready) are no verdict on the message: nothing to record, and recording would wait on the same store
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL' && err.status !== 503) {
@@ -183,7 +183,7 @@ export class IngressPipeline {
   }
 
   /** Idempotency → route → store. For pass-through, the route must allow it and the payload must look like a JWE. */
-  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[], original?: NewForm): Promise<SubmitResult> {
+  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[], original?: NewForm, evidence?: Verdict['evidence']): Promise<SubmitResult> {
     if (format === 'jwe') {
       if (!isCompactJwe(payload)) throw new GatewayError('GW_JWE_INVALID', 'A pass-through body must be a compact JWE.', { issues: [{ message: 'not a compact JWE', path: 'body', rule: 'jwe.compact' }] });
       const route = this.router.routeFor(h);
@@ -207,7 +207,7 @@ export class IngressPipeline {
       },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
-    await checkCase(this.store, author, h, decision, context, { bytes: payload, format, attachments });
+    await checkCase(this.store, author, h, decision, context, { bytes: payload, format, attachments, evidence });
     const mapped = await this.mapForTarget(format, decision, h, payload);
     const result = await this.store.accept({
       id: randomUUID(),

@@ -14,6 +14,7 @@ import { LocalSteps, stepsInit, type IngressSteps, type Prepared } from '../../g
 import type { DeliveryMapping } from '../../gateway/ingress/mapping-step.js';
 import { schemaRootPath } from '../../gateway/paths.js';
 import { strictnessOf } from '../../gateway/routing/route-match.js';
+import { evidenceKey, readEvidence } from '../../gateway/validation/evidence.js';
 import { loadValidator, type GatewayValidator } from '../../gateway/validation/index.js';
 import { testConfig } from '../support/gateway.js';
 
@@ -70,7 +71,7 @@ describe('ingress: validation and mappings in worker threads answer as on the ma
 
   before(async () => {
     validator = await loadValidator(cfg.schemas.roots.map(schemaRootPath));
-    inline = new LocalSteps(validator, await loadPipelineMapping(cfg, validator), (h) => strictnessOf(cfg.routes, h));
+    inline = new LocalSteps(validator, await loadPipelineMapping(cfg, validator), (h) => strictnessOf(cfg.routes, h), stepsInit(cfg).evidence);
     pooled = new PooledSteps(stepsInit(cfg), 1);
     await pooled.start();
   });
@@ -90,6 +91,7 @@ describe('ingress: validation and mappings in worker threads answer as on the ma
       expect(comparable(await pooled.check(s.xml)), s.name).to.deep.equal(comparable(here));
     }
     expect(refused, 'some samples are refused (else the refusal path is not compared)').to.be.greaterThan(0);
+
   });
 
   it('gives the same mapped XML, original form and verdict for every ingress fixture, and the same delivery form for every other mapping fixture', async () => {
@@ -109,6 +111,23 @@ describe('ingress: validation and mappings in worker threads answer as on the ma
       compared++;
     }
     expect(compared).to.be.greaterThan(0);
+  });
+
+  it('reads the evidence lists of a valid message in the worker, as the case check on the main thread would read them', async () => {
+    const policies = stepsInit(cfg).evidence;
+    expect(policies.length, 'the demo configures evidence policies').to.be.greaterThan(0);
+    const lists = samples().filter((s) => s.name.includes('/valid/'));
+    let entries = 0;
+    for (const s of lists) {
+      const p = await pooled.check(s.xml);
+      if (!p.ok) continue;
+      for (const policy of policies) {
+        const read = p.verdict.evidence?.[evidenceKey(policy)];
+        expect(read, s.name).to.deep.equal(readEvidence(s.xml, policy));
+        entries += read?.entries.length ?? 0;
+      }
+    }
+    expect(entries, 'some sample lists evidence').to.be.greaterThan(0);
   });
 
   it('leaves the caller\'s buffer whole: a view into a larger buffer keeps its bytes and its backing memory', async () => {

@@ -12,12 +12,17 @@
 import type { EndpointConfig, IngressMediaType, MappingsConfig } from '../../config/schema.js';
 import type { MessageHeader, NewForm } from '../../model/index.js';
 import type { RouteMatch } from '../../routing/route-match.js';
+import type { EvidenceConfig } from '../../config/service-rules.js';
+import type { EvidenceRead } from '../../validation/evidence.js';
 import type { CheckedMessage } from '../../validation/types.js';
 import type { DeliveryMapping } from '../mapping-step.js';
 import type { Submitter } from '../form-ingress.js';
 
 /** The validator's verdict as the pipeline keeps it: the header and one line per warning. */
-export type Verdict = Pick<CheckedMessage, 'header' | 'warnings'>;
+export type Verdict = Pick<CheckedMessage, 'header' | 'warnings'> & {
+  /** The evidence lists of the message, read where it was validated, by `evidenceKey` of each configured policy (absent: read later from the XML). */
+  evidence?: Record<string, EvidenceRead>;
+};
 
 /** A form or dialect submission mapped to XÖV: the XML, its hash, the original form (without its body: the caller holds it) and the authors it may name. */
 export interface MappedXml {
@@ -63,4 +68,6 @@ export interface StepsInit {
   /** Participant id → kennung (author check of mapped messages). */
   kennungs: Array<[string, string]>;
   endpoints: Array<Pick<EndpointConfig, 'id' | 'accepts'>>;
+  /** The evidence policies of the services (`services[].evidence`, distinct): each valid message's lists are read in the worker, so the case check on the main thread does not parse the message again. */
+  evidence: EvidenceConfig[];
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { GatewayConfig } from '../../config/schema.js';
 import { schemaRootPath } from '../../paths.js';
+import { evidenceKey } from '../../validation/evidence.js';
 import type { Router } from '../../routing/router.js';
 import type { MessageValidator } from '../../validation/types.js';
 import { mappingDirsOf } from '../mappings.js';
@@ -41,6 +42,7 @@ export function stepsInit(cfg: GatewayConfig): StepsInit {
     routes: cfg.routes.map((r) => ({ match: r.match, ...(r.strictness !== undefined && { strictness: r.strictness }) })),
     kennungs: cfg.participants.map((p) => [p.id, p.kennung]),
     endpoints: cfg.endpoints.map((e) => ({ id: e.id, ...(e.accepts !== undefined && { accepts: e.accepts }) })),
+    evidence: [...new Map(cfg.services.flatMap((s) => (s.evidence === undefined ? [] : [[evidenceKey(s.evidence), s.evidence] as const]))).values()],
   };
 }
 

@@ -3,6 +3,8 @@ import type { IngressMediaType } from '../../config/schema.js';
 import { GatewayError } from '../../errors.js';
 import type { MessageHeader } from '../../model/index.js';
 import type { MappedOutput } from '../../mapping/types.js';
+import type { EvidenceConfig } from '../../config/service-rules.js';
+import { evidenceKey, readEvidence } from '../../validation/evidence.js';
 import type { MessageValidator, Strictness } from '../../validation/types.js';
 import type { Submitter } from '../form-ingress.js';
 import type { DeliveryMapping } from '../mapping-step.js';
@@ -23,6 +25,8 @@ export class LocalSteps implements IngressSteps {
     private readonly validator: MessageValidator,
     private readonly mapping: PipelineMapping | undefined,
     private readonly strictnessFor: (h: MessageHeader) => Strictness | undefined,
+    /** Evidence policies whose lists are read from every valid message (worker threads); none inline, where the case check reads them. */
+    private readonly evidence: readonly EvidenceConfig[] = [],
   ) {}
 
   async check(xml: Buffer): Promise<Prepared> {
@@ -43,7 +47,7 @@ export class LocalSteps implements IngressSteps {
     }
     const sha512 = sha512Of(mapped.xml);
     try {
-      const verdict = this.reusable(mapped.verdict) ?? this.validate(mapped.xml);
+      const verdict = this.reusable(mapped.verdict, mapped.xml) ?? this.validate(mapped.xml);
       const { body: _submitted, ...original } = mapped.original;
       return { ok: true, verdict, mapped: { xml: mapped.xml, sha512, original, ...(mapped.authors && { authors: [...mapped.authors] }) } };
     } catch (error) {
@@ -62,7 +66,12 @@ export class LocalSteps implements IngressSteps {
 
   private validate(xml: Buffer): Verdict {
     const { header, warnings } = this.validator.check(xml, (h) => this.strictnessFor(h));
-    return { header, warnings };
+    return { header, warnings, ...this.evidenceOf(xml) };
+  }
+
+  private evidenceOf(xml: Buffer): Pick<Verdict, 'evidence'> {
+    if (this.evidence.length === 0) return {};
+    return { evidence: Object.fromEntries(this.evidence.map((cfg) => [evidenceKey(cfg), readEvidence(xml, cfg)])) };
   }
 
   /**
@@ -70,10 +79,10 @@ export class LocalSteps implements IngressSteps {
    * same validator with the same strictness: the route sets no strictness of its own (the
    * mapping checked under the standard's). Otherwise undefined, and the caller validates.
    */
-  private reusable(verdict: MappedOutput['verdict']): Verdict | undefined {
+  private reusable(verdict: MappedOutput['verdict'], xml: Buffer): Verdict | undefined {
     if (verdict === undefined || verdict.by !== this.validator) return undefined;
     try {
-      return this.strictnessFor(verdict.checked.header) === undefined ? { header: verdict.checked.header, warnings: verdict.checked.warnings } : undefined;
+      return this.strictnessFor(verdict.checked.header) === undefined ? { header: verdict.checked.header, warnings: verdict.checked.warnings, ...this.evidenceOf(xml) } : undefined;
     } catch {
       return undefined; // the validator's own call reports it as it always did
     }

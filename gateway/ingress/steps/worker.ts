@@ -21,7 +21,7 @@ async function load(init: StepsInit): Promise<LocalSteps> {
   const registry = await loadRegistry(init.mappingDirs, validator);
   const kennungs = new Map(init.kennungs);
   const mapping = { step: new MappingStep(init, registry), forms: new FormIngress(init.mappings, registry, (id) => kennungs.get(id)) };
-  return new LocalSteps(validator, mapping, (h) => strictnessOf(init.routes, h));
+  return new LocalSteps(validator, mapping, (h) => strictnessOf(init.routes, h), init.evidence);
 }
 
 // Started with the thread, so the first message does not wait for the schemas; a failure is reported by the next task.
