@@ -65,6 +65,8 @@ function startPiscina(init: StepsInit, threads: number, limits: WorkerHeapLimits
     // tasks by message events, not Atomics.wait between tasks: the steps are asynchronous (JSONata), and in a profile the
     // blocking wait and wake-up cost more CPU per message on a busy machine than the event loop (ADR 0047)
     atomics: 'disabled',
+    // no per-task run/wait-time histograms: nobody reads them, and each task would pay for them
+    recordTiming: false,
     ...(limits && { resourceLimits: { maxYoungGenerationSizeMb: limits.youngMb, maxOldGenerationSizeMb: limits.oldMb } }),
   });
 }
