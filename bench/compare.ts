@@ -233,10 +233,11 @@ async function deleteTopology(conn: amqp.ChannelModel, routes: BenchRoute[]): Pr
 
 // ---------------------------------------------------------------- processes
 
-function cpuSeconds(pid: number | undefined): number {
+/** utime+stime of a process (all its threads), or with `thread` of that one thread only (the main thread's id is the pid). */
+function cpuSeconds(pid: number | undefined, thread?: number): number {
   if (pid === undefined) return NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ 100
   } catch {
     return NaN;
@@ -375,6 +376,8 @@ interface SystemFigures {
   rssEndMb: number;
   /** Server CPU seconds (all threads) during the load ÷ messages that reached the queues, in ms. */
   cpuMsPerMsg: number;
+  /** The same for the server's main thread alone (the event loop: HTTP, routing, store hand-off). */
+  mainCpuMsPerMsg: number;
   eventLoopMaxMs: number;
 }
 
@@ -393,10 +396,10 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
   for (const r of routes) await ch.purgeQueue(r.queue);
 
   const broker = brokerPid();
-  const cpu0 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(), t: performance.now() };
+  const cpu0 = { server: cpuSeconds(server.proc.pid), main: cpuSeconds(server.proc.pid, server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(), t: performance.now() };
   const loopWatch = await watchEventLoop(server.url);
   const load = await closedLoop(server.url, o.connections, o.seconds);
-  const cpu1 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(cpu0.self), t: performance.now() };
+  const cpu1 = { server: cpuSeconds(server.proc.pid), main: cpuSeconds(server.proc.pid, server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(cpu0.self), t: performance.now() };
   const rssEndMb = peakRssMb(server.proc.pid, 'VmRSS');
   const { depth, at } = await waitForQueues(ch, routes, load.accepted.size);
   const eventLoopMaxMs = await loopWatch.stop();
@@ -425,6 +428,7 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
     rssMb: peakRssMb(server.proc.pid),
     rssEndMb,
     cpuMsPerMsg: ((cpu1.server - cpu0.server) * 1000) / reached,
+    mainCpuMsPerMsg: ((cpu1.main - cpu0.main) * 1000) / reached,
     eventLoopMaxMs,
   };
 }
@@ -462,7 +466,7 @@ function line(f: SystemFigures): string {
   const cores = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   return (
     `${f.name.padEnd(14)} ${f.msgPerSec.toFixed(0).padStart(6)} msg/s  sent ${f.sent} 2xx ${f.accepted} in-queues ${f.inQueues} errors ${f.errors} lost ${f.lost} dup ${f.duplicates}  ` +
-    `p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} max ${f.max.toFixed(1)} ms  cpu server ${cores(f.serverCores)} broker ${cores(f.brokerCores)} load-generator ${cores(f.generatorCores)} cores  cpu/msg ${f.cpuMsPerMsg.toFixed(2)} ms  rss ${f.rssMb.toFixed(0)} MB (end of load ${f.rssEndMb.toFixed(0)} MB)` +
+    `p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} max ${f.max.toFixed(1)} ms  cpu server ${cores(f.serverCores)} broker ${cores(f.brokerCores)} load-generator ${cores(f.generatorCores)} cores  cpu/msg ${f.cpuMsPerMsg.toFixed(2)} ms (main thread ${f.mainCpuMsPerMsg.toFixed(2)} ms)  rss ${f.rssMb.toFixed(0)} MB (end of load ${f.rssEndMb.toFixed(0)} MB)` +
     `  event-loop max ${f.eventLoopMaxMs.toFixed(0)} ms`
   );
 }
