@@ -20,7 +20,12 @@
  * consumer on its queue (the broker routed it; its confirm to the gateway is not visible from
  * outside). Ends with `ratio-to-floor: <x>` and `ratio-to-durable-floor: <y>`.
  *
- *   npm run bench:compare -- [--seconds 20] [--connections 32] [--rate N] [--rate-seconds 10] [--only floor,durable,gateway]
+ * --workers inline,auto (or thread counts) runs the gateway once per `ingress.workers` value, one
+ * after the other in the same run (A/B of the ingress worker pool, ADR 0047); each line also
+ * gives the gateway's CPU per delivered message (all its threads), which a loaded machine
+ * moves much less than the rates.
+ *
+ *   npm run bench:compare -- [--seconds 20] [--connections 32] [--rate N] [--rate-seconds 10] [--only floor,durable,gateway] [--workers inline,auto]
  */
 import amqp from 'amqplib';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -59,11 +64,12 @@ export function benchRoutes(runId: string): BenchRoute[] {
  * applications go to four different queues. Everything else (validation layers, encryption at
  * rest, audit, routes, FIT-Connect, alerts) stays as the demo has it.
  */
-export function buildGatewayConfig(routes: BenchRoute[], dataDir: string, port: number): Record<string, any> {
+export function buildGatewayConfig(routes: BenchRoute[], dataDir: string, port: number, workers?: string): Record<string, any> {
   const raw = substituteEnv(parseYaml(readFileSync(DEMO_CONFIG_PATH, 'utf8')), {}) as Record<string, any>;
   const byEndpoint = new Map(BENCH_TARGETS.map((t, i) => [t.endpoint as string, routes[i]!]));
   raw['server'] = { ...raw['server'], port, host: '127.0.0.1' };
   raw['store'] = { ...raw['store'], dataDir };
+  if (workers !== undefined) raw['ingress'] = { ...raw['ingress'], workers: /^\d+$/.test(workers) ? Number(workers) : workers };
   raw['endpoints'] = (raw['endpoints'] as Array<Record<string, any>>).map((e) => {
     const r = byEndpoint.get(e['id'] as string);
     if (!r) return e;
@@ -227,19 +233,20 @@ async function deleteTopology(conn: amqp.ChannelModel, routes: BenchRoute[]): Pr
 
 // ---------------------------------------------------------------- processes
 
-function cpuSeconds(pid: number | undefined): number {
+/** utime+stime of a process (all its threads), or with `thread` of that one thread only (the main thread's id is the pid). */
+function cpuSeconds(pid: number | undefined, thread?: number): number {
   if (pid === undefined) return NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ 100
   } catch {
     return NaN;
   }
 }
 
-function peakRssMb(pid: number | undefined): number {
+function peakRssMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   try {
-    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   } catch {
     return NaN;
   }
@@ -365,6 +372,12 @@ interface SystemFigures {
   /** CPU of this process (load generator and, afterwards, the counting). */
   generatorCores: number;
   rssMb: number;
+  /** RSS at the end of the load (VmRSS): the steady figure, where `rssMb` is the peak including start-up. */
+  rssEndMb: number;
+  /** Server CPU seconds (all threads) during the load ÷ messages that reached the queues, in ms. */
+  cpuMsPerMsg: number;
+  /** The same for the server's main thread alone (the event loop: HTTP, routing, store hand-off). */
+  mainCpuMsPerMsg: number;
   eventLoopMaxMs: number;
 }
 
@@ -383,10 +396,11 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
   for (const r of routes) await ch.purgeQueue(r.queue);
 
   const broker = brokerPid();
-  const cpu0 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(), t: performance.now() };
+  const cpu0 = { server: cpuSeconds(server.proc.pid), main: cpuSeconds(server.proc.pid, server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(), t: performance.now() };
   const loopWatch = await watchEventLoop(server.url);
   const load = await closedLoop(server.url, o.connections, o.seconds);
-  const cpu1 = { server: cpuSeconds(server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(cpu0.self), t: performance.now() };
+  const cpu1 = { server: cpuSeconds(server.proc.pid), main: cpuSeconds(server.proc.pid, server.proc.pid), broker: cpuSeconds(broker), self: process.cpuUsage(cpu0.self), t: performance.now() };
+  const rssEndMb = peakRssMb(server.proc.pid, 'VmRSS');
   const { depth, at } = await waitForQueues(ch, routes, load.accepted.size);
   const eventLoopMaxMs = await loopWatch.stop();
   const seen = await consumeAll(conn, routes, depth);
@@ -412,6 +426,9 @@ async function measure(name: string, server: Server, routes: BenchRoute[], conn:
     brokerCores: (cpu1.broker - cpu0.broker) / wall,
     generatorCores: (cpu1.self.user + cpu1.self.system) / 1e6 / wall,
     rssMb: peakRssMb(server.proc.pid),
+    rssEndMb,
+    cpuMsPerMsg: ((cpu1.server - cpu0.server) * 1000) / reached,
+    mainCpuMsPerMsg: ((cpu1.main - cpu0.main) * 1000) / reached,
     eventLoopMaxMs,
   };
 }
@@ -449,7 +466,7 @@ function line(f: SystemFigures): string {
   const cores = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   return (
     `${f.name.padEnd(14)} ${f.msgPerSec.toFixed(0).padStart(6)} msg/s  sent ${f.sent} 2xx ${f.accepted} in-queues ${f.inQueues} errors ${f.errors} lost ${f.lost} dup ${f.duplicates}  ` +
-    `p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} max ${f.max.toFixed(1)} ms  cpu server ${cores(f.serverCores)} broker ${cores(f.brokerCores)} load-generator ${cores(f.generatorCores)} cores  rss ${f.rssMb.toFixed(0)} MB` +
+    `p50 ${f.p50.toFixed(1)} p99 ${f.p99.toFixed(1)} max ${f.max.toFixed(1)} ms  cpu server ${cores(f.serverCores)} broker ${cores(f.brokerCores)} load-generator ${cores(f.generatorCores)} cores  cpu/msg ${f.cpuMsPerMsg.toFixed(2)} ms (main thread ${f.mainCpuMsPerMsg.toFixed(2)} ms)  rss ${f.rssMb.toFixed(0)} MB (end of load ${f.rssEndMb.toFixed(0)} MB)` +
     `  event-loop max ${f.eventLoopMaxMs.toFixed(0)} ms`
   );
 }
@@ -462,12 +479,14 @@ interface Options {
   rate: number | undefined;
   rateSeconds: number;
   only: Set<string>;
+  /** `ingress.workers` values to run the gateway with, one run each; empty: the configuration's default, once. */
+  workers: string[];
 }
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
-    options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '32' }, rate: { type: 'string' }, 'rate-seconds': { type: 'string', default: '10' }, only: { type: 'string', default: 'floor,durable,gateway' } },
+    options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '32' }, rate: { type: 'string' }, 'rate-seconds': { type: 'string', default: '10' }, only: { type: 'string', default: 'floor,durable,gateway' }, workers: { type: 'string', default: '' } },
   });
   return {
     seconds: Number(values.seconds),
@@ -475,6 +494,7 @@ function options(argv: string[]): Options {
     rate: values.rate === undefined ? undefined : Number(values.rate),
     rateSeconds: Number(values['rate-seconds']),
     only: new Set(values.only.split(',')),
+    workers: values.workers.split(',').filter((w) => w !== ''),
   };
 }
 
@@ -508,22 +528,24 @@ async function main(): Promise<void> {
       console.log(line(results.at(-1)!));
     }
     if (o.only.has('gateway')) {
-      const port = await freePort();
-      const dataDir = join(scratch, 'gateway');
-      const cfgFile = join(scratch, 'gateway.yaml');
-      rmSync(dataDir, { recursive: true, force: true });
-      writeFileSync(cfgFile, stringify(buildGatewayConfig(routes, dataDir, port)));
-      const compiled = process.env['ZSA_CHILD_COMPILED'] === '1';
-      const entry = compiled ? [join(PACKAGE_ROOT, 'dist/gateway/cli/main.js')] : [...tsx, join(PACKAGE_ROOT, 'gateway/cli/main.ts')];
-      const s = await startProcess([...entry, 'serve', '--config', cfgFile], env, port, '/ready');
-      try {
-        const g = await measure('gateway', s, routes, conn, o);
-        results.push(g);
-        console.log(line(g));
-        const rate = o.rate ?? Math.max(1, Math.round(g.msgPerSec / 2));
-        console.log(await latencyAtRate(s, routes, conn, rate, o.rateSeconds, Math.max(o.connections, 64)));
-      } finally {
-        await s.stop();
+      for (const workers of o.workers.length === 0 ? [undefined] : o.workers) {
+        const port = await freePort();
+        const dataDir = join(scratch, 'gateway');
+        const cfgFile = join(scratch, 'gateway.yaml');
+        rmSync(dataDir, { recursive: true, force: true });
+        writeFileSync(cfgFile, stringify(buildGatewayConfig(routes, dataDir, port, workers)));
+        const compiled = process.env['ZSA_CHILD_COMPILED'] === '1';
+        const entry = compiled ? [join(PACKAGE_ROOT, 'dist/gateway/cli/main.js')] : [...tsx, join(PACKAGE_ROOT, 'gateway/cli/main.ts')];
+        const s = await startProcess([...entry, 'serve', '--config', cfgFile], env, port, '/ready');
+        try {
+          const g = await measure(workers === undefined ? 'gateway' : `gateway:${workers}`, s, routes, conn, o);
+          results.push(g);
+          console.log(line(g));
+          const rate = o.rate ?? Math.max(1, Math.round(g.msgPerSec / 2));
+          console.log(await latencyAtRate(s, routes, conn, rate, o.rateSeconds, Math.max(o.connections, 64)));
+        } finally {
+          await s.stop();
+        }
       }
     }
   } finally {
@@ -532,7 +554,8 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
   const rate = (n: string): number | undefined => results.find((r) => r.name === n)?.msgPerSec;
-  const gw = rate('gateway');
+  // with --workers, the ratios are those of the last variant; every variant's line is above
+  const gw = results.filter((r) => r.name.startsWith('gateway')).at(-1)?.msgPerSec;
   const ratio = (base: number | undefined): string => (gw !== undefined && base ? (gw / base).toFixed(2) : 'n/a');
   console.log(`ratio-to-durable-floor: ${ratio(rate('durable-floor'))}`);
   console.log(`host: ${cpus().length} cores, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machines: compare only figures of one run)`);

@@ -115,6 +115,7 @@ export async function startGateway(cfg: GatewayConfig, opts: StartOptions = {}):
       grants.part,
       audit.part,
       validation.part,
+      ingress.stepsPart,
       http.drain,
       endpoints.part,
       delivery.part,

@@ -5,6 +5,7 @@ import type { PrivateKeyRing } from '../crypto/keyring.js';
 import { AdmissionControl } from '../ingress/admission.js';
 import { buildChannels, type ChannelRuntime } from '../ingress/channels.js';
 import { IngressPipeline } from '../ingress/pipeline.js';
+import { createIngressSteps } from '../ingress/steps/index.js';
 import type { loadPipelineMapping } from '../ingress/mappings.js';
 import { registerAdmissionMetrics } from '../monitoring/admission-metrics.js';
 import type { GatewayMetrics } from '../monitoring/index.js';
@@ -36,6 +37,8 @@ export interface Ingress {
   channels: ReadonlyMap<string, ChannelRuntime>;
   /** Admission control runs from the build on (its figures are read before the first request); closed after monitoring. */
   admissionPart: Part;
+  /** Stops the ingress worker pool (ADR 0047) once HTTP has drained, before the validator closes. */
+  stepsPart: Part;
   /** Starts the inbound channels once the gateway is ready; the first thing closed at shutdown. */
   channelsPart: Part;
 }
@@ -47,7 +50,11 @@ export interface Ingress {
  */
 export async function buildIngress(o: IngressBuildOptions, own: (p: Part) => void): Promise<Ingress> {
   const router = new Router(o.cfg, o.store);
-  const pipeline = new IngressPipeline(o.validator, router, o.store, o.log.child({ component: 'ingress' }), o.wake, o.jweKeys, o.mapping, o.metrics);
+  // Validation and mappings of ingress in worker threads (ADR 0047; `ingress.workers`), each loaded before the gateway is ready.
+  const steps = await createIngressSteps(o.cfg, o.validator, o.mapping, router);
+  const stepsPart: Part = { name: 'ingress workers', close: () => steps.close() };
+  own(stepsPart);
+  const pipeline = new IngressPipeline(o.validator, router, o.store, o.log.child({ component: 'ingress' }), o.wake, o.jweKeys, o.mapping, o.metrics, steps);
   const admission = new AdmissionControl(o.cfg.ingress.admission, { pressure: () => o.store.pressure(), outboxDepth: () => o.store.outboxDepth() });
   const admissionPart: Part = { name: 'admission control', close: () => admission.stop() };
   own(admissionPart);
@@ -64,5 +71,5 @@ export async function buildIngress(o: IngressBuildOptions, own: (p: Part) => voi
     },
   };
   own(channelsPart);
-  return { router, pipeline, admission, channels, admissionPart, channelsPart };
+  return { router, pipeline, admission, channels, admissionPart, stepsPart, channelsPart };
 }

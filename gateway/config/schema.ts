@@ -594,10 +594,16 @@ export const configSchema = z
           .array(amqpIngressSchema)
           .default([])
           .describe('RabbitMQ queues from which ZSA workers and Fachverfahren send follow-up messages. The short form of an `ingress.connectors` entry with connector `amqp091` and config `{ url, queue, prefetch }`; same behaviour.'),
+        workers: z
+          .union([z.literal('auto'), z.literal('inline'), z.number().int().min(1).max(32)])
+          .default('auto')
+          .describe(
+            'Worker threads for the CPU-heavy steps of ingress (ADR 0047): parsing with the layered validation, ingress and delivery mappings. `auto` (default): one thread per CPU core beyond the first, at most 2 (1 on a 2-core machine; `inline` on a single core); a number: that many threads (each loads every schema set and mapping: about 45 MB of RSS each); `inline`: on the main event loop (tests, tools).',
+          ),
         admission: admissionSchema.default(admissionSchema.parse({})).describe('Admission control: 503 with `Retry-After` when the store or the outbox falls behind, 429 for a client over its share of the in-flight requests (ADR 0036). Applies to HTTP, FIT-Connect writes, XTA sendMessage and every inbound channel. State at `GET /api/v1/admin/stats` and in the metrics `zsa_gateway_admission_*`.'),
       })
       .strict()
-      .default({ connectors: [], amqp: [], admission: admissionSchema.parse({}) }),
+      .default({ connectors: [], amqp: [], workers: 'auto', admission: admissionSchema.parse({}) }),
     auth: authSchema.default(authSchema.parse({})),
     participants: z.array(participantSchema).default([]),
     endpoints: z.array(endpointSchema).min(1),

@@ -5,7 +5,7 @@ import { partiesOf } from '../routing/remit.js';
 import type { DecisionContext, RouteDecision } from '../routing/router.js';
 import type { MessageReads, VorgangEventReads } from '../store/contracts.js';
 import { checkCaseMatches } from '../validation/case-match.js';
-import { checkEvidence } from '../validation/evidence.js';
+import { checkEvidence, evidenceKey, type EvidenceRead } from '../validation/evidence.js';
 
 /**
  * The case checks of the ingress pipeline that need the Vorgang (ADR 0023), called after
@@ -23,7 +23,8 @@ export async function checkCase(
   h: MessageHeader,
   decision: RouteDecision,
   context: DecisionContext,
-  payload: { bytes: Buffer; format: PayloadFormat; attachments: readonly AttachmentRef[] },
+  /** `evidence`: the message's evidence lists as an ingress worker read them (by `evidenceKey`); a list not there is read from `bytes`. */
+  payload: { bytes: Buffer; format: PayloadFormat; attachments: readonly AttachmentRef[]; evidence?: Readonly<Record<string, EvidenceRead>> | undefined },
 ): Promise<void> {
   const opening = context.opening;
   if (opening !== null) {
@@ -42,7 +43,7 @@ export async function checkCase(
   const matches = context.service?.caseMatches ?? [];
   if (payload.format !== 'xml' || (evidence === undefined && !matches.some((m) => m.message === h.messageType))) return;
   const vorgang = context.vorgang; // as the router read it for this decision
-  if (evidence !== undefined) checkEvidence(payload.bytes, evidence, payload.attachments, vorgang.flatMap((m) => m.attachments));
+  if (evidence !== undefined) checkEvidence(payload.evidence?.[evidenceKey(evidence)] ?? payload.bytes, evidence, payload.attachments, vorgang.flatMap((m) => m.attachments));
   await checkCaseMatches(payload.bytes, h.messageType, matches, async (type) => {
     const latest = vorgang.filter((m) => m.messageType === type && m.payloadFormat === 'xml' && m.payloadPurgedAt === undefined).at(-1);
     return latest === undefined ? undefined : (await store.getPayload(latest.id)) ?? undefined;

@@ -1,4 +1,4 @@
-import type { EndpointConfig, GatewayConfig } from '../config/schema.js';
+import type { EndpointConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { CompiledMapping, MappingRegistry } from '../mapping/types.js';
 import type { MessageHeader, NewForm } from '../model/index.js';
@@ -32,10 +32,11 @@ export function mappingErrorText(name: string, err: unknown): string {
  * the delivery worker when a replayed message has no form yet.
  */
 export class MappingStep {
-  private readonly endpoints: ReadonlyMap<string, EndpointConfig>;
+  private readonly endpoints: ReadonlyMap<string, Pick<EndpointConfig, 'id' | 'accepts'>>;
 
+  /** `cfg`: the endpoints' `accepts` is all it reads (the gateway configuration, or the ingress workers' StepsInit). */
   constructor(
-    private readonly cfg: GatewayConfig,
+    cfg: { endpoints: ReadonlyArray<Pick<EndpointConfig, 'id' | 'accepts'>> },
     private readonly registry: MappingRegistry,
   ) {
     this.endpoints = new Map(cfg.endpoints.map((e) => [e.id, e]));

@@ -46,9 +46,18 @@ export function missingMappings(cfg: GatewayConfig, registry: MappingRegistry): 
  * GW_CONFIG_INVALID listing every unknown mapping name.
  */
 export async function loadPipelineMapping(cfg: GatewayConfig, validator: MessageValidator): Promise<PipelineMapping & { registry: MappingRegistry }> {
-  const dirs = cfg.mappings.dirs.filter((d) => d !== './mappings' || existsSync(mappingDirPath(d))).map(mappingDirPath);
-  const registry: MappingRegistry = dirs.length === 0 ? { get: () => undefined, names: () => [] } : await loadMappings(dirs, { validator });
+  const registry = await loadRegistry(mappingDirsOf(cfg), validator);
   const issues = missingMappings(cfg, registry);
   if (issues.length > 0) throw new GatewayError('GW_CONFIG_INVALID', `the configuration names ${issues.length} mapping(s) that do not exist`, { issues });
   return { registry, step: new MappingStep(cfg, registry), forms: new FormIngress(cfg.mappings, registry, (id) => cfg.participants.find((p) => p.id === id)?.kennung) };
+}
+
+/** The absolute mapping folders of `mappings.dirs` (the default folder may be absent: then it is left out). */
+export function mappingDirsOf(cfg: Pick<GatewayConfig, 'mappings'>): string[] {
+  return cfg.mappings.dirs.filter((d) => d !== './mappings' || existsSync(mappingDirPath(d))).map(mappingDirPath);
+}
+
+/** Compiles the mappings of `dirs` (absolute) once, their XÖV output checked by `validator`; no folders: an empty registry. */
+export async function loadRegistry(dirs: readonly string[], validator: MessageValidator): Promise<MappingRegistry> {
+  return dirs.length === 0 ? { get: () => undefined, names: () => [] } : await loadMappings(dirs, { validator });
 }

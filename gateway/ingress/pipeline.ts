@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decryptWith, isCompactJwe } from '../crypto/jwe.js';
 import type { PrivateKeyRing } from '../crypto/keyring.js';
@@ -9,10 +9,12 @@ import type { AttachmentRef, MessageHeader, NewForm, PayloadFormat } from '../mo
 import type { RouteDecision } from '../routing/router.js';
 import type { MessageReads, MessageWrites, UploadLedger, VorgangEventReads } from '../store/contracts.js';
 import type { NewMessage, Receipt } from '../store/types.js';
-import type { FormIngress, MappedSubmission, Submitter } from './form-ingress.js';
+import type { FormIngress, Submitter } from './form-ingress.js';
 import type { IngressMediaType } from '../config/schema.js';
 import type { MappingStep } from './mapping-step.js';
-import type { CheckedMessage, MessageValidator } from '../validation/types.js';
+import type { MessageValidator } from '../validation/types.js';
+import { LocalSteps, sha512Of } from './steps/local.js';
+import type { IngressSteps, Prepared, Verdict } from './steps/contract.js';
 import { refusalSummary } from './diagnostics.js';
 import { checkCase } from '../deadlines/case-checks.js';
 
@@ -64,8 +66,6 @@ export interface PipelineMapping {
   forms: FormIngress;
 }
 
-const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
-
 /**
  * The inbound half of the gateway, independent of the channel a message came in on
  * (HTTP, AMQP reply queue, CLI): validate → idempotency → route → authorize the author (routing/remit.ts) →
@@ -81,9 +81,10 @@ const sha512Of = (b: Buffer): string => createHash('sha512').update(b).digest('h
  */
 export class IngressPipeline {
   private readonly remit: RemitGuard;
+  private readonly steps: IngressSteps;
 
   constructor(
-    private readonly validator: MessageValidator,
+    validator: MessageValidator,
     private readonly router: Router,
     private readonly store: MessageWrites & MessageReads & VorgangEventReads & UploadLedger,
     private readonly log: Logger,
@@ -91,8 +92,11 @@ export class IngressPipeline {
     private readonly jwe?: PrivateKeyRing,
     private readonly mapping?: PipelineMapping,
     private readonly observer?: IngressObserver,
+    /** Where validation and mappings run (ADR 0047): worker threads, or by default this thread with `validator` and `mapping`. */
+    steps?: IngressSteps,
   ) {
     this.remit = new RemitGuard(router, store);
+    this.steps = steps ?? new LocalSteps(validator, mapping, (h) => router.strictnessFor(h));
   }
 
   async submit(body: Buffer, attachments: AttachmentRef[], meta: SubmitMeta): Promise<SubmitResult> {
@@ -114,7 +118,6 @@ export class IngressPipeline {
     let sha512 = sha512Of(body);
     let original: NewForm | undefined;
     let authors: ReadonlySet<string> | undefined;
-    let verdict: MappedSubmission['verdict'];
     let header: { author: string; messageUuid: string; messageType: string } | null = meta.passThrough ?? null;
     try {
       if (meta.passThrough !== undefined) {
@@ -122,19 +125,32 @@ export class IngressPipeline {
         return await this.acceptRouted(meta.passThrough, body, sha512, 'jwe', attachments, []);
       }
       const into = meta.ingress;
+      let prepared: Prepared;
       if (into !== undefined && (into.mediaType !== 'application/xml' || this.mapping?.forms.claimsXml(body) === true)) {
         if (this.mapping === undefined) throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `this gateway maps no ${into.mediaType} submissions (mappings.ingress)`);
-        ({ xml, original, authors, verdict } = await this.mapping.forms.toXml(body, into.mediaType, into.submitter));
-        sha512 = sha512Of(xml);
-      } else if (isCompactJwe(body)) {
-        xml = await this.decrypt(body);
-        sha512 = sha512Of(xml);
+        prepared = await this.steps.fromForm(body, into.mediaType, into.submitter);
+        if (prepared.ok && prepared.mapped !== undefined) {
+          const m = prepared.mapped;
+          ({ xml, sha512 } = m);
+          original = { ...m.original, body };
+          if (m.authors !== undefined) authors = new Set(m.authors);
+        }
+      } else {
+        if (isCompactJwe(body)) {
+          xml = await this.decrypt(body);
+          sha512 = sha512Of(xml);
+        }
+        prepared = await this.steps.check(xml);
       }
-      const checked = this.reusable(verdict) ?? this.validator.check(xml, (h) => this.router.strictnessFor(h));
+      if (!prepared.ok) {
+        sha512 = prepared.sha512 ?? sha512;
+        throw prepared.error;
+      }
+      const checked = prepared.verdict;
       header = checked.header;
       meta.checkHeader?.(checked.header);
       if (authors !== undefined && !authors.has(checked.header.author)) throw dialectAuthor(original?.mapping ?? '');
-      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original);
+      return await this.acceptRouted(checked.header, xml, sha512, 'xml', attachments, checked.warnings, original, checked.evidence);
     } catch (err) {
       // 503s (store busy, overloaded, not ready) are no verdict on the message: nothing to record, and recording would wait on the same store
       if (err instanceof GatewayError && err.code !== 'GW_INTERNAL' && err.status !== 503) {
@@ -158,20 +174,6 @@ export class IngressPipeline {
     }
   }
 
-  /**
-   * The mapping's verdict on a mapped form, when validating the same XML here would ask the
-   * same validator with the same strictness: the route sets no strictness of its own (the
-   * mapping checked under the standard's). Otherwise undefined, and the caller validates.
-   */
-  private reusable(verdict: MappedSubmission['verdict']): CheckedMessage | undefined {
-    if (verdict === undefined || verdict.by !== this.validator) return undefined;
-    try {
-      return this.router.strictnessFor(verdict.checked.header) === undefined ? verdict.checked : undefined;
-    } catch {
-      return undefined; // the validator's own call reports it as it always did
-    }
-  }
-
   private async decrypt(body: Buffer): Promise<Buffer> {
     if (this.jwe === undefined) {
       throw new GatewayError('GW_JWE_KEY_UNKNOWN', 'The payload is a JWE, but the gateway holds no decryption keys (crypto.jwe.keys); send plain XML, or use a pass-through route.', {
@@ -182,7 +184,7 @@ export class IngressPipeline {
   }
 
   /** Idempotency → route → store. For pass-through, the route must allow it and the payload must look like a JWE. */
-  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[], original?: NewForm): Promise<SubmitResult> {
+  private async acceptRouted(h: MessageHeader, payload: Buffer, sha512: string, format: PayloadFormat, attachments: AttachmentRef[], warnings: string[], original?: NewForm, evidence?: Verdict['evidence']): Promise<SubmitResult> {
     if (format === 'jwe') {
       if (!isCompactJwe(payload)) throw new GatewayError('GW_JWE_INVALID', 'A pass-through body must be a compact JWE.', { issues: [{ message: 'not a compact JWE', path: 'body', rule: 'jwe.compact' }] });
       const route = this.router.routeFor(h);
@@ -206,7 +208,7 @@ export class IngressPipeline {
       },
     );
     await this.remit.authorize(author, h, decision, context, attachments);
-    await checkCase(this.store, author, h, decision, context, { bytes: payload, format, attachments });
+    await checkCase(this.store, author, h, decision, context, { bytes: payload, format, attachments, evidence });
     const mapped = await this.mapForTarget(format, decision, h, payload);
     const result = await this.store.accept({
       id: randomUUID(),
@@ -236,7 +238,7 @@ export class IngressPipeline {
     const step = this.mapping?.step;
     const name = format === 'xml' ? step?.mappingFor(decision, h) : undefined;
     if (step === undefined || name === undefined) return {};
-    const outcome = await step.deliver(name, payload, h);
+    const outcome = await this.steps.deliver(name, payload, h);
     if (outcome.kind === 'mapped') return { mapping: outcome.mapping, forms: [outcome.form] };
     if (outcome.kind === 'failed') {
       this.log.error({ messageUuid: h.messageUuid, mapping: outcome.mapping, reason: outcome.reason }, 'delivery mapping failed; the message is stored dead');

@@ -1,12 +1,14 @@
-import PDFDocument from 'pdfkit';
 import type { ProofBundle } from './proof-bundle.js';
 import { proofText } from './proof-text.js';
 
 /**
  * The Zustellnachweis as a PDF (A4, pdfkit's built-in Helvetica, which covers the German
  * letters). Same wording as the HTML page (proof-text.ts). Resolves with the whole file.
+ * pdfkit is loaded on the first proof asked for: it holds ~25 MB of RSS (fonts, fontkit) that a
+ * gateway nobody asks for a PDF never needs (ADR 0047).
  */
-export function proofPdf(b: ProofBundle): Promise<Buffer> {
+export async function proofPdf(b: ProofBundle): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   const t = proofText(b);
   const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `${t.title} ${b.subject}`, Creator: 'zsa-gateway' } });
   const chunks: Buffer[] = [];

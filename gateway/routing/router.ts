@@ -3,6 +3,7 @@ import type { GatewayConfig, MunicipalityConfig, RouteConfig, ServiceConfig } fr
 import type { Strictness } from '../validation/types.js';
 import { routingAgs } from './region-key.js';
 import type { DelegationStore, MessageReads } from '../store/contracts.js';
+import { routeMatches } from './route-match.js';
 import type { MessageHeader, StoredMessage } from '../store/types.js';
 
 export interface RouteDecision {
@@ -137,21 +138,9 @@ export class Router {
   }
 
   /** Whether a route's `match` fits the header: every given criterion must hold. */
-  private matches(route: RouteConfig, h: MessageHeader): boolean {
-    const m = route.match;
-    const types = Array.isArray(m.messageType) ? m.messageType : [m.messageType];
-    return (
-      types.some((t) => (t.endsWith('*') ? h.messageType.startsWith(t.slice(0, -1)) : t === h.messageType)) &&
-      (!m.ags || m.ags.includes(routingAgs(h.ags))) &&
-      (m.standard === undefined || m.standard === h.standard) &&
-      (m.version === undefined || m.version === h.version) &&
-      (!m.reader || m.reader.includes(h.reader))
-    );
-  }
-
   /** The first route whose `match` fits (sync: used by validation to pick the route's strictness). */
   routeFor(h: MessageHeader): RouteConfig | undefined {
-    return this.cfg.routes.find((r) => this.matches(r, h));
+    return this.cfg.routes.find((r) => routeMatches(r, h));
   }
 
   /** Throws GW_ROUTE_NO_MATCH (with the explanation) or GW_VORGANG_UNKNOWN. */
